@@ -1,0 +1,98 @@
+import { BaseEnv, type Info, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { Box } from '../spaces/box.ts';
+import { Discrete } from '../spaces/discrete.ts';
+import { drawCartPole } from './cartpole-render.ts';
+import { CARTPOLE, cartPoleStep } from './cartpole-physics.ts';
+
+export interface CartPoleOptions {
+  renderMode?: RenderMode | null;
+  /** Sutton & Barto's reward: 0 per step and −1 on termination. */
+  suttonBartoReward?: boolean;
+}
+
+const HIGH = [CARTPOLE.xThreshold * 2, Infinity, CARTPOLE.thetaThresholdRadians * 2, Infinity];
+const EMPTY_INFO: Info = Object.freeze({}) as Info;
+
+/**
+ * CartPole-v1 (Barto, Sutton & Anderson 1983), Gymnasium's physics and registration.
+ * Action 0 pushes left, 1 pushes right. Observation `[x, ẋ, θ, θ̇]` as a Float32Array(4), reused across steps.
+ */
+export class CartPoleEnv extends BaseEnv<Float32Array, number> {
+  readonly actionSpace = new Discrete(2);
+  readonly observationSpace = new Box(HIGH.map((v) => -v), HIGH, [4], 'float32');
+  override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 50 };
+  /** Physical state, float64 as in Gymnasium. */
+  readonly state = new Float64Array(4);
+  private readonly obs = new Float32Array(4);
+  private readonly suttonBarto: boolean;
+  private stepsBeyondTerminated = -1;
+  private readonly resetResult: ResetResult<Float32Array> = { obs: this.obs, info: EMPTY_INFO };
+  private readonly result: StepResult<Float32Array> = { obs: this.obs, reward: 0, terminated: false, truncated: false, info: EMPTY_INFO };
+
+  constructor(options: CartPoleOptions = {}) {
+    super(options.renderMode ?? null);
+    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
+      throw new RangeError(`CartPole: renderMode "${this.renderMode}" is not one of ${this.metadata.renderModes.join(', ')}`);
+    }
+    this.suttonBarto = options.suttonBartoReward ?? false;
+  }
+
+  reset(options?: ResetOptions): ResetResult<Float32Array> {
+    this.seedRng(options);
+    const lo = typeof options?.options?.low === 'number' ? options.options.low : -0.05;
+    const hi = typeof options?.options?.high === 'number' ? options.options.high : 0.05;
+    const rng = this.rng;
+    for (let i = 0; i < 4; i++) this.state[i] = rng.uniform(lo, hi);
+    this.stepsBeyondTerminated = -1;
+    this.writeObs();
+    return this.resetResult;
+  }
+
+  step(action: number): StepResult<Float32Array> {
+    if (action !== 0 && action !== 1) this.invalidAction(action);
+    const r = this.result;
+    if (this.stepsBeyondTerminated >= 0) {
+      // Stepping a finished episode is the caller's bug; Gymnasium warns and pays 0.
+      this.stepsBeyondTerminated++;
+      r.reward = 0;
+      r.terminated = true;
+      return r;
+    }
+    const terminated = cartPoleStep(this.state, 0, action);
+    this.writeObs();
+    if (terminated) this.stepsBeyondTerminated = 0;
+    r.reward = this.suttonBarto ? (terminated ? -1 : 0) : 1;
+    r.terminated = terminated;
+    r.truncated = false;
+    return r;
+  }
+
+  override render(): RenderResult {
+    if (this.renderMode === 'ansi') return cartPoleAnsi(this.state);
+    if (this.renderMode === 'rgb_array') return drawCartPole(this.state);
+    return null;
+  }
+
+  private writeObs(): void {
+    const s = this.state, o = this.obs;
+    o[0] = s[0]!;
+    o[1] = s[1]!;
+    o[2] = s[2]!;
+    o[3] = s[3]!;
+  }
+}
+
+/** One text line: the track, the cart `[#]` at x, and the pole's lean. */
+export function cartPoleAnsi(s: Float64Array): string {
+  const width = 49;
+  const col = Math.round(((s[0]! + CARTPOLE.xThreshold) / (2 * CARTPOLE.xThreshold)) * (width - 1));
+  const track = Array.from({ length: width }, () => '-');
+  const c = Math.max(1, Math.min(width - 2, col));
+  track[c - 1] = '[';
+  track[c] = '#';
+  track[c + 1] = ']';
+  const deg = (s[2]! * 180) / Math.PI;
+  const lean = deg < -2 ? '\\' : deg > 2 ? '/' : '|';
+  const pole = ' '.repeat(c) + lean;
+  return `${pole}\n${track.join('')}\nx=${s[0]!.toFixed(3)} θ=${deg.toFixed(2)}°`;
+}

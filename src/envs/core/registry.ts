@@ -1,0 +1,147 @@
+import type { Env, RenderMode } from './env.ts';
+import { UnknownEnvError } from './errors.ts';
+import type { EnvFactory, EnvKwargs, EnvSpec, VectorFactoryRef, WrapperFactory } from './spec.ts';
+import { OrderEnforcing } from '../wrappers/order-enforcing.ts';
+import { PassiveEnvChecker } from '../wrappers/passive-env-checker.ts';
+import { TimeLimit } from '../wrappers/time-limit.ts';
+
+/**
+ * Typed ids: declare `interface EnvRegistry { 'MyEnv-v0': Env<Float32Array, number> }` in a
+ * `declare module 'rudder-ts'` block and `make('MyEnv-v0')` is typed.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface EnvRegistry {}
+
+export interface RegisterOptions {
+  maxEpisodeSteps?: number | null;
+  rewardThreshold?: number | null;
+  nondeterministic?: boolean;
+  orderEnforce?: boolean;
+  disableEnvChecker?: boolean;
+  kwargs?: Record<string, unknown>;
+  additionalWrappers?: WrapperFactory[];
+  vectorFactory?: VectorFactoryRef | null;
+}
+
+export interface MakeOptions {
+  /** Overrides the spec's limit; -1 (or null) means no TimeLimit. */
+  maxEpisodeSteps?: number | null;
+  disableEnvChecker?: boolean;
+  renderMode?: RenderMode | null;
+}
+
+// Gymnasium's id grammar: [namespace/]name[-vN].
+const ID_RE = /^(?:([\w:-]+)\/)?([\w:.-]+?)(?:-v(\d+))?$/;
+
+const registry = new Map<string, EnvSpec>();
+
+export function parseEnvId(id: string): { namespace: string | null; name: string; version: number | null } {
+  const m = ID_RE.exec(id);
+  if (!m) throw new UnknownEnvError(`malformed env id "${id}": expected [namespace/]Name-vN, e.g. CartPole-v1`);
+  return { namespace: m[1] ?? null, name: m[2]!, version: m[3] === undefined ? null : Number(m[3]) };
+}
+
+/** Record `factory` under `id` so that `make(id)` can build it. Re-registering an id replaces it. */
+export function register<O, A>(id: string, factory: EnvFactory<O, A>, options: RegisterOptions = {}): EnvSpec {
+  const { namespace, name, version } = parseEnvId(id);
+  if (typeof factory !== 'function') throw new TypeError(`register("${id}"): factory must be a function (kwargs) => Env`);
+  const max = options.maxEpisodeSteps ?? null;
+  if (max !== null && (!Number.isInteger(max) || max <= 0)) throw new RangeError(`register("${id}"): maxEpisodeSteps must be a positive integer or null, got ${String(max)}`);
+  const spec: EnvSpec = Object.freeze({
+    id,
+    namespace,
+    name,
+    version,
+    factory: factory as EnvFactory,
+    maxEpisodeSteps: max,
+    rewardThreshold: options.rewardThreshold ?? null,
+    nondeterministic: options.nondeterministic ?? false,
+    orderEnforce: options.orderEnforce ?? true,
+    disableEnvChecker: options.disableEnvChecker ?? false,
+    kwargs: Object.freeze({ ...(options.kwargs ?? {}) }),
+    additionalWrappers: Object.freeze([...(options.additionalWrappers ?? [])]),
+    vectorFactory: options.vectorFactory ?? null,
+  });
+  registry.set(id, spec);
+  return spec;
+}
+
+/** The spec registered under `id`; an unknown id throws an error naming the closest registered ids. */
+export function spec(id: string): EnvSpec {
+  const s = registry.get(id);
+  if (s) return s;
+  throw unknownId(id);
+}
+
+/** All registered ids, sorted. */
+export function listEnvs(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/** Remove an id (mainly for tests). */
+export function unregister(id: string): boolean {
+  return registry.delete(id);
+}
+
+/**
+ * Build the env registered as `id`, wrapped as Gymnasium does, innermost first:
+ * env → PassiveEnvChecker → OrderEnforcing → TimeLimit → the spec's additional wrappers.
+ * `kwargs` override the spec's defaults.
+ */
+export function make<K extends keyof EnvRegistry>(id: K, kwargs?: Record<string, unknown>, options?: MakeOptions): EnvRegistry[K];
+export function make<O = unknown, A = unknown>(id: string, kwargs?: Record<string, unknown>, options?: MakeOptions): Env<O, A>;
+export function make(id: string, kwargs: Record<string, unknown> = {}, options: MakeOptions = {}): Env<unknown, unknown> {
+  const s = spec(id);
+  const merged: EnvKwargs = { ...structuredClone(s.kwargs), ...kwargs };
+  if (options.renderMode !== undefined) merged.renderMode = options.renderMode;
+  const base = s.factory(merged);
+  if (!base || typeof base.step !== 'function' || typeof base.reset !== 'function') {
+    throw new TypeError(`make("${id}"): the registered factory did not return an env (got ${typeof base})`);
+  }
+  const max = options.maxEpisodeSteps === undefined ? s.maxEpisodeSteps : options.maxEpisodeSteps === -1 ? null : options.maxEpisodeSteps;
+  const effective: EnvSpec = max === s.maxEpisodeSteps && Object.keys(kwargs).length === 0 ? s : Object.freeze({ ...s, maxEpisodeSteps: max, kwargs: Object.freeze(merged) });
+  base.unwrapped.spec = effective;
+  let env: Env<unknown, unknown> = base;
+  if (!(options.disableEnvChecker ?? s.disableEnvChecker)) env = new PassiveEnvChecker(env);
+  if (s.orderEnforce) env = new OrderEnforcing(env);
+  if (max !== null) env = new TimeLimit(env, max);
+  for (const w of s.additionalWrappers) env = w(env);
+  return env;
+}
+
+function unknownId(id: string): UnknownEnvError {
+  const ids = listEnvs();
+  let parsed: { name: string; namespace: string | null } | null = null;
+  try {
+    parsed = parseEnvId(id);
+  } catch {
+    // a malformed id still gets suggestions below
+  }
+  const sameName = parsed ? ids.filter((k) => registry.get(k)!.name === parsed.name && registry.get(k)!.namespace === parsed.namespace) : [];
+  if (sameName.length > 0) {
+    return new UnknownEnvError(`unknown env id "${id}": ${parsed!.name} exists as ${sameName.join(', ')}`);
+  }
+  const close = ids
+    .map((k) => ({ k, d: editDistance(id.toLowerCase(), k.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d || (a.k < b.k ? -1 : 1))
+    .slice(0, 3)
+    .map((x) => x.k);
+  const hint = close.length ? ` Did you mean ${close.join(', ')}?` : ' No envs are registered.';
+  return new UnknownEnvError(`unknown env id "${id}".${hint} (\`rudder envs\` lists all ${ids.length})`);
+}
+
+/** Levenshtein distance. */
+export function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,37 @@
+import type { Env, RenderMode } from './env.ts';
+
+/** Keyword arguments an env factory receives (env-specific, plus the render mode). */
+export type EnvKwargs = Record<string, unknown> & { renderMode?: RenderMode | null };
+
+/** Builds an env from keyword arguments. */
+export type EnvFactory<O = unknown, A = unknown> = (kwargs: EnvKwargs) => Env<O, A>;
+
+/** Wraps an env (for `additionalWrappers`). */
+export type WrapperFactory = (env: Env<unknown, unknown>) => Env<unknown, unknown>;
+
+/** What `register` records about an env id (Gymnasium's EnvSpec). */
+export interface EnvSpec {
+  /** `[namespace/]Name-vN`. */
+  readonly id: string;
+  readonly namespace: string | null;
+  readonly name: string;
+  readonly version: number | null;
+  readonly factory: EnvFactory;
+  /** Steps after which `TimeLimit` truncates; null: no TimeLimit. */
+  readonly maxEpisodeSteps: number | null;
+  /** Mean return at which the task counts as solved. */
+  readonly rewardThreshold: number | null;
+  /** True when the same seed need not give the same episode (skips checkEnv's determinism checks). */
+  readonly nondeterministic: boolean;
+  readonly orderEnforce: boolean;
+  readonly disableEnvChecker: boolean;
+  /** Default keyword arguments for the factory; `make`'s kwargs override them. */
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  /** Wrappers `make` adds outside TimeLimit, innermost first. */
+  readonly additionalWrappers: readonly WrapperFactory[];
+  /** A natively vectorised implementation, used by `makeVec` when present. */
+  readonly vectorFactory: VectorFactoryRef | null;
+}
+
+/** Opaque reference to a vector-env factory (typed in `vector/`, which depends on this module). */
+export type VectorFactoryRef = (numEnvs: number, kwargs: EnvKwargs & { autoresetMode?: string }) => unknown;

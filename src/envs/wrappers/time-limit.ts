@@ -1,0 +1,32 @@
+import type { Env, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { Wrapper } from './wrapper.ts';
+
+/** Truncates the episode after `maxEpisodeSteps` steps; `terminated` is left as the env said (both may be true). */
+export class TimeLimit<O, A> extends Wrapper<O, A> {
+  elapsedSteps = 0;
+  private readonly result: StepResult<O> = { obs: undefined as unknown as O, reward: 0, terminated: false, truncated: false, info: {} };
+
+  constructor(env: Env<O, A>, readonly maxEpisodeSteps: number) {
+    super(env);
+    if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps <= 0) {
+      throw new RangeError(`TimeLimit: maxEpisodeSteps must be a positive integer, got ${String(maxEpisodeSteps)}`);
+    }
+  }
+
+  reset(options?: ResetOptions): ResetResult<O> {
+    this.elapsedSteps = 0;
+    return this.env.reset(options);
+  }
+
+  step(action: A): StepResult<O> {
+    const r = this.env.step(action);
+    const elapsed = ++this.elapsedSteps;
+    const out = this.result;
+    out.obs = r.obs;
+    out.reward = r.reward;
+    out.terminated = r.terminated;
+    out.truncated = r.truncated || elapsed >= this.maxEpisodeSteps;
+    out.info = r.info;
+    return out;
+  }
+}

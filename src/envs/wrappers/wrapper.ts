@@ -1,0 +1,114 @@
+import type { Env, EnvMetadata, RenderMode, RenderResult, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import type { EnvSpec } from '../core/spec.ts';
+import type { Space } from '../spaces/space.ts';
+
+/**
+ * Wraps an env and forwards everything; subclasses change one thing each (Gymnasium's Wrapper).
+ *
+ * Hot-path rule: each concrete wrapper writes its own `step` that calls `this.env.step` directly, so every
+ * call site sees one receiver type and V8 can inline the whole stack. A wrapper that changes any field of
+ * the result keeps its own result object instead of mutating the inner env's (which the env may reuse).
+ */
+export abstract class Wrapper<O, A, IO = O, IA = A> implements Env<O, A> {
+  actionSpace: Space<A>;
+  observationSpace: Space<O>;
+
+  constructor(readonly env: Env<IO, IA>) {
+    this.actionSpace = env.actionSpace as unknown as Space<A>;
+    this.observationSpace = env.observationSpace as unknown as Space<O>;
+  }
+
+  abstract reset(options?: ResetOptions): ResetResult<O>;
+  abstract step(action: A): StepResult<O>;
+
+  get metadata(): EnvMetadata {
+    return this.env.metadata;
+  }
+
+  get renderMode(): RenderMode | null {
+    return this.env.renderMode;
+  }
+
+  get spec(): EnvSpec | null {
+    return this.env.spec;
+  }
+
+  set spec(s: EnvSpec | null) {
+    this.env.spec = s;
+  }
+
+  get unwrapped(): Env<unknown, unknown> {
+    return this.env.unwrapped;
+  }
+
+  render(): RenderResult {
+    return this.env.render();
+  }
+
+  close(): void {
+    this.env.close();
+  }
+
+  /** `TimeLimit<OrderEnforcing<CartPole>>`, as Gymnasium prints a wrapper stack. */
+  toString(): string {
+    return `${this.constructor.name}<${String(this.env)}>`;
+  }
+}
+
+/** Changes observations (in both `reset` and `step`) through `observation()`. */
+export abstract class ObservationWrapper<O, IO, A> extends Wrapper<O, A, IO, A> {
+  private readonly result: StepResult<O> = { obs: undefined as unknown as O, reward: 0, terminated: false, truncated: false, info: {} };
+
+  abstract observation(obs: IO): O;
+
+  reset(options?: ResetOptions): ResetResult<O> {
+    const r = this.env.reset(options);
+    return { obs: this.observation(r.obs), info: r.info };
+  }
+
+  step(action: A): StepResult<O> {
+    const r = this.env.step(action);
+    const out = this.result;
+    out.obs = this.observation(r.obs);
+    out.reward = r.reward;
+    out.terminated = r.terminated;
+    out.truncated = r.truncated;
+    out.info = r.info;
+    return out;
+  }
+}
+
+/** Changes rewards through `reward()`. */
+export abstract class RewardWrapper<O, A> extends Wrapper<O, A> {
+  private readonly result: StepResult<O> = { obs: undefined as unknown as O, reward: 0, terminated: false, truncated: false, info: {} };
+
+  abstract reward(reward: number): number;
+
+  reset(options?: ResetOptions): ResetResult<O> {
+    return this.env.reset(options);
+  }
+
+  step(action: A): StepResult<O> {
+    const r = this.env.step(action);
+    const out = this.result;
+    out.obs = r.obs;
+    out.reward = this.reward(r.reward);
+    out.terminated = r.terminated;
+    out.truncated = r.truncated;
+    out.info = r.info;
+    return out;
+  }
+}
+
+/** Changes actions through `action()` before the inner env sees them; set `actionSpace` to the outer space. */
+export abstract class ActionWrapper<O, A, IA> extends Wrapper<O, A, O, IA> {
+  abstract action(action: A): IA;
+
+  reset(options?: ResetOptions): ResetResult<O> {
+    return this.env.reset(options);
+  }
+
+  step(action: A): StepResult<O> {
+    return this.env.step(this.action(action));
+  }
+}

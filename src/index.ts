@@ -1,0 +1,2 @@
+/** rudder-ts: the public API. */
+export * from './envs/index.ts';
