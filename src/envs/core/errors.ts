@@ -18,10 +18,10 @@ export class UnknownEnvError extends Error {
   override name = 'UnknownEnvError';
 }
 
-/** `checkEnv` found problems; `problems` lists each with what to fix. */
+/** `checkEnv` found problems; `problems` lists each with what to fix, `warnings` what checkEnv would also have reported. */
 export class EnvCheckError extends Error {
   override name = 'EnvCheckError';
-  constructor(readonly problems: string[]) {
+  constructor(readonly problems: string[], readonly warnings: string[] = []) {
     super(`checkEnv found ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }

@@ -99,10 +99,13 @@ export function make(id: string, kwargs: Record<string, unknown> = {}, options: 
     throw new TypeError(`make("${id}"): the registered factory did not return an env (got ${typeof base})`);
   }
   const max = options.maxEpisodeSteps === undefined ? s.maxEpisodeSteps : options.maxEpisodeSteps === -1 ? null : options.maxEpisodeSteps;
-  const effective: EnvSpec = max === s.maxEpisodeSteps && Object.keys(kwargs).length === 0 ? s : Object.freeze({ ...s, maxEpisodeSteps: max, kwargs: Object.freeze(merged) });
+  const disableEnvChecker = options.disableEnvChecker ?? s.disableEnvChecker;
+  // The env's spec records what it was really made with (as Gymnasium's make does), so it can be rebuilt.
+  const unchanged = max === s.maxEpisodeSteps && disableEnvChecker === s.disableEnvChecker && Object.keys(kwargs).length === 0 && options.renderMode === undefined;
+  const effective: EnvSpec = unchanged ? s : Object.freeze({ ...s, maxEpisodeSteps: max, disableEnvChecker, kwargs: Object.freeze(merged) });
   base.unwrapped.spec = effective;
   let env: Env<unknown, unknown> = base;
-  if (!(options.disableEnvChecker ?? s.disableEnvChecker)) env = new PassiveEnvChecker(env);
+  if (!disableEnvChecker) env = new PassiveEnvChecker(env);
   if (s.orderEnforce) env = new OrderEnforcing(env);
   if (max !== null) env = new TimeLimit(env, max);
   for (const w of s.additionalWrappers) env = w(env);
@@ -127,7 +130,8 @@ function unknownId(id: string): UnknownEnvError {
     .slice(0, 3)
     .map((x) => x.k);
   const hint = close.length ? ` Did you mean ${close.join(', ')}?` : ' No envs are registered.';
-  return new UnknownEnvError(`unknown env id "${id}".${hint} (\`rudder envs\` lists all ${ids.length})`);
+  const what = parsed ? `unknown env id "${id}".` : `malformed env id "${id}": expected [namespace/]Name-vN, e.g. CartPole-v1.`;
+  return new UnknownEnvError(`${what}${hint} (\`rudder envs\` lists all ${ids.length})`);
 }
 
 /** Levenshtein distance. */

@@ -6,6 +6,7 @@
  * splitmix32 so that nearby seeds (0, 1, 2…) give unrelated streams.
  */
 export class Rng {
+  // The four state words are kept as int32 (what `^`, `<<` and Math.imul produce); getState exports them as uint32.
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;
@@ -34,10 +35,10 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    this.s0 = next() | 0;
+    this.s1 = next() | 0;
+    this.s2 = next() | 0;
+    this.s3 = next() | 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
     this.seed = seed;
     this.hasSpare = false;
@@ -106,7 +107,7 @@ export class Rng {
 
   /** The full state, for checkpoints and determinism checks. */
   getState(): RngState {
-    return { s: [this.s0, this.s1, this.s2, this.s3], seed: this.seed, spare: this.hasSpare ? this.spareNormal : null };
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], seed: this.seed, spare: this.hasSpare ? this.spareNormal : null };
   }
 
   setState(state: RngState): void {
@@ -115,12 +116,12 @@ export class Rng {
       throw new TypeError(`RNG state must hold four uint32 words in "s", got ${JSON.stringify(s)}`);
     }
     if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) throw new TypeError('RNG state must not be all zero');
-    this.s0 = s[0]! >>> 0;
-    this.s1 = s[1]! >>> 0;
-    this.s2 = s[2]! >>> 0;
-    this.s3 = s[3]! >>> 0;
-    this.seed = state.seed;
-    this.hasSpare = state.spare !== null;
+    this.s0 = s[0]! | 0;
+    this.s1 = s[1]! | 0;
+    this.s2 = s[2]! | 0;
+    this.s3 = s[3]! | 0;
+    this.seed = state.seed ?? -1;
+    this.hasSpare = typeof state.spare === 'number';
     this.spareNormal = state.spare ?? 0;
   }
 

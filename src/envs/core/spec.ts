@@ -34,4 +34,4 @@ export interface EnvSpec {
 }
 
 /** Opaque reference to a vector-env factory (typed in `vector/`, which depends on this module). */
-export type VectorFactoryRef = (numEnvs: number, kwargs: EnvKwargs & { autoresetMode?: string }) => unknown;
+export type VectorFactoryRef = (numEnvs: number, kwargs: EnvKwargs & { autoresetMode?: 'next_step' | 'same_step' }) => unknown;

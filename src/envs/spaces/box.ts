@@ -27,7 +27,7 @@ export class Box<A extends TypedArray = Float32Array> extends Space<A> {
     dtype: Dtype = 'float32',
   ) {
     super();
-    if (!(dtype in TYPED_ARRAY)) throw new TypeError(`Box: unknown dtype ${show(dtype)} (valid: ${Object.keys(TYPED_ARRAY).join(', ')})`);
+    if (!Object.hasOwn(TYPED_ARRAY, dtype)) throw new TypeError(`Box: unknown dtype ${show(dtype)} (valid: ${Object.keys(TYPED_ARRAY).join(', ')})`);
     this.dtype = dtype;
     const inferred = typeof low !== 'number' ? [low.length] : typeof high !== 'number' ? [high.length] : undefined;
     const s = shape ?? inferred;
@@ -41,6 +41,22 @@ export class Box<A extends TypedArray = Float32Array> extends Space<A> {
     for (let i = 0; i < this.size; i++) {
       if (Number.isNaN(this.low[i]) || Number.isNaN(this.high[i])) throw new RangeError(`Box: bound ${i} is NaN`);
       if (this.low[i]! > this.high[i]!) throw new RangeError(`Box: low[${i}] = ${this.low[i]} > high[${i}] = ${this.high[i]}`);
+    }
+    // Store the bounds as the dtype holds them (Gymnasium casts them to the dtype). Elements are always of
+    // the dtype, so `contains` and `sample` then agree: a float32 Box(0, 0.1) holds Float32Array.of(0.1),
+    // which is 0.10000000149 > 0.1, and an int Box(0.5, 2.5) holds exactly the integers 1..2.
+    if (dtype === 'float32') {
+      for (let i = 0; i < this.size; i++) {
+        this.low[i] = Math.fround(this.low[i]!);
+        this.high[i] = Math.fround(this.high[i]!);
+      }
+    } else if (isIntegerDtype(dtype)) {
+      for (let i = 0; i < this.size; i++) {
+        const lo = Math.ceil(this.low[i]!), hi = Math.floor(this.high[i]!);
+        if (lo > hi) throw new RangeError(`Box: no integer lies in [${this.low[i]}, ${this.high[i]}] (bound ${i}, dtype ${dtype})`);
+        this.low[i] = lo;
+        this.high[i] = hi;
+      }
     }
   }
 

@@ -1,16 +1,17 @@
 import type { RenderResult, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
 import { invalidActionError } from '../core/env.ts';
-import { checkResetResult, checkStepResult } from '../core/passive-checks.ts';
+import { checkResetResult, checkStepResult, renderResultProblems } from '../core/passive-checks.ts';
 import { Wrapper } from './wrapper.ts';
 
 /**
  * Checks the env against its declared spaces on the first `reset` and `step` (observation shape and
- * dtype, result types), and every action on every step: an invalid action is a clear error for any env,
+ * dtype, result types), the first `render` frame against `renderMode`, and every action on every step: an invalid action is a clear error for any env,
  * a user's own included. `make` adds it unless `disableEnvChecker`.
  */
 export class PassiveEnvChecker<O, A> extends Wrapper<O, A> {
   private checkedReset = false;
   private checkedStep = false;
+  private checkedRender = false;
 
   reset(options?: ResetOptions): ResetResult<O> {
     const r = this.env.reset(options);
@@ -32,7 +33,13 @@ export class PassiveEnvChecker<O, A> extends Wrapper<O, A> {
   }
 
   override render(): RenderResult {
-    return this.env.render();
+    const frame = this.env.render();
+    if (!this.checkedRender && this.renderMode !== null) {
+      const problem = renderResultProblems(this.label(), this.renderMode, frame)[0];
+      if (problem) throw new TypeError(problem);
+      this.checkedRender = true;
+    }
+    return frame;
   }
 
   private label(): string {

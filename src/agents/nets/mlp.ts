@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../../envs/core/rng.ts';
+import { orthogonal } from './orthogonal.ts';
+
+/** One dense layer's parameters: W [inDim, outDim] row-major, b [outDim]. */
+export interface DenseParams {
+  w: Float32Array;
+  b: Float32Array;
+  inDim: number;
+  outDim: number;
+}
+
+/**
+ * A tanh MLP `inDim → hidden… → outDim` (linear output), CleanRL's actor/critic body.
+ * The parameters live in Float32Arrays (the master copy the optimizer updates, and what acting reads);
+ * `forwardTf` builds the same function from tensors for autodiff.
+ */
+export class Mlp {
+  readonly layers: DenseParams[];
+  // Acting scratch: activations of each layer for up to `scratchRows` rows.
+  private scratch: Float32Array[] = [];
+  private scratchRows = 0;
+
+  constructor(readonly inDim: number, readonly hidden: readonly number[], readonly outDim: number, headGain: number, rng: Rng) {
+    const dims = [inDim, ...hidden, outDim];
+    this.layers = [];
+    for (let l = 0; l + 1 < dims.length; l++) {
+      const gain = l + 2 === dims.length ? headGain : Math.SQRT2;
+      this.layers.push({ w: orthogonal(dims[l]!, dims[l + 1]!, gain, rng), b: new Float32Array(dims[l + 1]!), inDim: dims[l]!, outDim: dims[l + 1]! });
+    }
+  }
+
+  /** All parameter arrays in a fixed order (W0, b0, W1, b1, …). */
+  params(): Float32Array[] {
+    return this.layers.flatMap((l) => [l.w, l.b]);
+  }
+
+  /** Shapes matching `params()`. */
+  paramShapes(): number[][] {
+    return this.layers.flatMap((l) => [[l.inDim, l.outDim], [l.outDim]]);
+  }
+
+  /**
+   * Plain-JS forward pass for acting: x [rows, inDim] → returns a view [rows, outDim] into scratch
+   * (valid until the next call). No tfjs: at acting batch sizes the per-kernel overhead would dominate.
+   */
+  forward(x: Float32Array, rows: number): Float32Array {
+    if (rows > this.scratchRows) {
+      this.scratch = this.layers.map((l) => new Float32Array(rows * l.outDim));
+      this.scratchRows = rows;
+    }
+    let input = x;
+    for (let li = 0; li < this.layers.length; li++) {
+      const { w, b, inDim, outDim } = this.layers[li]!;
+      const out = this.scratch[li]!;
+      const last = li === this.layers.length - 1;
+      for (let r = 0; r < rows; r++) {
+        const xo = r * inDim, oo = r * outDim;
+        for (let j = 0; j < outDim; j++) out[oo + j] = b[j]!;
+        for (let k = 0; k < inDim; k++) {
+          const xv = input[xo + k]!;
+          if (xv === 0) continue;
+          const wo = k * outDim;
+          for (let j = 0; j < outDim; j++) out[oo + j] += xv * w[wo + j]!;
+        }
+        if (!last) for (let j = 0; j < outDim; j++) out[oo + j] = Math.tanh(out[oo + j]!);
+      }
+      input = out;
+    }
+    return input.subarray(0, rows * this.outDim);
+  }
+
+  /** The same function on tensors; `vars` are tensors for `params()` in order. */
+  forwardTf(x: tf.Tensor2D, vars: readonly tf.Tensor[], matMul: MatMul): tf.Tensor2D {
+    let h = x;
+    for (let li = 0; li < this.layers.length; li++) {
+      const z = tf.add(matMul(h, vars[2 * li] as tf.Tensor2D), vars[2 * li + 1]!) as tf.Tensor2D;
+      h = li === this.layers.length - 1 ? z : tf.tanh(z);
+    }
+    return h;
+  }
+}
+
+export type MatMul = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * matMul whose gradient uses explicit transposes: tfjs-wasm sends only plain (non-transposed) matmuls to
+ * XNNPACK, and the transposed ones autodiff makes fall back to a loop 15–20× slower (backends.md §5).
+ */
+export const fastMatMul: MatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1]!) as tf.Tensor2D),
+      tf.matMul(tf.transpose(saved[0]!) as tf.Tensor2D, dy as tf.Tensor2D),
+    ],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as MatMul;
+
+export const plainMatMul: MatMul = (a, b) => tf.matMul(a, b);

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/**
+ * PPO's settings, CleanRL `ppo.py` defaults (envs-ppo.md §6.1). This one schema types the config, fills
+ * defaults, and validates `--config FILE` with errors that name the field and the expected type.
+ */
+export const PpoConfigSchema = z
+  .object({
+    /** Registered env id to train on. */
+    envId: z.string().min(1).default('CartPole-v1'),
+    /** Seed of the env resets, the action sampling and the weight init. */
+    seed: z.number().int().min(0).default(1),
+    /** Environment steps to train for (summed over envs). */
+    totalTimesteps: z.number().int().positive().default(500_000),
+    /** Adam step size at the start (annealed linearly to 0 when annealLr). */
+    learningRate: z.number().positive().default(2.5e-4),
+    /** Parallel envs in the rollout. */
+    numEnvs: z.number().int().positive().default(4),
+    /** Steps per env per rollout. */
+    numSteps: z.number().int().positive().default(128),
+    annealLr: z.boolean().default(true),
+    gamma: z.number().min(0).max(1).default(0.99),
+    gaeLambda: z.number().min(0).max(1).default(0.95),
+    numMinibatches: z.number().int().positive().default(4),
+    updateEpochs: z.number().int().positive().default(4),
+    /** Normalise advantages per minibatch. */
+    normAdv: z.boolean().default(true),
+    /** Surrogate clipping ε. */
+    clipCoef: z.number().positive().default(0.2),
+    /** Clip the value loss as PPO2 does. */
+    clipVloss: z.boolean().default(true),
+    entCoef: z.number().min(0).default(0.01),
+    vfCoef: z.number().min(0).default(0.5),
+    /** Global gradient-norm clip. */
+    maxGradNorm: z.number().positive().default(0.5),
+    /** Stop an update's epochs early when approx-KL exceeds this (null: never). */
+    targetKl: z.number().positive().nullable().default(null),
+    /** Hidden layer sizes of the actor and of the critic MLP (tanh). */
+    hidden: z.array(z.number().int().positive()).min(1).default([64, 64]),
+  })
+  .strict();
+
+export type PpoConfig = z.infer<typeof PpoConfigSchema>;
+
+/** Defaults filled in, every field checked; throws an Error naming each bad field and what it expected. */
+export function parsePpoConfig(input: unknown, source = 'config'): PpoConfig {
+  const r = PpoConfigSchema.safeParse(input ?? {});
+  if (r.success) {
+    const c = r.data;
+    const batch = c.numEnvs * c.numSteps;
+    if (batch % c.numMinibatches !== 0) {
+      throw new Error(`${source}: numEnvs × numSteps = ${batch} must be divisible by numMinibatches = ${c.numMinibatches}`);
+    }
+    return c;
+  }
+  const lines = r.error.issues.map((i) => `  - ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+  throw new Error(`${source} is invalid:\n${lines.join('\n')}`);
+}

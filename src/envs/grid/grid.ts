@@ -1,0 +1,178 @@
+import { BaseEnv, type RenderMode, type RenderResult } from '../core/env.ts';
+import { drawScene, sceneToAnsi, SCENE_VERSION, type HudValue, type Scene, type SceneEnv, type Sprite, type TileLayer } from '../core/scene.ts';
+import { CELL, CELL_COUNT, GRID_PALETTE, type CellCode } from './cells.ts';
+
+/**
+ * A rectangle of cell codes (see `cells.ts`), row-major: `cells[y * width + x]`. This is the whole world
+ * state of a grid env apart from the agent; the env's step function reads and writes `cells` directly.
+ */
+export class Grid {
+  readonly cells: Uint8Array;
+
+  constructor(readonly width: number, readonly height: number, fill: CellCode = CELL.EMPTY) {
+    if (!Number.isInteger(width) || width < 1 || !Number.isInteger(height) || height < 1) {
+      throw new RangeError(`Grid: width and height must be integers ≥ 1, got ${width}×${height}`);
+    }
+    this.cells = new Uint8Array(width * height).fill(fill);
+  }
+
+  index(x: number, y: number): number {
+    return y * this.width + x;
+  }
+
+  inBounds(x: number, y: number): boolean {
+    return x >= 0 && y >= 0 && x < this.width && y < this.height;
+  }
+
+  get(x: number, y: number): number {
+    return this.cells[y * this.width + x]!;
+  }
+
+  set(x: number, y: number, code: CellCode): void {
+    this.cells[y * this.width + x] = code;
+  }
+
+  /** Fill the rectangle [x, x+w) × [y, y+h). */
+  fillRect(x: number, y: number, w: number, h: number, code: CellCode): void {
+    for (let j = y; j < y + h; j++) this.cells.fill(code, j * this.width + x, j * this.width + x + w);
+  }
+
+  /** The outline of the rectangle [x, x+w) × [y, y+h) (a room's walls). */
+  outline(x: number, y: number, w: number, h: number, code: CellCode = CELL.WALL): void {
+    this.fillRect(x, y, w, 1, code);
+    this.fillRect(x, y + h - 1, w, 1, code);
+    this.fillRect(x, y, 1, h, code);
+    this.fillRect(x + w - 1, y, 1, h, code);
+  }
+
+  /** Copy `src` into this grid with its top-left cell at (x, y). */
+  blit(src: Grid, x: number, y: number): void {
+    for (let j = 0; j < src.height; j++) this.cells.set(src.cells.subarray(j * src.width, (j + 1) * src.width), (y + j) * this.width + x);
+  }
+
+  /** A scene tile layer of the cells (a copy: scenes are JSON). */
+  tileLayer(name = 'cells'): TileLayer {
+    return { name, width: this.width, height: this.height, tiles: Array.from(this.cells) };
+  }
+}
+
+/** A scene of one grid with the shared palette. */
+export function gridScene(grid: Grid, sprites: Sprite[], hud: Record<string, HudValue>, extra: { title?: string; text?: string; events?: readonly string[] } = {}): Scene {
+  const s: Scene = {
+    version: SCENE_VERSION,
+    width: grid.width,
+    height: grid.height,
+    palette: GRID_PALETTE.map((e) => ({ ...e })),
+    layers: [grid.tileLayer()],
+    sprites,
+    hud,
+  };
+  if (extra.title !== undefined) s.title = extra.title;
+  if (extra.text !== undefined) s.text = extra.text;
+  if (extra.events !== undefined) s.events = [...extra.events];
+  return s;
+}
+
+/** How a grid env encodes its cells in the flat observation. */
+export type GridObsMode = 'codes' | 'onehot';
+
+/**
+ * The symbolic (fully observed) grid part of a flat Float32 observation, kept up to date incrementally
+ * so that a step writes O(1) numbers:
+ *
+ * - `codes`:  `[width * height]` cell codes (the agent is not in the grid part; the env adds its position).
+ * - `onehot`: `[height, width, CELL_COUNT + 1]` one-hot per cell: one channel per cell code, then an agent
+ *   channel (1 where the agent stands).
+ *
+ * The env's own fields (position, facing, carrying…) follow at `extraOffset`.
+ */
+export class GridObs {
+  readonly buf: Float32Array;
+  readonly channels: number;
+  readonly extraOffset: number;
+
+  constructor(readonly mode: GridObsMode, readonly cellCount: number, extra: number) {
+    if (mode !== 'codes' && mode !== 'onehot') throw new RangeError(`grid observation must be 'codes' or 'onehot', got ${String(mode)}`);
+    this.channels = mode === 'onehot' ? CELL_COUNT + 1 : 1;
+    this.extraOffset = cellCount * this.channels;
+    this.buf = new Float32Array(this.extraOffset + extra);
+  }
+
+  /** Rewrite the grid part from `grid` and the agent at cell index `agent`. */
+  writeAll(grid: Grid, agent: number): void {
+    const b = this.buf, c = grid.cells;
+    if (this.mode === 'codes') {
+      for (let i = 0; i < this.cellCount; i++) b[i] = c[i]!;
+    } else {
+      b.fill(0, 0, this.extraOffset);
+      const C = this.channels;
+      for (let i = 0; i < this.cellCount; i++) b[i * C + c[i]!] = 1;
+      b[agent * C + CELL_COUNT] = 1;
+    }
+  }
+
+  /** Cell `i` changed from `from` to `to`. */
+  cellChanged(i: number, from: number, to: number): void {
+    if (this.mode === 'codes') this.buf[i] = to;
+    else {
+      const C = this.channels;
+      this.buf[i * C + from] = 0;
+      this.buf[i * C + to] = 1;
+    }
+  }
+
+  /** The agent moved from cell index `from` to `to` (nothing to do in `codes` mode). */
+  agentMoved(from: number, to: number): void {
+    if (this.mode === 'onehot') {
+      const C = this.channels;
+      this.buf[from * C + CELL_COUNT] = 0;
+      this.buf[to * C + CELL_COUNT] = 1;
+    }
+  }
+
+  /** The largest value in the grid part (for the observation space's bound). */
+  get gridHigh(): number {
+    return this.mode === 'codes' ? CELL_COUNT - 1 : 1;
+  }
+}
+
+/**
+ * The base of grid envs: Discrete actions, a Float32Array observation, and `ansi` / `rgb_array`
+ * renders drawn from `scene()`, so what `render()` shows and what the viewer draws never disagree.
+ */
+export abstract class GridEnv extends BaseEnv<Float32Array, number> implements SceneEnv {
+  override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 10 };
+  /** Pixels per cell in `rgb_array` frames. */
+  protected tilePx = 16;
+
+  constructor(renderMode: RenderMode | null | undefined) {
+    super(renderMode ?? null);
+    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
+      throw new RangeError(`${this.constructor.name}: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
+    }
+  }
+
+  abstract scene(): Scene;
+
+  override render(): RenderResult {
+    if (this.renderMode === null) return null;
+    const s = this.scene();
+    return this.renderMode === 'ansi' ? sceneToAnsi(s) : drawScene(s, { tilePx: this.tilePx });
+  }
+}
+
+/** Reads an option that must be one of `allowed`, with a clear error naming the env and the option. */
+export function oneOf<T extends string>(env: string, option: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new RangeError(`${env}: option ${option} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+/** Reads a number option within [lo, hi] (integer when `integer`), with a clear error. */
+export function numberIn(env: string, option: string, value: unknown, lo: number, hi: number, fallback: number, integer = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < lo || value > hi || (integer && !Number.isInteger(value))) {
+    throw new RangeError(`${env}: option ${option} must be ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

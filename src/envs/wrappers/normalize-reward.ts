@@ -1,0 +1,86 @@
+import type { Env, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.ts';
+import { Wrapper } from './wrapper.ts';
+
+export interface NormalizeRewardOptions {
+  /** Discount of the running return whose variance scales the rewards. Default 0.99. */
+  gamma?: number;
+  /** Added to the variance before the square root. Default 1e-8. */
+  epsilon?: number;
+}
+
+/** `NormalizeReward.getState()`: JSON-serialisable. */
+export interface NormalizeRewardState {
+  returnRms: RunningMeanStdState;
+  /** The running discounted return G at the time of saving. */
+  discountedReward: number;
+}
+
+/**
+ * Scales rewards by the standard deviation of a running discounted return (Gymnasium 1.x's
+ * NormalizeReward). Each step:
+ *   G ← G·γ·(1 − terminated) + r,   update the running variance with G,   return r / sqrt(var + epsilon).
+ * Rewards are only scaled, never shifted. As in Gymnasium, `terminated` is the flag of the step itself,
+ * so a terminal step's G is its own reward; a truncation or a `reset` carries G over into the next episode.
+ *
+ * Set `updateRunningMean = false` to freeze the statistics (G is still tracked); `getState()` saves
+ * them together with G.
+ */
+export class NormalizeReward<O, A> extends Wrapper<O, A> {
+  readonly gamma: number;
+  readonly epsilon: number;
+  readonly returnRms = new RunningMeanStd([]);
+  /** The running discounted return G. */
+  discountedReward = 0;
+  /** When false, rewards are scaled with the statistics as they are, without updating them. */
+  updateRunningMean = true;
+  private readonly g = new Float64Array(1); // G as a one-entry sample for returnRms
+  private readonly result: StepResult<O> = { obs: undefined as unknown as O, reward: 0, terminated: false, truncated: false, info: {} };
+
+  constructor(env: Env<O, A>, options: NormalizeRewardOptions = {}) {
+    super(env);
+    const { gamma = 0.99, epsilon = 1e-8 } = options;
+    if (!(gamma >= 0 && gamma <= 1)) throw new RangeError(`NormalizeReward: gamma must be in [0, 1], got ${String(gamma)}`);
+    if (!(epsilon >= 0) || !Number.isFinite(epsilon)) throw new RangeError(`NormalizeReward: epsilon must be a finite number ≥ 0, got ${String(epsilon)}`);
+    this.gamma = gamma;
+    this.epsilon = epsilon;
+  }
+
+  reset(options?: ResetOptions): ResetResult<O> {
+    return this.env.reset(options);
+  }
+
+  step(action: A): StepResult<O> {
+    const r = this.env.step(action);
+    const g = this.discountedReward * this.gamma * (r.terminated ? 0 : 1) + r.reward;
+    this.discountedReward = g;
+    if (this.updateRunningMean) {
+      this.g[0] = g;
+      this.returnRms.updateOne(this.g);
+    }
+    const out = this.result;
+    out.obs = r.obs;
+    out.reward = r.reward / Math.sqrt(this.returnRms.var[0]! + this.epsilon);
+    out.terminated = r.terminated;
+    out.truncated = r.truncated;
+    out.info = r.info;
+    return out;
+  }
+
+  getState(): NormalizeRewardState {
+    return { returnRms: this.returnRms.getState(), discountedReward: this.discountedReward };
+  }
+
+  /** Restore `getState()` output; throws naming the bad field. */
+  setState(state: NormalizeRewardState): void {
+    if (typeof state !== 'object' || state === null || !('returnRms' in state)) {
+      throw new TypeError(`NormalizeReward.setState: expected { returnRms, discountedReward }, got ${String(state)}`);
+    }
+    const g = state.discountedReward;
+    if (typeof g !== 'number' || !Number.isFinite(g)) {
+      throw new RangeError(`NormalizeReward.setState: discountedReward must be a finite number, got ${String(g)}`);
+    }
+    this.returnRms.setState(state.returnRms);
+    this.discountedReward = g;
+  }
+}

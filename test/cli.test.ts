@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = resolve(ROOT, 'bin/rudder.mjs');
+const run = promisify(execFile);
+
+async function rudder(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT });
+    return { stdout, stderr, code: 0 };
+  } catch (e) {
+    const err = e as { stdout: string; stderr: string; code: number };
+    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
+  }
+}
+
+describe('rudder CLI', () => {
+  it('--help lists the commands and examples', async () => {
+    const r = await rudder('--help');
+    expect(r.code).toBe(0);
+    for (const cmd of ['play', 'envs', 'check', 'Examples']) expect(r.stdout).toContain(cmd);
+  });
+
+  it('play (the README main command) runs seeded expert episodes and prints statistics', async () => {
+    const r = await rudder('play');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('CartPole-v1 · expert policy · 5 episode(s) from seed 1');
+    // The expert balances the pole for the whole 500-step limit in every episode.
+    expect(r.stdout.match(/ 500\.00 +500 +truncated/g)?.length).toBe(5);
+    expect(r.stdout).toContain('reward threshold 475: reached');
+  });
+
+  it('play is deterministic for a seed and differs across seeds', async () => {
+    const a = await rudder('play', '--policy', 'random', '--seed', '3', '--episodes', '4');
+    const b = await rudder('play', '--policy', 'random', '--seed', '3', '--episodes', '4');
+    const c = await rudder('play', '--policy', 'random', '--seed', '4', '--episodes', '4');
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout.split('\n').slice(3, 7)).not.toEqual(c.stdout.split('\n').slice(3, 7));
+  });
+
+  it('play --render ansi prints the final frame', async () => {
+    const r = await rudder('play', '--episodes', '1', '--render', 'ansi', '--policy', 'random');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\[#\]/);
+  });
+
+  it('envs lists CartPole with its limits and spaces', async () => {
+    const r = await rudder('envs');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/CartPole-v1 +500 +475 +Discrete\(2\) +Box\(/);
+  });
+
+  it('a user env module registers, checks and plays end to end', async () => {
+    const mod = resolve(ROOT, 'examples/custom-env.ts');
+    const check = await rudder('check', '--env-module', mod, '--env', 'Corridor-v0');
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('Corridor-v0: checkEnv passed');
+    const play = await rudder('play', '--env-module', mod, '--env', 'Corridor-v0', '--policy', 'random', '--episodes', '2');
+    expect(play.code).toBe(0);
+    expect(play.stdout).toContain('Corridor-v0 · random policy · 2 episode(s)');
+  });
+
+  it('bad input gets a clear error and a non-zero exit', async () => {
+    const unknown = await rudder('play', '--env', 'CartPol-v1');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('Did you mean CartPole-v1');
+    const badN = await rudder('play', '--episodes', 'zero');
+    expect(badN.code).not.toBe(0);
+    expect(badN.stderr).toContain('--episodes must be an integer ≥ 1');
+    const badMod = await rudder('envs', '--env-module', './no-such-file.ts');
+    expect(badMod.code).not.toBe(0);
+    expect(badMod.stderr).toContain('could not load env module ./no-such-file.ts');
+  });
+});

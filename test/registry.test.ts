@@ -1,0 +1,189 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  BaseEnv, CartPoleEnv, Discrete, Box, OrderEnforcing, PassiveEnvChecker, RewardWrapper, TimeLimit, UnknownEnvError,
+  listEnvs, make, parseEnvId, register, spec, unregister,
+  type Env, type EnvKwargs, type ResetOptions, type ResetResult, type StepResult,
+} from '../src/envs/index.ts';
+
+/** Records the kwargs its factory was given; episodes never end on their own. */
+class KwEnv extends BaseEnv<Float32Array, number> {
+  readonly actionSpace = new Discrete(2);
+  readonly observationSpace = new Box(0, 1, [1]);
+  constructor(readonly kwargs: EnvKwargs) {
+    super(kwargs.renderMode ?? null);
+  }
+  reset(options?: ResetOptions): ResetResult<Float32Array> {
+    this.seedRng(options);
+    return { obs: new Float32Array(1), info: {} };
+  }
+  step(): StepResult<Float32Array> {
+    return { obs: new Float32Array(1), reward: 1, terminated: false, truncated: false, info: {} };
+  }
+}
+
+class DoubleReward<O, A> extends RewardWrapper<O, A> {
+  reward(r: number): number {
+    return 2 * r;
+  }
+}
+
+const made: string[] = [];
+function registerTemp(id: string, options: Parameters<typeof register>[2] = {}): void {
+  register(id, (kw) => new KwEnv(kw), options);
+  made.push(id);
+}
+afterEach(() => {
+  for (const id of made.splice(0)) unregister(id);
+});
+
+describe('register, spec, listEnvs', () => {
+  it('records a spec with the parsed id and the defaults of Gymnasium EnvSpec', () => {
+    registerTemp('test/Kw-v3');
+    const s = spec('test/Kw-v3');
+    expect(s).toMatchObject({
+      id: 'test/Kw-v3', namespace: 'test', name: 'Kw', version: 3,
+      maxEpisodeSteps: null, rewardThreshold: null, nondeterministic: false, orderEnforce: true, disableEnvChecker: false,
+      kwargs: {}, additionalWrappers: [], vectorFactory: null,
+    });
+    expect(Object.isFrozen(s)).toBe(true);
+  });
+
+  it('lists registered ids sorted, including the built-in CartPole versions', () => {
+    registerTemp('Aaa-v0');
+    registerTemp('Zzz-v0');
+    const ids = listEnvs();
+    expect(ids).toEqual([...ids].sort());
+    expect(ids).toEqual(expect.arrayContaining(['Aaa-v0', 'Zzz-v0', 'CartPole-v0', 'CartPole-v1']));
+    unregister('Zzz-v0');
+    expect(listEnvs()).not.toContain('Zzz-v0');
+  });
+
+  it('re-registering an id replaces it', () => {
+    registerTemp('Re-v0', { maxEpisodeSteps: 5 });
+    registerTemp('Re-v0', { maxEpisodeSteps: 9 });
+    expect(spec('Re-v0').maxEpisodeSteps).toBe(9);
+  });
+
+  it('rejects a bad maxEpisodeSteps or factory at registration', () => {
+    expect(() => register('Bad-v0', (kw) => new KwEnv(kw), { maxEpisodeSteps: 0 })).toThrow(/maxEpisodeSteps must be a positive integer or null, got 0/);
+    expect(() => register('Bad-v0', 'not a function' as never)).toThrow(/factory must be a function/);
+    expect(listEnvs()).not.toContain('Bad-v0');
+  });
+});
+
+describe('parseEnvId', () => {
+  it('follows Gymnasium\'s id grammar', () => {
+    expect(parseEnvId('CartPole-v1')).toEqual({ namespace: null, name: 'CartPole', version: 1 });
+    expect(parseEnvId('ALE/Bowling-v5')).toEqual({ namespace: 'ALE', name: 'Bowling', version: 5 });
+    expect(parseEnvId('MiniGrid-DoorKey-8x8-v0')).toEqual({ namespace: null, name: 'MiniGrid-DoorKey-8x8', version: 0 });
+    expect(parseEnvId('CartPole')).toEqual({ namespace: null, name: 'CartPole', version: null });
+  });
+
+  it('rejects malformed ids, in register and in make', () => {
+    expect(() => parseEnvId('Cart Pole-v1')).toThrow(/malformed env id "Cart Pole-v1": expected \[namespace\/\]Name-vN, e.g. CartPole-v1/);
+    expect(() => register('a/b/c-v0', (kw) => new KwEnv(kw))).toThrow(UnknownEnvError);
+    expect(() => make('Cart Pole-v1')).toThrow(/^malformed env id "Cart Pole-v1": .* Did you mean CartPole-v1/);
+  });
+});
+
+describe('make', () => {
+  it('passes spec kwargs to the factory, overridden by make\'s kwargs, on a deep copy', () => {
+    registerTemp('Kw-v0', { kwargs: { size: 5, color: 'red', nested: { depth: 1 } } });
+    const env = make<Float32Array, number>('Kw-v0', { size: 7 });
+    const kw = (env.unwrapped as KwEnv).kwargs;
+    expect(kw).toEqual({ size: 7, color: 'red', nested: { depth: 1 } });
+    (kw.nested as { depth: number }).depth = 99; // a factory that mutates its kwargs must not change the spec
+    expect(spec('Kw-v0').kwargs).toEqual({ size: 5, color: 'red', nested: { depth: 1 } });
+    expect((make('Kw-v0').unwrapped as KwEnv).kwargs.nested).toEqual({ depth: 1 });
+    // The env's spec records what it was made with; the registered spec is unchanged.
+    expect(env.spec?.kwargs).toMatchObject({ size: 7, color: 'red' });
+    expect(spec('Kw-v0').kwargs.size).toBe(5);
+  });
+
+  it('writes the spec onto the unwrapped env and passes renderMode through', () => {
+    const plain = make('CartPole-v1');
+    expect(plain.unwrapped.spec).toBe(spec('CartPole-v1'));
+    const ansi = make('CartPole-v1', {}, { renderMode: 'ansi' });
+    expect(ansi.renderMode).toBe('ansi');
+    expect(ansi.unwrapped.spec?.kwargs.renderMode).toBe('ansi');
+    expect(spec('CartPole-v1').kwargs).toEqual({});
+  });
+
+  it('stacks wrappers innermost first: env, PassiveEnvChecker, OrderEnforcing, TimeLimit, additional wrappers', () => {
+    const env = make('CartPole-v1');
+    expect(String(env)).toBe('TimeLimit<OrderEnforcing<PassiveEnvChecker<CartPoleEnv<CartPole-v1>>>>');
+    expect(env).toBeInstanceOf(TimeLimit);
+    const ol = (env as TimeLimit<unknown, unknown>).env;
+    expect(ol).toBeInstanceOf(OrderEnforcing);
+    const pc = (ol as OrderEnforcing<unknown, unknown>).env;
+    expect(pc).toBeInstanceOf(PassiveEnvChecker);
+    expect((pc as PassiveEnvChecker<unknown, unknown>).env).toBeInstanceOf(CartPoleEnv);
+    expect((pc as PassiveEnvChecker<unknown, unknown>).env).toBe(env.unwrapped);
+
+    registerTemp('Extra-v0', { maxEpisodeSteps: 3, additionalWrappers: [(e) => new DoubleReward(e)] });
+    const extra = make('Extra-v0');
+    expect(String(extra)).toBe('DoubleReward<TimeLimit<OrderEnforcing<PassiveEnvChecker<KwEnv<Extra-v0>>>>>');
+    extra.reset();
+    expect(extra.step(0).reward).toBe(2);
+  });
+
+  it('maxEpisodeSteps: the spec\'s limit, make\'s override, and -1 for none', () => {
+    const byDefault = make('CartPole-v1') as TimeLimit<unknown, unknown>;
+    expect(byDefault.maxEpisodeSteps).toBe(500);
+    const ten = make('CartPole-v1', {}, { maxEpisodeSteps: 10 }) as TimeLimit<unknown, unknown>;
+    expect(ten.maxEpisodeSteps).toBe(10);
+    expect(ten.spec?.maxEpisodeSteps).toBe(10);
+    const none = make('CartPole-v1', {}, { maxEpisodeSteps: -1 });
+    expect(String(none)).toBe('OrderEnforcing<PassiveEnvChecker<CartPoleEnv<CartPole-v1>>>');
+    expect(none.spec?.maxEpisodeSteps).toBeNull();
+    registerTemp('Unlimited-v0');
+    expect(String(make('Unlimited-v0'))).toBe('OrderEnforcing<PassiveEnvChecker<KwEnv<Unlimited-v0>>>');
+    expect(String(make('Unlimited-v0', {}, { maxEpisodeSteps: 4 }))).toBe('TimeLimit<OrderEnforcing<PassiveEnvChecker<KwEnv<Unlimited-v0>>>>');
+  });
+
+  it('truncates at the effective limit', () => {
+    const env = make<Float32Array, number>('CartPole-v1', {}, { maxEpisodeSteps: 3 });
+    env.reset({ seed: 0 });
+    const flags = [0, 1, 2].map((i) => env.step(i % 2).truncated);
+    expect(flags).toEqual([false, false, true]);
+  });
+
+  it('disableEnvChecker, from make or from the spec, and orderEnforce: false', () => {
+    expect(String(make('CartPole-v1', {}, { disableEnvChecker: true }))).toBe('TimeLimit<OrderEnforcing<CartPoleEnv<CartPole-v1>>>');
+    registerTemp('NoCheck-v0', { disableEnvChecker: true, orderEnforce: false });
+    expect(String(make('NoCheck-v0'))).toBe('KwEnv<NoCheck-v0>');
+    expect(String(make('NoCheck-v0', {}, { disableEnvChecker: false }))).toBe('PassiveEnvChecker<KwEnv<NoCheck-v0>>');
+  });
+
+  it('rejects a factory that does not return an env', () => {
+    register('NotAnEnv-v0', () => ({}) as unknown as Env);
+    made.push('NotAnEnv-v0');
+    expect(() => make('NotAnEnv-v0')).toThrow(/make\("NotAnEnv-v0"\): the registered factory did not return an env/);
+  });
+});
+
+describe('unknown ids', () => {
+  it('names the other versions of the same env', () => {
+    expect(() => make('CartPole-v9')).toThrow(UnknownEnvError);
+    expect(() => make('CartPole-v9')).toThrow('unknown env id "CartPole-v9": CartPole exists as CartPole-v0, CartPole-v1');
+    expect(() => spec('CartPole')).toThrow(/CartPole exists as CartPole-v0, CartPole-v1/);
+  });
+
+  it('suggests the closest registered ids first', () => {
+    registerTemp('MountainCar-v0');
+    let message = '';
+    try {
+      make('CartPoel-v1');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^unknown env id "CartPoel-v1"\. Did you mean CartPole-v1, CartPole-v0(, \S+)?\?/);
+    expect(message).toMatch(/lists all \d+\)$/);
+  });
+
+  it('a namespace is part of the identity', () => {
+    registerTemp('ns/Thing-v0');
+    expect(() => make('Thing-v1')).toThrow(/unknown env id "Thing-v1"\. Did you mean .*ns\/Thing-v0/);
+    expect(() => make('ns/Thing-v1')).toThrow(/Thing exists as ns\/Thing-v0/);
+  });
+});
