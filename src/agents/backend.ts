@@ -27,7 +27,7 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<strin
   }
   if (choice === 'auto' || choice === 'wasm') {
     try {
-      await import('@tensorflow/tfjs-backend-wasm');
+      await importWithoutCrashHandlers('@tensorflow/tfjs-backend-wasm');
       if (await tf.setBackend('wasm')) return 'wasm';
     } catch (e) {
       if (choice === 'wasm') throw new Error(`backend "wasm" failed to start: ${(e as Error).message}`);
@@ -36,4 +36,19 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<strin
   await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend('cpu'))) throw new Error('no TensorFlow.js backend could be started (tried tensorflow, wasm, cpu)');
   return 'cpu';
+}
+
+/**
+ * The wasm backend's Emscripten glue installs process-wide `uncaughtException`/`unhandledRejection`
+ * handlers that rethrow, so any later crash prints a screen of minified code instead of the error.
+ * Import it, then remove the handlers it added.
+ */
+async function importWithoutCrashHandlers(pkg: string): Promise<void> {
+  const events = ['uncaughtException', 'unhandledRejection'] as const;
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = events.map((ev) => new Set(emitter.listeners(ev)));
+  await import(pkg);
+  events.forEach((ev, i) => {
+    for (const l of emitter.listeners(ev)) if (!before[i]!.has(l)) emitter.removeListener(ev, l as (...args: unknown[]) => void);
+  });
 }

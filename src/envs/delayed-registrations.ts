@@ -24,3 +24,7 @@ register('WatchRepair-v0', (kw: EnvKwargs) => new WatchRepairEnv(kw), { maxEpiso
 registerExpert('KeyDoorTreasure-v0', keyDoorTreasureExpert);
 for (const id of ['FourRooms-v0', 'FourRooms-v1', 'EightRooms-v0', 'EightRooms-v1']) registerExpert(id, roomsExpert);
 registerExpert('WatchRepair-v0', watchRepairExpert);
+
+// Envs with their own register module.
+import './bowling/register.ts';
+import './item-chain/register.ts';

@@ -15,3 +15,5 @@ export * from './core/experts.ts';
 export * from './core/scene.ts';
 export * from './grid/index.ts';
 export * from './watch-repair/index.ts';
+export * from './bowling/index.ts';
+export * from './item-chain/index.ts';

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../envs/core/rng.ts';
 import { orthogonal } from './orthogonal.ts';
 
@@ -12,8 +11,7 @@ export interface DenseParams {
 
 /**
  * A tanh MLP `inDim → hidden… → outDim` (linear output), CleanRL's actor/critic body.
- * The parameters live in Float32Arrays (the master copy the optimizer updates, and what acting reads);
- * `forwardTf` builds the same function from tensors for autodiff.
+ * The parameters live in Float32Arrays: the master copy the optimizer updates and acting reads.
  */
 export class Mlp {
   readonly layers: DenseParams[];
@@ -69,33 +67,4 @@ export class Mlp {
     }
     return input.subarray(0, rows * this.outDim);
   }
-
-  /** The same function on tensors; `vars` are tensors for `params()` in order. */
-  forwardTf(x: tf.Tensor2D, vars: readonly tf.Tensor[], matMul: MatMul): tf.Tensor2D {
-    let h = x;
-    for (let li = 0; li < this.layers.length; li++) {
-      const z = tf.add(matMul(h, vars[2 * li] as tf.Tensor2D), vars[2 * li + 1]!) as tf.Tensor2D;
-      h = li === this.layers.length - 1 ? z : tf.tanh(z);
-    }
-    return h;
-  }
 }
-
-export type MatMul = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
-
-/**
- * matMul whose gradient uses explicit transposes: tfjs-wasm sends only plain (non-transposed) matmuls to
- * XNNPACK, and the transposed ones autodiff makes fall back to a loop 15–20× slower (backends.md §5).
- */
-export const fastMatMul: MatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1]!) as tf.Tensor2D),
-      tf.matMul(tf.transpose(saved[0]!) as tf.Tensor2D, dy as tf.Tensor2D),
-    ],
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as MatMul;
-
-export const plainMatMul: MatMul = (a, b) => tf.matMul(a, b);

@@ -11,7 +11,9 @@
  *   elastic-ish collision between unequal masses), the contact normal turned by a small random angle from
  *   the env's RNG ("pin-action jitter": the only randomness of the game). A standing pin that takes an
  *   impulse is down. Down pins slide with friction, knock other pins (knock-ons), bounce off the side
- *   kickbacks and drop into the pit behind the deck.
+ *   kickbacks and drop into the pit behind the deck. A down pin reaches further than a standing one
+ *   (`downPinRadius`): it stands for the pin toppling over its 15 in height, and is what gives a pocket
+ *   hit its carry (with equal radii, strikes were rare even from the pocket).
  *
  * Sizes follow a real lane scaled to 9 units across (41.5 in): pins 12 in apart (2.6 units), rows 10.4 in
  * apart (2.25), a pin's belly 4.8 in across (radius 0.5), the ball 8.5 in (radius 0.9), a 15 lb ball
@@ -40,6 +42,8 @@ export const LANE = Object.freeze({
   kickbackBottom: 10.5,
   ballRadius: 0.9,
   pinRadius: 0.5,
+  /** The reach of a down pin: a falling pin (15 in tall) sweeps more than its belly. */
+  downPinRadius: 0.8,
   /** Ball mass in pin masses. */
   ballMass: 4.3,
   /** Ball speed along the lane at release (units per step). */
@@ -56,7 +60,7 @@ export const LANE = Object.freeze({
   /** Fraction of its speed a pin keeps off a kickback. */
   kickbackBounce: 0.5,
   /** The largest turn (radians) of a contact normal by pin-action jitter. */
-  jitter: 0.05,
+  jitter: 0.1,
   substeps: 4,
   /**
    * A roll lasts at most this many steps from the throw (the throw step included); then whatever still
@@ -212,8 +216,7 @@ export class LaneState {
   }
 }
 
-const RB = LANE.ballRadius, RP = LANE.pinRadius;
-const BALL_PIN = (RB + RP) ** 2, PIN_PIN = (2 * RP) ** 2;
+const RB = LANE.ballRadius, RP = LANE.pinRadius, RD = LANE.downPinRadius;
 // Ball and pins only meet past this x, so the pin loops are skipped while the ball is far away.
 const CONTACT_X = LANE.headPinX - RB - RP - 0.5;
 
@@ -287,8 +290,8 @@ function ballContacts(s: LaneState, jitter: Jitter | null): void {
     const st = s.pin[i]!;
     if (st !== PIN.STANDING && st !== PIN.DOWN) continue;
     const dx = s.px[i]! - s.ballX, dy = s.py[i]! - s.ballY;
-    const d2 = dx * dx + dy * dy;
-    if (d2 >= BALL_PIN || d2 === 0) continue;
+    const d2 = dx * dx + dy * dy, reach = RB + (st === PIN.STANDING ? RP : RD);
+    if (d2 >= reach * reach || d2 === 0) continue;
     const d = Math.sqrt(d2);
     let nx = dx / d, ny = dy / d;
     // Closing speed along the normal (ball towards pin).
@@ -321,8 +324,8 @@ function pinContacts(s: LaneState, jitter: Jitter | null): void {
       const sk = s.pin[k]!;
       if (sk !== PIN.STANDING && sk !== PIN.DOWN) continue;
       const dx = s.px[k]! - s.px[i]!, dy = s.py[k]! - s.py[i]!;
-      const d2 = dx * dx + dy * dy;
-      if (d2 >= PIN_PIN || d2 === 0) continue;
+      const d2 = dx * dx + dy * dy, reach = (si === PIN.STANDING ? RP : RD) + (sk === PIN.STANDING ? RP : RD);
+      if (d2 >= reach * reach || d2 === 0) continue;
       const d = Math.sqrt(d2);
       let nx = dx / d, ny = dy / d;
       const vn = (s.pvx[i]! - s.pvx[k]!) * nx + (s.pvy[i]! - s.pvy[k]!) * ny;

@@ -151,41 +151,70 @@ export class CartPoleVectorEnv implements VectorEnv<Float32Array, Int32Array> {
       const a = actions[i];
       if (a !== 0 && a !== 1 && (sameStep || needsReset[i] === 0)) throw invalidActionError(`CartPoleVectorEnv: sub-env ${i}`, this.singleActionSpace, a);
     }
-    const state = this.state, steps = this.elapsedSteps, obs = this.obs;
+    if (sameStep) this.stepSameStep(actions);
+    else this.stepNextStep(actions);
+    return this.stepResult;
+  }
+
+  // The two modes get their own tight loops (locals only, no per-sub-env branching on the mode).
+
+  private stepNextStep(actions: Int32Array): void {
+    const n = this.numEnvs, state = this.state, steps = this.elapsedSteps, obs = this.obs, needsReset = this.needsReset;
     const rewards = this.rewards, terms = this.terminations, truncs = this.truncations;
-    const max = this.maxEpisodeSteps ?? Infinity, sb = this.suttonBarto;
+    const max = this.maxEpisodeSteps ?? 0x7fffffff, sb = this.suttonBarto;
     for (let i = 0; i < n; i++) {
-      if (!sameStep && needsReset[i] === 1) {
-        // NEXT_STEP: the step after a done resets; the action is ignored.
+      const o = 4 * i;
+      if (needsReset[i] === 1) {
+        // The step after a done resets; the action is ignored.
         this.resetOne(i, -0.05, 0.05);
-        this.writeObs(obs, i);
         rewards[i] = 0;
         terms[i] = 0;
         truncs[i] = 0;
         needsReset[i] = 0;
-        continue;
+      } else {
+        const terminated = cartPoleStep(state, o, actions[i]!);
+        const truncated = ++steps[i]! >= max;
+        rewards[i] = sb ? (terminated ? -1 : 0) : 1;
+        terms[i] = terminated ? 1 : 0;
+        truncs[i] = truncated ? 1 : 0;
+        needsReset[i] = terminated || truncated ? 1 : 0;
       }
-      const terminated = cartPoleStep(state, 4 * i, actions[i]!);
+      obs[o] = state[o]!;
+      obs[o + 1] = state[o + 1]!;
+      obs[o + 2] = state[o + 2]!;
+      obs[o + 3] = state[o + 3]!;
+    }
+  }
+
+  private stepSameStep(actions: Int32Array): void {
+    const n = this.numEnvs, state = this.state, steps = this.elapsedSteps, obs = this.obs;
+    const finalObs = this.finalObs!, finalMask = this.finalMask!, finalInfos = this.finalInfos!;
+    const rewards = this.rewards, terms = this.terminations, truncs = this.truncations;
+    const max = this.maxEpisodeSteps ?? 0x7fffffff, sb = this.suttonBarto;
+    for (let i = 0; i < n; i++) {
+      const o = 4 * i;
+      const terminated = cartPoleStep(state, o, actions[i]!);
       const truncated = ++steps[i]! >= max;
       rewards[i] = sb ? (terminated ? -1 : 0) : 1;
       terms[i] = terminated ? 1 : 0;
       truncs[i] = truncated ? 1 : 0;
-      if (!sameStep) {
-        this.writeObs(obs, i);
-        needsReset[i] = terminated || truncated ? 1 : 0;
-      } else if (terminated || truncated) {
-        this.writeObs(this.finalObs!, i);
-        this.finalMask![i] = 1;
-        this.finalInfos![i] = EMPTY_INFO;
+      if (terminated || truncated) {
+        finalObs[o] = state[o]!;
+        finalObs[o + 1] = state[o + 1]!;
+        finalObs[o + 2] = state[o + 2]!;
+        finalObs[o + 3] = state[o + 3]!;
+        finalMask[i] = 1;
+        finalInfos[i] = EMPTY_INFO;
         this.resetOne(i, -0.05, 0.05);
-        this.writeObs(obs, i);
       } else {
-        this.writeObs(obs, i);
-        this.finalMask![i] = 0;
-        this.finalInfos![i] = null;
+        finalMask[i] = 0;
+        finalInfos[i] = null;
       }
+      obs[o] = state[o]!;
+      obs[o + 1] = state[o + 1]!;
+      obs[o + 2] = state[o + 2]!;
+      obs[o + 3] = state[o + 3]!;
     }
-    return this.stepResult;
   }
 
   close(): void {

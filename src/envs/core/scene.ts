@@ -366,11 +366,12 @@ export class EventTable {
   /** The frozen array of the events whose bits are set in `mask` (in declaration order); NO_EVENTS for 0. */
   get(mask: number): readonly string[] {
     if (mask === 0) return NO_EVENTS;
-    let a = this.cache.get(mask);
-    if (a === undefined) {
-      a = Object.freeze(this.names.filter((_, i) => (mask & (1 << i)) !== 0));
-      this.cache.set(mask, a);
-    }
+    return this.cache.get(mask) ?? this.build(mask);
+  }
+
+  private build(mask: number): readonly string[] {
+    const a = Object.freeze(this.names.filter((_, i) => (mask & (1 << i)) !== 0));
+    this.cache.set(mask, a);
     return a;
   }
 }

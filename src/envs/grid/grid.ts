@@ -1,4 +1,5 @@
 import { BaseEnv, type RenderMode, type RenderResult } from '../core/env.ts';
+import type { Rng } from '../core/rng.ts';
 import { drawScene, sceneToAnsi, SCENE_VERSION, type HudValue, type Scene, type SceneEnv, type Sprite, type TileLayer } from '../core/scene.ts';
 import { CELL, CELL_COUNT, GRID_PALETTE, type CellCode } from './cells.ts';
 
@@ -175,4 +176,25 @@ export function numberIn(env: string, option: string, value: unknown, lo: number
     throw new RangeError(`${env}: option ${option} must be ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/**
+ * Uniform [0, 1) draws made in blocks of 256 into a Float64Array. A step reads `u[i++]` (after
+ * `if (i === BLOCK) refill(rng)`) instead of calling `rng.random()`: when that call is not inlined
+ * (deep wrapper stacks exhaust the inlining budget) its double result is boxed, one allocation per step.
+ * Call `discard()` after reseeding so the next draw comes from the new stream.
+ */
+export class UniformBlock {
+  static readonly SIZE = 256;
+  readonly u = new Float64Array(UniformBlock.SIZE);
+  i = UniformBlock.SIZE;
+
+  refill(rng: Rng): void {
+    for (let k = 0; k < this.u.length; k++) this.u[k] = rng.random();
+    this.i = 0;
+  }
+
+  discard(): void {
+    this.i = this.u.length;
+  }
 }

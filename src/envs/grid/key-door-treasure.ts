@@ -3,7 +3,7 @@ import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { CELL, DIR_DX, DIR_DY, DIR_FACING, PASSABLE, PICKABLE } from './cells.ts';
-import { Grid, GridEnv, GridObs, gridScene, numberIn, oneOf, type GridObsMode } from './grid.ts';
+import { Grid, GridEnv, GridObs, gridScene, numberIn, oneOf, UniformBlock, type GridObsMode } from './grid.ts';
 
 /**
  * Actions, MiniGrid-style: the agent has a facing direction, turns, walks forward, and acts on the cell
@@ -103,6 +103,7 @@ export class KeyDoorTreasureEnv extends GridEnv {
   t = 0;
   private pending = 0;
   private done = false;
+  private readonly uniforms = new UniformBlock();
   private readonly gobs: GridObs;
   private readonly info: { events: readonly string[] } = { events: EVENTS.get(0) };
   private readonly result: StepResult<Float32Array>;
@@ -132,6 +133,7 @@ export class KeyDoorTreasureEnv extends GridEnv {
 
   reset(options?: ResetOptions): ResetResult<Float32Array> {
     this.seedRng(options);
+    if (options?.seed !== undefined) this.uniforms.discard();
     const rng = this.rng, n = this.size, g = this.grid;
     g.cells.fill(CELL.EMPTY);
     g.outline(0, 0, n, n);
@@ -215,9 +217,13 @@ export class KeyDoorTreasureEnv extends GridEnv {
           } else mask |= EV_TRIED;
         }
     }
-    if (this.distractorProbability > 0 && this.rng.random() < this.distractorProbability) {
-      reward += this.rng.random() < 0.5 ? this.distractorMagnitude : -this.distractorMagnitude;
-      mask |= EV_DISTRACTOR;
+    if (this.distractorProbability > 0) {
+      const u = this.uniforms;
+      if (u.i >= UniformBlock.SIZE - 1) u.refill(this.rng);
+      if (u.u[u.i++]! < this.distractorProbability) {
+        reward += u.u[u.i++]! < 0.5 ? this.distractorMagnitude : -this.distractorMagnitude;
+        mask |= EV_DISTRACTOR;
+      }
     }
     const truncated = !terminated && t >= this.maxSteps;
     if (terminated || truncated) this.done = true;

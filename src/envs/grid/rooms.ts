@@ -3,7 +3,7 @@ import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { CELL, PASSABLE, type CellCode } from './cells.ts';
-import { Grid, GridEnv, gridScene, numberIn, oneOf } from './grid.ts';
+import { Grid, GridEnv, gridScene, numberIn, oneOf, UniformBlock } from './grid.ts';
 
 /**
  * FourRooms / EightRooms, the Align-RUDDER gridworlds (rudder.md §4.1), from their written rules.
@@ -107,6 +107,7 @@ export class RoomsEnv extends GridEnv {
   /** Actions replaced by noise since construction (for tests and diagnostics). */
   noisyActions = 0;
   private done = false;
+  private readonly uniforms = new UniformBlock();
   private readonly roomOfState: Uint8Array;
   private readonly eventOfState: Int32Array;
   private readonly events: EventTable;
@@ -180,6 +181,7 @@ export class RoomsEnv extends GridEnv {
 
   reset(options?: ResetOptions): ResetResult<Float32Array> {
     this.seedRng(options);
+    if (options?.seed !== undefined) this.uniforms.discard();
     const k = options?.options?.startRoom;
     if (k !== undefined && !(Number.isInteger(k) && (k as number) >= 0 && (k as number) < NUM_START_ROOMS)) {
       throw new RangeError(`${this.name}: reset option startRoom must be an integer in 0..${NUM_START_ROOMS - 1}, got ${JSON.stringify(k)}`);
@@ -210,9 +212,13 @@ export class RoomsEnv extends GridEnv {
       this.info.events = this.events.get(0);
       return r;
     }
-    if (this.actionNoise > 0 && this.rng.random() < this.actionNoise) {
-      action = this.rng.integer(4);
-      this.noisyActions++;
+    if (this.actionNoise > 0) {
+      const u = this.uniforms;
+      if (u.i === UniformBlock.SIZE) u.refill(this.rng);
+      if (u.u[u.i++]! < this.actionNoise) {
+        action = this.rng.integer(4);
+        this.noisyActions++;
+      }
     }
     const t = ++this.t;
     const from = this.state;

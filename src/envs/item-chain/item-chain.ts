@@ -13,7 +13,10 @@ import { generateWorld } from './world.ts';
 
 /** Default map side (cells). */
 export const ITEM_CHAIN_SIZE = 32;
-/** Default step limit: about 6× what the scripted expert needs on the default map (≈ 150–350 steps). */
+/**
+ * Default step limit: about 15× the scripted expert's median episode (134 steps on 32×32 maps; 95th
+ * percentile 191, worst 417 over 3000 seeds), leaving room to explore.
+ */
 export const ITEM_CHAIN_MAX_STEPS = 2000;
 
 export interface ItemChainOptions {

@@ -120,7 +120,7 @@ export const ACTION_NAMES: readonly string[] = Object.freeze([
 export const ACTION_COUNT = ACTION_NAMES.length;
 
 /** Facing direction of each move action (0 = east, 1 = south, 2 = west, 3 = north; see grid/cells.ts), -1 for others. */
-export const MOVE_DIR = Int8Array.from(ACTION_NAMES, (_, a) => [-1, 2, 0, 3, 1][a] ?? -1);
+export const MOVE_DIR = Int8Array.from(ACTION_NAMES, (name) => ({ move_right: 0, move_down: 1, move_left: 2, move_up: 3 } as Record<string, number>)[name] ?? -1);
 
 // ---------------------------------------------------------------------------------------------------
 // Collecting: what `collect` yields from the cell in front, and the tool it needs (Crafter's rules with

@@ -1,5 +1,7 @@
 import type { Rng } from '../core/rng.ts';
-import { MAT } from './items.ts';
+import { MAT, MATERIALS } from './items.ts';
+
+const MATERIAL_NAME = MATERIALS.map((m) => m.name);
 
 /**
  * Map generation for ItemChain, in the spirit of Crafter's worldgen (envs-ppo.md §3.1): smooth noise
@@ -75,9 +77,9 @@ function drawTerrain(cells: Uint8Array, size: number, sx: number, sy: number, rn
         const depth = m - 0.52;
         const u = rng.random();
         if (tunnels[i]! > 0.7 && depth < 0.12) c = MAT.PATH;
-        else if (depth > 0.1 && u < 0.03) c = MAT.DIAMOND;
-        else if (depth > 0.05 && u < 0.1) c = MAT.IRON;
-        else if (u < 0.18) c = MAT.COAL;
+        else if (depth > 0.12 && u < 0.012) c = MAT.DIAMOND;
+        else if (depth > 0.06 && u < 0.06) c = MAT.IRON;
+        else if (u < 0.12) c = MAT.COAL;
         else c = MAT.STONE;
       } else if (trees[i]! > 0.58 && rng.random() < 0.55) c = MAT.TREE;
       else if (rng.random() < 0.02) c = MAT.TREE;
@@ -174,14 +176,16 @@ function countIn(cells: Uint8Array, reached: Uint8Array, material: number): numb
   return n;
 }
 
-/** What a map lacks for the item chain, as "stage: material" text, or null when it has everything. */
+/** What a map lacks for the item chain (the first shortfall, as text), or null when it has everything. */
 export function missingResources(cells: Uint8Array, size: number, sx: number, sy: number, scratch: WorldScratch = new WorldScratch(size)): string | null {
-  const needs: [number, number, number][] = [
+  const needs: readonly (readonly [number, number, number])[] = [
     [0, MAT.TREE, MIN_TREES], [1, MAT.STONE, MIN_STONE], [1, MAT.COAL, MIN_COAL], [2, MAT.IRON, MIN_IRON], [3, MAT.DIAMOND, MIN_DIAMONDS],
   ];
-  for (const [stage, material, min] of needs) {
-    const have = countIn(cells, reachable(cells, size, sx, sy, stage, scratch), material);
-    if (have < min) return `stage ${stage}: ${have} reachable cells of material ${material}, need ${min}`;
+  let stage = -1, reached = scratch.reached;
+  for (const [st, material, min] of needs) {
+    if (st !== stage) reached = reachable(cells, size, sx, sy, (stage = st), scratch);
+    const have = countIn(cells, reached, material);
+    if (have < min) return `stage ${st}: ${have} reachable ${MATERIAL_NAME[material]!}, need ${min}`;
   }
   return null;
 }

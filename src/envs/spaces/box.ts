@@ -131,7 +131,9 @@ export class Box<A extends TypedArray = Float32Array> extends Space<A> {
   }
 
   toString(): string {
-    const b = (a: Float64Array): string => (a.every((v) => v === a[0]) ? String(a[0]) : `[${[...a.subarray(0, 4)].join(', ')}${a.length > 4 ? ', …' : ''}]`);
+    // float32 bounds print as the decimal they were written as (4.8, not 4.800000190734863).
+    const n = (v: number): string => (Number.isFinite(v) ? String(Number(v.toPrecision(7))) : v > 0 ? 'inf' : '-inf');
+    const b = (a: Float64Array): string => (a.every((v) => v === a[0]) ? n(a[0]!) : `[${[...a.subarray(0, 4)].map(n).join(', ')}${a.length > 4 ? ', …' : ''}]`);
     return `Box(${b(this.low)}, ${b(this.high)}, [${this.shape.join(', ')}], ${this.dtype})`;
   }
 }

@@ -1,6 +1,7 @@
 import { invalidActionError, type Env, type Info, type RenderMode, type RenderResult, type ResetOptions } from '../core/env.ts';
 import { ResetNeededError } from '../core/errors.ts';
 import type { EnvSpec } from '../core/spec.ts';
+import { Discrete } from '../spaces/discrete.ts';
 import type { Space } from '../spaces/space.ts';
 import { batchReader, batchWriter, createBatch, type ElementReader, type ElementWriter } from './batching.ts';
 import {
@@ -36,6 +37,7 @@ export class SubEnvGroup {
   private readonly writeObs: ElementWriter;
   private readonly writeFinalObs: ElementWriter | null;
   private readonly nextStep: boolean;
+  private readonly discrete: Discrete | null;
 
   constructor(
     readonly envs: readonly Env<unknown, unknown>[],
@@ -54,6 +56,7 @@ export class SubEnvGroup {
     this.needsReset = new Uint8Array(envs.length);
     this.actions = new Array<unknown>(envs.length).fill(undefined);
     this.readAction = batchReader(singleActionSpace, numEnvs, who);
+    this.discrete = singleActionSpace instanceof Discrete ? singleActionSpace : null;
     this.writeObs = batchWriter(singleObservationSpace, buffers.obs, who);
     this.writeFinalObs = buffers.finalObs === null ? null : batchWriter(singleObservationSpace, buffers.finalObs, who);
   }
@@ -83,14 +86,28 @@ export class SubEnvGroup {
     const envs = this.envs, n = envs.length, off = this.offset;
     const acts = this.actions, needsReset = this.needsReset, space = this.singleActionSpace;
     // Read and check every action before stepping any sub-env, so an invalid action changes nothing.
-    for (let k = 0; k < n; k++) {
-      if (this.nextStep && needsReset[k] === 1) continue; // this step resets the sub-env; its action is ignored
-      const a = this.readAction(actions, off + k);
-      if (!space.contains(a)) throw invalidActionError(`${this.who}: sub-env ${off + k}`, space, a);
-      acts[k] = a;
+    const discrete = this.discrete;
+    if (discrete !== null) {
+      // Discrete actions (the common case) are plain numbers: check them inline.
+      const batch = actions as ArrayLike<number>;
+      if (batch === null || batch === undefined || batch.length !== this.numEnvs) this.readAction(actions, off); // throws the size error
+      const lo = discrete.start, hi = discrete.start + discrete.n;
+      for (let k = 0; k < n; k++) {
+        if (this.nextStep && needsReset[k] === 1) continue; // this step resets the sub-env; its action is ignored
+        const a = batch[off + k]!;
+        if (!(a >= lo && a < hi && Number.isInteger(a))) throw invalidActionError(`${this.who}: sub-env ${off + k}`, space, a);
+        acts[k] = a;
+      }
+    } else {
+      for (let k = 0; k < n; k++) {
+        if (this.nextStep && needsReset[k] === 1) continue;
+        const a = this.readAction(actions, off + k);
+        if (!space.contains(a)) throw invalidActionError(`${this.who}: sub-env ${off + k}`, space, a);
+        acts[k] = a;
+      }
     }
     const { rewards, terminations, truncations } = this.buffers;
-    const infos = this.infos;
+    const infos = this.infos, writeObs = this.writeObs;
     if (this.nextStep) {
       for (let k = 0; k < n; k++) {
         const i = off + k;
@@ -98,20 +115,20 @@ export class SubEnvGroup {
         if (needsReset[k] === 1) {
           // The step after a done: reset obs, reward 0, both flags false, the reset info (Gymnasium 1.x NEXT_STEP).
           const r = env.reset();
-          this.writeObs(i, r.obs);
+          writeObs(i, r.obs);
           rewards[i] = 0;
           terminations[i] = 0;
           truncations[i] = 0;
-          infos[i] = r.info;
+          if (infos[i] !== r.info) infos[i] = r.info;
           needsReset[k] = 0;
         } else {
           const r = env.step(acts[k]);
-          this.writeObs(i, r.obs);
+          writeObs(i, r.obs);
           rewards[i] = r.reward;
           const done = r.terminated || r.truncated;
           terminations[i] = r.terminated ? 1 : 0;
           truncations[i] = r.truncated ? 1 : 0;
-          infos[i] = r.info;
+          if (infos[i] !== r.info) infos[i] = r.info; // skip the store (a GC write barrier) when unchanged
           needsReset[k] = done ? 1 : 0;
         }
       }
@@ -132,13 +149,13 @@ export class SubEnvGroup {
         finalInfos[i] = r.info;
         finalMask[i] = 1;
         const rr = env.reset();
-        this.writeObs(i, rr.obs);
+        writeObs(i, rr.obs);
         infos[i] = rr.info;
       } else {
-        this.writeObs(i, r.obs);
-        infos[i] = r.info;
+        writeObs(i, r.obs);
+        if (infos[i] !== r.info) infos[i] = r.info;
         finalMask[i] = 0;
-        finalInfos[i] = null;
+        if (finalInfos[i] !== null) finalInfos[i] = null;
       }
     }
   }

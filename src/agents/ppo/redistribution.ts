@@ -1,0 +1,45 @@
+/**
+ * The seam through which RUDDER and Align-RUDDER plug into PPO without touching its core.
+ *
+ * After each rollout PPO hands the redistributor the rollout (time-major [T, N], in order, so it can keep
+ * per-env episode prefixes across rollouts); the redistributor writes a redistributed reward RR_t and a
+ * trust weight q_t ∈ [0, 1] per step. PPO then mixes advantages as RUDDER's PPO does (rudder.md §1.7):
+ *
+ *   A_mix = q·RR + (1 − q)·A_env,   A = c·A_env + (1 − c)·A_mix,   c = `vfContrib` (0.5)
+ *
+ * where A_env is the (per-minibatch normalised) GAE advantage of the environment reward and RR is not
+ * normalised. The value function keeps learning the environment return.
+ */
+export interface RolloutView {
+  readonly numSteps: number; // T
+  readonly numEnvs: number; // N
+  readonly obsDim: number; // D
+  readonly obs: Float32Array; // [T * N * D], the observation each action was taken in
+  readonly actions: Int32Array; // [T * N]
+  readonly rewards: Float32Array; // [T * N], environment rewards
+  readonly terminated: Uint8Array; // [T * N]
+  readonly truncated: Uint8Array; // [T * N]
+  /** 0 on NEXT_STEP autoreset steps (no real transition; their outputs are ignored). */
+  readonly valid: Uint8Array; // [T * N]
+  /** Env steps taken so far, at the end of this rollout. */
+  readonly globalStep: number;
+}
+
+export interface RewardRedistribution {
+  /** Shown in logs. */
+  readonly name: string;
+  /** Weight of the plain environment advantage in the final mix (RUDDER's vf_contrib; default 0.5). */
+  readonly vfContrib?: number;
+  /**
+   * Write redistributed rewards into `rr` and trust weights into `quality` (both [T * N], zero-filled
+   * before the call); q = 0 leaves the environment advantage alone on that step.
+   */
+  redistribute(rollout: RolloutView, rr: Float32Array, quality: Float32Array): void;
+  /** Called after each PPO update (e.g. to train the return-decomposition model). */
+  afterUpdate?(): void;
+}
+
+/** A = c·A_env + (1 − c)·(q·RR + (1 − q)·A_env). */
+export function mixAdvantage(envAdv: number, rr: number, q: number, vfContrib: number): number {
+  return vfContrib * envAdv + (1 - vfContrib) * (q * rr + (1 - q) * envAdv);
+}

@@ -1,0 +1,3 @@
+export * from './maps.ts';
+export * from './venture.ts';
+export * from './expert.ts';
