@@ -28,3 +28,4 @@ registerExpert('WatchRepair-v0', watchRepairExpert);
 // Envs with their own register module.
 import './bowling/register.ts';
 import './item-chain/register.ts';
+import './venture/register.ts';

@@ -17,3 +17,4 @@ export * from './grid/index.ts';
 export * from './watch-repair/index.ts';
 export * from './bowling/index.ts';
 export * from './item-chain/index.ts';
+export * from './venture/index.ts';

@@ -2,7 +2,8 @@ import { invalidActionError, type Env, type Info, type RenderMode, type RenderRe
 import { ResetNeededError } from '../core/errors.ts';
 import type { EnvSpec } from '../core/spec.ts';
 import { Discrete } from '../spaces/discrete.ts';
-import type { Space } from '../spaces/space.ts';
+import { Box } from '../spaces/box.ts';
+import type { Space, TypedArray } from '../spaces/space.ts';
 import { batchReader, batchWriter, createBatch, type ElementReader, type ElementWriter } from './batching.ts';
 import {
   AutoresetMode, parseAutoresetMode, subEnvSeeds,
@@ -38,6 +39,9 @@ export class SubEnvGroup {
   private readonly writeFinalObs: ElementWriter | null;
   private readonly nextStep: boolean;
   private readonly discrete: Discrete | null;
+  /** The obs batch when observations are a small Box (copied inline), else null. */
+  private readonly flatObs: TypedArray | null;
+  private readonly obsSize: number;
 
   constructor(
     readonly envs: readonly Env<unknown, unknown>[],
@@ -57,6 +61,9 @@ export class SubEnvGroup {
     this.actions = new Array<unknown>(envs.length).fill(undefined);
     this.readAction = batchReader(singleActionSpace, numEnvs, who);
     this.discrete = singleActionSpace instanceof Discrete ? singleActionSpace : null;
+    const smallBox = singleObservationSpace instanceof Box && singleObservationSpace.size <= 16;
+    this.flatObs = smallBox ? (buffers.obs as TypedArray) : null;
+    this.obsSize = smallBox ? singleObservationSpace.size : 0;
     this.writeObs = batchWriter(singleObservationSpace, buffers.obs, who);
     this.writeFinalObs = buffers.finalObs === null ? null : batchWriter(singleObservationSpace, buffers.finalObs, who);
   }
@@ -107,7 +114,7 @@ export class SubEnvGroup {
       }
     }
     const { rewards, terminations, truncations } = this.buffers;
-    const infos = this.infos, writeObs = this.writeObs;
+    const infos = this.infos, writeObs = this.writeObs, flatObs = this.flatObs, obsSize = this.obsSize;
     if (this.nextStep) {
       for (let k = 0; k < n; k++) {
         const i = off + k;
@@ -123,7 +130,12 @@ export class SubEnvGroup {
           needsReset[k] = 0;
         } else {
           const r = env.step(acts[k]);
-          writeObs(i, r.obs);
+          const o = r.obs as ArrayLike<number>;
+          if (flatObs !== null && o !== null && o.length === obsSize) {
+            // Inline copy for small flat observations (CartPole's 4 floats); anything unusual goes through the checked writer.
+            const at = i * obsSize;
+            for (let j = 0; j < obsSize; j++) flatObs[at + j] = o[j]!;
+          } else writeObs(i, r.obs);
           rewards[i] = r.reward;
           const done = r.terminated || r.truncated;
           terminations[i] = r.terminated ? 1 : 0;

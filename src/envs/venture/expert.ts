@@ -1,7 +1,7 @@
 import type { Env } from '../core/env.ts';
 import type { ExpertFactory, Policy } from '../core/experts.ts';
 import { MAP_CELLS, MAP_W, MAPS, MAX_ROOM_MONSTERS, ROOM_COUNT, TILE } from './maps.ts';
-import { DIR_DX, DIR_DY, VENTURE_ACTIONS, VENTURE_HALL_MONSTERS, VentureEnv } from './venture.ts';
+import { VENTURE_DIR_DX, VENTURE_DIR_DY, VENTURE_ACTIONS, VENTURE_HALL_MONSTERS, VentureEnv } from './venture.ts';
 
 /** Steps without a safe path to the exit before the planner lures the released monster away, and for how long. */
 const LURE_AFTER = 6;
@@ -109,7 +109,7 @@ export class VenturePlanner {
     const c = y * MAP_W + x;
     this.danger[c] = 1;
     for (let d = 0; d < 4; d++) {
-      const n = c + DIR_DY[d]! * MAP_W + DIR_DX[d]!;
+      const n = c + VENTURE_DIR_DY[d]! * MAP_W + VENTURE_DIR_DX[d]!;
       if (n >= 0 && n < MAP_CELLS) this.danger[n] = 1;
     }
   }
@@ -120,8 +120,8 @@ export class VenturePlanner {
     let x = env.px, y = env.py;
     for (;;) {
       if (this.roomMonsterAt(x, y)) return true;
-      x += DIR_DX[d]!;
-      y += DIR_DY[d]!;
+      x += VENTURE_DIR_DX[d]!;
+      y += VENTURE_DIR_DY[d]!;
       if (cells[y * MAP_W + x] !== TILE.FLOOR) return false;
     }
   }
@@ -149,7 +149,7 @@ export class VenturePlanner {
     while (head < tail) {
       const c = queue[head++]!;
       for (let d = 0; d < 4; d++) {
-        const n = c + DIR_DY[d]! * MAP_W + DIR_DX[d]!;
+        const n = c + VENTURE_DIR_DY[d]! * MAP_W + VENTURE_DIR_DX[d]!;
         if (n < 0 || n >= MAP_CELLS || first[n] !== -1 || passable[n] === 0) continue;
         first[n] = c === start ? d : first[c]!;
         if (passable[n] === 2) return first[n]! + 1;
@@ -170,7 +170,7 @@ export class VenturePlanner {
     this.distancesFromGoals(cells, goalCount);
     let best = VENTURE_ACTIONS.NOOP, bestScore = this.score(here);
     for (let d = 0; d < 4; d++) {
-      const n = here + DIR_DY[d]! * MAP_W + DIR_DX[d]!;
+      const n = here + VENTURE_DIR_DY[d]! * MAP_W + VENTURE_DIR_DX[d]!;
       if (cells[n] !== TILE.FLOOR && !(dist[n] === 0 && cells[n] === TILE.DOOR)) continue;
       const s = this.score(n);
       if (s > bestScore) {
@@ -193,7 +193,7 @@ export class VenturePlanner {
     while (head < tail) {
       const c = queue[head++]!;
       for (let d = 0; d < 4; d++) {
-        const n = c + DIR_DY[d]! * MAP_W + DIR_DX[d]!;
+        const n = c + VENTURE_DIR_DY[d]! * MAP_W + VENTURE_DIR_DX[d]!;
         if (n < 0 || n >= MAP_CELLS || dist[n] !== -1 || cells[n] !== TILE.FLOOR) continue;
         dist[n] = dist[c]! + 1;
         queue[tail++] = n;

@@ -13,8 +13,8 @@ export const VENTURE_ACTIONS = Object.freeze({ NOOP: 0, UP: 1, RIGHT: 2, DOWN: 3
 export const VENTURE_ACTION_NAMES: readonly string[] = Object.freeze(['noop', 'up', 'right', 'down', 'left', 'fire']);
 
 /** Directions 0..3 = up, right, down, left (scene.ts's FACINGS order); move action a goes in direction a − 1. */
-export const DIR_DX = Int8Array.of(0, 1, 0, -1);
-export const DIR_DY = Int8Array.of(-1, 0, 1, 0);
+export const VENTURE_DIR_DX = Int8Array.of(0, 1, 0, -1);
+export const VENTURE_DIR_DY = Int8Array.of(-1, 0, 1, 0);
 
 /** Atari pays in multiples of 100 (envs-ppo.md §5). Index = room number (0 unused). */
 export const TREASURE_REWARD = Object.freeze([0, 200, 300, 400, 500]);
@@ -290,7 +290,7 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
     if (action >= 1 && action <= 4) {
       const d = action - 1;
       this.facing = d;
-      const nx = this.px + DIR_DX[d]!, ny = this.py + DIR_DY[d]!;
+      const nx = this.px + VENTURE_DIR_DX[d]!, ny = this.py + VENTURE_DIR_DY[d]!;
       const code = cells[ny * MAP_W + nx]!;
       if (code === TILE.FLOOR) {
         this.px = nx;
@@ -517,7 +517,7 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
     // A fresh arrow starts on the player's cell: a monster there is hit before the arrow moves.
     let reward = this.arrowHits(map);
     for (let s = 0; s < ARROW_SPEED && this.arrow; s++) {
-      const nx = this.arrowX + DIR_DX[this.arrowDir]!, ny = this.arrowY + DIR_DY[this.arrowDir]!;
+      const nx = this.arrowX + VENTURE_DIR_DX[this.arrowDir]!, ny = this.arrowY + VENTURE_DIR_DY[this.arrowDir]!;
       if (cells[ny * MAP_W + nx] !== TILE.FLOOR) {
         this.arrow = false;
         break;
@@ -550,18 +550,18 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
     if (rng.nextUint32() >= threshold) return;
     const x = xs[k]!, y = ys[k]!;
     let d = dirs[k]!;
-    if (cells[(y + DIR_DY[d]!) * MAP_W + x + DIR_DX[d]!] !== TILE.FLOOR || rng.nextUint32() < TURN_THRESHOLD) {
+    if (cells[(y + VENTURE_DIR_DY[d]!) * MAP_W + x + VENTURE_DIR_DX[d]!] !== TILE.FLOOR || rng.nextUint32() < TURN_THRESHOLD) {
       let open = 0;
-      for (let e = 0; e < 4; e++) if (cells[(y + DIR_DY[e]!) * MAP_W + x + DIR_DX[e]!] === TILE.FLOOR) open++;
+      for (let e = 0; e < 4; e++) if (cells[(y + VENTURE_DIR_DY[e]!) * MAP_W + x + VENTURE_DIR_DX[e]!] === TILE.FLOOR) open++;
       if (open === 0) return;
       let pick = rng.integer(open);
       for (d = 0; d < 4; d++) {
-        if (cells[(y + DIR_DY[d]!) * MAP_W + x + DIR_DX[d]!] === TILE.FLOOR && pick-- === 0) break;
+        if (cells[(y + VENTURE_DIR_DY[d]!) * MAP_W + x + VENTURE_DIR_DX[d]!] === TILE.FLOOR && pick-- === 0) break;
       }
       dirs[k] = d;
     }
-    xs[k] = x + DIR_DX[d]!;
-    ys[k] = y + DIR_DY[d]!;
+    xs[k] = x + VENTURE_DIR_DX[d]!;
+    ys[k] = y + VENTURE_DIR_DY[d]!;
   }
 
   /** The released monster steps onto the floor neighbour nearest (by path) to the player. */
@@ -575,7 +575,7 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
     while (head < tail) {
       const c = queue[head++]!;
       for (let d = 0; d < 4; d++) {
-        const n = c + DIR_DY[d]! * MAP_W + DIR_DX[d]!;
+        const n = c + VENTURE_DIR_DY[d]! * MAP_W + VENTURE_DIR_DX[d]!;
         if (dist[n] === -1 && cells[n] === TILE.FLOOR) {
           dist[n] = dist[c]! + 1;
           queue[tail++] = n;
@@ -584,7 +584,7 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
     }
     let best = -1, bestDist = 0x7fff;
     for (let d = 0; d < 4; d++) {
-      const x = this.releasedX + DIR_DX[d]!, y = this.releasedY + DIR_DY[d]!;
+      const x = this.releasedX + VENTURE_DIR_DX[d]!, y = this.releasedY + VENTURE_DIR_DY[d]!;
       if (x < 0 || y < 0 || x >= MAP_W || y >= MAP_H) continue; // it may stand in a doorway on the map's edge
       const v = dist[y * MAP_W + x]!;
       if (v >= 0 && v < bestDist) {
@@ -593,8 +593,8 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
       }
     }
     if (best >= 0) {
-      this.releasedX += DIR_DX[best]!;
-      this.releasedY += DIR_DY[best]!;
+      this.releasedX += VENTURE_DIR_DX[best]!;
+      this.releasedY += VENTURE_DIR_DY[best]!;
     }
   }
 
