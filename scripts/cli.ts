@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { checkEnv, listEnvs, make, spec, type Env } from '../src/index.ts';
 import { expertFor } from '../src/envs/core/experts.ts';
 import { runEpisodes, formatEpisodeReport } from './play.ts';
+import { formatSummary, readConfigFile, runEval, runTrain } from './train.ts';
+import { BACKEND_CHOICES, type BackendChoice } from '../src/agents/backend.ts';
 
 function int(name: string, min: number) {
   return (v: string): number => {
@@ -34,11 +36,78 @@ const program = new Command('rudder')
   .showHelpAfterError()
   .addHelpText('after', `
 Examples:
+  $ rudder train                                  a short PPO run on CartPole-v1, saved in runs/CartPole-v1-ppo-seed1
+  $ rudder train --env CartPole-v1 --steps 500000 --seed 3 --out runs/cp3
+  $ rudder train --out runs/cp3 --resume          continue a run from its latest checkpoint
+  $ rudder eval --run runs/cp3 --episodes 20      greedy episodes of the saved policy
   $ rudder play                                   seeded expert episodes on CartPole-v1, with statistics
   $ rudder play --env CartPole-v1 --policy random --episodes 10 --seed 7
   $ rudder play --render ansi --episodes 1        print the final frame of the episode
   $ rudder envs                                   list the registered environments
   $ rudder check --env-module ./my-env.ts --env MyEnv-v0   run checkEnv on your own env`);
+
+function num(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
+    return n;
+  };
+}
+
+program
+  .command('train')
+  .description('train an agent (PPO) on an env; writes checkpoints, metrics.jsonl/csv, curve.svg and summary.json to the run folder')
+  .option('-e, --env <id>', 'environment id (default CartPole-v1, or the config file\'s envId)')
+  .addOption(new Option('-a, --agent <agent>', 'learning algorithm').choices(['ppo']).default('ppo'))
+  .option('-n, --steps <n>', 'environment steps to train for (default 50000)', int('--steps', 1))
+  .option('-s, --seed <seed>', 'seed of envs, sampling and weights (default 1)', int('--seed', 0))
+  .option('-o, --out <dir>', 'run folder (default runs/<env>-ppo-seed<seed>)')
+  .option('-c, --config <file>', 'JSON file of PPO settings (CleanRL names in camelCase: learningRate, numEnvs, numSteps, …); flags override it')
+  .option('--num-envs <n>', 'parallel envs', int('--num-envs', 1))
+  .addOption(new Option('-b, --backend <backend>', 'TensorFlow.js backend').choices([...BACKEND_CHOICES]).default('auto'))
+  .option('--resume [checkpoint]', 'continue the run in --out from its latest (or the named) checkpoint')
+  .option('--checkpoint-every <iterations>', 'save a checkpoint every N iterations (and always at the end)', int('--checkpoint-every', 0), 20)
+  .option('--eval-every <steps>', 'evaluate the greedy policy every N env steps and keep the best as checkpoints/best (0: never)', int('--eval-every', 0), 0)
+  .option('--eval-episodes <n>', 'episodes per evaluation', int('--eval-episodes', 1), 10)
+  .option('--stop-at <return>', 'stop once the evaluation mean (or the last-20-episode mean) reaches this return', num('--stop-at'))
+  .option('--no-progress', 'plain log lines instead of a progress bar')
+  .option('--env-module <path>', 'a module that registers your own env (repeatable)', collect, [])
+  .action(async (o: {
+    env?: string; agent: 'ppo'; steps?: number; seed?: number; out?: string; config?: string; numEnvs?: number; backend: BackendChoice;
+    resume?: boolean | string; checkpointEvery: number; evalEvery: number; evalEpisodes: number; stopAt?: number; progress: boolean; envModule: string[];
+  }) => {
+    await loadEnvModules(o.envModule);
+    const config = { ...(o.config ? readConfigFile(o.config) : {}) };
+    if (o.env !== undefined) config.envId = o.env;
+    if (o.seed !== undefined) config.seed = o.seed;
+    if (o.numEnvs !== undefined) config.numEnvs = o.numEnvs;
+    if (o.steps !== undefined) config.totalTimesteps = o.steps;
+    else if (!o.config && !o.resume) config.totalTimesteps = 50_000;
+    const envId = config.envId ?? 'CartPole-v1';
+    spec(envId); // an unknown id fails here, naming the closest ones
+    const out = o.out ?? `runs/${envId.replace(/[^\w.-]/g, '_')}-ppo-seed${config.seed ?? 1}`;
+    await runTrain({
+      config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
+      evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true,
+    }, (line) => process.stdout.write(`${line}\n`));
+    process.stdout.write(`${formatSummary(out)}\n`);
+  });
+
+program
+  .command('eval')
+  .description("run greedy (deterministic) episodes of a trained run's policy and print their statistics")
+  .requiredOption('-r, --run <dir>', 'run folder written by rudder train')
+  .option('-n, --episodes <n>', 'number of episodes', int('--episodes', 1), 10)
+  .option('-s, --seed <seed>', 'seed of the first episode', int('--seed', 0), 1_000_000)
+  .option('--checkpoint <label>', 'which checkpoint: the latest (default), best, or an iter-NNNNNNN label')
+  .option('--sample', 'sample actions from the policy instead of taking the most likely one')
+  .option('--env-module <path>', 'a module that registers your own env (repeatable)', collect, [])
+  .action(async (o: { run: string; episodes: number; seed: number; checkpoint?: string; sample?: boolean; envModule: string[] }) => {
+    await loadEnvModules(o.envModule);
+    const { env, label, result } = runEval({ run: o.run, episodes: o.episodes, seed: o.seed, checkpoint: o.checkpoint, sample: o.sample ?? false });
+    process.stdout.write(`${env} · ${o.run} checkpoint ${label} · ${o.sample ? 'sampled' : 'greedy'} policy · ${o.episodes} episode(s) from seed ${o.seed}\n`);
+    process.stdout.write(`mean return ${result.meanReturn.toFixed(2)} ± ${result.stdReturn.toFixed(2)} (min ${Math.min(...result.returns).toFixed(2)}, max ${Math.max(...result.returns).toFixed(2)}), mean length ${result.meanLength.toFixed(1)}\n`);
+  });
 
 program
   .command('play')

@@ -1,4 +1,5 @@
 import { Rng } from '../../envs/core/rng.ts';
+import { denseForward } from '../kernels/dense.ts';
 import { orthogonal } from './orthogonal.ts';
 
 /** One dense layer's parameters: W [inDim, outDim] row-major, b [outDim]. */
@@ -50,20 +51,8 @@ export class Mlp {
     let input = x;
     for (let li = 0; li < this.layers.length; li++) {
       const { w, b, inDim, outDim } = this.layers[li]!;
-      const out = this.scratch[li]!;
-      const last = li === this.layers.length - 1;
-      for (let r = 0; r < rows; r++) {
-        const xo = r * inDim, oo = r * outDim;
-        for (let j = 0; j < outDim; j++) out[oo + j] = b[j]!;
-        for (let k = 0; k < inDim; k++) {
-          const xv = input[xo + k]!;
-          if (xv === 0) continue;
-          const wo = k * outDim;
-          for (let j = 0; j < outDim; j++) out[oo + j] += xv * w[wo + j]!;
-        }
-        if (!last) for (let j = 0; j < outDim; j++) out[oo + j] = Math.tanh(out[oo + j]!);
-      }
-      input = out;
+      denseForward(input, w, b, this.scratch[li]!, rows, inDim, outDim, li < this.layers.length - 1);
+      input = this.scratch[li]!;
     }
     return input.subarray(0, rows * this.outDim);
   }

@@ -8,6 +8,7 @@
  *
  * L = L_pg − entCoef·H + vfCoef·L_v (envs-ppo.md §6.1, details 8–10).
  */
+import { denseForward, denseGradInput, denseGradParams } from '../kernels/dense.ts';
 import type { DenseParams } from '../nets/mlp.ts';
 import type { ActorCritic } from './agent.ts';
 
@@ -55,19 +56,8 @@ function mlpForward(layers: readonly DenseParams[], x: Float32Array, tape: MlpTa
   let input = x;
   for (let li = 0; li < layers.length; li++) {
     const { w, b, inDim, outDim } = layers[li]!;
-    const out = tape.acts[li]!;
-    const last = li === layers.length - 1;
-    for (let r = 0; r < B; r++) {
-      const xo = r * inDim, oo = r * outDim;
-      for (let j = 0; j < outDim; j++) out[oo + j] = b[j]!;
-      for (let k = 0; k < inDim; k++) {
-        const xv = input[xo + k]!;
-        const wo = k * outDim;
-        for (let j = 0; j < outDim; j++) out[oo + j] += xv * w[wo + j]!;
-      }
-      if (!last) for (let j = 0; j < outDim; j++) out[oo + j] = Math.tanh(out[oo + j]!);
-    }
-    input = out;
+    denseForward(input, w, b, tape.acts[li]!, B, inDim, outDim, li < layers.length - 1);
+    input = tape.acts[li]!;
   }
   return input;
 }
@@ -80,32 +70,9 @@ function mlpBackward(layers: readonly DenseParams[], x: Float32Array, tape: MlpT
   for (let li = layers.length - 1; li >= 0; li--) {
     const { w, inDim, outDim } = layers[li]!;
     const dz = tape.grads[li]!;
-    const input = li === 0 ? x : tape.acts[li - 1]!;
-    const dW = pg[offset + 2 * li]!, db = pg[offset + 2 * li + 1]!;
-    dW.fill(0);
-    db.fill(0);
-    for (let r = 0; r < B; r++) {
-      const zo = r * outDim, xo = r * inDim;
-      for (let j = 0; j < outDim; j++) db[j] += dz[zo + j]!;
-      for (let k = 0; k < inDim; k++) {
-        const xv = input[xo + k]!;
-        const wo = k * outDim;
-        for (let j = 0; j < outDim; j++) dW[wo + j] += xv * dz[zo + j]!;
-      }
-    }
-    if (li === 0) break;
-    // d/d(pre-activation of layer li−1) = (dz · Wᵀ) ⊙ (1 − tanh²).
-    const prevAct = tape.acts[li - 1]!, prevGrad = tape.grads[li - 1]!;
-    for (let r = 0; r < B; r++) {
-      const zo = r * outDim, ho = r * inDim;
-      for (let k = 0; k < inDim; k++) {
-        const wo = k * outDim;
-        let s = 0;
-        for (let j = 0; j < outDim; j++) s += dz[zo + j]! * w[wo + j]!;
-        const h = prevAct[ho + k]!;
-        prevGrad[ho + k] = s * (1 - h * h);
-      }
-    }
+    denseGradParams(li === 0 ? x : tape.acts[li - 1]!, dz, pg[offset + 2 * li]!, pg[offset + 2 * li + 1]!, B, inDim, outDim);
+    // d/d(pre-activation of layer li−1) = (dz · Wᵀ) ⊙ (1 − tanh²); the input layer needs no dx.
+    if (li > 0) denseGradInput(dz, w, tape.acts[li - 1]!, tape.grads[li - 1]!, B, inDim, outDim);
   }
 }
 

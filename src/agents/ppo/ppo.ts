@@ -1,6 +1,6 @@
 /**
  * Proximal Policy Optimization (Schulman et al. 2017) for discrete actions, with CleanRL `ppo.py`'s
- * semantics (envs-ppo.md §6.1), read top to bottom: set-up, rollout, bootstrap + GAE, update, logging.
+ * semantics (envs-ppo.md §6.1). Read top to bottom: set-up, rollout, bootstrap + GAE, update, logging.
  *
  * Differences from CleanRL, on purpose: Gymnasium 1.x NEXT_STEP autoreset, so the transition into an
  * autoreset is masked out; truncation is bootstrapped with V(final observation) and termination is not
@@ -8,26 +8,30 @@
  */
 import { Box } from '../../envs/spaces/box.ts';
 import { Discrete } from '../../envs/spaces/discrete.ts';
-import { Rng } from '../../envs/core/rng.ts';
-import { makeVec } from '../../envs/index.ts'; // the package entry, so the built-in envs are registered
-import { VectorRecordEpisodeStatistics } from '../../envs/vector/record-episode-statistics.ts';
+import { Rng, type RngState } from '../../envs/core/rng.ts';
+import { makeVec, VectorRecordEpisodeStatistics } from '../../envs/index.ts'; // the package entry registers the built-in envs
 import { Adam, clipScale } from '../adam.ts';
 import { initBackend, type BackendChoice } from '../backend.ts';
+import { loadCheckpoint, saveCheckpoint } from '../run/checkpoint.ts';
 import { ActorCritic } from './agent.ts';
 import { parsePpoConfig, type PpoConfig } from './config.ts';
+import { evaluatePolicy, type EvalResult } from './evaluate.ts';
 import { computeGae } from './gae.ts';
 import { PpoLoss, type LossStats, type Minibatch } from './loss.ts';
+import { mixAdvantage, type RewardRedistribution, type RolloutView } from './redistribution.ts';
 
-/** What one iteration (rollout + update) logs. */
+/** What one iteration (rollout + update) logs: CleanRL's charts/ and losses/ scalars. */
 export interface PpoIterationStats extends LossStats {
   iteration: number;
+  numIterations: number;
   globalStep: number;
   learningRate: number;
   explainedVariance: number;
-  /** Env steps per second since training started (wall clock, whole loop). */
+  /** Env steps per second of this run's wall-clock time (rollout + update + everything else). */
   sps: number;
-  /** Mean return of the episodes finished in this rollout (NaN if none). */
-  meanEpisodeReturn: number;
+  /** Mean return and length of the episodes finished in this rollout (NaN if none). */
+  episodeReturn: number;
+  episodeLength: number;
   episodes: number;
 }
 
@@ -37,12 +41,31 @@ export interface EpisodeRecord {
   length: number;
 }
 
+export interface PpoHooks {
+  /** After each rollout, before GAE. */
+  onRolloutEnd?(rollout: RolloutView): void;
+  /** After each update. Return `false` to stop training. */
+  onIteration?(stats: PpoIterationStats): void | boolean;
+  onEpisode?(episode: EpisodeRecord): void;
+  onEval?(result: EvalResult & { globalStep: number; best: boolean }): void;
+  onCheckpoint?(dir: string): void;
+}
+
 export interface PpoTrainOptions {
   backend?: BackendChoice;
-  /** Called after every iteration. Return `false` to stop training. */
-  onIteration?: (s: PpoIterationStats) => void | boolean;
-  /** Called for every finished episode. */
-  onEpisode?: (e: EpisodeRecord) => void;
+  /** Run folder for checkpoints and the best model; null: write nothing. */
+  runDir?: string | null;
+  /** Resume from the run folder's latest checkpoint (true) or from a named one. */
+  resume?: boolean | string;
+  /** Save a checkpoint every this many iterations (and at the end); 0: only at the end. */
+  checkpointEvery?: number;
+  /** Evaluate the greedy policy every this many env steps; 0: never. */
+  evalEvery?: number;
+  evalEpisodes?: number;
+  /** Stop once the evaluation mean (or, without evaluation, the last-20-episode mean) reaches this. */
+  stopAtReturn?: number | null;
+  redistribution?: RewardRedistribution | null;
+  hooks?: PpoHooks;
 }
 
 export interface PpoResult {
@@ -50,137 +73,327 @@ export interface PpoResult {
   config: PpoConfig;
   backend: string;
   globalStep: number;
+  iteration: number;
   episodes: EpisodeRecord[];
+  bestEval: EvalResult | null;
+  stoppedEarly: boolean;
+}
+
+/** Everything a checkpoint holds besides tensors. */
+export interface PpoCheckpointState {
+  kind: 'ppo';
+  config: PpoConfig;
+  iteration: number;
+  globalStep: number;
+  adamStep: number;
+  rng: RngState;
+  elapsedSeconds: number;
+  bestEvalReturn: number | null;
+  nextEvalStep: number;
+  obsDim: number;
+  numActions: number;
 }
 
 export async function trainPpo(input: Partial<PpoConfig>, opts: PpoTrainOptions = {}): Promise<PpoResult> {
-  // ---- set-up ----
-  const cfg = parsePpoConfig(input);
-  const backend = await initBackend(opts.backend ?? 'auto');
-  const N = cfg.numEnvs, T = cfg.numSteps, batchSize = N * T;
-  const numIterations = Math.floor(cfg.totalTimesteps / batchSize);
-  if (numIterations < 1) throw new Error(`totalTimesteps ${cfg.totalTimesteps} is less than one rollout (numEnvs × numSteps = ${batchSize})`);
-
-  const envs = new VectorRecordEpisodeStatistics(makeVec<Float32Array, Int32Array>(cfg.envId, N, { autoresetMode: 'next_step' }));
-  const obsSpace = envs.singleObservationSpace, actSpace = envs.singleActionSpace;
-  if (!(obsSpace instanceof Box) || obsSpace.dtype !== 'float32' || obsSpace.shape.length !== 1) {
-    throw new Error(`${cfg.envId}: PPO's MLP needs a flat float32 Box observation, got ${obsSpace.toString()} (wrap the env in FlattenObservation)`);
+  const trainer = await PpoTrainer.create(input, opts);
+  try {
+    return await trainer.train();
+  } finally {
+    trainer.close();
   }
-  if (!(actSpace instanceof Discrete)) throw new Error(`${cfg.envId}: PPO needs a Discrete action space, got ${actSpace.toString()}`);
-  const D = obsSpace.size, A = actSpace.n;
+}
 
-  const agent = new ActorCritic(D, A, cfg.hidden, cfg.seed);
-  const params = agent.params();
-  const adam = new Adam(params, cfg.learningRate, 0.9, 0.999, 1e-5);
-  const grads = params.map((p) => new Float32Array(p.length));
-  const ppoLoss = new PpoLoss(agent);
-  const rng = new Rng(cfg.seed + 1); // action sampling and minibatch shuffles
-
+/** PPO's whole state and loop. `trainPpo` is the usual entry; the class exists for checkpoints and tests. */
+export class PpoTrainer {
+  readonly envs: VectorRecordEpisodeStatistics<Float32Array, Int32Array>;
+  readonly agent: ActorCritic;
+  readonly adam: Adam;
+  readonly rng: Rng; // action sampling and minibatch shuffles
+  readonly numIterations: number;
+  iteration = 0;
+  globalStep = 0;
+  readonly episodes: EpisodeRecord[] = [];
+  bestEval: EvalResult | null = null;
+  private nextEvalStep: number;
+  private elapsedBefore = 0; // seconds spent in earlier sessions of a resumed run
+  private readonly loss: PpoLoss;
+  private readonly grads: Float32Array[];
+  private readonly D: number;
+  private readonly A: number;
   // ---- rollout storage, time-major [T, N] ----
-  const obsBuf = new Float32Array(batchSize * D);
-  const actions = new Int32Array(batchSize);
-  const logProbs = new Float32Array(batchSize);
-  const rewards = new Float32Array(batchSize);
-  const values = new Float32Array(batchSize);
-  const terminated = new Uint8Array(batchSize);
-  const truncated = new Uint8Array(batchSize);
-  const valid = new Uint8Array(batchSize);
-  const advantages = new Float32Array(batchSize);
-  const returns = new Float32Array(batchSize);
-  const stepActions = new Int32Array(N);
-  const stepLogp = new Float32Array(N);
-  const stepValues = new Float32Array(N);
-  const nextValues = new Float32Array(N);
-  const nextObs = new Float32Array(N * D);
-  const prevDone = new Uint8Array(N); // NEXT_STEP: the env's next step is its autoreset
-  const order = new Int32Array(batchSize);
+  readonly buf: {
+    obs: Float32Array; actions: Int32Array; logProbs: Float32Array; rewards: Float32Array; values: Float32Array;
+    terminated: Uint8Array; truncated: Uint8Array; valid: Uint8Array; advantages: Float32Array; returns: Float32Array;
+    rr: Float32Array; quality: Float32Array;
+  };
+  private readonly nextObs: Float32Array;
+  private readonly nextValues: Float32Array;
+  private readonly prevDone: Uint8Array; // NEXT_STEP: the env's next step is its autoreset
+  private readonly stepActions: Int32Array;
+  private readonly stepLogp: Float32Array;
+  private readonly stepValues: Float32Array;
+  private readonly order: Int32Array;
 
-  const episodes: EpisodeRecord[] = [];
-  nextObs.set(envs.reset({ seed: cfg.seed }).obs);
-  let globalStep = 0;
-  const start = performance.now();
+  private constructor(readonly cfg: PpoConfig, readonly backend: string, readonly opts: PpoTrainOptions) {
+    const N = cfg.numEnvs, T = cfg.numSteps, batch = N * T;
+    this.numIterations = Math.floor(cfg.totalTimesteps / batch);
+    if (this.numIterations < 1) throw new Error(`totalTimesteps ${cfg.totalTimesteps} is less than one rollout (numEnvs × numSteps = ${batch})`);
+    this.envs = new VectorRecordEpisodeStatistics(makeVec<Float32Array, Int32Array>(cfg.envId, N, { autoresetMode: 'next_step' }));
+    const obsSpace = this.envs.singleObservationSpace, actSpace = this.envs.singleActionSpace;
+    if (!(obsSpace instanceof Box) || obsSpace.dtype !== 'float32' || obsSpace.shape.length !== 1) {
+      this.envs.close();
+      throw new Error(`${cfg.envId}: PPO's MLP policy needs a flat float32 Box observation, got ${obsSpace.toString()} (wrap the env in FlattenObservation when registering it)`);
+    }
+    if (!(actSpace instanceof Discrete) || actSpace.start !== 0) {
+      this.envs.close();
+      throw new Error(`${cfg.envId}: PPO needs a Discrete action space starting at 0, got ${actSpace.toString()}`);
+    }
+    const D = (this.D = obsSpace.size), A = (this.A = actSpace.n);
+    this.agent = new ActorCritic(D, A, cfg.hidden, cfg.seed);
+    this.adam = new Adam(this.agent.params(), cfg.learningRate, 0.9, 0.999, 1e-5);
+    this.rng = new Rng(cfg.seed + 1);
+    this.loss = new PpoLoss(this.agent);
+    this.grads = this.agent.params().map((p) => new Float32Array(p.length));
+    this.buf = {
+      obs: new Float32Array(batch * D), actions: new Int32Array(batch), logProbs: new Float32Array(batch),
+      rewards: new Float32Array(batch), values: new Float32Array(batch), terminated: new Uint8Array(batch),
+      truncated: new Uint8Array(batch), valid: new Uint8Array(batch), advantages: new Float32Array(batch),
+      returns: new Float32Array(batch), rr: new Float32Array(batch), quality: new Float32Array(batch),
+    };
+    this.nextObs = new Float32Array(N * D);
+    this.nextValues = new Float32Array(N);
+    this.prevDone = new Uint8Array(N);
+    this.stepActions = new Int32Array(N);
+    this.stepLogp = new Float32Array(N);
+    this.stepValues = new Float32Array(N);
+    this.order = new Int32Array(batch);
+    this.nextEvalStep = opts.evalEvery ? opts.evalEvery : Infinity;
+  }
 
-  for (let iteration = 1; iteration <= numIterations; iteration++) {
-    // Linear learning-rate annealing to 0 (detail 4).
-    adam.lr = cfg.annealLr ? (1 - (iteration - 1) / numIterations) * cfg.learningRate : cfg.learningRate;
-    let iterEpisodes = 0, iterReturnSum = 0;
+  /** A fresh trainer, or one restored from a checkpoint when `opts.resume` is set. */
+  static async create(input: Partial<PpoConfig>, opts: PpoTrainOptions = {}): Promise<PpoTrainer> {
+    const backend = await initBackend(opts.backend ?? 'auto');
+    if (opts.resume) {
+      if (!opts.runDir) throw new Error('resume needs a runDir');
+      const ck = loadCheckpoint<PpoCheckpointState>(opts.runDir, typeof opts.resume === 'string' ? opts.resume : undefined);
+      if (ck.state.kind !== 'ppo') throw new Error(`checkpoint ${ck.label} is a ${String(ck.state.kind)} checkpoint, not ppo`);
+      const cfg = parsePpoConfig({ ...ck.state.config, ...input }, `checkpoint ${ck.label} config`);
+      // Only the length of training may change on resume; anything that shapes the model or the data may not.
+      for (const k of Object.keys(input) as (keyof PpoConfig)[]) {
+        if (k !== 'totalTimesteps' && JSON.stringify(input[k]) !== JSON.stringify(ck.state.config[k])) {
+          throw new Error(`cannot resume ${opts.runDir} with ${k} = ${JSON.stringify(input[k])}: the checkpoint was trained with ${JSON.stringify(ck.state.config[k])}`);
+        }
+      }
+      const t = new PpoTrainer(cfg, backend, opts);
+      try {
+        t.restore(ck.state, ck.tensors, ck.label);
+      } catch (e) {
+        t.close();
+        throw e;
+      }
+      return t;
+    }
+    const t = new PpoTrainer(parsePpoConfig(input), backend, opts);
+    t.resetEnvs(t.cfg.seed);
+    return t;
+  }
 
-    // ---- rollout ----
+  private resetEnvs(seed: number): void {
+    this.nextObs.set(this.envs.reset({ seed }).obs);
+    this.prevDone.fill(0);
+  }
+
+  async train(): Promise<PpoResult> {
+    const { cfg, opts } = this;
+    const start = performance.now();
+    let stoppedEarly = false;
+    while (this.iteration < this.numIterations) {
+      this.iteration++;
+      // Linear learning-rate annealing to 0 (detail 4).
+      this.adam.lr = cfg.annealLr ? (1 - (this.iteration - 1) / this.numIterations) * cfg.learningRate : cfg.learningRate;
+      const ep = this.rollout();
+      const view = this.rolloutView();
+      opts.hooks?.onRolloutEnd?.(view);
+      this.advantages(view);
+      const stats = this.update();
+      opts.redistribution?.afterUpdate?.();
+
+      const elapsed = this.elapsedBefore + (performance.now() - start) / 1000;
+      const s: PpoIterationStats = {
+        ...stats, iteration: this.iteration, numIterations: this.numIterations, globalStep: this.globalStep, learningRate: this.adam.lr,
+        explainedVariance: explainedVariance(this.buf.values, this.buf.returns, this.buf.valid), sps: this.globalStep / elapsed,
+        episodeReturn: ep.count ? ep.returnSum / ep.count : NaN, episodeLength: ep.count ? ep.lengthSum / ep.count : NaN, episodes: ep.count,
+      };
+      let stop = opts.hooks?.onIteration?.(s) === false;
+
+      if (this.globalStep >= this.nextEvalStep) {
+        this.nextEvalStep += opts.evalEvery!;
+        const r = this.evaluate();
+        if (opts.stopAtReturn != null && r.meanReturn >= opts.stopAtReturn) stop = stoppedEarly = true;
+      } else if (!opts.evalEvery && opts.stopAtReturn != null && this.episodes.length >= 20) {
+        const last = this.episodes.slice(-20);
+        if (last.reduce((a, e) => a + e.return, 0) / 20 >= opts.stopAtReturn) stop = stoppedEarly = true;
+      }
+      const every = opts.checkpointEvery ?? 0;
+      if (opts.runDir && (stop || this.iteration === this.numIterations || (every > 0 && this.iteration % every === 0))) {
+        this.checkpoint((performance.now() - start) / 1000);
+      }
+      if (stop) break;
+    }
+    return {
+      agent: this.agent, config: cfg, backend: this.backend, globalStep: this.globalStep, iteration: this.iteration,
+      episodes: this.episodes, bestEval: this.bestEval, stoppedEarly,
+    };
+  }
+
+  /** ---- rollout: numSteps steps of every env with the current policy ---- */
+  private rollout(): { count: number; returnSum: number; lengthSum: number } {
+    const { envs, agent, buf, nextObs, prevDone } = this;
+    const N = this.cfg.numEnvs, T = this.cfg.numSteps, D = this.D;
+    let count = 0, returnSum = 0, lengthSum = 0;
     for (let t = 0; t < T; t++) {
-      globalStep += N;
-      obsBuf.set(nextObs, t * N * D);
-      agent.act(nextObs, N, rng, stepActions, stepLogp, stepValues);
-      const r = envs.step(stepActions);
+      this.globalStep += N;
+      buf.obs.set(nextObs, t * N * D);
+      agent.act(nextObs, N, this.rng, this.stepActions, this.stepLogp, this.stepValues);
+      const r = envs.step(this.stepActions);
       for (let i = 0; i < N; i++) {
         const k = t * N + i;
-        actions[k] = stepActions[i]!;
-        logProbs[k] = stepLogp[i]!;
-        values[k] = stepValues[i]!;
-        rewards[k] = r.rewards[i]!;
-        terminated[k] = r.terminations[i]!;
-        truncated[k] = r.truncations[i]!;
-        valid[k] = prevDone[i] ? 0 : 1; // the env ignored this action: it was resetting
+        buf.actions[k] = this.stepActions[i]!;
+        buf.logProbs[k] = this.stepLogp[i]!;
+        buf.values[k] = this.stepValues[i]!;
+        buf.rewards[k] = r.rewards[i]!;
+        buf.terminated[k] = r.terminations[i]!;
+        buf.truncated[k] = r.truncations[i]!;
+        buf.valid[k] = prevDone[i] ? 0 : 1; // the env ignored this action: it was resetting
         prevDone[i] = r.terminations[i]! | r.truncations[i]!;
         if (envs.episodeDone[i]) {
-          const e = { globalStep, return: envs.episodeReturns[i]!, length: envs.episodeLengths[i]! };
-          episodes.push(e);
-          opts.onEpisode?.(e);
-          iterEpisodes++;
-          iterReturnSum += e.return;
+          const e = { globalStep: this.globalStep, return: envs.episodeReturns[i]!, length: envs.episodeLengths[i]! };
+          this.episodes.push(e);
+          this.opts.hooks?.onEpisode?.(e);
+          count++;
+          returnSum += e.return;
+          lengthSum += e.length;
         }
       }
       nextObs.set(r.obs);
     }
-
-    // ---- bootstrap value and GAE (detail 5) ----
-    agent.value(nextObs, N, nextValues);
-    computeGae({ numSteps: T, numEnvs: N, rewards, values, terminated, truncated, valid, nextValues, gamma: cfg.gamma, lambda: cfg.gaeLambda }, advantages, returns);
-
-    // ---- update: epochs of shuffled minibatches over the valid samples (details 6–11) ----
-    let numValid = 0;
-    for (let k = 0; k < batchSize; k++) if (valid[k]) order[numValid++] = k;
-    const mbSize = Math.ceil(numValid / cfg.numMinibatches);
-    const mb = newMinibatch(mbSize, D);
-    let last: LossStats = { loss: NaN, policyLoss: NaN, valueLoss: NaN, entropy: NaN, oldApproxKl: NaN, approxKl: NaN, clipFrac: NaN };
-    const clipFracs: number[] = [];
-    epochs: for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
-      shuffle(order, numValid, rng);
-      for (let s = 0; s < numValid; s += mbSize) {
-        gather(mb, order, s, Math.min(s + mbSize, numValid), { obsBuf, actions, logProbs, advantages, returns, values }, D, cfg.normAdv);
-        last = ppoLoss.run(mb, cfg, grads);
-        clipFracs.push(last.clipFrac);
-        adam.update(grads, clipScale(grads, cfg.maxGradNorm).scale);
-      }
-      if (cfg.targetKl !== null && last.approxKl > cfg.targetKl) break epochs;
-    }
-
-    // ---- logging (detail 12) ----
-    const stats: PpoIterationStats = {
-      ...last,
-      clipFrac: clipFracs.reduce((a, b) => a + b, 0) / Math.max(1, clipFracs.length),
-      iteration,
-      globalStep,
-      learningRate: adam.lr,
-      explainedVariance: explainedVariance(values, returns, valid),
-      sps: globalStep / ((performance.now() - start) / 1000),
-      meanEpisodeReturn: iterEpisodes ? iterReturnSum / iterEpisodes : NaN,
-      episodes: iterEpisodes,
-    };
-    if (opts.onIteration?.(stats) === false) break;
+    return { count, returnSum, lengthSum };
   }
-  envs.close();
-  return { agent, config: cfg, backend, globalStep, episodes };
+
+  rolloutView(): RolloutView {
+    const b = this.buf;
+    return {
+      numSteps: this.cfg.numSteps, numEnvs: this.cfg.numEnvs, obsDim: this.D, obs: b.obs, actions: b.actions, rewards: b.rewards,
+      terminated: b.terminated, truncated: b.truncated, valid: b.valid, globalStep: this.globalStep,
+    };
+  }
+
+  /** ---- bootstrap value, GAE (detail 5), and the redistributed reward to mix in ---- */
+  private advantages(view: RolloutView): void {
+    const { cfg, buf } = this;
+    this.agent.value(this.nextObs, cfg.numEnvs, this.nextValues);
+    computeGae({ numSteps: cfg.numSteps, numEnvs: cfg.numEnvs, rewards: buf.rewards, values: buf.values, terminated: buf.terminated,
+      truncated: buf.truncated, valid: buf.valid, nextValues: this.nextValues, gamma: cfg.gamma, lambda: cfg.gaeLambda }, buf.advantages, buf.returns);
+    buf.rr.fill(0);
+    buf.quality.fill(0);
+    this.opts.redistribution?.redistribute(view, buf.rr, buf.quality);
+  }
+
+  /** ---- update: epochs of shuffled minibatches over the valid samples (details 6–11) ---- */
+  update(): LossStats {
+    const { cfg, buf, order } = this;
+    const batch = cfg.numEnvs * cfg.numSteps;
+    let numValid = 0;
+    for (let k = 0; k < batch; k++) if (buf.valid[k]) order[numValid++] = k;
+    const mbSize = Math.ceil(numValid / cfg.numMinibatches);
+    const mb = newMinibatch(mbSize, this.D);
+    const vfContrib = this.opts.redistribution?.vfContrib ?? 0.5;
+    const mixing = this.opts.redistribution ? vfContrib : null;
+    let last: LossStats = { loss: NaN, policyLoss: NaN, valueLoss: NaN, entropy: NaN, oldApproxKl: NaN, approxKl: NaN, clipFrac: NaN };
+    let clipFracSum = 0, n = 0;
+    for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
+      shuffle(order, numValid, this.rng);
+      for (let s = 0; s < numValid; s += mbSize) {
+        gather(mb, order, s, Math.min(s + mbSize, numValid), buf, this.D, cfg.normAdv, mixing);
+        last = this.loss.run(mb, cfg, this.grads);
+        clipFracSum += last.clipFrac;
+        n++;
+        this.adam.update(this.grads, clipScale(this.grads, cfg.maxGradNorm).scale);
+      }
+      if (cfg.targetKl !== null && last.approxKl > cfg.targetKl) break;
+    }
+    return { ...last, clipFrac: clipFracSum / Math.max(1, n) };
+  }
+
+  /** Deterministic (greedy) evaluation; saves `best/` in the run folder when it beats the best so far. */
+  evaluate(): EvalResult {
+    const r = evaluatePolicy(this.agent, this.cfg.envId, { episodes: this.opts.evalEpisodes ?? 10, seed: 1_000_000 + this.cfg.seed });
+    const best = this.bestEval === null || r.meanReturn > this.bestEval.meanReturn;
+    if (best) {
+      this.bestEval = r;
+      if (this.opts.runDir) saveCheckpoint(this.opts.runDir, 'best', { state: this.checkpointState(0), tensors: this.tensors() }, { pointer: false });
+    }
+    this.opts.hooks?.onEval?.({ ...r, globalStep: this.globalStep, best });
+    return r;
+  }
+
+  private checkpointState(sessionSeconds: number): PpoCheckpointState {
+    return {
+      kind: 'ppo', config: this.cfg, iteration: this.iteration, globalStep: this.globalStep, adamStep: this.adam.step,
+      rng: this.rng.getState(), elapsedSeconds: this.elapsedBefore + sessionSeconds, bestEvalReturn: this.bestEval?.meanReturn ?? null,
+      nextEvalStep: Number.isFinite(this.nextEvalStep) ? this.nextEvalStep : -1, obsDim: this.D, numActions: this.A,
+    };
+  }
+
+  private tensors(): Record<string, Float32Array> {
+    const t: Record<string, Float32Array> = {};
+    this.agent.params().forEach((p, i) => {
+      t[`param/${i}`] = p;
+      t[`adam_m/${i}`] = this.adam.m[i]!;
+      t[`adam_v/${i}`] = this.adam.v[i]!;
+    });
+    return t;
+  }
+
+  /** Save the whole training state (weights, Adam moments, counters, RNG, config) to the run folder. */
+  checkpoint(sessionSeconds: number): string {
+    const dir = saveCheckpoint(this.opts.runDir!, `iter-${String(this.iteration).padStart(7, '0')}`, { state: this.checkpointState(sessionSeconds), tensors: this.tensors() });
+    this.opts.hooks?.onCheckpoint?.(dir);
+    return dir;
+  }
+
+  private restore(s: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string): void {
+    if (s.obsDim !== this.D || s.numActions !== this.A) {
+      throw new Error(`checkpoint ${label} was trained on observations of ${s.obsDim} values and ${s.numActions} actions; ${this.cfg.envId} now has ${this.D} and ${this.A}`);
+    }
+    const params = this.agent.params();
+    params.forEach((p, i) => {
+      for (const [name, dst] of [[`param/${i}`, p], [`adam_m/${i}`, this.adam.m[i]!], [`adam_v/${i}`, this.adam.v[i]!]] as const) {
+        const src = tensors[name];
+        if (!src || src.length !== dst.length) throw new Error(`checkpoint ${label}: tensor ${name} has ${src?.length ?? 'no'} values, the model needs ${dst.length}`);
+        dst.set(src);
+      }
+    });
+    this.adam.step = s.adamStep;
+    this.rng.setState(s.rng);
+    this.iteration = s.iteration;
+    this.globalStep = s.globalStep;
+    this.elapsedBefore = s.elapsedSeconds;
+    this.nextEvalStep = s.nextEvalStep < 0 ? this.nextEvalStep : s.nextEvalStep;
+    if (s.bestEvalReturn !== null) this.bestEval = { meanReturn: s.bestEvalReturn, stdReturn: NaN, meanLength: NaN, returns: [] };
+    // Env states are not in the checkpoint: episodes restart, from a seed derived from the iteration.
+    this.resetEnvs(this.cfg.seed + 7919 * this.iteration);
+  }
+
+  close(): void {
+    this.envs.close();
+  }
 }
 
 function newMinibatch(B: number, D: number): Minibatch {
   return {
-    size: B,
-    obs: new Float32Array(B * D),
-    actions: new Int32Array(B),
-    oldLogProbs: new Float32Array(B),
-    advantages: new Float32Array(B),
-    returns: new Float32Array(B),
-    oldValues: new Float32Array(B),
+    size: B, obs: new Float32Array(B * D), actions: new Int32Array(B), oldLogProbs: new Float32Array(B),
+    advantages: new Float32Array(B), returns: new Float32Array(B), oldValues: new Float32Array(B),
   };
 }
 
@@ -194,18 +407,19 @@ function shuffle(a: Int32Array, n: number, rng: Rng): void {
   }
 }
 
-/** Copy samples order[from..to) into the minibatch (resizing it when the last one is short). */
+/**
+ * Copy samples order[from..to) into the minibatch (resizing it when the last one is short), normalise
+ * the advantages (detail 7) and, with a reward redistribution, mix in its redistributed reward.
+ */
 function gather(
-  mb: Minibatch, order: Int32Array, from: number, to: number,
-  src: { obsBuf: Float32Array; actions: Int32Array; logProbs: Float32Array; advantages: Float32Array; returns: Float32Array; values: Float32Array },
-  D: number, normAdv: boolean,
+  mb: Minibatch, order: Int32Array, from: number, to: number, src: PpoTrainer['buf'], D: number, normAdv: boolean, vfContrib: number | null,
 ): void {
   const B = to - from;
   if (B !== mb.size) Object.assign(mb, newMinibatch(B, D));
   let mean = 0;
   for (let b = 0; b < B; b++) {
     const k = order[from + b]!;
-    mb.obs.set(src.obsBuf.subarray(k * D, k * D + D), b * D);
+    mb.obs.set(src.obs.subarray(k * D, k * D + D), b * D);
     mb.actions[b] = src.actions[k]!;
     mb.oldLogProbs[b] = src.logProbs[k]!;
     mb.advantages[b] = src.advantages[k]!;
@@ -214,12 +428,18 @@ function gather(
     mean += src.advantages[k]!;
   }
   if (normAdv) {
-    // Per-minibatch normalisation with torch's unbiased std (detail 7).
+    // torch's unbiased std, as CleanRL's advantages.std().
     mean /= B;
     let sq = 0;
     for (let b = 0; b < B; b++) sq += (mb.advantages[b]! - mean) ** 2;
     const std = Math.sqrt(sq / Math.max(1, B - 1));
     for (let b = 0; b < B; b++) mb.advantages[b] = (mb.advantages[b]! - mean) / (std + 1e-8);
+  }
+  if (vfContrib !== null) {
+    for (let b = 0; b < B; b++) {
+      const k = order[from + b]!;
+      mb.advantages[b] = mixAdvantage(mb.advantages[b]!, src.rr[k]!, src.quality[k]!, vfContrib);
+    }
   }
 }
 

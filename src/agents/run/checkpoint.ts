@@ -33,7 +33,7 @@ export class CheckpointError extends Error {
 }
 
 /** Save `contents` as checkpoint `label` (e.g. `iter-000123`) under `runDir`; returns its folder. */
-export function saveCheckpoint<S>(runDir: string, label: string, contents: CheckpointContents<S>): string {
+export function saveCheckpoint<S>(runDir: string, label: string, contents: CheckpointContents<S>, options: { pointer?: boolean } = {}): string {
   const root = join(runDir, 'checkpoints');
   mkdirSync(root, { recursive: true });
   const names = Object.keys(contents.tensors);
@@ -62,10 +62,11 @@ export function saveCheckpoint<S>(runDir: string, label: string, contents: Check
   writeFileAtomic(join(tmp, 'state.json'), `${JSON.stringify(file, null, 1)}\n`);
   rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);
+  if (options.pointer === false) return final; // e.g. `best`: kept beside the training checkpoints
   writeFileAtomic(join(root, 'latest.json'), `${JSON.stringify({ checkpoint: label })}\n`);
-  // Keep the newest KEEP checkpoints (labels sort by iteration).
-  const all = readdirSync(root).filter((d) => !d.startsWith('.') && d !== 'latest.json').sort();
-  for (const old of all.slice(0, Math.max(0, all.length - KEEP))) rmSync(join(root, old), { recursive: true, force: true });
+  // Keep the newest KEEP training checkpoints (iter-NNNNNNN labels sort by iteration).
+  const iters = readdirSync(root).filter((d) => d.startsWith('iter-')).sort();
+  for (const old of iters.slice(0, Math.max(0, iters.length - KEEP))) rmSync(join(root, old), { recursive: true, force: true });
   return final;
 }
 

@@ -2,8 +2,7 @@ import { invalidActionError, type Env, type Info, type RenderMode, type RenderRe
 import { ResetNeededError } from '../core/errors.ts';
 import type { EnvSpec } from '../core/spec.ts';
 import { Discrete } from '../spaces/discrete.ts';
-import { Box } from '../spaces/box.ts';
-import type { Space, TypedArray } from '../spaces/space.ts';
+import type { Space } from '../spaces/space.ts';
 import { batchReader, batchWriter, createBatch, type ElementReader, type ElementWriter } from './batching.ts';
 import {
   AutoresetMode, parseAutoresetMode, subEnvSeeds,
@@ -39,9 +38,6 @@ export class SubEnvGroup {
   private readonly writeFinalObs: ElementWriter | null;
   private readonly nextStep: boolean;
   private readonly discrete: Discrete | null;
-  /** The obs batch when observations are a small Box (copied inline), else null. */
-  private readonly flatObs: TypedArray | null;
-  private readonly obsSize: number;
 
   constructor(
     readonly envs: readonly Env<unknown, unknown>[],
@@ -61,9 +57,6 @@ export class SubEnvGroup {
     this.actions = new Array<unknown>(envs.length).fill(undefined);
     this.readAction = batchReader(singleActionSpace, numEnvs, who);
     this.discrete = singleActionSpace instanceof Discrete ? singleActionSpace : null;
-    const smallBox = singleObservationSpace instanceof Box && singleObservationSpace.size <= 16;
-    this.flatObs = smallBox ? (buffers.obs as TypedArray) : null;
-    this.obsSize = smallBox ? singleObservationSpace.size : 0;
     this.writeObs = batchWriter(singleObservationSpace, buffers.obs, who);
     this.writeFinalObs = buffers.finalObs === null ? null : batchWriter(singleObservationSpace, buffers.finalObs, who);
   }
@@ -90,9 +83,16 @@ export class SubEnvGroup {
 
   /** Step every sub-env of the group with its action from the batch `actions` (all actions are checked first). */
   step(actions: unknown): void {
-    const envs = this.envs, n = envs.length, off = this.offset;
+    this.readActions(actions);
+    // Each mode has its own small loop: small functions keep V8's inlining budget for the envs' step chain.
+    if (this.nextStep) this.stepNextStep();
+    else this.stepSameStep();
+  }
+
+  /** Read and check every action into `this.actions` before stepping any sub-env, so an invalid action changes nothing. */
+  private readActions(actions: unknown): void {
+    const n = this.envs.length, off = this.offset;
     const acts = this.actions, needsReset = this.needsReset, space = this.singleActionSpace;
-    // Read and check every action before stepping any sub-env, so an invalid action changes nothing.
     const discrete = this.discrete;
     if (discrete !== null) {
       // Discrete actions (the common case) are plain numbers: check them inline.
@@ -113,39 +113,41 @@ export class SubEnvGroup {
         acts[k] = a;
       }
     }
+  }
+
+  private stepNextStep(): void {
+    const envs = this.envs, n = envs.length, off = this.offset, acts = this.actions, needsReset = this.needsReset;
     const { rewards, terminations, truncations } = this.buffers;
-    const infos = this.infos, writeObs = this.writeObs, flatObs = this.flatObs, obsSize = this.obsSize;
-    if (this.nextStep) {
-      for (let k = 0; k < n; k++) {
-        const i = off + k;
-        const env = envs[k]!;
-        if (needsReset[k] === 1) {
-          // The step after a done: reset obs, reward 0, both flags false, the reset info (Gymnasium 1.x NEXT_STEP).
-          const r = env.reset();
-          writeObs(i, r.obs);
-          rewards[i] = 0;
-          terminations[i] = 0;
-          truncations[i] = 0;
-          if (infos[i] !== r.info) infos[i] = r.info;
-          needsReset[k] = 0;
-        } else {
-          const r = env.step(acts[k]);
-          const o = r.obs as ArrayLike<number>;
-          if (flatObs !== null && o !== null && o.length === obsSize) {
-            // Inline copy for small flat observations (CartPole's 4 floats); anything unusual goes through the checked writer.
-            const at = i * obsSize;
-            for (let j = 0; j < obsSize; j++) flatObs[at + j] = o[j]!;
-          } else writeObs(i, r.obs);
-          rewards[i] = r.reward;
-          const done = r.terminated || r.truncated;
-          terminations[i] = r.terminated ? 1 : 0;
-          truncations[i] = r.truncated ? 1 : 0;
-          if (infos[i] !== r.info) infos[i] = r.info; // skip the store (a GC write barrier) when unchanged
-          needsReset[k] = done ? 1 : 0;
-        }
+    const infos = this.infos, writeObs = this.writeObs;
+    for (let k = 0; k < n; k++) {
+      const i = off + k;
+      const env = envs[k]!;
+      if (needsReset[k] === 1) {
+        // The step after a done: reset obs, reward 0, both flags false, the reset info (Gymnasium 1.x NEXT_STEP).
+        const r = env.reset();
+        writeObs(i, r.obs);
+        rewards[i] = 0;
+        terminations[i] = 0;
+        truncations[i] = 0;
+        if (infos[i] !== r.info) infos[i] = r.info;
+        needsReset[k] = 0;
+      } else {
+        const r = env.step(acts[k]);
+        writeObs(i, r.obs);
+        rewards[i] = r.reward;
+        const done = r.terminated || r.truncated;
+        terminations[i] = r.terminated ? 1 : 0;
+        truncations[i] = r.truncated ? 1 : 0;
+        if (infos[i] !== r.info) infos[i] = r.info; // skip the store (a GC write barrier) when unchanged
+        needsReset[k] = done ? 1 : 0;
       }
-      return;
     }
+  }
+
+  private stepSameStep(): void {
+    const envs = this.envs, n = envs.length, off = this.offset, acts = this.actions;
+    const { rewards, terminations, truncations } = this.buffers;
+    const infos = this.infos, writeObs = this.writeObs;
     const finalMask = this.buffers.finalMask!, finalInfos = this.finalInfos!, writeFinal = this.writeFinalObs!;
     for (let k = 0; k < n; k++) {
       const i = off + k;

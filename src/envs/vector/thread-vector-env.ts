@@ -86,7 +86,6 @@ export interface ThreadVectorEnvOptions {
 }
 
 const EMPTY_INFO: Info = Object.freeze({}) as Info;
-const SPIN = 4000;
 const BOOTSTRAP = new URL('./thread-worker-bootstrap.mjs', import.meta.url);
 const ERROR_TYPES: Record<string, new (message: string) => Error> = {
   InvalidActionError, InvalidObservationError, ResetNeededError, UnknownEnvError, RangeError, TypeError,
@@ -121,6 +120,8 @@ export class ThreadVectorEnv<BO = unknown, BA = unknown> implements VectorEnv<BO
   private readonly slices: { offset: number; count: number }[] = [];
   private readonly ctrl: Int32Array;
   private seq = 1;
+  /** Loads of DONE before sleeping; 0 when every core has a worker (spinning would take a worker's core). */
+  private readonly spin: number;
   private readonly init: WorkerInit;
   private readonly infos: Info[];
   private readonly finalInfos: (Info | null)[] | null;
@@ -144,6 +145,7 @@ export class ThreadVectorEnv<BO = unknown, BA = unknown> implements VectorEnv<BO
     if (!Number.isInteger(infoBytes) || infoBytes < 0) throw new RangeError(`${this.who}: infoBytes must be an integer ≥ 0, got ${String(infoBytes)}`);
     this.numEnvs = numEnvs;
     this.numWorkers = numWorkers;
+    this.spin = numWorkers < availableParallelism() ? 4000 : 0;
     this.ctrl = new Int32Array(new SharedArrayBuffer(numWorkers * CTRL_STRIDE * 4));
     const modules = (options.modules ?? []).map((m) => (/^\w{2,}:/.test(m) ? m : pathToFileURL(resolve(m)).href));
     let spec: EnvSpec | null = null;
@@ -298,7 +300,7 @@ export class ThreadVectorEnv<BO = unknown, BA = unknown> implements VectorEnv<BO
     for (let w = 0; w < this.numWorkers; w++) {
       const idx = w * CTRL_STRIDE + Ctrl.DONE;
       let v = Atomics.load(ctrl, idx);
-      for (let s = 0; v !== seq && s < SPIN; s++) v = Atomics.load(ctrl, idx);
+      for (let s = 0; v !== seq && s < this.spin; s++) v = Atomics.load(ctrl, idx);
       while (v !== seq) {
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`${this.who}: worker ${w} did not finish ${what} within ${timeoutMs} ms`);

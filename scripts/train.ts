@@ -1,0 +1,142 @@
+/**
+ * `rudder train` and `rudder eval`: a PPO run in a run folder with checkpoints, metrics, a learning-curve
+ * plot and a summary, and greedy evaluation of a saved run.
+ */
+import { SingleBar } from 'cli-progress';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsePpoConfig, type PpoConfig } from '../src/agents/ppo/config.ts';
+import { ActorCritic } from '../src/agents/ppo/agent.ts';
+import { evaluatePolicy } from '../src/agents/ppo/evaluate.ts';
+import { PpoTrainer, type PpoCheckpointState, type PpoResult } from '../src/agents/ppo/ppo.ts';
+import type { BackendChoice } from '../src/agents/backend.ts';
+import { writeFileAtomic } from '../src/agents/run/atomic.ts';
+import { latestCheckpoint, listCheckpoints, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
+import { curveSvg } from '../src/agents/run/curve-svg.ts';
+import { MetricsLog } from '../src/agents/run/metrics.ts';
+import { spec } from '../src/index.ts';
+
+export interface TrainCommand {
+  config: Partial<PpoConfig>;
+  out: string;
+  backend: BackendChoice;
+  resume: boolean | string;
+  checkpointEvery: number;
+  evalEvery: number;
+  evalEpisodes: number;
+  stopAt: number | null;
+  progress: boolean;
+}
+
+/** Read and validate a `--config FILE` (JSON with PpoConfig fields); errors name the file and the field. */
+export function readConfigFile(path: string): Partial<PpoConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`--config ${path}: ${(e as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`--config ${path}: expected a JSON object of PPO settings`);
+  parsePpoConfig(raw, `--config ${path}`); // validates every field it has
+  return raw as Partial<PpoConfig>;
+}
+
+export async function runTrain(c: TrainCommand, log: (s: string) => void): Promise<PpoResult> {
+  if (!c.resume && latestCheckpoint(c.out) !== null) {
+    throw new Error(`${c.out} already holds a run (checkpoints: ${listCheckpoints(c.out).join(', ')}); pass --resume to continue it or choose another --out`);
+  }
+  const metrics = new MetricsLog(c.out);
+  let bar: SingleBar | null = null;
+  let lastLine = 0;
+  const recent: number[] = [];
+  const trainer = await PpoTrainer.create(c.config, {
+    backend: c.backend, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
+    evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt,
+    hooks: {
+      onEpisode: (e) => {
+        metrics.event('episode', { global_step: e.globalStep, return: e.return, length: e.length });
+        recent.push(e.return);
+        if (recent.length > 20) recent.shift();
+      },
+      onIteration: (s) => {
+        metrics.iteration({
+          iteration: s.iteration, global_step: s.globalStep, time_s: s.globalStep / s.sps, sps: Math.round(s.sps), episode_return: s.episodeReturn,
+          episode_length: s.episodeLength, episodes: s.episodes, learning_rate: s.learningRate, policy_loss: s.policyLoss, value_loss: s.valueLoss,
+          entropy: s.entropy, old_approx_kl: s.oldApproxKl, approx_kl: s.approxKl, clip_frac: s.clipFrac, explained_variance: s.explainedVariance,
+          backend: trainer.backend,
+        });
+        const mean = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN;
+        if (bar) bar.update(s.globalStep, { sps: Math.round(s.sps), ret: Number.isNaN(mean) ? '-' : mean.toFixed(1) });
+        else if (performance.now() - lastLine > 10_000 || s.iteration === s.numIterations) {
+          lastLine = performance.now();
+          log(`step ${s.globalStep}/${s.numIterations * trainer.cfg.numEnvs * trainer.cfg.numSteps}  SPS ${Math.round(s.sps)}  mean return (last 20) ${Number.isNaN(mean) ? '-' : mean.toFixed(1)}`);
+        }
+      },
+      onEval: (r) => {
+        metrics.event('eval', { global_step: r.globalStep, mean_return: r.meanReturn, std_return: r.stdReturn, mean_length: r.meanLength, best: r.best });
+        if (!bar) log(`eval at step ${r.globalStep}: ${r.meanReturn.toFixed(2)} ± ${r.stdReturn.toFixed(2)}${r.best ? ' (best so far, saved)' : ''}`);
+      },
+      onCheckpoint: (dir) => metrics.event('checkpoint', { path: dir }),
+    },
+  });
+  const total = trainer.numIterations * trainer.cfg.numEnvs * trainer.cfg.numSteps;
+  log(`${trainer.cfg.envId} · PPO · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · backend ${trainer.backend} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
+  metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
+  writeFileAtomic(join(c.out, 'config.json'), `${JSON.stringify(trainer.cfg, null, 2)}\n`);
+  if (c.progress) {
+    bar = new SingleBar({ format: 'train |{bar}| {percentage}% | {value}/{total} steps | {sps} SPS | mean return {ret} | ETA {eta_formatted}', hideCursor: true });
+    bar.start(total, trainer.globalStep, { sps: '-', ret: '-' });
+  }
+  let result: PpoResult;
+  try {
+    result = await trainer.train();
+  } finally {
+    bar?.stop();
+    trainer.close();
+  }
+  writeRunSummary(c.out, result);
+  return result;
+}
+
+function writeRunSummary(out: string, r: PpoResult): void {
+  // Every episode of the run, including earlier sessions of a resumed run, from metrics.jsonl.
+  const episodes = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"episode"'))
+    .map((l) => JSON.parse(l) as { global_step: number; return: number });
+  const last = episodes.slice(-20).map((e) => e.return);
+  const summary = {
+    env: r.config.envId, agent: 'ppo', seed: r.config.seed, backend: r.backend, globalStep: r.globalStep, iterations: r.iteration,
+    stoppedEarly: r.stoppedEarly, episodes: episodes.length,
+    meanReturnLast20: last.length ? last.reduce((a, b) => a + b, 0) / last.length : null,
+    bestEvalReturn: r.bestEval?.meanReturn ?? null, checkpoint: latestCheckpoint(out), rewardThreshold: spec(r.config.envId).rewardThreshold,
+  };
+  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileAtomic(join(out, 'curve.svg'), curveSvg(episodes.map((e) => ({ x: e.global_step, y: e.return })), { title: `${r.config.envId} · PPO · seed ${r.config.seed}`, xLabel: 'environment steps', yLabel: 'episode return' }));
+}
+
+export function formatSummary(out: string): string {
+  const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+    globalStep: number; episodes: number; meanReturnLast20: number | null; bestEvalReturn: number | null; checkpoint: string; stoppedEarly: boolean; rewardThreshold: number | null;
+  };
+  const reached = s.rewardThreshold !== null && s.meanReturnLast20 !== null ? ` (reward threshold ${s.rewardThreshold}: ${s.meanReturnLast20 >= s.rewardThreshold ? 'reached' : 'not reached'})` : '';
+  return [
+    `done: ${s.globalStep.toLocaleString('en')} steps, ${s.episodes} episodes${s.stoppedEarly ? ' (stopped early: return threshold reached)' : ''}`,
+    `mean return of the last 20 episodes: ${s.meanReturnLast20 === null ? '-' : s.meanReturnLast20.toFixed(2)}${reached}${s.bestEvalReturn !== null ? ` · best evaluation: ${s.bestEvalReturn.toFixed(2)}` : ''}`,
+    `saved in ${out}/: checkpoints/${s.checkpoint} · metrics.jsonl · metrics.csv · curve.svg · summary.json`,
+    `evaluate it: npx rudder eval --run ${out}`,
+  ].join('\n');
+}
+
+/** `rudder eval`: load a run's checkpoint (latest or `best`) and run greedy episodes. */
+export function runEval(o: { run: string; episodes: number; seed: number; checkpoint?: string; sample: boolean }): { env: string; label: string; result: ReturnType<typeof evaluatePolicy> } {
+  if (!existsSync(o.run)) throw new Error(`run folder ${o.run} does not exist`);
+  const ck = loadCheckpoint<PpoCheckpointState>(o.run, o.checkpoint);
+  if (ck.state.kind !== 'ppo') throw new Error(`checkpoint ${ck.label} is not a PPO checkpoint`);
+  const cfg = ck.state.config;
+  const agent = new ActorCritic(ck.state.obsDim, ck.state.numActions, cfg.hidden, cfg.seed);
+  agent.params().forEach((p, i) => {
+    const src = ck.tensors[`param/${i}`];
+    if (!src || src.length !== p.length) throw new Error(`checkpoint ${ck.label}: tensor param/${i} is missing or has the wrong size`);
+    p.set(src);
+  });
+  return { env: cfg.envId, label: ck.label, result: evaluatePolicy(agent, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample }) };
+}

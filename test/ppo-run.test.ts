@@ -1,0 +1,132 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PpoTrainer } from '../src/agents/ppo/ppo.ts';
+import { CheckpointError, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const tmp = mkdtempSync(join(tmpdir(), 'rudder-ppo-run-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const small = { envId: 'CartPole-v1', numEnvs: 2, numSteps: 64, numMinibatches: 2, updateEpochs: 2, seed: 3 };
+
+async function rudder(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/rudder.mjs'), ...args], { cwd: ROOT });
+    return { stdout, stderr, code: 0 };
+  } catch (e) {
+    const err = e as { stdout: string; stderr: string; code: number };
+    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
+  }
+}
+
+describe('PPO checkpoints', () => {
+  it('a checkpoint round trip reproduces the next update bit for bit', async () => {
+    const dir = join(tmp, 'roundtrip');
+    // Run A: 3 iterations with checkpoints; run B: the same seed stopped after 2 iterations, no files.
+    const a = await PpoTrainer.create({ ...small, totalTimesteps: 3 * 128 }, { backend: 'cpu', runDir: dir, checkpointEvery: 1 });
+    await a.train();
+    a.close();
+    const b = await PpoTrainer.create({ ...small, totalTimesteps: 3 * 128 }, { backend: 'cpu', hooks: { onIteration: (s) => s.iteration < 2 } });
+    await b.train();
+    const restored = await PpoTrainer.create({}, { backend: 'cpu', runDir: dir, resume: 'iter-0000002' });
+    expect(restored.iteration).toBe(2);
+    expect(restored.globalStep).toBe(256);
+    expect(restored.agent.params()).toEqual(b.agent.params());
+    expect(restored.adam.m).toEqual(b.adam.m);
+    expect(restored.adam.v).toEqual(b.adam.v);
+    // Same rollout data into both, then one update each: identical weights afterwards.
+    for (const k of Object.keys(b.buf) as (keyof typeof b.buf)[]) restored.buf[k].set(b.buf[k] as never);
+    restored.adam.lr = b.adam.lr;
+    const sb = b.update(), sr = restored.update();
+    expect(sr).toEqual(sb);
+    expect(restored.agent.params()).toEqual(b.agent.params());
+    expect(restored.adam.step).toBe(b.adam.step);
+    b.close();
+    restored.close();
+  });
+
+  it('a corrupt checkpoint is a clear error that names the file, and the previous checkpoint survives', async () => {
+    const dir = join(tmp, 'corrupt');
+    const t = await PpoTrainer.create({ ...small, totalTimesteps: 2 * 128 }, { backend: 'cpu', runDir: dir, checkpointEvery: 1 });
+    await t.train();
+    t.close();
+    expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual(['iter-0000001', 'iter-0000002', 'latest.json']);
+    const bin = join(dir, 'checkpoints/iter-0000002/tensors.bin');
+    const bytes = readFileSync(bin);
+    bytes[100] ^= 0xff;
+    writeFileSync(bin, bytes);
+    expect(() => loadCheckpoint(dir)).toThrow(CheckpointError);
+    expect(() => loadCheckpoint(dir)).toThrow(/iter-0000002 is unusable: tensors\.bin does not match its SHA-256.*Other checkpoints in this run: iter-0000001/);
+    await expect(PpoTrainer.create({}, { backend: 'cpu', runDir: dir, resume: true })).rejects.toThrow(/SHA-256/);
+    writeFileSync(bin, bytes.subarray(0, 50));
+    expect(() => loadCheckpoint(dir)).toThrow(/tensors\.bin has 50 bytes/);
+    // The previous checkpoint is intact and resumable.
+    const r = await PpoTrainer.create({}, { backend: 'cpu', runDir: dir, resume: 'iter-0000001' });
+    expect(r.iteration).toBe(1);
+    r.close();
+  });
+
+  it('a mismatched resume is refused naming the setting', async () => {
+    const dir = join(tmp, 'roundtrip');
+    await expect(PpoTrainer.create({ hidden: [32] }, { backend: 'cpu', runDir: dir, resume: true })).rejects.toThrow(/cannot resume .* with hidden = \[32\]: the checkpoint was trained with \[64,64\]/);
+  });
+});
+
+describe('rudder train / eval', () => {
+  it('trains, saves a run folder with metrics and a plot, and evaluates it', async () => {
+    const out = join(tmp, 'cli-run');
+    const r = await rudder('train', '--steps', '4096', '--seed', '2', '--out', out, '--no-progress', '--checkpoint-every', '2', '--eval-every', '2048', '--eval-episodes', '3');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/CartPole-v1 · PPO · seed 2 · 4,096 steps · backend (wasm|cpu|tensorflow) · run folder/);
+    expect(r.stdout).toMatch(/done: 4,096 steps, \d+ episodes/);
+    for (const f of ['metrics.jsonl', 'metrics.csv', 'curve.svg', 'summary.json', 'config.json', 'checkpoints/latest.json', 'checkpoints/best/state.json']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toContain('global_step');
+    expect(csv).toHaveLength(1 + 8); // header + 8 iterations of 512 steps
+    const types = new Set(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type));
+    expect([...types].sort()).toEqual(['checkpoint', 'episode', 'eval', 'iteration', 'start']);
+    expect(readFileSync(join(out, 'curve.svg'), 'utf8')).toContain('<polyline');
+
+    // Resume continues the same curve: the step counter goes on and the CSV grows.
+    const again = await rudder('train', '--out', out, '--resume', '--steps', '6144', '--no-progress');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('(resumed at step 4096)');
+    const csv2 = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv2).toHaveLength(1 + 12);
+    expect(csv2[9]!.split(',')[1]).toBe('4608');
+
+    const ev = await rudder('eval', '--run', out, '--episodes', '3');
+    expect(ev.code).toBe(0);
+    expect(ev.stdout).toMatch(/checkpoint iter-0000012 · greedy policy · 3 episode\(s\)/);
+    expect(ev.stdout).toMatch(/mean return \d+\.\d\d ±/);
+  });
+
+  it('refuses to overwrite a run, and rejects a bad config naming the field', async () => {
+    const out = join(tmp, 'cli-run');
+    const r = await rudder('train', '--out', out, '--steps', '1024', '--no-progress');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/already holds a run .* pass --resume/);
+    const cfg = join(tmp, 'bad.json');
+    writeFileSync(cfg, JSON.stringify({ learningRate: 'fast', numEnvs: 4 }));
+    const bad = await rudder('train', '--config', cfg, '--out', join(tmp, 'x'), '--no-progress');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--config .*bad\.json is invalid:\n\s+- learningRate: Invalid input: expected number, received string/);
+    expect(existsSync(join(tmp, 'x', 'checkpoints'))).toBe(false);
+  });
+
+  it("trains a user's own env from its module (examples/custom-env.ts)", async () => {
+    const out = join(tmp, 'corridor');
+    const r = await rudder('train', '--env-module', 'examples/custom-env.ts', '--env', 'Corridor-v0', '--steps', '2048', '--out', out, '--no-progress');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Corridor-v0 · PPO');
+    const ev = await rudder('eval', '--env-module', 'examples/custom-env.ts', '--run', out, '--episodes', '2');
+    expect(ev.code).toBe(0);
+  });
+});
