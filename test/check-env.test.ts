@@ -447,7 +447,7 @@ describe('checkEnv space warnings', () => {
     class InfAction extends ContinuousTiny {
       override actionSpace = new Box(-Infinity, Infinity, [2]) as unknown as Space<number>;
     }
-    expect(checkEnv(new InfAction()).warnings).toEqual([expect.stringMatching(/actionSpace Box\(-Infinity, Infinity.* has infinite bounds; bound the action space/)]);
+    expect(checkEnv(new InfAction()).warnings).toEqual([expect.stringMatching(/actionSpace Box\(-inf, inf.* has infinite bounds; bound the action space/)]);
     class WideAction extends ContinuousTiny {
       override actionSpace = new Box(0, 10, [2]) as unknown as Space<number>;
     }
