@@ -1,18 +1,24 @@
 /**
  * `npm run bench -- <suite>`: runs a benchmark suite and writes its section of BENCHMARKS.md.
- * Suites: envs.
+ * Suites: envs, ppo.
  */
 import { Command } from 'commander';
 import { runEnvBench } from './envs.ts';
+import { runPpoBench } from './ppo.ts';
 
 const program = new Command('bench')
   .description('Run a benchmark suite and write its results to BENCHMARKS.md')
-  .argument('<suite>', 'which suite: envs')
-  .option('--seconds <s>', 'seconds per timed repetition', '1.5')
-  .option('--no-anchor', 'skip the Python (Gymnasium) anchor even if its venv exists')
-  .action(async (suite: string, opts: { seconds: string; anchor: boolean }) => {
+  .argument('<suite>', 'which suite: envs | ppo')
+  .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
+  .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists')
+  .option('--seeds <n>', 'ppo: CartPole seeds', '5')
+  .option('--steps <n>', 'ppo: CartPole steps per seed', '500000')
+  .option('--kdt-steps <n>', 'ppo: KeyDoorTreasure steps per run', '300000')
+  .option('--kdt-seeds <n>', 'ppo: KeyDoorTreasure seeds per reward variant', '2')
+  .action(async (suite: string, opts: { seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
-    else program.error(`unknown suite "${suite}" (known: envs)`);
+    else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds) });
+    else program.error(`unknown suite "${suite}" (known: envs, ppo)`);
   });
 
 await program.parseAsync();

@@ -138,5 +138,5 @@ export function runEval(o: { run: string; episodes: number; seed: number; checkp
     if (!src || src.length !== p.length) throw new Error(`checkpoint ${ck.label}: tensor param/${i} is missing or has the wrong size`);
     p.set(src);
   });
-  return { env: cfg.envId, label: ck.label, result: evaluatePolicy(agent, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample }) };
+  return { env: cfg.envId, label: ck.label, result: evaluatePolicy(agent, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample, kwargs: cfg.envKwargs }) };
 }

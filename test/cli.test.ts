@@ -24,7 +24,7 @@ describe('rudder CLI', () => {
     for (const cmd of ['play', 'envs', 'check', 'Examples']) expect(r.stdout).toContain(cmd);
   });
 
-  it('play (the README main command) runs seeded expert episodes and prints statistics', async () => {
+  it('play runs seeded expert episodes and prints statistics', async () => {
     const r = await rudder('play');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('CartPole-v1 · expert policy · 5 episode(s) from seed 1');

@@ -197,6 +197,25 @@ describe('KeyDoorTreasure-v0 reward options', () => {
     }
     expect(delivered).toBeGreaterThan(0); // the seed had distractors along the way
   });
+
+  it("reward: 'shaped' adds +0.1 at the key pickup and +0.1 at the door opening, once each", () => {
+    const nat = new KeyDoorTreasureEnv({}), sh = new KeyDoorTreasureEnv({ reward: 'shaped' });
+    nat.reset({ seed: 12 });
+    sh.reset({ seed: 12 });
+    let natSum = 0, shSum = 0;
+    for (;;) {
+      const a = nextKeyDoorTreasureAction(nat);
+      const rn = nat.step(a), rs = sh.step(a);
+      natSum += rn.reward;
+      shSum += rs.reward;
+      const ev = rs.info.events as readonly string[];
+      const bonus = (ev.includes(KDT_EVENTS.pickedUpKey) ? 0.1 : 0) + (ev.includes(KDT_EVENTS.openedDoor) ? 0.1 : 0);
+      expect(rs.reward).toBeCloseTo(rn.reward + bonus, 12);
+      if (rn.terminated || rn.truncated) break;
+    }
+    expect(shSum).toBeCloseTo(natSum + 0.2, 12);
+    expect(() => new KeyDoorTreasureEnv({ reward: 'dense' as never })).toThrow(/reward/);
+  });
 });
 
 describe('KeyDoorTreasure-v0 observation, determinism and errors', () => {

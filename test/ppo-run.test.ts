@@ -13,8 +13,12 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const small = { envId: 'CartPole-v1', numEnvs: 2, numSteps: 64, numMinibatches: 2, updateEpochs: 2, seed: 3 };
 
 async function rudder(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return rudderIn(ROOT, ...args);
+}
+
+async function rudderIn(cwd: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/rudder.mjs'), ...args], { cwd: ROOT });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/rudder.mjs'), ...args], { cwd });
     return { stdout, stderr, code: 0 };
   } catch (e) {
     const err = e as { stdout: string; stderr: string; code: number };
@@ -76,6 +80,17 @@ describe('PPO checkpoints', () => {
 });
 
 describe('rudder train / eval', () => {
+  it('the README main command (`rudder train`, all defaults) trains CartPole and saves the run', async () => {
+    const cwd = mkdtempSync(join(tmp, 'readme-'));
+    const r = await rudderIn(cwd, 'train');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('CartPole-v1 · PPO · seed 1 · 49,664 steps');
+    expect(r.stdout).toContain('saved in runs/CartPole-v1-ppo-seed1/');
+    const summary = JSON.parse(readFileSync(join(cwd, 'runs/CartPole-v1-ppo-seed1/summary.json'), 'utf8')) as { meanReturnLast20: number };
+    // 50k steps of PPO take CartPole well past random play (~22).
+    expect(summary.meanReturnLast20).toBeGreaterThan(100);
+  });
+
   it('trains, saves a run folder with metrics and a plot, and evaluates it', async () => {
     const out = join(tmp, 'cli-run');
     const r = await rudder('train', '--steps', '4096', '--seed', '2', '--out', out, '--no-progress', '--checkpoint-every', '2', '--eval-every', '2048', '--eval-episodes', '3');

@@ -157,3 +157,38 @@ describe('trainPpo', () => {
     expect(mean).toBeGreaterThan(150);
   });
 });
+
+describe('reward-redistribution seam', () => {
+  it('mixes A = c·A_env + (1 − c)·(q·RR + (1 − q)·A_env)', async () => {
+    const { mixAdvantage } = await import('rudder-ts/agents');
+    expect(mixAdvantage(2, 10, 1, 0.5)).toBeCloseTo(6, 12);
+    expect(mixAdvantage(2, 10, 0, 0.5)).toBeCloseTo(2, 12);
+    expect(mixAdvantage(2, 10, 0.5, 0)).toBeCloseTo(6, 12);
+  });
+
+  it('sees every rollout in order; q = 0 changes nothing, q = 1 changes the update', async () => {
+    const { trainPpo } = await import('rudder-ts/agents');
+    const cfg = { totalTimesteps: 1024, seed: 9, numEnvs: 2, numSteps: 128 };
+    const plain = await trainPpo(cfg, { backend: 'cpu' });
+    const seen: number[] = [];
+    const inert = await trainPpo(cfg, {
+      backend: 'cpu',
+      redistribution: {
+        name: 'inert',
+        redistribute: (r, rr, q) => {
+          seen.push(r.globalStep);
+          expect(r.numSteps * r.numEnvs).toBe(rr.length);
+          expect(r.obs.length).toBe(rr.length * r.obsDim);
+          // CartPole pays 1 on every real step; autoreset steps are marked invalid.
+          for (let k = 0; k < rr.length; k++) if (r.valid[k]) expect(r.rewards[k]).toBe(1);
+          rr.fill(123);
+          q.fill(0);
+        },
+      },
+    });
+    expect(seen).toEqual([256, 512, 768, 1024]);
+    expect(inert.agent.params()).toEqual(plain.agent.params());
+    const used = await trainPpo(cfg, { backend: 'cpu', redistribution: { name: 'const', redistribute: (_r, rr, q) => { rr.fill(1); q.fill(1); } } });
+    expect(used.agent.params()[0]).not.toEqual(plain.agent.params()[0]);
+  });
+});

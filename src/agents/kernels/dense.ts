@@ -42,13 +42,8 @@ export function denseForward(x: Float32Array, w: Float32Array, b: Float32Array, 
         s00 += a0 * w0; s01 += a0 * w1; s02 += a0 * w2; s03 += a0 * w3;
         s10 += a1 * w0; s11 += a1 * w1; s12 += a1 * w2; s13 += a1 * w3;
       }
-      if (tanh) {
-        out[o0 + j] = tanh32(s00); out[o0 + j + 1] = tanh32(s01); out[o0 + j + 2] = tanh32(s02); out[o0 + j + 3] = tanh32(s03);
-        out[o1 + j] = tanh32(s10); out[o1 + j + 1] = tanh32(s11); out[o1 + j + 2] = tanh32(s12); out[o1 + j + 3] = tanh32(s13);
-      } else {
-        out[o0 + j] = s00; out[o0 + j + 1] = s01; out[o0 + j + 2] = s02; out[o0 + j + 3] = s03;
-        out[o1 + j] = s10; out[o1 + j + 1] = s11; out[o1 + j + 2] = s12; out[o1 + j + 3] = s13;
-      }
+      out[o0 + j] = s00; out[o0 + j + 1] = s01; out[o0 + j + 2] = s02; out[o0 + j + 3] = s03;
+      out[o1 + j] = s10; out[o1 + j + 1] = s11; out[o1 + j + 2] = s12; out[o1 + j + 3] = s13;
     }
     // Leftover columns (the 2- or 1-wide heads): two rows at a time.
     for (; j < outDim; j++) {
@@ -58,19 +53,30 @@ export function denseForward(x: Float32Array, w: Float32Array, b: Float32Array, 
         s0 += x[x0 + k]! * wv;
         s1 += x[x1 + k]! * wv;
       }
-      out[o0 + j] = tanh ? tanh32(s0) : s0;
-      out[o1 + j] = tanh ? tanh32(s1) : s1;
+      out[o0 + j] = s0;
+      out[o1 + j] = s1;
     }
   }
-  // An odd last row.
+  // An odd last row (acting with one env): 1×4 tiles.
   if (r < rows) {
     const x0 = r * inDim, o0 = r * outDim;
-    for (let j = 0; j < outDim; j++) {
+    let j = 0;
+    for (; j + 4 <= outDim; j += 4) {
+      let s0 = b[j]!, s1 = b[j + 1]!, s2 = b[j + 2]!, s3 = b[j + 3]!;
+      for (let k = 0, wk = j; k < inDim; k++, wk += outDim) {
+        const a = x[x0 + k]!;
+        s0 += a * w[wk]!; s1 += a * w[wk + 1]!; s2 += a * w[wk + 2]!; s3 += a * w[wk + 3]!;
+      }
+      out[o0 + j] = s0; out[o0 + j + 1] = s1; out[o0 + j + 2] = s2; out[o0 + j + 3] = s3;
+    }
+    for (; j < outDim; j++) {
       let s = b[j]!;
       for (let k = 0, wk = j; k < inDim; k++, wk += outDim) s += x[x0 + k]! * w[wk]!;
-      out[o0 + j] = tanh ? tanh32(s) : s;
+      out[o0 + j] = s;
     }
   }
+  // tanh as a separate pass: inlined into the tile stores it costs twice as much (V8 register pressure).
+  if (tanh) for (let i = 0, n = rows * outDim; i < n; i++) out[i] = tanh32(out[i]!);
 }
 
 /** dW[k, j] = Σ_r x[r, k]·dz[r, j] and db[j] = Σ_r dz[r, j] (both overwritten): the layer's parameter gradient. */

@@ -8,6 +8,8 @@ export const PpoConfigSchema = z
   .object({
     /** Registered env id to train on. */
     envId: z.string().min(1).default('CartPole-v1'),
+    /** Keyword arguments for the env (e.g. `{ "reward": "delayed" }`), over the registered defaults. */
+    envKwargs: z.record(z.string(), z.unknown()).default({}),
     /** Seed of the env resets, the action sampling and the weight init. */
     seed: z.number().int().min(0).default(1),
     /** Environment steps to train for (summed over envs). */

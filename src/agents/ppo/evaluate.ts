@@ -13,8 +13,10 @@ export interface EvalResult {
  * Run `episodes` episodes of `envId` (episode i seeded seed + i) with the greedy policy (argmax of the
  * logits: deterministic evaluation, as SB3's `deterministic=True`), or sampling when `greedy` is false.
  */
-export function evaluatePolicy(agent: ActorCritic, envId: string, opts: { episodes: number; seed: number; greedy?: boolean }): EvalResult {
-  const env = make<Float32Array, number>(envId);
+export function evaluatePolicy(
+  agent: ActorCritic, envId: string, opts: { episodes: number; seed: number; greedy?: boolean; kwargs?: Record<string, unknown> },
+): EvalResult {
+  const env = make<Float32Array, number>(envId, opts.kwargs ?? {});
   const rng = new Rng(opts.seed);
   const action = new Int32Array(1), logp = new Float32Array(1);
   const returns: number[] = [];

@@ -138,7 +138,7 @@ export class PpoTrainer {
     const N = cfg.numEnvs, T = cfg.numSteps, batch = N * T;
     this.numIterations = Math.floor(cfg.totalTimesteps / batch);
     if (this.numIterations < 1) throw new Error(`totalTimesteps ${cfg.totalTimesteps} is less than one rollout (numEnvs × numSteps = ${batch})`);
-    this.envs = new VectorRecordEpisodeStatistics(makeVec<Float32Array, Int32Array>(cfg.envId, N, { autoresetMode: 'next_step' }));
+    this.envs = new VectorRecordEpisodeStatistics(makeVec<Float32Array, Int32Array>(cfg.envId, N, { autoresetMode: 'next_step', kwargs: cfg.envKwargs }));
     const obsSpace = this.envs.singleObservationSpace, actSpace = this.envs.singleActionSpace;
     if (!(obsSpace instanceof Box) || obsSpace.dtype !== 'float32' || obsSpace.shape.length !== 1) {
       this.envs.close();
@@ -327,7 +327,7 @@ export class PpoTrainer {
 
   /** Deterministic (greedy) evaluation; saves `best/` in the run folder when it beats the best so far. */
   evaluate(): EvalResult {
-    const r = evaluatePolicy(this.agent, this.cfg.envId, { episodes: this.opts.evalEpisodes ?? 10, seed: 1_000_000 + this.cfg.seed });
+    const r = evaluatePolicy(this.agent, this.cfg.envId, { episodes: this.opts.evalEpisodes ?? 10, seed: 1_000_000 + this.cfg.seed, kwargs: this.cfg.envKwargs });
     const best = this.bestEval === null || r.meanReturn > this.bestEval.meanReturn;
     if (best) {
       this.bestEval = r;

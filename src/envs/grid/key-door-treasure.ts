@@ -43,8 +43,10 @@ export interface KeyDoorTreasureOptions {
   /**
    * `natural` (default): the treasure's reward when it is reached, distractor rewards when they occur.
    * `delayed`: the episode's whole return paid at its last step (terminal or truncated), 0 before.
+   * `shaped`: `natural` plus +0.1 for picking up the key and +0.1 for opening the door, each once: the
+   * dense baseline against which plain PPO on the delayed reward is compared.
    */
-  reward?: 'natural' | 'delayed';
+  reward?: 'natural' | 'delayed' | 'shaped';
   /**
    * Small random rewards unrelated to the task: on each step, with `probability` (default 0.1), ±`magnitude`
    * (default 0.1, either sign equally likely). Zero-mean, so the optimal policy is unchanged; they only add
@@ -84,7 +86,7 @@ export class KeyDoorTreasureEnv extends GridEnv {
   readonly observationSpace: Box;
   readonly size: number;
   readonly maxSteps: number;
-  readonly rewardMode: 'natural' | 'delayed';
+  readonly rewardMode: 'natural' | 'delayed' | 'shaped';
   readonly distractorProbability: number;
   readonly distractorMagnitude: number;
   /** The world: walls, door, key (while on the floor), treasure. Read-only outside the env. */
@@ -114,7 +116,7 @@ export class KeyDoorTreasureEnv extends GridEnv {
     const name = 'KeyDoorTreasure';
     this.size = numberIn(name, 'size', options.size, 5, 64, 8, true);
     this.maxSteps = numberIn(name, 'maxSteps', options.maxSteps, 1, 1e9, 10 * this.size * this.size, true);
-    this.rewardMode = oneOf(name, 'reward', options.reward, ['natural', 'delayed'], 'natural');
+    this.rewardMode = oneOf(name, 'reward', options.reward, ['natural', 'delayed', 'shaped'], 'natural');
     const d = options.distractors;
     const dOpts = typeof d === 'object' && d !== null ? d : {};
     this.distractorProbability = d ? numberIn(name, 'distractors.probability', dOpts.probability, 0, 1, 0.1) : 0;
@@ -206,6 +208,7 @@ export class KeyDoorTreasureEnv extends GridEnv {
           this.gobs.cellChanged(front, code, CELL.EMPTY);
           this.carrying = true;
           mask |= EV_KEY;
+          if (this.rewardMode === 'shaped') reward += 0.1; // the key is picked up once per episode
         }
         break;
       default:
@@ -214,6 +217,7 @@ export class KeyDoorTreasureEnv extends GridEnv {
             cells[front] = CELL.DOOR_OPEN;
             this.gobs.cellChanged(front, code, CELL.DOOR_OPEN);
             mask |= EV_OPENED;
+            if (this.rewardMode === 'shaped') reward += 0.1; // the door opens once per episode
           } else mask |= EV_TRIED;
         }
     }

@@ -1,0 +1,36 @@
+/**
+ * One PPO training run for `npm run bench -- ppo`, in its own process.
+ * Usage: tsx bench/ppo-case.ts '<json config>' [evalKwargsJson]
+ * Prints one JSON line: steps until the 20-episode mean return first reached the env's threshold, final
+ * 20-episode mean, SPS of the training loop, and (with evalKwargs) a greedy evaluation on those kwargs.
+ */
+import { trainPpo } from '../src/agents/ppo/ppo.ts';
+import { evaluatePolicy } from '../src/agents/ppo/evaluate.ts';
+import { spec } from '../src/index.ts';
+import type { PpoConfig } from '../src/agents/ppo/config.ts';
+
+const cfg = JSON.parse(process.argv[2] ?? '{}') as Partial<PpoConfig>;
+const evalKwargs = process.argv[3] ? (JSON.parse(process.argv[3]) as Record<string, unknown>) : null;
+const threshold = spec(cfg.envId ?? 'CartPole-v1').rewardThreshold;
+const window: number[] = [];
+let reachedAt: number | null = null;
+let sps = 0;
+const r = await trainPpo(cfg, {
+  hooks: {
+    onEpisode: (e) => {
+      window.push(e.return);
+      if (window.length > 20) window.shift();
+      if (reachedAt === null && threshold !== null && window.length === 20 && window.reduce((a, b) => a + b, 0) / 20 >= threshold) reachedAt = e.globalStep;
+    },
+    onIteration: (s) => {
+      sps = s.sps;
+    },
+  },
+});
+const last = r.episodes.slice(-20).map((e) => e.return);
+const evalResult = evalKwargs ? evaluatePolicy(r.agent, r.config.envId, { episodes: 50, seed: 5_000_000, kwargs: evalKwargs }) : null;
+console.log(JSON.stringify({
+  env: r.config.envId, seed: r.config.seed, backend: r.backend, steps: r.globalStep, stepsToThreshold: reachedAt, threshold,
+  finalMean20: last.reduce((a, b) => a + b, 0) / Math.max(1, last.length), sps,
+  evalReturns: evalResult?.returns ?? null,
+}));

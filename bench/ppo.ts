@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { fmtRate, machineLine, table, writeSection } from './report.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CASE = resolve(ROOT, 'bench/ppo-case.ts');
+// CleanRL's ppo.py (PyTorch, CPU, 1 thread) on this machine, from ../shared/anchors/README.md: torch is not
+// installable here (no PyPI), so these are quoted, not measured side by side.
+const CLEANRL = { spsQuiet: 4_600, spsLoaded: 2_450, stepsTo475Seed1: 176_932 };
+
+interface CaseResult {
+  env: string; seed: number; backend: string; steps: number; stepsToThreshold: number | null; threshold: number | null;
+  finalMean20: number; sps: number; evalReturns: number[] | null; wall: number;
+}
+
+async function runCase(cfg: Record<string, unknown>, evalKwargs?: Record<string, unknown>): Promise<CaseResult> {
+  const args = ['--import', 'tsx', CASE, JSON.stringify(cfg), ...(evalKwargs ? [JSON.stringify(evalKwargs)] : [])];
+  const t0 = performance.now();
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, maxBuffer: 1 << 24 });
+  const wall = (performance.now() - t0) / 1000;
+  return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as Omit<CaseResult, 'wall'>), wall };
+}
+
+const median = (a: number[]): number => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps: number; kdtSeeds: number }): Promise<void> {
+  const log = (m: string): void => void process.stderr.write(`${m}\n`);
+  // ---- CartPole-v1 parity, CleanRL hyperparameters (the config defaults), one run at a time ----
+  const runs: CaseResult[] = [];
+  for (let seed = 1; seed <= opts.seeds; seed++) {
+    log(`CartPole-v1 seed ${seed}: ${opts.steps} steps …`);
+    const r = await runCase({ envId: 'CartPole-v1', seed, totalTimesteps: opts.steps });
+    log(`  ≥475 at ${r.stepsToThreshold ?? 'never'}, final ${r.finalMean20.toFixed(1)}, ${Math.round(r.sps)} SPS, ${r.wall.toFixed(1)} s`);
+    runs.push(r);
+  }
+  const reached = runs.map((r) => r.stepsToThreshold ?? Infinity);
+  const med = median(reached);
+  const wallSps = runs.map((r) => r.steps / r.wall);
+
+  // ---- KeyDoorTreasure-v0: delayed reward vs a dense shaped one (the baseline RUDDER must beat) ----
+  const kdt: { variant: string; seed: number; r: CaseResult }[] = [];
+  for (const variant of ['delayed', 'shaped'] as const) {
+    for (let seed = 1; seed <= opts.kdtSeeds; seed++) {
+      log(`KeyDoorTreasure-v0 (${variant}) seed ${seed}: ${opts.kdtSteps} steps …`);
+      const r = await runCase({ envId: 'KeyDoorTreasure-v0', envKwargs: { reward: variant }, seed, totalTimesteps: opts.kdtSteps }, {});
+      const success = r.evalReturns!.filter((x) => x > 0).length / r.evalReturns!.length;
+      log(`  greedy success ${(100 * success).toFixed(0)} %, final train mean ${r.finalMean20.toFixed(3)}`);
+      kdt.push({ variant, seed, r });
+    }
+  }
+
+  const body = [
+    '## PPO (`npm run bench -- ppo`)',
+    '',
+    `Command: \`npm run bench -- ppo --seeds ${opts.seeds} --steps ${opts.steps} --kdt-steps ${opts.kdtSteps} --kdt-seeds ${opts.kdtSeeds}\` · ${machineLine()} · backend ${runs[0]?.backend}`,
+    '',
+    '### CartPole-v1, CleanRL `ppo.py` hyperparameters (4 envs × 128 steps, 4 epochs × 4 minibatches)',
+    '',
+    table(['seed', 'steps until the 20-episode mean ≥ 475', 'final 20-episode mean', 'training-loop SPS', 'whole-process SPS (wall)'],
+      runs.map((r) => [r.seed, r.stepsToThreshold?.toLocaleString('en') ?? 'not reached', r.finalMean20.toFixed(1), fmtRate(r.sps), fmtRate(r.steps / r.wall)])),
+    '',
+    `Median steps to ≥ 475 over ${runs.length} seeds: **${Number.isFinite(med) ? med.toLocaleString('en') : 'not reached'}** (CleanRL seed 1: ${CLEANRL.stepsTo475Seed1.toLocaleString('en')}, quoted). ` +
+      `Median whole-process SPS: **${fmtRate(median(wallSps))}**, i.e. ${(median(wallSps) / CLEANRL.spsQuiet).toFixed(1)}× CleanRL's quiet-machine ${fmtRate(CLEANRL.spsQuiet)} ` +
+      `(${(median(wallSps) / CLEANRL.spsLoaded).toFixed(1)}× its loaded ${fmtRate(CLEANRL.spsLoaded)}). CleanRL was **not** run side by side: torch cannot be installed on this machine (no PyPI), so its figures are the ones quoted in ../shared/anchors/README.md.`,
+    '',
+    '### KeyDoorTreasure-v0 (8×8): plain PPO on the delayed reward vs a dense shaped reward',
+    '',
+    `Same PPO settings, ${opts.kdtSteps.toLocaleString('en')} steps per run. "Greedy success" is the share of 50 evaluation episodes (natural reward) that reach the treasure. \`shaped\` adds +0.1 for the key and +0.1 for the door.`,
+    '',
+    table(['reward', 'seed', 'greedy success', 'final 20-episode training return'],
+      kdt.map(({ variant, seed, r }) => [variant, seed, `${((100 * r.evalReturns!.filter((x) => x > 0).length) / r.evalReturns!.length).toFixed(0)} %`, r.finalMean20.toFixed(3)])),
+  ].join('\n');
+  writeSection('ppo', body);
+  log('wrote BENCHMARKS.md (section ppo)');
+}
