@@ -6,8 +6,12 @@ import { fmtRate, machineLine, table, writeSection } from './report.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CASE = resolve(ROOT, 'bench/env-case.ts');
-// Figures from ../shared/anchors/README.md, used only when the Python venv cannot be made on this machine.
-const QUOTED_GYM_CARTPOLE = { quiet: 190_000, loaded: 66_000 };
+// Figures from ../shared/anchors/README.md, used only when a Python peer cannot be run on this machine.
+const QUOTED = {
+  cartpole: { quiet: 190_000, loaded: 66_000 },
+  doorkey: { quiet: 10_100, loaded: 5_200 },
+  fourrooms: { quiet: 8_500, loaded: 4_300 },
+};
 
 interface CaseResult {
   kind: string;
@@ -31,8 +35,12 @@ function pythonAnchor(envId: string, steps: number): number | null {
   const py = resolve(process.env.ANCHORS_VENV ?? resolve(homedir(), '.cache/rudder-anchors'), 'bin/python');
   const script = resolve(ROOT, '../shared/anchors/gym_speed.py');
   if (!existsSync(py) || !existsSync(script)) return null;
+  const minigrid = envId.startsWith('MiniGrid');
+  if (minigrid && !(process.env.MINIGRID_PATH && existsSync(resolve(process.env.MINIGRID_PATH, 'minigrid')))) return null;
   try {
-    const out = execFileSync(py, [script, envId, String(steps)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(py, [script, envId, String(steps)], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: minigrid ? { ...process.env, PYTHONPATH: process.env.MINIGRID_PATH } : process.env,
+    });
     const m = /steps_per_s=(\d+)/.exec(out);
     return m ? Number(m[1]) : null;
   } catch {
@@ -40,38 +48,80 @@ function pythonAnchor(envId: string, steps: number): number | null {
   }
 }
 
+interface Anchor {
+  id: string;
+  steps: number;
+  quoted: { quiet: number; loaded: number };
+  runs: number[];
+}
+
+// What bounds the envs that are not grid lookups, from their authors' profiles (see the env modules).
+const BOUNDS: Record<string, string> = {
+  'Bowling-v0': 'pin physics while pins slide (4 substeps × 45 pin pairs); random play mostly rolls gutter balls, so this is the cheap end',
+  'Venture-v0': 'monster movement (random draws), writing the 13×19×7 one-hot map, the released monster\'s path search',
+  'ItemChain-v0': "rewriting the 9×9 egocentric view each step; map generation (~0.4 ms) at every reset",
+  'WatchRepair-v0': 'one random draw per step for the jam/flat-tyre events',
+};
+
 export async function runEnvBench(opts: { seconds: number; anchor: boolean }): Promise<void> {
   const s = opts.seconds;
   const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
-  const cases: [string, string, number, string][] = [
-    ['single', 'CartPole-v1', 1, "make('CartPole-v1'): PassiveEnvChecker, OrderEnforcing, TimeLimit"],
-    ['bare', 'CartPole-v1', 1, 'CartPoleEnv, no wrappers'],
-    ['sync', 'CartPole-v1', 16, "SyncVectorEnv ×16 over make('CartPole-v1'), per env-step"],
-    ['native', 'CartPole-v1', 16, 'CartPoleVectorEnv ×16 (vector entry point), per env-step'],
-  ];
-  // The anchor runs before and after our cases; its mean is the side-by-side figure.
-  const anchors: number[] = [];
-  const anchor = (): void => {
-    if (!opts.anchor) return;
-    log('anchor: Gymnasium CartPole-v1 …');
-    const a = pythonAnchor('CartPole-v1', 300_000);
-    if (a !== null) anchors.push(a);
+  const anchors: Record<string, Anchor> = {
+    gym: { id: 'CartPole-v1', steps: 300_000, quoted: QUOTED.cartpole, runs: [] },
+    doorkey: { id: 'MiniGrid-DoorKey-8x8-v0', steps: 30_000, quoted: QUOTED.doorkey, runs: [] },
+    fourrooms: { id: 'MiniGrid-FourRooms-v0', steps: 30_000, quoted: QUOTED.fourrooms, runs: [] },
   };
-  anchor();
-  const results: [CaseResult, string][] = [];
-  for (const [kind, id, n, label] of cases) {
+  const timeAnchors = (): void => {
+    if (!opts.anchor) return;
+    for (const a of Object.values(anchors)) {
+      log(`anchor: ${a.id} …`);
+      const v = pythonAnchor(a.id, a.steps);
+      if (v !== null) a.runs.push(v);
+    }
+  };
+  // [kind, id, numEnvs, label, anchor key]
+  const cases: [string, string, number, string, keyof typeof anchors][] = [
+    ['single', 'CartPole-v1', 1, "make('CartPole-v1'): PassiveEnvChecker, OrderEnforcing, TimeLimit", 'gym'],
+    ['bare', 'CartPole-v1', 1, 'CartPoleEnv, no wrappers', 'gym'],
+    ['sync', 'CartPole-v1', 16, "SyncVectorEnv ×16 over make('CartPole-v1'), per env-step", 'gym'],
+    ['native', 'CartPole-v1', 16, "makeVec('CartPole-v1', 16): CartPoleVectorEnv, per env-step", 'gym'],
+    ['single', 'KeyDoorTreasure-v0', 1, "make('KeyDoorTreasure-v0') (8×8)", 'doorkey'],
+    ['sync', 'KeyDoorTreasure-v0', 16, 'KeyDoorTreasure-v0 SyncVectorEnv ×16, per env-step', 'doorkey'],
+    ['single', 'FourRooms-v0', 1, "make('FourRooms-v0')", 'fourrooms'],
+    ['sync', 'FourRooms-v0', 16, 'FourRooms-v0 SyncVectorEnv ×16, per env-step', 'fourrooms'],
+    ['single', 'EightRooms-v0', 1, "make('EightRooms-v0')", 'fourrooms'],
+    ['single', 'WatchRepair-v0', 1, "make('WatchRepair-v0')", 'gym'],
+    ['single', 'Bowling-v0', 1, "make('Bowling-v0')", 'gym'],
+    ['sync', 'Bowling-v0', 16, 'Bowling-v0 SyncVectorEnv ×16, per env-step', 'gym'],
+    ['single', 'Venture-v0', 1, "make('Venture-v0')", 'gym'],
+    ['sync', 'Venture-v0', 16, 'Venture-v0 SyncVectorEnv ×16, per env-step', 'gym'],
+    ['single', 'ItemChain-v0', 1, "make('ItemChain-v0')", 'gym'],
+    ['sync', 'ItemChain-v0', 16, 'ItemChain-v0 SyncVectorEnv ×16, per env-step', 'gym'],
+  ];
+  timeAnchors(); // before and after ours; the mean is the side-by-side figure
+  const results: { r: CaseResult; label: string; anchor: keyof typeof anchors }[] = [];
+  for (const [kind, id, n, label, anchor] of cases) {
     log(`${label} …`);
     const r = runCase(kind, id, n, s);
     log(`  ${fmtRate(r.stepsPerSec)} steps/s, ${r.gcs} GCs in ${fmtRate(r.steps)} steps`);
-    results.push([r, label]);
+    results.push({ r, label, anchor });
   }
-  anchor();
-  const gym = anchors.length ? anchors.reduce((a, b) => a + b, 0) / anchors.length : null;
-  const gymNote = gym !== null
-    ? `Gymnasium 1.x Python CartPole-v1 raw step, measured in this run (mean of ${anchors.length}, before and after ours): **${fmtRate(gym)} steps/s**.`
-    : `The Python anchor venv is not on this machine (../shared/anchors/setup.sh needs PyPI), so the ratio uses the figure quoted in ../shared/anchors/README.md: ${fmtRate(QUOTED_GYM_CARTPOLE.quiet)} steps/s quiet (${fmtRate(QUOTED_GYM_CARTPOLE.loaded)} loaded). Not side by side.`;
-  const ref = gym ?? QUOTED_GYM_CARTPOLE.quiet;
-  const rows = results.map(([r, label]) => [label, fmtRate(r.stepsPerSec), `${(r.stepsPerSec / ref).toFixed(0)}×`, `${r.gcs} in ${fmtRate(r.steps)} steps`]);
+  timeAnchors();
+  const ref = (k: keyof typeof anchors): { v: number; measured: boolean } => {
+    const a = anchors[k];
+    return a.runs.length ? { v: a.runs.reduce((x, y) => x + y, 0) / a.runs.length, measured: true } : { v: a.quoted.quiet, measured: false };
+  };
+  const anchorLines = Object.values(anchors).map((a) => {
+    const k = (Object.keys(anchors) as (keyof typeof anchors)[]).find((x) => anchors[x] === a)!;
+    const r = ref(k);
+    return r.measured
+      ? `- ${a.id} (Python): **${fmtRate(r.v)} steps/s**, measured in this run (mean of ${a.runs.length}: before and after ours).`
+      : `- ${a.id} (Python): not measurable on this machine now (${k === 'gym' ? 'no anchor venv: ../shared/anchors/setup.sh needs PyPI' : 'needs the anchor venv and a MiniGrid checkout in MINIGRID_PATH'}); ratios use the quiet-machine figure quoted in ../shared/anchors/README.md, ${fmtRate(a.quoted.quiet)} steps/s (${fmtRate(a.quoted.loaded)} loaded). **Not side by side.**`;
+  });
+  const rows = results.map(({ r, label, anchor }) => {
+    const a = ref(anchor);
+    return [label, fmtRate(r.stepsPerSec), `${(r.stepsPerSec / a.v).toFixed(0)}× ${anchors[anchor].id}${a.measured ? '' : ' (quoted)'}`, `${r.gcs} in ${fmtRate(r.steps)} steps`, BOUNDS[r.id] ?? ''];
+  });
   const body = [
     '## Env stepping (`npm run bench -- envs`)',
     '',
@@ -79,9 +129,11 @@ export async function runEnvBench(opts: { seconds: number; anchor: boolean }): P
     '',
     `Each case runs in its own process (fresh JIT), seeded random actions drawn up front, autoreset by hand for single envs; the figure is the median of 3 timed repetitions of ${s} s. "GCs" counts garbage collections that started inside the timed loops: 0 over millions of steps means the step path does not allocate.`,
     '',
-    gymNote,
+    'Python peers (raw `env.step`, `../shared/anchors/gym_speed.py`):',
     '',
-    table(['case', 'env-steps/s', 'vs Gymnasium', 'GCs during timing'], rows),
+    ...anchorLines,
+    '',
+    table(['case', 'env-steps/s', 'vs Python peer', 'GCs during timing', 'what bounds it'], rows),
   ].join('\n');
   writeSection('envs', body);
   log('wrote BENCHMARKS.md (section envs)');

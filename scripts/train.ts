@@ -121,7 +121,7 @@ export function formatSummary(out: string): string {
   return [
     `done: ${s.globalStep.toLocaleString('en')} steps, ${s.episodes} episodes${s.stoppedEarly ? ' (stopped early: return threshold reached)' : ''}`,
     `mean return of the last 20 episodes: ${s.meanReturnLast20 === null ? '-' : s.meanReturnLast20.toFixed(2)}${reached}${s.bestEvalReturn !== null ? ` · best evaluation: ${s.bestEvalReturn.toFixed(2)}` : ''}`,
-    `saved in ${out}/: checkpoints/${s.checkpoint} · metrics.jsonl · metrics.csv · curve.svg · summary.json`,
+    `saved in ${out}/: checkpoints/${s.checkpoint} · model/ (tfjs) · metrics.jsonl · metrics.csv · curve.svg · summary.json`,
     `evaluate it: npx rudder eval --run ${out}`,
   ].join('\n');
 }

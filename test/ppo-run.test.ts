@@ -98,7 +98,7 @@ describe('rudder train / eval', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/CartPole-v1 · PPO · seed 2 · 4,096 steps · backend (wasm|cpu|tensorflow) · run folder/);
     expect(r.stdout).toMatch(/done: 4,096 steps, \d+ episodes/);
-    for (const f of ['metrics.jsonl', 'metrics.csv', 'curve.svg', 'summary.json', 'config.json', 'checkpoints/latest.json', 'checkpoints/best/state.json']) {
+    for (const f of ['metrics.jsonl', 'metrics.csv', 'curve.svg', 'summary.json', 'config.json', 'checkpoints/latest.json', 'checkpoints/best/state.json', 'model/model.json', 'model/weights.bin']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');

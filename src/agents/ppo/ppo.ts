@@ -13,6 +13,8 @@ import { makeVec, VectorRecordEpisodeStatistics } from '../../envs/index.ts'; //
 import { Adam, clipScale } from '../adam.ts';
 import { initBackend, type BackendChoice } from '../backend.ts';
 import { loadCheckpoint, saveCheckpoint } from '../run/checkpoint.ts';
+import { savePolicyModel } from '../run/model-io.ts';
+import { join } from 'node:path';
 import { ActorCritic } from './agent.ts';
 import { parsePpoConfig, type PpoConfig } from './config.ts';
 import { evaluatePolicy, type EvalResult } from './evaluate.ts';
@@ -53,7 +55,7 @@ export interface PpoHooks {
 
 export interface PpoTrainOptions {
   backend?: BackendChoice;
-  /** Run folder for checkpoints and the best model; null: write nothing. */
+  /** Run folder for checkpoints, the best checkpoint and the final tfjs model (`model/`); null: write nothing. */
   runDir?: string | null;
   /** Resume from the run folder's latest checkpoint (true) or from a named one. */
   resume?: boolean | string;
@@ -240,6 +242,8 @@ export class PpoTrainer {
       }
       if (stop) break;
     }
+    // The final policy as a tfjs model (model.json + weights.bin), loadable in a browser.
+    if (opts.runDir) savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId);
     return {
       agent: this.agent, config: cfg, backend: this.backend, globalStep: this.globalStep, iteration: this.iteration,
       episodes: this.episodes, bestEval: this.bestEval, stoppedEarly,

@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ActorCritic } from '../ppo/agent.ts';
+import { writeFileAtomic } from './atomic.ts';
+
+/**
+ * The policy as a TensorFlow.js model: `model.json` (our topology plus tfjs's `weightsManifest`) and
+ * `weights.bin`, the layout `tf.io.loadWeights` / `tf.io.decodeWeights` read, so a browser page (the viewer)
+ * can load it with tfjs and run it there, or with {@link loadPolicyModel} here.
+ */
+export interface PolicyModelJson {
+  format: 'rudder-actor-critic';
+  version: 1;
+  modelTopology: { obsDim: number; numActions: number; hidden: number[]; activation: 'tanh'; envId: string };
+  weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: 'float32' }[] }[];
+}
+
+function weightNames(agent: ActorCritic): string[] {
+  const names: string[] = [];
+  for (const [net, mlp] of [['actor', agent.actor], ['critic', agent.critic]] as const) {
+    mlp.layers.forEach((_, i) => names.push(`${net}/dense_${i}/kernel`, `${net}/dense_${i}/bias`));
+  }
+  return names;
+}
+
+/** Write `agent` as a tfjs model into `dir` (atomically, file by file; weights first, then model.json). */
+export function savePolicyModel(dir: string, agent: ActorCritic, envId: string): void {
+  const params = agent.params(), shapes = agent.paramShapes(), names = weightNames(agent);
+  const total = params.reduce((n, p) => n + p.length, 0);
+  const buf = new Float32Array(total); // tfjs weights are little-endian float32, which Float32Array is on every platform we run
+  let off = 0;
+  for (const p of params) {
+    buf.set(p, off);
+    off += p.length;
+  }
+  const json: PolicyModelJson = {
+    format: 'rudder-actor-critic',
+    version: 1,
+    modelTopology: { obsDim: agent.obsDim, numActions: agent.numActions, hidden: [...agent.hidden], activation: 'tanh', envId },
+    weightsManifest: [{ paths: ['weights.bin'], weights: names.map((name, i) => ({ name, shape: shapes[i]!, dtype: 'float32' })) }],
+  };
+  writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(buf.buffer));
+  writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(json, null, 1)}\n`);
+}
+
+/** Load a model written by {@link savePolicyModel}; a malformed one is an error that says what is wrong. */
+export function loadPolicyModel(dir: string): { agent: ActorCritic; envId: string } {
+  const path = join(dir, 'model.json');
+  if (!existsSync(path)) throw new Error(`${dir} has no model.json`);
+  let json: PolicyModelJson;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8')) as PolicyModelJson;
+  } catch (e) {
+    throw new Error(`${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (json.format !== 'rudder-actor-critic' || json.version !== 1) throw new Error(`${path} is not a rudder actor-critic model of version 1`);
+  const t = json.modelTopology;
+  const agent = new ActorCritic(t.obsDim, t.numActions, t.hidden, 0);
+  const bytes = readFileSync(join(dir, json.weightsManifest[0]!.paths[0]!));
+  const params = agent.params();
+  const need = params.reduce((n, p) => n + p.length, 0) * 4;
+  if (bytes.length !== need) throw new Error(`${join(dir, 'weights.bin')} has ${bytes.length} bytes, the model in model.json needs ${need}`);
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  let off = 0;
+  for (const p of params) {
+    p.set(all.subarray(off, off + p.length));
+    off += p.length;
+  }
+  return { agent, envId: t.envId };
+}
