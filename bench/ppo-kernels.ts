@@ -1,7 +1,8 @@
 /**
  * `npx tsx bench/ppo-kernels.ts [rounds]`: timings of PPO's hot kernels on CleanRL's CartPole nets
  * (4 → 64 → 64 → 2 actor, 4 → 64 → 64 → 1 critic):
- * PpoLoss.run (forward + backward + loss) at minibatch 64/128/256, Mlp.forward for acting at 1/4/16 rows,
+ * PpoLoss.run (forward + backward + loss) at minibatch 64/128/256 (and 128 on the JS fallback kernels),
+ * Mlp.forward for acting at 1/4/16 rows,
  * Adam + grad clipping, and the update + acting cost of one CleanRL iteration estimated from them.
  *
  * The machine is shared, so the variants run in interleaved rounds; each round keeps its fastest of
@@ -17,7 +18,8 @@ const agent = new ActorCritic(4, 2, [64, 64], 1);
 const rng = new Rng(3);
 const coefs = { clipCoef: 0.2, clipVloss: true, entCoef: 0.01, vfCoef: 0.5 };
 const grads = agent.params().map((p) => new Float32Array(p.length));
-const loss = new PpoLoss(agent);
+const loss = new PpoLoss(agent); // WebAssembly SIMD kernels
+const jsLoss = new PpoLoss(agent, 'js'); // the fallback for runtimes without them
 const adam = new Adam(agent.params().map((p) => p.slice()), 2.5e-4); // a copy: the timed nets stay fixed
 
 function minibatch(B: number): Minibatch {
@@ -37,6 +39,7 @@ const cases: Case[] = [];
 for (const B of [64, 128, 256]) {
   const mb = minibatch(B);
   cases.push({ name: `loss+grad B=${B}`, unit: 'ms', reps: 20, run: () => void loss.run(mb, coefs, grads) });
+  if (B === 128) cases.push({ name: `loss+grad B=${B}, JS kernels`, unit: 'ms', reps: 10, run: () => void jsLoss.run(mb, coefs, grads) });
 }
 for (const B of [1, 4, 16]) {
   const x = Float32Array.from({ length: B * 4 }, () => rng.normal());

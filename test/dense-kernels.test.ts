@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/envs/core/rng.ts';
 import { denseForward, denseGradInput, denseGradParams, tanh32 } from '../src/agents/kernels/dense.ts';
+import { instantiateSimdKernels, wasmSimdSupported } from '../src/agents/kernels/wasm-simd.ts';
 import type { DenseParams } from '../src/agents/nets/mlp.ts';
 import { ActorCritic } from '../src/agents/ppo/agent.ts';
 import { PpoLoss, type LossCoefs, type LossStats, type Minibatch } from '../src/agents/ppo/loss.ts';
@@ -158,37 +159,82 @@ describe('dense kernels', () => {
     }
   });
 
-  it('Mlp.forward matches the reference for acting batch sizes', () => {
+  it('the WebAssembly SIMD kernels: gemm in both stride layouts, tanh bit-identical to tanh32, tanhGrad', () => {
+    expect(wasmSimdSupported()).toBe(true); // Node ≥ 16.4 has WebAssembly SIMD
+    const k = instantiateSimdKernels(1 << 20);
+    const f = new Float32Array(k.memory.buffer);
+    const rng = new Rng(3);
+    const [M, N, K] = [12, 24, 7];
+    const [a, b, c, bias] = [0, 4096, 8192, 12288]; // byte offsets
+    for (let i = 0; i < 4096; i++) f[i] = rng.normal();
+    // C = bias + A·B with A [M, K] row-major, then C' = Aᵀ·B' with A read as [K, M] (A's strides swapped).
+    k.gemm(a, 4 * K, 4, b, 4 * N, c, 4 * N, bias, M, N, K);
+    let worst = 0;
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+      let sum = f[bias / 4 + j]!;
+      for (let p = 0; p < K; p++) sum += f[a / 4 + i * K + p]! * f[b / 4 + p * N + j]!;
+      worst = Math.max(worst, Math.abs(f[c / 4 + i * N + j]! - sum));
+    }
+    expect(worst).toBeLessThan(1e-5);
+    k.gemm(a, 4, 4 * 8, b, 4 * N, c, 4 * N, bias, 8, N, 5); // A as [5 rows, stride 8], summed over its rows
+    worst = 0;
+    for (let i = 0; i < 8; i++) for (let j = 0; j < N; j++) {
+      let sum = f[bias / 4 + j]!;
+      for (let p = 0; p < 5; p++) sum += f[a / 4 + p * 8 + i]! * f[b / 4 + p * N + j]!;
+      worst = Math.max(worst, Math.abs(f[c / 4 + i * N + j]! - sum));
+    }
+    expect(worst).toBeLessThan(1e-5);
+
+    const n = 1 << 14, x = Float32Array.from({ length: n }, () => 6 * rng.normal());
+    const [hOff, dOff] = [1 << 17, 1 << 18]; // two 64 KiB regions
+    f.set(x, hOff / 4);
+    k.tanh(hOff, n);
+    const h = f.slice(hOff / 4, hOff / 4 + n);
+    expect(h).toEqual(x.map(tanh32));
+    f.set(x, dOff / 4);
+    k.tanhGrad(dOff, hOff, n);
+    expect(relErr(f.subarray(dOff / 4, dOff / 4 + n), x.map((v, i) => v * (1 - h[i]! ** 2)))).toBeLessThan(1e-6);
+  });
+
+  it('Mlp.forward matches the reference for acting batch sizes and beyond one chunk', () => {
     const agent = new ActorCritic(4, 2, [64, 64], 5);
+    const odd = new ActorCritic(5, 3, [6, 16], 5); // widths the SIMD tiles don't fit go through the JS kernel
     const rng = new Rng(1);
-    for (const rows of [1, 3, 4, 16]) {
-      const x = Float32Array.from({ length: rows * 4 }, () => rng.normal());
-      expect(relErr(agent.actor.forward(x, rows), refForward(agent.actor.layers, x, rows).at(-1)!)).toBeLessThan(1e-5);
-      expect(relErr(agent.critic.forward(x, rows), refForward(agent.critic.layers, x, rows).at(-1)!)).toBeLessThan(1e-5);
+    for (const rows of [1, 3, 4, 16, 150]) {
+      for (const a of [agent, odd]) {
+        const x = Float32Array.from({ length: rows * a.obsDim }, () => rng.normal());
+        expect(relErr(a.actor.forward(x, rows), refForward(a.actor.layers, x, rows).at(-1)!)).toBeLessThan(1e-5);
+        expect(relErr(a.critic.forward(x, rows), refForward(a.critic.layers, x, rows).at(-1)!)).toBeLessThan(1e-5);
+      }
     }
   });
 
-  it('PpoLoss (blocked kernels) matches the reference loss and gradients to 1e-5', () => {
+  it('PpoLoss matches the reference loss and gradients to 1e-5, with the SIMD and the JS kernels', () => {
     const rng = new Rng(4);
     const cases = [
       { D: 4, A: 2, hidden: [64, 64], B: 128 }, // CartPole
-      { D: 4, A: 3, hidden: [6, 5], B: 17 }, // odd sizes: every remainder path
+      { D: 4, A: 3, hidden: [6, 5], B: 17 }, // odd sizes: every remainder and padding path
       { D: 7, A: 5, hidden: [32], B: 1 },
     ];
-    for (const { D, A, hidden, B } of cases) {
-      const agent = new ActorCritic(D, A, hidden, 9);
-      // Larger head weights than the 0.01 init, so the policy gradient is not tiny and clipping happens.
-      agent.actor.layers.at(-1)!.w.forEach((_, i, w) => (w[i] = 0.5 * rng.normal()));
-      const mb = randomMinibatch(B, D, A, rng);
-      for (const coefs of [{ clipCoef: 0.2, clipVloss: true, entCoef: 0.01, vfCoef: 0.5 }, { clipCoef: 0.1, clipVloss: false, entCoef: 0.05, vfCoef: 1 }]) {
-        const grads = agent.params().map((p) => new Float32Array(p.length));
-        const stats = new PpoLoss(agent).run(mb, coefs, grads);
-        const ref = refLoss(agent, mb, coefs);
-        if (B > 1) expect(stats.clipFrac).toBeGreaterThan(0); // both surrogate branches are exercised
-        for (const key of Object.keys(ref.stats) as (keyof LossStats)[]) {
-          expect(Math.abs(stats[key] - ref.stats[key])).toBeLessThan(1e-5 * Math.max(1, Math.abs(ref.stats[key])));
+    for (const kernels of ['wasm', 'js'] as const) {
+      for (const { D, A, hidden, B } of cases) {
+        const agent = new ActorCritic(D, A, hidden, 9);
+        // Larger head weights than the 0.01 init, so the policy gradient is not tiny and clipping happens.
+        agent.actor.layers.at(-1)!.w.forEach((_, i, w) => (w[i] = 0.5 * rng.normal()));
+        const loss = new PpoLoss(agent, kernels);
+        // A larger minibatch first: the buffers must not leak its rows into the smaller ones after it.
+        loss.run(randomMinibatch(B + 9, D, A, rng), { clipCoef: 0.2, clipVloss: true, entCoef: 0.01, vfCoef: 0.5 }, agent.params().map((p) => new Float32Array(p.length)));
+        const mb = randomMinibatch(B, D, A, rng);
+        for (const coefs of [{ clipCoef: 0.2, clipVloss: true, entCoef: 0.01, vfCoef: 0.5 }, { clipCoef: 0.1, clipVloss: false, entCoef: 0.05, vfCoef: 1 }]) {
+          const grads = agent.params().map((p) => new Float32Array(p.length));
+          const stats = loss.run(mb, coefs, grads);
+          const ref = refLoss(agent, mb, coefs);
+          if (B > 1) expect(stats.clipFrac).toBeGreaterThan(0); // both surrogate branches are exercised
+          for (const key of Object.keys(ref.stats) as (keyof LossStats)[]) {
+            expect(Math.abs(stats[key] - ref.stats[key])).toBeLessThan(1e-5 * Math.max(1, Math.abs(ref.stats[key])));
+          }
+          grads.forEach((g, t) => expect(relErr(g, ref.grads[t]!), `${kernels}, D=${D} hidden=${hidden.join(',')} B=${B}, gradient ${t}`).toBeLessThan(1e-5));
         }
-        grads.forEach((g, t) => expect(relErr(g, ref.grads[t]!), `case D=${D} hidden=${hidden.join(',')} B=${B}, gradient ${t}`).toBeLessThan(1e-5));
       }
     }
   });

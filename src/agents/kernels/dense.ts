@@ -8,6 +8,9 @@
  * registers (x64 has 16 float registers: 8 sums + 4 + 2 loaded values fit, a 4×4 tile would spill).
  * Sums are accumulated in doubles (JS numbers) and rounded to float32 once, on the store.
  *
+ * Since the WebAssembly SIMD kernels (./wasm-simd.ts) are ~4–5× faster still, these are the fallback for
+ * runtimes without them, and acting uses them for the widths the SIMD tiles don't fit (the 2-logit head).
+ *
  * Layouts: x [rows, inDim], W [inDim, outDim], b [outDim], activations [rows, outDim].
  * The functions are kept monomorphic (always Float32Array) so V8 compiles each of them once.
  */
@@ -16,8 +19,10 @@
 // error: at most 2.1e-8 on (0, 9], below half a float32 ulp, and monotone; so the float32 result is within
 // 1 ulp of Math.tanh's. Past 9, tanh rounds to ±1 in float32. 3–5× cheaper than Math.tanh (a C call in V8).
 // The backward pass uses 1 − h², the derivative of tanh at the stored h, as it did with Math.tanh.
-const P0 = 9.9999997950023201e-1, P1 = 1.338111004811319e-1, P2 = 3.4956880147605928e-3, P3 = 2.0610710439960666e-5, P4 = 1.3356885708581956e-8;
-const Q1 = 4.6714425673550386e-1, Q2 = 2.587736315636812e-2, Q3 = 3.2857975154059041e-4, Q4 = 7.7774755007434249e-7;
+export const TANH_P = [9.9999997950023201e-1, 1.338111004811319e-1, 3.4956880147605928e-3, 2.0610710439960666e-5, 1.3356885708581956e-8] as const;
+export const TANH_Q = [1, 4.6714425673550386e-1, 2.587736315636812e-2, 3.2857975154059041e-4, 7.7774755007434249e-7] as const;
+const [P0, P1, P2, P3, P4] = TANH_P;
+const [, Q1, Q2, Q3, Q4] = TANH_Q;
 
 /** tanh to float32 accuracy (see above); small so V8 inlines it. */
 export function tanh32(x: number): number {

@@ -4,12 +4,14 @@
  *
  * Why by hand: at CartPole sizes (64-64 MLPs, minibatch 128) a tfjs step is ~300 kernels, each costing
  * more than its arithmetic (backends.md §1, §3), and tfjs-core's Node build registers no gradients.
- * The test checks these gradients against finite differences.
+ * The matrix work runs in ../kernels/mlp-pass.ts (WebAssembly SIMD, or blocked JS loops as the fallback);
+ * this file holds the loss terms and their derivatives w.r.t. the logits and values.
+ * The tests check these gradients against finite differences and against a plain reference implementation.
  *
  * L = L_pg − entCoef·H + vfCoef·L_v (envs-ppo.md §6.1, details 8–10).
  */
-import { denseForward, denseGradInput, denseGradParams } from '../kernels/dense.ts';
-import type { DenseParams } from '../nets/mlp.ts';
+import { JsMlpPass, WasmMlpPass, type MlpPass } from '../kernels/mlp-pass.ts';
+import { wasmSimdSupported } from '../kernels/wasm-simd.ts';
 import type { ActorCritic } from './agent.ts';
 
 /** One minibatch, gathered into contiguous arrays. */
@@ -41,65 +43,31 @@ export interface LossStats {
   clipFrac: number;
 }
 
-/** Activations and their gradients for one MLP, reused across minibatches of the same size. */
-class MlpTape {
-  readonly acts: Float32Array[]; // acts[l]: output of layer l, [B, outDim_l]
-  readonly grads: Float32Array[]; // d loss / d (pre-activation of layer l)
-  constructor(layers: readonly DenseParams[], readonly rows: number) {
-    this.acts = layers.map((l) => new Float32Array(rows * l.outDim));
-    this.grads = layers.map((l) => new Float32Array(rows * l.outDim));
-  }
-}
-
-/** Forward: tanh hidden layers, linear head; fills tape.acts. */
-function mlpForward(layers: readonly DenseParams[], x: Float32Array, tape: MlpTape, B: number): Float32Array {
-  let input = x;
-  for (let li = 0; li < layers.length; li++) {
-    const { w, b, inDim, outDim } = layers[li]!;
-    denseForward(input, w, b, tape.acts[li]!, B, inDim, outDim, li < layers.length - 1);
-    input = tape.acts[li]!;
-  }
-  return input;
-}
-
-/**
- * Backward from d loss / d output (already in tape.grads[last]) to parameter gradients, written into
- * `pg` (W0, b0, W1, b1, … in params() order).
- */
-function mlpBackward(layers: readonly DenseParams[], x: Float32Array, tape: MlpTape, B: number, pg: Float32Array[], offset: number): void {
-  for (let li = layers.length - 1; li >= 0; li--) {
-    const { w, inDim, outDim } = layers[li]!;
-    const dz = tape.grads[li]!;
-    denseGradParams(li === 0 ? x : tape.acts[li - 1]!, dz, pg[offset + 2 * li]!, pg[offset + 2 * li + 1]!, B, inDim, outDim);
-    // d/d(pre-activation of layer li−1) = (dz · Wᵀ) ⊙ (1 − tanh²); the input layer needs no dx.
-    if (li > 0) denseGradInput(dz, w, tape.acts[li - 1]!, tape.grads[li - 1]!, B, inDim, outDim);
-  }
-}
-
-/** Computes PPO's loss and writes its gradient w.r.t. `agent.params()` into `grads`. Allocation-free after the first call per minibatch size. */
+/** Computes PPO's loss and writes its gradient w.r.t. `agent.params()` into `grads`. Allocation-free once the largest minibatch has been seen. */
 export class PpoLoss {
-  private actorTape: MlpTape | null = null;
-  private criticTape: MlpTape | null = null;
+  private readonly actorPass: MlpPass;
+  private readonly criticPass: MlpPass;
 
-  constructor(readonly agent: ActorCritic) {}
+  /** `kernels`: WebAssembly SIMD where the runtime has it (~5× the JS loops here), else blocked JS loops. */
+  constructor(readonly agent: ActorCritic, kernels: 'wasm' | 'js' = wasmSimdSupported() ? 'wasm' : 'js') {
+    const Pass = kernels === 'wasm' ? WasmMlpPass : JsMlpPass;
+    this.actorPass = new Pass(agent.actor.layers);
+    this.criticPass = new Pass(agent.critic.layers);
+  }
 
   run(mb: Minibatch, c: LossCoefs, grads: Float32Array[] | null): LossStats {
     const B = mb.size, A = this.agent.numActions;
-    const actor = this.agent.actor.layers, critic = this.agent.critic.layers;
-    if (!this.actorTape || this.actorTape.rows !== B) {
-      this.actorTape = new MlpTape(actor, B);
-      this.criticTape = new MlpTape(critic, B);
-    }
-    const at = this.actorTape, ct = this.criticTape!;
-    const logits = mlpForward(actor, mb.obs, at, B);
-    const values = mlpForward(critic, mb.obs, ct, B);
-    const dLogits = at.grads[actor.length - 1]!;
-    const dValues = ct.grads[critic.length - 1]!;
+    const ap = this.actorPass, cp = this.criticPass;
+    ap.forward(mb.obs, B);
+    cp.forward(mb.obs, B);
+    // Row b of the logits starts at b·ls, the value of row b is at b·vs (the passes may pad their rows).
+    const logits = ap.out, dLogits = ap.dOut, ls = ap.stride;
+    const values = cp.out, dValues = cp.dOut, vs = cp.stride;
     const eps = c.clipCoef;
     let pgSum = 0, vSum = 0, entSum = 0, oldKlSum = 0, klSum = 0, clipped = 0;
 
     for (let b = 0; b < B; b++) {
-      const o = b * A;
+      const o = b * ls;
       // log-softmax
       let max = -Infinity;
       for (let j = 0; j < A; j++) if (logits[o + j]! > max) max = logits[o + j]!;
@@ -133,7 +101,7 @@ export class PpoLoss {
       if (Math.abs(ratio - 1) > eps) clipped++;
 
       // Value loss: 0.5·max((v − R)², (v_clip − R)²), v_clip = V_old + clip(v − V_old, −ε, ε).
-      const v = values[b]!, ret = mb.returns[b]!;
+      const v = values[b * vs]!, ret = mb.returns[b]!;
       const du = v - ret;
       let vl = du * du, dv = du;
       if (c.clipVloss) {
@@ -146,12 +114,12 @@ export class PpoLoss {
         }
       }
       vSum += 0.5 * vl;
-      dValues[b] = (c.vfCoef * dv) / B;
+      dValues[b * vs] = (c.vfCoef * dv) / B;
     }
 
     if (grads) {
-      mlpBackward(actor, mb.obs, at, B, grads, 0);
-      mlpBackward(critic, mb.obs, ct, B, grads, 2 * actor.length);
+      ap.backward(B, grads, 0);
+      cp.backward(B, grads, 2 * this.agent.actor.layers.length);
     }
     const policyLoss = pgSum / B, valueLoss = vSum / B, entropy = entSum / B;
     return {
