@@ -27,7 +27,7 @@ function minibatch(B: number): Minibatch {
     size: B,
     obs: Float32Array.from({ length: B * 4 }, () => rng.normal()),
     actions: Int32Array.from({ length: B }, () => rng.integer(2)),
-    oldLogProbs: Float32Array.from({ length: B }, () => Math.log(0.5) + 0.1 * rng.normal()),
+    masks: null, oldLogProbs: Float32Array.from({ length: B }, () => Math.log(0.5) + 0.1 * rng.normal()),
     advantages: Float32Array.from({ length: B }, () => rng.normal()),
     returns: Float32Array.from({ length: B }, () => rng.normal()),
     oldValues: Float32Array.from({ length: B }, () => 0.3 * rng.normal()),

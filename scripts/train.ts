@@ -132,11 +132,11 @@ export function runEval(o: { run: string; episodes: number; seed: number; checkp
   const ck = loadCheckpoint<PpoCheckpointState>(o.run, o.checkpoint);
   if (ck.state.kind !== 'ppo') throw new Error(`checkpoint ${ck.label} is not a PPO checkpoint`);
   const cfg = ck.state.config;
-  const agent = new ActorCritic(ck.state.obsDim, ck.state.numActions, cfg.hidden, cfg.seed);
+  const agent = new ActorCritic(ck.state.obsDim, ck.state.nvec, cfg.hidden, cfg.seed);
   agent.params().forEach((p, i) => {
     const src = ck.tensors[`param/${i}`];
     if (!src || src.length !== p.length) throw new Error(`checkpoint ${ck.label}: tensor param/${i} is missing or has the wrong size`);
     p.set(src);
   });
-  return { env: cfg.envId, label: ck.label, result: evaluatePolicy(agent, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample, kwargs: cfg.envKwargs }) };
+  return { env: cfg.envId, label: ck.label, result: evaluatePolicy(agent, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample, kwargs: cfg.envKwargs, actionMasks: cfg.actionMasks }) };
 }

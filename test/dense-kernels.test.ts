@@ -54,7 +54,7 @@ function refBackward(layers: readonly DenseParams[], x: Float32Array, acts: Floa
 
 /** CleanRL's PPO loss with the same per-sample terms as loss.ts, in doubles. */
 function refLoss(agent: ActorCritic, mb: Minibatch, c: LossCoefs): { stats: LossStats; grads: Float64Array[] } {
-  const B = mb.size, A = agent.numActions, eps = c.clipCoef;
+  const B = mb.size, A = agent.numLogits, eps = c.clipCoef;
   const aActs = refForward(agent.actor.layers, mb.obs, B), cActs = refForward(agent.critic.layers, mb.obs, B);
   const logits = aActs.at(-1)!, values = cActs.at(-1)!;
   const dLogits = new Float64Array(B * A), dValues = new Float64Array(B);
@@ -94,7 +94,7 @@ function randomMinibatch(B: number, D: number, A: number, rng: Rng): Minibatch {
     size: B,
     obs: Float32Array.from({ length: B * D }, () => 1.5 * rng.normal()),
     actions: Int32Array.from({ length: B }, () => rng.integer(A)),
-    oldLogProbs: Float32Array.from({ length: B }, () => Math.log(1 / A) + 0.3 * rng.normal()),
+    masks: null, oldLogProbs: Float32Array.from({ length: B }, () => Math.log(1 / A) + 0.3 * rng.normal()),
     advantages: Float32Array.from({ length: B }, () => rng.normal()),
     returns: Float32Array.from({ length: B }, () => rng.normal()),
     oldValues: Float32Array.from({ length: B }, () => 0.3 * rng.normal()),

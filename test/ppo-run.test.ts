@@ -42,7 +42,7 @@ describe('PPO checkpoints', () => {
     expect(restored.adam.m).toEqual(b.adam.m);
     expect(restored.adam.v).toEqual(b.adam.v);
     // Same rollout data into both, then one update each: identical weights afterwards.
-    for (const k of Object.keys(b.buf) as (keyof typeof b.buf)[]) restored.buf[k].set(b.buf[k] as never);
+    for (const k of Object.keys(b.buf) as (keyof typeof b.buf)[]) (restored.buf[k] as Float32Array | null)?.set(b.buf[k] as Float32Array);
     restored.adam.lr = b.adam.lr;
     const sb = b.update(), sr = restored.update();
     expect(sr).toEqual(sb);

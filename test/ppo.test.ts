@@ -65,7 +65,7 @@ describe('loss and optimizer', () => {
     const logits = agent.actor.forward(obs, 1);
     const logp0 = logits[0]! - Math.log(Math.exp(logits[0]!) + Math.exp(logits[1]!));
     const mb = (oldLogp: number, adv: number): Minibatch => ({
-      size: 1, obs, actions: Int32Array.from([0]), oldLogProbs: Float32Array.from([oldLogp]),
+      size: 1, obs, actions: Int32Array.from([0]), masks: null, oldLogProbs: Float32Array.from([oldLogp]),
       advantages: Float32Array.from([adv]), returns: Float32Array.from([0]), oldValues: Float32Array.from([0]),
     });
     const grads = agent.params().map((p) => new Float32Array(p.length));
@@ -95,7 +95,7 @@ describe('loss and optimizer', () => {
       size: B,
       obs: Float32Array.from({ length: B * 4 }, () => rng.normal()),
       actions: Int32Array.from({ length: B }, () => rng.integer(3)),
-      oldLogProbs: Float32Array.from({ length: B }, () => Math.log(1 / 3) + 0.4 * rng.normal()),
+      masks: null, oldLogProbs: Float32Array.from({ length: B }, () => Math.log(1 / 3) + 0.4 * rng.normal()),
       advantages: Float32Array.from({ length: B }, () => rng.normal()),
       returns: Float32Array.from({ length: B }, () => rng.normal()),
       oldValues: Float32Array.from({ length: B }, () => 0.3 * rng.normal()),

@@ -37,6 +37,8 @@ export const PpoConfigSchema = z
     maxGradNorm: z.number().positive().default(0.5),
     /** Stop an update's epochs early when approx-KL exceeds this (null: never). */
     targetKl: z.number().positive().nullable().default(null),
+    /** Read each step's allowed actions from `info.action_mask` (Σ nvec values, 1 = allowed) and never pick others. */
+    actionMasks: z.boolean().default(false),
     /** Hidden layer sizes of the actor and of the critic MLP (tanh). */
     hidden: z.array(z.number().int().positive()).min(1).default([64, 64]),
   })

@@ -1,4 +1,4 @@
-import { make } from '../../envs/index.ts';
+import { make, type Info } from '../../envs/index.ts';
 import type { ActorCritic } from './agent.ts';
 import { Rng } from '../../envs/core/rng.ts';
 
@@ -9,29 +9,46 @@ export interface EvalResult {
   returns: number[];
 }
 
-/**
- * Run `episodes` episodes of `envId` (episode i seeded seed + i) with the greedy policy (argmax of the
- * logits: deterministic evaluation, as SB3's `deterministic=True`), or sampling when `greedy` is false.
- */
-export function evaluatePolicy(
-  agent: ActorCritic, envId: string, opts: { episodes: number; seed: number; greedy?: boolean; kwargs?: Record<string, unknown> },
-): EvalResult {
-  const env = make<Float32Array, number>(envId, opts.kwargs ?? {});
+export interface EvalOptions {
+  episodes: number;
+  /** Episode i is reset with seed + i. */
+  seed: number;
+  /** Argmax of the logits (default): deterministic evaluation, as SB3's `deterministic=True`. */
+  greedy?: boolean;
+  kwargs?: Record<string, unknown>;
+  /** Respect `info.action_mask`, as in training with `actionMasks`. */
+  actionMasks?: boolean;
+}
+
+/** Run `episodes` episodes of `envId` with the agent's policy and return their statistics. */
+export function evaluatePolicy(agent: ActorCritic, envId: string, opts: EvalOptions): EvalResult {
+  const env = make<Float32Array, number | Int32Array>(envId, opts.kwargs ?? {});
   const rng = new Rng(opts.seed);
-  const action = new Int32Array(1), logp = new Float32Array(1);
+  const K = agent.numHeads;
+  const actions = new Int32Array(K), logp = new Float32Array(1);
+  const mask = opts.actionMasks ? new Uint8Array(agent.numLogits) : null;
+  const readMask = (info: Info): void => {
+    if (!mask) return;
+    const m = info.action_mask as ArrayLike<number> | undefined;
+    if (!m || m.length !== mask.length) throw new Error(`${envId}: actionMasks is on, but the env returned no info.action_mask of ${mask.length} values`);
+    for (let j = 0; j < mask.length; j++) mask[j] = m[j] ? 1 : 0;
+  };
   const returns: number[] = [];
   let lengths = 0;
   try {
     for (let e = 0; e < opts.episodes; e++) {
-      let obs = env.reset({ seed: opts.seed + e }).obs;
+      const first = env.reset({ seed: opts.seed + e });
+      let obs = first.obs;
+      readMask(first.info);
       let ret = 0;
       for (;;) {
-        agent.act(obs, 1, rng, action, logp, null, opts.greedy ?? true);
-        const r = env.step(action[0]!);
+        agent.act(obs, 1, rng, actions, logp, null, opts.greedy ?? true, mask);
+        const r = env.step(K === 1 ? actions[0]! : actions.slice());
         ret += r.reward;
         lengths++;
         obs = r.obs;
         if (r.terminated || r.truncated) break;
+        readMask(r.info);
       }
       returns.push(ret);
     }

@@ -18,8 +18,10 @@ import type { ActorCritic } from './agent.ts';
 export interface Minibatch {
   size: number; // B
   obs: Float32Array; // [B, obsDim]
-  actions: Int32Array; // [B]
-  oldLogProbs: Float32Array; // [B]
+  actions: Int32Array; // [B, numHeads]
+  /** Action masks [B, numLogits] (1 = allowed), or null when the env has none. */
+  masks: Uint8Array | null;
+  oldLogProbs: Float32Array; // [B], summed over heads
   advantages: Float32Array; // [B], normalised already when normAdv
   returns: Float32Array; // [B]
   oldValues: Float32Array; // [B]
@@ -43,6 +45,11 @@ export interface LossStats {
   clipFrac: number;
 }
 
+// Per-head scratch for the current row (a policy has few heads).
+const MAX_HEADS = 64;
+const headLogZ = new Float64Array(MAX_HEADS);
+const headH = new Float64Array(MAX_HEADS);
+
 /** Computes PPO's loss and writes its gradient w.r.t. `agent.params()` into `grads`. Allocation-free once the largest minibatch has been seen. */
 export class PpoLoss {
   private readonly actorPass: MlpPass;
@@ -50,37 +57,45 @@ export class PpoLoss {
 
   /** `kernels`: WebAssembly SIMD where the runtime has it (~5× the JS loops here), else blocked JS loops. */
   constructor(readonly agent: ActorCritic, kernels: 'wasm' | 'js' = wasmSimdSupported() ? 'wasm' : 'js') {
+    if (agent.numHeads > MAX_HEADS) throw new RangeError(`PpoLoss: at most ${MAX_HEADS} action heads, got ${agent.numHeads}`);
     const Pass = kernels === 'wasm' ? WasmMlpPass : JsMlpPass;
     this.actorPass = new Pass(agent.actor.layers);
     this.criticPass = new Pass(agent.critic.layers);
   }
 
   run(mb: Minibatch, c: LossCoefs, grads: Float32Array[] | null): LossStats {
-    const B = mb.size, A = this.agent.numActions;
+    const B = mb.size, nvec = this.agent.nvec, K = nvec.length, L = this.agent.numLogits;
     const ap = this.actorPass, cp = this.criticPass;
     ap.forward(mb.obs, B);
     cp.forward(mb.obs, B);
     // Row b of the logits starts at b·ls, the value of row b is at b·vs (the passes may pad their rows).
     const logits = ap.out, dLogits = ap.dOut, ls = ap.stride;
     const values = cp.out, dValues = cp.dOut, vs = cp.stride;
-    const eps = c.clipCoef;
+    const masks = mb.masks, eps = c.clipCoef, entScale = c.entCoef / B;
     let pgSum = 0, vSum = 0, entSum = 0, oldKlSum = 0, klSum = 0, clipped = 0;
 
     for (let b = 0; b < B; b++) {
-      const o = b * ls;
-      // log-softmax
-      let max = -Infinity;
-      for (let j = 0; j < A; j++) if (logits[o + j]! > max) max = logits[o + j]!;
-      let z = 0;
-      for (let j = 0; j < A; j++) z += Math.exp(logits[o + j]! - max);
-      const logZ = max + Math.log(z);
-      let H = 0;
-      for (let j = 0; j < A; j++) {
-        const lp = logits[o + j]! - logZ;
-        H -= Math.exp(lp) * lp;
+      // Heads are independent categoricals (log-softmax per segment; masked logits count as −∞):
+      // log π(a) and the entropy are sums over heads. The first loop gets them, the second the gradient.
+      let newLogp = 0, H = 0;
+      for (let h = 0, o = b * ls, m = b * L; h < K; o += nvec[h]!, m += nvec[h]!, h++) {
+        const n = nvec[h]!;
+        let max = -Infinity;
+        for (let j = 0; j < n; j++) if ((!masks || masks[m + j]) && logits[o + j]! > max) max = logits[o + j]!;
+        let z = 0;
+        for (let j = 0; j < n; j++) if (!masks || masks[m + j]) z += Math.exp(logits[o + j]! - max);
+        const logZ = max + Math.log(z);
+        headLogZ[h] = logZ;
+        let Hh = 0;
+        for (let j = 0; j < n; j++) {
+          if (masks && !masks[m + j]) continue;
+          const lp = logits[o + j]! - logZ;
+          Hh -= Math.exp(lp) * lp;
+        }
+        headH[h] = Hh;
+        H += Hh;
+        newLogp += logits[o + mb.actions[b * K + h]!]! - logZ;
       }
-      const a = mb.actions[b]!;
-      const newLogp = logits[o + a]! - logZ;
       const logRatio = newLogp - mb.oldLogProbs[b]!;
       const ratio = Math.exp(logRatio);
       const adv = mb.advantages[b]!;
@@ -89,11 +104,18 @@ export class PpoLoss {
       const l2 = -adv * Math.min(Math.max(ratio, 1 - eps), 1 + eps);
       pgSum += l1 >= l2 ? l1 : l2;
       const dLogp = l1 >= l2 ? (-adv * ratio) / B : 0;
-      // d/dlogits: policy term dLogp·(onehot − p) and entropy term −entCoef·dH/dlogits = entCoef·p·(log p + H).
-      for (let j = 0; j < A; j++) {
-        const lp = logits[o + j]! - logZ;
-        const p = Math.exp(lp);
-        dLogits[o + j] = dLogp * ((j === a ? 1 : 0) - p) + (c.entCoef / B) * p * (lp + H);
+      // d/dlogits per head: policy term dLogp·(onehot − p), entropy term −entCoef·dH_h/dlogits = entCoef·p·(log p + H_h).
+      for (let h = 0, o = b * ls, m = b * L; h < K; o += nvec[h]!, m += nvec[h]!, h++) {
+        const n = nvec[h]!, a = mb.actions[b * K + h]!, logZ = headLogZ[h]!, Hh = headH[h]!;
+        for (let j = 0; j < n; j++) {
+          if (masks && !masks[m + j]) {
+            dLogits[o + j] = 0;
+            continue;
+          }
+          const lp = logits[o + j]! - logZ;
+          const p = Math.exp(lp);
+          dLogits[o + j] = dLogp * ((j === a ? 1 : 0) - p) + entScale * p * (lp + Hh);
+        }
       }
       entSum += H;
       oldKlSum += -logRatio;

@@ -8,6 +8,8 @@
  */
 import { Box } from '../../envs/spaces/box.ts';
 import { Discrete } from '../../envs/spaces/discrete.ts';
+import { MultiDiscrete } from '../../envs/spaces/multi-discrete.ts';
+import type { Info } from '../../envs/core/env.ts';
 import { Rng, type RngState } from '../../envs/core/rng.ts';
 import { makeVec, VectorRecordEpisodeStatistics } from '../../envs/index.ts'; // the package entry registers the built-in envs
 import { Adam, clipScale } from '../adam.ts';
@@ -93,7 +95,8 @@ export interface PpoCheckpointState {
   bestEvalReturn: number | null;
   nextEvalStep: number;
   obsDim: number;
-  numActions: number;
+  /** Choices per action head ([n] for Discrete(n)). */
+  nvec: number[];
 }
 
 export async function trainPpo(input: Partial<PpoConfig>, opts: PpoTrainOptions = {}): Promise<PpoResult> {
@@ -120,18 +123,20 @@ export class PpoTrainer {
   private elapsedBefore = 0; // seconds spent in earlier sessions of a resumed run
   private readonly loss: PpoLoss;
   private readonly grads: Float32Array[];
-  private readonly D: number;
-  private readonly A: number;
+  private readonly D: number; // observation size
+  private readonly K: number; // action heads
+  private readonly L: number; // logits, Σ nvec
   // ---- rollout storage, time-major [T, N] ----
   readonly buf: {
-    obs: Float32Array; actions: Int32Array; logProbs: Float32Array; rewards: Float32Array; values: Float32Array;
+    obs: Float32Array; actions: Int32Array; masks: Uint8Array | null; logProbs: Float32Array; rewards: Float32Array; values: Float32Array;
     terminated: Uint8Array; truncated: Uint8Array; valid: Uint8Array; advantages: Float32Array; returns: Float32Array;
     rr: Float32Array; quality: Float32Array;
   };
   private readonly nextObs: Float32Array;
   private readonly nextValues: Float32Array;
   private readonly prevDone: Uint8Array; // NEXT_STEP: the env's next step is its autoreset
-  private readonly stepActions: Int32Array;
+  private readonly stepActions: Int32Array; // [N, K]
+  private readonly nextMask: Uint8Array | null; // [N, L], the action masks that come with nextObs
   private readonly stepLogp: Float32Array;
   private readonly stepValues: Float32Array;
   private readonly order: Int32Array;
@@ -146,18 +151,19 @@ export class PpoTrainer {
       this.envs.close();
       throw new Error(`${cfg.envId}: PPO's MLP policy needs a flat float32 Box observation, got ${obsSpace.toString()} (wrap the env in FlattenObservation when registering it)`);
     }
-    if (!(actSpace instanceof Discrete) || actSpace.start !== 0) {
+    const nvec = actionHeads(actSpace);
+    if (!nvec) {
       this.envs.close();
-      throw new Error(`${cfg.envId}: PPO needs a Discrete action space starting at 0, got ${actSpace.toString()}`);
+      throw new Error(`${cfg.envId}: PPO needs a Discrete or 1-D MultiDiscrete action space starting at 0, got ${actSpace.toString()}`);
     }
-    const D = (this.D = obsSpace.size), A = (this.A = actSpace.n);
-    this.agent = new ActorCritic(D, A, cfg.hidden, cfg.seed);
+    const D = (this.D = obsSpace.size), K = (this.K = nvec.length), L = (this.L = nvec.reduce((x, y) => x + y, 0));
+    this.agent = new ActorCritic(D, nvec, cfg.hidden, cfg.seed);
     this.adam = new Adam(this.agent.params(), cfg.learningRate, 0.9, 0.999, 1e-5);
     this.rng = new Rng(cfg.seed + 1);
     this.loss = new PpoLoss(this.agent);
     this.grads = this.agent.params().map((p) => new Float32Array(p.length));
     this.buf = {
-      obs: new Float32Array(batch * D), actions: new Int32Array(batch), logProbs: new Float32Array(batch),
+      obs: new Float32Array(batch * D), actions: new Int32Array(batch * K), masks: cfg.actionMasks ? new Uint8Array(batch * L) : null, logProbs: new Float32Array(batch),
       rewards: new Float32Array(batch), values: new Float32Array(batch), terminated: new Uint8Array(batch),
       truncated: new Uint8Array(batch), valid: new Uint8Array(batch), advantages: new Float32Array(batch),
       returns: new Float32Array(batch), rr: new Float32Array(batch), quality: new Float32Array(batch),
@@ -165,7 +171,8 @@ export class PpoTrainer {
     this.nextObs = new Float32Array(N * D);
     this.nextValues = new Float32Array(N);
     this.prevDone = new Uint8Array(N);
-    this.stepActions = new Int32Array(N);
+    this.stepActions = new Int32Array(N * K);
+    this.nextMask = cfg.actionMasks ? new Uint8Array(N * L) : null;
     this.stepLogp = new Float32Array(N);
     this.stepValues = new Float32Array(N);
     this.order = new Int32Array(batch);
@@ -201,8 +208,24 @@ export class PpoTrainer {
   }
 
   private resetEnvs(seed: number): void {
-    this.nextObs.set(this.envs.reset({ seed }).obs);
+    const r = this.envs.reset({ seed });
+    this.nextObs.set(r.obs);
+    this.readMasks(r.infos);
     this.prevDone.fill(0);
+  }
+
+  /** With `actionMasks`, copy each sub-env's `info.action_mask` (L values, 1 = allowed) into nextMask. */
+  private readMasks(infos: readonly Info[]): void {
+    const m = this.nextMask;
+    if (!m) return;
+    const L = this.L;
+    for (let i = 0; i < infos.length; i++) {
+      const mask = infos[i]!.action_mask as ArrayLike<number> | undefined;
+      if (!mask || typeof mask !== 'object' || mask.length !== L) {
+        throw new Error(`${this.cfg.envId}: actionMasks is on, but sub-env ${i} returned ${mask === undefined ? 'no info.action_mask' : `an info.action_mask of length ${String((mask as { length?: unknown }).length)}`} (expected ${L} values, 1 = allowed)`);
+      }
+      for (let j = 0; j < L; j++) m[i * L + j] = mask[j] ? 1 : 0;
+    }
   }
 
   async train(): Promise<PpoResult> {
@@ -253,16 +276,18 @@ export class PpoTrainer {
   /** ---- rollout: numSteps steps of every env with the current policy ---- */
   private rollout(): { count: number; returnSum: number; lengthSum: number } {
     const { envs, agent, buf, nextObs, prevDone } = this;
-    const N = this.cfg.numEnvs, T = this.cfg.numSteps, D = this.D;
+    const N = this.cfg.numEnvs, T = this.cfg.numSteps, D = this.D, K = this.K, L = this.L;
+    const nextMask = this.nextMask;
     let count = 0, returnSum = 0, lengthSum = 0;
     for (let t = 0; t < T; t++) {
       this.globalStep += N;
       buf.obs.set(nextObs, t * N * D);
-      agent.act(nextObs, N, this.rng, this.stepActions, this.stepLogp, this.stepValues);
+      if (nextMask) buf.masks!.set(nextMask, t * N * L);
+      agent.act(nextObs, N, this.rng, this.stepActions, this.stepLogp, this.stepValues, false, nextMask);
+      buf.actions.set(this.stepActions, t * N * K);
       const r = envs.step(this.stepActions);
       for (let i = 0; i < N; i++) {
         const k = t * N + i;
-        buf.actions[k] = this.stepActions[i]!;
         buf.logProbs[k] = this.stepLogp[i]!;
         buf.values[k] = this.stepValues[i]!;
         buf.rewards[k] = r.rewards[i]!;
@@ -280,6 +305,7 @@ export class PpoTrainer {
         }
       }
       nextObs.set(r.obs);
+      this.readMasks(r.infos);
     }
     return { count, returnSum, lengthSum };
   }
@@ -310,7 +336,7 @@ export class PpoTrainer {
     let numValid = 0;
     for (let k = 0; k < batch; k++) if (buf.valid[k]) order[numValid++] = k;
     const mbSize = Math.ceil(numValid / cfg.numMinibatches);
-    const mb = newMinibatch(mbSize, this.D);
+    const mb = newMinibatch(mbSize, this.D, this.K, buf.masks ? this.L : 0);
     const vfContrib = this.opts.redistribution?.vfContrib ?? 0.5;
     const mixing = this.opts.redistribution ? vfContrib : null;
     let last: LossStats = { loss: NaN, policyLoss: NaN, valueLoss: NaN, entropy: NaN, oldApproxKl: NaN, approxKl: NaN, clipFrac: NaN };
@@ -318,7 +344,7 @@ export class PpoTrainer {
     for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
       shuffle(order, numValid, this.rng);
       for (let s = 0; s < numValid; s += mbSize) {
-        gather(mb, order, s, Math.min(s + mbSize, numValid), buf, this.D, cfg.normAdv, mixing);
+        gather(mb, order, s, Math.min(s + mbSize, numValid), buf, this.D, this.K, this.L, cfg.normAdv, mixing);
         last = this.loss.run(mb, cfg, this.grads);
         clipFracSum += last.clipFrac;
         n++;
@@ -331,7 +357,7 @@ export class PpoTrainer {
 
   /** Deterministic (greedy) evaluation; saves `best/` in the run folder when it beats the best so far. */
   evaluate(): EvalResult {
-    const r = evaluatePolicy(this.agent, this.cfg.envId, { episodes: this.opts.evalEpisodes ?? 10, seed: 1_000_000 + this.cfg.seed, kwargs: this.cfg.envKwargs });
+    const r = evaluatePolicy(this.agent, this.cfg.envId, { episodes: this.opts.evalEpisodes ?? 10, seed: 1_000_000 + this.cfg.seed, kwargs: this.cfg.envKwargs, actionMasks: this.cfg.actionMasks });
     const best = this.bestEval === null || r.meanReturn > this.bestEval.meanReturn;
     if (best) {
       this.bestEval = r;
@@ -345,7 +371,7 @@ export class PpoTrainer {
     return {
       kind: 'ppo', config: this.cfg, iteration: this.iteration, globalStep: this.globalStep, adamStep: this.adam.step,
       rng: this.rng.getState(), elapsedSeconds: this.elapsedBefore + sessionSeconds, bestEvalReturn: this.bestEval?.meanReturn ?? null,
-      nextEvalStep: Number.isFinite(this.nextEvalStep) ? this.nextEvalStep : -1, obsDim: this.D, numActions: this.A,
+      nextEvalStep: Number.isFinite(this.nextEvalStep) ? this.nextEvalStep : -1, obsDim: this.D, nvec: [...this.agent.nvec],
     };
   }
 
@@ -367,8 +393,8 @@ export class PpoTrainer {
   }
 
   private restore(s: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string): void {
-    if (s.obsDim !== this.D || s.numActions !== this.A) {
-      throw new Error(`checkpoint ${label} was trained on observations of ${s.obsDim} values and ${s.numActions} actions; ${this.cfg.envId} now has ${this.D} and ${this.A}`);
+    if (s.obsDim !== this.D || JSON.stringify(s.nvec) !== JSON.stringify([...this.agent.nvec])) {
+      throw new Error(`checkpoint ${label} was trained on observations of ${s.obsDim} values and actions [${String(s.nvec)}]; ${this.cfg.envId} now has ${this.D} and [${[...this.agent.nvec].join(',')}]`);
     }
     const params = this.agent.params();
     params.forEach((p, i) => {
@@ -394,9 +420,16 @@ export class PpoTrainer {
   }
 }
 
-function newMinibatch(B: number, D: number): Minibatch {
+/** Choices per head of a Discrete or 1-D MultiDiscrete space starting at 0; null for anything else. */
+export function actionHeads(space: unknown): number[] | null {
+  if (space instanceof Discrete) return space.start === 0 ? [space.n] : null;
+  if (space instanceof MultiDiscrete) return space.shape.length === 1 && space.start.every((v) => v === 0) ? [...space.nvec] : null;
+  return null;
+}
+
+function newMinibatch(B: number, D: number, K: number, L: number): Minibatch {
   return {
-    size: B, obs: new Float32Array(B * D), actions: new Int32Array(B), oldLogProbs: new Float32Array(B),
+    size: B, obs: new Float32Array(B * D), actions: new Int32Array(B * K), masks: L ? new Uint8Array(B * L) : null, oldLogProbs: new Float32Array(B),
     advantages: new Float32Array(B), returns: new Float32Array(B), oldValues: new Float32Array(B),
   };
 }
@@ -416,15 +449,16 @@ function shuffle(a: Int32Array, n: number, rng: Rng): void {
  * the advantages (detail 7) and, with a reward redistribution, mix in its redistributed reward.
  */
 function gather(
-  mb: Minibatch, order: Int32Array, from: number, to: number, src: PpoTrainer['buf'], D: number, normAdv: boolean, vfContrib: number | null,
+  mb: Minibatch, order: Int32Array, from: number, to: number, src: PpoTrainer['buf'], D: number, K: number, L: number, normAdv: boolean, vfContrib: number | null,
 ): void {
   const B = to - from;
-  if (B !== mb.size) Object.assign(mb, newMinibatch(B, D));
+  if (B !== mb.size) Object.assign(mb, newMinibatch(B, D, K, src.masks ? L : 0));
   let mean = 0;
   for (let b = 0; b < B; b++) {
     const k = order[from + b]!;
     mb.obs.set(src.obs.subarray(k * D, k * D + D), b * D);
-    mb.actions[b] = src.actions[k]!;
+    for (let h = 0; h < K; h++) mb.actions[b * K + h] = src.actions[k * K + h]!;
+    if (src.masks) mb.masks!.set(src.masks.subarray(k * L, k * L + L), b * L);
     mb.oldLogProbs[b] = src.logProbs[k]!;
     mb.advantages[b] = src.advantages[k]!;
     mb.returns[b] = src.returns[k]!;

@@ -11,7 +11,7 @@ import { writeFileAtomic } from './atomic.ts';
 export interface PolicyModelJson {
   format: 'rudder-actor-critic';
   version: 1;
-  modelTopology: { obsDim: number; numActions: number; hidden: number[]; activation: 'tanh'; envId: string };
+  modelTopology: { obsDim: number; nvec: number[]; hidden: number[]; activation: 'tanh'; envId: string };
   weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: 'float32' }[] }[];
 }
 
@@ -36,7 +36,7 @@ export function savePolicyModel(dir: string, agent: ActorCritic, envId: string):
   const json: PolicyModelJson = {
     format: 'rudder-actor-critic',
     version: 1,
-    modelTopology: { obsDim: agent.obsDim, numActions: agent.numActions, hidden: [...agent.hidden], activation: 'tanh', envId },
+    modelTopology: { obsDim: agent.obsDim, nvec: [...agent.nvec], hidden: [...agent.hidden], activation: 'tanh', envId },
     weightsManifest: [{ paths: ['weights.bin'], weights: names.map((name, i) => ({ name, shape: shapes[i]!, dtype: 'float32' })) }],
   };
   writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(buf.buffer));
@@ -55,7 +55,7 @@ export function loadPolicyModel(dir: string): { agent: ActorCritic; envId: strin
   }
   if (json.format !== 'rudder-actor-critic' || json.version !== 1) throw new Error(`${path} is not a rudder actor-critic model of version 1`);
   const t = json.modelTopology;
-  const agent = new ActorCritic(t.obsDim, t.numActions, t.hidden, 0);
+  const agent = new ActorCritic(t.obsDim, t.nvec, t.hidden, 0);
   const bytes = readFileSync(join(dir, json.weightsManifest[0]!.paths[0]!));
   const params = agent.params();
   const need = params.reduce((n, p) => n + p.length, 0) * 4;
