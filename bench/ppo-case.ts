@@ -2,7 +2,7 @@
  * One PPO training run for `npm run bench -- ppo`, in its own process.
  * Usage: tsx bench/ppo-case.ts '<json config>' [evalKwargsJson]
  * Prints one JSON line: steps until the 20-episode mean return first reached the env's threshold, final
- * 20-episode mean, SPS of the training loop, and (with evalKwargs) a greedy evaluation on those kwargs.
+ * 20-episode mean, SPS of the training loop, and (with evalKwargs) an evaluation of the sampled policy on those kwargs.
  */
 import { trainPpo } from '../src/agents/ppo/ppo.ts';
 import { evaluatePolicy } from '../src/agents/ppo/evaluate.ts';
@@ -28,7 +28,8 @@ const r = await trainPpo(cfg, {
   },
 });
 const last = r.episodes.slice(-20).map((e) => e.return);
-const evalResult = evalKwargs ? evaluatePolicy(r.agent, r.config.envId, { episodes: 50, seed: 5_000_000, kwargs: evalKwargs }) : null;
+// Sampled, not greedy: in gridworlds a deterministic argmax policy can loop forever where the stochastic one succeeds.
+const evalResult = evalKwargs ? evaluatePolicy(r.agent, r.config.envId, { episodes: 100, seed: 5_000_000, kwargs: evalKwargs, greedy: false }) : null;
 console.log(JSON.stringify({
   env: r.config.envId, seed: r.config.seed, backend: r.backend, steps: r.globalStep, stepsToThreshold: reachedAt, threshold,
   finalMean20: last.reduce((a, b) => a + b, 0) / Math.max(1, last.length), sps,
