@@ -89,6 +89,23 @@ describe('CartPoleVectorEnv', () => {
     expect(() => v.reset()).toThrow(/after close/);
   });
 
+  it('checks actions given as plain arrays exactly, and ignores (unchecked) the action of a next_step reset step', () => {
+    const v = new CartPoleVectorEnv(2);
+    v.reset({ seed: 0 });
+    expect(() => v.step([0, 0.5] as unknown as Int32Array)).toThrow('CartPoleVectorEnv: sub-env 1: action 0.5 is not an integer');
+    expect(() => v.step(Float64Array.of(2, 0) as unknown as Int32Array)).toThrow(/sub-env 0: action 2 is outside/);
+    expect(() => v.step(Int32Array.of(0, -1))).toThrow(/sub-env 1: action -1 is outside/);
+    expect([...v.elapsedSteps]).toEqual([0, 0]); // nothing was stepped
+    expect([...v.step([1, 0] as unknown as Int32Array).rewards]).toEqual([1, 1]);
+    // Push sub-env 0 right until it falls while sub-env 1 alternates (and stays up); then sub-env 0 resets
+    // on the next step, which ignores its action, and checks it again after that.
+    let t = 1;
+    while (v.step(Int32Array.of(1, t++ % 2)).terminations[0] === 0) expect(t).toBeLessThan(100);
+    expect(v.step(Int32Array.of(7, t++ % 2)).rewards[0]).toBe(0);
+    expect(v.elapsedSteps[0]).toBe(0);
+    expect(() => v.step(Int32Array.of(7, 0))).toThrow(/sub-env 0: action 7 is outside/);
+  });
+
   it('does not allocate result objects per step', () => {
     const v = new CartPoleVectorEnv(4, { autoresetMode: 'same_step' });
     v.reset({ seed: 0 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   AutoresetMode, BaseEnv, Box, Dict, Discrete, InvalidActionError, InvalidObservationError, MultiBinary, MultiDiscrete,
-  ResetNeededError, SyncVectorEnv, Tuple, batchReader, batchWriter, copyBatch, createBatch, make,
-  type Info, type ResetOptions, type ResetResult, type StepResult,
+  ResetNeededError, Rng, SyncVectorEnv, Tuple, batchReader, batchWriter, copyBatch, createBatch, make,
+  type Env, type Info, type ResetOptions, type ResetResult, type StepResult,
 } from '../src/envs/index.ts';
+import { SubEnvGroup, type SubEnvBuffers } from '../src/envs/vector/sync-vector-env.ts';
 
 /**
  * Terminates (or truncates) after `k` steps. obs = [t, start] where `start` is drawn from the env's RNG at
@@ -288,4 +289,118 @@ describe('batching', () => {
     expect([...obs.v]).toEqual([1, 0, 0, 1]);
     expect(() => v.step(Int32Array.of(1, 0, 0, 2) as never)).toThrow(/sub-env 1: action entry 1 = 2 is outside/);
   });
+});
+
+/**
+ * Box observations of `size` floats drawn from the env's RNG (so seeding and resets show); episodes end
+ * after 2 + (start mod 5) steps, by truncation when start is even; info changes every step.
+ */
+class NoisyBoxEnv extends BaseEnv<Float32Array, number> {
+  readonly actionSpace = new Discrete(3, -1);
+  readonly observationSpace: Box;
+  private readonly obs: Float32Array;
+  t = 0;
+  start = 0;
+  constructor(readonly size: number, readonly badObsAt = -1) {
+    super();
+    this.observationSpace = new Box(-1e6, 1e6, [size], 'float32');
+    this.obs = new Float32Array(size);
+  }
+  reset(options?: ResetOptions): ResetResult<Float32Array> {
+    this.seedRng(options);
+    this.t = 0;
+    this.start = this.rng.integer(1000);
+    for (let j = 0; j < this.size; j++) this.obs[j] = this.rng.uniform(-1, 1);
+    return { obs: this.obs, info: { reset: this.start } };
+  }
+  step(action: number): StepResult<Float32Array> {
+    this.t++;
+    for (let j = 0; j < this.size; j++) this.obs[j] += action * 0.5 + this.rng.uniform(-0.1, 0.1);
+    const done = this.t >= 2 + (this.start % 5);
+    const obs = this.t === this.badObsAt ? new Float32Array(this.size + 1) : this.obs; // reused buffer, as CartPoleEnv's
+    return { obs, reward: action + this.t, terminated: done && this.start % 2 === 1, truncated: done && this.start % 2 === 0, info: { t: this.t } };
+  }
+}
+
+/** Runs a SubEnvGroup over `make()`-like sub-envs and records every output, step by step. */
+function groupTrace(makeEnv: () => Env<unknown, unknown>, mode: AutoresetMode, fastPath: boolean, steps = 300): { fast: boolean; out: unknown[] } {
+  const n = 5;
+  const envs = Array.from({ length: n }, makeEnv);
+  const space = envs[0]!.observationSpace;
+  const buffers: SubEnvBuffers = {
+    obs: createBatch(space, n), rewards: new Float64Array(n), terminations: new Uint8Array(n), truncations: new Uint8Array(n),
+    finalObs: mode === 'same_step' ? createBatch(space, n) : null, finalMask: mode === 'same_step' ? new Uint8Array(n) : null,
+  };
+  const group = new SubEnvGroup(envs, 0, n, space, envs[0]!.actionSpace, mode, buffers, 'test', { fastPath });
+  const rng = new Rng(5);
+  const act = envs[0]!.actionSpace as Discrete;
+  const a = new Int32Array(n);
+  group.reset([10, 11, 12, 13, 14]);
+  const out: unknown[] = [[...(buffers.obs as Float32Array)], group.infos.map((i) => ({ ...i }))];
+  for (let t = 0; t < steps; t++) {
+    for (let i = 0; i < n; i++) a[i] = act.start + rng.integer(act.n);
+    group.step(a);
+    out.push([...(buffers.obs as Float32Array)], [...buffers.rewards], [...buffers.terminations], [...buffers.truncations], group.infos.map((i) => ({ ...i })));
+    if (buffers.finalMask) {
+      out.push([...buffers.finalMask], group.finalInfos!.map((i) => (i ? { ...i } : null)));
+      const size = (space as Box).size;
+      out.push([...(buffers.finalObs as Float32Array)].filter((_, j) => buffers.finalMask![Math.floor(j / size)] === 1));
+    }
+  }
+  return { fast: group.fastPath, out };
+}
+
+describe('SubEnvGroup fast path (Discrete actions, Box observations)', () => {
+  const cases: [string, () => Env<unknown, unknown>][] = [
+    ["make('CartPole-v1')", () => make('CartPole-v1')],
+    ['Box [3] (shorter than one pass of 4)', () => new NoisyBoxEnv(3)],
+    ['Box [6] (a pass of 4 and a remainder)', () => new NoisyBoxEnv(6)],
+    ['Box [40] (copied with set)', () => new NoisyBoxEnv(40)],
+  ];
+  for (const mode of [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP]) {
+    for (const [name, makeEnv] of cases) {
+      it(`gives exactly the general path's results: ${name}, ${mode}`, () => {
+        const fast = groupTrace(makeEnv, mode, true);
+        const general = groupTrace(makeEnv, mode, false);
+        expect(fast.fast).toBe(true);
+        expect(general.fast).toBe(false);
+        expect(fast.out).toEqual(general.out);
+      });
+    }
+  }
+
+  it('is taken only for Discrete actions and Box observations', () => {
+    expect(new SyncVectorEnv([() => make('CartPole-v1')]) as unknown as { group: SubEnvGroup }).toHaveProperty('group.fastPath', true);
+    class MultiActionEnv extends NoisyBoxEnv {
+      override readonly actionSpace = new MultiDiscrete([2, 2]) as never;
+    }
+    expect(new SyncVectorEnv([() => new MultiActionEnv(2)]) as unknown as { group: SubEnvGroup }).toHaveProperty('group.fastPath', false);
+  });
+
+  for (const mode of [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP]) {
+    it(`throws the general path's errors (${mode})`, () => {
+      const errorOf = (fastPath: boolean, actions: Int32Array, badObsAt = -1): string => {
+        const envs = [new NoisyBoxEnv(6), new NoisyBoxEnv(6, badObsAt)];
+        const buffers: SubEnvBuffers = {
+          obs: createBatch(envs[0]!.observationSpace, 2), rewards: new Float64Array(2), terminations: new Uint8Array(2), truncations: new Uint8Array(2),
+          finalObs: mode === 'same_step' ? createBatch(envs[0]!.observationSpace, 2) : null, finalMask: mode === 'same_step' ? new Uint8Array(2) : null,
+        };
+        const group = new SubEnvGroup(envs, 0, 2, envs[0]!.observationSpace, envs[0]!.actionSpace, mode, buffers, 'SyncVectorEnv(Noisy)', { fastPath });
+        group.reset([0, 1]);
+        try {
+          group.step(actions);
+          group.step(actions);
+        } catch (e) {
+          return `${(e as Error).constructor.name}: ${(e as Error).message}`;
+        }
+        return 'no error';
+      };
+      for (const [actions, badObsAt] of [[Int32Array.of(0, 2), -1], [Int32Array.of(-2, 0), -1], [Int32Array.of(0), -1], [Int32Array.of(0, 1), 2]] as const) {
+        const fast = errorOf(true, actions, badObsAt);
+        expect(fast).not.toBe('no error');
+        expect(fast).toBe(errorOf(false, actions, badObsAt));
+      }
+      expect(errorOf(true, Int32Array.of(0, 2))).toBe('InvalidActionError: SyncVectorEnv(Noisy): sub-env 1: action 2 is outside Discrete(3, start=-1) (valid: -1..1)');
+    });
+  }
 });
