@@ -28,9 +28,13 @@ function actionTable(n: number, size: number, seed: number): Int32Array {
   return out;
 }
 
-function timeSingle(env: Env<unknown, number>): { steps: number; sec: number } {
+// What a rollout does with each step: keep the observation and the reward (a vector env must too).
+let rewardSum = 0;
+
+function timeSingle(env: Env<unknown, number>, consume: boolean): { steps: number; sec: number } {
   const acts = actionTable(1, 1 << 16, 0);
-  env.reset({ seed: 0 });
+  const first = env.reset({ seed: 0 }).obs;
+  const keep = consume && first instanceof Float32Array ? new Float32Array(first.length) : null;
   const chunk = 1 << 16;
   let steps = 0;
   const t0 = performance.now();
@@ -38,6 +42,10 @@ function timeSingle(env: Env<unknown, number>): { steps: number; sec: number } {
   do {
     for (let i = 0; i < chunk; i++) {
       const r = env.step(acts[i]!);
+      if (keep) {
+        keep.set(r.obs as Float32Array);
+        rewardSum += r.reward;
+      }
       if (r.terminated || r.truncated) env.reset();
     }
     steps += chunk;
@@ -55,7 +63,7 @@ function timeVector(venv: VectorEnv<unknown, Int32Array>): { steps: number; sec:
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;
   do {
-    for (let b = 0; b < batches; b++) venv.step(views[b]!);
+    for (let b = 0; b < batches; b++) rewardSum += venv.step(views[b]!).rewards[0]!;
     steps += batches * numEnvs;
   } while (performance.now() < deadline);
   windows.push([t0, performance.now()]);
@@ -66,8 +74,8 @@ const rates: number[] = [];
 let total = 0;
 for (let rep = 0; rep < REPS; rep++) {
   let r: { steps: number; sec: number };
-  if (kind === 'single') r = timeSingle(make<unknown, number>(id));
-  else if (kind === 'bare') r = timeSingle(spec(id).factory({}) as Env<unknown, number>);
+  if (kind === 'single' || kind === 'rollout') r = timeSingle(make<unknown, number>(id), kind === 'rollout');
+  else if (kind === 'bare') r = timeSingle(spec(id).factory({}) as Env<unknown, number>, false);
   else {
     const mode = kind === 'sync' ? 'sync' : kind === 'threads' ? 'threads' : 'vector_entry_point';
     const venv = makeVec(id, numEnvs, { vectorizationMode: mode }) as VectorEnv<unknown, Int32Array>;
@@ -80,4 +88,4 @@ for (let rep = 0; rep < REPS; rep++) {
 await new Promise((res) => setTimeout(res, 50)); // let the GC observer deliver
 rates.sort((a, b) => a - b);
 const gcs = gcStarts.filter((t) => windows.some(([a, b]) => t >= a && t <= b)).length;
-console.log(JSON.stringify({ kind, id, numEnvs, stepsPerSec: rates[Math.floor(REPS / 2)], steps: total, gcs }));
+console.log(JSON.stringify({ kind, id, numEnvs, stepsPerSec: rates[Math.floor(REPS / 2)], steps: total, gcs, rewardSum }));

@@ -82,6 +82,7 @@ export async function runEnvBench(opts: { seconds: number; anchor: boolean }): P
   // [kind, id, numEnvs, label, anchor key]
   const cases: [string, string, number, string, keyof typeof anchors][] = [
     ['single', 'CartPole-v1', 1, "make('CartPole-v1'): PassiveEnvChecker, OrderEnforcing, TimeLimit", 'gym'],
+    ['rollout', 'CartPole-v1', 1, "make('CartPole-v1'), each obs copied out and reward summed (a rollout's work)", 'gym'],
     ['bare', 'CartPole-v1', 1, 'CartPoleEnv, no wrappers', 'gym'],
     ['sync', 'CartPole-v1', 16, "SyncVectorEnv ×16 over make('CartPole-v1'), per env-step", 'gym'],
     ['native', 'CartPole-v1', 16, "makeVec('CartPole-v1', 16): CartPoleVectorEnv, per env-step", 'gym'],
@@ -127,7 +128,7 @@ export async function runEnvBench(opts: { seconds: number; anchor: boolean }): P
     '',
     `Command: \`npm run bench -- envs\` · ${machineLine()}`,
     '',
-    `Each case runs in its own process (fresh JIT), seeded random actions drawn up front, autoreset by hand for single envs; the figure is the median of 3 timed repetitions of ${s} s. "GCs" counts garbage collections that started inside the timed loops: 0 over millions of steps means the step path does not allocate.`,
+    `Each case runs in its own process (fresh JIT), seeded random actions drawn up front, autoreset by hand for single envs; single envs only step, as the Python anchor does, except the "rollout" row, which also copies each observation out and sums the reward (the work a vector env does for its batch). The figure is the median of 3 timed repetitions of ${s} s. "GCs" counts garbage collections that started inside the timed loops: 0 over millions of steps means the step path does not allocate.`,
     '',
     'Python peers (raw `env.step`, `../shared/anchors/gym_speed.py`):',
     '',

@@ -6,9 +6,8 @@ import { SingleBar } from 'cli-progress';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePpoConfig, type PpoConfig } from '../src/agents/ppo/config.ts';
-import { ActorCritic } from '../src/agents/ppo/agent.ts';
 import { evaluatePolicy } from '../src/agents/ppo/evaluate.ts';
-import { PpoTrainer, type PpoCheckpointState, type PpoResult } from '../src/agents/ppo/ppo.ts';
+import { agentFromCheckpoint, PpoTrainer, type PpoCheckpointState, type PpoResult } from '../src/agents/ppo/ppo.ts';
 import type { BackendChoice } from '../src/agents/backend.ts';
 import { writeFileAtomic } from '../src/agents/run/atomic.ts';
 import { latestCheckpoint, listCheckpoints, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
@@ -132,11 +131,6 @@ export function runEval(o: { run: string; episodes: number; seed: number; checkp
   const ck = loadCheckpoint<PpoCheckpointState>(o.run, o.checkpoint);
   if (ck.state.kind !== 'ppo') throw new Error(`checkpoint ${ck.label} is not a PPO checkpoint`);
   const cfg = ck.state.config;
-  const agent = new ActorCritic(ck.state.obsDim, ck.state.nvec, cfg.hidden, cfg.seed);
-  agent.params().forEach((p, i) => {
-    const src = ck.tensors[`param/${i}`];
-    if (!src || src.length !== p.length) throw new Error(`checkpoint ${ck.label}: tensor param/${i} is missing or has the wrong size`);
-    p.set(src);
-  });
+  const agent = agentFromCheckpoint(ck.state, ck.tensors, ck.label);
   return { env: cfg.envId, label: ck.label, result: evaluatePolicy(agent, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample, kwargs: cfg.envKwargs, actionMasks: cfg.actionMasks }) };
 }

@@ -244,6 +244,88 @@ describe('KeyDoorTreasure-v0 observation, determinism and errors', () => {
     }
   });
 
+  it('image: [size, size, 13] = one-hot cells, the agent in its facing channel, a carrying plane; it matches the grid after every step', () => {
+    for (const size of [5, 8]) {
+      const env = new KeyDoorTreasureEnv({ size, observation: 'image' });
+      const n = size, C = 13;
+      expect(env.observationSpace.shape).toEqual([n, n, C]);
+      /** The image written from scratch from the env's state. */
+      const expected = (): Float32Array => {
+        const img = new Float32Array(n * n * C);
+        for (let i = 0; i < n * n; i++) {
+          img[i * C + env.grid.cells[i]!] = 1;
+          img[i * C + 12] = env.carrying ? 1 : 0;
+        }
+        img[(env.agentY * n + env.agentX) * C + 8 + env.facing] = 1;
+        return img;
+      };
+      /** Steps whose observation differs from the image written from scratch (toEqual per step is slow). */
+      let mismatches = 0;
+      const check = (o: Float32Array): void => {
+        const e = expected();
+        if (o.length !== e.length || o.some((v, i) => v !== e[i])) mismatches++;
+      };
+      env.actionSpace.seed(2);
+      let obs = env.reset({ seed: 11 }).obs;
+      expect(obs).toEqual(expected());
+      let carried = 0, episodes = 0;
+      // Random play with a bias to pickup/open, so keys are carried and doors opened along the way.
+      for (let t = 0; t < 3000; t++) {
+        const a = t % 3 === 0 ? [PICKUP, OPEN][t % 2]! : env.actionSpace.sample();
+        const r = env.step(a);
+        obs = r.obs;
+        check(obs);
+        if (t % 100 === 0) expect(env.observationSpace.contains(obs)).toBe(true);
+        if (env.carrying) carried++;
+        if (r.terminated || r.truncated) {
+          episodes++;
+          obs = env.reset().obs;
+          check(obs); // the carrying plane is cleared again
+        }
+      }
+      expect(mismatches).toBe(0);
+      expect(carried).toBeGreaterThan(100);
+      expect(episodes).toBeGreaterThan(3);
+    }
+  });
+
+  it('image: picking up the key turns the carrying plane on; the agent channel follows turns and moves', () => {
+    const env = new KeyDoorTreasureEnv({ size: 6, observation: 'image' });
+    env.reset({ seed: 3 });
+    const n = 6, C = 13;
+    const agentMarks = (o: Float32Array): [number, number][] => {
+      const marks: [number, number][] = [];
+      for (let i = 0; i < n * n; i++) for (let d = 0; d < 4; d++) if (o[i * C + 8 + d] === 1) marks.push([i, d]);
+      return marks;
+    };
+    const expert = expertFor('KeyDoorTreasure-v0')!(env);
+    let r = env.step(expert(null) as number);
+    while (!env.carrying) {
+      expect(Array.from({ length: n * n }, (_, i) => r.obs[i * C + 12])).toEqual(new Array(n * n).fill(0));
+      r = env.step(expert(null) as number);
+    }
+    expect(Array.from({ length: n * n }, (_, i) => r.obs[i * C + 12])).toEqual(new Array(n * n).fill(1));
+    expect(agentMarks(r.obs)).toEqual([[env.agentY * n + env.agentX, env.facing]]);
+    r = env.step(LEFT);
+    expect(agentMarks(r.obs)).toEqual([[env.agentY * n + env.agentX, env.facing]]);
+  });
+
+  it('image: the same seed and actions give the same images (through make)', () => {
+    const run = (seed: number): number[] => {
+      const env = make<Float32Array, number>('KeyDoorTreasure-v0', { size: 5, observation: 'image' });
+      const out = Array.from(env.reset({ seed }).obs);
+      for (let t = 0; t < 120; t++) {
+        const r = env.step((t * 7) % 5);
+        out.push(r.reward, ...r.obs);
+        if (r.terminated || r.truncated) break;
+      }
+      return out;
+    };
+    expect(run(3)).toEqual(run(3));
+    expect(run(3)).not.toEqual(run(4));
+    expect(() => new KeyDoorTreasureEnv({ observation: 'pixels' as never })).toThrow(/option observation must be one of 'codes', 'onehot', 'image'/);
+  });
+
   it('the same seed gives the same layout and episode; different seeds differ', () => {
     const run = (seed: number): number[] => {
       const env = make<Float32Array, number>('KeyDoorTreasure-v0', { distractors: true });
@@ -310,8 +392,10 @@ describe('KeyDoorTreasure-v0 expert', () => {
 });
 
 describe('KeyDoorTreasure-v0 checkEnv', () => {
-  it('passes for both observation modes and with the reward options', () => {
+  it('passes for every observation mode and with the reward options', () => {
     expect(checkEnv(new KeyDoorTreasureEnv()).warnings).toEqual([]);
+    expect(checkEnv(new KeyDoorTreasureEnv({ size: 5, observation: 'image', reward: 'shaped' })).warnings).toEqual([]);
+    expect(checkEnv(make('KeyDoorTreasure-v0', { observation: 'image' }).unwrapped).warnings).toEqual([]);
     expect(checkEnv(new KeyDoorTreasureEnv({ observation: 'onehot', distractors: true, reward: 'delayed' })).warnings).toEqual([]);
     expect(checkEnv(make('KeyDoorTreasure-v0').unwrapped).warnings).toEqual([]);
   });

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PpoTrainer } from '../src/agents/ppo/ppo.ts';
+import { evaluatePolicy } from '../src/agents/ppo/evaluate.ts';
+import { agentFromCheckpoint, PpoTrainer, type PpoCheckpointState } from '../src/agents/ppo/ppo.ts';
 import { CheckpointError, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
+import { loadPolicyModel, type PolicyModelJson } from '../src/agents/run/model-io.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const tmp = mkdtempSync(join(tmpdir(), 'rudder-ppo-run-'));
@@ -133,6 +135,35 @@ describe('rudder train / eval', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--config .*bad\.json is invalid:\n\s+- learningRate: Invalid input: expected number, received string/);
     expect(existsSync(join(tmp, 'x', 'checkpoints'))).toBe(false);
+  });
+
+  it('trains the CNN policy from a --config file ({"policy": "cnn", "envKwargs": {…}}), resumes it, and saves a CNN tfjs model', async () => {
+    const out = join(tmp, 'cnn-run');
+    const cfg = join(tmp, 'cnn.json');
+    const envKwargs = { size: 5, observation: 'image', reward: 'shaped', maxSteps: 50 };
+    writeFileSync(cfg, JSON.stringify({ envId: 'KeyDoorTreasure-v0', policy: 'cnn', cnnChannels: [8, 16], hidden: [32], envKwargs, numEnvs: 4, numSteps: 64, seed: 4 }));
+    const r = await rudder('train', '--config', cfg, '--steps', '1024', '--out', out, '--no-progress', '--eval-every', '512', '--eval-episodes', '2');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/KeyDoorTreasure-v0 · PPO · seed 4 · 1,024 steps/);
+    const again = await rudder('train', '--out', out, '--resume', '--steps', '1536', '--no-progress');
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('(resumed at step 1024)');
+
+    const json = JSON.parse(readFileSync(join(out, 'model/model.json'), 'utf8')) as PolicyModelJson;
+    expect(json.modelTopology).toMatchObject({ policy: 'cnn', obsShape: [5, 5, 13], channels: [8, 16], hidden: [32], nvec: [5] });
+    const { agent } = loadPolicyModel(join(out, 'model'));
+    const ck = loadCheckpoint<PpoCheckpointState>(out);
+    expect(ck.state.config).toMatchObject({ policy: 'cnn', cnnChannels: [8, 16], envKwargs });
+    expect(ck.state.globalStep).toBe(1536);
+    const fromCk = agentFromCheckpoint(ck.state, ck.tensors, ck.label);
+    expect(fromCk.params()).toEqual(agent.params()); // the final model is the last checkpoint's policy
+    const ev = evaluatePolicy(fromCk, 'KeyDoorTreasure-v0', { episodes: 3, seed: 1, kwargs: envKwargs });
+    expect(ev.returns).toHaveLength(3);
+    const cli = await rudder('eval', '--run', out, '--episodes', '3', '--seed', '1');
+    expect(cli.stderr).toBe('');
+    expect(cli.stdout).toMatch(new RegExp(`mean return ${(ev.meanReturn).toFixed(2)} ±`));
   });
 
   it("trains a user's own env from its module (examples/custom-env.ts)", async () => {

@@ -1,6 +1,7 @@
 /**
- * Three WebAssembly SIMD kernels for the minibatch passes of small tanh MLPs: a matrix multiply, tanh, and
- * the tanh derivative. All work in place on float32 data in one linear memory; offsets and strides are bytes.
+ * Seven WebAssembly SIMD kernels for the minibatch passes of small MLPs and CNNs: a matrix multiply, tanh and
+ * its derivative, ReLU and its derivative, and im2col with its adjoint. All work in place on float32 data in
+ * one linear memory; offsets and strides are bytes.
  *
  * Why: blocked JS loops top out near 4.5 GFLOP/s on one core (every value is a scalar double and every
  * load is bounds-checked), and tfjs-wasm's XNNPACK costs 4–50 µs per kernel in overhead (backends.md §3).
@@ -21,6 +22,17 @@
  *   (In f32x4 it would take about half the time but be up to 6 float32 ulps off.)
  * tanhGrad(dx, h, n): dx ← dx·(1 − h)(1 + h), i.e. back through the tanh whose outputs are h
  *   ((1 − h)(1 + h) rather than 1 − h², because 1 − h·h loses float32 precision as h → ±1).
+ * relu(p, n): x ← max(x, 0); reluGrad(dx, h, n): dx ← h > 0 ? dx : 0, back through the ReLU whose outputs
+ *   are h. n a positive multiple of 4.
+ * im2col(image, cols, n, H, W, Ho, Wo, k, pos, len, reps, row): for each sample b < n and output position
+ *   (y, x) < (Ho, Wo) of an unpadded stride-1 k×k convolution over a channels-last image (`pos` bytes per
+ *   position), fills one cols row (rows `row` bytes apart) with k·reps pieces of `len` bytes; piece (ky, r)
+ *   is the image at position (b, y + ky, x + r·(len/pos)…). With the channels contiguous (pos = 4·C) one
+ *   piece per ky covers the k positions (len = 4·k·C, reps = 1); with padded channels, reps = k pieces of
+ *   len = 4·C. The copies are `memory.copy` (bulk memory), ~4× JS's copyWithin and ~10× a JS loop here.
+ * col2im(same arguments): the adjoint, image += the pieces of the cols rows, float by float. All counts ≥ 1.
+ *
+ * ./js-kernels.ts implements the same interface in plain JS over an ArrayBuffer, for runtimes without SIMD.
  */
 import { TANH_P, TANH_Q } from './dense.ts';
 
@@ -67,6 +79,13 @@ const op = {
   f32x4Add: simd(0xe4),
   f32x4Sub: simd(0xe5),
   f32x4Mul: simd(0xe6),
+  f32x4Max: simd(0xe9),
+  f32x4Gt: simd(0x44),
+  v128And: simd(0x4e),
+  f32Load: [0x2a, 0x02, 0x00],
+  f32Store: [0x38, 0x02, 0x00],
+  f32Add: [0x92],
+  memoryCopy: [0xfc, 0x0a, 0x00, 0x00],
   f32x4DemoteF64x2Zero: simd(0x5e),
   f64x2PromoteLowF32x4: simd(0x5f),
   f64x2Add: simd(0xf0),
@@ -203,16 +222,73 @@ function tanhGradBody(): number[] {
   );
 }
 
+/** relu(p, n) (`grad` false) or reluGrad(dx, h, n) (`grad` true), 4 floats per step. */
+function reluBody(grad: boolean): number[] {
+  const [dst, src, n] = grad ? [0, 1, 2] : [0, 0, 1];
+  const end = n + 1; // i32
+  const zero = n + 2; // v128
+  const step = (p: number): number[] => code(op.get(p), op.i32Const(16), op.i32Add, op.set(p));
+  return body(
+    [[1, I32], [1, V128]],
+    op.get(dst), op.get(n), op.i32Const(4), op.i32Mul, op.i32Add, op.set(end),
+    op.f32x4Splat(0), op.set(zero),
+    op.loop(
+      op.get(dst),
+      grad
+        ? code(op.get(dst), op.v128Load(0), op.get(src), op.v128Load(0), op.get(zero), op.f32x4Gt, op.v128And)
+        : code(op.get(dst), op.v128Load(0), op.get(zero), op.f32x4Max),
+      op.v128Store(0),
+      step(dst), grad ? step(src) : [],
+      op.get(dst), op.get(end), op.i32LtU, op.brIf(0),
+    ),
+  );
+}
+
+/** im2col (`add` false: copy image pieces into the cols rows) or col2im (`add` true: add them back). */
+function patchBody(add: boolean): number[] {
+  const [image, cols, n, H, W, Ho, Wo, k, pos, len, reps, row] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]; // parameters
+  const [b, y, x, ky, r, o, s, d, i] = [12, 13, 14, 15, 16, 17, 18, 19, 20]; // i32 locals: o walks the cols row, s the image
+  const inc = (l: number, by: number[]): number[] => code(op.get(l), by, op.i32Add, op.set(l));
+  const one = op.i32Const(1);
+  /** `body`, then l += 1 and loop while l < limit (counts from 0; the body runs at least once). */
+  const countTo = (l: number, limit: number, ...loopBody: number[][]): number[] =>
+    code(op.i32Const(0), op.set(l), op.loop(...loopBody, inc(l, one), op.get(l), op.get(limit), op.i32LtS, op.brIf(0)));
+  const piece = add
+    ? countTo(i, len, // byte offsets, 4 at a time: image[s + i] += cols[o + i]
+      op.get(s), op.get(i), op.i32Add,
+      op.get(s), op.get(i), op.i32Add, op.f32Load, op.get(o), op.get(i), op.i32Add, op.f32Load, op.f32Add,
+      op.f32Store,
+      inc(i, op.i32Const(3))) // + 1 from countTo: 4 bytes per step
+    : code(op.get(o), op.get(s), op.get(len), op.memoryCopy);
+  return body(
+    [[9, I32]],
+    op.get(cols), op.set(d),
+    countTo(b, n, countTo(y, Ho, countTo(x, Wo,
+      op.get(d), op.set(o),
+      countTo(ky, k,
+        // s = image + ((b·H + y + ky)·W + x)·pos
+        op.get(b), op.get(H), op.i32Mul, op.get(y), op.i32Add, op.get(ky), op.i32Add, op.get(W), op.i32Mul, op.get(x), op.i32Add,
+        op.get(pos), op.i32Mul, op.get(image), op.i32Add, op.set(s),
+        countTo(r, reps, piece, inc(o, op.get(len)), inc(s, op.get(pos))),
+      ),
+      inc(d, op.get(row)),
+    ))),
+  );
+}
+
+/** The exports, in function order. */
+const KERNELS = ['gemm', 'tanh', 'tanhGrad', 'relu', 'reluGrad', 'im2col', 'col2im'] as const;
+
 function kernelModule(): Uint8Array {
   const section = (id: number, bytes: number[]): number[] => [id, ...sized(bytes)];
   const fnType = (params: number): number[] => [0x60, ...uleb(params), ...new Array<number>(params).fill(I32), 0x00];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-    ...section(1, [0x03, ...fnType(11), ...fnType(2), ...fnType(3)]), // types: (11 i32), (2 i32), (3 i32) → ()
+    ...section(1, [0x04, ...fnType(11), ...fnType(2), ...fnType(3), ...fnType(12)]), // types: (11 | 2 | 3 | 12 i32) → ()
     ...section(2, [0x01, ...name('env'), ...name('memory'), 0x02, 0x00, 0x01]), // import env.memory, ≥ 1 page
-    ...section(3, [0x03, 0x00, 0x01, 0x02]), // functions 0–2 have types 0–2
-    ...section(7, [0x03, ...name('gemm'), 0x00, 0x00, ...name('tanh'), 0x00, 0x01, ...name('tanhGrad'), 0x00, 0x02]),
-    ...section(10, [0x03, ...gemmBody(), ...tanhBody(), ...tanhGradBody()]),
+    ...section(3, [0x07, 0x00, 0x01, 0x02, 0x01, 0x02, 0x03, 0x03]), // the functions' types
+    ...section(7, [0x07, ...KERNELS.flatMap((f, i) => [...name(f), 0x00, i])]),
+    ...section(10, [0x07, ...gemmBody(), ...tanhBody(), ...tanhGradBody(), ...reluBody(false), ...reluBody(true), ...patchBody(false), ...patchBody(true)]),
   ]);
 }
 
@@ -234,7 +310,12 @@ export interface SimdKernels {
   gemm(a: number, aRow: number, aCol: number, b: number, bRow: number, c: number, cRow: number, bias: number, M: number, N: number, K: number): void;
   tanh(p: number, n: number): void;
   tanhGrad(dx: number, h: number, n: number): void;
+  relu(p: number, n: number): void;
+  reluGrad(dx: number, h: number, n: number): void;
+  im2col(image: number, cols: number, n: number, H: number, W: number, Ho: number, Wo: number, k: number, pos: number, len: number, reps: number, row: number): void;
+  col2im(image: number, cols: number, n: number, H: number, W: number, Ho: number, Wo: number, k: number, pos: number, len: number, reps: number, row: number): void;
 }
+
 
 let compiled: object | null | undefined;
 
@@ -257,5 +338,5 @@ export function instantiateSimdKernels(bytes: number): SimdKernels {
   if (!module || !wasmApi) throw new Error('WebAssembly SIMD is not supported by this runtime');
   const memory = new wasmApi.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
   const { exports } = new wasmApi.Instance(module, { env: { memory } });
-  return { memory, gemm: exports.gemm as SimdKernels['gemm'], tanh: exports.tanh as SimdKernels['tanh'], tanhGrad: exports.tanhGrad as SimdKernels['tanhGrad'] };
+  return { memory, ...Object.fromEntries(KERNELS.map((f) => [f, exports[f]])) } as SimdKernels;
 }

@@ -39,8 +39,16 @@ export const PpoConfigSchema = z
     targetKl: z.number().positive().nullable().default(null),
     /** Read each step's allowed actions from `info.action_mask` (Σ nvec values, 1 = allowed) and never pick others. */
     actionMasks: z.boolean().default(false),
-    /** Hidden layer sizes of the actor and of the critic MLP (tanh). */
+    /**
+     * `mlp`: separate tanh MLPs for the actor and the critic (CleanRL `ppo.py`), on a flat float32 Box.
+     * `cnn`: a shared ReLU CNN torso with an actor and a critic head (CleanRL `ppo_atari.py`'s arrangement,
+     * nets/cnn.ts), on an image: a float32 Box of shape [H, W, C].
+     */
+    policy: z.enum(['mlp', 'cnn']).default('mlp'),
+    /** Hidden layer sizes: of the actor and of the critic MLP (tanh), or of the CNN's dense layers after its convolutions (ReLU). */
     hidden: z.array(z.number().int().positive()).min(1).default([64, 64]),
+    /** CNN only: output channels of its 3×3 convolutions (stride 1, unpadded, ReLU), in order. */
+    cnnChannels: z.array(z.number().int().positive()).min(1).default([16, 32]),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { make, type Info } from '../../envs/index.ts';
-import type { ActorCritic } from './agent.ts';
+import type { Agent } from './agent.ts';
 import { Rng } from '../../envs/core/rng.ts';
 
 export interface EvalResult {
@@ -21,7 +21,7 @@ export interface EvalOptions {
 }
 
 /** Run `episodes` episodes of `envId` with the agent's policy and return their statistics. */
-export function evaluatePolicy(agent: ActorCritic, envId: string, opts: EvalOptions): EvalResult {
+export function evaluatePolicy(agent: Agent, envId: string, opts: EvalOptions): EvalResult {
   const env = make<Float32Array, number | Int32Array>(envId, opts.kwargs ?? {});
   const rng = new Rng(opts.seed);
   const K = agent.numHeads;

@@ -17,7 +17,7 @@ import { initBackend, type BackendChoice } from '../backend.ts';
 import { loadCheckpoint, saveCheckpoint } from '../run/checkpoint.ts';
 import { savePolicyModel } from '../run/model-io.ts';
 import { join } from 'node:path';
-import { ActorCritic } from './agent.ts';
+import { createAgent, type Agent } from './agent.ts';
 import { parsePpoConfig, type PpoConfig } from './config.ts';
 import { evaluatePolicy, type EvalResult } from './evaluate.ts';
 import { computeGae } from './gae.ts';
@@ -73,7 +73,7 @@ export interface PpoTrainOptions {
 }
 
 export interface PpoResult {
-  agent: ActorCritic;
+  agent: Agent;
   config: PpoConfig;
   backend: string;
   globalStep: number;
@@ -95,6 +95,8 @@ export interface PpoCheckpointState {
   bestEvalReturn: number | null;
   nextEvalStep: number;
   obsDim: number;
+  /** The observation space's shape ([obsDim] for the MLP, [H, W, C] for the CNN); absent in older checkpoints. */
+  obsShape?: number[];
   /** Choices per action head ([n] for Discrete(n)). */
   nvec: number[];
 }
@@ -111,7 +113,7 @@ export async function trainPpo(input: Partial<PpoConfig>, opts: PpoTrainOptions 
 /** PPO's whole state and loop. `trainPpo` is the usual entry; the class exists for checkpoints and tests. */
 export class PpoTrainer {
   readonly envs: VectorRecordEpisodeStatistics<Float32Array, Int32Array>;
-  readonly agent: ActorCritic;
+  readonly agent: Agent;
   readonly adam: Adam;
   readonly rng: Rng; // action sampling and minibatch shuffles
   readonly numIterations: number;
@@ -123,7 +125,8 @@ export class PpoTrainer {
   private elapsedBefore = 0; // seconds spent in earlier sessions of a resumed run
   private readonly loss: PpoLoss;
   private readonly grads: Float32Array[];
-  private readonly D: number; // observation size
+  private readonly D: number; // observation size (H·W·C for an image)
+  private readonly obsShape: readonly number[];
   private readonly K: number; // action heads
   private readonly L: number; // logits, Σ nvec
   // ---- rollout storage, time-major [T, N] ----
@@ -147,9 +150,12 @@ export class PpoTrainer {
     if (this.numIterations < 1) throw new Error(`totalTimesteps ${cfg.totalTimesteps} is less than one rollout (numEnvs × numSteps = ${batch})`);
     this.envs = new VectorRecordEpisodeStatistics(makeVec<Float32Array, Int32Array>(cfg.envId, N, { autoresetMode: 'next_step', kwargs: cfg.envKwargs }));
     const obsSpace = this.envs.singleObservationSpace, actSpace = this.envs.singleActionSpace;
-    if (!(obsSpace instanceof Box) || obsSpace.dtype !== 'float32' || obsSpace.shape.length !== 1) {
+    const rank = cfg.policy === 'cnn' ? 3 : 1;
+    if (!(obsSpace instanceof Box) || obsSpace.dtype !== 'float32' || obsSpace.shape.length !== rank) {
       this.envs.close();
-      throw new Error(`${cfg.envId}: PPO's MLP policy needs a flat float32 Box observation, got ${obsSpace.toString()} (wrap the env in FlattenObservation when registering it)`);
+      throw new Error(cfg.policy === 'cnn'
+        ? `${cfg.envId}: PPO's CNN policy needs an image observation, a float32 Box of shape [H, W, C], got ${obsSpace.toString()}${cfg.envId === 'KeyDoorTreasure-v0' ? ' (pass envKwargs { "observation": "image" })' : ''}`
+        : `${cfg.envId}: PPO's MLP policy needs a flat float32 Box observation, got ${obsSpace.toString()} (wrap the env in FlattenObservation when registering it${obsSpace instanceof Box && obsSpace.shape.length === 3 ? ', or use policy "cnn" for an [H, W, C] image' : ''})`);
     }
     const nvec = actionHeads(actSpace);
     if (!nvec) {
@@ -157,7 +163,13 @@ export class PpoTrainer {
       throw new Error(`${cfg.envId}: PPO needs a Discrete or 1-D MultiDiscrete action space starting at 0, got ${actSpace.toString()}`);
     }
     const D = (this.D = obsSpace.size), K = (this.K = nvec.length), L = (this.L = nvec.reduce((x, y) => x + y, 0));
-    this.agent = new ActorCritic(D, nvec, cfg.hidden, cfg.seed);
+    this.obsShape = [...obsSpace.shape];
+    try {
+      this.agent = createAgent(cfg, this.obsShape, nvec);
+    } catch (e) {
+      this.envs.close();
+      throw new Error(`${cfg.envId}: ${(e as Error).message}`);
+    }
     this.adam = new Adam(this.agent.params(), cfg.learningRate, 0.9, 0.999, 1e-5);
     this.rng = new Rng(cfg.seed + 1);
     this.loss = new PpoLoss(this.agent);
@@ -371,7 +383,7 @@ export class PpoTrainer {
     return {
       kind: 'ppo', config: this.cfg, iteration: this.iteration, globalStep: this.globalStep, adamStep: this.adam.step,
       rng: this.rng.getState(), elapsedSeconds: this.elapsedBefore + sessionSeconds, bestEvalReturn: this.bestEval?.meanReturn ?? null,
-      nextEvalStep: Number.isFinite(this.nextEvalStep) ? this.nextEvalStep : -1, obsDim: this.D, nvec: [...this.agent.nvec],
+      nextEvalStep: Number.isFinite(this.nextEvalStep) ? this.nextEvalStep : -1, obsDim: this.D, obsShape: [...this.obsShape], nvec: [...this.agent.nvec],
     };
   }
 
@@ -393,8 +405,9 @@ export class PpoTrainer {
   }
 
   private restore(s: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string): void {
-    if (s.obsDim !== this.D || JSON.stringify(s.nvec) !== JSON.stringify([...this.agent.nvec])) {
-      throw new Error(`checkpoint ${label} was trained on observations of ${s.obsDim} values and actions [${String(s.nvec)}]; ${this.cfg.envId} now has ${this.D} and [${[...this.agent.nvec].join(',')}]`);
+    const shape = s.obsShape ?? [s.obsDim];
+    if (s.obsDim !== this.D || JSON.stringify(s.nvec) !== JSON.stringify([...this.agent.nvec]) || JSON.stringify(shape) !== JSON.stringify(this.obsShape)) {
+      throw new Error(`checkpoint ${label} was trained on observations of shape [${String(shape)}] and actions [${String(s.nvec)}]; ${this.cfg.envId} now has [${this.obsShape.join(',')}] and [${[...this.agent.nvec].join(',')}]`);
     }
     const params = this.agent.params();
     params.forEach((p, i) => {
@@ -418,6 +431,21 @@ export class PpoTrainer {
   close(): void {
     this.envs.close();
   }
+}
+
+/**
+ * The agent a PPO checkpoint holds (its config's policy, its shapes, its weights), for evaluation:
+ * `const ck = loadCheckpoint<PpoCheckpointState>(runDir); const agent = agentFromCheckpoint(ck.state, ck.tensors, ck.label)`.
+ */
+export function agentFromCheckpoint(state: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string): Agent {
+  const cfg = parsePpoConfig(state.config, `checkpoint ${label} config`);
+  const agent = createAgent(cfg, state.obsShape ?? [state.obsDim], state.nvec);
+  agent.params().forEach((p, i) => {
+    const src = tensors[`param/${i}`];
+    if (!src || src.length !== p.length) throw new Error(`checkpoint ${label}: tensor param/${i} has ${src?.length ?? 'no'} values, the ${cfg.policy} model needs ${p.length}`);
+    p.set(src);
+  });
+  return agent;
 }
 
 /** Choices per head of a Discrete or 1-D MultiDiscrete space starting at 0; null for anything else. */

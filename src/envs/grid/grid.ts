@@ -74,41 +74,65 @@ export function gridScene(grid: Grid, sprites: Sprite[], hud: Record<string, Hud
   return s;
 }
 
-/** How a grid env encodes its cells in the flat observation. */
-export type GridObsMode = 'codes' | 'onehot';
+/** How a grid env encodes its cells in the observation. */
+export type GridObsMode = 'codes' | 'onehot' | 'image';
+
+/** Agent facing channels in `image` mode (one per direction, cells.ts's DIR order). */
+const FACING_CHANNELS = 4;
 
 /**
- * The symbolic (fully observed) grid part of a flat Float32 observation, kept up to date incrementally
- * so that a step writes O(1) numbers:
+ * The symbolic (fully observed) grid part of a Float32 observation, kept up to date incrementally so
+ * that a step writes O(1) numbers:
  *
  * - `codes`:  `[width * height]` cell codes (the agent is not in the grid part; the env adds its position).
  * - `onehot`: `[height, width, CELL_COUNT + 1]` one-hot per cell: one channel per cell code, then an agent
  *   channel (1 where the agent stands).
+ * - `image`:  `[height, width, CELL_COUNT + 4 + planes]`, channels-last for a CNN: one channel per cell code,
+ *   then 4 agent channels, one per facing (cells.ts's order: east, south, west, north), 1 at the agent's
+ *   cell in the channel of its facing (MiniGrid draws the agent and its direction into the image too), then
+ *   `planes` channels of the env's own, each constant over the image (e.g. carrying the key: 1 everywhere),
+ *   so that every convolution window sees them and the image alone is the full state.
  *
- * The env's own fields (position, facing, carrying…) follow at `extraOffset`.
+ * The env's own flat fields (position, facing, carrying… in `codes` / `onehot`) follow at `extraOffset`.
  */
 export class GridObs {
   readonly buf: Float32Array;
   readonly channels: number;
   readonly extraOffset: number;
+  // `image` state: where the agent's facing mark is, and the planes' current values.
+  private agentCell = 0;
+  private facing = 0;
+  private readonly planeValues: Float32Array;
 
-  constructor(readonly mode: GridObsMode, readonly cellCount: number, extra: number) {
-    if (mode !== 'codes' && mode !== 'onehot') throw new RangeError(`grid observation must be 'codes' or 'onehot', got ${String(mode)}`);
-    this.channels = mode === 'onehot' ? CELL_COUNT + 1 : 1;
+  constructor(readonly mode: GridObsMode, readonly cellCount: number, extra: number, readonly planes = 0) {
+    if (mode !== 'codes' && mode !== 'onehot' && mode !== 'image') throw new RangeError(`grid observation must be 'codes', 'onehot' or 'image', got ${String(mode)}`);
+    if (planes > 0 && mode !== 'image') throw new RangeError(`grid observation: planes are for 'image' mode, got ${planes} in '${mode}'`);
+    this.channels = mode === 'codes' ? 1 : mode === 'onehot' ? CELL_COUNT + 1 : CELL_COUNT + FACING_CHANNELS + planes;
     this.extraOffset = cellCount * this.channels;
     this.buf = new Float32Array(this.extraOffset + extra);
+    this.planeValues = new Float32Array(planes);
   }
 
-  /** Rewrite the grid part from `grid` and the agent at cell index `agent`. */
-  writeAll(grid: Grid, agent: number): void {
+  /** Rewrite the grid part from `grid`, the agent at cell index `agent` facing `facing` (used in `image` mode). */
+  writeAll(grid: Grid, agent: number, facing = 0): void {
     const b = this.buf, c = grid.cells;
     if (this.mode === 'codes') {
       for (let i = 0; i < this.cellCount; i++) b[i] = c[i]!;
-    } else {
-      b.fill(0, 0, this.extraOffset);
-      const C = this.channels;
-      for (let i = 0; i < this.cellCount; i++) b[i * C + c[i]!] = 1;
+      return;
+    }
+    b.fill(0, 0, this.extraOffset);
+    const C = this.channels;
+    for (let i = 0; i < this.cellCount; i++) b[i * C + c[i]!] = 1;
+    if (this.mode === 'onehot') {
       b[agent * C + CELL_COUNT] = 1;
+      return;
+    }
+    this.agentCell = agent;
+    this.facing = facing;
+    b[agent * C + CELL_COUNT + facing] = 1;
+    for (let p = 0; p < this.planes; p++) {
+      const v = this.planeValues[p]!;
+      if (v !== 0) for (let i = 0, o = CELL_COUNT + FACING_CHANNELS + p; i < this.cellCount; i++, o += C) b[o] = v;
     }
   }
 
@@ -124,11 +148,33 @@ export class GridObs {
 
   /** The agent moved from cell index `from` to `to` (nothing to do in `codes` mode). */
   agentMoved(from: number, to: number): void {
+    const C = this.channels;
     if (this.mode === 'onehot') {
-      const C = this.channels;
       this.buf[from * C + CELL_COUNT] = 0;
       this.buf[to * C + CELL_COUNT] = 1;
+    } else if (this.mode === 'image') {
+      this.buf[from * C + CELL_COUNT + this.facing] = 0;
+      this.buf[to * C + CELL_COUNT + this.facing] = 1;
+      this.agentCell = to;
     }
+  }
+
+  /** The agent now faces `facing` (0..3; `image` mode draws it, the other modes leave it to the env's fields). */
+  agentTurned(facing: number): void {
+    if (this.mode !== 'image' || facing === this.facing) return;
+    const at = this.agentCell * this.channels + CELL_COUNT;
+    this.buf[at + this.facing] = 0;
+    this.buf[at + facing] = 1;
+    this.facing = facing;
+  }
+
+  /** `image` mode: set env plane `p` to `value` over the whole image (O(1) when unchanged). */
+  setPlane(p: number, value: number): void {
+    if (this.planeValues[p] === value) return;
+    if (!(p >= 0 && p < this.planes)) throw new RangeError(`grid observation: plane ${p} is outside 0..${this.planes - 1}`);
+    this.planeValues[p] = value;
+    const C = this.channels;
+    for (let i = 0, o = CELL_COUNT + FACING_CHANNELS + p; i < this.cellCount; i++, o += C) this.buf[o] = value;
   }
 
   /** The largest value in the grid part (for the observation space's bound). */

@@ -53,7 +53,7 @@ export interface KeyDoorTreasureOptions {
    * return variance (RUDDER's task II). `true` uses the defaults.
    */
   distractors?: boolean | { probability?: number; magnitude?: number };
-  /** Grid encoding in the observation: `codes` (default) or `onehot` (see GridObs). */
+  /** Observation: `codes` (default) or `onehot` flat vectors for an MLP, or an `image` for a CNN (see GridObs and below). */
   observation?: GridObsMode;
 }
 
@@ -78,6 +78,9 @@ const EMPTY_INFO: Info = Object.freeze({}) as Info;
  * Observation (Float32Array, reused across steps):
  * - `codes`:  `[size²]` cell codes (cells.ts) then `[agentX, agentY, facing, carrying]`.
  * - `onehot`: `[size, size, 9]` one-hot cells + agent channel, then `[facing one-hot ×4, carrying]`.
+ * - `image`:  a Box of shape `[size, size, 13]`, channels-last: 8 one-hot cell channels (cells.ts codes), 4
+ *   agent channels (1 at the agent's cell in the channel of its facing: east, south, west, north), and a
+ *   carrying plane (1 over the whole image once the key is picked up). Nothing else: the image is the state.
  *
  * `info.events`: see {@link KDT_EVENTS}; frozen shared arrays (scene.ts).
  */
@@ -121,14 +124,19 @@ export class KeyDoorTreasureEnv extends GridEnv {
     const dOpts = typeof d === 'object' && d !== null ? d : {};
     this.distractorProbability = d ? numberIn(name, 'distractors.probability', dOpts.probability, 0, 1, 0.1) : 0;
     this.distractorMagnitude = numberIn(name, 'distractors.magnitude', dOpts.magnitude, 0, 1e6, 0.1);
-    const mode = oneOf<GridObsMode>(name, 'observation', options.observation, ['codes', 'onehot'], 'codes');
+    const mode = oneOf<GridObsMode>(name, 'observation', options.observation, ['codes', 'onehot', 'image'], 'codes');
     const n = this.size;
     this.grid = new Grid(n, n);
-    this.gobs = new GridObs(mode, n * n, mode === 'codes' ? 4 : 5);
-    const hi = new Float64Array(this.gobs.buf.length).fill(this.gobs.gridHigh);
-    if (mode === 'codes') hi.set([n - 1, n - 1, 3, 1], this.gobs.extraOffset);
-    else hi.fill(1, this.gobs.extraOffset);
-    this.observationSpace = new Box(0, hi, [hi.length], 'float32');
+    if (mode === 'image') {
+      this.gobs = new GridObs(mode, n * n, 0, 1); // plane 0: carrying
+      this.observationSpace = new Box(0, 1, [n, n, this.gobs.channels], 'float32');
+    } else {
+      this.gobs = new GridObs(mode, n * n, mode === 'codes' ? 4 : 5);
+      const hi = new Float64Array(this.gobs.buf.length).fill(this.gobs.gridHigh);
+      if (mode === 'codes') hi.set([n - 1, n - 1, 3, 1], this.gobs.extraOffset);
+      else hi.fill(1, this.gobs.extraOffset);
+      this.observationSpace = new Box(0, hi, [hi.length], 'float32');
+    }
     this.result = { obs: this.gobs.buf, reward: 0, terminated: false, truncated: false, info: this.info };
     this.resetResult = { obs: this.gobs.buf, info: EMPTY_INFO };
   }
@@ -162,7 +170,7 @@ export class KeyDoorTreasureEnv extends GridEnv {
     this.pending = 0;
     this.done = false;
     this.info.events = EVENTS.get(0);
-    this.gobs.writeAll(g, this.agentY * n + this.agentX);
+    this.gobs.writeAll(g, this.agentY * n + this.agentX, this.facing);
     this.writeExtras();
     return this.resetResult;
   }
@@ -254,7 +262,10 @@ export class KeyDoorTreasureEnv extends GridEnv {
 
   private writeExtras(): void {
     const b = this.gobs.buf, o = this.gobs.extraOffset;
-    if (this.gobs.mode === 'codes') {
+    if (this.gobs.mode === 'image') {
+      this.gobs.agentTurned(this.facing);
+      this.gobs.setPlane(0, this.carrying ? 1 : 0);
+    } else if (this.gobs.mode === 'codes') {
       b[o] = this.agentX;
       b[o + 1] = this.agentY;
       b[o + 2] = this.facing;
