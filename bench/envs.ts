@@ -137,7 +137,7 @@ export async function runEnvBench(opts: { seconds: number; anchor: boolean }): P
     '',
     table(['case', 'env-steps/s', 'vs Python peer', 'GCs during timing', 'what bounds it'], rows),
     '',
-    'A non-zero GC count means some allocation somewhere in the loop: ItemChain builds a new map at every reset; for the others the source (resets or values V8 boxes where a call is not inlined) is not yet pinned down. A step that allocated every time would show thousands of GCs per case.',
+    'A non-zero GC count means some allocation somewhere in the loop: ItemChain builds a new map at every reset; for the others the source (resets or values V8 boxes where a call is not inlined) is not yet pinned down. One small object allocated every step shows about 950 GCs per 50M steps on this machine (measured with a throwaway loop).',
   ].join('\n');
   writeSection('envs', body);
   log('wrote BENCHMARKS.md (section envs)');
