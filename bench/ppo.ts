@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fmtRate, machineLine, table, writeSection } from './report.ts';
@@ -6,9 +8,30 @@ import { make } from '../src/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CASE = resolve(ROOT, 'bench/ppo-case.ts');
-// CleanRL's ppo.py (PyTorch, CPU, 1 thread) on this machine, from ../shared/anchors/README.md: torch is not
-// installable here (no PyPI), so these are quoted, not measured side by side.
+// CleanRL's ppo.py (PyTorch, CPU, 1 thread) on this machine, from ../shared/anchors/README.md, for when it
+// cannot be run here.
 const CLEANRL = { spsQuiet: 4_600, spsLoaded: 2_450, stepsTo475Seed1: 176_932 };
+
+/**
+ * CleanRL's own ppo.py timed in this run, when a checkout is named by CLEANRL_PPO_PY and a Python with torch
+ * and gymnasium is there (CLEANRL_PYTHON, default /usr/bin/python3 with Debian's python3-torch;
+ * CLEANRL_PYTHONPATH for gymnasium). Returns its last printed SPS, or null.
+ */
+async function cleanrlSps(steps: number): Promise<number | null> {
+  const script = process.env.CLEANRL_PPO_PY;
+  if (!script || !existsSync(script)) return null;
+  const py = process.env.CLEANRL_PYTHON ?? '/usr/bin/python3';
+  try {
+    const { stdout } = await promisify(execFile)(py, [resolve(ROOT, 'bench/anchors/run_cleanrl_ppo.py'), `--total-timesteps=${steps}`], {
+      cwd: mkdtempSync(resolve(tmpdir(), 'cleanrl-')), maxBuffer: 1 << 26,
+      env: { ...process.env, OMP_NUM_THREADS: '1', PYTHONPATH: process.env.CLEANRL_PYTHONPATH ?? '' },
+    });
+    const all = [...stdout.matchAll(/SPS: (\d+)/g)];
+    return all.length ? Number(all.at(-1)![1]) : null;
+  } catch {
+    return null;
+  }
+}
 
 interface CaseResult {
   env: string; seed: number; backend: string; steps: number; stepsToThreshold: number | null; threshold: number | null;
@@ -44,9 +67,17 @@ const median = (a: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps: number; kdtSeeds: number }): Promise<void> {
+export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps: number; kdtSeeds: number; cleanrlSteps: number }): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   // ---- CartPole-v1 parity, CleanRL hyperparameters (the config defaults), one run at a time ----
+  const cleanrl: number[] = [];
+  const timeCleanrl = async (): Promise<void> => {
+    log(`CleanRL ppo.py: ${opts.cleanrlSteps} steps …`);
+    const v = await cleanrlSps(opts.cleanrlSteps);
+    if (v !== null) cleanrl.push(v);
+    log(`  ${v === null ? 'not available (set CLEANRL_PPO_PY)' : `${v} SPS`}`);
+  };
+  await timeCleanrl(); // before and after ours: the machine's speed drifts
   const runs: CaseResult[] = [];
   for (let seed = 1; seed <= opts.seeds; seed++) {
     log(`CartPole-v1 seed ${seed}: ${opts.steps} steps …`);
@@ -54,7 +85,9 @@ export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps
     log(`  ≥475 at ${r.stepsToThreshold ?? 'never'}, final ${r.finalMean20.toFixed(1)}, ${Math.round(r.sps)} SPS, ${r.wall.toFixed(1)} s`);
     runs.push(r);
   }
+  await timeCleanrl();
   const reached = runs.map((r) => r.stepsToThreshold ?? Infinity);
+  const cleanrlMean = cleanrl.length ? cleanrl.reduce((a, b) => a + b, 0) / cleanrl.length : null;
   const med = median(reached);
   const wallSps = runs.map((r) => r.steps / r.wall);
 
@@ -73,16 +106,18 @@ export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps
   const body = [
     '## PPO (`npm run bench -- ppo`)',
     '',
-    `Command: \`npm run bench -- ppo --seeds ${opts.seeds} --steps ${opts.steps} --kdt-steps ${opts.kdtSteps} --kdt-seeds ${opts.kdtSeeds}\` · ${machineLine()} · backend ${runs[0]?.backend}`,
+    `Command: \`npm run bench -- ppo --seeds ${opts.seeds} --steps ${opts.steps} --kdt-steps ${opts.kdtSteps} --kdt-seeds ${opts.kdtSeeds} --cleanrl-steps ${opts.cleanrlSteps}\`${cleanrlMean !== null ? ' with CLEANRL_PPO_PY set' : ''} · ${machineLine()} · backend ${runs[0]?.backend}`,
     '',
     '### CartPole-v1, CleanRL `ppo.py` hyperparameters (4 envs × 128 steps, 4 epochs × 4 minibatches)',
     '',
     table(['seed', 'steps until the 20-episode mean ≥ 475', 'final 20-episode mean', 'training-loop SPS', 'whole-process SPS (wall)'],
       runs.map((r) => [r.seed, r.stepsToThreshold?.toLocaleString('en') ?? 'not reached', r.finalMean20.toFixed(1), fmtRate(r.sps), fmtRate(r.steps / r.wall)])),
     '',
-    `Median steps to ≥ 475 over ${runs.length} seeds: **${Number.isFinite(med) ? med.toLocaleString('en') : 'not reached'}** (CleanRL seed 1: ${CLEANRL.stepsTo475Seed1.toLocaleString('en')}, quoted). ` +
-      `Median whole-process SPS: **${fmtRate(median(wallSps))}**, i.e. ${(median(wallSps) / CLEANRL.spsQuiet).toFixed(1)}× CleanRL's quiet-machine ${fmtRate(CLEANRL.spsQuiet)} ` +
-      `(${(median(wallSps) / CLEANRL.spsLoaded).toFixed(1)}× its loaded ${fmtRate(CLEANRL.spsLoaded)}). CleanRL was **not** run side by side: torch cannot be installed on this machine (no PyPI), so its figures are the ones quoted in ../shared/anchors/README.md.`,
+    `Median steps to ≥ 475 over ${runs.length} seeds: **${Number.isFinite(med) ? med.toLocaleString('en') : 'not reached'}** (CleanRL seed 1: ${CLEANRL.stepsTo475Seed1.toLocaleString('en')}, quoted from ../shared/anchors/README.md). ` +
+      `Median whole-process SPS: **${fmtRate(median(wallSps))}**. ` +
+      (cleanrlMean !== null
+        ? `CleanRL's ppo.py (${cleanrl.length} runs of ${opts.cleanrlSteps.toLocaleString('en')} steps in this session, before and after ours; Debian's torch, 1 thread; its own SPS print): **${fmtRate(cleanrlMean)}**, so ours is **${(median(wallSps) / cleanrlMean).toFixed(1)}×** side by side.`
+        : `CleanRL could not be run in this session (set CLEANRL_PPO_PY); against its quoted quiet-machine ${fmtRate(CLEANRL.spsQuiet)} that is ${(median(wallSps) / CLEANRL.spsQuiet).toFixed(1)}× (not side by side).`),
     '',
     '### KeyDoorTreasure-v0 (8×8): plain PPO on the delayed reward vs a dense shaped reward',
     '',
