@@ -6,6 +6,7 @@ import { instantiateSimdKernels } from '../src/agents/kernels/wasm-simd.ts';
 import { Cnn } from '../src/agents/nets/cnn.ts';
 import { CnnActorCritic } from '../src/agents/ppo/agent.ts';
 import { PpoLoss, type LossCoefs, type Minibatch } from '../src/agents/ppo/loss.ts';
+import { finiteDiff } from './support/finite-diff.ts';
 
 // ---- reference: the CNN in plain loops over doubles, straight from the definitions ----
 
@@ -267,22 +268,10 @@ describe('CNN in the PPO loss', () => {
     const grads = params.map((p) => new Float32Array(p.length));
     const base = loss.run(mb, coefs, grads);
     expect(base.clipFrac).toBeGreaterThan(0);
-    const h = 1e-3;
-    let checked = 0, bad = 0;
-    for (let t = 0; t < params.length; t++) {
-      for (let i = 0; i < params[t]!.length; i += 3) {
-        const p = params[t]!, old = p[i]!;
-        p[i] = old + h;
-        const up = loss.run(mb, coefs, null).loss;
-        p[i] = old - h;
-        const down = loss.run(mb, coefs, null).loss;
-        p[i] = old;
-        const numeric = (up - down) / (2 * h);
-        // A ReLU or clip kink inside ±h can spoil a single difference; allow very few.
-        if (Math.abs(numeric - grads[t]![i]!) > 2e-4 + 0.02 * Math.abs(numeric)) bad++;
-        checked++;
-      }
-    }
+    const checks = finiteDiff(params, grads, () => loss.run(mb, coefs, null).loss, 1e-3, 3);
+    // A ReLU or clip kink inside ±h can spoil a single difference; allow very few.
+    const bad = checks.filter(({ numeric, analytic }) => Math.abs(numeric - analytic) > 2e-4 + 0.02 * Math.abs(numeric)).length;
+    const checked = checks.length;
     expect(checked).toBeGreaterThan(100);
     expect(bad).toBeLessThanOrEqual(Math.ceil(0.01 * checked));
   });

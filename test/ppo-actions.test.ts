@@ -8,6 +8,7 @@ import { PpoLoss, type Minibatch } from '../src/agents/ppo/loss.ts';
 import { sampleCategorical } from '../src/agents/categorical.ts';
 import { trainPpo } from '../src/agents/ppo/ppo.ts';
 import { evaluatePolicy } from '../src/agents/ppo/evaluate.ts';
+import { finiteDiff } from './support/finite-diff.ts';
 
 /** Two-part target shown one-hot; reward 1 only when both parts of the MultiDiscrete action match it. */
 class PairTargetEnv extends BaseEnv<Float32Array, Int32Array> {
@@ -106,19 +107,9 @@ describe('action heads and masks', () => {
     const params = agent.params();
     const grads = params.map((p) => new Float32Array(p.length));
     loss.run(mb, coefs, grads);
-    const h = 1e-3; // small enough not to cross the clip kinks of this batch
-    for (let t = 0; t < params.length; t++) {
-      for (let i = 0; i < params[t]!.length; i += 2) {
-        const p = params[t]!, old = p[i]!;
-        p[i] = old + h;
-        const up = loss.run(mb, coefs, null).loss;
-        p[i] = old - h;
-        const down = loss.run(mb, coefs, null).loss;
-        p[i] = old;
-        const numeric = (up - down) / (2 * h);
-        expect(Math.abs(numeric - grads[t]![i]!)).toBeLessThan(1e-4 + 0.01 * Math.abs(numeric));
-      }
-    }
+    // h = 1e-3: small enough not to cross the clip kinks of this batch.
+    const checks = finiteDiff(params, grads, () => loss.run(mb, coefs, null).loss, 1e-3, 2);
+    for (const { numeric, analytic } of checks) expect(Math.abs(numeric - analytic)).toBeLessThan(1e-4 + 0.01 * Math.abs(numeric));
   });
 
   it('PPO learns a MultiDiscrete task', async () => {

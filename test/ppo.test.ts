@@ -6,6 +6,7 @@ import { parsePpoConfig } from '../src/agents/ppo/config.ts';
 import { PpoLoss, type Minibatch } from '../src/agents/ppo/loss.ts';
 import { trainPpo } from '../src/agents/ppo/ppo.ts';
 import { Adam, clipScale } from '../src/agents/adam.ts';
+import { finiteDiff } from './support/finite-diff.ts';
 
 describe('PPO config', () => {
   it("defaults are CleanRL ppo.py's", () => {
@@ -105,23 +106,10 @@ describe('loss and optimizer', () => {
     const grads = params.map((p) => new Float32Array(p.length));
     const base = loss.run(mb, coefs, grads);
     expect(base.clipFrac).toBeGreaterThan(0); // some samples are clipped, so both branches are exercised
-    const h = 1e-2;
-    let checked = 0;
-    for (let t = 0; t < params.length; t++) {
-      for (let i = 0; i < params[t]!.length; i += 3) {
-        const p = params[t]!, old = p[i]!;
-        p[i] = old + h;
-        const up = loss.run(mb, coefs, null).loss;
-        p[i] = old - h;
-        const down = loss.run(mb, coefs, null).loss;
-        p[i] = old;
-        const numeric = (up - down) / (2 * h);
-        // Kinks (clip boundaries) can sit inside ±h; float32 parameters limit precision.
-        expect(Math.abs(numeric - grads[t]![i]!)).toBeLessThan(2e-3 + 0.05 * Math.abs(numeric));
-        checked++;
-      }
-    }
-    expect(checked).toBeGreaterThan(40);
+    // h = 1e-2: kinks (clip boundaries) can sit inside ±h, and float32 parameters limit precision.
+    const checks = finiteDiff(params, grads, () => loss.run(mb, coefs, null).loss, 1e-2, 3);
+    for (const { numeric, analytic } of checks) expect(Math.abs(numeric - analytic)).toBeLessThan(2e-3 + 0.05 * Math.abs(numeric));
+    expect(checks.length).toBeGreaterThan(40);
   });
 
   it('Adam matches a hand-computed first step and global-norm clipping scales to maxNorm', () => {
