@@ -79,8 +79,8 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     },
   });
   const total = trainer.numIterations * trainer.cfg.numEnvs * trainer.cfg.numSteps;
-  log(`${trainer.cfg.envId} · PPO · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · backend ${trainer.backend} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
-  metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
+  log(`${trainer.cfg.envId} · PPO · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · kernels ${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'} · tfjs backend ${trainer.backend} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
+  metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
   writeFileAtomic(join(c.out, 'config.json'), `${JSON.stringify(trainer.cfg, null, 2)}\n`);
   if (c.progress) {
     bar = new SingleBar({ format: 'train |{bar}| {percentage}% | {value}/{total} steps | {sps} SPS | mean return {ret} | ETA {eta_formatted}', hideCursor: true });

@@ -122,7 +122,7 @@ export class PpoLoss {
   private readonly pass: PolicyPass;
 
   /** `kernels`: WebAssembly SIMD where the runtime has it (~5× the JS loops here), else JS loops. */
-  constructor(readonly agent: Agent, kernels: 'wasm' | 'js' = wasmSimdSupported() ? 'wasm' : 'js') {
+  constructor(readonly agent: Agent, readonly kernels: 'wasm' | 'js' = wasmSimdSupported() ? 'wasm' : 'js') {
     if (agent.numHeads > MAX_HEADS) throw new RangeError(`PpoLoss: at most ${MAX_HEADS} action heads, got ${agent.numHeads}`);
     this.pass = agent.kind === 'cnn' ? new CnnPolicyPass(agent, kernels) : new MlpPolicyPass(agent, kernels);
   }

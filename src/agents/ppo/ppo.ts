@@ -117,6 +117,8 @@ export class PpoTrainer {
   readonly adam: Adam;
   readonly rng: Rng; // action sampling and minibatch shuffles
   readonly numIterations: number;
+  /** What computes PPO's passes: our WebAssembly-SIMD kernels, or their JS fallback (tfjs is not on this path). */
+  readonly kernels: 'wasm' | 'js';
   iteration = 0;
   globalStep = 0;
   readonly episodes: EpisodeRecord[] = [];
@@ -173,6 +175,7 @@ export class PpoTrainer {
     this.adam = new Adam(this.agent.params(), cfg.learningRate, 0.9, 0.999, 1e-5);
     this.rng = new Rng(cfg.seed + 1);
     this.loss = new PpoLoss(this.agent);
+    this.kernels = this.loss.kernels;
     this.grads = this.agent.params().map((p) => new Float32Array(p.length));
     this.buf = {
       obs: new Float32Array(batch * D), actions: new Int32Array(batch * K), masks: cfg.actionMasks ? new Uint8Array(batch * L) : null, logProbs: new Float32Array(batch),
