@@ -48,7 +48,7 @@ describe('Rng: the xoshiro128** stream', () => {
     expect(take(new Rng(0), 5)).toEqual([3809008728, 1133695204, 53579671, 2891528803, 139681546]);
     expect(take(new Rng(1), 5)).toEqual([2442144158, 3238099751, 3819917871, 2104621829, 2021136066]);
     expect(take(new Rng(123), 5)).toEqual([3146710351, 1913850085, 2160143029, 1836263080, 4214479994]);
-    expect(take(new Rng(2 ** 40 + 7), 5)).toEqual([1606920336, 1856359683, 890391056, 323721861, 1453546004]);
+    expect(take(new Rng(2 ** 40 + 7), 5)).toEqual([729548357, 371257683, 1745402890, 3588611111, 928413888]);
     const r = new Rng(123);
     expect([r.random(), r.random()]).toEqual([0.732650596243165, 0.5029474901224547]);
   });
@@ -65,6 +65,19 @@ describe('Rng: the xoshiro128** stream', () => {
     }
     expect(differing / total).toBeGreaterThan(0.47);
     expect(differing / total).toBeLessThan(0.53);
+  });
+
+  it('seeds at and above 2^32 get states of their own (no folding onto 32-bit seeds)', () => {
+    const first = (seed: number): number[] => {
+      const r = new Rng(seed);
+      return [r.nextUint32(), r.nextUint32(), r.nextUint32(), r.nextUint32()];
+    };
+    const seen = new Set<string>();
+    for (const seed of [0, 1, 0x9e3779b9, 2 ** 32, 2 ** 32 + 1, 2 ** 33, 2 ** 52 + 7, Number.MAX_SAFE_INTEGER]) {
+      seen.add(JSON.stringify(first(seed)));
+    }
+    expect(seen.size).toBe(8);
+    expect(first(2 ** 40 + 5)).toEqual(first(2 ** 40 + 5));
   });
 
   it('the same seed gives the same stream; reseed restarts it', () => {

@@ -3,7 +3,7 @@
  *
  * Pure 32-bit integer arithmetic (Math.imul, >>>), so the same seed gives the same stream on every
  * machine and every JS engine. Seeds are integers in [0, 2^53); they are expanded into the state with
- * splitmix32 so that nearby seeds (0, 1, 2…) give unrelated streams.
+ * splitmix32 so that nearby seeds (0, 1, 2…) give unrelated streams, and distinct seeds give distinct states.
  */
 export class Rng {
   // The four state words are kept as int32 (what `^`, `<<` and Math.imul produce); getState exports them as uint32.
@@ -26,7 +26,10 @@ export class Rng {
     if (!Number.isSafeInteger(seed) || seed < 0) {
       throw new RangeError(`seed must be an integer in [0, 2^53), got ${String(seed)}`);
     }
-    let x = (seed >>> 0) ^ Math.imul((seed / 0x100000000) >>> 0, 0x9e3779b9);
+    // The low 32 bits drive the splitmix32 stream; the high bits (seeds ≥ 2^32) are mixed into every word
+    // afterwards, so every seed in [0, 2^53) gets its own state and seeds below 2^32 are unaffected.
+    const high = Math.floor(seed / 0x100000000);
+    let x = seed >>> 0;
     const next = (): number => {
       // splitmix32
       x = (x + 0x9e3779b9) | 0;
@@ -39,6 +42,13 @@ export class Rng {
     this.s1 = next() | 0;
     this.s2 = next() | 0;
     this.s3 = next() | 0;
+    if (high !== 0) {
+      x = high;
+      this.s0 ^= next();
+      this.s1 ^= next();
+      this.s2 ^= next();
+      this.s3 ^= next();
+    }
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
     this.seed = seed;
     this.hasSpare = false;
