@@ -47,8 +47,8 @@ async function runCase(cfg: Record<string, unknown>, evalKwargs?: Record<string,
 }
 
 /** Share of `episodes` uniformly random episodes of KeyDoorTreasure-v0 that reach the treasure. */
-function randomSuccess(episodes: number): number {
-  const env = make<Float32Array, number>('KeyDoorTreasure-v0');
+function randomSuccess(episodes: number, size: number): number {
+  const env = make<Float32Array, number>('KeyDoorTreasure-v0', { size });
   env.actionSpace.seed(0);
   let wins = 0;
   for (let e = 0; e < episodes; e++) {
@@ -67,7 +67,7 @@ const median = (a: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps: number; kdtSeeds: number; cleanrlSteps: number }): Promise<void> {
+export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps: number; kdtSeeds: number; kdtSize: number; cleanrlSteps: number }): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   // ---- CartPole-v1 parity, CleanRL hyperparameters (the config defaults), one run at a time ----
   const cleanrl: number[] = [];
@@ -95,8 +95,8 @@ export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps
   const kdt: { variant: string; seed: number; r: CaseResult }[] = [];
   for (const variant of ['delayed', 'shaped'] as const) {
     for (let seed = 1; seed <= opts.kdtSeeds; seed++) {
-      log(`KeyDoorTreasure-v0 (${variant}) seed ${seed}: ${opts.kdtSteps} steps …`);
-      const r = await runCase({ envId: 'KeyDoorTreasure-v0', envKwargs: { reward: variant }, seed, totalTimesteps: opts.kdtSteps }, {});
+      log(`KeyDoorTreasure-v0 ${opts.kdtSize}×${opts.kdtSize} (${variant}) seed ${seed}: ${opts.kdtSteps} steps …`);
+      const r = await runCase({ envId: 'KeyDoorTreasure-v0', envKwargs: { reward: variant, size: opts.kdtSize }, seed, totalTimesteps: opts.kdtSteps }, { size: opts.kdtSize });
       const success = r.evalReturns!.filter((x) => x > 0).length / r.evalReturns!.length;
       log(`  success ${(100 * success).toFixed(0)} %, final train mean ${r.finalMean20.toFixed(3)}`);
       kdt.push({ variant, seed, r });
@@ -106,7 +106,7 @@ export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps
   const body = [
     '## PPO (`npm run bench -- ppo`)',
     '',
-    `Command: \`npm run bench -- ppo --seeds ${opts.seeds} --steps ${opts.steps} --kdt-steps ${opts.kdtSteps} --kdt-seeds ${opts.kdtSeeds} --cleanrl-steps ${opts.cleanrlSteps}\`${cleanrlMean !== null ? ' with CLEANRL_PPO_PY set' : ''} · ${machineLine()} · backend ${runs[0]?.backend}`,
+    `Command: \`npm run bench -- ppo --seeds ${opts.seeds} --steps ${opts.steps} --kdt-steps ${opts.kdtSteps} --kdt-seeds ${opts.kdtSeeds} --kdt-size ${opts.kdtSize} --cleanrl-steps ${opts.cleanrlSteps}\`${cleanrlMean !== null ? ' with CLEANRL_PPO_PY set' : ''} · ${machineLine()} · backend ${runs[0]?.backend}`,
     '',
     '### CartPole-v1, CleanRL `ppo.py` hyperparameters (4 envs × 128 steps, 4 epochs × 4 minibatches)',
     '',
@@ -119,9 +119,9 @@ export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps
         ? `CleanRL's ppo.py (${cleanrl.length} runs of ${opts.cleanrlSteps.toLocaleString('en')} steps in this session, before and after ours; Debian's torch, 1 thread; its own SPS print): **${fmtRate(cleanrlMean)}**, so ours is **${(median(wallSps) / cleanrlMean).toFixed(1)}×** side by side.`
         : `CleanRL could not be run in this session (set CLEANRL_PPO_PY); against its quoted quiet-machine ${fmtRate(CLEANRL.spsQuiet)} that is ${(median(wallSps) / CLEANRL.spsQuiet).toFixed(1)}× (not side by side).`),
     '',
-    '### KeyDoorTreasure-v0 (8×8): plain PPO on the delayed reward vs a dense shaped reward',
+    `### KeyDoorTreasure-v0 (${opts.kdtSize}×${opts.kdtSize}, episodes cut at ${10 * opts.kdtSize ** 2} steps): plain PPO on the delayed reward vs a dense shaped reward`,
     '',
-    `Same PPO settings (CleanRL defaults), ${opts.kdtSteps.toLocaleString('en')} steps per run. "Success" is the share of 100 episodes of the trained policy (actions sampled, natural reward) that reach the treasure; the scripted expert reaches it in ≥ 95 % of episodes (asserted in its tests), uniformly random actions in ${(100 * randomSuccess(100)).toFixed(0)} % (100 episodes, measured here). \`shaped\` adds +0.1 for the key and +0.1 for the door; \`delayed\` pays the whole return at the last step.`,
+    `Same PPO settings (CleanRL defaults), ${opts.kdtSteps.toLocaleString('en')} steps per run. "Success" is the share of 100 episodes of the trained policy (actions sampled, natural reward) that reach the treasure; the scripted expert reaches it in ≥ 95 % of episodes (asserted in its tests), uniformly random actions in ${(100 * randomSuccess(100, opts.kdtSize)).toFixed(0)} % (100 episodes, measured here). \`shaped\` adds +0.1 for the key and +0.1 for the door; \`delayed\` pays the whole return at the last step.`,
     '',
     table(['reward', 'seed', 'success', 'final 20-episode training return', 'training SPS'],
       kdt.map(({ variant, seed, r }) => [variant, seed, `${((100 * r.evalReturns!.filter((x) => x > 0).length) / r.evalReturns!.length).toFixed(0)} %`, r.finalMean20.toFixed(3), fmtRate(r.sps)])),

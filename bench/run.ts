@@ -13,12 +13,13 @@ const program = new Command('bench')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists')
   .option('--seeds <n>', 'ppo: CartPole seeds', '5')
   .option('--steps <n>', 'ppo: CartPole steps per seed', '500000')
-  .option('--kdt-steps <n>', 'ppo: KeyDoorTreasure steps per run', '300000')
+  .option('--kdt-steps <n>', 'ppo: KeyDoorTreasure steps per run', '500000')
+  .option('--kdt-size <n>', 'ppo: KeyDoorTreasure grid size', '12')
   .option('--kdt-seeds <n>', 'ppo: KeyDoorTreasure seeds per reward variant', '2')
   .option('--cleanrl-steps <n>', "ppo: steps of each CleanRL ppo.py speed run (needs CLEANRL_PPO_PY)", '200000')
-  .action(async (suite: string, opts: { seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; cleanrlSteps: string }) => {
+  .action(async (suite: string, opts: { seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSteps: string }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
-    else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), cleanrlSteps: Number(opts.cleanrlSteps) });
+    else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSteps: Number(opts.cleanrlSteps) });
     else program.error(`unknown suite "${suite}" (known: envs, ppo)`);
   });
 
