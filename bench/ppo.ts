@@ -12,22 +12,43 @@ const CASE = resolve(ROOT, 'bench/ppo-case.ts');
 // cannot be run here.
 const CLEANRL = { spsQuiet: 4_600, spsLoaded: 2_450, stepsTo475Seed1: 176_932 };
 
+interface CleanrlRun { seed: number; stepsToThreshold: number | null; finalMean20: number; sps: number; wall: number }
+
+/** Global step at which the mean of the last 20 episode returns first reached `threshold`, or null. */
+function stepsToMean20(episodes: { step: number; ret: number }[], threshold: number): number | null {
+  for (let i = 19; i < episodes.length; i++) {
+    let sum = 0;
+    for (let j = i - 19; j <= i; j++) sum += episodes[j]!.ret;
+    if (sum / 20 >= threshold) return episodes[i]!.step;
+  }
+  return null;
+}
+
 /**
- * CleanRL's own ppo.py timed in this run, when a checkout is named by CLEANRL_PPO_PY and a Python with torch
- * and gymnasium is there (CLEANRL_PYTHON, default /usr/bin/python3 with Debian's python3-torch;
- * CLEANRL_PYTHONPATH for gymnasium). Returns its last printed SPS, or null.
+ * One run of CleanRL's own ppo.py, when a checkout is named by CLEANRL_PPO_PY and a Python with torch and
+ * gymnasium is there (CLEANRL_PYTHON, default /usr/bin/python3 with Debian's python3-torch;
+ * CLEANRL_PYTHONPATH for gymnasium). Its printed episode returns give the same steps-to-threshold measure
+ * as ours; its last printed SPS is its training-loop speed. Null when it cannot run.
  */
-async function cleanrlSps(steps: number): Promise<number | null> {
+async function cleanrlRun(seed: number, steps: number): Promise<CleanrlRun | null> {
   const script = process.env.CLEANRL_PPO_PY;
   if (!script || !existsSync(script)) return null;
   const py = process.env.CLEANRL_PYTHON ?? '/usr/bin/python3';
   try {
-    const { stdout } = await promisify(execFile)(py, [resolve(ROOT, 'bench/anchors/run_cleanrl_ppo.py'), `--total-timesteps=${steps}`], {
-      cwd: mkdtempSync(resolve(tmpdir(), 'cleanrl-')), maxBuffer: 1 << 26,
+    const t0 = performance.now();
+    const { stdout } = await promisify(execFile)(py, [resolve(ROOT, 'bench/anchors/run_cleanrl_ppo.py'), `--total-timesteps=${steps}`, `--seed=${seed}`], {
+      cwd: mkdtempSync(resolve(tmpdir(), 'cleanrl-')), maxBuffer: 1 << 28,
       env: { ...process.env, OMP_NUM_THREADS: '1', PYTHONPATH: process.env.CLEANRL_PYTHONPATH ?? '' },
     });
-    const all = [...stdout.matchAll(/SPS: (\d+)/g)];
-    return all.length ? Number(all.at(-1)![1]) : null;
+    const wall = (performance.now() - t0) / 1000;
+    const sps = [...stdout.matchAll(/SPS: (\d+)/g)];
+    const episodes = [...stdout.matchAll(/global_step=(\d+), episodic_return=\[?([\d.]+)/g)].map((m) => ({ step: Number(m[1]), ret: Number(m[2]) }));
+    if (!sps.length || !episodes.length) return null;
+    const last = episodes.slice(-20);
+    return {
+      seed, stepsToThreshold: stepsToMean20(episodes, 475), finalMean20: last.reduce((a, e) => a + e.ret, 0) / last.length,
+      sps: Number(sps.at(-1)![1]), wall,
+    };
   } catch {
     return null;
   }
@@ -67,29 +88,29 @@ const median = (a: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps: number; kdtSeeds: number; kdtSize: number; cleanrlSteps: number }): Promise<void> {
+export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps: number; kdtSeeds: number; kdtSize: number; cleanrlSeeds: number }): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  // ---- CartPole-v1 parity, CleanRL hyperparameters (the config defaults), one run at a time ----
-  const cleanrl: number[] = [];
-  const timeCleanrl = async (): Promise<void> => {
-    log(`CleanRL ppo.py: ${opts.cleanrlSteps} steps …`);
-    const v = await cleanrlSps(opts.cleanrlSteps);
-    if (v !== null) cleanrl.push(v);
-    log(`  ${v === null ? 'not available (set CLEANRL_PPO_PY)' : `${v} SPS`}`);
-  };
-  await timeCleanrl(); // before and after ours: the machine's speed drifts
+  // ---- CartPole-v1 parity, CleanRL hyperparameters (the config defaults), one run at a time; CleanRL's ppo.py
+  // with the same seed right after each of ours, so both see the same machine load ----
   const runs: CaseResult[] = [];
+  const cleanrl: CleanrlRun[] = [];
   for (let seed = 1; seed <= opts.seeds; seed++) {
     log(`CartPole-v1 seed ${seed}: ${opts.steps} steps …`);
     const r = await runCase({ envId: 'CartPole-v1', seed, totalTimesteps: opts.steps });
     log(`  ≥475 at ${r.stepsToThreshold ?? 'never'}, final ${r.finalMean20.toFixed(1)}, ${Math.round(r.sps)} SPS, ${r.wall.toFixed(1)} s`);
     runs.push(r);
+    if (seed <= opts.cleanrlSeeds) {
+      log(`CleanRL ppo.py seed ${seed}: ${opts.steps} steps …`);
+      const c = await cleanrlRun(seed, opts.steps);
+      if (c) cleanrl.push(c);
+      log(c ? `  ≥475 at ${c.stepsToThreshold ?? 'never'}, final ${c.finalMean20.toFixed(1)}, ${c.sps} SPS, ${c.wall.toFixed(1)} s` : '  not available (set CLEANRL_PPO_PY)');
+    }
   }
-  await timeCleanrl();
-  const reached = runs.map((r) => r.stepsToThreshold ?? Infinity);
-  const cleanrlMean = cleanrl.length ? cleanrl.reduce((a, b) => a + b, 0) / cleanrl.length : null;
-  const med = median(reached);
+  const med = median(runs.map((r) => r.stepsToThreshold ?? Infinity));
   const wallSps = runs.map((r) => r.steps / r.wall);
+  const cleanrlMed = cleanrl.length ? median(cleanrl.map((c) => c.stepsToThreshold ?? Infinity)) : null;
+  const cleanrlSps = cleanrl.length ? median(cleanrl.map((c) => c.sps)) : null;
+  const fmtSteps = (n: number | null): string => (n !== null && Number.isFinite(n) ? n.toLocaleString('en') : 'not reached');
 
   // ---- KeyDoorTreasure-v0: delayed reward vs a dense shaped one (the baseline RUDDER must beat) ----
   const kdt: { variant: string; seed: number; r: CaseResult }[] = [];
@@ -106,18 +127,26 @@ export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps
   const body = [
     '## PPO (`npm run bench -- ppo`)',
     '',
-    `Command: \`npm run bench -- ppo --seeds ${opts.seeds} --steps ${opts.steps} --kdt-steps ${opts.kdtSteps} --kdt-seeds ${opts.kdtSeeds} --kdt-size ${opts.kdtSize} --cleanrl-steps ${opts.cleanrlSteps}\`${cleanrlMean !== null ? ' with CLEANRL_PPO_PY set' : ''} · ${machineLine()} · backend ${runs[0]?.backend}`,
+    `Command: \`npm run bench -- ppo --seeds ${opts.seeds} --steps ${opts.steps} --cleanrl-seeds ${opts.cleanrlSeeds} --kdt-steps ${opts.kdtSteps} --kdt-seeds ${opts.kdtSeeds} --kdt-size ${opts.kdtSize}\`${cleanrl.length ? ' with CLEANRL_PPO_PY set' : ''} · ${machineLine()} · backend ${runs[0]?.backend}`,
     '',
     '### CartPole-v1, CleanRL `ppo.py` hyperparameters (4 envs × 128 steps, 4 epochs × 4 minibatches)',
     '',
-    table(['seed', 'steps until the 20-episode mean ≥ 475', 'final 20-episode mean', 'training-loop SPS', 'whole-process SPS (wall)'],
-      runs.map((r) => [r.seed, r.stepsToThreshold?.toLocaleString('en') ?? 'not reached', r.finalMean20.toFixed(1), fmtRate(r.sps), fmtRate(r.steps / r.wall)])),
+    cleanrl.length
+      ? `Each of our runs is followed by CleanRL's own \`ppo.py\` with the same seed and step budget (Debian's torch 1.13, 1 thread; Gymnasium 1.3 given back the 0.29 vector contract ppo.py was written for, see \`bench/anchors/run_cleanrl_ppo.py\`). "Steps to ≥ 475" is the global step at which the mean of the last 20 finished episodes first reached 475, computed the same way from both programs' episode logs. CleanRL's SPS is its own print (training loop); ours is given both ways.`
+      : `CleanRL's ppo.py could not be run in this session (set CLEANRL_PPO_PY); its figures below are quoted from ../shared/anchors/README.md.`,
     '',
-    `Median steps to ≥ 475 over ${runs.length} seeds: **${Number.isFinite(med) ? med.toLocaleString('en') : 'not reached'}** (CleanRL seed 1: ${CLEANRL.stepsTo475Seed1.toLocaleString('en')}, quoted from ../shared/anchors/README.md). ` +
-      `Median whole-process SPS: **${fmtRate(median(wallSps))}**. ` +
-      (cleanrlMean !== null
-        ? `CleanRL's ppo.py (${cleanrl.length} runs of ${opts.cleanrlSteps.toLocaleString('en')} steps in this session, before and after ours; Debian's torch, 1 thread; its own SPS print): **${fmtRate(cleanrlMean)}**, so ours is **${(median(wallSps) / cleanrlMean).toFixed(1)}×** side by side.`
-        : `CleanRL could not be run in this session (set CLEANRL_PPO_PY); against its quoted quiet-machine ${fmtRate(CLEANRL.spsQuiet)} that is ${(median(wallSps) / CLEANRL.spsQuiet).toFixed(1)}× (not side by side).`),
+    table(['seed', 'ours: steps to ≥ 475', 'CleanRL: steps to ≥ 475', 'ours: final 20-ep mean', 'CleanRL: final 20-ep mean', 'ours: loop SPS', 'ours: whole-process SPS', 'CleanRL: SPS'],
+      runs.map((r) => {
+        const c = cleanrl.find((x) => x.seed === r.seed);
+        return [r.seed, fmtSteps(r.stepsToThreshold), c ? fmtSteps(c.stepsToThreshold) : '–', r.finalMean20.toFixed(1), c ? c.finalMean20.toFixed(1) : '–', fmtRate(r.sps), fmtRate(r.steps / r.wall), c ? fmtRate(c.sps) : '–'];
+      })),
+    '',
+    `Median steps to ≥ 475: ours **${fmtSteps(med)}** over ${runs.length} seeds; ` +
+      (cleanrlMed !== null ? `CleanRL **${fmtSteps(cleanrlMed)}** over ${cleanrl.length} seeds, side by side. ` : `CleanRL seed 1: ${CLEANRL.stepsTo475Seed1.toLocaleString('en')} (quoted). `) +
+      `Median whole-process SPS: ours **${fmtRate(median(wallSps))}**; ` +
+      (cleanrlSps !== null
+        ? `CleanRL **${fmtRate(cleanrlSps)}** (its own loop SPS), so ours is **${(median(wallSps) / cleanrlSps).toFixed(1)}×** side by side.`
+        : `against CleanRL's quoted quiet-machine ${fmtRate(CLEANRL.spsQuiet)} that is ${(median(wallSps) / CLEANRL.spsQuiet).toFixed(1)}× (not side by side).`),
     '',
     `### KeyDoorTreasure-v0 (${opts.kdtSize}×${opts.kdtSize}, episodes cut at ${10 * opts.kdtSize ** 2} steps): plain PPO on the delayed reward vs a dense shaped reward`,
     '',

@@ -15,11 +15,11 @@ const program = new Command('bench')
   .option('--steps <n>', 'ppo: CartPole steps per seed', '500000')
   .option('--kdt-steps <n>', 'ppo: KeyDoorTreasure steps per run', '500000')
   .option('--kdt-size <n>', 'ppo: KeyDoorTreasure grid size', '12')
-  .option('--kdt-seeds <n>', 'ppo: KeyDoorTreasure seeds per reward variant', '2')
-  .option('--cleanrl-steps <n>', "ppo: steps of each CleanRL ppo.py speed run (needs CLEANRL_PPO_PY)", '200000')
-  .action(async (suite: string, opts: { seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSteps: string }) => {
+  .option('--kdt-seeds <n>', 'ppo: KeyDoorTreasure seeds per reward variant', '5')
+  .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
+  .action(async (suite: string, opts: { seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
-    else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSteps: Number(opts.cleanrlSteps) });
+    else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     else program.error(`unknown suite "${suite}" (known: envs, ppo)`);
   });
 
