@@ -152,7 +152,8 @@ describe('rudder train / eval', () => {
     expect(again.stdout).toContain('(resumed at step 1024)');
 
     const json = JSON.parse(readFileSync(join(out, 'model/model.json'), 'utf8')) as PolicyModelJson;
-    expect(json.modelTopology).toMatchObject({ policy: 'cnn', obsShape: [5, 5, 13], channels: [8, 16], hidden: [32], nvec: [5] });
+    expect(json.format).toBe('layers-model');
+    expect(json.userDefinedMetadata?.rudder.topology).toMatchObject({ policy: 'cnn', obsShape: [5, 5, 13], channels: [8, 16], hidden: [32], nvec: [5] });
     const { agent } = loadPolicyModel(join(out, 'model'));
     const ck = loadCheckpoint<PpoCheckpointState>(out);
     expect(ck.state.config).toMatchObject({ policy: 'cnn', cnnChannels: [8, 16], envKwargs });

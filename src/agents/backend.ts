@@ -4,18 +4,24 @@ import * as tf from '@tensorflow/tfjs-core';
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
+/** The native packages, best first; importing one registers tfjs's `tensorflow` backend. */
+export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+/** Imports a native package (a parameter so the ladder's order can be tested where neither installs). */
+export type NativeLoader = (pkg: (typeof NATIVE_PACKAGES)[number]) => Promise<unknown>;
+
 /**
  * Pick the fastest backend available (backends.md): the native `tensorflow` backend when the user has
  * installed `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node` (optional peers: their install downloads
  * libtensorflow, so they are never hard dependencies), else `wasm` (XNNPACK + SIMD, 3.5–10× the `cpu`
  * backend here), else the pure-JS `cpu`. Returns the backend that runs.
  */
-export async function initBackend(choice: BackendChoice = 'auto'): Promise<string> {
+export async function initBackend(choice: BackendChoice = 'auto', loadNative: NativeLoader = (pkg) => import(pkg)): Promise<string> {
   if (!BACKEND_CHOICES.includes(choice)) throw new RangeError(`unknown backend "${String(choice)}" (valid: ${BACKEND_CHOICES.join(', ')})`);
   if (choice === 'auto' || choice === 'tensorflow') {
-    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    for (const pkg of NATIVE_PACKAGES) {
       try {
-        await import(pkg);
+        await loadNative(pkg);
         if (tf.findBackend('tensorflow') && (await tf.setBackend('tensorflow'))) return 'tensorflow';
       } catch {
         // not installed, or its native library / CUDA is missing: fall through

@@ -14,4 +14,4 @@ export { initBackend, BACKEND_CHOICES, type BackendChoice } from './backend.ts';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, listCheckpoints, CheckpointError, type CheckpointContents } from './run/checkpoint.ts';
 export { MetricsLog, CSV_COLUMNS } from './run/metrics.ts';
 export { writeFileAtomic } from './run/atomic.ts';
-export { savePolicyModel, loadPolicyModel, type PolicyModelJson, type MlpTopology, type CnnTopology } from './run/model-io.ts';
+export { savePolicyModel, loadPolicyModel, loadLayersPolicy, toLayersModel, MODEL_FORMAT_VERSION, type PolicyModelJson, type PolicyModelMetadata, type MlpTopology, type CnnTopology } from './run/model-io.ts';

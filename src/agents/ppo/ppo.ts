@@ -281,7 +281,7 @@ export class PpoTrainer {
       if (stop) break;
     }
     // The final policy as a tfjs model (model.json + weights.bin), loadable in a browser.
-    if (opts.runDir) savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId);
+    if (opts.runDir) await savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId);
     return {
       agent: this.agent, config: cfg, backend: this.backend, globalStep: this.globalStep, iteration: this.iteration,
       episodes: this.episodes, bestEval: this.bestEval, stoppedEarly,
