@@ -1,0 +1,141 @@
+import { Adam, clipScale } from '../agents/adam.ts';
+import { Lstm, type LstmConfig } from './lstm.ts';
+
+/** What the model trains on: one episode's encoded inputs [length, inputDim] and its return. */
+export interface EpisodeSample {
+  inputs: Float32Array;
+  length: number;
+  ret: number;
+}
+
+export interface DecompositionConfig {
+  /** Weight of the auxiliary loss (predict G at every step); 0.5 in the demo and the tutorial. */
+  auxWeight: number;
+  /** Returns are divided by this before the LSTM sees them (the demo's 10), and redistributed rewards multiplied back. */
+  returnScale: number;
+  learningRate: number;
+  /** L2 weight decay added to the weight gradients (the demo's 1e-6). */
+  l2: number;
+  /** Global gradient-norm clip (the Atari code's 0.5); 0 turns it off. */
+  maxGradNorm: number;
+}
+
+/** The watch-repair demo's settings (rudder.md §1.8). */
+export const DEMO_DECOMPOSITION: DecompositionConfig = { auxWeight: 0.5, returnScale: 10, learningRate: 1e-2, l2: 1e-6, maxGradNorm: 0 };
+
+export interface Losses {
+  /** (ŷ_{T−1} − G)², in scaled return units. */
+  main: number;
+  /** mean_t (ŷ_t − G)². */
+  aux: number;
+  total: number;
+}
+
+/** How the part of the return the model did not predict is paid (rudder.md §1.4). */
+export type Correction = 'uniform' | 'final' | 'none';
+
+/**
+ * Return decomposition (rudder.md §1.3–1.5): an LSTM trained to predict the episode's return at its last
+ * step (plus, weighted, at every step), whose consecutive prediction differences are the redistributed
+ * reward. Losses are true MSEs (the tutorial's (mean error)² is a bug the spec warns about).
+ */
+export class ReturnDecomposition {
+  readonly lstm: Lstm;
+  readonly cfg: DecompositionConfig;
+  readonly adam: Adam;
+  private readonly grads: Float32Array[];
+  private readonly decay: boolean[]; // which parameters get L2 (weights, not biases)
+  private y = new Float32Array(0);
+  private dy = new Float32Array(0);
+
+  constructor(lstm: Lstm | LstmConfig, cfg: Partial<DecompositionConfig> = {}) {
+    this.lstm = lstm instanceof Lstm ? lstm : new Lstm(lstm);
+    this.cfg = { ...DEMO_DECOMPOSITION, ...cfg };
+    this.adam = new Adam(this.lstm.params(), this.cfg.learningRate, 0.9, 0.999, 1e-8);
+    this.grads = this.lstm.params().map((p) => new Float32Array(p.length));
+    this.decay = this.lstm.paramNames().map((n) => !n.startsWith('b_'));
+  }
+
+  private ensure(T: number): void {
+    const K = this.lstm.outputs;
+    if (this.y.length < T * K) {
+      this.y = new Float32Array(2 * T * K);
+      this.dy = new Float32Array(2 * T * K);
+    }
+  }
+
+  /** Losses of one episode; with `grads`, also adds their gradients (scaled by `weight`). */
+  loss(ep: EpisodeSample, grads?: Float32Array[], weight = 1): Losses {
+    const T = ep.length, K = this.lstm.outputs;
+    if (T < 1) throw new RangeError('ReturnDecomposition: an episode needs at least one step');
+    this.ensure(T);
+    const { y, dy } = this;
+    this.lstm.forward(ep.inputs, T, y);
+    const g = ep.ret / this.cfg.returnScale, a = this.cfg.auxWeight;
+    const eT = y[(T - 1) * K]! - g;
+    let aux = 0;
+    for (let t = 0; t < T; t++) aux += (y[t * K]! - g) ** 2;
+    aux /= T;
+    if (grads) {
+      dy.fill(0, 0, T * K);
+      for (let t = 0; t < T; t++) dy[t * K] = (weight * a * 2 * (y[t * K]! - g)) / T;
+      dy[(T - 1) * K]! += weight * 2 * eT;
+      this.lstm.backward(dy, grads);
+    }
+    return { main: eT * eT, aux, total: eT * eT + a * aux };
+  }
+
+  /** One Adam step on the mean loss of `batch`; returns the batch's mean losses (before the step). */
+  trainBatch(batch: readonly EpisodeSample[]): Losses {
+    if (batch.length === 0) throw new RangeError('ReturnDecomposition.trainBatch: empty batch');
+    for (const g of this.grads) g.fill(0);
+    const sum: Losses = { main: 0, aux: 0, total: 0 };
+    for (const ep of batch) {
+      const l = this.loss(ep, this.grads, 1 / batch.length);
+      sum.main += l.main;
+      sum.aux += l.aux;
+      sum.total += l.total;
+    }
+    const params = this.lstm.params();
+    if (this.cfg.l2 > 0) {
+      params.forEach((p, k) => {
+        if (!this.decay[k]) return;
+        const g = this.grads[k]!;
+        for (let i = 0; i < p.length; i++) g[i]! += this.cfg.l2 * p[i]!;
+      });
+    }
+    const scale = this.cfg.maxGradNorm > 0 ? clipScale(this.grads, this.cfg.maxGradNorm).scale : 1;
+    this.adam.update(this.grads, scale);
+    return { main: sum.main / batch.length, aux: sum.aux / batch.length, total: sum.total / batch.length };
+  }
+
+  /** The predicted return after each step, ŷ_t in return units, into `out` [T]. */
+  predict(ep: Pick<EpisodeSample, 'inputs' | 'length'>, out = new Float32Array(ep.length)): Float32Array {
+    const T = ep.length, K = this.lstm.outputs;
+    this.ensure(T);
+    this.lstm.forward(ep.inputs, T, this.y);
+    for (let t = 0; t < T; t++) out[t] = this.y[t * K]! * this.cfg.returnScale;
+    return out;
+  }
+
+  /**
+   * Redistributed reward of a finished episode into `out` [T]: r_0 = ŷ_0, r_t = ŷ_t − ŷ_{t−1}, so Σr = ŷ_{T−1};
+   * then the unpredicted rest G − ŷ_{T−1} is spread over all steps (`uniform`, the tutorial's strict
+   * return equivalence), paid at the last step (`final`, the papers' correction reward), or dropped.
+   * Also returns the prediction and the trust weight q = 1 − err when the relative squared error
+   * err = (G − ŷ_{T−1})² / (G² + ε) is below `maxError` (0.2, the Atari threshold), else 0.
+   */
+  redistribute(ep: EpisodeSample, out = new Float32Array(ep.length), opts: { correction?: Correction; maxError?: number; eps?: number } = {}): { predicted: number; quality: number; error: number } {
+    const T = ep.length;
+    this.predict(ep, out);
+    const predicted = out[T - 1]!;
+    for (let t = T - 1; t > 0; t--) out[t] = out[t]! - out[t - 1]!;
+    const rest = ep.ret - predicted;
+    const correction = opts.correction ?? 'uniform';
+    if (correction === 'uniform') for (let t = 0; t < T; t++) out[t]! += rest / T;
+    else if (correction === 'final') out[T - 1]! += rest;
+    const error = (rest * rest) / (ep.ret * ep.ret + (opts.eps ?? 1e-5));
+    const quality = error < (opts.maxError ?? 0.2) ? 1 - error : 0;
+    return { predicted, quality, error };
+  }
+}
