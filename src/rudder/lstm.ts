@@ -23,6 +23,12 @@ export interface LstmConfig {
   outputGate?: boolean;
   forgetGate?: boolean;
   fullyConnected?: boolean;
+  /**
+   * Bias init: `demo` (the watch-repair demo: b_z ~ N(0, 1), b_i ~ N(−3, 1)) or `atari` (the Atari configs:
+   * b_z = 0, b_i = −5), which keeps a long episode's mostly-zero Δ inputs from adding a drift at every step.
+   * Forget and output gates always start at +12 and −5 (the Atari configs). Weights are N(0, 0.1).
+   */
+  init?: 'demo' | 'atari';
   seed?: number;
 }
 
@@ -61,14 +67,13 @@ export class Lstm {
     const rng = new Rng(cfg.seed ?? 0);
     const normal = (n: number, mean: number, std: number): Float32Array => Float32Array.from({ length: n }, () => mean + std * rng.normal());
     const full = cfg.fullyConnected ?? false;
-    // Init from the RUDDER demo (weights N(0, 0.1), b_z N(0, 1), b_i N(−3, 1)); the forget and output gate
-    // biases from the Atari configs (+12: remember; −5: mostly closed until learned).
     const make = (forward: boolean, recurrent: boolean, biasMean: number, biasStd: number): GateParams => ({
       W: forward ? normal(H * D, 0, 0.1) : null, U: recurrent ? normal(H * H, 0, 0.1) : null, b: normal(H, biasMean, biasStd),
     });
+    const atari = cfg.init === 'atari';
     this.g = {
-      z: make(true, full, 0, 1),
-      i: make(full, true, -3, 1),
+      z: make(true, full, 0, atari ? 0 : 1),
+      i: make(full, true, atari ? -5 : -3, atari ? 0 : 1),
       f: cfg.forgetGate ? make(full, true, 12, 0) : null,
       o: cfg.outputGate ? make(full, true, -5, 0) : null,
     };

@@ -110,7 +110,7 @@ export class ReturnDecomposition {
   }
 
   /** The predicted return after each step, ŷ_t in return units, into `out` [T]. */
-  predict(ep: Pick<EpisodeSample, 'inputs' | 'length'>, out = new Float32Array(ep.length)): Float32Array {
+  predict(ep: Pick<EpisodeSample, 'inputs' | 'length'>, out: Float32Array = new Float32Array(ep.length)): Float32Array {
     const T = ep.length, K = this.lstm.outputs;
     this.ensure(T);
     this.lstm.forward(ep.inputs, T, this.y);
@@ -125,7 +125,7 @@ export class ReturnDecomposition {
    * Also returns the prediction and the trust weight q = 1 − err when the relative squared error
    * err = (G − ŷ_{T−1})² / (G² + ε) is below `maxError` (0.2, the Atari threshold), else 0.
    */
-  redistribute(ep: EpisodeSample, out = new Float32Array(ep.length), opts: { correction?: Correction; maxError?: number; eps?: number } = {}): { predicted: number; quality: number; error: number } {
+  redistribute(ep: EpisodeSample, out: Float32Array = new Float32Array(ep.length), opts: { correction?: Correction; maxError?: number; eps?: number } = {}): { predicted: number; quality: number; error: number } {
     const T = ep.length;
     this.predict(ep, out);
     const predicted = out[T - 1]!;

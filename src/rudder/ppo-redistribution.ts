@@ -1,0 +1,228 @@
+import { Rng } from '../envs/core/rng.ts';
+import type { RewardRedistribution, RolloutView } from '../agents/ppo/redistribution.ts';
+import { encodeEpisode } from './encode.ts';
+import { LessonsBuffer } from './lessons-buffer.ts';
+import { ReturnDecomposition, type DecompositionConfig } from './return-decomposition.ts';
+
+/** RUDDER for PPO: settings (defaults after the Atari code, rudder.md §1.5–1.8, unless noted). */
+export interface RudderConfig {
+  /** Actions of the (Discrete) action space: the LSTM sees them one-hot. */
+  numActions: number;
+  /** LSTM units (the Atari code: 64; the demo: 16). */
+  units: number;
+  outputGate: boolean;
+  forgetGate: boolean;
+  /** Feed state differences Δs_t (true, the demo after its fix) or raw states. */
+  delta: boolean;
+  decomposition: Partial<DecompositionConfig>;
+  /** Lessons buffer: loss-prioritised with 64 episodes (Atari), or a FIFO ring. */
+  buffer: 'prioritized' | 'fifo';
+  bufferCapacity: number;
+  /** Episodes the model trains on before its redistribution is used (Atari: 20). */
+  warmupEpisodes: number;
+  /** Buffer episodes replayed for training after each finished episode (Atari: 1). */
+  replaysPerEpisode: number;
+  /** Eligibility trace on the redistributed reward, e_t = r_t + λ·e_{t+1} (Atari: 0.5). */
+  trace: number;
+  /** The redistribution is trusted only when (G − ŷ)² / (G² + ε) is below this (Atari: 0.2). */
+  maxError: number;
+  /** Weight of the plain environment advantage in PPO's mix (Atari: 0.5). */
+  vfContrib: number;
+  seed: number;
+}
+
+export const RUDDER_DEFAULTS: Omit<RudderConfig, 'numActions'> = {
+  units: 32, outputGate: false, forgetGate: false, delta: true, decomposition: { returnScale: 1, learningRate: 1e-3, maxGradNorm: 0.5, l2: 1e-6 },
+  buffer: 'prioritized', bufferCapacity: 64, warmupEpisodes: 20, replaysPerEpisode: 1, trace: 0.5, maxError: 0.2, vfContrib: 0.5, seed: 0,
+};
+
+/** One env's episode in progress: what the agent saw and did, and where this rollout's steps of it sit. */
+class EpisodeTrace {
+  obs: Float32Array;
+  actions: Int32Array;
+  rewards: Float32Array;
+  length = 0;
+  /** Episode index of its first step in the current rollout, and the rollout row t of each of those steps. */
+  start = 0;
+  rows: Int32Array;
+  count = 0;
+
+  constructor(readonly obsDim: number, numSteps: number) {
+    this.obs = new Float32Array(256 * obsDim);
+    this.actions = new Int32Array(256);
+    this.rewards = new Float32Array(256);
+    this.rows = new Int32Array(numSteps);
+  }
+
+  push(obs: Float32Array, at: number, action: number, reward: number, row: number): void {
+    if (this.length === this.actions.length) {
+      const grow = <A extends Float32Array | Int32Array>(a: A, make: (n: number) => A): A => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.obs = grow(this.obs, (n) => new Float32Array(n));
+      this.actions = grow(this.actions, (n) => new Int32Array(n));
+      this.rewards = grow(this.rewards, (n) => new Float32Array(n));
+    }
+    this.obs.set(obs.subarray(at, at + this.obsDim), this.length * this.obsDim);
+    this.actions[this.length] = action;
+    this.rewards[this.length] = reward;
+    this.length++;
+    this.rows[this.count++] = row;
+  }
+
+  /** A new rollout starts: the steps so far belong to earlier ones. */
+  nextRollout(): void {
+    this.start = this.length;
+    this.count = 0;
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.start = 0;
+    this.count = 0;
+  }
+}
+
+export interface RudderStats {
+  episodes: number;
+  /** Whether the redistribution is in use (warm-up done, at least two distinct returns seen). */
+  active: boolean;
+  /** Main loss (scaled units) of the last finished episode, before training on it. */
+  lastLoss: number;
+  /** Running mean of the trust weight q over finished episodes. */
+  quality: number;
+  bufferSize: number;
+}
+
+/**
+ * RUDDER plugged into PPO through the {@link RewardRedistribution} seam (rudder.md §1.7).
+ *
+ * After each rollout, every env's steps are appended to its episode in progress. When an episode ends,
+ * the return-decomposition model first redistributes it (prediction differences, the unpredicted rest paid
+ * at the last step, trust q = 1 − err when err = (G − ŷ)² / (G² + ε) < `maxError`, ε = √max(|avg return|, 1e-5)
+ * with the average an EMA of decay 0.99, as in the Atari code), then it goes into the lessons buffer and the
+ * model trains on it and on `replaysPerEpisode` buffer samples. Steps of episodes still running at the end
+ * of the rollout get the prediction differences of their prefix (the LSTM is causal, so these are the
+ * values the whole episode will give them) with the running mean of q as trust: PPO cannot wait for long
+ * episodes to end. The redistributed reward is then traced (λ = `trace`) within the rollout.
+ *
+ * Only steps in the current rollout can be written: the earlier steps of a long episode were already used
+ * by earlier updates.
+ */
+export class RudderRedistribution implements RewardRedistribution {
+  readonly name = 'RUDDER';
+  readonly cfg: RudderConfig;
+  readonly vfContrib: number;
+  readonly model: ReturnDecomposition;
+  readonly buffer: LessonsBuffer;
+  private readonly rng: Rng;
+  private traces: EpisodeTrace[] = [];
+  private obsDim = 0;
+  private episodes = 0;
+  private lastLoss = NaN;
+  private qualityMean = 0;
+  private avgReturn = 0; // EMA (decay 0.99) of episode returns: sets the error's ε, as in the Atari code
+  private inputs = new Float32Array(0);
+  private r = new Float32Array(0);
+
+  constructor(obsDim: number, cfg: Partial<RudderConfig> & Pick<RudderConfig, 'numActions'>) {
+    this.cfg = { ...RUDDER_DEFAULTS, ...cfg, decomposition: { ...RUDDER_DEFAULTS.decomposition, ...cfg.decomposition } };
+    const c = this.cfg;
+    if (!(Number.isInteger(c.numActions) && c.numActions >= 1)) throw new RangeError(`RUDDER: numActions must be a positive integer, got ${c.numActions}`);
+    if (!(c.trace >= 0 && c.trace <= 1)) throw new RangeError(`RUDDER: trace must be in [0, 1], got ${c.trace}`);
+    this.vfContrib = c.vfContrib;
+    this.obsDim = obsDim;
+    this.model = new ReturnDecomposition({ inputDim: obsDim + c.numActions, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, init: 'atari', seed: c.seed }, c.decomposition);
+    this.buffer = new LessonsBuffer(c.buffer, c.bufferCapacity);
+    this.rng = new Rng(c.seed + 1);
+  }
+
+  get active(): boolean {
+    return this.episodes >= this.cfg.warmupEpisodes && this.buffer.distinctReturns >= 2;
+  }
+
+  stats(): RudderStats {
+    return { episodes: this.episodes, active: this.active, lastLoss: this.lastLoss, quality: this.qualityMean, bufferSize: this.buffer.size };
+  }
+
+  redistribute(v: RolloutView, rr: Float32Array, quality: Float32Array): void {
+    const { numSteps: T, numEnvs: N, obsDim: D } = v;
+    if (D !== this.obsDim) throw new RangeError(`RUDDER: the model was built for observations of ${this.obsDim} values, the rollout has ${D}`);
+    while (this.traces.length < N) this.traces.push(new EpisodeTrace(D, T));
+    for (let n = 0; n < N; n++) {
+      const ep = this.traces[n]!;
+      for (let t = 0; t < T; t++) {
+        const k = t * N + n;
+        if (!v.valid[k]) continue;
+        const a = v.actions[k]!;
+        if (!(a >= 0 && a < this.cfg.numActions)) throw new RangeError(`RUDDER: action ${a} at rollout step ${t}, env ${n} is outside 0..${this.cfg.numActions - 1}`);
+        ep.push(v.obs, k * D, a, v.rewards[k]!, t);
+        if (v.terminated[k] || v.truncated[k]) {
+          this.finish(ep, n, N, rr, quality);
+          ep.clear();
+        }
+      }
+      if (ep.count > 0) this.writePrefix(ep, n, N, rr, quality);
+      ep.nextRollout();
+    }
+  }
+
+  private encode(ep: EpisodeTrace): Float32Array {
+    const W = this.obsDim + this.cfg.numActions;
+    if (this.inputs.length < ep.length * W) this.inputs = new Float32Array(2 * ep.length * W);
+    return encodeEpisode(ep.obs, this.obsDim, ep.actions, [this.cfg.numActions], ep.length, { delta: this.cfg.delta, out: this.inputs });
+  }
+
+  private scratch(n: number): Float32Array {
+    if (this.r.length < n) this.r = new Float32Array(2 * n);
+    return this.r;
+  }
+
+  /** A finished episode: redistribute it, then learn from it. */
+  private finish(ep: EpisodeTrace, n: number, N: number, rr: Float32Array, quality: Float32Array): void {
+    const L = ep.length;
+    let ret = 0;
+    for (let i = 0; i < L; i++) ret += ep.rewards[i]!;
+    const sample = { inputs: this.encode(ep), length: L, ret };
+    if (this.active) {
+      const r = this.scratch(L);
+      const eps = Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5));
+      const { quality: q } = this.model.redistribute(sample, r, { correction: 'final', maxError: this.cfg.maxError, eps });
+      this.qualityMean += 0.05 * (q - this.qualityMean);
+      this.write(ep, r, q, n, N, rr, quality);
+    }
+    // Learn: the new episode (its loss before the step is its priority), then replays from the buffer.
+    const lesson = { inputs: sample.inputs.slice(0, L * (this.obsDim + this.cfg.numActions)), length: L, ret, loss: 0 };
+    lesson.loss = this.model.trainBatch([lesson]).main;
+    this.lastLoss = lesson.loss;
+    this.buffer.add(lesson);
+    for (let k = 0; k < this.cfg.replaysPerEpisode; k++) {
+      const [old] = this.buffer.sample(1, this.rng);
+      old!.loss = this.model.trainBatch([old!]).main;
+    }
+    this.avgReturn = this.episodes === 0 ? ret : 0.99 * this.avgReturn + 0.01 * ret;
+    this.episodes++;
+  }
+
+  /** A running episode's steps in this rollout: the prediction differences of its prefix, trusted at the running q. */
+  private writePrefix(ep: EpisodeTrace, n: number, N: number, rr: Float32Array, quality: Float32Array): void {
+    if (!this.active) return;
+    const L = ep.length, r = this.scratch(L);
+    this.model.predict({ inputs: this.encode(ep), length: L }, r);
+    for (let t = L - 1; t > 0; t--) r[t] = r[t]! - r[t - 1]!;
+    this.write(ep, r, this.qualityMean, n, N, rr, quality);
+  }
+
+  /** Trace this rollout's part of r backwards and write it, with trust q, at the steps' rollout rows. */
+  private write(ep: EpisodeTrace, r: Float32Array, q: number, n: number, N: number, rr: Float32Array, quality: Float32Array): void {
+    let e = 0;
+    for (let i = ep.count - 1; i >= 0; i--) {
+      e = r[ep.start + i]! + this.cfg.trace * e;
+      const k = ep.rows[i]! * N + n;
+      rr[k] = e;
+      quality[k] = q;
+    }
+  }
+}

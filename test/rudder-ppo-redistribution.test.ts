@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { RolloutView } from '../src/agents/ppo/redistribution.ts';
+import { encodeEpisode } from '../src/rudder/encode.ts';
+import { RudderRedistribution } from '../src/rudder/ppo-redistribution.ts';
+
+const T = 6, N = 2, D = 2;
+
+/** A rollout [T, N] from per-env step lists; `null` marks a NEXT_STEP autoreset row. */
+function rollout(envs: ({ obs: [number, number]; a: number; r: number; end?: 'term' | 'trunc' } | null)[][]): RolloutView {
+  const v = {
+    numSteps: T, numEnvs: N, obsDim: D, globalStep: 0,
+    obs: new Float32Array(T * N * D), actions: new Int32Array(T * N), rewards: new Float32Array(T * N),
+    terminated: new Uint8Array(T * N), truncated: new Uint8Array(T * N), valid: new Uint8Array(T * N),
+  };
+  envs.forEach((steps, n) => steps.forEach((s, t) => {
+    const k = t * N + n;
+    if (!s) return;
+    v.valid[k] = 1;
+    v.obs.set(s.obs, k * D);
+    v.actions[k] = s.a;
+    v.rewards[k] = s.r;
+    if (s.end === 'term') v.terminated[k] = 1;
+    if (s.end === 'trunc') v.truncated[k] = 1;
+  }));
+  return v;
+}
+
+const step = (x: number, a: number, r = 0, end?: 'term' | 'trunc') => ({ obs: [x, x * x] as [number, number], a, r, end });
+
+describe('RUDDER through the PPO seam', () => {
+  it('trusts nothing until two different returns were seen, then redistributes finished and running episodes at their rollout rows', () => {
+    const red = new RudderRedistribution(D, { numActions: 2, warmupEpisodes: 0, trace: 0.5, seed: 3 });
+    const rr = new Float32Array(T * N), q = new Float32Array(T * N);
+    // Rollout 1: env 0 finishes an episode of return 1, env 1 one of return 0 (truncated). Not active yet.
+    red.redistribute(rollout([
+      [step(0.1, 0), step(0.2, 1), step(0.3, 0, 1, 'term'), null, step(0.5, 1), step(0.6, 0)],
+      [step(1, 1), step(1.1, 1), step(1.2, 0, 0, 'trunc'), null, step(0.4, 0), step(0.7, 1)],
+    ]), rr, q);
+    expect(Array.from(q).every((x) => x === 0)).toBe(true); // no trust yet: PPO's advantages stay as they are
+    for (let t = 0; t < T; t++) expect(rr[t * N]).toBe(0); // env 0 came before the second return was seen
+    expect(red.stats()).toMatchObject({ episodes: 2, active: true, bufferSize: 2 });
+
+    // Rollout 2: env 0's running episode (2 steps so far) ends at row 1 with return 0.5; a new one starts at
+    // row 3 after the autoreset row. env 1's episode runs through the whole rollout.
+    const v = rollout([
+      [step(0.8, 1), step(0.9, 0, 0.5, 'term'), null, step(0.2, 1), step(0.3, 1), step(0.4, 0)],
+      [step(0.9, 0), step(1.0, 1), step(1.1, 0), step(1.2, 1), step(1.3, 0), step(1.4, 1)],
+    ]);
+    // What the model (not yet trained on this rollout) says: env 0's finished episode, whole.
+    const ep0 = encodeEpisode(Float32Array.from([0.5, 0.25, 0.6, 0.36, 0.8, 0.64, 0.9, 0.81]), D, Int32Array.from([1, 0, 1, 0]), [2], 4);
+    const r0 = new Float32Array(4);
+    const { quality: q0 } = red.model.redistribute({ inputs: ep0, length: 4, ret: 0.5 }, r0, { correction: 'final', eps: Math.sqrt(0.99 * 1 + 0.01 * 0) });
+    expect(r0.reduce((a, b) => a + b, 0)).toBeCloseTo(0.5, 5); // return-equivalent
+    // env 1's running episode (2 steps from rollout 1, 6 here), predicted before env 0's episode trains the model.
+    const obs1 = [0.4, 0.7, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4];
+    const ep1 = encodeEpisode(Float32Array.from(obs1.flatMap((x) => [x, x * x])), D, Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1]), [2], 8);
+
+    rr.fill(0);
+    q.fill(0);
+    red.redistribute(v, rr, q);
+    // env 0: rows 0-1 hold the traced last two steps of the finished episode (its first two were in rollout 1).
+    expect(rr[1 * N]).toBeCloseTo(r0[3]!, 5);
+    expect(rr[0]).toBeCloseTo(r0[2]! + 0.5 * r0[3]!, 5);
+    expect(q[0]).toBeCloseTo(q0, 6);
+    expect(q[1 * N]).toBeCloseTo(q0, 6);
+    expect(rr[2 * N]).toBe(0); // the autoreset row
+    expect(q[2 * N]).toBe(0);
+    // env 1 and env 0's new episode are running: prediction differences of their prefixes, trusted at the
+    // running quality (the model has trained on env 0's episode by then, so recompute with it).
+    const y1 = red.model.predict({ inputs: ep1, length: 8 });
+    const diff1 = Array.from(y1, (y, t) => (t === 0 ? y : y - y1[t - 1]!));
+    let e = 0;
+    for (let i = 7; i >= 2; i--) {
+      e = diff1[i]! + 0.5 * e;
+      expect(rr[(i - 2) * N + 1]).toBeCloseTo(e, 5);
+      expect(q[(i - 2) * N + 1]).toBeCloseTo(red.stats().quality, 6);
+    }
+    expect(red.stats().episodes).toBe(3);
+  });
+
+  it('rejects a rollout that does not fit', () => {
+    const red = new RudderRedistribution(3, { numActions: 2 });
+    expect(() => red.redistribute(rollout([[], []]), new Float32Array(T * N), new Float32Array(T * N))).toThrow(/built for observations of 3 values, the rollout has 2/);
+    const red2 = new RudderRedistribution(D, { numActions: 2 });
+    expect(() => red2.redistribute(rollout([[step(0, 5)], []]), new Float32Array(T * N), new Float32Array(T * N))).toThrow(/action 5 at rollout step 0, env 0 is outside 0\.\.1/);
+    expect(() => new RudderRedistribution(D, { numActions: 2, trace: 2 })).toThrow(/trace must be in \[0, 1\]/);
+  });
+});
