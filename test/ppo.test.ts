@@ -179,4 +179,18 @@ describe('reward-redistribution seam', () => {
     const used = await trainPpo(cfg, { backend: 'cpu', redistribution: { name: 'const', redistribute: (_r, rr, q) => { rr.fill(1); q.fill(1); } } });
     expect(used.agent.params()[0]).not.toEqual(plain.agent.params()[0]);
   });
+
+  it("mode 'reward' replaces the reward before GAE by q·RR + (1 − q)·r", async () => {
+    const cfg = { totalTimesteps: 1024, seed: 9, numEnvs: 2, numSteps: 128 };
+    const plain = await trainPpo(cfg, { backend: 'cpu' });
+    const withReward = (f: (r: number) => number, qv: number) => trainPpo(cfg, {
+      backend: 'cpu',
+      redistribution: { name: 'test', mode: 'reward', redistribute: (r, rr, q) => { r.rewards.forEach((x, k) => (rr[k] = f(x))); q.fill(qv); } },
+    });
+    // RR equal to the reward, fully trusted: r' = r, the very same training; so is any RR at q = 0.
+    expect((await withReward((x) => x, 1)).agent.params()).toEqual(plain.agent.params());
+    expect((await withReward((x) => 5 * x + 1, 0)).agent.params()).toEqual(plain.agent.params());
+    // A different RR, trusted, changes the update; and no advantage mixing happens on top of it.
+    expect((await withReward((x) => 2 * x, 1)).agent.params()[0]).not.toEqual(plain.agent.params()[0]);
+  });
 });

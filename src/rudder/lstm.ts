@@ -52,6 +52,9 @@ export class Lstm {
   private cap = 0;
   private T = 0;
   private x: Float32Array = new Float32Array(0);
+  // The nonzero entries of each x_t (Δ-state inputs are mostly zeros): indices nz[nzStart[t] .. nzStart[t+1]).
+  private nz = new Int32Array(0);
+  private nzStart = new Int32Array(1);
   private act: Record<Gate, Float32Array> = { z: new Float32Array(0), i: new Float32Array(0), f: new Float32Array(0), o: new Float32Array(0) };
   private c = new Float32Array(0);
   private h = new Float32Array(0);
@@ -119,6 +122,8 @@ export class Lstm {
     const cap = Math.max(T, 2 * this.cap), H = this.units;
     this.cap = cap;
     this.x = new Float32Array(cap * this.inputDim);
+    this.nz = new Int32Array(cap * this.inputDim);
+    this.nzStart = new Int32Array(cap + 1);
     this.act = { z: new Float32Array(cap * H), i: new Float32Array(cap * H), f: new Float32Array(cap * H), o: new Float32Array(cap * H) };
     this.c = new Float32Array(cap * H);
     this.h = new Float32Array(cap * H);
@@ -135,16 +140,24 @@ export class Lstm {
     this.ensure(T);
     this.T = T;
     this.x.set(x.subarray(0, T * D));
+    const nz = this.nz, nzStart = this.nzStart;
+    let q = 0;
+    for (let t = 0; t < T; t++) {
+      nzStart[t] = q;
+      for (let j = 0, o = t * D; j < D; j++) if (x[o + j] !== 0) nz[q++] = j;
+    }
+    nzStart[T] = q;
     const { z: gz, i: gi, f: gf, o: go } = this.g;
     const { z: az, i: ai, f: af, o: ao } = this.act;
     const c = this.c, h = this.h, Wy = this.Wy, by = this.by;
     for (let t = 0; t < T; t++) {
       const xo = t * D, ho = t * H, po = ho - H; // po: the previous step's row (t > 0)
+      const q0 = nzStart[t]!, q1 = nzStart[t + 1]!;
       for (let u = 0; u < H; u++) {
-        const zi = Math.tanh(pre(gz!, u, x, xo, h, po, t, D, H));
-        const ii = sigmoid(pre(gi!, u, x, xo, h, po, t, D, H));
-        const fi = gf ? sigmoid(pre(gf, u, x, xo, h, po, t, D, H)) : 1;
-        const oi = go ? sigmoid(pre(go, u, x, xo, h, po, t, D, H)) : 1;
+        const zi = Math.tanh(pre(gz!, u, x, xo, nz, q0, q1, h, po, t, D, H));
+        const ii = sigmoid(pre(gi!, u, x, xo, nz, q0, q1, h, po, t, D, H));
+        const fi = gf ? sigmoid(pre(gf, u, x, xo, nz, q0, q1, h, po, t, D, H)) : 1;
+        const oi = go ? sigmoid(pre(go, u, x, xo, nz, q0, q1, h, po, t, D, H)) : 1;
         const cPrev = t > 0 ? c[po + u]! : 0;
         const ci = fi * cPrev + ii * zi;
         az[ho + u] = zi;
@@ -169,7 +182,7 @@ export class Lstm {
    */
   backward(dy: Float32Array, grads: Float32Array[]): void {
     const T = this.T, D = this.inputDim, H = this.units, K = this.outputs;
-    const x = this.x, c = this.c, h = this.h, Wy = this.Wy;
+    const x = this.x, c = this.c, h = this.h, Wy = this.Wy, nz = this.nz, nzStart = this.nzStart;
     const { z: az, i: ai, f: af, o: ao } = this.act;
     const { dh, dhRec, dcNext, da } = this;
     dhRec.fill(0);
@@ -184,7 +197,7 @@ export class Lstm {
     const gWy = grads[gi++]!, gby = grads[gi++]!;
     const hasF = this.g.f !== null, hasO = this.g.o !== null;
     for (let t = T - 1; t >= 0; t--) {
-      const ho = t * H, po = ho - H, xo = t * D;
+      const ho = t * H, po = ho - H, xo = t * D, q0 = nzStart[t]!, q1 = nzStart[t + 1]!;
       for (let u = 0; u < H; u++) dh[u] = dhRec[u]!;
       for (let k = 0; k < K; k++) {
         const d = dy[t * K + k]!;
@@ -215,7 +228,10 @@ export class Lstm {
           gg.b[u]! += du;
           if (p.W) {
             const wo = u * D, gW = gg.W!;
-            for (let j = 0; j < D; j++) gW[wo + j]! += du * x[xo + j]!;
+            for (let q = q0; q < q1; q++) {
+              const j = nz[q]!;
+              gW[wo + j]! += du * x[xo + j]!;
+            }
           }
           if (p.U && t > 0) {
             const uo = u * H, gU = gg.U!, U = p.U;
@@ -231,11 +247,16 @@ export class Lstm {
 }
 
 /** A gate's pre-activation for unit u at step t: b + W·x_t + U·h_{t−1} (h_{−1} = 0). */
-function pre(p: GateParams, u: number, x: Float32Array, xo: number, h: Float32Array, po: number, t: number, D: number, H: number): number {
+function pre(
+  p: GateParams, u: number, x: Float32Array, xo: number, nz: Int32Array, q0: number, q1: number, h: Float32Array, po: number, t: number, D: number, H: number,
+): number {
   let s = p.b[u]!;
   if (p.W) {
     const W = p.W, wo = u * D;
-    for (let j = 0; j < D; j++) s += W[wo + j]! * x[xo + j]!;
+    for (let q = q0; q < q1; q++) {
+      const j = nz[q]!;
+      s += W[wo + j]! * x[xo + j]!;
+    }
   }
   if (p.U && t > 0) {
     const U = p.U, uo = u * H;

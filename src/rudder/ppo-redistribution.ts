@@ -28,12 +28,14 @@ export interface RudderConfig {
   maxError: number;
   /** Weight of the plain environment advantage in PPO's mix (Atari: 0.5). */
   vfContrib: number;
+  /** Mix RR into PPO's advantages (`advantage`, the Atari code) or replace the reward before GAE (`reward`). */
+  mode: 'advantage' | 'reward';
   seed: number;
 }
 
 export const RUDDER_DEFAULTS: Omit<RudderConfig, 'numActions'> = {
   units: 32, outputGate: false, forgetGate: false, delta: true, decomposition: { returnScale: 1, learningRate: 1e-3, maxGradNorm: 0.5, l2: 1e-6 },
-  buffer: 'prioritized', bufferCapacity: 64, warmupEpisodes: 20, replaysPerEpisode: 1, trace: 0.5, maxError: 0.2, vfContrib: 0.5, seed: 0,
+  buffer: 'prioritized', bufferCapacity: 64, warmupEpisodes: 20, replaysPerEpisode: 1, trace: 0.5, maxError: 0.2, vfContrib: 0.5, mode: 'advantage', seed: 0,
 };
 
 /** One env's episode in progress: what the agent saw and did, and where this rollout's steps of it sit. */
@@ -115,6 +117,7 @@ export class RudderRedistribution implements RewardRedistribution {
   readonly name = 'RUDDER';
   readonly cfg: RudderConfig;
   readonly vfContrib: number;
+  readonly mode: 'advantage' | 'reward';
   readonly model: ReturnDecomposition;
   readonly buffer: LessonsBuffer;
   private readonly rng: Rng;
@@ -133,6 +136,7 @@ export class RudderRedistribution implements RewardRedistribution {
     if (!(Number.isInteger(c.numActions) && c.numActions >= 1)) throw new RangeError(`RUDDER: numActions must be a positive integer, got ${c.numActions}`);
     if (!(c.trace >= 0 && c.trace <= 1)) throw new RangeError(`RUDDER: trace must be in [0, 1], got ${c.trace}`);
     this.vfContrib = c.vfContrib;
+    this.mode = c.mode;
     this.obsDim = obsDim;
     this.model = new ReturnDecomposition({ inputDim: obsDim + c.numActions, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, init: 'atari', seed: c.seed }, c.decomposition);
     this.buffer = new LessonsBuffer(c.buffer, c.bufferCapacity);

@@ -135,7 +135,7 @@ export class PpoTrainer {
   readonly buf: {
     obs: Float32Array; actions: Int32Array; masks: Uint8Array | null; logProbs: Float32Array; rewards: Float32Array; values: Float32Array;
     terminated: Uint8Array; truncated: Uint8Array; valid: Uint8Array; advantages: Float32Array; returns: Float32Array;
-    rr: Float32Array; quality: Float32Array;
+    rr: Float32Array; quality: Float32Array; gaeRewards: Float32Array;
   };
   private readonly nextObs: Float32Array;
   private readonly nextValues: Float32Array;
@@ -181,7 +181,7 @@ export class PpoTrainer {
       obs: new Float32Array(batch * D), actions: new Int32Array(batch * K), masks: cfg.actionMasks ? new Uint8Array(batch * L) : null, logProbs: new Float32Array(batch),
       rewards: new Float32Array(batch), values: new Float32Array(batch), terminated: new Uint8Array(batch),
       truncated: new Uint8Array(batch), valid: new Uint8Array(batch), advantages: new Float32Array(batch),
-      returns: new Float32Array(batch), rr: new Float32Array(batch), quality: new Float32Array(batch),
+      returns: new Float32Array(batch), rr: new Float32Array(batch), quality: new Float32Array(batch), gaeRewards: new Float32Array(batch),
     };
     this.nextObs = new Float32Array(N * D);
     this.nextValues = new Float32Array(N);
@@ -337,11 +337,18 @@ export class PpoTrainer {
   private advantages(view: RolloutView): void {
     const { cfg, buf } = this;
     this.agent.value(this.nextObs, cfg.numEnvs, this.nextValues);
-    computeGae({ numSteps: cfg.numSteps, numEnvs: cfg.numEnvs, rewards: buf.rewards, values: buf.values, terminated: buf.terminated,
-      truncated: buf.truncated, valid: buf.valid, nextValues: this.nextValues, gamma: cfg.gamma, lambda: cfg.gaeLambda }, buf.advantages, buf.returns);
+    const red = this.opts.redistribution;
     buf.rr.fill(0);
     buf.quality.fill(0);
-    this.opts.redistribution?.redistribute(view, buf.rr, buf.quality);
+    red?.redistribute(view, buf.rr, buf.quality);
+    let rewards = buf.rewards;
+    if (red?.mode === 'reward') {
+      // The redistributed reward replaces the environment's where trusted: r' = q·RR + (1 − q)·r.
+      rewards = buf.gaeRewards;
+      for (let k = 0; k < rewards.length; k++) rewards[k] = buf.quality[k]! * buf.rr[k]! + (1 - buf.quality[k]!) * buf.rewards[k]!;
+    }
+    computeGae({ numSteps: cfg.numSteps, numEnvs: cfg.numEnvs, rewards, values: buf.values, terminated: buf.terminated,
+      truncated: buf.truncated, valid: buf.valid, nextValues: this.nextValues, gamma: cfg.gamma, lambda: cfg.gaeLambda }, buf.advantages, buf.returns);
   }
 
   /** ---- update: epochs of shuffled minibatches over the valid samples (details 6–11) ---- */
@@ -353,7 +360,7 @@ export class PpoTrainer {
     const mbSize = Math.ceil(numValid / cfg.numMinibatches);
     const mb = newMinibatch(mbSize, this.D, this.K, buf.masks ? this.L : 0);
     const vfContrib = this.opts.redistribution?.vfContrib ?? 0.5;
-    const mixing = this.opts.redistribution ? vfContrib : null;
+    const mixing = this.opts.redistribution && this.opts.redistribution.mode !== 'reward' ? vfContrib : null;
     let last: LossStats = { loss: NaN, policyLoss: NaN, valueLoss: NaN, entropy: NaN, oldApproxKl: NaN, approxKl: NaN, clipFrac: NaN };
     let clipFracSum = 0, n = 0;
     for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {

@@ -28,6 +28,12 @@ export interface RolloutView {
 export interface RewardRedistribution {
   /** Shown in logs. */
   readonly name: string;
+  /**
+   * `advantage` (default): mix RR into the advantages as above. `reward`: replace the environment reward
+   * before GAE, r' = q·RR + (1 − q)·r, so the value function and GAE see the redistributed return (the
+   * papers' return-equivalent MDP, rudder.md §1.1).
+   */
+  readonly mode?: 'advantage' | 'reward';
   /** Weight of the plain environment advantage in the final mix (RUDDER's vf_contrib; default 0.5). */
   readonly vfContrib?: number;
   /**
