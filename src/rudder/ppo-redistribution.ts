@@ -12,6 +12,8 @@ export interface RudderConfig {
   units: number;
   outputGate: boolean;
   forgetGate: boolean;
+  /** Every gate sees x_t and h_{t−1}: lets the input gate open on the step an event happens. */
+  fullyConnected: boolean;
   /** Feed state differences Δs_t (true, the demo after its fix) or raw states. */
   delta: boolean;
   decomposition: Partial<DecompositionConfig>;
@@ -34,7 +36,7 @@ export interface RudderConfig {
 }
 
 export const RUDDER_DEFAULTS: Omit<RudderConfig, 'numActions'> = {
-  units: 32, outputGate: false, forgetGate: false, delta: true, decomposition: { returnScale: 1, learningRate: 1e-3, maxGradNorm: 0.5, l2: 1e-6 },
+  units: 32, outputGate: false, forgetGate: false, fullyConnected: false, delta: true, decomposition: { returnScale: 1, learningRate: 1e-3, maxGradNorm: 0.5, l2: 1e-6 },
   buffer: 'prioritized', bufferCapacity: 64, warmupEpisodes: 20, replaysPerEpisode: 1, trace: 0.5, maxError: 0.2, vfContrib: 0.5, mode: 'advantage', seed: 0,
 };
 
@@ -138,7 +140,7 @@ export class RudderRedistribution implements RewardRedistribution {
     this.vfContrib = c.vfContrib;
     this.mode = c.mode;
     this.obsDim = obsDim;
-    this.model = new ReturnDecomposition({ inputDim: obsDim + c.numActions, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, init: 'atari', seed: c.seed }, c.decomposition);
+    this.model = new ReturnDecomposition({ inputDim: obsDim + c.numActions, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, fullyConnected: c.fullyConnected, init: 'atari', seed: c.seed }, c.decomposition);
     this.buffer = new LessonsBuffer(c.buffer, c.bufferCapacity);
     this.rng = new Rng(c.seed + 1);
   }
