@@ -54,13 +54,15 @@ async function cleanrlRun(seed: number, steps: number): Promise<CleanrlRun | nul
   }
 }
 
-interface CaseResult {
+export interface CaseResult {
   env: string; seed: number; backend: string; steps: number; stepsToThreshold: number | null; threshold: number | null;
   finalMean20: number; sps: number; evalReturns: number[] | null; wall: number;
+  rudder: { episodes: number; active: boolean; lastLoss: number; quality: number; bufferSize: number } | null;
 }
 
-async function runCase(cfg: Record<string, unknown>, evalKwargs?: Record<string, unknown>): Promise<CaseResult> {
-  const args = ['--import', 'tsx', CASE, JSON.stringify(cfg), ...(evalKwargs ? [JSON.stringify(evalKwargs)] : [])];
+/** One training run in a process of its own (fresh JIT); with `rudder`, PPO gets a RudderRedistribution of that config. */
+export async function runCase(cfg: Record<string, unknown>, evalKwargs?: Record<string, unknown>, rudder?: Record<string, unknown>): Promise<CaseResult> {
+  const args = ['--import', 'tsx', CASE, JSON.stringify(cfg), JSON.stringify(evalKwargs ?? null), ...(rudder ? [JSON.stringify(rudder)] : [])];
   const t0 = performance.now();
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, maxBuffer: 1 << 24 });
   const wall = (performance.now() - t0) / 1000;
@@ -68,7 +70,7 @@ async function runCase(cfg: Record<string, unknown>, evalKwargs?: Record<string,
 }
 
 /** Share of `episodes` uniformly random episodes of KeyDoorTreasure-v0 that reach the treasure. */
-function randomSuccess(episodes: number, size: number): number {
+export function randomSuccess(episodes: number, size: number): number {
   const env = make<Float32Array, number>('KeyDoorTreasure-v0', { size });
   env.actionSpace.seed(0);
   let wins = 0;
@@ -83,7 +85,7 @@ function randomSuccess(episodes: number, size: number): number {
   return wins / episodes;
 }
 
-const median = (a: number[]): number => {
+export const median = (a: number[]): number => {
   const s = [...a].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };

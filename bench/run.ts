@@ -1,31 +1,34 @@
 /**
  * `npm run bench -- <suite>`: runs a benchmark suite and writes its section of BENCHMARKS.md.
- * Suites: envs, ppo, kernels.
+ * Suites: envs, ppo, kernels, rudder.
  */
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { runEnvBench } from './envs.ts';
 import { runPpoBench } from './ppo.ts';
+import { runRudderBench } from './rudder.ts';
 
 const program = new Command('bench')
   .description('Run a benchmark suite and write its results to BENCHMARKS.md')
-  .argument('<suite>', 'which suite: envs | ppo | kernels')
+  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder')
   .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists')
   .option('--rounds <n>', 'kernels: interleaved timing rounds', '7')
-  .option('--seeds <n>', 'ppo: CartPole seeds', '5')
-  .option('--steps <n>', 'ppo: CartPole steps per seed', '500000')
+  .option('--seeds <n>', 'ppo: CartPole seeds; rudder: seeds per variant', '5')
+  .option('--size <n>', 'rudder: KeyDoorTreasure grid size', '12')
+  .option('--steps <n>', 'ppo: CartPole steps per seed; rudder: steps per run', '500000')
   .option('--kdt-steps <n>', 'ppo: KeyDoorTreasure steps per run', '500000')
   .option('--kdt-size <n>', 'ppo: KeyDoorTreasure grid size', '12')
   .option('--kdt-seeds <n>', 'ppo: KeyDoorTreasure seeds per reward variant', '5')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string }) => {
+  .action(async (suite: string, opts: { size: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
     else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     // A process of its own: a fresh JIT, as the other suites' cases get.
     else if (suite === 'kernels') execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'ppo-kernels.ts'), opts.rounds], { stdio: 'inherit' });
-    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels)`);
+    else if (suite === 'rudder') await runRudderBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), size: Number(opts.size) });
+    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder)`);
   });
 
 await program.parseAsync();
