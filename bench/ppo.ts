@@ -85,6 +85,31 @@ export function randomSuccess(episodes: number, size: number): number {
   return wins / episodes;
 }
 
+/**
+ * Means and the Mann–Whitney U comparison of two samples of steps-to-threshold (not reached = ∞): the
+ * probability that a run of ours needs more steps than one of CleanRL's, and a two-sided p-value from the
+ * normal approximation (no tie correction), so "same or fewer steps" is judged against the seed noise.
+ */
+function compareSteps(ours: (number | null)[], theirs: (number | null)[]): string {
+  const a = ours.map((x) => x ?? Infinity), b = theirs.map((x) => x ?? Infinity);
+  let u = 0;
+  for (const x of a) for (const y of b) u += x > y ? 1 : x === y ? 0.5 : 0;
+  const n1 = a.length, n2 = b.length, mu = (n1 * n2) / 2, sd = Math.sqrt((n1 * n2 * (n1 + n2 + 1)) / 12);
+  const z = (u - mu) / sd, p = 2 * (1 - normalCdf(Math.abs(z)));
+  const mean = (xs: number[]): string => {
+    const f = xs.filter(Number.isFinite);
+    return f.length === xs.length ? Math.round(f.reduce((s, x) => s + x, 0) / f.length).toLocaleString('en') : 'n/a (some never reached)';
+  };
+  return `Means: ours ${mean(a)}, CleanRL ${mean(b)}. Mann–Whitney: P(ours needs more steps) = ${(u / (n1 * n2)).toFixed(2)}, two-sided p ≈ ${p.toFixed(2)}.`;
+}
+
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7). */
+function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2, t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t) * Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
 export const median = (a: number[]): number => {
   const s = [...a].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -144,7 +169,7 @@ export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps
       })),
     '',
     `Median steps to ≥ 475: ours **${fmtSteps(med)}** over ${runs.length} seeds; ` +
-      (cleanrlMed !== null ? `CleanRL **${fmtSteps(cleanrlMed)}** over ${cleanrl.length} seeds, side by side. ` : `CleanRL seed 1: ${CLEANRL.stepsTo475Seed1.toLocaleString('en')} (quoted). `) +
+      (cleanrlMed !== null ? `CleanRL **${fmtSteps(cleanrlMed)}** over ${cleanrl.length} seeds, side by side. ${compareSteps(runs.map((r) => r.stepsToThreshold), cleanrl.map((c) => c.stepsToThreshold))} ` : `CleanRL seed 1: ${CLEANRL.stepsTo475Seed1.toLocaleString('en')} (quoted). `) +
       `Median whole-process SPS: ours **${fmtRate(median(wallSps))}**; ` +
       (cleanrlSps !== null
         ? `CleanRL **${fmtRate(cleanrlSps)}** (its own loop SPS), so ours is **${(median(wallSps) / cleanrlSps).toFixed(1)}×** side by side.`
