@@ -71,9 +71,10 @@ program
   .option('--eval-episodes <n>', 'episodes per evaluation', int('--eval-episodes', 1), 10)
   .option('--stop-at <return>', 'stop once the evaluation mean (or the last-20-episode mean) reaches this return', num('--stop-at'))
   .option('--no-progress', 'plain log lines instead of a progress bar')
+  .option('--rudder', "experimental: RUDDER's LSTM redistributes the delayed reward (Discrete actions; no --resume yet)")
   .option('--env-module <path>', 'a module that registers your own env (repeatable)', collect, [])
   .action(async (o: {
-    env?: string; agent: 'ppo'; steps?: number; seed?: number; out?: string; config?: string; numEnvs?: number; backend: BackendChoice;
+    rudder?: boolean; env?: string; agent: 'ppo'; steps?: number; seed?: number; out?: string; config?: string; numEnvs?: number; backend: BackendChoice;
     resume?: boolean | string; checkpointEvery: number; evalEvery: number; evalEpisodes: number; stopAt?: number; progress: boolean; envModule: string[];
   }) => {
     await loadEnvModules(o.envModule);
@@ -88,7 +89,7 @@ program
     const out = o.out ?? `runs/${envId.replace(/[^\w.-]/g, '_')}-ppo-seed${config.seed ?? 1}`;
     await runTrain({
       config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
-      evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true,
+      evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder: o.rudder ?? false,
     }, (line) => process.stdout.write(`${line}\n`));
     process.stdout.write(`${formatSummary(out)}\n`);
   });

@@ -13,7 +13,8 @@ import { writeFileAtomic } from '../src/agents/run/atomic.ts';
 import { latestCheckpoint, listCheckpoints, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
 import { curveSvg } from '../src/agents/run/curve-svg.ts';
 import { MetricsLog } from '../src/agents/run/metrics.ts';
-import { spec } from '../src/index.ts';
+import { Discrete, make, spec } from '../src/index.ts';
+import { RudderRedistribution } from '../src/rudder/ppo-redistribution.ts';
 
 export interface TrainCommand {
   config: Partial<PpoConfig>;
@@ -25,6 +26,24 @@ export interface TrainCommand {
   evalEpisodes: number;
   stopAt: number | null;
   progress: boolean;
+  /** Train with RUDDER's reward redistribution (experimental; see the README). */
+  rudder?: boolean;
+}
+
+/**
+ * RUDDER for a run: the LSTM sees the env's flat observation (Δ) and the action one-hot; the redistributed
+ * reward replaces the env reward before GAE where trusted (the variant that did best in `npm run bench -- rudder`).
+ */
+function rudderFor(config: Partial<PpoConfig>): RudderRedistribution {
+  const cfg = parsePpoConfig(config, 'rudder');
+  const env = make(cfg.envId, cfg.envKwargs);
+  try {
+    if (!(env.actionSpace instanceof Discrete)) throw new Error(`--rudder needs a Discrete action space; ${cfg.envId} has ${env.actionSpace.constructor.name}`);
+    const obsDim = (env.observationSpace.shape ?? []).reduce((a, b) => a * b, 1);
+    return new RudderRedistribution(obsDim, { numActions: env.actionSpace.n, seed: cfg.seed, mode: 'reward', trace: 0, fullyConnected: true });
+  } finally {
+    env.close();
+  }
 }
 
 /** Read and validate a `--config FILE` (JSON with PpoConfig fields); errors name the file and the field. */
@@ -44,13 +63,16 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   if (!c.resume && latestCheckpoint(c.out) !== null) {
     throw new Error(`${c.out} already holds a run (checkpoints: ${listCheckpoints(c.out).join(', ')}); pass --resume to continue it or choose another --out`);
   }
+  // The LSTM, its optimiser and the lessons buffer are not in checkpoints yet: a resumed run would restart them.
+  if (c.rudder && c.resume) throw new Error('--rudder cannot --resume yet: checkpoints do not hold the RUDDER model, so the resumed run would not continue the same curve');
+  const redistribution = c.rudder ? rudderFor(c.config) : null;
   const metrics = new MetricsLog(c.out);
   let bar: SingleBar | null = null;
   let lastLine = 0;
   const recent: number[] = [];
   const trainer = await PpoTrainer.create(c.config, {
     backend: c.backend, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
-    evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt,
+    evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution,
     hooks: {
       onEpisode: (e) => {
         metrics.event('episode', { global_step: e.globalStep, return: e.return, length: e.length });
@@ -63,6 +85,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
           episode_length: s.episodeLength, episodes: s.episodes, learning_rate: s.learningRate, policy_loss: s.policyLoss, value_loss: s.valueLoss,
           entropy: s.entropy, old_approx_kl: s.oldApproxKl, approx_kl: s.approxKl, clip_frac: s.clipFrac, explained_variance: s.explainedVariance,
           backend: trainer.backend,
+          ...(redistribution ? rudderMetrics(redistribution) : {}),
         });
         const mean = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN;
         if (bar) bar.update(s.globalStep, { sps: Math.round(s.sps), ret: Number.isNaN(mean) ? '-' : mean.toFixed(1) });
@@ -79,7 +102,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     },
   });
   const total = trainer.numIterations * trainer.cfg.numEnvs * trainer.cfg.numSteps;
-  log(`${trainer.cfg.envId} · PPO · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · kernels ${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'} · tfjs backend ${trainer.backend} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
+  log(`${trainer.cfg.envId} · PPO${redistribution ? ' + RUDDER' : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · kernels ${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'} · tfjs backend ${trainer.backend} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
   metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
   writeFileAtomic(join(c.out, 'config.json'), `${JSON.stringify(trainer.cfg, null, 2)}\n`);
   if (c.progress) {
@@ -95,6 +118,11 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   }
   writeRunSummary(c.out, result);
   return result;
+}
+
+function rudderMetrics(r: RudderRedistribution): Record<string, number> {
+  const s = r.stats();
+  return { rudder_episodes: s.episodes, rudder_active: s.active ? 1 : 0, rudder_loss: s.lastLoss, rudder_quality: s.quality };
 }
 
 function writeRunSummary(out: string, r: PpoResult): void {

@@ -176,4 +176,24 @@ describe('rudder train / eval', () => {
     const ev = await rudder('eval', '--env-module', 'examples/custom-env.ts', '--run', out, '--episodes', '2');
     expect(ev.code).toBe(0);
   });
+
+  it('--rudder trains with RUDDER redistributing the delayed reward, logs its model, and refuses --resume', async () => {
+    const out = join(tmp, 'rudder-run');
+    const cfg = join(tmp, 'kdt5.json');
+    writeFileSync(cfg, JSON.stringify({ envId: 'KeyDoorTreasure-v0', envKwargs: { size: 5, reward: 'delayed' }, seed: 2 }));
+    const r = await rudder('train', '--config', cfg, '--rudder', '--steps', '8192', '--out', out, '--no-progress');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('KeyDoorTreasure-v0 · PPO + RUDDER · seed 2');
+    const its = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"iteration"')).map((l) => JSON.parse(l) as Record<string, number>);
+    expect(its).toHaveLength(16);
+    const last = its.at(-1)!;
+    expect(last.rudder_episodes).toBeGreaterThan(20); // a 5×5 episode is short: many finished, each trained on
+    expect(last.rudder_active).toBe(1);
+    expect(Number.isFinite(last.rudder_loss)).toBe(true);
+    expect(last.rudder_quality).toBeGreaterThan(0);
+    const again = await rudder('train', '--out', out, '--resume', '--rudder', '--steps', '10000', '--no-progress');
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/--rudder cannot --resume yet: checkpoints do not hold the RUDDER model/);
+  });
 });
