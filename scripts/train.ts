@@ -31,8 +31,8 @@ export interface TrainCommand {
 }
 
 /**
- * RUDDER for a run: the LSTM sees the env's flat observation (Δ) and the action one-hot; the redistributed
- * reward replaces the env reward before GAE where trusted (the variant that did best in `npm run bench -- rudder`).
+ * RUDDER for a run, with the Atari code's integration (RUDDER_DEFAULTS: the redistributed reward, traced,
+ * mixed into the advantages where trusted); the LSTM sees the env's flat observation (Δ) and the action.
  */
 function rudderFor(config: Partial<PpoConfig>): RudderRedistribution {
   const cfg = parsePpoConfig(config, 'rudder');
@@ -40,7 +40,7 @@ function rudderFor(config: Partial<PpoConfig>): RudderRedistribution {
   try {
     if (!(env.actionSpace instanceof Discrete)) throw new Error(`--rudder needs a Discrete action space; ${cfg.envId} has ${env.actionSpace.constructor.name}`);
     const obsDim = (env.observationSpace.shape ?? []).reduce((a, b) => a * b, 1);
-    return new RudderRedistribution(obsDim, { numActions: env.actionSpace.n, seed: cfg.seed, mode: 'reward', trace: 0, fullyConnected: true });
+    return new RudderRedistribution(obsDim, { numActions: env.actionSpace.n, seed: cfg.seed });
   } finally {
     env.close();
   }
