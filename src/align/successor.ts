@@ -54,9 +54,10 @@ export class SuccessorRepresentation {
   /**
    * `passes` sweeps over the episodes, each in order. An episode is the states it visited, s_0 … s_T,
    * the last one included (the goal, say): s_t → s_{t+1} are ordinary transitions for t < T−1 and the step
-   * into s_T is the terminal one, so it updates M[s_{T−1}] without bootstrapping and M[s_T] is never updated,
-   * as in the reference, where the terminal transition's next state is ignored. The reference uses 10 passes
-   * over the demonstrations.
+   * into s_T is the terminal one, so it updates M[s_{T−1}] without bootstrapping and M[s_T] is never updated.
+   * The Align-RUDDER reference orders it differently (every step bootstraps, s_T included, then s_T gets a
+   * terminal update); `AlignRudder` (align-rudder.ts) calls {@link update} itself to follow it. The
+   * reference uses 10 passes over the demonstrations.
    */
   trainOnSequences(seqs: readonly Int32Array[], passes = 10): void {
     if (!(Number.isInteger(passes) && passes >= 0)) throw new RangeError(`SuccessorRepresentation.trainOnSequences: passes must be a non-negative integer, got ${passes}`);
