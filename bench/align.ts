@@ -65,5 +65,5 @@ export async function runAlignBench(opts: { seeds: number; demos: number[]; maxE
     table(['demos', 'Align-RUDDER median', 'Align-RUDDER mean', 'Align-RUDDER capped', 'BC+Q median', 'BC+Q mean', 'BC+Q capped', 'paper Align-RUDDER', 'paper BC+Q'], rows),
   ].join('\n');
   writeSection(`align-${opts.env}`, body);
-  log(`wrote BENCHMARKS.md (section align), ${total.toFixed(0)} s`);
+  log(`wrote BENCHMARKS.md (section align-${opts.env}), ${total.toFixed(0)} s`);
 }
