@@ -9,6 +9,7 @@ import { expertFor } from '../src/envs/core/experts.ts';
 import { runEpisodes, formatEpisodeReport } from './play.ts';
 import { formatSummary, readConfigFile, runEval, runTrain } from './train.ts';
 import { BACKEND_CHOICES, type BackendChoice } from '../src/agents/backend.ts';
+import { runRoomsExperiment, type RoomsMethod } from '../src/align/rooms-experiment.ts';
 
 function int(name: string, min: number) {
   return (v: string): number => {
@@ -43,6 +44,7 @@ Examples:
   $ rudder play                                   seeded expert episodes on CartPole-v1, with statistics
   $ rudder play --env CartPole-v1 --policy random --episodes 10 --seed 7
   $ rudder play --render ansi --episodes 1        print the final frame of the episode
+  $ rudder align --env FourRooms-v0 --demos 5     Align-RUDDER vs BC+Q from 5 expert demonstrations
   $ rudder envs                                   list the registered environments
   $ rudder check --env-module ./my-env.ts --env MyEnv-v0   run checkEnv on your own env`);
 
@@ -156,6 +158,28 @@ program
     const head = ['id', 'max steps', 'threshold', 'action space', 'observation space'];
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     for (const r of [head, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()}\n`);
+  });
+
+program
+  .command('align')
+  .description('Align-RUDDER from a few expert demonstrations on a rooms gridworld (tabular Q), against BC+Q: training episodes until the return reaches 80 % of the demos\'')
+  .addOption(new Option('-e, --env <id>', 'rooms env').choices(['FourRooms-v0', 'FourRooms-v1', 'EightRooms-v0', 'EightRooms-v1']).default('FourRooms-v0'))
+  .option('-d, --demos <n>', 'number of expert demonstrations', int('--demos', 1), 10)
+  .addOption(new Option('-m, --method <method>', 'which learner').choices(['align-rudder', 'bc-q', 'both']).default('both'))
+  .option('-s, --seed <seed>', 'seed of the demos and the learner', int('--seed', 0), 1)
+  .option('--max-episodes <n>', 'stop a run that has not reached the target after this many training episodes', int('--max-episodes', 10), 20_000)
+  .action((o: { env: string; demos: number; method: RoomsMethod | 'both'; seed: number; maxEpisodes: number }) => {
+    const methods: RoomsMethod[] = o.method === 'both' ? ['align-rudder', 'bc-q'] : [o.method];
+    let demoLength = NaN;
+    for (const method of methods) {
+      const t0 = performance.now();
+      const r = runRoomsExperiment({ method, numDemos: o.demos, seed: o.seed, env: o.env, maxEpisodes: o.maxEpisodes });
+      const name = method === 'align-rudder' ? 'Align-RUDDER' : 'BC+Q';
+      demoLength = r.meanDemoLength;
+      const extra = r.numLabels !== undefined ? ` · ${r.numLabels} event labels, MSA of ${r.msaColumns} columns` : '';
+      process.stdout.write(`${name.padEnd(12)} ${r.reached ? `reached ${r.target.toFixed(2)} (80 % of the demos' mean return ${r.meanDemoReturn.toFixed(2)}) after ${r.episodes.toLocaleString('en')} training episodes` : `did not reach ${r.target.toFixed(2)} in ${r.episodes.toLocaleString('en')} episodes (last evaluation ${r.lastEvalReturn.toFixed(2)})`}${extra} · ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    }
+    process.stdout.write(`${o.env}, ${o.demos} demonstrations (mean length ${demoLength.toFixed(1)} steps), seed ${o.seed}; \`npm run bench -- align\` compares over seeds and demo counts\n`);
   });
 
 program

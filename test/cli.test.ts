@@ -75,4 +75,19 @@ describe('rudder CLI', () => {
     expect(badMod.code).not.toBe(0);
     expect(badMod.stderr).toContain('could not load env module ./no-such-file.ts');
   });
+
+  it('align runs Align-RUDDER and BC+Q from the same demos, deterministically, and rejects a non-rooms env', async () => {
+    const a = await rudder('align', '--demos', '5', '--seed', '1');
+    expect(a.stderr).toBe('');
+    expect(a.code).toBe(0);
+    const episodes = (name: string): number => Number(new RegExp(`${name}\\s+reached .* after ([\\d,]+) training episodes`).exec(a.stdout)![1]!.replace(/,/g, ''));
+    // Five demos: aligning them pays off (the bench measures this over 20 seeds; this is one fixed seed).
+    expect(episodes('Align-RUDDER')).toBeLessThan(episodes('BC\\+Q'));
+    expect(a.stdout).toMatch(/FourRooms-v0, 5 demonstrations \(mean length [\d.]+ steps\), seed 1/);
+    expect((await rudder('align', '--demos', '5', '--seed', '1', '--method', 'align-rudder')).stdout.split('\n')[0]!.replace(/ · [\d.]+ s$/, ''))
+      .toBe(a.stdout.split('\n')[0]!.replace(/ · [\d.]+ s$/, ''));
+    const bad = await rudder('align', '--env', 'CartPole-v1');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/argument 'CartPole-v1' is invalid\. Allowed choices are FourRooms-v0/);
+  });
 });
