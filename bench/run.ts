@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <suite>`: runs a benchmark suite and writes its section of BENCHMARKS.md.
- * Suites: envs, ppo, kernels, rudder, align.
+ * Suites: envs, ppo, kernels, rudder, align, watch-repair.
  */
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
@@ -9,14 +9,15 @@ import { runAlignBench } from './align.ts';
 import { runEnvBench } from './envs.ts';
 import { runPpoBench } from './ppo.ts';
 import { runRudderBench } from './rudder.ts';
+import { runWatchRepairBench } from './watch-repair.ts';
 
 const program = new Command('bench')
   .description('Run a benchmark suite and write its results to BENCHMARKS.md')
-  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align')
+  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | watch-repair')
   .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists')
   .option('--rounds <n>', 'kernels: interleaved timing rounds', '7')
-  .option('--seeds <n>', 'ppo: CartPole seeds; rudder: seeds per variant', '5')
+  .option('--seeds <n>', 'ppo: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size', '12')
   .option('--steps <n>', 'ppo: CartPole steps per seed; rudder: steps per run', '500000')
   .option('--kdt-steps <n>', 'ppo: KeyDoorTreasure steps per run', '500000')
@@ -25,8 +26,9 @@ const program = new Command('bench')
   .option('--demos <list>', 'align: numbers of demonstrations, comma-separated', '2,5,10')
   .option('--max-episodes <n>', 'align: training-episode cap per run', '20000')
   .option('--env <id>', 'align: rooms env id', 'FourRooms-v0')
+  .option('--wr-max-episodes <n>', 'watch-repair: episode cap per run', '300000')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string }) => {
+  .action(async (suite: string, opts: { size: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; wrMaxEpisodes: string }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
     else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     // A process of its own: a fresh JIT, as the other suites' cases get.
@@ -34,7 +36,8 @@ const program = new Command('bench')
     else if (suite === 'rudder') await runRudderBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), size: Number(opts.size) });
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.
     else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env });
-    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align)`);
+    else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes) });
+    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, watch-repair)`);
   });
 
 await program.parseAsync();
