@@ -49,7 +49,9 @@ export function expectedRepairProfit(brand: number): number {
 export interface WatchRepairOptions {
   renderMode?: RenderMode | null;
   /**
-   * `delayed` (default, the demo's setting): the episode's whole return at its last step.
+   * `delayed` (default): the episode's whole return at its last step. (The demo itself pays the repair
+   * cost at step 0 and settles the rest at the last step; src/rudder/watch-repair-experiment.ts rebuilds
+   * that timing from `natural`.)
    * `natural`: the repair cost at step 0, each jam / flat tire's cost when it happens, the sale price
    * minus the brand's delivery cost at the last step.
    */
