@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { RolloutView } from '../src/agents/ppo/redistribution.ts';
 import { encodeEpisode } from '../src/rudder/encode.ts';
 import { RudderRedistribution } from '../src/rudder/ppo-redistribution.ts';
+import { gridCodeCounts } from '../src/rudder/grid-features.ts';
+import { KeyDoorTreasureEnv } from '../src/envs/grid/key-door-treasure.ts';
+import { CELL_COUNT } from '../src/envs/grid/cells.ts';
 
 const T = 6, N = 2, D = 2;
 
@@ -84,5 +87,19 @@ describe('RUDDER through the PPO seam', () => {
     const red2 = new RudderRedistribution(D, { numActions: 2 });
     expect(() => red2.redistribute(rollout([[step(0, 5)], []]), new Float32Array(T * N), new Float32Array(T * N))).toThrow(/action 5 at rollout step 0, env 0 is outside 0\.\.1/);
     expect(() => new RudderRedistribution(D, { numActions: 2, trace: 2 })).toThrow(/trace must be in \[0, 1\]/);
+  });
+
+  it('with grid features, the LSTM sees per-code cell counts (so a key pickup is one input wherever the key is)', () => {
+    const env = new KeyDoorTreasureEnv({ size: 6 });
+    const { obs } = env.reset({ seed: 4 });
+    const f = gridCodeCounts(6, 4), out = new Float32Array(1 + f.dim);
+    f.write(obs, 0, out, 1);
+    expect(out[0]).toBe(0); // writes only its own slice
+    const counts = Array.from(out.subarray(1, 1 + CELL_COUNT));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(36);
+    for (let c = 0; c < CELL_COUNT; c++) expect(counts[c]).toBe(Array.from(obs.subarray(0, 36)).filter((x) => x === c).length);
+    expect(Array.from(out.subarray(1 + CELL_COUNT))).toEqual(Array.from(obs.subarray(36, 40)));
+    const red = new RudderRedistribution(40, { numActions: 5, features: f });
+    expect(red.model.lstm.inputDim).toBe(CELL_COUNT + 4 + 5);
   });
 });

@@ -16,6 +16,12 @@ export interface RudderConfig {
   fullyConnected: boolean;
   /** Feed state differences Δs_t (true, the demo after its fix) or raw states. */
   delta: boolean;
+  /**
+   * What the LSTM sees of an observation (default: the flat observation itself). The Atari code fed it
+   * conv features; a grid env can pass position-invariant counts, so that "the door opened" is one input
+   * wherever the door is.
+   */
+  features: ObservationFeatures | null;
   decomposition: Partial<DecompositionConfig>;
   /** Lessons buffer: loss-prioritised with 64 episodes (Atari), or a FIFO ring. */
   buffer: 'prioritized' | 'fifo';
@@ -35,12 +41,22 @@ export interface RudderConfig {
   seed: number;
 }
 
+/** Features of observation `obs[at … at + obsDim)` written to `out[outAt … outAt + dim)`. */
+export interface ObservationFeatures {
+  dim: number;
+  write(obs: Float32Array, at: number, out: Float32Array, outAt: number): void;
+}
+
 export const RUDDER_DEFAULTS: Omit<RudderConfig, 'numActions'> = {
+  features: null,
   units: 32, outputGate: false, forgetGate: false, fullyConnected: false, delta: true, decomposition: { returnScale: 1, learningRate: 1e-3, maxGradNorm: 0.5, l2: 1e-6 },
   buffer: 'prioritized', bufferCapacity: 64, warmupEpisodes: 20, replaysPerEpisode: 1, trace: 0.5, maxError: 0.2, vfContrib: 0.5, mode: 'advantage', seed: 0,
 };
 
-/** One env's episode in progress: what the agent saw and did, and where this rollout's steps of it sit. */
+/**
+ * One env's episode in progress: what the agent saw (as the LSTM's features, `width` per step) and did, and
+ * where this rollout's steps of it sit.
+ */
 class EpisodeTrace {
   obs: Float32Array;
   actions: Int32Array;
@@ -51,8 +67,8 @@ class EpisodeTrace {
   rows: Int32Array;
   count = 0;
 
-  constructor(readonly obsDim: number, numSteps: number) {
-    this.obs = new Float32Array(256 * obsDim);
+  constructor(readonly width: number, numSteps: number, private readonly features: ObservationFeatures | null) {
+    this.obs = new Float32Array(256 * width);
     this.actions = new Int32Array(256);
     this.rewards = new Float32Array(256);
     this.rows = new Int32Array(numSteps);
@@ -69,7 +85,8 @@ class EpisodeTrace {
       this.actions = grow(this.actions, (n) => new Int32Array(n));
       this.rewards = grow(this.rewards, (n) => new Float32Array(n));
     }
-    this.obs.set(obs.subarray(at, at + this.obsDim), this.length * this.obsDim);
+    if (this.features) this.features.write(obs, at, this.obs, this.length * this.width);
+    else this.obs.set(obs.subarray(at, at + this.width), this.length * this.width);
     this.actions[this.length] = action;
     this.rewards[this.length] = reward;
     this.length++;
@@ -124,7 +141,8 @@ export class RudderRedistribution implements RewardRedistribution {
   readonly buffer: LessonsBuffer;
   private readonly rng: Rng;
   private traces: EpisodeTrace[] = [];
-  private obsDim = 0;
+  private obsDim = 0; // of the rollout's observations
+  private featDim = 0; // of what the LSTM sees of them
   private episodes = 0;
   private lastLoss = NaN;
   private qualityMean = 0;
@@ -140,7 +158,8 @@ export class RudderRedistribution implements RewardRedistribution {
     this.vfContrib = c.vfContrib;
     this.mode = c.mode;
     this.obsDim = obsDim;
-    this.model = new ReturnDecomposition({ inputDim: obsDim + c.numActions, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, fullyConnected: c.fullyConnected, init: 'atari', seed: c.seed }, c.decomposition);
+    this.featDim = c.features ? c.features.dim : obsDim;
+    this.model = new ReturnDecomposition({ inputDim: this.featDim + c.numActions, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, fullyConnected: c.fullyConnected, init: 'atari', seed: c.seed }, c.decomposition);
     this.buffer = new LessonsBuffer(c.buffer, c.bufferCapacity);
     this.rng = new Rng(c.seed + 1);
   }
@@ -156,7 +175,7 @@ export class RudderRedistribution implements RewardRedistribution {
   redistribute(v: RolloutView, rr: Float32Array, quality: Float32Array): void {
     const { numSteps: T, numEnvs: N, obsDim: D } = v;
     if (D !== this.obsDim) throw new RangeError(`RUDDER: the model was built for observations of ${this.obsDim} values, the rollout has ${D}`);
-    while (this.traces.length < N) this.traces.push(new EpisodeTrace(D, T));
+    while (this.traces.length < N) this.traces.push(new EpisodeTrace(this.featDim, T, this.cfg.features));
     for (let n = 0; n < N; n++) {
       const ep = this.traces[n]!;
       for (let t = 0; t < T; t++) {
@@ -176,9 +195,9 @@ export class RudderRedistribution implements RewardRedistribution {
   }
 
   private encode(ep: EpisodeTrace): Float32Array {
-    const W = this.obsDim + this.cfg.numActions;
+    const W = this.featDim + this.cfg.numActions;
     if (this.inputs.length < ep.length * W) this.inputs = new Float32Array(2 * ep.length * W);
-    return encodeEpisode(ep.obs, this.obsDim, ep.actions, [this.cfg.numActions], ep.length, { delta: this.cfg.delta, out: this.inputs });
+    return encodeEpisode(ep.obs, this.featDim, ep.actions, [this.cfg.numActions], ep.length, { delta: this.cfg.delta, out: this.inputs });
   }
 
   private scratch(n: number): Float32Array {
@@ -200,7 +219,7 @@ export class RudderRedistribution implements RewardRedistribution {
       this.write(ep, r, q, n, N, rr, quality);
     }
     // Learn: the new episode (its loss before the step is its priority), then replays from the buffer.
-    const lesson = { inputs: sample.inputs.slice(0, L * (this.obsDim + this.cfg.numActions)), length: L, ret, loss: 0 };
+    const lesson = { inputs: sample.inputs.slice(0, L * (this.featDim + this.cfg.numActions)), length: L, ret, loss: 0 };
     lesson.loss = this.model.trainBatch([lesson]).main;
     this.lastLoss = lesson.loss;
     this.buffer.add(lesson);
