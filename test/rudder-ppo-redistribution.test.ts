@@ -52,8 +52,10 @@ describe('RUDDER through the PPO seam', () => {
     // What the model (not yet trained on this rollout) says: env 0's finished episode, whole.
     const ep0 = encodeEpisode(Float32Array.from([0.5, 0.25, 0.6, 0.36, 0.8, 0.64, 0.9, 0.81]), D, Int32Array.from([1, 0, 1, 0]), [2], 4);
     const r0 = new Float32Array(4);
-    const { quality: q0 } = red.model.redistribute({ inputs: ep0, length: 4, ret: 0.5 }, r0, { correction: 'final', eps: Math.sqrt(0.99 * 1 + 0.01 * 0) });
-    expect(r0.reduce((a, b) => a + b, 0)).toBeCloseTo(0.5, 5); // return-equivalent
+    const { quality: q0 } = red.model.redistribute({ inputs: ep0, length: 4, ret: 0.5 }, r0, { correction: 'none', eps: Math.sqrt(0.99 * 1 + 0.01 * 0) });
+    // Its first two steps were paid nothing (the model was not trusted yet), so the last step gets the
+    // correction G − (what this rollout pays before it): the episode pays exactly its return.
+    r0[3] = 0.5 - r0[2]!;
     // env 1's running episode (2 steps from rollout 1, 6 here), predicted before env 0's episode trains the model.
     const obs1 = [0.4, 0.7, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4];
     const ep1 = encodeEpisode(Float32Array.from(obs1.flatMap((x) => [x, x * x])), D, Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1]), [2], 8);
@@ -101,5 +103,22 @@ describe('RUDDER through the PPO seam', () => {
     expect(Array.from(out.subarray(1 + CELL_COUNT))).toEqual(Array.from(obs.subarray(36, 40)));
     const red = new RudderRedistribution(40, { numActions: 5, features: f });
     expect(red.model.lstm.inputDim).toBe(CELL_COUNT + 4 + 5);
+  });
+
+  it('an episode that spans rollouts is paid exactly its return, though the model changed in between', () => {
+    const red = new RudderRedistribution(D, { numActions: 2, warmupEpisodes: 0, trace: 0, seed: 5 });
+    const rrA = new Float32Array(T * N), qA = new Float32Array(T * N), rrB = new Float32Array(T * N), qB = new Float32Array(T * N);
+    red.redistribute(rollout([
+      [step(0.1, 0), step(0.2, 1, 1, 'term'), null, step(0.1, 0), step(0.2, 0), step(0.3, 1)],
+      [step(0.5, 1), step(0.6, 0), step(0.7, 1, 0, 'trunc'), null, step(0.4, 1), step(0.8, 0)],
+    ]), rrA, qA);
+    expect(red.active).toBe(true); // both returns seen once env 1's first episode ended: its next one is paid
+    red.redistribute(rollout([
+      [step(0.4, 0), step(0.5, 0), step(0.6, 0), step(0.7, 0), step(0.8, 0), step(0.9, 0)],
+      [step(0.9, 1), step(1.0, 0, 0.7, 'term'), null, step(0.3, 0), step(0.2, 1), step(0.1, 0)],
+    ]), rrB, qB);
+    const paid = rrA[4 * N + 1]! + rrA[5 * N + 1]! + rrB[0 * N + 1]! + rrB[1 * N + 1]!;
+    expect(paid).toBeCloseTo(0.7, 5);
+    expect(rrA[4 * N + 1]).not.toBe(0);
   });
 });

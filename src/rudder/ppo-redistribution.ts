@@ -66,6 +66,8 @@ class EpisodeTrace {
   start = 0;
   rows: Int32Array;
   count = 0;
+  /** Redistributed reward already written for this episode in earlier rollouts (before tracing). */
+  paid = 0;
 
   constructor(readonly width: number, numSteps: number, private readonly features: ObservationFeatures | null) {
     this.obs = new Float32Array(256 * width);
@@ -103,6 +105,7 @@ class EpisodeTrace {
     this.length = 0;
     this.start = 0;
     this.count = 0;
+    this.paid = 0;
   }
 }
 
@@ -121,9 +124,10 @@ export interface RudderStats {
  * RUDDER plugged into PPO through the {@link RewardRedistribution} seam (rudder.md §1.7).
  *
  * After each rollout, every env's steps are appended to its episode in progress. When an episode ends,
- * the return-decomposition model first redistributes it (prediction differences, the unpredicted rest paid
- * at the last step, trust q = 1 − err when err = (G − ŷ)² / (G² + ε) < `maxError`, ε = √max(|avg return|, 1e-5)
- * with the average an EMA of decay 0.99, as in the Atari code), then it goes into the lessons buffer and the
+ * the return-decomposition model first redistributes it: prediction differences, plus at the last step the
+ * correction G − (everything paid for the episode so far, in this rollout and earlier ones), trusted at
+ * q = 1 − err when err = (G − ŷ)² / (G² + ε) < `maxError`, ε = √max(|avg return|, 1e-5) with the average
+ * an EMA of decay 0.99, as in the Atari code; then it goes into the lessons buffer and the
  * model trains on it and on `replaysPerEpisode` buffer samples. Steps of episodes still running at the end
  * of the rollout get the prediction differences of their prefix (the LSTM is causal, so these are the
  * values the whole episode will give them) with the running mean of q as trust: PPO cannot wait for long
@@ -214,7 +218,12 @@ export class RudderRedistribution implements RewardRedistribution {
     if (this.active) {
       const r = this.scratch(L);
       const eps = Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5));
-      const { quality: q } = this.model.redistribute(sample, r, { correction: 'final', maxError: this.cfg.maxError, eps });
+      const { quality: q } = this.model.redistribute(sample, r, { correction: 'none', maxError: this.cfg.maxError, eps });
+      // The papers' correction R_{T+2} = G − Σ R, paid at the last step: what this episode was paid in
+      // earlier rollouts (by earlier versions of the model) counts, so the whole episode pays exactly G.
+      let sum = ep.paid;
+      for (let i = ep.start; i < L; i++) sum += r[i]!;
+      r[L - 1]! += ret - sum;
       this.qualityMean += 0.05 * (q - this.qualityMean);
       this.write(ep, r, q, n, N, rr, quality);
     }
@@ -237,6 +246,7 @@ export class RudderRedistribution implements RewardRedistribution {
     const L = ep.length, r = this.scratch(L);
     this.model.predict({ inputs: this.encode(ep), length: L }, r);
     for (let t = L - 1; t > 0; t--) r[t] = r[t]! - r[t - 1]!;
+    for (let i = ep.start; i < L; i++) ep.paid += r[i]!;
     this.write(ep, r, this.qualityMean, n, N, rr, quality);
   }
 
