@@ -41,6 +41,7 @@ Examples:
   $ rudder train --env CartPole-v1 --steps 500000 --seed 3 --out runs/cp3
   $ rudder train --out runs/cp3 --resume          continue a run from its latest checkpoint
   $ rudder eval --run runs/cp3 --episodes 20      greedy episodes of the saved policy
+  $ rudder train --config kdt.json --rudder       PPO + RUDDER's reward redistribution (experimental)
   $ rudder play                                   seeded expert episodes on CartPole-v1, with statistics
   $ rudder play --env CartPole-v1 --policy random --episodes 10 --seed 7
   $ rudder play --render ansi --episodes 1        print the final frame of the episode
