@@ -1,4 +1,4 @@
-import { machineLine, table, writeSection } from './report.ts';
+import { machineLine, median, table, writeSection } from './report.ts';
 import { runRoomsExperiment, DEFAULT_DEMO_NOISE, type RoomsExperimentResult, type RoomsMethod } from '../src/align/rooms-experiment.ts';
 
 /**
@@ -17,11 +17,6 @@ const METHODS: { method: RoomsMethod; name: string }[] = [
   { method: 'align-rudder', name: 'Align-RUDDER' },
   { method: 'bc-q', name: 'BC+Q' },
 ];
-
-function median(a: number[]): number {
-  const s = [...a].sort((x, y) => x - y), n = s.length;
-  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-}
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en');
 

@@ -6,22 +6,14 @@
  */
 import { trainPpo } from '../src/agents/ppo/ppo.ts';
 import { evaluatePolicy } from '../src/agents/ppo/evaluate.ts';
-import { Discrete, make, spec } from '../src/index.ts';
+import { spec } from '../src/index.ts';
 import { RudderRedistribution, type RudderConfig } from '../src/rudder/ppo-redistribution.ts';
 import type { PpoConfig } from '../src/agents/ppo/config.ts';
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as Partial<PpoConfig>;
 const evalKwargs = process.argv[3] && process.argv[3] !== 'null' ? (JSON.parse(process.argv[3]) as Record<string, unknown>) : null;
 const rudderCfg = process.argv[4] ? (JSON.parse(process.argv[4]) as Partial<RudderConfig>) : null;
-let redistribution: RudderRedistribution | null = null;
-if (rudderCfg) {
-  const probe = make(cfg.envId ?? 'CartPole-v1', cfg.envKwargs ?? {});
-  const obsDim = probe.observationSpace.shape!.reduce((a, b) => a * b, 1);
-  if (!(probe.actionSpace instanceof Discrete)) throw new Error('bench: RUDDER needs a Discrete action space');
-  const numActions = probe.actionSpace.n;
-  probe.close();
-  redistribution = new RudderRedistribution(obsDim, { numActions, seed: cfg.seed ?? 1, ...rudderCfg });
-}
+const redistribution = rudderCfg ? RudderRedistribution.forEnv(cfg.envId ?? 'CartPole-v1', cfg.envKwargs ?? {}, { seed: cfg.seed ?? 1, ...rudderCfg }) : null;
 const threshold = spec(cfg.envId ?? 'CartPole-v1').rewardThreshold;
 const window: number[] = [];
 let reachedAt: number | null = null;

@@ -17,7 +17,7 @@ import { PpoLoss, type Minibatch } from '../src/agents/ppo/loss.ts';
 import { initBackend } from '../src/agents/backend.ts';
 import { toLayersModel } from '../src/agents/run/model-io.ts';
 import * as tf from '@tensorflow/tfjs-core';
-import { machineLine, table, writeSection } from './report.ts';
+import { machineLine, median, table, writeSection } from './report.ts';
 
 const rounds = Number(process.argv[2] ?? 7);
 const agent = new ActorCritic(4, 2, [64, 64], 1);
@@ -73,7 +73,6 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 const result = new Map<string, number>();
 console.log(`PPO kernels, CartPole 64-64 nets, ${rounds} interleaved rounds (median, best round)`);
 for (const c of cases) {

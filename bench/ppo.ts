@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { fmtRate, machineLine, table, writeSection } from './report.ts';
+import { fmtRate, machineLine, median, table, writeSection } from './report.ts';
 import { make } from '../src/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -109,11 +109,6 @@ function normalCdf(z: number): number {
   const erf = 1 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t) * Math.exp(-x * x);
   return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
-
-export const median = (a: number[]): number => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps: number; kdtSeeds: number; kdtSize: number; cleanrlSeeds: number }): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);

@@ -1,5 +1,5 @@
-import { machineLine, table, writeSection } from './report.ts';
-import { median, randomSuccess, runCase, type CaseResult } from './ppo.ts';
+import { machineLine, median, table, writeSection } from './report.ts';
+import { randomSuccess, runCase, type CaseResult } from './ppo.ts';
 
 /**
  * `npm run bench -- rudder`: PPO with and without RUDDER on KeyDoorTreasure-v0's delayed reward, seed for

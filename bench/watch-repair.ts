@@ -1,4 +1,4 @@
-import { machineLine, table, writeSection } from './report.ts';
+import { machineLine, median, table, writeSection } from './report.ts';
 import { runWatchRepairExperiment, WATCH_REPAIR_DEMO, type WatchRepairMethod, type WatchRepairResult } from '../src/rudder/watch-repair-experiment.ts';
 
 /**
@@ -15,11 +15,6 @@ const METHODS: { method: WatchRepairMethod; name: string }[] = [
 
 /** The demo README's figures for its seeds 1–3 (rudder.md §1.7): episodes until the stop criterion. */
 const README: Record<WatchRepairMethod, string> = { rudder: '≈1.9k–3.8k', td: '≈71.8k–71.9k', mc: '27.7k to > 240k' };
-
-function median(a: number[]): number {
-  const s = [...a].sort((x, y) => x - y), n = s.length;
-  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-}
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en');
 

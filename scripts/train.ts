@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../src/agents/run/atomic.ts';
 import { latestCheckpoint, listCheckpoints, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
 import { curveSvg } from '../src/agents/run/curve-svg.ts';
 import { MetricsLog } from '../src/agents/run/metrics.ts';
-import { Discrete, make, spec } from '../src/index.ts';
+import { spec } from '../src/index.ts';
 import { RudderRedistribution } from '../src/rudder/ppo-redistribution.ts';
 
 export interface TrainCommand {
@@ -28,22 +28,6 @@ export interface TrainCommand {
   progress: boolean;
   /** Train with RUDDER's reward redistribution (experimental; see the README). */
   rudder?: boolean;
-}
-
-/**
- * RUDDER for a run, with the Atari code's integration (RUDDER_DEFAULTS: the redistributed reward, traced,
- * mixed into the advantages where trusted); the LSTM sees the env's flat observation (Δ) and the action.
- */
-function rudderFor(config: Partial<PpoConfig>): RudderRedistribution {
-  const cfg = parsePpoConfig(config, 'rudder');
-  const env = make(cfg.envId, cfg.envKwargs);
-  try {
-    if (!(env.actionSpace instanceof Discrete)) throw new Error(`--rudder needs a Discrete action space; ${cfg.envId} has ${env.actionSpace.constructor.name}`);
-    const obsDim = (env.observationSpace.shape ?? []).reduce((a, b) => a * b, 1);
-    return new RudderRedistribution(obsDim, { numActions: env.actionSpace.n, seed: cfg.seed });
-  } finally {
-    env.close();
-  }
 }
 
 /** Read and validate a `--config FILE` (JSON with PpoConfig fields); errors name the file and the field. */
@@ -65,7 +49,9 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   }
   // The LSTM, its optimiser and the lessons buffer are not in checkpoints yet: a resumed run would restart them.
   if (c.rudder && c.resume) throw new Error('--rudder cannot --resume yet: checkpoints do not hold the RUDDER model, so the resumed run would not continue the same curve');
-  const redistribution = c.rudder ? rudderFor(c.config) : null;
+  // The Atari code's integration (RUDDER_DEFAULTS): the traced redistributed reward mixed into the advantages.
+  const rudderCfg = c.rudder ? parsePpoConfig(c.config, 'rudder') : null;
+  const redistribution = rudderCfg ? RudderRedistribution.forEnv(rudderCfg.envId, rudderCfg.envKwargs, { seed: rudderCfg.seed }) : null;
   const metrics = new MetricsLog(c.out);
   let bar: SingleBar | null = null;
   let lastLine = 0;

@@ -89,6 +89,8 @@ describe('RUDDER through the PPO seam', () => {
     const red2 = new RudderRedistribution(D, { numActions: 2 });
     expect(() => red2.redistribute(rollout([[step(0, 5)], []]), new Float32Array(T * N), new Float32Array(T * N))).toThrow(/action 5 at rollout step 0, env 0 is outside 0\.\.1/);
     expect(() => new RudderRedistribution(D, { numActions: 2, trace: 2 })).toThrow(/trace must be in \[0, 1\]/);
+    // forEnv reads the sizes off the env's spaces: KeyDoorTreasure 5×5 `codes` is 25 cells + 4 extras, 5 actions.
+    expect(RudderRedistribution.forEnv('KeyDoorTreasure-v0', { size: 5 }).model.lstm.inputDim).toBe(25 + 4 + 5);
   });
 
   it('with grid features, the LSTM sees per-code cell counts (so a key pickup is one input wherever the key is)', () => {

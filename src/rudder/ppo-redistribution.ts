@@ -1,4 +1,5 @@
 import { Rng } from '../envs/core/rng.ts';
+import { Discrete, make } from '../envs/index.ts'; // the index registers the built-in envs
 import type { RewardRedistribution, RolloutView } from '../agents/ppo/redistribution.ts';
 import { encodeEpisode } from './encode.ts';
 import { LessonsBuffer } from './lessons-buffer.ts';
@@ -166,6 +167,21 @@ export class RudderRedistribution implements RewardRedistribution {
     this.model = new ReturnDecomposition({ inputDim: this.featDim + c.numActions, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, fullyConnected: c.fullyConnected, init: 'atari', seed: c.seed }, c.decomposition);
     this.buffer = new LessonsBuffer(c.buffer, c.bufferCapacity);
     this.rng = new Rng(c.seed + 1);
+  }
+
+  /**
+   * RUDDER for PPO on `envId` (made with `envKwargs`): the observation size and the number of actions come
+   * from the env's spaces. Only Discrete action spaces are supported.
+   */
+  static forEnv(envId: string, envKwargs: Record<string, unknown>, cfg: Partial<RudderConfig> = {}): RudderRedistribution {
+    const env = make(envId, envKwargs);
+    try {
+      if (!(env.actionSpace instanceof Discrete)) throw new Error(`RUDDER needs a Discrete action space; ${envId} has ${env.actionSpace.constructor.name}`);
+      const obsDim = (env.observationSpace.shape ?? []).reduce((a, b) => a * b, 1);
+      return new RudderRedistribution(obsDim, { ...cfg, numActions: env.actionSpace.n });
+    } finally {
+      env.close();
+    }
   }
 
   get active(): boolean {
