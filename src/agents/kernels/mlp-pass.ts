@@ -1,6 +1,6 @@
 /**
  * Forward + backward of one tanh MLP over a minibatch, keeping the activations between the two: the part
- * of PPO's fused loss (../ppo/loss.ts) that is matrix work. Two implementations with one interface:
+ * of PPO's loss (../ppo/loss.ts, through ./policy-pass.ts) that is matrix work. Two implementations with one interface:
  * `WasmMlpPass` (WebAssembly SIMD, ./wasm-simd.ts) where the runtime supports it, and `JsMlpPass`
  * (blocked JS loops, ./dense.ts) otherwise. Both allocate only when the minibatch outgrows their buffers.
  */

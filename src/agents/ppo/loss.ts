@@ -1,20 +1,19 @@
 /**
- * PPO's loss on one minibatch and its exact gradient, fused: forward and backward of the actor and critic
- * MLPs plus the loss terms in one pass over typed arrays.
+ * PPO's loss on one minibatch and its exact gradient, by hand: the policy's forward and backward pass
+ * (../kernels/policy-pass.ts) around the loss terms and their derivatives w.r.t. the logits and values,
+ * all over typed arrays.
  *
  * Why by hand: at CartPole sizes (64-64 MLPs, minibatch 128) a tfjs step is ~300 kernels, each costing
  * more than its arithmetic (backends.md §1, §3), and tfjs-core's Node build registers no gradients.
- * The matrix work runs in ../kernels/mlp-pass.ts for the MLP policy and ../kernels/cnn-pass.ts for the CNN
- * (WebAssembly SIMD, or JS loops as the fallback); this file holds the loss terms and their derivatives
- * w.r.t. the logits and values, the same for both policies.
+ * The matrix work runs in ../kernels/ (WebAssembly SIMD, or JS loops as the fallback); this file holds
+ * the loss terms, the same for the MLP and the CNN policy.
  * The tests check these gradients against finite differences and against a plain reference implementation.
  *
- * L = L_pg − entCoef·H + vfCoef·L_v (envs-ppo.md §6.1, details 8–10).
+ * loss = pg_loss − entCoef·entropy_loss + vfCoef·v_loss (CleanRL's names; envs-ppo.md §6.1, details 8–10).
  */
-import { CnnPass } from '../kernels/cnn-pass.ts';
-import { JsMlpPass, WasmMlpPass, type MlpPass } from '../kernels/mlp-pass.ts';
+import { CnnPolicyPass, MlpPolicyPass, type PolicyPass } from '../kernels/policy-pass.ts';
 import { wasmSimdSupported } from '../kernels/wasm-simd.ts';
-import type { ActorCritic, Agent, CnnActorCritic } from './agent.ts';
+import type { Agent } from './agent.ts';
 
 /** One minibatch, gathered into contiguous arrays. */
 export interface Minibatch {
@@ -36,111 +35,82 @@ export interface LossCoefs {
   vfCoef: number;
 }
 
-/** The minibatch's loss terms, as CleanRL logs them. */
+/** The minibatch's loss terms, as CleanRL logs them (losses/policy_loss, …). */
 export interface LossStats {
   loss: number;
+  /** pg_loss */
   policyLoss: number;
+  /** v_loss */
   valueLoss: number;
+  /** entropy_loss, the mean entropy of the policy */
   entropy: number;
   oldApproxKl: number;
   approxKl: number;
+  /** clipfrac: the share of samples whose ratio is more than ε from 1 */
   clipFrac: number;
 }
 
-// Per-head scratch for the current row (a policy has few heads).
-const MAX_HEADS = 64;
-const headLogZ = new Float64Array(MAX_HEADS);
-const headH = new Float64Array(MAX_HEADS);
-
 /**
- * The network side of the loss: a forward pass over the minibatch that leaves the logits and values in
- * arrays (row b's logits from b·logitStride, its value at valueOffset + b·valueStride; passes pad their
- * rows), and a backward pass from d loss / d logits and d loss / d value written into the same layout.
+ * Computes PPO's loss and writes its gradient w.r.t. `agent.params()` into `grads`. Each term is its own
+ * pass over the minibatch, named as in CleanRL's `ppo.py`; allocation-free once the largest minibatch has
+ * been seen.
  */
-interface PolicyPass {
-  forward(obs: Float32Array, B: number): void;
-  readonly logits: Float32Array;
-  readonly dLogits: Float32Array;
-  readonly logitStride: number;
-  readonly values: Float32Array;
-  readonly dValues: Float32Array;
-  readonly valueStride: number;
-  readonly valueOffset: number;
-  /** Writes d loss / d params into `grads` (the agent's `params()` layout). */
-  backward(B: number, grads: Float32Array[]): void;
-}
-
-/** The MLP policy: separate actor and critic nets, each its own pass. */
-class MlpPolicyPass implements PolicyPass {
-  private readonly ap: MlpPass;
-  private readonly cp: MlpPass;
-  readonly valueOffset = 0;
-  constructor(private readonly agent: ActorCritic, kernels: 'wasm' | 'js') {
-    const Pass = kernels === 'wasm' ? WasmMlpPass : JsMlpPass;
-    this.ap = new Pass(agent.actor.layers);
-    this.cp = new Pass(agent.critic.layers);
-  }
-  forward(obs: Float32Array, B: number): void {
-    this.ap.forward(obs, B);
-    this.cp.forward(obs, B);
-  }
-  get logits(): Float32Array { return this.ap.out; }
-  get dLogits(): Float32Array { return this.ap.dOut; }
-  get logitStride(): number { return this.ap.stride; }
-  get values(): Float32Array { return this.cp.out; }
-  get dValues(): Float32Array { return this.cp.dOut; }
-  get valueStride(): number { return this.cp.stride; }
-  backward(B: number, grads: Float32Array[]): void {
-    this.ap.backward(B, grads, 0);
-    this.cp.backward(B, grads, 2 * this.agent.actor.layers.length);
-  }
-}
-
-/** The CNN policy: one pass computes both heads, `[logits…, value]` per row. */
-class CnnPolicyPass implements PolicyPass {
-  private readonly p: CnnPass;
-  constructor(agent: CnnActorCritic, kernels: 'wasm' | 'js') {
-    this.p = new CnnPass(agent.net, kernels);
-  }
-  forward(obs: Float32Array, B: number): void {
-    this.p.forward(obs, B);
-  }
-  get logits(): Float32Array { return this.p.out; }
-  get dLogits(): Float32Array { return this.p.dOut; }
-  get logitStride(): number { return this.p.stride; }
-  get values(): Float32Array { return this.p.out; }
-  get dValues(): Float32Array { return this.p.dOut; }
-  get valueStride(): number { return this.p.stride; }
-  get valueOffset(): number { return this.p.valueCol; }
-  backward(B: number, grads: Float32Array[]): void {
-    this.p.backward(B, grads, 0);
-  }
-}
-
-/** Computes PPO's loss and writes its gradient w.r.t. `agent.params()` into `grads`. Allocation-free once the largest minibatch has been seen. */
 export class PpoLoss {
   private readonly pass: PolicyPass;
+  // Per-sample scratch, in doubles as the sums it feeds; grown to the largest minibatch, then reused.
+  private capacity = 0;
+  private logZ = new Float64Array(0); // [B, numHeads], log Σ exp of each head's allowed logits
+  private headEntropy = new Float64Array(0); // [B, numHeads]
+  private logRatio = new Float64Array(0); // [B], log π(a|s) − log π_old(a|s), summed over heads
+  private ratio = new Float64Array(0); // [B], exp(logRatio)
+  private dLogProb = new Float64Array(0); // [B], d pg_loss / d log π(a|s)
 
   /** `kernels`: WebAssembly SIMD where the runtime has it (~5× the JS loops here), else JS loops. */
   constructor(readonly agent: Agent, readonly kernels: 'wasm' | 'js' = wasmSimdSupported() ? 'wasm' : 'js') {
-    if (agent.numHeads > MAX_HEADS) throw new RangeError(`PpoLoss: at most ${MAX_HEADS} action heads, got ${agent.numHeads}`);
-    this.pass = agent.kind === 'cnn' ? new CnnPolicyPass(agent, kernels) : new MlpPolicyPass(agent, kernels);
+    this.pass = agent.kind === 'cnn' ? new CnnPolicyPass(agent.net, kernels) : new MlpPolicyPass(agent.actor, agent.critic, kernels);
   }
 
   run(mb: Minibatch, c: LossCoefs, grads: Float32Array[] | null): LossStats {
-    const B = mb.size, nvec = this.agent.nvec, K = nvec.length, L = this.agent.numLogits;
-    const net = this.pass;
-    net.forward(mb.obs, B);
-    // Row b of the logits starts at b·ls, the value of row b is at v0 + b·vs (the passes may pad their rows).
-    const logits = net.logits, dLogits = net.dLogits, ls = net.logitStride;
-    const values = net.values, dValues = net.dValues, vs = net.valueStride, v0 = net.valueOffset;
-    const masks = mb.masks, eps = c.clipCoef, entScale = c.entCoef / B;
-    let pgSum = 0, vSum = 0, entSum = 0, oldKlSum = 0, klSum = 0, clipped = 0;
+    const B = mb.size;
+    if (B > this.capacity) this.grow(B);
+    this.pass.forward(mb.obs, B);
+    const entropyLoss = this.logRatioAndEntropy(mb);
+    const pgLoss = this.pgLoss(mb, c.clipCoef);
+    const vLoss = this.vLoss(mb, c);
+    this.logitGrads(mb, c.entCoef / B);
+    if (grads) this.pass.backward(B, grads);
 
+    // Diagnostics, no gradient: KL estimators (http://joschu.net/blog/kl-approx.html) and the clipped share.
+    const { logRatio, ratio } = this;
+    let oldApproxKl = 0, approxKl = 0, clipped = 0;
     for (let b = 0; b < B; b++) {
-      // Heads are independent categoricals (log-softmax per segment; masked logits count as −∞):
-      // log π(a) and the entropy are sums over heads. The first loop gets them, the second the gradient.
-      let newLogp = 0, H = 0;
+      oldApproxKl += -logRatio[b]!;
+      approxKl += ratio[b]! - 1 - logRatio[b]!;
+      if (Math.abs(ratio[b]! - 1) > c.clipCoef) clipped++;
+    }
+    return {
+      loss: pgLoss - c.entCoef * entropyLoss + c.vfCoef * vLoss,
+      policyLoss: pgLoss,
+      valueLoss: vLoss,
+      entropy: entropyLoss,
+      oldApproxKl: oldApproxKl / B,
+      approxKl: approxKl / B,
+      clipFrac: clipped / B,
+    };
+  }
+
+  /**
+   * log π(a|s) − log π_old(a|s) into logRatio, and entropy_loss, the mean entropy. Heads are independent
+   * categoricals (log-softmax per segment; masked logits count as −∞), so log π(a|s) and the entropy are
+   * sums over heads. Keeps each head's log Z and entropy for `logitGrads`.
+   */
+  private logRatioAndEntropy(mb: Minibatch): number {
+    const B = mb.size, nvec = this.agent.nvec, K = nvec.length, L = this.agent.numLogits;
+    const logits = this.pass.logits, ls = this.pass.logitStride, masks = mb.masks;
+    const { logZ: logZs, headEntropy } = this;
+    let entropySum = 0;
+    for (let b = 0; b < B; b++) {
+      let newLogProb = 0, H = 0;
       for (let h = 0, o = b * ls, m = b * L; h < K; o += nvec[h]!, m += nvec[h]!, h++) {
         const n = nvec[h]!;
         let max = -Infinity;
@@ -148,28 +118,80 @@ export class PpoLoss {
         let z = 0;
         for (let j = 0; j < n; j++) if (!masks || masks[m + j]) z += Math.exp(logits[o + j]! - max);
         const logZ = max + Math.log(z);
-        headLogZ[h] = logZ;
         let Hh = 0;
         for (let j = 0; j < n; j++) {
           if (masks && !masks[m + j]) continue;
           const lp = logits[o + j]! - logZ;
           Hh -= Math.exp(lp) * lp;
         }
-        headH[h] = Hh;
+        logZs[b * K + h] = logZ;
+        headEntropy[b * K + h] = Hh;
         H += Hh;
-        newLogp += logits[o + mb.actions[b * K + h]!]! - logZ;
+        newLogProb += logits[o + mb.actions[b * K + h]!]! - logZ;
       }
-      const logRatio = newLogp - mb.oldLogProbs[b]!;
-      const ratio = Math.exp(logRatio);
+      this.logRatio[b] = newLogProb - mb.oldLogProbs[b]!;
+      entropySum += H;
+    }
+    return entropySum / B;
+  }
+
+  /**
+   * pg_loss = mean max(pg_loss1, pg_loss2), the pessimistic of the two surrogates −A·r and
+   * −A·clip(r, 1 − ε, 1 + ε) (the paper's L^CLIP, negated). Where the clipped one wins the gradient is 0.
+   */
+  private pgLoss(mb: Minibatch, eps: number): number {
+    const B = mb.size, { logRatio, ratio, dLogProb } = this;
+    let sum = 0;
+    for (let b = 0; b < B; b++) {
+      const r = (ratio[b] = Math.exp(logRatio[b]!));
       const adv = mb.advantages[b]!;
-      // Clipped surrogate: max(−A·r, −A·clip(r, 1−ε, 1+ε)); the clipped branch has zero gradient.
-      const l1 = -adv * ratio;
-      const l2 = -adv * Math.min(Math.max(ratio, 1 - eps), 1 + eps);
-      pgSum += l1 >= l2 ? l1 : l2;
-      const dLogp = l1 >= l2 ? (-adv * ratio) / B : 0;
-      // d/dlogits per head: policy term dLogp·(onehot − p), entropy term −entCoef·dH_h/dlogits = entCoef·p·(log p + H_h).
+      const pgLoss1 = -adv * r;
+      const pgLoss2 = -adv * Math.min(Math.max(r, 1 - eps), 1 + eps);
+      sum += pgLoss1 >= pgLoss2 ? pgLoss1 : pgLoss2;
+      dLogProb[b] = pgLoss1 >= pgLoss2 ? pgLoss1 / B : 0; // d(−A·r)/d log π = −A·r
+    }
+    return sum / B;
+  }
+
+  /**
+   * v_loss = 0.5 · mean max(v_loss_unclipped, v_loss_clipped) with v_clipped = V_old + clip(v − V_old, −ε, ε)
+   * (PPO2's clipped value loss; the unclipped one alone without clipVloss). Writes vfCoef · d v_loss / d v.
+   */
+  private vLoss(mb: Minibatch, c: LossCoefs): number {
+    const B = mb.size, eps = c.clipCoef;
+    const values = this.pass.values, dValues = this.pass.dValues, vs = this.pass.valueStride, v0 = this.pass.valueOffset;
+    let sum = 0;
+    for (let b = 0; b < B; b++) {
+      const v = values[v0 + b * vs]!, ret = mb.returns[b]!;
+      const du = v - ret;
+      let vLossMax = du * du, dv = du; // v_loss_unclipped and ½ its derivative
+      if (c.clipVloss) {
+        const vOld = mb.oldValues[b]!;
+        const vClipped = vOld + Math.min(Math.max(v - vOld, -eps), eps);
+        const vLossClipped = (vClipped - ret) * (vClipped - ret);
+        if (vLossClipped > vLossMax) {
+          vLossMax = vLossClipped;
+          dv = 0; // v_clipped is flat in v here
+        }
+      }
+      sum += 0.5 * vLossMax;
+      dValues[v0 + b * vs] = (c.vfCoef * dv) / B;
+    }
+    return sum / B;
+  }
+
+  /**
+   * d(pg_loss − entCoef·entropy_loss) / d logits, per head: dLogProb·(onehot(a) − p) + entCoef/B·p·(log p + H_h)
+   * (the entropy's own derivative is −p·(log p + H_h)); masked logits get 0.
+   */
+  private logitGrads(mb: Minibatch, entScale: number): void {
+    const B = mb.size, nvec = this.agent.nvec, K = nvec.length, L = this.agent.numLogits;
+    const logits = this.pass.logits, dLogits = this.pass.dLogits, ls = this.pass.logitStride, masks = mb.masks;
+    const { logZ: logZs, headEntropy, dLogProb } = this;
+    for (let b = 0; b < B; b++) {
+      const dLogp = dLogProb[b]!;
       for (let h = 0, o = b * ls, m = b * L; h < K; o += nvec[h]!, m += nvec[h]!, h++) {
-        const n = nvec[h]!, a = mb.actions[b * K + h]!, logZ = headLogZ[h]!, Hh = headH[h]!;
+        const n = nvec[h]!, a = mb.actions[b * K + h]!, logZ = logZs[b * K + h]!, Hh = headEntropy[b * K + h]!;
         for (let j = 0; j < n; j++) {
           if (masks && !masks[m + j]) {
             dLogits[o + j] = 0;
@@ -180,38 +202,16 @@ export class PpoLoss {
           dLogits[o + j] = dLogp * ((j === a ? 1 : 0) - p) + entScale * p * (lp + Hh);
         }
       }
-      entSum += H;
-      oldKlSum += -logRatio;
-      klSum += ratio - 1 - logRatio;
-      if (Math.abs(ratio - 1) > eps) clipped++;
-
-      // Value loss: 0.5·max((v − R)², (v_clip − R)²), v_clip = V_old + clip(v − V_old, −ε, ε).
-      const v = values[v0 + b * vs]!, ret = mb.returns[b]!;
-      const du = v - ret;
-      let vl = du * du, dv = du;
-      if (c.clipVloss) {
-        const vOld = mb.oldValues[b]!;
-        const vc = vOld + Math.min(Math.max(v - vOld, -eps), eps);
-        const dc = vc - ret;
-        if (dc * dc > vl) {
-          vl = dc * dc;
-          dv = 0;
-        }
-      }
-      vSum += 0.5 * vl;
-      dValues[v0 + b * vs] = (c.vfCoef * dv) / B;
     }
+  }
 
-    if (grads) net.backward(B, grads);
-    const policyLoss = pgSum / B, valueLoss = vSum / B, entropy = entSum / B;
-    return {
-      loss: policyLoss - c.entCoef * entropy + c.vfCoef * valueLoss,
-      policyLoss,
-      valueLoss,
-      entropy,
-      oldApproxKl: oldKlSum / B,
-      approxKl: klSum / B,
-      clipFrac: clipped / B,
-    };
+  private grow(B: number): void {
+    const K = this.agent.numHeads;
+    this.capacity = B;
+    this.logZ = new Float64Array(B * K);
+    this.headEntropy = new Float64Array(B * K);
+    this.logRatio = new Float64Array(B);
+    this.ratio = new Float64Array(B);
+    this.dLogProb = new Float64Array(B);
   }
 }
