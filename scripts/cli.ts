@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { CLI_TOTAL_TIMESTEPS } from '../src/agents/ppo/config.ts';
 import { checkEnv, listEnvs, make, spec, type Env } from '../src/index.ts';
 import { expertFor } from '../src/envs/core/experts.ts';
 import { runEpisodes, formatEpisodeReport } from './play.ts';
@@ -62,7 +63,7 @@ program
   .description('train an agent (PPO) on an env; writes checkpoints, metrics.jsonl/csv, curve.svg and summary.json to the run folder')
   .option('-e, --env <id>', 'environment id (default CartPole-v1, or the config file\'s envId)')
   .addOption(new Option('-a, --agent <agent>', 'learning algorithm').choices(['ppo']).default('ppo'))
-  .option('-n, --steps <n>', 'environment steps to train for (default 200000)', int('--steps', 1))
+  .option('-n, --steps <n>', `environment steps to train for (default ${CLI_TOTAL_TIMESTEPS})`, int('--steps', 1))
   .option('-s, --seed <seed>', 'seed of envs, sampling and weights (default 1)', int('--seed', 0))
   .option('-o, --out <dir>', 'run folder (default runs/<env>-ppo-seed<seed>)')
   .option('-c, --config <file>', 'JSON file of PPO settings (CleanRL names in camelCase: learningRate, numEnvs, numSteps, …); flags override it')
@@ -86,7 +87,7 @@ program
     if (o.seed !== undefined) config.seed = o.seed;
     if (o.numEnvs !== undefined) config.numEnvs = o.numEnvs;
     if (o.steps !== undefined) config.totalTimesteps = o.steps;
-    else if (!o.config && !o.resume) config.totalTimesteps = 200_000;
+    else if (!o.config && !o.resume) config.totalTimesteps = CLI_TOTAL_TIMESTEPS;
     const envId = config.envId ?? 'CartPole-v1';
     spec(envId); // an unknown id fails here, naming the closest ones
     const out = o.out ?? `runs/${envId.replace(/[^\w.-]/g, '_')}-ppo-seed${config.seed ?? 1}`;

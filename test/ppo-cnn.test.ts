@@ -6,7 +6,8 @@ import { BaseEnv, Box, make, MultiDiscrete, register, type ResetOptions, type Re
 import { CnnActorCritic } from '../src/agents/ppo/agent.ts';
 import { parsePpoConfig } from '../src/agents/ppo/config.ts';
 import { evaluatePolicy } from '../src/agents/ppo/evaluate.ts';
-import { agentFromCheckpoint, PpoTrainer, trainPpo, type PpoCheckpointState } from '../src/agents/ppo/ppo.ts';
+import { agentFromCheckpoint, type PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
+import { PpoTrainer, trainPpo } from '../src/agents/ppo/ppo.ts';
 import { loadCheckpoint } from '../src/agents/run/checkpoint.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rudder-ppo-cnn-'));

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../src/agents/ppo/evaluate.ts';
-import { agentFromCheckpoint, PpoTrainer, type PpoCheckpointState } from '../src/agents/ppo/ppo.ts';
+import { agentFromCheckpoint, type PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
+import { PpoTrainer } from '../src/agents/ppo/ppo.ts';
 import { CheckpointError, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
 import { loadPolicyModel, type PolicyModelJson } from '../src/agents/run/model-io.ts';
 

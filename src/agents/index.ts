@@ -1,6 +1,7 @@
 /** rudder-ts/agents: PPO and what it is made of. */
-export { trainPpo, PpoTrainer, explainedVariance, agentFromCheckpoint, type PpoTrainOptions, type PpoResult, type PpoHooks, type PpoIterationStats, type EpisodeRecord, type PpoCheckpointState } from './ppo/ppo.ts';
-export { PpoConfigSchema, parsePpoConfig, type PpoConfig } from './ppo/config.ts';
+export { trainPpo, PpoTrainer, explainedVariance, type PpoTrainOptions, type PpoResult, type PpoHooks, type PpoIterationStats, type EpisodeRecord, type RolloutBuffers } from './ppo/ppo.ts';
+export { agentFromCheckpoint, type PpoCheckpointState } from './ppo/checkpoint.ts';
+export { PpoConfigSchema, parsePpoConfig, CLI_TOTAL_TIMESTEPS, EVAL_SEED_OFFSET, RESUME_SEED_STRIDE, RETURN_WINDOW, type PpoConfig } from './ppo/config.ts';
 export { ActorCritic, CnnActorCritic, createAgent, type Agent } from './ppo/agent.ts';
 export { evaluatePolicy, type EvalResult } from './ppo/evaluate.ts';
 export { computeGae, type GaeInput } from './ppo/gae.ts';

@@ -12,7 +12,7 @@ export const PpoConfigSchema = z
     envKwargs: z.record(z.string(), z.unknown()).default({}),
     /** Seed of the env resets, the action sampling and the weight init. */
     seed: z.number().int().min(0).default(1),
-    /** Environment steps to train for (summed over envs). */
+    /** Environment steps to train for (summed over envs); CleanRL's 500k. A bare `rudder train` runs CLI_TOTAL_TIMESTEPS instead. */
     totalTimesteps: z.number().int().positive().default(500_000),
     /** Adam step size at the start (annealed linearly to 0 when annealLr). */
     learningRate: z.number().positive().default(2.5e-4),
@@ -53,6 +53,26 @@ export const PpoConfigSchema = z
   .strict();
 
 export type PpoConfig = z.infer<typeof PpoConfigSchema>;
+
+// The fixed choices outside the schema, named so each number has one home.
+
+/**
+ * Steps of `rudder train` when neither --steps nor a config file says: CartPole-v1 learnt in a few
+ * seconds. Library calls and config files keep the schema's 500k, CleanRL's default.
+ */
+export const CLI_TOTAL_TIMESTEPS = 200_000;
+
+/** Evaluation episode i of a run with seed s is reset with seed EVAL_SEED_OFFSET + s + i, well above the seeds training resets use. */
+export const EVAL_SEED_OFFSET = 1_000_000;
+
+/**
+ * Env states are not in a checkpoint: a run resumed at iteration k resets its envs with seed + k·RESUME_SEED_STRIDE,
+ * a different start per resume point (7919, a prime, keeps them apart from the first session's seed + i).
+ */
+export const RESUME_SEED_STRIDE = 7919;
+
+/** Without evaluation, `stopAtReturn` compares with the mean return of this many last episodes (the CLI's progress line and the bench's steps-to-threshold use 20 too). */
+export const RETURN_WINDOW = 20;
 
 /** Defaults filled in, every field checked; throws an Error naming each bad field and what it expected. */
 export function parsePpoConfig(input: unknown, source = 'config'): PpoConfig {

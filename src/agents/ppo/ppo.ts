@@ -1,6 +1,7 @@
 /**
  * Proximal Policy Optimization (Schulman et al. 2017) for discrete actions, with CleanRL `ppo.py`'s
- * semantics (envs-ppo.md §6.1). Read top to bottom: set-up, rollout, bootstrap + GAE, update, logging.
+ * semantics (envs-ppo.md §6.1). Read top to bottom: set-up, the loop (`train`), rollout, bootstrap + GAE,
+ * update, then evaluation and checkpoints (what a checkpoint holds: ./checkpoint.ts).
  *
  * Differences from CleanRL, on purpose: Gymnasium 1.x NEXT_STEP autoreset, so the transition into an
  * autoreset is masked out; truncation is bootstrapped with V(final observation) and termination is not
@@ -10,15 +11,16 @@ import { Box } from '../../envs/spaces/box.ts';
 import { Discrete } from '../../envs/spaces/discrete.ts';
 import { MultiDiscrete } from '../../envs/spaces/multi-discrete.ts';
 import type { Info } from '../../envs/core/env.ts';
-import { Rng, type RngState } from '../../envs/core/rng.ts';
+import { Rng } from '../../envs/core/rng.ts';
 import { makeVec, VectorRecordEpisodeStatistics } from '../../envs/index.ts'; // the package entry registers the built-in envs
 import { Adam, clipScale } from '../adam.ts';
 import { initBackend, type BackendChoice } from '../backend.ts';
-import { loadCheckpoint, saveCheckpoint } from '../run/checkpoint.ts';
+import { saveCheckpoint } from '../run/checkpoint.ts';
 import { savePolicyModel } from '../run/model-io.ts';
 import { join } from 'node:path';
 import { createAgent, type Agent } from './agent.ts';
-import { parsePpoConfig, type PpoConfig } from './config.ts';
+import { checkpointContents, loadResumeCheckpoint, restoreLearningState, type PpoLearningState } from './checkpoint.ts';
+import { EVAL_SEED_OFFSET, parsePpoConfig, RESUME_SEED_STRIDE, RETURN_WINDOW, type PpoConfig } from './config.ts';
 import { evaluatePolicy, type EvalResult } from './evaluate.ts';
 import { computeGae } from './gae.ts';
 import { PpoLoss, type LossStats, type Minibatch } from './loss.ts';
@@ -66,7 +68,7 @@ export interface PpoTrainOptions {
   /** Evaluate the greedy policy every this many env steps; 0: never. */
   evalEvery?: number;
   evalEpisodes?: number;
-  /** Stop once the evaluation mean (or, without evaluation, the last-20-episode mean) reaches this. */
+  /** Stop once the evaluation mean (or, without evaluation, the mean of the last RETURN_WINDOW episodes) reaches this. */
   stopAtReturn?: number | null;
   redistribution?: RewardRedistribution | null;
   hooks?: PpoHooks;
@@ -83,24 +85,6 @@ export interface PpoResult {
   stoppedEarly: boolean;
 }
 
-/** Everything a checkpoint holds besides tensors. */
-export interface PpoCheckpointState {
-  kind: 'ppo';
-  config: PpoConfig;
-  iteration: number;
-  globalStep: number;
-  adamStep: number;
-  rng: RngState;
-  elapsedSeconds: number;
-  bestEvalReturn: number | null;
-  nextEvalStep: number;
-  obsDim: number;
-  /** The observation space's shape ([obsDim] for the MLP, [H, W, C] for the CNN); absent in older checkpoints. */
-  obsShape?: number[];
-  /** Choices per action head ([n] for Discrete(n)). */
-  nvec: number[];
-}
-
 export async function trainPpo(input: Partial<PpoConfig>, opts: PpoTrainOptions = {}): Promise<PpoResult> {
   const trainer = await PpoTrainer.create(input, opts);
   try {
@@ -110,8 +94,21 @@ export async function trainPpo(input: Partial<PpoConfig>, opts: PpoTrainOptions 
   }
 }
 
+/** The rollout storage, time-major [T, N] (a row per step and env; obs, actions and masks `D`, `K`, `L` wide). */
+export interface RolloutBuffers {
+  obs: Float32Array; actions: Int32Array; masks: Uint8Array | null; logProbs: Float32Array; rewards: Float32Array; values: Float32Array;
+  terminated: Uint8Array; truncated: Uint8Array; valid: Uint8Array; advantages: Float32Array; returns: Float32Array;
+}
+
+/** A redistributor's output per step [T, N], and in `reward` mode the reward GAE sees instead of the env's. */
+interface RedistributedBuffers {
+  rr: Float32Array;
+  quality: Float32Array;
+  mixedRewards: Float32Array | null;
+}
+
 /** PPO's whole state and loop. `trainPpo` is the usual entry; the class exists for checkpoints and tests. */
-export class PpoTrainer {
+export class PpoTrainer implements PpoLearningState {
   readonly envs: VectorRecordEpisodeStatistics<Float32Array, Int32Array>;
   readonly agent: Agent;
   readonly adam: Adam;
@@ -123,20 +120,17 @@ export class PpoTrainer {
   globalStep = 0;
   readonly episodes: EpisodeRecord[] = [];
   bestEval: EvalResult | null = null;
-  private nextEvalStep: number;
-  private elapsedBefore = 0; // seconds spent in earlier sessions of a resumed run
+  nextEvalStep: number;
+  elapsedBefore = 0; // seconds spent in earlier sessions of a resumed run
   private readonly loss: PpoLoss;
   private readonly grads: Float32Array[];
+  readonly obsShape: readonly number[];
   private readonly D: number; // observation size (H·W·C for an image)
-  private readonly obsShape: readonly number[];
   private readonly K: number; // action heads
   private readonly L: number; // logits, Σ nvec
   // ---- rollout storage, time-major [T, N] ----
-  readonly buf: {
-    obs: Float32Array; actions: Int32Array; masks: Uint8Array | null; logProbs: Float32Array; rewards: Float32Array; values: Float32Array;
-    terminated: Uint8Array; truncated: Uint8Array; valid: Uint8Array; advantages: Float32Array; returns: Float32Array;
-    rr: Float32Array; quality: Float32Array; gaeRewards: Float32Array;
-  };
+  readonly buf: RolloutBuffers;
+  private readonly redistributed: RedistributedBuffers | null; // only with opts.redistribution
   private readonly nextObs: Float32Array;
   private readonly nextValues: Float32Array;
   private readonly prevDone: Uint8Array; // NEXT_STEP: the env's next step is its autoreset
@@ -180,9 +174,12 @@ export class PpoTrainer {
     this.buf = {
       obs: new Float32Array(batch * D), actions: new Int32Array(batch * K), masks: cfg.actionMasks ? new Uint8Array(batch * L) : null, logProbs: new Float32Array(batch),
       rewards: new Float32Array(batch), values: new Float32Array(batch), terminated: new Uint8Array(batch),
-      truncated: new Uint8Array(batch), valid: new Uint8Array(batch), advantages: new Float32Array(batch),
-      returns: new Float32Array(batch), rr: new Float32Array(batch), quality: new Float32Array(batch), gaeRewards: new Float32Array(batch),
+      truncated: new Uint8Array(batch), valid: new Uint8Array(batch), advantages: new Float32Array(batch), returns: new Float32Array(batch),
     };
+    const red = opts.redistribution;
+    this.redistributed = red
+      ? { rr: new Float32Array(batch), quality: new Float32Array(batch), mixedRewards: red.mode === 'reward' ? new Float32Array(batch) : null }
+      : null;
     this.nextObs = new Float32Array(N * D);
     this.nextValues = new Float32Array(N);
     this.prevDone = new Uint8Array(N);
@@ -199,18 +196,11 @@ export class PpoTrainer {
     const backend = await initBackend(opts.backend ?? 'auto');
     if (opts.resume) {
       if (!opts.runDir) throw new Error('resume needs a runDir');
-      const ck = loadCheckpoint<PpoCheckpointState>(opts.runDir, typeof opts.resume === 'string' ? opts.resume : undefined);
-      if (ck.state.kind !== 'ppo') throw new Error(`checkpoint ${ck.label} is a ${String(ck.state.kind)} checkpoint, not ppo`);
-      const cfg = parsePpoConfig({ ...ck.state.config, ...input }, `checkpoint ${ck.label} config`);
-      // Only the length of training may change on resume; anything that shapes the model or the data may not.
-      for (const k of Object.keys(input) as (keyof PpoConfig)[]) {
-        if (k !== 'totalTimesteps' && JSON.stringify(input[k]) !== JSON.stringify(ck.state.config[k])) {
-          throw new Error(`cannot resume ${opts.runDir} with ${k} = ${JSON.stringify(input[k])}: the checkpoint was trained with ${JSON.stringify(ck.state.config[k])}`);
-        }
-      }
-      const t = new PpoTrainer(cfg, backend, opts);
+      const ck = loadResumeCheckpoint(opts.runDir, typeof opts.resume === 'string' ? opts.resume : undefined, input);
+      const t = new PpoTrainer(ck.config, backend, opts);
       try {
-        t.restore(ck.state, ck.tensors, ck.label);
+        restoreLearningState(t, ck.state, ck.tensors, ck.label);
+        t.resetEnvs(t.cfg.seed + RESUME_SEED_STRIDE * t.iteration);
       } catch (e) {
         t.close();
         throw e;
@@ -220,27 +210,6 @@ export class PpoTrainer {
     const t = new PpoTrainer(parsePpoConfig(input), backend, opts);
     t.resetEnvs(t.cfg.seed);
     return t;
-  }
-
-  private resetEnvs(seed: number): void {
-    const r = this.envs.reset({ seed });
-    this.nextObs.set(r.obs);
-    this.readMasks(r.infos);
-    this.prevDone.fill(0);
-  }
-
-  /** With `actionMasks`, copy each sub-env's `info.action_mask` (L values, 1 = allowed) into nextMask. */
-  private readMasks(infos: readonly Info[]): void {
-    const m = this.nextMask;
-    if (!m) return;
-    const L = this.L;
-    for (let i = 0; i < infos.length; i++) {
-      const mask = infos[i]!.action_mask as ArrayLike<number> | undefined;
-      if (!mask || typeof mask !== 'object' || mask.length !== L) {
-        throw new Error(`${this.cfg.envId}: actionMasks is on, but sub-env ${i} returned ${mask === undefined ? 'no info.action_mask' : `an info.action_mask of length ${String((mask as { length?: unknown }).length)}`} (expected ${L} values, 1 = allowed)`);
-      }
-      for (let j = 0; j < L; j++) m[i * L + j] = mask[j] ? 1 : 0;
-    }
   }
 
   async train(): Promise<PpoResult> {
@@ -270,9 +239,9 @@ export class PpoTrainer {
         this.nextEvalStep += opts.evalEvery!;
         const r = this.evaluate();
         if (opts.stopAtReturn != null && r.meanReturn >= opts.stopAtReturn) stop = stoppedEarly = true;
-      } else if (!opts.evalEvery && opts.stopAtReturn != null && this.episodes.length >= 20) {
-        const last = this.episodes.slice(-20);
-        if (last.reduce((a, e) => a + e.return, 0) / 20 >= opts.stopAtReturn) stop = stoppedEarly = true;
+      } else if (!opts.evalEvery && opts.stopAtReturn != null && this.episodes.length >= RETURN_WINDOW) {
+        const last = this.episodes.slice(-RETURN_WINDOW);
+        if (last.reduce((a, e) => a + e.return, 0) / RETURN_WINDOW >= opts.stopAtReturn) stop = stoppedEarly = true;
       }
       const every = opts.checkpointEvery ?? 0;
       if (opts.runDir && (stop || this.iteration === this.numIterations || (every > 0 && this.iteration % every === 0))) {
@@ -333,19 +302,43 @@ export class PpoTrainer {
     };
   }
 
+  private resetEnvs(seed: number): void {
+    const r = this.envs.reset({ seed });
+    this.nextObs.set(r.obs);
+    this.readMasks(r.infos);
+    this.prevDone.fill(0);
+  }
+
+  /** With `actionMasks`, copy each sub-env's `info.action_mask` (L values, 1 = allowed) into nextMask. */
+  private readMasks(infos: readonly Info[]): void {
+    const m = this.nextMask;
+    if (!m) return;
+    const L = this.L;
+    for (let i = 0; i < infos.length; i++) {
+      const mask = infos[i]!.action_mask as ArrayLike<number> | undefined;
+      if (!mask || typeof mask !== 'object' || mask.length !== L) {
+        throw new Error(`${this.cfg.envId}: actionMasks is on, but sub-env ${i} returned ${mask === undefined ? 'no info.action_mask' : `an info.action_mask of length ${String((mask as { length?: unknown }).length)}`} (expected ${L} values, 1 = allowed)`);
+      }
+      for (let j = 0; j < L; j++) m[i * L + j] = mask[j] ? 1 : 0;
+    }
+  }
+
   /** ---- bootstrap value, GAE (detail 5), and the redistributed reward to mix in ---- */
   private advantages(view: RolloutView): void {
     const { cfg, buf } = this;
     this.agent.value(this.nextObs, cfg.numEnvs, this.nextValues);
-    const red = this.opts.redistribution;
-    buf.rr.fill(0);
-    buf.quality.fill(0);
-    red?.redistribute(view, buf.rr, buf.quality);
+    const red = this.opts.redistribution, out = this.redistributed;
     let rewards = buf.rewards;
-    if (red?.mode === 'reward') {
-      // The redistributed reward replaces the environment's where trusted: r' = q·RR + (1 − q)·r.
-      rewards = buf.gaeRewards;
-      for (let k = 0; k < rewards.length; k++) rewards[k] = buf.quality[k]! * buf.rr[k]! + (1 - buf.quality[k]!) * buf.rewards[k]!;
+    if (red && out) {
+      const { rr, quality, mixedRewards } = out;
+      rr.fill(0);
+      quality.fill(0);
+      red.redistribute(view, rr, quality);
+      if (mixedRewards) {
+        // The redistributed reward replaces the environment's where trusted: r' = q·RR + (1 − q)·r.
+        rewards = mixedRewards;
+        for (let k = 0; k < rewards.length; k++) rewards[k] = quality[k]! * rr[k]! + (1 - quality[k]!) * buf.rewards[k]!;
+      }
     }
     computeGae({ numSteps: cfg.numSteps, numEnvs: cfg.numEnvs, rewards, values: buf.values, terminated: buf.terminated,
       truncated: buf.truncated, valid: buf.valid, nextValues: this.nextValues, gamma: cfg.gamma, lambda: cfg.gaeLambda }, buf.advantages, buf.returns);
@@ -359,14 +352,15 @@ export class PpoTrainer {
     for (let k = 0; k < batch; k++) if (buf.valid[k]) order[numValid++] = k;
     const mbSize = Math.ceil(numValid / cfg.numMinibatches);
     const mb = newMinibatch(mbSize, this.D, this.K, buf.masks ? this.L : 0);
-    const vfContrib = this.opts.redistribution?.vfContrib ?? 0.5;
-    const mixing = this.opts.redistribution && this.opts.redistribution.mode !== 'reward' ? vfContrib : null;
+    // In `advantage` mode the redistributed reward is mixed into each minibatch's normalised advantages.
+    const red = this.opts.redistribution, out = this.redistributed;
+    const mix = red && out && !out.mixedRewards ? { rr: out.rr, quality: out.quality, vfContrib: red.vfContrib ?? 0.5 } : null;
     let last: LossStats = { loss: NaN, policyLoss: NaN, valueLoss: NaN, entropy: NaN, oldApproxKl: NaN, approxKl: NaN, clipFrac: NaN };
     let clipFracSum = 0, n = 0;
     for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
       shuffle(order, numValid, this.rng);
       for (let s = 0; s < numValid; s += mbSize) {
-        gather(mb, order, s, Math.min(s + mbSize, numValid), buf, this.D, this.K, this.L, cfg.normAdv, mixing);
+        gather(mb, order, s, Math.min(s + mbSize, numValid), buf, this.D, this.K, this.L, cfg.normAdv, mix);
         last = this.loss.run(mb, cfg, this.grads);
         clipFracSum += last.clipFrac;
         n++;
@@ -379,83 +373,26 @@ export class PpoTrainer {
 
   /** Deterministic (greedy) evaluation; saves `best/` in the run folder when it beats the best so far. */
   evaluate(): EvalResult {
-    const r = evaluatePolicy(this.agent, this.cfg.envId, { episodes: this.opts.evalEpisodes ?? 10, seed: 1_000_000 + this.cfg.seed, kwargs: this.cfg.envKwargs, actionMasks: this.cfg.actionMasks });
+    const r = evaluatePolicy(this.agent, this.cfg.envId, { episodes: this.opts.evalEpisodes ?? 10, seed: EVAL_SEED_OFFSET + this.cfg.seed, kwargs: this.cfg.envKwargs, actionMasks: this.cfg.actionMasks });
     const best = this.bestEval === null || r.meanReturn > this.bestEval.meanReturn;
     if (best) {
       this.bestEval = r;
-      if (this.opts.runDir) saveCheckpoint(this.opts.runDir, 'best', { state: this.checkpointState(0), tensors: this.tensors() }, { pointer: false });
+      if (this.opts.runDir) saveCheckpoint(this.opts.runDir, 'best', checkpointContents(this, 0), { pointer: false });
     }
     this.opts.hooks?.onEval?.({ ...r, globalStep: this.globalStep, best });
     return r;
   }
 
-  private checkpointState(sessionSeconds: number): PpoCheckpointState {
-    return {
-      kind: 'ppo', config: this.cfg, iteration: this.iteration, globalStep: this.globalStep, adamStep: this.adam.step,
-      rng: this.rng.getState(), elapsedSeconds: this.elapsedBefore + sessionSeconds, bestEvalReturn: this.bestEval?.meanReturn ?? null,
-      nextEvalStep: Number.isFinite(this.nextEvalStep) ? this.nextEvalStep : -1, obsDim: this.D, obsShape: [...this.obsShape], nvec: [...this.agent.nvec],
-    };
-  }
-
-  private tensors(): Record<string, Float32Array> {
-    const t: Record<string, Float32Array> = {};
-    this.agent.params().forEach((p, i) => {
-      t[`param/${i}`] = p;
-      t[`adam_m/${i}`] = this.adam.m[i]!;
-      t[`adam_v/${i}`] = this.adam.v[i]!;
-    });
-    return t;
-  }
-
   /** Save the whole training state (weights, Adam moments, counters, RNG, config) to the run folder. */
   checkpoint(sessionSeconds: number): string {
-    const dir = saveCheckpoint(this.opts.runDir!, `iter-${String(this.iteration).padStart(7, '0')}`, { state: this.checkpointState(sessionSeconds), tensors: this.tensors() });
+    const dir = saveCheckpoint(this.opts.runDir!, `iter-${String(this.iteration).padStart(7, '0')}`, checkpointContents(this, sessionSeconds));
     this.opts.hooks?.onCheckpoint?.(dir);
     return dir;
-  }
-
-  private restore(s: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string): void {
-    const shape = s.obsShape ?? [s.obsDim];
-    if (s.obsDim !== this.D || JSON.stringify(s.nvec) !== JSON.stringify([...this.agent.nvec]) || JSON.stringify(shape) !== JSON.stringify(this.obsShape)) {
-      throw new Error(`checkpoint ${label} was trained on observations of shape [${String(shape)}] and actions [${String(s.nvec)}]; ${this.cfg.envId} now has [${this.obsShape.join(',')}] and [${[...this.agent.nvec].join(',')}]`);
-    }
-    const params = this.agent.params();
-    params.forEach((p, i) => {
-      for (const [name, dst] of [[`param/${i}`, p], [`adam_m/${i}`, this.adam.m[i]!], [`adam_v/${i}`, this.adam.v[i]!]] as const) {
-        const src = tensors[name];
-        if (!src || src.length !== dst.length) throw new Error(`checkpoint ${label}: tensor ${name} has ${src?.length ?? 'no'} values, the model needs ${dst.length}`);
-        dst.set(src);
-      }
-    });
-    this.adam.step = s.adamStep;
-    this.rng.setState(s.rng);
-    this.iteration = s.iteration;
-    this.globalStep = s.globalStep;
-    this.elapsedBefore = s.elapsedSeconds;
-    this.nextEvalStep = s.nextEvalStep < 0 ? this.nextEvalStep : s.nextEvalStep;
-    if (s.bestEvalReturn !== null) this.bestEval = { meanReturn: s.bestEvalReturn, stdReturn: NaN, meanLength: NaN, returns: [] };
-    // Env states are not in the checkpoint: episodes restart, from a seed derived from the iteration.
-    this.resetEnvs(this.cfg.seed + 7919 * this.iteration);
   }
 
   close(): void {
     this.envs.close();
   }
-}
-
-/**
- * The agent a PPO checkpoint holds (its config's policy, its shapes, its weights), for evaluation:
- * `const ck = loadCheckpoint<PpoCheckpointState>(runDir); const agent = agentFromCheckpoint(ck.state, ck.tensors, ck.label)`.
- */
-export function agentFromCheckpoint(state: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string): Agent {
-  const cfg = parsePpoConfig(state.config, `checkpoint ${label} config`);
-  const agent = createAgent(cfg, state.obsShape ?? [state.obsDim], state.nvec);
-  agent.params().forEach((p, i) => {
-    const src = tensors[`param/${i}`];
-    if (!src || src.length !== p.length) throw new Error(`checkpoint ${label}: tensor param/${i} has ${src?.length ?? 'no'} values, the ${cfg.policy} model needs ${p.length}`);
-    p.set(src);
-  });
-  return agent;
 }
 
 /** Choices per head of a Discrete or 1-D MultiDiscrete space starting at 0; null for anything else. */
@@ -487,7 +424,8 @@ function shuffle(a: Int32Array, n: number, rng: Rng): void {
  * the advantages (detail 7) and, with a reward redistribution, mix in its redistributed reward.
  */
 function gather(
-  mb: Minibatch, order: Int32Array, from: number, to: number, src: PpoTrainer['buf'], D: number, K: number, L: number, normAdv: boolean, vfContrib: number | null,
+  mb: Minibatch, order: Int32Array, from: number, to: number, src: RolloutBuffers, D: number, K: number, L: number, normAdv: boolean,
+  mix: { rr: Float32Array; quality: Float32Array; vfContrib: number } | null,
 ): void {
   const B = to - from;
   if (B !== mb.size) Object.assign(mb, newMinibatch(B, D, K, src.masks ? L : 0));
@@ -511,10 +449,10 @@ function gather(
     const std = Math.sqrt(sq / Math.max(1, B - 1));
     for (let b = 0; b < B; b++) mb.advantages[b] = (mb.advantages[b]! - mean) / (std + 1e-8);
   }
-  if (vfContrib !== null) {
+  if (mix) {
     for (let b = 0; b < B; b++) {
       const k = order[from + b]!;
-      mb.advantages[b] = mixAdvantage(mb.advantages[b]!, src.rr[k]!, src.quality[k]!, vfContrib);
+      mb.advantages[b] = mixAdvantage(mb.advantages[b]!, mix.rr[k]!, mix.quality[k]!, mix.vfContrib);
     }
   }
 }

@@ -1,0 +1,115 @@
+/**
+ * PPO's checkpoints: what one holds, how a trainer's learning state goes in and comes back, and the agent
+ * a checkpoint holds, for evaluation. The files themselves (atomic writes, SHA-256, the `latest` pointer)
+ * are ../run/checkpoint.ts; the env states are not saved (a resumed run restarts its episodes).
+ */
+import type { Rng, RngState } from '../../envs/core/rng.ts';
+import type { Adam } from '../adam.ts';
+import { loadCheckpoint, type CheckpointContents } from '../run/checkpoint.ts';
+import { createAgent, type Agent } from './agent.ts';
+import { parsePpoConfig, type PpoConfig } from './config.ts';
+import type { EvalResult } from './evaluate.ts';
+
+/** Everything a checkpoint holds besides tensors. */
+export interface PpoCheckpointState {
+  kind: 'ppo';
+  config: PpoConfig;
+  iteration: number;
+  globalStep: number;
+  adamStep: number;
+  rng: RngState;
+  elapsedSeconds: number;
+  bestEvalReturn: number | null;
+  nextEvalStep: number;
+  obsDim: number;
+  /** The observation space's shape ([obsDim] for the MLP, [H, W, C] for the CNN); absent in older checkpoints. */
+  obsShape?: number[];
+  /** Choices per action head ([n] for Discrete(n)). */
+  nvec: number[];
+}
+
+/** The part of a PPO trainer a checkpoint saves and restores. */
+export interface PpoLearningState {
+  readonly cfg: PpoConfig;
+  readonly agent: Agent;
+  readonly adam: Adam;
+  readonly rng: Rng;
+  readonly obsShape: readonly number[];
+  iteration: number;
+  globalStep: number;
+  bestEval: EvalResult | null;
+  /** Env step of the next evaluation; Infinity: never. */
+  nextEvalStep: number;
+  /** Seconds spent in earlier sessions of a resumed run. */
+  elapsedBefore: number;
+}
+
+/** The state and tensors (weights and Adam moments, `param/i`, `adam_m/i`, `adam_v/i`) to save. */
+export function checkpointContents(t: PpoLearningState, sessionSeconds: number): CheckpointContents<PpoCheckpointState> {
+  const state: PpoCheckpointState = {
+    kind: 'ppo', config: t.cfg, iteration: t.iteration, globalStep: t.globalStep, adamStep: t.adam.step,
+    rng: t.rng.getState(), elapsedSeconds: t.elapsedBefore + sessionSeconds, bestEvalReturn: t.bestEval?.meanReturn ?? null,
+    nextEvalStep: Number.isFinite(t.nextEvalStep) ? t.nextEvalStep : -1, obsDim: t.agent.obsDim, obsShape: [...t.obsShape], nvec: [...t.agent.nvec],
+  };
+  const tensors: Record<string, Float32Array> = {};
+  t.agent.params().forEach((p, i) => {
+    tensors[`param/${i}`] = p;
+    tensors[`adam_m/${i}`] = t.adam.m[i]!;
+    tensors[`adam_v/${i}`] = t.adam.v[i]!;
+  });
+  return { state, tensors };
+}
+
+/**
+ * The checkpoint to resume (the latest, or the named one) and its config with `input` over it. Only the
+ * length of training may change on resume; anything that shapes the model or the data may not.
+ */
+export function loadResumeCheckpoint(runDir: string, name: string | undefined, input: Partial<PpoConfig>): CheckpointContents<PpoCheckpointState> & { label: string; config: PpoConfig } {
+  const ck = loadCheckpoint<PpoCheckpointState>(runDir, name);
+  if (ck.state.kind !== 'ppo') throw new Error(`checkpoint ${ck.label} is a ${String(ck.state.kind)} checkpoint, not ppo`);
+  const config = parsePpoConfig({ ...ck.state.config, ...input }, `checkpoint ${ck.label} config`);
+  for (const k of Object.keys(input) as (keyof PpoConfig)[]) {
+    if (k !== 'totalTimesteps' && JSON.stringify(input[k]) !== JSON.stringify(ck.state.config[k])) {
+      throw new Error(`cannot resume ${runDir} with ${k} = ${JSON.stringify(input[k])}: the checkpoint was trained with ${JSON.stringify(ck.state.config[k])}`);
+    }
+  }
+  return { ...ck, config };
+}
+
+/** Puts a checkpoint's weights, Adam state, RNG and counters back into a trainer built with its config. */
+export function restoreLearningState(t: PpoLearningState, s: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string): void {
+  const shape = s.obsShape ?? [s.obsDim];
+  const nvec = [...t.agent.nvec];
+  if (s.obsDim !== t.agent.obsDim || JSON.stringify(s.nvec) !== JSON.stringify(nvec) || JSON.stringify(shape) !== JSON.stringify(t.obsShape)) {
+    throw new Error(`checkpoint ${label} was trained on observations of shape [${String(shape)}] and actions [${String(s.nvec)}]; ${t.cfg.envId} now has [${t.obsShape.join(',')}] and [${nvec.join(',')}]`);
+  }
+  t.agent.params().forEach((p, i) => {
+    for (const [name, dst] of [[`param/${i}`, p], [`adam_m/${i}`, t.adam.m[i]!], [`adam_v/${i}`, t.adam.v[i]!]] as const) {
+      const src = tensors[name];
+      if (!src || src.length !== dst.length) throw new Error(`checkpoint ${label}: tensor ${name} has ${src?.length ?? 'no'} values, the model needs ${dst.length}`);
+      dst.set(src);
+    }
+  });
+  t.adam.step = s.adamStep;
+  t.rng.setState(s.rng);
+  t.iteration = s.iteration;
+  t.globalStep = s.globalStep;
+  t.elapsedBefore = s.elapsedSeconds;
+  if (s.nextEvalStep >= 0) t.nextEvalStep = s.nextEvalStep;
+  if (s.bestEvalReturn !== null) t.bestEval = { meanReturn: s.bestEvalReturn, stdReturn: NaN, meanLength: NaN, returns: [] };
+}
+
+/**
+ * The agent a PPO checkpoint holds (its config's policy, its shapes, its weights), for evaluation:
+ * `const ck = loadCheckpoint<PpoCheckpointState>(runDir); const agent = agentFromCheckpoint(ck.state, ck.tensors, ck.label)`.
+ */
+export function agentFromCheckpoint(state: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string): Agent {
+  const cfg = parsePpoConfig(state.config, `checkpoint ${label} config`);
+  const agent = createAgent(cfg, state.obsShape ?? [state.obsDim], state.nvec);
+  agent.params().forEach((p, i) => {
+    const src = tensors[`param/${i}`];
+    if (!src || src.length !== p.length) throw new Error(`checkpoint ${label}: tensor param/${i} has ${src?.length ?? 'no'} values, the ${cfg.policy} model needs ${p.length}`);
+    p.set(src);
+  });
+  return agent;
+}
