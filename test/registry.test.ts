@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BaseEnv, CartPoleEnv, Discrete, Box, OrderEnforcing, PassiveEnvChecker, RewardWrapper, TimeLimit, UnknownEnvError,
-  listEnvs, make, parseEnvId, register, spec, unregister,
+  expertFor, listEnvs, listExperts, make, parseEnvId, register, spec, unregister,
   type Env, type EnvKwargs, type ResetOptions, type ResetResult, type StepResult,
 } from '../src/envs/index.ts';
 
@@ -43,7 +43,7 @@ describe('register, spec, listEnvs', () => {
     expect(s).toMatchObject({
       id: 'test/Kw-v3', namespace: 'test', name: 'Kw', version: 3,
       maxEpisodeSteps: null, rewardThreshold: null, nondeterministic: false, orderEnforce: true, disableEnvChecker: false,
-      kwargs: {}, additionalWrappers: [], vectorFactory: null,
+      kwargs: {}, additionalWrappers: [], vectorFactory: null, expert: null,
     });
     expect(Object.isFrozen(s)).toBe(true);
   });
@@ -67,6 +67,26 @@ describe('register, spec, listEnvs', () => {
   it('rejects a bad maxEpisodeSteps or factory at registration', () => {
     expect(() => register('Bad-v0', (kw) => new KwEnv(kw), { maxEpisodeSteps: 0 })).toThrow(/maxEpisodeSteps must be a positive integer or null, got 0/);
     expect(() => register('Bad-v0', 'not a function' as never)).toThrow(/factory must be a function/);
+    expect(listEnvs()).not.toContain('Bad-v0');
+  });
+});
+
+describe('experts registered with the env', () => {
+  it('register(id, factory, { expert }) is what expertFor(id) and listExperts read back', () => {
+    const expert = () => () => 1;
+    registerTemp('WithExpert-v0', { expert });
+    registerTemp('NoExpert-v0');
+    expect(expertFor('WithExpert-v0')).toBe(expert);
+    expect(expertFor('NoExpert-v0')).toBeNull();
+    expect(expertFor('Unregistered-v0')).toBeNull();
+    expect(listExperts()).toContain('WithExpert-v0');
+    expect(listExperts()).not.toContain('NoExpert-v0');
+    // Every built-in env comes with its scripted expert.
+    for (const id of ['CartPole-v1', 'KeyDoorTreasure-v0', 'FourRooms-v1', 'WatchRepair-v0', 'Bowling-v0', 'ItemChain-v0', 'Venture-v0']) expect(listExperts()).toContain(id);
+  });
+
+  it('rejects an expert that is not a function', () => {
+    expect(() => register('Bad-v0', (kw) => new KwEnv(kw), { expert: 'scripted' as never })).toThrow(/register\("Bad-v0"\): expert must be a function \(env\) => Policy, got string/);
     expect(listEnvs()).not.toContain('Bad-v0');
   });
 });

@@ -1,5 +1,6 @@
 import type { Env, RenderMode } from './env.ts';
 import { UnknownEnvError } from './errors.ts';
+import type { ExpertFactory } from './experts.ts';
 import type { EnvFactory, EnvKwargs, EnvSpec, VectorFactoryRef, WrapperFactory } from './spec.ts';
 import { OrderEnforcing } from '../wrappers/order-enforcing.ts';
 import { PassiveEnvChecker } from '../wrappers/passive-env-checker.ts';
@@ -21,6 +22,8 @@ export interface RegisterOptions {
   kwargs?: Record<string, unknown>;
   additionalWrappers?: WrapperFactory[];
   vectorFactory?: VectorFactoryRef | null;
+  /** The env's scripted expert, read back by `expertFor(id)`. */
+  expert?: ExpertFactory | null;
 }
 
 export interface MakeOptions {
@@ -45,6 +48,7 @@ export function parseEnvId(id: string): { namespace: string | null; name: string
 export function register<O, A>(id: string, factory: EnvFactory<O, A>, options: RegisterOptions = {}): EnvSpec {
   const { namespace, name, version } = parseEnvId(id);
   if (typeof factory !== 'function') throw new TypeError(`register("${id}"): factory must be a function (kwargs) => Env`);
+  if (options.expert != null && typeof options.expert !== 'function') throw new TypeError(`register("${id}"): expert must be a function (env) => Policy, got ${typeof options.expert}`);
   const max = options.maxEpisodeSteps ?? null;
   if (max !== null && (!Number.isInteger(max) || max <= 0)) throw new RangeError(`register("${id}"): maxEpisodeSteps must be a positive integer or null, got ${String(max)}`);
   const spec: EnvSpec = Object.freeze({
@@ -61,6 +65,7 @@ export function register<O, A>(id: string, factory: EnvFactory<O, A>, options: R
     kwargs: Object.freeze({ ...(options.kwargs ?? {}) }),
     additionalWrappers: Object.freeze([...(options.additionalWrappers ?? [])]),
     vectorFactory: options.vectorFactory ?? null,
+    expert: options.expert ?? null,
   });
   registry.set(id, spec);
   return spec;

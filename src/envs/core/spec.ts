@@ -1,4 +1,5 @@
 import type { Env, RenderMode } from './env.ts';
+import type { ExpertFactory } from './experts.ts';
 
 /** Keyword arguments an env factory receives (env-specific, plus the render mode). */
 export type EnvKwargs = Record<string, unknown> & { renderMode?: RenderMode | null };
@@ -31,6 +32,8 @@ export interface EnvSpec {
   readonly additionalWrappers: readonly WrapperFactory[];
   /** A natively vectorised implementation, used by `makeVec` when present. */
   readonly vectorFactory: VectorFactoryRef | null;
+  /** The env's scripted expert (`rudder play --policy expert`, Align-RUDDER's demonstrations); null: none. */
+  readonly expert: ExpertFactory | null;
 }
 
 /** Opaque reference to a vector-env factory (typed in `vector/`, which depends on this module). */
