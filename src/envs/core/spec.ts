@@ -17,6 +17,7 @@ export interface EnvSpec {
   readonly namespace: string | null;
   readonly name: string;
   readonly version: number | null;
+  /** The registered factory; it never passes `reward: 'delayed'` on (that is `make`'s DelayedReward). */
   readonly factory: EnvFactory;
   /** Steps after which `TimeLimit` truncates; null: no TimeLimit. */
   readonly maxEpisodeSteps: number | null;

@@ -4,6 +4,6 @@ import { itemChainExpert } from './expert.ts';
 import { ItemChainEnv } from './item-chain.ts';
 
 // ItemChain-v0 truncates itself at `maxSteps` (default ITEM_CHAIN_MAX_STEPS = 2000), so there is no
-// TimeLimit: `reward: 'delayed'` must know the last step to pay the return there, and a TimeLimit
-// would cut a `maxSteps` kwarg above its own limit (the same choice as KeyDoorTreasure-v0).
+// TimeLimit: a TimeLimit would cut a `maxSteps` kwarg above its own limit, and `reward: 'delayed'`
+// (make's DelayedReward) pays at the env's own last step (the same choice as KeyDoorTreasure-v0).
 register('ItemChain-v0', (kw: EnvKwargs) => new ItemChainEnv(kw), { maxEpisodeSteps: null, expert: itemChainExpert });
