@@ -197,11 +197,12 @@ describe('lane physics (physics.ts)', () => {
 });
 
 /** Plays one game; returns the rewards, events per step, and the env. */
-function play(env: BowlingEnv, policy: (e: BowlingEnv) => number, seed: number): { rewards: number[]; events: (readonly string[])[]; steps: number } {
+function play(env: Env<Float32Array, number>, policy: (e: BowlingEnv) => number, seed: number): { rewards: number[]; events: (readonly string[])[]; steps: number } {
+  const inner = env.unwrapped as BowlingEnv; // the policies read the game's state
   env.reset({ seed });
   const rewards: number[] = [], events: (readonly string[])[] = [];
   for (let t = 0; t < BOWLING_MAX_STEPS + 10; t++) {
-    const r = env.step(policy(env));
+    const r = env.step(policy(inner));
     expect(env.observationSpace.contains(r.obs)).toBe(true);
     rewards.push(r.reward);
     events.push(r.info.events as readonly string[]);
@@ -250,7 +251,10 @@ describe('Bowling-v0 env', () => {
     const bare = new BowlingEnv();
     bare.reset({ seed: 0 });
     for (const bad of [-1, 1.5, Number.NaN, '1' as unknown as number]) expect(() => bare.step(bad)).toThrow(InvalidActionError);
-    expect(() => new BowlingEnv({ reward: 'sparse' as 'delayed' })).toThrow(/option reward must be 'delayed' or 'natural'/);
+    expect(() => new BowlingEnv({ reward: 'sparse' as 'natural' })).toThrow(`Bowling: option reward must be one of 'natural', 'delayed', got "sparse"`);
+    expect(() => make('Bowling-v0', { reward: 'sparse' })).toThrow(`Bowling: option reward must be one of 'natural', 'delayed', got "sparse"`);
+    // The class pays its natural reward; 'delayed' is make's wrapper, and the error says so.
+    expect(() => new BowlingEnv({ reward: 'delayed' as 'natural' })).toThrow(/got "delayed" \(the env class pays its natural reward; make\(id, \{ reward: 'delayed' \}\)/);
   });
 
   it('moves the bowler within the lane, throws on FIRE, curves once', () => {
@@ -343,12 +347,13 @@ describe('Bowling-v0 env', () => {
     expect(steps).toBeLessThan(BOWLING_MAX_STEPS);
   });
 
-  it('pays the whole score at the last step only (delayed, the default); natural pays per roll and sums to it', () => {
+  it("pays the whole score at the last step only (delayed, Bowling-v0's default); natural pays per roll and sums to it", () => {
     for (const seed of [0, 1, 2]) {
       const acts = randomPolicy(100 + seed);
       const log: number[] = [];
-      const delayed = new BowlingEnv();
-      const d = play(delayed, (e) => {
+      const made = make<Float32Array, number>('Bowling-v0');
+      const delayed = made.unwrapped as BowlingEnv;
+      const d = play(made, (e) => {
         // Half expert, half random, so that games have marks and misses.
         const a = log.length % 200 < 100 ? nextBowlingAction(e) : acts(e);
         log.push(a);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkEnv } from '../src/envs/core/check-env.ts';
+import type { Env } from '../src/envs/core/env.ts';
 import { InvalidActionError } from '../src/envs/core/errors.ts';
 import { expertFor } from '../src/envs/core/experts.ts';
 import { make } from '../src/envs/core/registry.ts';
@@ -27,9 +28,9 @@ const at = (env: ItemChainEnv, x: number, y: number): number => env.cells[y * en
 const set = (env: ItemChainEnv, x: number, y: number, m: number): void => void (env.cells[y * env.size + x] = m);
 
 /** Runs the expert for one episode; returns rewards and events per step. */
-function runExpert(env: ItemChainEnv, seed: number): { rewards: number[]; events: (readonly string[])[]; terminated: boolean; truncated: boolean } {
+function runExpert(env: Env<Float32Array, number>, seed: number): { rewards: number[]; events: (readonly string[])[]; terminated: boolean; truncated: boolean } {
   env.reset({ seed });
-  const planner = new ItemChainPlanner(env);
+  const planner = new ItemChainPlanner(env.unwrapped as ItemChainEnv);
   const rewards: number[] = [], events: (readonly string[])[] = [];
   for (;;) {
     const r = env.step(planner.next());
@@ -198,13 +199,13 @@ describe('ItemChain-v0 rewards', () => {
 
   it('delayed: the whole return at the last step and 0 elsewhere (diamond, and step limit)', () => {
     const natural = runExpert(new ItemChainEnv(), 5);
-    const delayed = runExpert(new ItemChainEnv({ reward: 'delayed' }), 5);
+    const delayed = runExpert(make<Float32Array, number>('ItemChain-v0', { reward: 'delayed' }), 5);
     expect(delayed.rewards.length).toBe(natural.rewards.length);
     expect(delayed.rewards.slice(0, -1).every((r) => r === 0)).toBe(true);
     expect(delayed.rewards.at(-1)).toBe(1571);
     // Cut by the step limit half-way: the partial return is paid at the truncating step.
     const half = Math.floor(natural.rewards.length / 2);
-    const cut = runExpert(new ItemChainEnv({ reward: 'delayed', maxSteps: half }), 5);
+    const cut = runExpert(make<Float32Array, number>('ItemChain-v0', { reward: 'delayed', maxSteps: half }), 5);
     expect(cut.truncated).toBe(true);
     expect(cut.terminated).toBe(false);
     expect(cut.rewards.length).toBe(half);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CELL, checkEnv, expertFor, InvalidActionError, KDT_ACTIONS, KDT_EVENTS, KeyDoorTreasureEnv, make, nextKeyDoorTreasureAction,
+  CELL, checkEnv, DelayedReward, expertFor, InvalidActionError, KDT_ACTIONS, KDT_EVENTS, KeyDoorTreasureEnv, make, nextKeyDoorTreasureAction,
   validateScene, type Env, type RgbaFrame,
 } from '../src/index.ts';
 
@@ -177,13 +177,13 @@ describe('KeyDoorTreasure-v0 reward options', () => {
 
   it("reward: 'delayed' pays the natural return at the last step and 0 before", () => {
     const opts = { distractors: true, reward: 'natural' as const };
-    const nat = new KeyDoorTreasureEnv(opts), del = new KeyDoorTreasureEnv({ ...opts, reward: 'delayed' });
+    const nat = new KeyDoorTreasureEnv(opts), del = make<Float32Array, number>('KeyDoorTreasure-v0', { ...opts, reward: 'delayed' });
     nat.reset({ seed: 8 });
     del.reset({ seed: 8 });
     let natSum = 0, delivered = 0;
     for (;;) {
       const a = nextKeyDoorTreasureAction(nat);
-      expect(nextKeyDoorTreasureAction(del)).toBe(a);
+      expect(nextKeyDoorTreasureAction(del.unwrapped as KeyDoorTreasureEnv)).toBe(a);
       const rn = nat.step(a), rd = del.step(a);
       natSum += rn.reward;
       expect(rd.info.events).toEqual(rn.info.events);
@@ -349,7 +349,8 @@ describe('KeyDoorTreasure-v0 observation, determinism and errors', () => {
     bare.reset({ seed: 0 });
     for (const a of [5, -1, 1.5, '2', null]) expect(() => bare.step(a as number)).toThrow(InvalidActionError);
     expect(() => new KeyDoorTreasureEnv({ size: 4 })).toThrow('KeyDoorTreasure: option size must be an integer in [5, 64], got 4');
-    expect(() => new KeyDoorTreasureEnv({ reward: 'soon' as 'delayed' })).toThrow(/option reward must be one of 'natural', 'delayed'/);
+    expect(() => new KeyDoorTreasureEnv({ reward: 'soon' as 'shaped' })).toThrow(/option reward must be one of 'natural', 'delayed', 'shaped', got "soon"/);
+    expect(() => make('KeyDoorTreasure-v0', { reward: 'soon' })).toThrow(/option reward must be one of 'natural', 'delayed', 'shaped', got "soon"/);
   });
 
   it('renders ansi and rgb_array from its scene', () => {
@@ -396,7 +397,9 @@ describe('KeyDoorTreasure-v0 checkEnv', () => {
     expect(checkEnv(new KeyDoorTreasureEnv()).warnings).toEqual([]);
     expect(checkEnv(new KeyDoorTreasureEnv({ size: 5, observation: 'image', reward: 'shaped' })).warnings).toEqual([]);
     expect(checkEnv(make('KeyDoorTreasure-v0', { observation: 'image' }).unwrapped).warnings).toEqual([]);
-    expect(checkEnv(new KeyDoorTreasureEnv({ observation: 'onehot', distractors: true, reward: 'delayed' })).warnings).toEqual([]);
+    // 'delayed' is the DelayedReward wrapper: checked through it, the only warning is that it is wrapped.
+    const delayed = new DelayedReward(new KeyDoorTreasureEnv({ observation: 'onehot', distractors: true })) as Env<unknown, unknown>;
+    expect(checkEnv(delayed).warnings.filter((w) => !w.includes('the env is wrapped'))).toEqual([]);
     expect(checkEnv(make('KeyDoorTreasure-v0').unwrapped).warnings).toEqual([]);
   });
 });

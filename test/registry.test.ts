@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  BaseEnv, CartPoleEnv, Discrete, Box, OrderEnforcing, PassiveEnvChecker, RewardWrapper, TimeLimit, UnknownEnvError,
-  listEnvs, make, parseEnvId, register, spec, unregister,
+  BaseEnv, CartPoleEnv, DelayedReward, Discrete, Box, OrderEnforcing, PassiveEnvChecker, RewardWrapper, TimeLimit, UnknownEnvError,
+  expertFor, listEnvs, listExperts, make, makeVec, parseEnvId, register, spec, unregister,
   type Env, type EnvKwargs, type ResetOptions, type ResetResult, type StepResult,
 } from '../src/envs/index.ts';
 
@@ -43,7 +43,7 @@ describe('register, spec, listEnvs', () => {
     expect(s).toMatchObject({
       id: 'test/Kw-v3', namespace: 'test', name: 'Kw', version: 3,
       maxEpisodeSteps: null, rewardThreshold: null, nondeterministic: false, orderEnforce: true, disableEnvChecker: false,
-      kwargs: {}, additionalWrappers: [], vectorFactory: null,
+      kwargs: {}, additionalWrappers: [], vectorFactory: null, expert: null,
     });
     expect(Object.isFrozen(s)).toBe(true);
   });
@@ -67,6 +67,26 @@ describe('register, spec, listEnvs', () => {
   it('rejects a bad maxEpisodeSteps or factory at registration', () => {
     expect(() => register('Bad-v0', (kw) => new KwEnv(kw), { maxEpisodeSteps: 0 })).toThrow(/maxEpisodeSteps must be a positive integer or null, got 0/);
     expect(() => register('Bad-v0', 'not a function' as never)).toThrow(/factory must be a function/);
+    expect(listEnvs()).not.toContain('Bad-v0');
+  });
+});
+
+describe('experts registered with the env', () => {
+  it('register(id, factory, { expert }) is what expertFor(id) and listExperts read back', () => {
+    const expert = () => () => 1;
+    registerTemp('WithExpert-v0', { expert });
+    registerTemp('NoExpert-v0');
+    expect(expertFor('WithExpert-v0')).toBe(expert);
+    expect(expertFor('NoExpert-v0')).toBeNull();
+    expect(expertFor('Unregistered-v0')).toBeNull();
+    expect(listExperts()).toContain('WithExpert-v0');
+    expect(listExperts()).not.toContain('NoExpert-v0');
+    // Every built-in env comes with its scripted expert.
+    for (const id of ['CartPole-v1', 'KeyDoorTreasure-v0', 'FourRooms-v1', 'WatchRepair-v0', 'Bowling-v0', 'ItemChain-v0', 'Venture-v0']) expect(listExperts()).toContain(id);
+  });
+
+  it('rejects an expert that is not a function', () => {
+    expect(() => register('Bad-v0', (kw) => new KwEnv(kw), { expert: 'scripted' as never })).toThrow(/register\("Bad-v0"\): expert must be a function \(env\) => Policy, got string/);
     expect(listEnvs()).not.toContain('Bad-v0');
   });
 });
@@ -159,6 +179,55 @@ describe('make', () => {
     register('NotAnEnv-v0', () => ({}) as unknown as Env);
     made.push('NotAnEnv-v0');
     expect(() => make('NotAnEnv-v0')).toThrow(/make\("NotAnEnv-v0"\): the registered factory did not return an env/);
+  });
+});
+
+describe("make(id, { reward: 'delayed' })", () => {
+  /** Steps `env` with action 0 until the episode ends; the per-step rewards and how it ended. */
+  const run = (env: Env<Float32Array, number>): { rewards: number[]; terminated: boolean; truncated: boolean } => {
+    env.reset({ seed: 0 });
+    const rewards: number[] = [];
+    for (;;) {
+      const r = env.step(0);
+      rewards.push(r.reward);
+      if (r.terminated || r.truncated) return { rewards, terminated: r.terminated, truncated: r.truncated };
+    }
+  };
+
+  it("gives any registered env a delayed variant: the kwarg is make's, not the factory's, and a TimeLimit cut pays the sum", () => {
+    registerTemp('Kw-v0', { maxEpisodeSteps: 4, kwargs: { size: 5 } });
+    const env = make<Float32Array, number>('Kw-v0', { reward: 'delayed' });
+    expect((env.unwrapped as KwEnv).kwargs).toEqual({ size: 5 });
+    expect(env).toBeInstanceOf(DelayedReward);
+    // Outside TimeLimit: KwEnv never ends by itself, TimeLimit cuts it at 4 and that step pays 1+1+1+1.
+    expect(run(env)).toEqual({ rewards: [0, 0, 0, 4], terminated: false, truncated: true });
+    expect(env.spec?.kwargs).toEqual({ size: 5, reward: 'delayed' }); // what it was made with, so it can be rebuilt
+    expect(make('Kw-v0', env.spec!.kwargs)).toBeInstanceOf(DelayedReward);
+  });
+
+  it("applies a spec's default reward: 'delayed', which a kwarg can override; other values go to the env", () => {
+    registerTemp('Kw-v0', { maxEpisodeSteps: 3, kwargs: { reward: 'delayed' } });
+    expect(run(make('Kw-v0')).rewards).toEqual([0, 0, 3]);
+    const natural = make<Float32Array, number>('Kw-v0', { reward: 'natural' });
+    expect(run(natural).rewards).toEqual([1, 1, 1]);
+    expect((natural.unwrapped as KwEnv).kwargs.reward).toBe('natural');
+    expect((make('Kw-v0', { reward: 'shaped' }).unwrapped as KwEnv).kwargs.reward).toBe('shaped');
+  });
+
+  it('equals the built-in delayed rewards: the envs that truncate themselves pay at their own last step', () => {
+    // KeyDoorTreasure-v0 has no TimeLimit; with maxSteps 5 the env's own truncation is the last step.
+    const kdt = run(make<Float32Array, number>('KeyDoorTreasure-v0', { maxSteps: 5, distractors: { probability: 1 }, reward: 'delayed' }));
+    const natural = run(make<Float32Array, number>('KeyDoorTreasure-v0', { maxSteps: 5, distractors: { probability: 1 } }));
+    expect(kdt.truncated).toBe(true);
+    expect(kdt.rewards.slice(0, -1)).toEqual([0, 0, 0, 0]);
+    expect(kdt.rewards.at(-1)).toBe(natural.rewards.reduce((a, b) => a + b, 0));
+  });
+
+  it('makeVec builds delayed sub-envs through make, never the native vector env that has no wrapper', () => {
+    const vec = makeVec('CartPole-v1', 2, { kwargs: { reward: 'delayed' } });
+    expect(vec.constructor.name).toBe('SyncVectorEnv');
+    vec.close();
+    expect(() => makeVec('CartPole-v1', 2, { kwargs: { reward: 'delayed' }, vectorizationMode: 'vector_entry_point' })).toThrow(/reward "delayed" is make's DelayedReward wrapper and needs vectorizationMode "sync" or "threads"/);
   });
 });
 

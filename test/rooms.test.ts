@@ -282,6 +282,25 @@ describe('Rooms expert, events, determinism', () => {
     expect(() => bare.reset({ options: { startRoom: 20 } })).toThrow('RoomsEnv: reset option startRoom must be an integer in 0..19, got 20');
     expect(() => new RoomsEnv({ actionNoise: 2 })).toThrow('Rooms: option actionNoise must be a number in [0, 1], got 2');
     expect(() => bare.placeAgent(0, 0, 0)).toThrow(/not a passable cell/);
+    expect(() => make('FourRooms-v0', { reward: 'soon' })).toThrow(`Rooms: option reward must be one of 'natural', 'delayed', got "soon"`);
+  });
+
+  it("reward: 'delayed' (make's DelayedReward) pays the same as natural: all reward is at the last step already", () => {
+    for (const seed of [0, 1, 2]) {
+      const rewards = (kw: Record<string, unknown>): number[] => {
+        const env = make<Float32Array, number>('FourRooms-v1', kw);
+        const policy = expertFor('FourRooms-v1')!(env as Env<unknown, unknown>);
+        let { obs } = env.reset({ seed });
+        const out: number[] = [];
+        for (;;) {
+          const r = env.step(policy(obs) as number);
+          obs = r.obs;
+          out.push(r.reward);
+          if (r.terminated || r.truncated) return out;
+        }
+      };
+      expect(rewards({ reward: 'delayed' })).toEqual(rewards({}));
+    }
   });
 
   it('renders the room atlas (ansi, rgb_array) from a valid scene', () => {

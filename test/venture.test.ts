@@ -300,19 +300,19 @@ describe('Venture-v0: rules', () => {
 
   it('pays the whole return at the last step with reward: delayed', () => {
     const natural = runExpert(new VentureEnv(), 7);
-    const delayed = runExpert(new VentureEnv({ reward: 'delayed' }), 7);
+    const delayed = runExpert(make<Float32Array, number>('Venture-v0', { reward: 'delayed' }), 7);
     expect(natural.ret).toBeGreaterThanOrEqual(1400);
     expect(delayed.rewards.length).toBe(natural.rewards.length);
     expect(delayed.rewards.slice(0, -1).every((r) => r === 0)).toBe(true);
     expect(delayed.rewards.at(-1)).toBe(natural.ret);
     expect(delayed.events).toEqual(natural.events);
     // A delayed episode cut by the env's own time limit still pays what was earned.
-    const short = new VentureEnv({ reward: 'delayed', maxSteps: 60 });
+    const short = make<Float32Array, number>('Venture-v0', { reward: 'delayed', maxSteps: 60 });
     const policy = expertFor('Venture-v0')!(short as Env<unknown, unknown>);
     short.reset({ seed: 7 });
     let last = 0;
     for (let i = 0; i < 60; i++) last = short.step(policy(null) as number).reward;
-    expect(last).toBe(short.score);
+    expect(last).toBe((short.unwrapped as VentureEnv).score);
   });
 
   it('rejects invalid actions and options with clear errors', () => {
@@ -322,7 +322,8 @@ describe('Venture-v0: rules', () => {
       expect(() => env.step(bad as number)).toThrow(InvalidActionError);
     }
     expect(() => env.step(6)).toThrow(/action 6 .*Discrete\(6\)/);
-    expect(() => new VentureEnv({ reward: 'sparse' as 'delayed' })).toThrow(/reward must be 'natural' or 'delayed'/);
+    expect(() => new VentureEnv({ reward: 'sparse' as 'natural' })).toThrow(`Venture: option reward must be one of 'natural', 'delayed', got "sparse"`);
+    expect(() => make('Venture-v0', { reward: 'sparse' })).toThrow(`Venture: option reward must be one of 'natural', 'delayed', got "sparse"`);
     expect(() => new VentureEnv({ lives: 0 })).toThrow(/option lives must be an integer in \[1, 99\], got 0/);
     expect(() => new VentureEnv({ roomMonsterSpeed: 2 })).toThrow(/roomMonsterSpeed/);
     expect(() => new VentureEnv({ renderMode: 'human' as 'ansi' })).toThrow(/renderMode "human"/);

@@ -7,7 +7,7 @@ import {
 const REPAIR = 0, DONT = 1;
 
 /** Plays one episode: `first` at step 0, then `later`; returns the return and the per-step rewards. */
-function episode(env: WatchRepairEnv, seed: number | undefined, brand: number, first: number, later = 1): { ret: number; rewards: number[]; events: string[][] } {
+function episode(env: Env<Float32Array, number>, seed: number | undefined, brand: number, first: number, later = 1): { ret: number; rewards: number[]; events: string[][] } {
   env.reset(seed === undefined ? { options: { brand } } : { seed, options: { brand } });
   const rewards: number[] = [], events: string[][] = [];
   for (let t = 0; ; t++) {
@@ -46,8 +46,8 @@ describe('WatchRepair-v0 task', () => {
     expect(best).toEqual([DONT, REPAIR, REPAIR, DONT]);
   });
 
-  it('lasts exactly 50 steps; with the default delayed reward everything is paid at the last step', () => {
-    const env = new WatchRepairEnv();
+  it("lasts exactly 50 steps; with WatchRepair-v0's default delayed reward everything is paid at the last step", () => {
+    const env = make<Float32Array, number>('WatchRepair-v0');
     const { rewards } = episode(env, 4, 1, REPAIR);
     expect(rewards).toHaveLength(50);
     expect(rewards.slice(0, 49).every((r) => r === 0)).toBe(true);
@@ -55,7 +55,7 @@ describe('WatchRepair-v0 task', () => {
   });
 
   it("reward: 'natural' pays each cost when it occurs and sums to the same return", () => {
-    const nat = new WatchRepairEnv({ reward: 'natural' }), del = new WatchRepairEnv();
+    const nat = new WatchRepairEnv({ reward: 'natural' }), del = make<Float32Array, number>('WatchRepair-v0');
     for (const seed of [1, 2, 3]) {
       const a = episode(nat, seed, 2, REPAIR), b = episode(del, seed, 2, REPAIR);
       expect(a.ret).toBeCloseTo(b.ret, 9);
@@ -126,7 +126,8 @@ describe('WatchRepair-v0 task', () => {
     expect(() => env.step(2)).toThrow('WatchRepair-v0: action 2 is outside Discrete(2) (valid: 0..1)');
     const bare = new WatchRepairEnv();
     expect(() => bare.reset({ options: { brand: 4 } })).toThrow('reset option brand must be an integer in 0..3, got 4');
-    expect(() => new WatchRepairEnv({ reward: 'x' as 'natural' })).toThrow(/option reward must be 'natural' or 'delayed'/);
+    expect(() => new WatchRepairEnv({ reward: 'x' as 'natural' })).toThrow(`WatchRepair: option reward must be one of 'natural', 'delayed', got "x"`);
+    expect(() => make('WatchRepair-v0', { reward: 'x' })).toThrow(`WatchRepair: option reward must be one of 'natural', 'delayed', got "x"`);
   });
 
   it('renders from a valid scene', () => {
@@ -173,7 +174,8 @@ describe('WatchRepair-v0 expert', () => {
 
 describe('WatchRepair-v0 checkEnv', () => {
   it('passes in both reward modes', () => {
-    expect(checkEnv(make('WatchRepair-v0').unwrapped).warnings).toEqual([]);
+    // The delayed default is make's DelayedReward wrapper: checked through it, the only warning is that it is wrapped.
+    expect(checkEnv(make('WatchRepair-v0')).warnings.filter((w) => !w.includes('the env is wrapped'))).toEqual([]);
     expect(checkEnv(new WatchRepairEnv({ reward: 'natural' })).warnings).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { BaseEnv, type Info, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { rewardOption } from '../core/reward-option.ts';
 import { drawScene, EventTable, SCENE_VERSION, sceneToAnsi, type Scene, type SceneEnv, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -115,11 +116,12 @@ OBS_LOW[OBS.curve] = -1;
 export interface BowlingOptions {
   renderMode?: RenderMode | null;
   /**
-   * `delayed` (default, the RUDDER setting): the game's final score at its last step, 0 at every other.
-   * `natural`: each ball's score delta when its roll ends (pins × multiplier, the Atari score display's
-   * change and so ALE's reward). Both sum to the final score.
+   * Only `natural` (the class's default): each ball's score delta when its roll ends (pins × multiplier,
+   * the Atari score display's change and so ALE's reward); they sum to the final score. Bowling-v0
+   * registers `reward: 'delayed'` as its default (the RUDDER setting): the DelayedReward wrapper pays
+   * that sum, the game's final score, at its last step and 0 at every other (integers: exactly the score).
    */
-  reward?: 'delayed' | 'natural';
+  reward?: 'natural';
 }
 
 const EMPTY_INFO: Info = Object.freeze({}) as Info;
@@ -158,7 +160,6 @@ export class BowlingEnv extends BaseEnv<Float32Array, number> implements SceneEn
   readonly actionSpace = new Discrete(6);
   readonly observationSpace = new Box(OBS_LOW, OBS_HIGH, [OBS.size], 'float32');
   override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 30 };
-  readonly rewardMode: 'delayed' | 'natural';
   /** The lane: ball and pins (read-only outside the env). */
   readonly lane = new LaneState();
   /** The game's score sheet (read-only outside the env). */
@@ -186,9 +187,7 @@ export class BowlingEnv extends BaseEnv<Float32Array, number> implements SceneEn
     if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
       throw new RangeError(`Bowling: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
     }
-    const rm = options.reward ?? 'delayed';
-    if (rm !== 'delayed' && rm !== 'natural') throw new RangeError(`Bowling: option reward must be 'delayed' or 'natural', got ${JSON.stringify(rm)}`);
-    this.rewardMode = rm;
+    rewardOption('Bowling', options.reward, ['natural']);
   }
 
   get phaseName(): 'aim' | 'roll' | 'over' {
@@ -252,12 +251,11 @@ export class BowlingEnv extends BaseEnv<Float32Array, number> implements SceneEn
         if (flags & ROLL.STRIKE) mask |= EV_STRIKE;
         if (flags & ROLL.SPARE) mask |= EV_SPARE;
         if (flags & ROLL.FRAME_END) mask |= EV_FRAME;
-        if (this.rewardMode === 'natural') reward = this.scorer.lastDelta;
+        reward = this.scorer.lastDelta;
         if (flags & ROLL.GAME_OVER) {
           mask |= EV_OVER;
           terminated = true;
           this.phase = PHASE_OVER;
-          if (this.rewardMode === 'delayed') reward = this.scorer.score;
         } else {
           if (flags & ROLL.NEW_RACK) lane.rack();
           else lane.clearDeck();

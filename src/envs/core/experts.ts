@@ -1,4 +1,5 @@
 import type { Env } from './env.ts';
+import { listEnvs, spec } from './registry.ts';
 
 /** A policy that picks the next action from the current observation (it may also read the env's state). */
 export type Policy<O = unknown, A = unknown> = (obs: O) => A;
@@ -6,18 +7,15 @@ export type Policy<O = unknown, A = unknown> = (obs: O) => A;
 /** Builds a scripted expert for one env instance (the env it will act in, for planners that read state). */
 export type ExpertFactory = (env: Env<unknown, unknown>) => Policy;
 
-const experts = new Map<string, ExpertFactory>();
+// Experts live on the env's spec (`register(id, factory, { expert })`), so one registration says
+// everything about an id; these two read them back.
 
-/** Register a scripted expert for an env id (e.g. 'CartPole-v1'). */
-export function registerExpert(id: string, factory: ExpertFactory): void {
-  experts.set(id, factory);
-}
-
-/** The expert for `id`, or null when none is registered. */
+/** The expert registered with `id`, or null when the id has none (or is not registered). */
 export function expertFor(id: string): ExpertFactory | null {
-  return experts.get(id) ?? null;
+  return listEnvs().includes(id) ? spec(id).expert : null;
 }
 
+/** The ids registered with an expert, sorted. */
 export function listExperts(): string[] {
-  return [...experts.keys()].sort();
+  return listEnvs().filter((id) => spec(id).expert !== null);
 }

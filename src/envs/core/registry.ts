@@ -1,6 +1,8 @@
 import type { Env, RenderMode } from './env.ts';
 import { UnknownEnvError } from './errors.ts';
+import type { ExpertFactory } from './experts.ts';
 import type { EnvFactory, EnvKwargs, EnvSpec, VectorFactoryRef, WrapperFactory } from './spec.ts';
+import { DelayedReward } from '../wrappers/delayed-reward.ts';
 import { OrderEnforcing } from '../wrappers/order-enforcing.ts';
 import { PassiveEnvChecker } from '../wrappers/passive-env-checker.ts';
 import { TimeLimit } from '../wrappers/time-limit.ts';
@@ -21,6 +23,8 @@ export interface RegisterOptions {
   kwargs?: Record<string, unknown>;
   additionalWrappers?: WrapperFactory[];
   vectorFactory?: VectorFactoryRef | null;
+  /** The env's scripted expert, read back by `expertFor(id)`. */
+  expert?: ExpertFactory | null;
 }
 
 export interface MakeOptions {
@@ -45,6 +49,7 @@ export function parseEnvId(id: string): { namespace: string | null; name: string
 export function register<O, A>(id: string, factory: EnvFactory<O, A>, options: RegisterOptions = {}): EnvSpec {
   const { namespace, name, version } = parseEnvId(id);
   if (typeof factory !== 'function') throw new TypeError(`register("${id}"): factory must be a function (kwargs) => Env`);
+  if (options.expert != null && typeof options.expert !== 'function') throw new TypeError(`register("${id}"): expert must be a function (env) => Policy, got ${typeof options.expert}`);
   const max = options.maxEpisodeSteps ?? null;
   if (max !== null && (!Number.isInteger(max) || max <= 0)) throw new RangeError(`register("${id}"): maxEpisodeSteps must be a positive integer or null, got ${String(max)}`);
   const spec: EnvSpec = Object.freeze({
@@ -52,7 +57,9 @@ export function register<O, A>(id: string, factory: EnvFactory<O, A>, options: R
     namespace,
     name,
     version,
-    factory: factory as EnvFactory,
+    // `reward: 'delayed'` is make's wrapper, never the env's: the factory does not see it even when
+    // called directly with the spec's kwargs (as `rudder envs` does to read the spaces).
+    factory: (kw: EnvKwargs) => (factory as EnvFactory)(kw.reward === 'delayed' ? withoutReward(kw) : kw),
     maxEpisodeSteps: max,
     rewardThreshold: options.rewardThreshold ?? null,
     nondeterministic: options.nondeterministic ?? false,
@@ -61,6 +68,7 @@ export function register<O, A>(id: string, factory: EnvFactory<O, A>, options: R
     kwargs: Object.freeze({ ...(options.kwargs ?? {}) }),
     additionalWrappers: Object.freeze([...(options.additionalWrappers ?? [])]),
     vectorFactory: options.vectorFactory ?? null,
+    expert: options.expert ?? null,
   });
   registry.set(id, spec);
   return spec;
@@ -85,8 +93,14 @@ export function unregister(id: string): boolean {
 
 /**
  * Build the env registered as `id`, wrapped as Gymnasium does, innermost first:
- * env → PassiveEnvChecker → OrderEnforcing → TimeLimit → the spec's additional wrappers.
+ * env → PassiveEnvChecker → OrderEnforcing → TimeLimit → DelayedReward → the spec's additional wrappers.
  * `kwargs` override the spec's defaults.
+ *
+ * `reward: 'delayed'` (in `kwargs` or the spec's defaults) is make's own, for every id, a user's env
+ * included: it is not passed to the factory, and DelayedReward pays the episode's whole return at its
+ * last step. Being outside TimeLimit, that last step is a TimeLimit truncation too, so the payment is
+ * exact both for envs that truncate themselves and for envs cut by `maxEpisodeSteps`. Any other `reward`
+ * value (e.g. KeyDoorTreasure's 'shaped') goes to the factory, whose env checks it.
  */
 export function make<K extends keyof EnvRegistry>(id: K, kwargs?: Record<string, unknown>, options?: MakeOptions): EnvRegistry[K];
 export function make<O = unknown, A = unknown>(id: string, kwargs?: Record<string, unknown>, options?: MakeOptions): Env<O, A>;
@@ -94,6 +108,7 @@ export function make(id: string, kwargs: Record<string, unknown> = {}, options: 
   const s = spec(id);
   const merged: EnvKwargs = { ...structuredClone(s.kwargs), ...kwargs };
   if (options.renderMode !== undefined) merged.renderMode = options.renderMode;
+  const delayed = merged.reward === 'delayed';
   const base = s.factory(merged);
   if (!base || typeof base.step !== 'function' || typeof base.reset !== 'function') {
     throw new TypeError(`make("${id}"): the registered factory did not return an env (got ${typeof base})`);
@@ -108,8 +123,14 @@ export function make(id: string, kwargs: Record<string, unknown> = {}, options: 
   if (!disableEnvChecker) env = new PassiveEnvChecker(env);
   if (s.orderEnforce) env = new OrderEnforcing(env);
   if (max !== null) env = new TimeLimit(env, max);
+  if (delayed) env = new DelayedReward(env);
   for (const w of s.additionalWrappers) env = w(env);
   return env;
+}
+
+function withoutReward(kwargs: EnvKwargs): EnvKwargs {
+  const { reward: _delayed, ...rest } = kwargs;
+  return rest;
 }
 
 function unknownId(id: string): UnknownEnvError {

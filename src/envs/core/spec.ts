@@ -1,4 +1,5 @@
 import type { Env, RenderMode } from './env.ts';
+import type { ExpertFactory } from './experts.ts';
 
 /** Keyword arguments an env factory receives (env-specific, plus the render mode). */
 export type EnvKwargs = Record<string, unknown> & { renderMode?: RenderMode | null };
@@ -16,6 +17,7 @@ export interface EnvSpec {
   readonly namespace: string | null;
   readonly name: string;
   readonly version: number | null;
+  /** The registered factory; it never passes `reward: 'delayed'` on (that is `make`'s DelayedReward). */
   readonly factory: EnvFactory;
   /** Steps after which `TimeLimit` truncates; null: no TimeLimit. */
   readonly maxEpisodeSteps: number | null;
@@ -31,6 +33,8 @@ export interface EnvSpec {
   readonly additionalWrappers: readonly WrapperFactory[];
   /** A natively vectorised implementation, used by `makeVec` when present. */
   readonly vectorFactory: VectorFactoryRef | null;
+  /** The env's scripted expert (`rudder play --policy expert`, Align-RUDDER's demonstrations); null: none. */
+  readonly expert: ExpertFactory | null;
 }
 
 /** Opaque reference to a vector-env factory (typed in `vector/`, which depends on this module). */

@@ -7,7 +7,7 @@ import { RoomsEnv } from './rooms.ts';
 /**
  * Scripted experts for the grid envs: planners that read the env's state (not only the observation),
  * for demonstrations (Align-RUDDER) and as test oracles. Each `next…Action(env)` returns the action to
- * take now; the `…Expert` factories wrap them as `Policy` for `registerExpert` and accept a wrapped env.
+ * take now; the `…Expert` factories wrap them as `Policy` for `register(id, factory, { expert })` and accept a wrapped env.
  */
 
 /**

@@ -1,4 +1,5 @@
 import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { rewardOption } from '../core/reward-option.ts';
 import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -42,11 +43,12 @@ export interface KeyDoorTreasureOptions {
   maxSteps?: number;
   /**
    * `natural` (default): the treasure's reward when it is reached, distractor rewards when they occur.
-   * `delayed`: the episode's whole return paid at its last step (terminal or truncated), 0 before.
    * `shaped`: `natural` plus +0.1 for picking up the key and +0.1 for opening the door, each once: the
    * dense baseline against which plain PPO on the delayed reward is compared.
+   * (`make('KeyDoorTreasure-v0', { reward: 'delayed' })` pays the natural return at the last step,
+   * terminal or truncated, 0 before: the DelayedReward wrapper, exact as the env truncates itself.)
    */
-  reward?: 'natural' | 'delayed' | 'shaped';
+  reward?: 'natural' | 'shaped';
   /**
    * Small random rewards unrelated to the task: on each step, with `probability` (default 0.1), ±`magnitude`
    * (default 0.1, either sign equally likely). Zero-mean, so the optimal policy is unchanged; they only add
@@ -89,7 +91,7 @@ export class KeyDoorTreasureEnv extends GridEnv {
   readonly observationSpace: Box;
   readonly size: number;
   readonly maxSteps: number;
-  readonly rewardMode: 'natural' | 'delayed' | 'shaped';
+  readonly rewardMode: 'natural' | 'shaped';
   readonly distractorProbability: number;
   readonly distractorMagnitude: number;
   /** The world: walls, door, key (while on the floor), treasure. Read-only outside the env. */
@@ -106,7 +108,6 @@ export class KeyDoorTreasureEnv extends GridEnv {
   treasureY = 0;
   /** Steps taken in this episode. */
   t = 0;
-  private pending = 0;
   private done = false;
   private readonly uniforms = new UniformBlock();
   private readonly gobs: GridObs;
@@ -119,7 +120,7 @@ export class KeyDoorTreasureEnv extends GridEnv {
     const name = 'KeyDoorTreasure';
     this.size = numberIn(name, 'size', options.size, 5, 64, 8, true);
     this.maxSteps = numberIn(name, 'maxSteps', options.maxSteps, 1, 1e9, 10 * this.size * this.size, true);
-    this.rewardMode = oneOf(name, 'reward', options.reward, ['natural', 'delayed', 'shaped'], 'natural');
+    this.rewardMode = rewardOption(name, options.reward, ['natural', 'shaped']);
     const d = options.distractors;
     const dOpts = typeof d === 'object' && d !== null ? d : {};
     this.distractorProbability = d ? numberIn(name, 'distractors.probability', dOpts.probability, 0, 1, 0.1) : 0;
@@ -167,7 +168,6 @@ export class KeyDoorTreasureEnv extends GridEnv {
     g.set(this.treasureX, this.treasureY, CELL.TREASURE);
     this.carrying = false;
     this.t = 0;
-    this.pending = 0;
     this.done = false;
     this.info.events = EVENTS.get(0);
     this.gobs.writeAll(g, this.agentY * n + this.agentX, this.facing);
@@ -239,10 +239,6 @@ export class KeyDoorTreasureEnv extends GridEnv {
     }
     const truncated = !terminated && t >= this.maxSteps;
     if (terminated || truncated) this.done = true;
-    if (this.rewardMode === 'delayed') {
-      this.pending += reward;
-      reward = this.done ? this.pending : 0;
-    }
     this.writeExtras();
     r.reward = reward;
     r.terminated = terminated;

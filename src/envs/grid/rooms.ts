@@ -1,4 +1,5 @@
 import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { rewardOption } from '../core/reward-option.ts';
 import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -76,8 +77,11 @@ export interface RoomsOptions {
   fixEastDoors?: boolean;
   /** Probability that an action is replaced by a uniformly random one (default 0.01). */
   actionNoise?: number;
-  /** Accepted for uniformity; both placements are the same in this task. */
-  reward?: 'natural' | 'delayed';
+  /**
+   * Only `natural` (the default) here: all reward already comes at the last step, so
+   * `make(id, { reward: 'delayed' })` (the DelayedReward wrapper) pays the same.
+   */
+  reward?: 'natural';
   observation?: 'coords' | 'onehot';
 }
 
@@ -125,7 +129,7 @@ export class RoomsEnv extends GridEnv {
     this.chainRooms = numberIn(name, 'chainRooms', options.chainRooms, 1, 10, 3, true);
     this.fixEastDoors = options.fixEastDoors ?? false;
     this.actionNoise = numberIn(name, 'actionNoise', options.actionNoise, 0, 1, 0.01);
-    oneOf(name, 'reward', options.reward, ['natural', 'delayed'], 'natural');
+    rewardOption(name, options.reward, ['natural']);
     this.observationMode = oneOf(name, 'observation', options.observation, ['coords', 'onehot'], 'coords');
     this.numRooms = NUM_START_ROOMS + this.chainRooms;
     this.numStates = this.numRooms * ROOM_CELLS;

@@ -225,7 +225,7 @@ export class ItemChainPlanner {
 /** Move action per direction (0 = east, 1 = south, 2 = west, 3 = north). */
 const MOVE = Int8Array.of(ACTION.MOVE_RIGHT, ACTION.MOVE_DOWN, ACTION.MOVE_LEFT, ACTION.MOVE_UP);
 
-/** `registerExpert` factory: accepts the env made by `make` (wrappers are looked through). */
+/** The `expert` registered with ItemChain-v0: accepts the env made by `make` (wrappers are looked through). */
 export const itemChainExpert: ExpertFactory = (env: Env<unknown, unknown>): Policy => {
   const inner = env.unwrapped;
   if (!(inner instanceof ItemChainEnv)) throw new TypeError(`the ItemChain expert needs an ItemChain env, got ${String(inner)}`);

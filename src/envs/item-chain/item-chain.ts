@@ -1,4 +1,5 @@
 import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { rewardOption } from '../core/reward-option.ts';
 import { EventTable, SCENE_VERSION, type Scene } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -26,10 +27,11 @@ export interface ItemChainOptions {
   /** The env truncates after this many steps (default 2000). */
   maxSteps?: number;
   /**
-   * `natural` (default): each milestone's reward on the step it is first reached.
-   * `delayed`: the episode's whole return paid at its last step (diamond or step limit), 0 before.
+   * Only `natural` (the default): each milestone's reward on the step it is first reached.
+   * (`make('ItemChain-v0', { reward: 'delayed' })` pays the whole return at the last step, diamond or
+   * step limit, 0 before: the DelayedReward wrapper.)
    */
-  reward?: 'natural' | 'delayed';
+  reward?: 'natural';
   /** Side of the egocentric view (odd, default 9, Crafter's width), or `full` for the whole map. */
   view?: number | 'full';
   /** Cell encoding in the observation: `onehot` (default) or `codes`. */
@@ -77,7 +79,7 @@ const DEFAULT_FACING = 1; // south, as Crafter's player starts
  *   crafting_table 4 (placed), wooden_pickaxe 8, cobblestone 16, furnace 32 (placed), stone_pickaxe 32,
  *   iron_ore 64, iron_ingot 128, iron_pickaxe 256, diamond 1024: at most 1571. Coal is not rewarded.
  * - The episode terminates when a diamond is collected, and truncates after `maxSteps` steps (the env
- *   does it itself, so that `delayed` can pay at the last step).
+ *   does it itself, so that `reward: 'delayed'` pays at the last step whatever `maxSteps` is).
  *
  * Observation (Float32Array, reused across steps), with V the view side (9) or the map side (`full`)
  * and C = 12 materials (MAT: void, grass, sand, path, water, tree, stone, coal, iron, diamond, table, furnace):
@@ -101,7 +103,6 @@ export class ItemChainEnv extends GridEnv {
   readonly observationSpace: Box;
   readonly size: number;
   readonly maxSteps: number;
-  readonly rewardMode: 'natural' | 'delayed';
   /** Side of the egocentric view, or the map side for `full` views. */
   readonly viewSize: number;
   readonly fullView: boolean;
@@ -121,7 +122,6 @@ export class ItemChainEnv extends GridEnv {
   t = 0;
   /** The return so far (as paid in `natural` mode). */
   episodeReturn = 0;
-  private pendingReward = 0;
   private done = false;
   private readonly obs: Float32Array;
   /** The material code last written to each view cell (one-hot: which entry is 1). */
@@ -138,7 +138,7 @@ export class ItemChainEnv extends GridEnv {
     const name = 'ItemChain';
     this.size = numberIn(name, 'size', options.size, 16, 128, ITEM_CHAIN_SIZE, true);
     this.maxSteps = numberIn(name, 'maxSteps', options.maxSteps, 1, 1e9, ITEM_CHAIN_MAX_STEPS, true);
-    this.rewardMode = oneOf(name, 'reward', options.reward, ['natural', 'delayed'], 'natural');
+    rewardOption(name, options.reward, ['natural']);
     this.encoding = oneOf(name, 'encoding', options.encoding, ['onehot', 'codes'], 'onehot');
     this.fullView = options.view === 'full';
     if (this.fullView) this.viewSize = this.size;
@@ -172,7 +172,6 @@ export class ItemChainEnv extends GridEnv {
     this.obtained.fill(0);
     this.t = 0;
     this.episodeReturn = 0;
-    this.pendingReward = 0;
     this.done = false;
     this.info.events = EVENTS.get(0);
     this.writeViewAll();
@@ -255,10 +254,6 @@ export class ItemChainEnv extends GridEnv {
     const truncated = !terminated && t >= this.maxSteps;
     if (terminated || truncated) this.done = true;
     this.episodeReturn += reward;
-    if (this.rewardMode === 'delayed') {
-      this.pendingReward += reward;
-      reward = this.done ? this.pendingReward : 0;
-    }
     this.writeViewIfLocal();
     this.writeExtras();
     r.reward = reward;

@@ -11,7 +11,7 @@ export interface MakeVecOptions {
   /**
    * `sync`: SyncVectorEnv over `make(id)`; `threads`: ThreadVectorEnv; `vector_entry_point`: the spec's
    * native `vectorFactory` (e.g. CartPoleVectorEnv). Default: `vector_entry_point` when the spec has a
-   * vectorFactory and no `wrappers` are given, else `sync`.
+   * vectorFactory and no `wrappers` (nor `reward: 'delayed'`, which is make's wrapper) are given, else `sync`.
    */
   vectorizationMode?: VectorizationMode;
   /** Default `next_step`, as Gymnasium 1.x. */
@@ -53,7 +53,9 @@ export function makeVec<BO = unknown, BA = unknown>(id: string, numEnvs = 1, opt
   } else {
     s = specOf(id);
   }
-  mode ??= s?.vectorFactory && wrappers.length === 0 ? 'vector_entry_point' : 'sync';
+  // `reward: 'delayed'` is make's DelayedReward wrapper, which a native vector env would not get.
+  const delayed = (kwargs.reward ?? s?.kwargs.reward) === 'delayed';
+  mode ??= s?.vectorFactory && wrappers.length === 0 && !delayed ? 'vector_entry_point' : 'sync';
   if (options.modules?.length && mode !== 'threads') {
     throw new RangeError(`${who}: modules are imported by worker threads only (vectorizationMode "threads"); in ${mode} mode import them yourself before makeVec`);
   }
@@ -73,6 +75,7 @@ export function makeVec<BO = unknown, BA = unknown>(id: string, numEnvs = 1, opt
     env = new ThreadVectorEnv<BO, BA>(id, numEnvs, { kwargs, modules: options.modules ?? [], autoresetMode, numWorkers: options.numWorkers, infoBytes: options.infoBytes });
   } else {
     if (wrappers.length > 0) throw new RangeError(`${who}: wrappers need vectorizationMode "sync"; vector_entry_point builds no single envs to wrap`);
+    if (delayed) throw new RangeError(`${who}: reward "delayed" is make's DelayedReward wrapper and needs vectorizationMode "sync" or "threads"; vector_entry_point builds no single envs to wrap`);
     const factory = s!.vectorFactory;
     if (!factory) throw new RangeError(`${who}: the spec has no vectorFactory; use vectorizationMode "sync" or "threads"`);
     const made = factory(numEnvs, { ...structuredClone(s!.kwargs), ...kwargs, autoresetMode }) as VectorEnv<BO, BA> | null;

@@ -1,4 +1,5 @@
 import { BaseEnv, type Info, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { rewardOption } from '../core/reward-option.ts';
 import { drawScene, EventTable, FACINGS, SCENE_VERSION, sceneToAnsi, type Scene, type SceneEnv, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -88,10 +89,11 @@ const CH_WALL = 0, CH_DOOR = 1, CH_TREASURE = 2, CH_PLAYER = 3, CH_HALL = 4, CH_
 export interface VentureOptions {
   renderMode?: RenderMode | null;
   /**
-   * `natural` (default): each reward when it is earned. `delayed`: the episode's whole return at its
-   * last step (terminated, or truncated at maxSteps), 0 before.
+   * Only `natural` (the default): each reward when it is earned. (`make('Venture-v0', { reward:
+   * 'delayed' })` pays the whole return at the last step, terminated or truncated at maxSteps, 0 before:
+   * the DelayedReward wrapper.)
    */
-  reward?: 'natural' | 'delayed';
+  reward?: 'natural';
   /** The env truncates itself after this many steps (default 1000). */
   maxSteps?: number;
   /** Steps in one room after which a hall monster is released into it (default 80). */
@@ -138,7 +140,7 @@ const EMPTY_INFO: Info = Object.freeze({}) as Info;
  * 7. A lost life puts the player back at the hallway start (from a room too, without `leave_room`), with
  *    the hall monsters re-placed at random away from it; with no life left the episode terminates
  *    (`game_over`). Taken treasures and killed monsters stay so.
- * 8. The env truncates itself after `maxSteps` steps (so that the `delayed` return is always paid).
+ * 8. The env truncates itself after `maxSteps` steps (so that `reward: 'delayed'` always pays the return).
  *
  * Monster speeds default to 0.75 (the player moves every step): the expert (expert.ts) wins every one of
  * 300 seeds even at speed 1, but a released monster as fast as the player can guard a room's exit for
@@ -157,7 +159,6 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
   readonly actionSpace = new Discrete(6);
   readonly observationSpace = new Box(0, 1, [OBS_DIM], 'float32');
   override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 15 };
-  readonly rewardMode: 'natural' | 'delayed';
   readonly maxSteps: number;
   readonly lingerSteps: number;
   readonly startLives: number;
@@ -199,7 +200,6 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
   arrowY = 0;
   arrowDir = 0;
 
-  private pending = 0;
   private done = false;
   /** The arrow killed a monster this step (reported as `kill_monster`). */
   private arrowKilled = false;
@@ -226,10 +226,7 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
     if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
       throw new RangeError(`${name}: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
     }
-    if (options.reward !== undefined && options.reward !== 'natural' && options.reward !== 'delayed') {
-      throw new RangeError(`${name}: option reward must be 'natural' or 'delayed', got ${JSON.stringify(options.reward)}`);
-    }
-    this.rewardMode = options.reward ?? 'natural';
+    rewardOption(name, options.reward, ['natural']);
     this.maxSteps = numberIn(name, 'maxSteps', options.maxSteps, 1, 1e9, VENTURE_MAX_STEPS, true);
     this.lingerSteps = numberIn(name, 'lingerSteps', options.lingerSteps, 1, 1e9, 80, true);
     this.startLives = numberIn(name, 'lives', options.lives, 1, 99, VENTURE_LIVES, true);
@@ -254,7 +251,6 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
     this.lives = this.startLives;
     this.score = 0;
     this.t = 0;
-    this.pending = 0;
     this.done = false;
     this.taken.fill(0);
     this.roomAlive.fill(0);
@@ -373,14 +369,10 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
       } else this.toStart();
     }
 
-    // 8. Time limit, and the reward mode.
+    // 8. Time limit.
     const truncated = !terminated && this.t >= this.maxSteps;
     if (terminated || truncated) this.done = true;
     this.score += reward;
-    if (this.rewardMode === 'delayed') {
-      this.pending += reward;
-      reward = this.done ? this.pending : 0;
-    }
     this.writeObs();
     r.reward = reward;
     r.terminated = terminated;

@@ -1,5 +1,6 @@
 import { BaseEnv, type Env, type Info, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import type { ExpertFactory, Policy } from '../core/experts.ts';
+import { rewardOption } from '../core/reward-option.ts';
 import { drawScene, EventTable, SCENE_VERSION, sceneToAnsi, type Scene, type SceneEnv } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -49,13 +50,13 @@ export function expectedRepairProfit(brand: number): number {
 export interface WatchRepairOptions {
   renderMode?: RenderMode | null;
   /**
-   * `delayed` (default): the episode's whole return at its last step. (The demo itself pays the repair
-   * cost at step 0 and settles the rest at the last step; src/rudder/watch-repair-experiment.ts rebuilds
-   * that timing from `natural`.)
-   * `natural`: the repair cost at step 0, each jam / flat tire's cost when it happens, the sale price
-   * minus the brand's delivery cost at the last step.
+   * Only `natural` (the class's default): the repair cost at step 0, each jam / flat tire's cost when it
+   * happens, the sale price minus the brand's delivery cost at the last step. WatchRepair-v0 registers
+   * `reward: 'delayed'` as its default: the DelayedReward wrapper pays the episode's whole return at its
+   * last step. (The demo itself pays the repair cost at step 0 and settles the rest at the last step;
+   * src/rudder/watch-repair-experiment.ts rebuilds that timing from `natural`.)
    */
-  reward?: 'natural' | 'delayed';
+  reward?: 'natural';
 }
 
 const EMPTY_INFO: Info = Object.freeze({}) as Info;
@@ -81,7 +82,6 @@ export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements Sce
   readonly actionSpace = new Discrete(2);
   readonly observationSpace = new Box(0, OBS_HIGH, [8], 'float32');
   override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 10 };
-  readonly rewardMode: 'natural' | 'delayed';
   /** The brand of this episode (0–3). */
   brand = 0;
   /** −1 before the decision, then 1 repaired / 0 not. */
@@ -89,7 +89,7 @@ export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements Sce
   t = 0;
   jams = 0;
   flatTires = 0;
-  /** Reward accrued so far (paid at the end in `delayed` mode). */
+  /** The natural return so far (shown in the scene). */
   accrued = 0;
   /** Per step: bit 1 traffic jam, bit 2 flat tire (for the scene). */
   private readonly history = new Uint8Array(WATCH_REPAIR_STEPS);
@@ -103,9 +103,7 @@ export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements Sce
     if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
       throw new RangeError(`WatchRepair: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
     }
-    const rm = options.reward ?? 'delayed';
-    if (rm !== 'natural' && rm !== 'delayed') throw new RangeError(`WatchRepair: option reward must be 'natural' or 'delayed', got ${JSON.stringify(rm)}`);
-    this.rewardMode = rm;
+    rewardOption('WatchRepair', options.reward, ['natural']);
   }
 
   /** `reset({ options: { brand } })` fixes the brand (0–3). */
@@ -170,7 +168,7 @@ export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements Sce
     o[1] = this.jams;
     o[2] = this.flatTires;
     o[7] = t / WATCH_REPAIR_STEPS;
-    r.reward = this.rewardMode === 'natural' ? reward : last ? this.accrued : 0;
+    r.reward = reward;
     r.terminated = last;
     r.truncated = false;
     this.info.events = EVENTS.get(mask);

@@ -3,8 +3,9 @@ import { Wrapper } from './wrapper.ts';
 
 /**
  * Turns any env into its delayed-reward version (RUDDER's setting): every step pays 0, and the step that
- * ends the episode (terminated or truncated) pays the episode's whole return. Put it outside TimeLimit
- * (e.g. through `additionalWrappers`, or around `make(...)`) so that truncation ends the sum too.
+ * ends the episode (terminated or truncated) pays the episode's whole return. `make(id, { reward:
+ * 'delayed' })` puts it outside TimeLimit, so that a TimeLimit truncation ends the sum too; wrapping by
+ * hand, do the same. It is the only delayed reward: no env implements its own.
  */
 export class DelayedReward<O, A> extends Wrapper<O, A> {
   /** The return collected so far in this episode, not yet paid. */
