@@ -9,7 +9,7 @@ import { expertFor } from '../src/envs/core/experts.ts';
 import { runEpisodes, formatEpisodeReport } from './play.ts';
 import { formatSummary, readConfigFile, runEval, runTrain } from './train.ts';
 import { BACKEND_CHOICES, type BackendChoice } from '../src/agents/backend.ts';
-import { runRoomsExperiment, type RoomsMethod } from '../src/align/rooms-experiment.ts';
+import { runRoomsExperiment, type RoomsMethod } from '../src/experiments/rooms.ts';
 
 function int(name: string, min: number) {
   return (v: string): number => {

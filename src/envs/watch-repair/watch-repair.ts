@@ -50,7 +50,7 @@ export interface WatchRepairOptions {
   renderMode?: RenderMode | null;
   /**
    * `delayed` (default): the episode's whole return at its last step. (The demo itself pays the repair
-   * cost at step 0 and settles the rest at the last step; src/rudder/watch-repair-experiment.ts rebuilds
+   * cost at step 0 and settles the rest at the last step; src/experiments/watch-repair-demo.ts rebuilds
    * that timing from `natural`.)
    * `natural`: the repair cost at step 0, each jam / flat tire's cost when it happens, the sale price
    * minus the brand's delivery cost at the last step.
