@@ -1,5 +1,5 @@
 import { machineLine, median, table, writeSection } from './report.ts';
-import { runRoomsExperiment, DEFAULT_DEMO_NOISE, type RoomsExperimentResult, type RoomsMethod } from '../src/align/rooms-experiment.ts';
+import { runRoomsExperiment, DEFAULT_DEMO_NOISE, type RoomsExperimentResult, type RoomsMethod } from '../src/experiments/rooms.ts';
 
 /**
  * `npm run bench -- align`: Align-RUDDER vs BC+Q on a rooms env, the reference's gridworld figure (rudder.md

@@ -1,5 +1,5 @@
 import { machineLine, median, table, writeSection } from './report.ts';
-import { runWatchRepairExperiment, WATCH_REPAIR_DEMO, type WatchRepairMethod, type WatchRepairResult } from '../src/rudder/watch-repair-experiment.ts';
+import { runWatchRepairExperiment, WATCH_REPAIR_DEMO, type WatchRepairMethod, type WatchRepairResult } from '../src/experiments/watch-repair-demo.ts';
 
 /**
  * `npm run bench -- watch-repair`: RUDDER's watch-repair demonstration (rudder.md §1.7): episodes until the
@@ -50,7 +50,7 @@ export async function runWatchRepairBench(opts: { seeds: number; maxEpisodes: nu
     '',
     `Command: \`npm run bench -- watch-repair --seeds ${opts.seeds} --wr-max-episodes ${opts.maxEpisodes}\` · ${machineLine()}`,
     '',
-    `WatchRepair-v0 with the demo's reward timing (repair cost at step 0, the rest at step 49). Tabular Q over the demo's state (repaired, jams, flat tires, brand, t), optimistic Q = ${s.initialQ}, α = ${s.alpha}, greedy with ${100 * s.epsilon} % random first actions. Episodes until the moving average (window ${s.window}) of optimal first actions reaches ${s.target}, capped at ${fmt(opts.maxEpisodes)} ("> cap" = not reached). RUDDER: direct Q estimation from the redistributed reward of a ${s.lstmUnits}-unit LSTM trained on the demo's schedule (FIFO buffer ${s.bufferCapacity}, after > ${s.minBuffered} episodes, every ${s.trainEvery} episodes until an EMA of the main loss < ${s.lossTarget}); TD: Q-learning; MC: Monte-Carlo returns. Source: src/rudder/watch-repair-experiment.ts. The last column is the demo README's runtimes for its seeds 1–3 (rudder.md §1.7), not the same random streams.`,
+    `WatchRepair-v0 with the demo's reward timing (repair cost at step 0, the rest at step 49). Tabular Q over the demo's state (repaired, jams, flat tires, brand, t), optimistic Q = ${s.initialQ}, α = ${s.alpha}, greedy with ${100 * s.epsilon} % random first actions. Episodes until the moving average (window ${s.window}) of optimal first actions reaches ${s.target}, capped at ${fmt(opts.maxEpisodes)} ("> cap" = not reached). RUDDER: direct Q estimation from the redistributed reward of a ${s.lstmUnits}-unit LSTM trained on the demo's schedule (FIFO buffer ${s.bufferCapacity}, after > ${s.minBuffered} episodes, every ${s.trainEvery} episodes until an EMA of the main loss < ${s.lossTarget}); TD: Q-learning; MC: Monte-Carlo returns. Source: src/experiments/watch-repair-demo.ts. The last column is the demo README's runtimes for its seeds 1–3 (rudder.md §1.7), not the same random streams.`,
     '',
     table(['method', ...Array.from({ length: opts.seeds }, (_, i) => `seed ${i + 1}`), 'median', 'capped', 'wall time per run (median)', 'demo README'], rows),
     '',

@@ -1,17 +1,15 @@
 /**
- * `rudder train` and `rudder eval`: a PPO run in a run folder with checkpoints, metrics, a learning-curve
- * plot and a summary, and greedy evaluation of a saved run.
+ * `rudder train`: a PPO run in a run folder with checkpoints, metrics, a learning-curve plot and a summary
+ * (`rudder eval` is in eval.ts).
  */
 import { SingleBar } from 'cli-progress';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePpoConfig, type PpoConfig } from '../src/agents/ppo/config.ts';
-import { evaluatePolicy } from '../src/agents/ppo/evaluate.ts';
-import { agentFromCheckpoint, type PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
 import { PpoTrainer, type PpoResult } from '../src/agents/ppo/ppo.ts';
 import type { BackendChoice } from '../src/agents/backend.ts';
 import { writeFileAtomic } from '../src/agents/run/atomic.ts';
-import { latestCheckpoint, listCheckpoints, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
+import { latestCheckpoint, listCheckpoints } from '../src/agents/run/checkpoint.ts';
 import { curveSvg } from '../src/agents/run/curve-svg.ts';
 import { MetricsLog } from '../src/agents/run/metrics.ts';
 import { spec } from '../src/index.ts';
@@ -138,14 +136,4 @@ export function formatSummary(out: string): string {
     `saved in ${out}/: checkpoints/${s.checkpoint} · model/ (tfjs) · metrics.jsonl · metrics.csv · curve.svg · summary.json`,
     `evaluate it: npx rudder eval --run ${out}`,
   ].join('\n');
-}
-
-/** `rudder eval`: load a run's checkpoint (latest or `best`) and run greedy episodes. */
-export function runEval(o: { run: string; episodes: number; seed: number; checkpoint?: string; sample: boolean }): { env: string; label: string; result: ReturnType<typeof evaluatePolicy> } {
-  if (!existsSync(o.run)) throw new Error(`run folder ${o.run} does not exist`);
-  const ck = loadCheckpoint<PpoCheckpointState>(o.run, o.checkpoint);
-  if (ck.state.kind !== 'ppo') throw new Error(`checkpoint ${ck.label} is not a PPO checkpoint`);
-  const cfg = ck.state.config;
-  const agent = agentFromCheckpoint(ck.state, ck.tensors, ck.label);
-  return { env: cfg.envId, label: ck.label, result: evaluatePolicy(agent, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample, kwargs: cfg.envKwargs, actionMasks: cfg.actionMasks }) };
 }

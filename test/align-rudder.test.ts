@@ -3,7 +3,7 @@ import { AugmentedQ, TabularQ } from '../src/agents/tabular/q-learning.ts';
 import { redistributeCode, topByReturn } from '../src/align/align-redistribution.ts';
 import { AlignRudder } from '../src/align/align-rudder.ts';
 import { GAP } from '../src/align/events.ts';
-import { roomsEnv, roomsSrStates, runRoomsExperiment, sampleRoomsDemos } from '../src/align/rooms-experiment.ts';
+import { roomsEnv, roomsSrStates, runRoomsExperiment, sampleRoomsDemos } from '../src/experiments/rooms.ts';
 import { Rng } from '../src/envs/core/rng.ts';
 import { NUM_START_ROOMS } from '../src/envs/grid/rooms.ts';
 

@@ -64,6 +64,25 @@ describe('rudder CLI', () => {
     expect(play.stdout).toContain('Corridor-v0 · random policy · 2 episode(s)');
   });
 
+  it('--env-module is one global option: before the command, after it, repeated, and on align too', async () => {
+    const mod = resolve(ROOT, 'examples/custom-env.ts');
+    const before = await rudder('--env-module', mod, 'check', '--env', 'Corridor-v0');
+    expect(before.code).toBe(0);
+    expect(before.stdout).toContain('Corridor-v0: checkEnv passed');
+    const twice = await rudder('envs', '--env-module', mod, '--env-module', mod);
+    expect(twice.code).toBe(0);
+    expect(twice.stdout).toMatch(/^Corridor-v0 /m);
+    // align loads the module too: a broken one fails before the experiment runs.
+    const alignBad = await rudder('align', '--env-module', './no-such-file.ts', '--demos', '2');
+    expect(alignBad.code).not.toBe(0);
+    expect(alignBad.stderr).toContain('could not load env module ./no-such-file.ts');
+    const alignOk = await rudder('align', '--env-module', mod, '--demos', '2', '--method', 'bc-q', '--max-episodes', '10');
+    expect(alignOk.code).toBe(0);
+    expect(alignOk.stdout).toContain('FourRooms-v0, 2 demonstrations');
+    const help = await rudder('align', '--help');
+    expect(help.stdout).toMatch(/Global Options:\s+--env-module <path>/);
+  });
+
   it('bad input gets a clear error and a non-zero exit', async () => {
     const unknown = await rudder('play', '--env', 'CartPol-v1');
     expect(unknown.code).not.toBe(0);

@@ -14,7 +14,7 @@ import { SuccessorRepresentation } from './successor.ts';
  *   (III) the MSA of the `topN` demos with the highest return;
  *   (IV)  its PSSM against the clusters' visitation counts;
  *   (V)   `redistribute(states)`: the code's redistribution of a finished episode, scaled by the mean demo
- *         return (rudder.md §3 (V) "Code" steps 1–6; steps 7–9 are the learner's, see rooms-experiment.ts).
+ *         return (rudder.md §3 (V) "Code" steps 1–6; steps 7–9 are the learner's, see src/experiments/rooms.ts).
  *
  * Where this follows the reference code rather than the paper:
  * - the code's scoring matrix and PSSM (no Karlin–Altschul λ*), and the code's redistribution (shift by the

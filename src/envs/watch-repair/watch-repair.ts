@@ -54,7 +54,7 @@ export interface WatchRepairOptions {
    * happens, the sale price minus the brand's delivery cost at the last step. WatchRepair-v0 registers
    * `reward: 'delayed'` as its default: the DelayedReward wrapper pays the episode's whole return at its
    * last step. (The demo itself pays the repair cost at step 0 and settles the rest at the last step;
-   * src/rudder/watch-repair-experiment.ts rebuilds that timing from `natural`.)
+   * src/experiments/watch-repair-demo.ts rebuilds that timing from `natural`.)
    */
   reward?: 'natural';
 }

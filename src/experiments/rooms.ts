@@ -1,10 +1,7 @@
+// Tabular Q is not in rudder-ts/agents (a PPO package); it exists for experiments like this one.
 import { AugmentedQ, TabularQ } from '../agents/tabular/q-learning.ts';
-import { Rng } from '../envs/core/rng.ts';
-import { make } from '../envs/index.ts';
-import { nextRoomsAction } from '../envs/grid/experts.ts';
-import { NUM_START_ROOMS, ROOM_SIZE, ROOMS_MAX_STEPS, RoomsEnv } from '../envs/grid/rooms.ts';
-import { PASSABLE } from '../envs/grid/cells.ts';
-import { AlignRudder } from './align-rudder.ts';
+import { make, nextRoomsAction, NUM_START_ROOMS, PASSABLE, ROOM_SIZE, ROOMS_MAX_STEPS, RoomsEnv, Rng } from '../envs/index.ts';
+import { AlignRudder } from '../align/index.ts';
 
 /**
  * The Align-RUDDER gridworld experiment (rudder.md §4.3): how many training episodes a tabular Q-learner

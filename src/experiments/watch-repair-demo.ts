@@ -1,10 +1,5 @@
-import type { Env, ResetOptions } from '../envs/core/env.ts';
-import { Rng } from '../envs/core/rng.ts';
-import { make } from '../envs/index.ts';
-import { FLAT_TIRE, TRAFFIC_JAM, WATCH_REPAIR_ACTIONS, WATCH_REPAIR_STEPS, watchRepairAction } from '../envs/watch-repair/watch-repair.ts';
-import { encodeEpisode } from './encode.ts';
-import { LessonsBuffer, type Lesson } from './lessons-buffer.ts';
-import { ReturnDecomposition } from './return-decomposition.ts';
+import { FLAT_TIRE, make, Rng, TRAFFIC_JAM, WATCH_REPAIR_ACTIONS, WATCH_REPAIR_STEPS, watchRepairAction, type Env, type ResetOptions } from '../envs/index.ts';
+import { encodeEpisode, LessonsBuffer, ReturnDecomposition, type Lesson } from '../rudder/index.ts';
 
 /**
  * RUDDER's watch-repair demonstration (rudder.md §1.5–1.8, §2.1; the demo's `watch_repair.py`): how many
@@ -152,7 +147,8 @@ export function playEpisode(env: Env<Float32Array, number>, ep: WatchRepairEpiso
     rewards[t] = r.reward;
     ret += r.reward;
   }
-  // Step 0's reward holds the repair cost and, for a repaired watch, the costs of step 0's events.
+  // By the env's documented `natural` timing, step 0's reward is the repair cost plus, for a repaired watch, the
+  // public TRAFFIC_JAM / FLAT_TIRE costs of step 0's events (which the observation counts).
   const repaired = states[OBS]!, jams0 = states[OBS + 1]!, flats0 = states[OBS + 2]!;
   const repairCost = rewards[0]! + repaired * (jams0 * TRAFFIC_JAM.cost + flats0 * FLAT_TIRE.cost);
   rewards.fill(0);

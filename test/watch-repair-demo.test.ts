@@ -3,7 +3,7 @@ import { expectedRepairProfit, make } from '../src/index.ts';
 import {
   episodeLesson, OptimalFirstActions, playEpisode, redistributeEpisode, runWatchRepairExperiment, stateIndex, WatchRepairEpisode,
   type WatchRepairResult,
-} from '../src/rudder/watch-repair-experiment.ts';
+} from '../src/experiments/watch-repair-demo.ts';
 
 const REPAIR = 0, DONT = 1;
 const newEnv = () => make<Float32Array, number>('WatchRepair-v0', { reward: 'natural' });

@@ -1,0 +1,22 @@
+/** rudder-ts/align: Align-RUDDER, the pipeline and its steps (I)–(V) (README.md in this folder). */
+export { AlignRudder, type AlignDemo, type AlignRudderOptions } from './align-rudder.ts';
+// (I) states → clusters → events
+export { SuccessorRepresentation, type SuccessorOptions } from './successor.ts';
+export { affinityPropagation, type AffinityPropagationOptions, type AffinityPropagationResult } from './affinity-propagation.ts';
+export { clusterStates, type ClusterStatesOptions, type StateClusters } from './state-clusters.ts';
+export { GAP, compressRuns, withFinalState, type EventSequence } from './events.ts';
+// (II) scoring matrices
+export { score, eventCounts, scoringMatrixCode, scoringMatrixPaper, karlinAltschulLambda, type ScoringMatrix, type CodeMatrixOptions } from './scoring.ts';
+// (III) multiple sequence alignment
+export {
+  multipleAlignment, needlemanWunsch, alignProfiles, pairwiseDistances, upgma, ZERO_GAPS,
+  type MultipleAlignment, type PairwiseAlignment, type GapCosts, type GuideTreeNode, type DistanceKind, type MsaOptions,
+} from './msa.ts';
+// (IV) the profile
+export { buildPssm, buildPssmPaper, pssmScore, type Pssm, type PssmOptions } from './pssm.ts';
+// (V) redistribution of a new episode
+export { profileAlign, profileAlignMsa, prefixScores, type ProfileAlignment, type ProfileAlignOptions } from './profile-align.ts';
+export {
+  buildAlignProfile, topByReturn, redistributeCode, redistributePaper, paperScale,
+  type AlignProfile, type AlignProfileOptions, type CodeRedistributionOptions, type PaperRedistributionOptions,
+} from './align-redistribution.ts';
