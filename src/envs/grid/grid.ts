@@ -208,22 +208,6 @@ export abstract class GridEnv extends BaseEnv<Float32Array, number> implements S
   }
 }
 
-/** Reads an option that must be one of `allowed`, with a clear error naming the env and the option. */
-export function oneOf<T extends string>(env: string, option: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) throw new RangeError(`${env}: option ${option} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
-  return value as T;
-}
-
-/** Reads a number option within [lo, hi] (integer when `integer`), with a clear error. */
-export function numberIn(env: string, option: string, value: unknown, lo: number, hi: number, fallback: number, integer = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < lo || value > hi || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`${env}: option ${option} must be ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
 /**
  * Uniform [0, 1) draws made in blocks of 256 into a Float64Array. A step reads `u[i++]` (after
  * `if (i === BLOCK) refill(rng)`) instead of calling `rng.random()`: when that call is not inlined

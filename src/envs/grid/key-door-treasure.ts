@@ -3,7 +3,8 @@ import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { CELL, DIR_DX, DIR_DY, DIR_FACING, PASSABLE, PICKABLE } from './cells.ts';
-import { Grid, GridEnv, GridObs, gridScene, numberIn, oneOf, UniformBlock, type GridObsMode } from './grid.ts';
+import { numberIn, oneOf } from '../core/env-options.ts';
+import { Grid, GridEnv, GridObs, gridScene, UniformBlock, type GridObsMode } from './grid.ts';
 
 /**
  * Actions, MiniGrid-style: the agent has a facing direction, turns, walks forward, and acts on the cell

@@ -3,7 +3,8 @@ import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { CELL, PASSABLE, type CellCode } from './cells.ts';
-import { Grid, GridEnv, gridScene, numberIn, oneOf, UniformBlock } from './grid.ts';
+import { numberIn, oneOf } from '../core/env-options.ts';
+import { Grid, GridEnv, gridScene, UniformBlock } from './grid.ts';
 
 /**
  * FourRooms / EightRooms, the Align-RUDDER gridworlds (rudder.md §4.1), from their written rules.

@@ -3,7 +3,8 @@ import { EventTable, SCENE_VERSION, type Scene } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { DIR_DX, DIR_DY, DIR_FACING } from '../grid/cells.ts';
-import { GridEnv, numberIn, oneOf } from '../grid/grid.ts';
+import { numberIn, oneOf } from '../core/env-options.ts';
+import { GridEnv } from '../grid/grid.ts';
 import {
   ACTION, ACTION_COUNT, COLLECT_BY_MATERIAL, FURNACE_MILESTONE, ITEM, ITEM_CHAIN_EVENTS, ITEM_CHAIN_PALETTE, ITEM_COUNT,
   ITEM_MILESTONE, ITEM_NAMES, MAT, MATERIAL_COUNT, MAX_COUNT, MILESTONES, MOVE_DIR, NEARBY, PLACEABLE, RECIPE_BY_ACTION,

@@ -1,5 +1,6 @@
 import { BaseEnv, type Info, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { drawScene, EventTable, FACINGS, SCENE_VERSION, sceneToAnsi, type Scene, type SceneEnv, type Sprite } from '../core/scene.ts';
+import { numberIn } from '../core/env-options.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { MAP_CELLS, MAP_H, MAP_W, MAPS, MAX_ROOM_MONSTERS, ROOM_COUNT, TILE, VENTURE_PALETTE } from './maps.ts';
@@ -647,13 +648,4 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
     this.obs[i] = 1;
     this.marks[this.markCount++] = i;
   }
-}
-
-/** Reads a number option within [lo, hi] (an integer when `integer`), with a clear error. */
-function numberIn(env: string, option: string, value: unknown, lo: number, hi: number, fallback: number, integer = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < lo || value > hi || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`${env}: option ${option} must be ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${JSON.stringify(value)}`);
-  }
-  return value;
 }
