@@ -1,5 +1,6 @@
-import { BaseEnv, type Info, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
-import { drawScene, EventTable, SCENE_VERSION, sceneToAnsi, type Scene, type SceneEnv, type Sprite } from '../core/scene.ts';
+import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
+import { EventTable, SCENE_VERSION, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { LANE, LaneState, PIN, PIN_COUNT, stepLane } from './physics.ts';
@@ -154,10 +155,9 @@ const PHASE_AIM = 0, PHASE_ROLL = 1, PHASE_OVER = 2;
  *
  * `info.events`: see {@link BOWLING_EVENTS} and {@link pinsKnockedEvent}; frozen shared arrays (scene.ts).
  */
-export class BowlingEnv extends BaseEnv<Float32Array, number> implements SceneEnv {
+export class BowlingEnv extends SceneRenderedEnv<Float32Array, number> {
   readonly actionSpace = new Discrete(6);
   readonly observationSpace = new Box(OBS_LOW, OBS_HIGH, [OBS.size], 'float32');
-  override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 30 };
   readonly rewardMode: 'delayed' | 'natural';
   /** The lane: ball and pins (read-only outside the env). */
   readonly lane = new LaneState();
@@ -182,10 +182,7 @@ export class BowlingEnv extends BaseEnv<Float32Array, number> implements SceneEn
   private readonly resetResult: ResetResult<Float32Array> = { obs: this.obs, info: EMPTY_INFO };
 
   constructor(options: BowlingOptions = {}) {
-    super(options.renderMode ?? null);
-    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
-      throw new RangeError(`Bowling: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
-    }
+    super(options.renderMode, { renderFps: 30, envName: 'Bowling' });
     const rm = options.reward ?? 'delayed';
     if (rm !== 'delayed' && rm !== 'natural') throw new RangeError(`Bowling: option reward must be 'delayed' or 'natural', got ${JSON.stringify(rm)}`);
     this.rewardMode = rm;
@@ -357,12 +354,6 @@ export class BowlingEnv extends BaseEnv<Float32Array, number> implements SceneEn
       text: scoreSheet(s.rolls, s.count),
       events: [...this.info.events],
     };
-  }
-
-  override render(): RenderResult {
-    if (this.renderMode === null) return null;
-    const s = this.scene();
-    return this.renderMode === 'ansi' ? sceneToAnsi(s) : drawScene(s, { tilePx: 12 });
   }
 }
 

@@ -31,9 +31,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
 
   constructor(options: CartPoleOptions = {}) {
     super(options.renderMode ?? null);
-    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
-      throw new RangeError(`CartPole: renderMode "${this.renderMode}" is not one of ${this.metadata.renderModes.join(', ')}`);
-    }
+    this.checkRenderMode('CartPole');
     this.suttonBarto = options.suttonBartoReward ?? false;
   }
 

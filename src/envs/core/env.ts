@@ -136,6 +136,16 @@ export abstract class BaseEnv<O, A> implements Env<O, A> {
     return this.spec ? `${this.constructor.name}<${this.spec.id}>` : this.constructor.name;
   }
 
+  /**
+   * Throws unless `renderMode` is null or one of `metadata.renderModes`, naming the env, the mode and the
+   * supported ones. Call it in the constructor once `metadata` is set (after a subclass's field initialisers).
+   */
+  protected checkRenderMode(envName: string = this.name): void {
+    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
+      throw new RangeError(`${envName}: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
+    }
+  }
+
   /** Throws a clear InvalidActionError; call from `step` when `!actionSpace.contains(action)`. */
   protected invalidAction(action: unknown): never {
     throw invalidActionError(this.name, this.actionSpace, action);

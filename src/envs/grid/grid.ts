@@ -1,6 +1,7 @@
-import { BaseEnv, type RenderMode, type RenderResult } from '../core/env.ts';
+import type { RenderMode } from '../core/env.ts';
 import type { Rng } from '../core/rng.ts';
-import { drawScene, sceneToAnsi, SCENE_VERSION, type HudValue, type Scene, type SceneEnv, type Sprite, type TileLayer } from '../core/scene.ts';
+import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
+import { SCENE_VERSION, type HudValue, type Scene, type Sprite, type TileLayer } from '../core/scene.ts';
 import { CELL, CELL_COUNT, GRID_PALETTE, type CellCode } from './cells.ts';
 
 /**
@@ -184,27 +185,12 @@ export class GridObs {
 }
 
 /**
- * The base of grid envs: Discrete actions, a Float32Array observation, and `ansi` / `rgb_array`
- * renders drawn from `scene()`, so what `render()` shows and what the viewer draws never disagree.
+ * The base of grid envs: Discrete actions, a Float32Array observation, and renders drawn from `scene()`
+ * (SceneRenderedEnv) at 16 pixels per cell.
  */
-export abstract class GridEnv extends BaseEnv<Float32Array, number> implements SceneEnv {
-  override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 10 };
-  /** Pixels per cell in `rgb_array` frames. */
-  protected tilePx = 16;
-
+export abstract class GridEnv extends SceneRenderedEnv<Float32Array, number> {
   constructor(renderMode: RenderMode | null | undefined) {
-    super(renderMode ?? null);
-    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
-      throw new RangeError(`${this.constructor.name}: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
-    }
-  }
-
-  abstract scene(): Scene;
-
-  override render(): RenderResult {
-    if (this.renderMode === null) return null;
-    const s = this.scene();
-    return this.renderMode === 'ansi' ? sceneToAnsi(s) : drawScene(s, { tilePx: this.tilePx });
+    super(renderMode, { renderFps: 10, tilePx: 16 });
   }
 }
 

@@ -1,10 +1,10 @@
 import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, SCENE_VERSION, type Scene } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { DIR_DX, DIR_DY, DIR_FACING } from '../grid/cells.ts';
 import { numberIn, oneOf } from '../core/env-options.ts';
-import { GridEnv } from '../grid/grid.ts';
 import {
   ACTION, ACTION_COUNT, COLLECT_BY_MATERIAL, FURNACE_MILESTONE, ITEM, ITEM_CHAIN_EVENTS, ITEM_CHAIN_PALETTE, ITEM_COUNT,
   ITEM_MILESTONE, ITEM_NAMES, MAT, MATERIAL_COUNT, MAX_COUNT, MILESTONES, MOVE_DIR, NEARBY, PLACEABLE, RECIPE_BY_ACTION,
@@ -97,7 +97,7 @@ const DEFAULT_FACING = 1; // south, as Crafter's player starts
  * agent; one-hot entries are only touched where the material changed). `full` views update only the
  * cells that changed.
  */
-export class ItemChainEnv extends GridEnv {
+export class ItemChainEnv extends SceneRenderedEnv<Float32Array, number> {
   readonly actionSpace = new Discrete(ACTION_COUNT);
   readonly observationSpace: Box;
   readonly size: number;
@@ -134,8 +134,7 @@ export class ItemChainEnv extends GridEnv {
   private readonly resetResult: ResetResult<Float32Array>;
 
   constructor(options: ItemChainOptions = {}) {
-    super(options.renderMode);
-    this.tilePx = 12;
+    super(options.renderMode, { renderFps: 10, tilePx: 12 });
     const name = 'ItemChain';
     this.size = numberIn(name, 'size', options.size, 16, 128, ITEM_CHAIN_SIZE, true);
     this.maxSteps = numberIn(name, 'maxSteps', options.maxSteps, 1, 1e9, ITEM_CHAIN_MAX_STEPS, true);

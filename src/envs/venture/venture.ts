@@ -1,5 +1,6 @@
-import { BaseEnv, type Info, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
-import { drawScene, EventTable, FACINGS, SCENE_VERSION, sceneToAnsi, type Scene, type SceneEnv, type Sprite } from '../core/scene.ts';
+import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
+import { EventTable, FACINGS, SCENE_VERSION, type Scene, type Sprite } from '../core/scene.ts';
 import { numberIn } from '../core/env-options.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -154,10 +155,9 @@ const EMPTY_INFO: Info = Object.freeze({}) as Info;
  * and the extras; a map switch rewrites the map part (MAP_CELLS × OBS_CHANNELS floats), and a released
  * monster runs a breadth-first search over the room on each of its moves.
  */
-export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEnv {
+export class VentureEnv extends SceneRenderedEnv<Float32Array, number> {
   readonly actionSpace = new Discrete(6);
   readonly observationSpace = new Box(0, 1, [OBS_DIM], 'float32');
-  override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 15 };
   readonly rewardMode: 'natural' | 'delayed';
   readonly maxSteps: number;
   readonly lingerSteps: number;
@@ -222,11 +222,8 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
   private readonly resetResult: ResetResult<Float32Array> = { obs: this.obs, info: EMPTY_INFO };
 
   constructor(options: VentureOptions = {}) {
-    super(options.renderMode ?? null);
+    super(options.renderMode, { renderFps: 15, envName: 'Venture' });
     const name = 'Venture';
-    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
-      throw new RangeError(`${name}: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
-    }
     if (options.reward !== undefined && options.reward !== 'natural' && options.reward !== 'delayed') {
       throw new RangeError(`${name}: option reward must be 'natural' or 'delayed', got ${JSON.stringify(options.reward)}`);
     }
@@ -439,12 +436,6 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
       text: 'take the treasure of every room; shoot room monsters; avoid hall monsters',
       events: [...this.info.events],
     };
-  }
-
-  override render(): RenderResult {
-    if (this.renderMode === null) return null;
-    const s = this.scene();
-    return this.renderMode === 'ansi' ? sceneToAnsi(s) : drawScene(s, { tilePx: 12 });
   }
 
   // -------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-import { BaseEnv, type Env, type Info, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import type { Env, Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
 import type { ExpertFactory, Policy } from '../core/experts.ts';
-import { drawScene, EventTable, SCENE_VERSION, sceneToAnsi, type Scene, type SceneEnv } from '../core/scene.ts';
+import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
+import { EventTable, SCENE_VERSION, type Scene } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 
@@ -77,10 +78,9 @@ const OBS_HIGH = [1, WATCH_REPAIR_STEPS, WATCH_REPAIR_STEPS, 1, 1, 1, 1, 1];
  * Observation Float32Array(8), the demo's features: `[repaired, jams, flatTires, brand one-hot ×4, t/50]`
  * (`repaired` is 0 before the decision).
  */
-export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements SceneEnv {
+export class WatchRepairEnv extends SceneRenderedEnv<Float32Array, number> {
   readonly actionSpace = new Discrete(2);
   readonly observationSpace = new Box(0, OBS_HIGH, [8], 'float32');
-  override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 10 };
   readonly rewardMode: 'natural' | 'delayed';
   /** The brand of this episode (0–3). */
   brand = 0;
@@ -99,10 +99,7 @@ export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements Sce
   private readonly resetResult: ResetResult<Float32Array> = { obs: this.obs, info: EMPTY_INFO };
 
   constructor(options: WatchRepairOptions = {}) {
-    super(options.renderMode ?? null);
-    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
-      throw new RangeError(`WatchRepair: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
-    }
+    super(options.renderMode, { renderFps: 10, envName: 'WatchRepair' });
     const rm = options.reward ?? 'delayed';
     if (rm !== 'natural' && rm !== 'delayed') throw new RangeError(`WatchRepair: option reward must be 'natural' or 'delayed', got ${JSON.stringify(rm)}`);
     this.rewardMode = rm;
@@ -206,12 +203,6 @@ export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements Sce
       text: 'repair the watch (0) or not (1) at step 0; the sale and all costs settle by step 50',
       events: [...this.info.events],
     };
-  }
-
-  override render(): RenderResult {
-    if (this.renderMode === null) return null;
-    const s = this.scene();
-    return this.renderMode === 'ansi' ? sceneToAnsi(s) : drawScene(s, { tilePx: 12 });
   }
 }
 
