@@ -15,6 +15,7 @@ export * from './vector/index.ts';
 export * from './core/experts.ts';
 export * from './core/scene.ts';
 export * from './core/scene-rendered-env.ts';
+export * from './core/finished-episode.ts';
 export * from './grid/index.ts';
 export * from './watch-repair/index.ts';
 export * from './bowling/index.ts';

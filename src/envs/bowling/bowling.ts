@@ -1,6 +1,7 @@
 import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, SCENE_VERSION, type Scene, type Sprite } from '../core/scene.ts';
+import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { LANE, LaneState, PIN, PIN_COUNT, stepLane } from './physics.ts';
@@ -206,13 +207,8 @@ export class BowlingEnv extends SceneRenderedEnv<Float32Array, number> {
 
   step(action: number): StepResult<Float32Array> {
     if (!(action === 0 || action === 1 || action === 2 || action === 3 || action === 4 || action === 5)) this.invalidAction(action);
+    if (this.phase === PHASE_OVER) return finishedEpisodeStep(this.result, this.info);
     const r = this.result;
-    if (this.phase === PHASE_OVER) {
-      // Stepping a finished game is the caller's bug; pay nothing and keep the flags (as CartPole).
-      r.reward = 0;
-      this.info.events = EVENTS.get(0);
-      return r;
-    }
     this.t++;
     // UP = 2, UPFIRE = 4 → −1; DOWN = 3, DOWNFIRE = 5 → +1.
     const dir = action === 2 || action === 4 ? -1 : action === 3 || action === 5 ? 1 : 0;

@@ -4,6 +4,7 @@ import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { CELL, DIR_DX, DIR_DY, DIR_FACING, PASSABLE, PICKABLE } from './cells.ts';
 import { numberIn, oneOf } from '../core/env-options.ts';
+import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Grid, GridEnv, GridObs, gridScene, UniformBlock, type GridObsMode } from './grid.ts';
 
 /**
@@ -178,13 +179,8 @@ export class KeyDoorTreasureEnv extends GridEnv {
 
   step(action: number): StepResult<Float32Array> {
     if (!(action === 0 || action === 1 || action === 2 || action === 3 || action === 4)) this.invalidAction(action);
+    if (this.done) return finishedEpisodeStep(this.result, this.info);
     const r = this.result;
-    if (this.done) {
-      // Stepping a finished episode is the caller's bug; pay nothing and keep the flags (as CartPole).
-      r.reward = 0;
-      this.info.events = EVENTS.get(0);
-      return r;
-    }
     const t = ++this.t;
     const n = this.size, cells = this.grid.cells;
     const fx = this.agentX + DIR_DX[this.facing]!, fy = this.agentY + DIR_DY[this.facing]!;

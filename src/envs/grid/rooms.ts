@@ -4,6 +4,7 @@ import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { CELL, PASSABLE, type CellCode } from './cells.ts';
 import { numberIn, oneOf } from '../core/env-options.ts';
+import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Grid, GridEnv, gridScene, UniformBlock } from './grid.ts';
 
 /**
@@ -207,12 +208,8 @@ export class RoomsEnv extends GridEnv {
 
   step(action: number): StepResult<Float32Array> {
     if (!(action === 0 || action === 1 || action === 2 || action === 3)) this.invalidAction(action);
+    if (this.done) return finishedEpisodeStep(this.result, this.info);
     const r = this.result;
-    if (this.done) {
-      r.reward = 0;
-      this.info.events = this.events.get(0);
-      return r;
-    }
     if (this.actionNoise > 0) {
       const u = this.uniforms;
       if (u.i === UniformBlock.SIZE) u.refill(this.rng);

@@ -5,6 +5,7 @@ import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { DIR_DX, DIR_DY, DIR_FACING } from '../grid/cells.ts';
 import { numberIn, oneOf } from '../core/env-options.ts';
+import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import {
   ACTION, ACTION_COUNT, COLLECT_BY_MATERIAL, FURNACE_MILESTONE, ITEM, ITEM_CHAIN_EVENTS, ITEM_CHAIN_PALETTE, ITEM_COUNT,
   ITEM_MILESTONE, ITEM_NAMES, MAT, MATERIAL_COUNT, MAX_COUNT, MILESTONES, MOVE_DIR, NEARBY, PLACEABLE, RECIPE_BY_ACTION,
@@ -182,13 +183,8 @@ export class ItemChainEnv extends SceneRenderedEnv<Float32Array, number> {
 
   step(action: number): StepResult<Float32Array> {
     if (!(Number.isInteger(action) && action >= 0 && action < ACTION_COUNT)) this.invalidAction(action);
+    if (this.done) return finishedEpisodeStep(this.result, this.info);
     const r = this.result;
-    if (this.done) {
-      // Stepping a finished episode is the caller's bug; pay nothing and keep the flags (as CartPole).
-      r.reward = 0;
-      this.info.events = EVENTS.get(0);
-      return r;
-    }
     const t = ++this.t;
     const n = this.size, cells = this.cells, inv = this.inventory;
     let mask = 0, reward = 0;

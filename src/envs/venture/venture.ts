@@ -2,6 +2,7 @@ import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '..
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, FACINGS, SCENE_VERSION, type Scene, type Sprite } from '../core/scene.ts';
 import { numberIn } from '../core/env-options.ts';
+import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { MAP_CELLS, MAP_H, MAP_W, MAPS, MAX_ROOM_MONSTERS, ROOM_COUNT, TILE, VENTURE_PALETTE } from './maps.ts';
@@ -270,13 +271,8 @@ export class VentureEnv extends SceneRenderedEnv<Float32Array, number> {
 
   step(action: number): StepResult<Float32Array> {
     if (!(action === 0 || action === 1 || action === 2 || action === 3 || action === 4 || action === 5)) this.invalidAction(action);
+    if (this.done) return finishedEpisodeStep(this.result, this.info);
     const r = this.result;
-    if (this.done) {
-      // Stepping a finished episode is the caller's bug; pay nothing and keep the flags (as CartPole).
-      r.reward = 0;
-      this.info.events = EVENTS.get(0);
-      return r;
-    }
     this.t++;
     let mask = 0, reward = 0, terminated = false;
     /** 0: alive, else the event bit of what killed the player. */

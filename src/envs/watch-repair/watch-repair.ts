@@ -2,6 +2,7 @@ import type { Env, Info, RenderMode, ResetOptions, ResetResult, StepResult } fro
 import type { ExpertFactory, Policy } from '../core/experts.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, SCENE_VERSION, type Scene } from '../core/scene.ts';
+import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 
@@ -127,12 +128,8 @@ export class WatchRepairEnv extends SceneRenderedEnv<Float32Array, number> {
 
   step(action: number): StepResult<Float32Array> {
     if (action !== 0 && action !== 1) this.invalidAction(action);
+    if (this.t >= WATCH_REPAIR_STEPS) return finishedEpisodeStep(this.result, this.info);
     const r = this.result;
-    if (this.t >= WATCH_REPAIR_STEPS) {
-      r.reward = 0;
-      this.info.events = EVENTS.get(0);
-      return r;
-    }
     const rng = this.rng, brand = WATCH_BRANDS[this.brand]!;
     let reward = 0, mask = 0;
     if (this.t === 0) {
