@@ -6,6 +6,7 @@ export * from './core/spec.ts';
 export * from './core/registry.ts';
 export * from './core/check-env.ts';
 export * from './core/env-options.ts';
+export * from './core/directions.ts';
 export { Rng, type RngState } from './core/rng.ts';
 export * from './spaces/index.ts';
 export * from './wrappers/index.ts';

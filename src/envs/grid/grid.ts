@@ -78,7 +78,7 @@ export function gridScene(grid: Grid, sprites: Sprite[], hud: Record<string, Hud
 /** How a grid env encodes its cells in the observation. */
 export type GridObsMode = 'codes' | 'onehot' | 'image';
 
-/** Agent facing channels in `image` mode (one per direction, cells.ts's DIR order). */
+/** Agent facing channels in `image` mode (one per direction, core/directions.ts's order). */
 const FACING_CHANNELS = 4;
 
 /**
@@ -89,7 +89,7 @@ const FACING_CHANNELS = 4;
  * - `onehot`: `[height, width, CELL_COUNT + 1]` one-hot per cell: one channel per cell code, then an agent
  *   channel (1 where the agent stands).
  * - `image`:  `[height, width, CELL_COUNT + 4 + planes]`, channels-last for a CNN: one channel per cell code,
- *   then 4 agent channels, one per facing (cells.ts's order: east, south, west, north), 1 at the agent's
+ *   then 4 agent channels, one per facing (core/directions.ts's order: east, south, west, north), 1 at the agent's
  *   cell in the channel of its facing (MiniGrid draws the agent and its direction into the image too), then
  *   `planes` channels of the env's own, each constant over the image (e.g. carrying the key: 1 everywhere),
  *   so that every convolution window sees them and the image alone is the full state.

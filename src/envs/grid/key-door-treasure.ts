@@ -2,7 +2,8 @@ import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '..
 import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
-import { CELL, DIR_DX, DIR_DY, DIR_FACING, PASSABLE, PICKABLE } from './cells.ts';
+import { DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
+import { CELL, PASSABLE, PICKABLE } from './cells.ts';
 import { numberIn, oneOf } from '../core/env-options.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Grid, GridEnv, GridObs, gridScene, UniformBlock, type GridObsMode } from './grid.ts';

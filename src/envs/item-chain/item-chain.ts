@@ -3,7 +3,7 @@ import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, SCENE_VERSION, type Scene } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
-import { DIR_DX, DIR_DY, DIR_FACING } from '../grid/cells.ts';
+import { DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
 import { numberIn, oneOf } from '../core/env-options.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import {

@@ -1,6 +1,7 @@
 import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
-import { EventTable, FACINGS, SCENE_VERSION, type Scene, type Sprite } from '../core/scene.ts';
+import { DIR, DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
+import { EventTable, SCENE_VERSION, type Scene, type Sprite } from '../core/scene.ts';
 import { numberIn } from '../core/env-options.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Box } from '../spaces/box.ts';
@@ -15,9 +16,14 @@ import { MAP_CELLS, MAP_H, MAP_W, MAPS, MAX_ROOM_MONSTERS, ROOM_COUNT, TILE, VEN
 export const VENTURE_ACTIONS = Object.freeze({ NOOP: 0, UP: 1, RIGHT: 2, DOWN: 3, LEFT: 4, FIRE: 5 });
 export const VENTURE_ACTION_NAMES: readonly string[] = Object.freeze(['noop', 'up', 'right', 'down', 'left', 'fire']);
 
-/** Directions 0..3 = up, right, down, left (scene.ts's FACINGS order); move action a goes in direction a − 1. */
-export const VENTURE_DIR_DX = Int8Array.of(0, 1, 0, -1);
-export const VENTURE_DIR_DY = Int8Array.of(-1, 0, 1, 0);
+/**
+ * Venture's directions 0..3 = up, right, down, left (the order of its move actions, of `facing` and of
+ * the observation's facing one-hot): move action a goes in direction a − 1. As directions of the shared
+ * table; the order stays Venture's own because monster headings are drawn as indices into it.
+ */
+export const VENTURE_DIRS = Int8Array.of(DIR.NORTH, DIR.EAST, DIR.SOUTH, DIR.WEST);
+export const VENTURE_DIR_DX = Int8Array.from(VENTURE_DIRS, (d) => DIR_DX[d]!);
+export const VENTURE_DIR_DY = Int8Array.from(VENTURE_DIRS, (d) => DIR_DY[d]!);
 
 /** Atari pays in multiples of 100 (envs-ppo.md §5). Index = room number (0 unused). */
 export const TREASURE_REWARD = Object.freeze([0, 200, 300, 400, 500]);
@@ -412,7 +418,7 @@ export class VentureEnv extends SceneRenderedEnv<Float32Array, number> {
       if (this.released) sprites.push({ kind: 'monster', id: 'hall_monster_released', label: 'H', color: '#ff3030', x: this.releasedX, y: this.releasedY });
       if (this.arrow) sprites.push({ kind: 'arrow', id: 'arrow', label: this.arrowDir % 2 === 0 ? '|' : '-', color: '#ffffff', size: 0.5, x: this.arrowX, y: this.arrowY });
     }
-    sprites.push({ kind: 'agent', id: 'agent', x: this.px, y: this.py, facing: FACINGS[this.facing]!, color: '#ff80ff' });
+    sprites.push({ kind: 'agent', id: 'agent', x: this.px, y: this.py, facing: DIR_FACING[VENTURE_DIRS[this.facing]!]!, color: '#ff80ff' });
     return {
       version: SCENE_VERSION,
       width: MAP_W,
