@@ -17,6 +17,7 @@ export * from './core/experts.ts';
 export * from './core/scene.ts';
 export * from './core/scene-rendered-env.ts';
 export * from './core/finished-episode.ts';
+export * from './core/step-result.ts';
 export * from './grid/index.ts';
 export * from './watch-repair/index.ts';
 export * from './bowling/index.ts';
