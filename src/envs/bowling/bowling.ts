@@ -1,4 +1,4 @@
-import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, SCENE_VERSION, type Scene, type Sprite } from '../core/scene.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
@@ -124,7 +124,6 @@ export interface BowlingOptions {
   reward?: 'delayed' | 'natural';
 }
 
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 const PHASE_AIM = 0, PHASE_ROLL = 1, PHASE_OVER = 2;
 
 /**

@@ -6,6 +6,9 @@ import { Rng } from './rng.ts';
 /** Extra per-step information. Envs put task events in `info.events` (string[]), wrappers add e.g. `info.episode`. */
 export type Info = Record<string, unknown>;
 
+/** The info of a reset or step with nothing to report, shared by every env (frozen: copy before adding to it). */
+export const EMPTY_INFO: Info = Object.freeze({}) as Info;
+
 /** Render modes every env may support. `rgb_array` is RGBA bytes, `ansi` a text frame. */
 export type RenderMode = 'ansi' | 'rgb_array';
 

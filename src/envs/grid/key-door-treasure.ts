@@ -1,4 +1,4 @@
-import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -59,8 +59,6 @@ export interface KeyDoorTreasureOptions {
   /** Observation: `codes` (default) or `onehot` flat vectors for an MLP, or an `image` for a CNN (see GridObs and below). */
   observation?: GridObsMode;
 }
-
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 
 /**
  * KeyDoorTreasure-v0: an N×N grid split by a vertical wall with a locked door. The key and the agent

@@ -1,4 +1,4 @@
-import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -85,8 +85,6 @@ export interface RoomsOptions {
   reward?: 'natural' | 'delayed';
   observation?: 'coords' | 'onehot';
 }
-
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 
 export class RoomsEnv extends GridEnv {
   readonly actionSpace = new Discrete(4);

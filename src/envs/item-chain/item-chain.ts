@@ -1,4 +1,4 @@
-import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, SCENE_VERSION, type Scene } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
@@ -53,7 +53,6 @@ const OBTAIN_DIAMOND_BIT = EVENTS.bit('obtain_diamond');
 /** Milestone rewards as a typed array for the step loop. */
 const MILESTONE_REWARD = Float64Array.from(MILESTONES, (m) => m.reward);
 
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 const DEFAULT_FACING = 1; // south, as Crafter's player starts
 
 /**

@@ -1,4 +1,4 @@
-import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { DIR, DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
 import { EventTable, SCENE_VERSION, type Scene, type Sprite } from '../core/scene.ts';
@@ -114,8 +114,6 @@ export interface VentureOptions {
   /** Probability that the released hall monster moves (towards the player) on a step (default 0.75). */
   releasedMonsterSpeed?: number;
 }
-
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 
 /**
  * Venture-v0: a grid version of Atari Venture (envs-ppo.md §5), a sparse, delayed-reward exploration task.

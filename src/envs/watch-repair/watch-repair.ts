@@ -1,4 +1,4 @@
-import type { Env, Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type Env, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import type { ExpertFactory, Policy } from '../core/experts.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, SCENE_VERSION, type Scene } from '../core/scene.ts';
@@ -60,7 +60,6 @@ export interface WatchRepairOptions {
   reward?: 'natural' | 'delayed';
 }
 
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 const OBS_HIGH = [1, WATCH_REPAIR_STEPS, WATCH_REPAIR_STEPS, 1, 1, 1, 1, 1];
 
 /**
