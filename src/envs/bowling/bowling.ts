@@ -1,6 +1,6 @@
 import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
-import { EventTable, SCENE_VERSION, type Scene, type Sprite } from '../core/scene.ts';
+import { EventTable, oneLayerScene, type Scene, type Sprite } from '../core/scene.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -328,13 +328,10 @@ export class BowlingEnv extends SceneRenderedEnv<Float32Array, number> {
     if (this.phase === PHASE_AIM) sprites.push({ kind: 'ball', id: 'ball', x: sx(LANE.releaseX - 0.5), y: sy(this.bowlerY), color: '#3050ff', size: (2 * LANE.ballRadius) / 0.6 });
     else if (l.ballLive) sprites.push({ kind: 'ball', id: 'ball', x: sx(l.ballX), y: sy(l.ballY), color: '#3050ff', size: (2 * LANE.ballRadius) / 0.6 });
     const s = this.scorer;
-    return {
-      version: SCENE_VERSION,
+    return oneLayerScene({
       title: this.spec?.id ?? 'Bowling',
-      width: W,
-      height: H,
-      palette: PALETTE.map((e) => ({ ...e })),
-      layers: [{ name: 'lane', width: W, height: H, tiles }],
+      palette: PALETTE,
+      layer: { name: 'lane', width: W, height: H, tiles },
       sprites,
       hud: {
         frame: Math.min(s.frame + 1, FRAMES),
@@ -347,8 +344,8 @@ export class BowlingEnv extends SceneRenderedEnv<Float32Array, number> {
         step: this.t,
       },
       text: scoreSheet(s.rolls, s.count),
-      events: [...this.info.events],
-    };
+      events: this.info.events,
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 import type { RenderMode } from '../core/env.ts';
 import type { Rng } from '../core/rng.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
-import { SCENE_VERSION, type HudValue, type Scene, type Sprite, type TileLayer } from '../core/scene.ts';
+import { oneLayerScene, type HudValue, type Scene, type Sprite, type TileLayer } from '../core/scene.ts';
 import { CELL, CELL_COUNT, GRID_PALETTE, type CellCode } from './cells.ts';
 
 /**
@@ -60,19 +60,7 @@ export class Grid {
 
 /** A scene of one grid with the shared palette. */
 export function gridScene(grid: Grid, sprites: Sprite[], hud: Record<string, HudValue>, extra: { title?: string; text?: string; events?: readonly string[] } = {}): Scene {
-  const s: Scene = {
-    version: SCENE_VERSION,
-    width: grid.width,
-    height: grid.height,
-    palette: GRID_PALETTE.map((e) => ({ ...e })),
-    layers: [grid.tileLayer()],
-    sprites,
-    hud,
-  };
-  if (extra.title !== undefined) s.title = extra.title;
-  if (extra.text !== undefined) s.text = extra.text;
-  if (extra.events !== undefined) s.events = [...extra.events];
-  return s;
+  return oneLayerScene({ palette: GRID_PALETTE, layer: grid.tileLayer(), sprites, hud, ...extra });
 }
 
 /** How a grid env encodes its cells in the observation. */

@@ -1,6 +1,6 @@
 import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
-import { EventTable, SCENE_VERSION, type Scene } from '../core/scene.ts';
+import { EventTable, oneLayerScene, type Scene } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
@@ -271,18 +271,15 @@ export class ItemChainEnv extends SceneRenderedEnv<Float32Array, number> {
   scene(): Scene {
     const hud: Record<string, number | string> = { step: this.t, maxSteps: this.maxSteps, return: this.episodeReturn };
     for (let i = 0; i < ITEM_COUNT; i++) hud[ITEM_NAMES[i]!] = this.inventory[i]!;
-    return {
-      version: SCENE_VERSION,
+    return oneLayerScene({
       title: this.spec?.id ?? 'ItemChain',
-      width: this.size,
-      height: this.size,
-      palette: ITEM_CHAIN_PALETTE.map((e) => ({ ...e })),
-      layers: [{ name: 'terrain', width: this.size, height: this.size, tiles: Array.from(this.cells) }],
+      palette: ITEM_CHAIN_PALETTE,
+      layer: { name: 'terrain', width: this.size, height: this.size, tiles: Array.from(this.cells) },
       sprites: [{ kind: 'agent', id: 'agent', x: this.agentX, y: this.agentY, facing: DIR_FACING[this.facing]!, color: '#ff3030' }],
       hud,
       text: 'obtain a diamond: log → planks → stick → table → wooden pickaxe → cobblestone → stone pickaxe → furnace → iron ore → iron ingot → iron pickaxe → diamond',
-      events: [...this.info.events],
-    };
+      events: this.info.events,
+    });
   }
 
   /** Cell `i` becomes `code`; keeps a `full` view in sync (a local view is rewritten at the end of the step). */

@@ -1,7 +1,7 @@
 import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { DIR, DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
-import { EventTable, SCENE_VERSION, type Scene, type Sprite } from '../core/scene.ts';
+import { EventTable, oneLayerScene, type Scene, type Sprite } from '../core/scene.ts';
 import { numberIn } from '../core/env-options.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Box } from '../spaces/box.ts';
@@ -417,12 +417,9 @@ export class VentureEnv extends SceneRenderedEnv<Float32Array, number> {
       if (this.arrow) sprites.push({ kind: 'arrow', id: 'arrow', label: this.arrowDir % 2 === 0 ? '|' : '-', color: '#ffffff', size: 0.5, x: this.arrowX, y: this.arrowY });
     }
     sprites.push({ kind: 'agent', id: 'agent', x: this.px, y: this.py, facing: DIR_FACING[VENTURE_DIRS[this.facing]!]!, color: '#ff80ff' });
-    return {
-      version: SCENE_VERSION,
-      width: MAP_W,
-      height: MAP_H,
-      palette: VENTURE_PALETTE.map((e) => ({ ...e })),
-      layers: [{ name: this.map === 0 ? 'hallway' : `room_${this.map}`, width: MAP_W, height: MAP_H, tiles }],
+    return oneLayerScene({
+      palette: VENTURE_PALETTE,
+      layer: { name: this.map === 0 ? 'hallway' : `room_${this.map}`, width: MAP_W, height: MAP_H, tiles },
       sprites,
       hud: {
         step: this.t,
@@ -434,8 +431,8 @@ export class VentureEnv extends SceneRenderedEnv<Float32Array, number> {
       },
       title: this.spec?.id ?? 'Venture',
       text: 'take the treasure of every room; shoot room monsters; avoid hall monsters',
-      events: [...this.info.events],
-    };
+      events: this.info.events,
+    });
   }
 
   // -------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { EMPTY_INFO, type Env, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import type { ExpertFactory, Policy } from '../core/experts.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
-import { EventTable, SCENE_VERSION, type Scene } from '../core/scene.ts';
+import { EventTable, oneLayerScene, type Scene } from '../core/scene.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -173,11 +173,8 @@ export class WatchRepairEnv extends SceneRenderedEnv<Float32Array, number> {
   scene(): Scene {
     const T = WATCH_REPAIR_STEPS, b = WATCH_BRANDS[this.brand]!;
     const tiles = Array.from(this.history, (h, i) => (i >= this.t ? 0 : h === 0 ? 1 : h === 1 ? 2 : h === 2 ? 3 : 4));
-    return {
-      version: SCENE_VERSION,
+    return oneLayerScene({
       title: this.spec?.id ?? 'WatchRepair',
-      width: T,
-      height: 1,
       palette: [
         { code: 0, name: 'future', color: '#202020', char: '.' },
         { code: 1, name: 'quiet', color: '#3c6e3c', char: '-' },
@@ -185,7 +182,7 @@ export class WatchRepairEnv extends SceneRenderedEnv<Float32Array, number> {
         { code: 3, name: 'flat_tire', color: '#d03030', char: 'F' },
         { code: 4, name: 'jam_and_flat_tire', color: '#a000a0', char: '*' },
       ],
-      layers: [{ name: 'delivery', width: T, height: 1, tiles }],
+      layer: { name: 'delivery', width: T, height: 1, tiles },
       sprites: [{ kind: 'item', id: 'watch', x: Math.min(this.t, T - 1), y: 0, label: b.name, color: '#ffffff' }],
       hud: {
         brand: b.name,
@@ -197,8 +194,8 @@ export class WatchRepairEnv extends SceneRenderedEnv<Float32Array, number> {
         accrued: this.accrued,
       },
       text: 'repair the watch (0) or not (1) at step 0; the sale and all costs settle by step 50',
-      events: [...this.info.events],
-    };
+      events: this.info.events,
+    });
   }
 }
 
