@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CartPoleEnv, drawScene, EventTable, hasScene, KeyDoorTreasureEnv, make, NO_EVENTS, parseColor, RoomsEnv, sceneOf,
+  CartPoleEnv, drawScene, EventTable, hasScene, KeyDoorTreasureEnv, make, NO_EVENTS, oneLayerScene, parseColor, RoomsEnv, sceneOf,
   SceneError, sceneProblems, sceneToAnsi, validateScene, WatchRepairEnv, type Scene,
 } from '../src/index.ts';
 
@@ -127,5 +127,28 @@ describe('EventTable', () => {
     expect(() => new EventTable(['a', 'a'])).toThrow(/twice/);
     expect(() => new EventTable(Array.from({ length: 32 }, (_, i) => `e${i}`))).toThrow(/at most 31/);
     expect(() => new EventTable(['a']).bit('b')).toThrow('unknown event "b" (known: a)');
+  });
+});
+
+describe('oneLayerScene', () => {
+  it('is a valid scene the size of its layer, with copies of the palette and the events', () => {
+    const palette = Object.freeze([Object.freeze({ code: 0, name: 'floor', color: '#000000', char: '.' })]);
+    const events = Object.freeze(['moved']);
+    const s = oneLayerScene({
+      palette,
+      layer: { name: 'cells', width: 2, height: 1, tiles: [0, 0] },
+      sprites: [{ kind: 'agent', x: 1, y: 0 }],
+      hud: { step: 3 },
+      title: 'Strip',
+      events,
+    });
+    expect(validateScene(s)).toBe(s);
+    expect([s.width, s.height, s.title, s.text]).toEqual([2, 1, 'Strip', undefined]);
+    expect(s.palette).toEqual(palette);
+    expect(s.palette[0]).not.toBe(palette[0]); // the env's frozen table is not handed out
+    expect(s.events).toEqual(['moved']);
+    expect(s.events).not.toBe(events);
+    s.palette[0]!.color = '#ffffff'; // a copy may be edited
+    expect(palette[0]!.color).toBe('#000000');
   });
 });

@@ -5,6 +5,8 @@ export * from './core/errors.ts';
 export * from './core/spec.ts';
 export * from './core/registry.ts';
 export * from './core/check-env.ts';
+export * from './core/env-options.ts';
+export * from './core/directions.ts';
 export { Rng, type RngState } from './core/rng.ts';
 export * from './spaces/index.ts';
 export * from './wrappers/index.ts';
@@ -13,6 +15,9 @@ export { CartPoleVectorEnv, type CartPoleVectorOptions } from './classic/cartpol
 export * from './vector/index.ts';
 export * from './core/experts.ts';
 export * from './core/scene.ts';
+export * from './core/scene-rendered-env.ts';
+export * from './core/finished-episode.ts';
+export * from './core/step-result.ts';
 export * from './grid/index.ts';
 export * from './watch-repair/index.ts';
 export * from './bowling/index.ts';

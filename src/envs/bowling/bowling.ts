@@ -1,6 +1,8 @@
-import { BaseEnv, type Info, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
+import { EventTable, oneLayerScene, type Scene, type Sprite } from '../core/scene.ts';
+import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { rewardOption } from '../core/reward-option.ts';
-import { drawScene, EventTable, SCENE_VERSION, sceneToAnsi, type Scene, type SceneEnv, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { LANE, LaneState, PIN, PIN_COUNT, stepLane } from './physics.ts';
@@ -124,7 +126,6 @@ export interface BowlingOptions {
   reward?: 'natural';
 }
 
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 const PHASE_AIM = 0, PHASE_ROLL = 1, PHASE_OVER = 2;
 
 /**
@@ -156,10 +157,9 @@ const PHASE_AIM = 0, PHASE_ROLL = 1, PHASE_OVER = 2;
  *
  * `info.events`: see {@link BOWLING_EVENTS} and {@link pinsKnockedEvent}; frozen shared arrays (scene.ts).
  */
-export class BowlingEnv extends BaseEnv<Float32Array, number> implements SceneEnv {
+export class BowlingEnv extends SceneRenderedEnv<Float32Array, number> {
   readonly actionSpace = new Discrete(6);
   readonly observationSpace = new Box(OBS_LOW, OBS_HIGH, [OBS.size], 'float32');
-  override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 30 };
   /** The lane: ball and pins (read-only outside the env). */
   readonly lane = new LaneState();
   /** The game's score sheet (read-only outside the env). */
@@ -183,10 +183,7 @@ export class BowlingEnv extends BaseEnv<Float32Array, number> implements SceneEn
   private readonly resetResult: ResetResult<Float32Array> = { obs: this.obs, info: EMPTY_INFO };
 
   constructor(options: BowlingOptions = {}) {
-    super(options.renderMode ?? null);
-    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
-      throw new RangeError(`Bowling: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
-    }
+    super(options.renderMode, { renderFps: 30, envName: 'Bowling' });
     rewardOption('Bowling', options.reward, ['natural']);
   }
 
@@ -208,13 +205,8 @@ export class BowlingEnv extends BaseEnv<Float32Array, number> implements SceneEn
 
   step(action: number): StepResult<Float32Array> {
     if (!(action === 0 || action === 1 || action === 2 || action === 3 || action === 4 || action === 5)) this.invalidAction(action);
+    if (this.phase === PHASE_OVER) return finishedEpisodeStep(this.result, this.info);
     const r = this.result;
-    if (this.phase === PHASE_OVER) {
-      // Stepping a finished game is the caller's bug; pay nothing and keep the flags (as CartPole).
-      r.reward = 0;
-      this.info.events = EVENTS.get(0);
-      return r;
-    }
     this.t++;
     // UP = 2, UPFIRE = 4 → −1; DOWN = 3, DOWNFIRE = 5 → +1.
     const dir = action === 2 || action === 4 ? -1 : action === 3 || action === 5 ? 1 : 0;
@@ -334,13 +326,10 @@ export class BowlingEnv extends BaseEnv<Float32Array, number> implements SceneEn
     if (this.phase === PHASE_AIM) sprites.push({ kind: 'ball', id: 'ball', x: sx(LANE.releaseX - 0.5), y: sy(this.bowlerY), color: '#3050ff', size: (2 * LANE.ballRadius) / 0.6 });
     else if (l.ballLive) sprites.push({ kind: 'ball', id: 'ball', x: sx(l.ballX), y: sy(l.ballY), color: '#3050ff', size: (2 * LANE.ballRadius) / 0.6 });
     const s = this.scorer;
-    return {
-      version: SCENE_VERSION,
+    return oneLayerScene({
       title: this.spec?.id ?? 'Bowling',
-      width: W,
-      height: H,
-      palette: PALETTE.map((e) => ({ ...e })),
-      layers: [{ name: 'lane', width: W, height: H, tiles }],
+      palette: PALETTE,
+      layer: { name: 'lane', width: W, height: H, tiles },
       sprites,
       hud: {
         frame: Math.min(s.frame + 1, FRAMES),
@@ -353,14 +342,8 @@ export class BowlingEnv extends BaseEnv<Float32Array, number> implements SceneEn
         step: this.t,
       },
       text: scoreSheet(s.rolls, s.count),
-      events: [...this.info.events],
-    };
-  }
-
-  override render(): RenderResult {
-    if (this.renderMode === null) return null;
-    const s = this.scene();
-    return this.renderMode === 'ansi' ? sceneToAnsi(s) : drawScene(s, { tilePx: 12 });
+      events: this.info.events,
+    });
   }
 }
 

@@ -298,10 +298,9 @@ function ballContacts(s: LaneState, jitter: Jitter | null): void {
     const vn = (s.ballVx - s.pvx[i]!) * nx + (s.ballVy - s.pvy[i]!) * ny;
     if (vn <= 0) continue;
     if (jitter !== null) {
-      const a = jitter.uniform(-LANE.jitter, LANE.jitter), c = Math.cos(a), sn = Math.sin(a);
-      const rx = nx * c - ny * sn;
-      ny = nx * sn + ny * c;
-      nx = rx;
+      turnNormal(nx, ny, jitter);
+      nx = TURNED[0]!;
+      ny = TURNED[1]!;
     }
     const vnj = Math.max(0, (s.ballVx - s.pvx[i]!) * nx + (s.ballVy - s.pvy[i]!) * ny);
     // Impulse j = (1 + e)·vn / (1/M + 1/m), with m = 1.
@@ -331,10 +330,9 @@ function pinContacts(s: LaneState, jitter: Jitter | null): void {
       const vn = (s.pvx[i]! - s.pvx[k]!) * nx + (s.pvy[i]! - s.pvy[k]!) * ny;
       if (vn <= 0) continue;
       if (jitter !== null) {
-        const a = jitter.uniform(-LANE.jitter, LANE.jitter), c = Math.cos(a), sn = Math.sin(a);
-        const rx = nx * c - ny * sn;
-        ny = nx * sn + ny * c;
-        nx = rx;
+        turnNormal(nx, ny, jitter);
+        nx = TURNED[0]!;
+        ny = TURNED[1]!;
       }
       const vnj = Math.max(0, (s.pvx[i]! - s.pvx[k]!) * nx + (s.pvy[i]! - s.pvy[k]!) * ny);
       // Equal masses: j = (1 + e)·vn / 2.
@@ -347,6 +345,16 @@ function pinContacts(s: LaneState, jitter: Jitter | null): void {
       knock(s, k);
     }
   }
+}
+
+/** `turnNormal`'s output (a module scratch, so that contacts allocate nothing). */
+const TURNED = new Float64Array(2);
+
+/** The unit normal (nx, ny) turned by a random angle in ±LANE.jitter (one draw), written to TURNED. */
+function turnNormal(nx: number, ny: number, jitter: Jitter): void {
+  const a = jitter.uniform(-LANE.jitter, LANE.jitter), c = Math.cos(a), sn = Math.sin(a);
+  TURNED[0] = nx * c - ny * sn;
+  TURNED[1] = nx * sn + ny * c;
 }
 
 /** Pin i took an impulse: it is down (if it stood) and slides. */

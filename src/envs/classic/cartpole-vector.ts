@@ -1,4 +1,4 @@
-import { invalidActionError, type Info, type RenderMode } from '../core/env.ts';
+import { EMPTY_INFO, type Info, invalidActionError, type RenderMode } from '../core/env.ts';
 import { InvalidActionError, ResetNeededError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { EnvSpec } from '../core/spec.ts';
@@ -23,8 +23,6 @@ export interface CartPoleVectorOptions {
   /** Only null: the native vector env does not render. */
   renderMode?: RenderMode | null;
 }
-
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 
 // CARTPOLE's constants as module constants, which the step loops read as immediates.
 const { gravity: GRAVITY, massPole: MASS_POLE, totalMass: TOTAL_MASS, length: LENGTH, poleMassLength: POLE_MASS_LENGTH } = CARTPOLE;

@@ -1,4 +1,4 @@
-import { BaseEnv, type Info, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { BaseEnv, EMPTY_INFO, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { drawCartPole } from './cartpole-render.ts';
@@ -11,7 +11,6 @@ export interface CartPoleOptions {
 }
 
 const HIGH = [CARTPOLE.xThreshold * 2, Infinity, CARTPOLE.thetaThresholdRadians * 2, Infinity];
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 
 /**
  * CartPole-v1 (Barto, Sutton & Anderson 1983), Gymnasium's physics and registration.
@@ -31,9 +30,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
 
   constructor(options: CartPoleOptions = {}) {
     super(options.renderMode ?? null);
-    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
-      throw new RangeError(`CartPole: renderMode "${this.renderMode}" is not one of ${this.metadata.renderModes.join(', ')}`);
-    }
+    this.checkRenderMode('CartPole');
     this.suttonBarto = options.suttonBartoReward ?? false;
   }
 

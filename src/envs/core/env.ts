@@ -6,6 +6,9 @@ import { Rng } from './rng.ts';
 /** Extra per-step information. Envs put task events in `info.events` (string[]), wrappers add e.g. `info.episode`. */
 export type Info = Record<string, unknown>;
 
+/** The info of a reset or step with nothing to report, shared by every env (frozen: copy before adding to it). */
+export const EMPTY_INFO: Info = Object.freeze({}) as Info;
+
 /** Render modes every env may support. `rgb_array` is RGBA bytes, `ansi` a text frame. */
 export type RenderMode = 'ansi' | 'rgb_array';
 
@@ -134,6 +137,16 @@ export abstract class BaseEnv<O, A> implements Env<O, A> {
 
   toString(): string {
     return this.spec ? `${this.constructor.name}<${this.spec.id}>` : this.constructor.name;
+  }
+
+  /**
+   * Throws unless `renderMode` is null or one of `metadata.renderModes`, naming the env, the mode and the
+   * supported ones. Call it in the constructor once `metadata` is set (after a subclass's field initialisers).
+   */
+  protected checkRenderMode(envName: string = this.name): void {
+    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
+      throw new RangeError(`${envName}: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
+    }
   }
 
   /** Throws a clear InvalidActionError; call from `step` when `!actionSpace.contains(action)`. */

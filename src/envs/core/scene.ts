@@ -121,6 +121,35 @@ export interface Scene {
   events?: string[];
 }
 
+/** What `oneLayerScene` assembles: the env's palette table and event array are copied, since scenes are JSON. */
+export interface OneLayerSceneParts {
+  palette: readonly PaletteEntry[];
+  /** The one tile layer; the scene is its size. */
+  layer: TileLayer;
+  sprites: Sprite[];
+  hud: Record<string, HudValue>;
+  title?: string;
+  text?: string;
+  events?: readonly string[];
+}
+
+/** A scene of one tile layer (what every built-in env draws), with copies of the palette and the events. */
+export function oneLayerScene(parts: OneLayerSceneParts): Scene {
+  const s: Scene = {
+    version: SCENE_VERSION,
+    width: parts.layer.width,
+    height: parts.layer.height,
+    palette: parts.palette.map((e) => ({ ...e })),
+    layers: [parts.layer],
+    sprites: parts.sprites,
+    hud: parts.hud,
+  };
+  if (parts.title !== undefined) s.title = parts.title;
+  if (parts.text !== undefined) s.text = parts.text;
+  if (parts.events !== undefined) s.events = [...parts.events];
+  return s;
+}
+
 /** An env that can describe itself as a {@link Scene}. */
 export interface SceneEnv {
   scene(): Scene;

@@ -1,4 +1,4 @@
-import type { Facing, PaletteEntry } from '../core/scene.ts';
+import type { PaletteEntry } from '../core/scene.ts';
 
 /**
  * The cell codes every grid env shares (one byte per cell in a Uint8Array), and the rules asked of them.
@@ -54,12 +54,3 @@ export const PICKABLE = Uint8Array.from(CELL_TYPES, (t) => (t.pickable ? 1 : 0))
 export const GRID_PALETTE: readonly PaletteEntry[] = Object.freeze(
   CELL_TYPES.map((t, code) => Object.freeze({ code, name: t.name, color: t.color, char: t.char })),
 );
-
-/**
- * Facing directions, MiniGrid's convention: 0 = east (+x), 1 = south (+y), 2 = west, 3 = north.
- * Turning left is (d + 3) % 4, right (d + 1) % 4.
- */
-export const DIR_DX = Int8Array.of(1, 0, -1, 0);
-export const DIR_DY = Int8Array.of(0, 1, 0, -1);
-export const DIR_FACING: readonly Facing[] = Object.freeze(['right', 'down', 'left', 'up']);
-export const DIR_NAMES: readonly string[] = Object.freeze(['east', 'south', 'west', 'north']);

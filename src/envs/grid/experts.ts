@@ -1,6 +1,7 @@
 import type { Env } from '../core/env.ts';
 import type { ExpertFactory, Policy } from '../core/experts.ts';
-import { CELL, DIR_DX, DIR_DY, PASSABLE } from './cells.ts';
+import { DIR_DX, DIR_DY } from '../core/directions.ts';
+import { CELL, PASSABLE } from './cells.ts';
 import { KDT_ACTIONS, KeyDoorTreasureEnv } from './key-door-treasure.ts';
 import { RoomsEnv } from './rooms.ts';
 

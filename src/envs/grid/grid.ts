@@ -1,6 +1,7 @@
-import { BaseEnv, type RenderMode, type RenderResult } from '../core/env.ts';
+import type { RenderMode } from '../core/env.ts';
 import type { Rng } from '../core/rng.ts';
-import { drawScene, sceneToAnsi, SCENE_VERSION, type HudValue, type Scene, type SceneEnv, type Sprite, type TileLayer } from '../core/scene.ts';
+import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
+import { oneLayerScene, type HudValue, type Scene, type Sprite, type TileLayer } from '../core/scene.ts';
 import { CELL, CELL_COUNT, GRID_PALETTE, type CellCode } from './cells.ts';
 
 /**
@@ -59,25 +60,13 @@ export class Grid {
 
 /** A scene of one grid with the shared palette. */
 export function gridScene(grid: Grid, sprites: Sprite[], hud: Record<string, HudValue>, extra: { title?: string; text?: string; events?: readonly string[] } = {}): Scene {
-  const s: Scene = {
-    version: SCENE_VERSION,
-    width: grid.width,
-    height: grid.height,
-    palette: GRID_PALETTE.map((e) => ({ ...e })),
-    layers: [grid.tileLayer()],
-    sprites,
-    hud,
-  };
-  if (extra.title !== undefined) s.title = extra.title;
-  if (extra.text !== undefined) s.text = extra.text;
-  if (extra.events !== undefined) s.events = [...extra.events];
-  return s;
+  return oneLayerScene({ palette: GRID_PALETTE, layer: grid.tileLayer(), sprites, hud, ...extra });
 }
 
 /** How a grid env encodes its cells in the observation. */
 export type GridObsMode = 'codes' | 'onehot' | 'image';
 
-/** Agent facing channels in `image` mode (one per direction, cells.ts's DIR order). */
+/** Agent facing channels in `image` mode (one per direction, core/directions.ts's order). */
 const FACING_CHANNELS = 4;
 
 /**
@@ -88,7 +77,7 @@ const FACING_CHANNELS = 4;
  * - `onehot`: `[height, width, CELL_COUNT + 1]` one-hot per cell: one channel per cell code, then an agent
  *   channel (1 where the agent stands).
  * - `image`:  `[height, width, CELL_COUNT + 4 + planes]`, channels-last for a CNN: one channel per cell code,
- *   then 4 agent channels, one per facing (cells.ts's order: east, south, west, north), 1 at the agent's
+ *   then 4 agent channels, one per facing (core/directions.ts's order: east, south, west, north), 1 at the agent's
  *   cell in the channel of its facing (MiniGrid draws the agent and its direction into the image too), then
  *   `planes` channels of the env's own, each constant over the image (e.g. carrying the key: 1 everywhere),
  *   so that every convolution window sees them and the image alone is the full state.
@@ -184,44 +173,13 @@ export class GridObs {
 }
 
 /**
- * The base of grid envs: Discrete actions, a Float32Array observation, and `ansi` / `rgb_array`
- * renders drawn from `scene()`, so what `render()` shows and what the viewer draws never disagree.
+ * The base of grid envs: Discrete actions, a Float32Array observation, and renders drawn from `scene()`
+ * (SceneRenderedEnv) at 16 pixels per cell.
  */
-export abstract class GridEnv extends BaseEnv<Float32Array, number> implements SceneEnv {
-  override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 10 };
-  /** Pixels per cell in `rgb_array` frames. */
-  protected tilePx = 16;
-
+export abstract class GridEnv extends SceneRenderedEnv<Float32Array, number> {
   constructor(renderMode: RenderMode | null | undefined) {
-    super(renderMode ?? null);
-    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
-      throw new RangeError(`${this.constructor.name}: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
-    }
+    super(renderMode, { renderFps: 10, tilePx: 16 });
   }
-
-  abstract scene(): Scene;
-
-  override render(): RenderResult {
-    if (this.renderMode === null) return null;
-    const s = this.scene();
-    return this.renderMode === 'ansi' ? sceneToAnsi(s) : drawScene(s, { tilePx: this.tilePx });
-  }
-}
-
-/** Reads an option that must be one of `allowed`, with a clear error naming the env and the option. */
-export function oneOf<T extends string>(env: string, option: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) throw new RangeError(`${env}: option ${option} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
-  return value as T;
-}
-
-/** Reads a number option within [lo, hi] (integer when `integer`), with a clear error. */
-export function numberIn(env: string, option: string, value: unknown, lo: number, hi: number, fallback: number, integer = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < lo || value > hi || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`${env}: option ${option} must be ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${JSON.stringify(value)}`);
-  }
-  return value;
 }
 
 /**

@@ -1,10 +1,13 @@
-import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { rewardOption } from '../core/reward-option.ts';
 import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
-import { CELL, DIR_DX, DIR_DY, DIR_FACING, PASSABLE, PICKABLE } from './cells.ts';
-import { Grid, GridEnv, GridObs, gridScene, numberIn, oneOf, UniformBlock, type GridObsMode } from './grid.ts';
+import { DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
+import { CELL, PASSABLE, PICKABLE } from './cells.ts';
+import { numberIn, oneOf } from '../core/env-options.ts';
+import { finishedEpisodeStep } from '../core/finished-episode.ts';
+import { Grid, GridEnv, GridObs, gridScene, UniformBlock, type GridObsMode } from './grid.ts';
 
 /**
  * Actions, MiniGrid-style: the agent has a facing direction, turns, walks forward, and acts on the cell
@@ -58,8 +61,6 @@ export interface KeyDoorTreasureOptions {
   /** Observation: `codes` (default) or `onehot` flat vectors for an MLP, or an `image` for a CNN (see GridObs and below). */
   observation?: GridObsMode;
 }
-
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 
 /**
  * KeyDoorTreasure-v0: an N×N grid split by a vertical wall with a locked door. The key and the agent
@@ -177,13 +178,8 @@ export class KeyDoorTreasureEnv extends GridEnv {
 
   step(action: number): StepResult<Float32Array> {
     if (!(action === 0 || action === 1 || action === 2 || action === 3 || action === 4)) this.invalidAction(action);
+    if (this.done) return finishedEpisodeStep(this.result, this.info);
     const r = this.result;
-    if (this.done) {
-      // Stepping a finished episode is the caller's bug; pay nothing and keep the flags (as CartPole).
-      r.reward = 0;
-      this.info.events = EVENTS.get(0);
-      return r;
-    }
     const t = ++this.t;
     const n = this.size, cells = this.grid.cells;
     const fx = this.agentX + DIR_DX[this.facing]!, fy = this.agentY + DIR_DY[this.facing]!;

@@ -1,10 +1,13 @@
-import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { rewardOption } from '../core/reward-option.ts';
 import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { CELL, PASSABLE, type CellCode } from './cells.ts';
-import { Grid, GridEnv, gridScene, numberIn, oneOf, UniformBlock } from './grid.ts';
+import { DIR, DIR_DX, DIR_DY } from '../core/directions.ts';
+import { numberIn, oneOf } from '../core/env-options.ts';
+import { finishedEpisodeStep } from '../core/finished-episode.ts';
+import { Grid, GridEnv, gridScene, UniformBlock } from './grid.ts';
 
 /**
  * FourRooms / EightRooms, the Align-RUDDER gridworlds (rudder.md §4.1), from their written rules.
@@ -53,8 +56,10 @@ export const EAST_DOOR_START_ROOMS: readonly number[] = Object.freeze(START_DOOR
 
 export const ROOMS_ACTIONS = Object.freeze({ NORTH: 0, SOUTH: 1, WEST: 2, EAST: 3 });
 export const ROOMS_ACTION_NAMES: readonly string[] = Object.freeze(['north', 'south', 'west', 'east']);
-const DR = Int8Array.of(-1, 1, 0, 0);
-const DC = Int8Array.of(0, 0, -1, 1);
+// Each action's step in rows and columns, through the shared direction table.
+const ACTION_DIRS = [DIR.NORTH, DIR.SOUTH, DIR.WEST, DIR.EAST];
+const DR = Int8Array.from(ACTION_DIRS, (d) => DIR_DY[d]!);
+const DC = Int8Array.from(ACTION_DIRS, (d) => DIR_DX[d]!);
 // The action that leaves a room through a door on each wall (N, W, E, S), and the door's cell.
 const WALL_ACTION = [0, 2, 3, 1];
 const WALL_DOOR: readonly (readonly [number, number])[] = [[0, 3], [3, 0], [3, 5], [5, 3]];
@@ -84,8 +89,6 @@ export interface RoomsOptions {
   reward?: 'natural';
   observation?: 'coords' | 'onehot';
 }
-
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 
 export class RoomsEnv extends GridEnv {
   readonly actionSpace = new Discrete(4);
@@ -210,12 +213,8 @@ export class RoomsEnv extends GridEnv {
 
   step(action: number): StepResult<Float32Array> {
     if (!(action === 0 || action === 1 || action === 2 || action === 3)) this.invalidAction(action);
+    if (this.done) return finishedEpisodeStep(this.result, this.info);
     const r = this.result;
-    if (this.done) {
-      r.reward = 0;
-      this.info.events = this.events.get(0);
-      return r;
-    }
     if (this.actionNoise > 0) {
       const u = this.uniforms;
       if (u.i === UniformBlock.SIZE) u.refill(this.rng);

@@ -1,6 +1,6 @@
 import type { Env } from '../core/env.ts';
 import type { ExpertFactory, Policy } from '../core/experts.ts';
-import { DIR_DX, DIR_DY } from '../grid/cells.ts';
+import { DIR_DX, DIR_DY } from '../core/directions.ts';
 import { ItemChainEnv, hasNearby } from './item-chain.ts';
 import { ACTION, FURNACE_MILESTONE, ITEM, MAT, PLACEABLE, TABLE_MILESTONE, WALKABLE } from './items.ts';
 

@@ -1,10 +1,12 @@
-import type { Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
+import { EventTable, oneLayerScene, type Scene } from '../core/scene.ts';
 import { rewardOption } from '../core/reward-option.ts';
-import { EventTable, SCENE_VERSION, type Scene } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
-import { DIR_DX, DIR_DY, DIR_FACING } from '../grid/cells.ts';
-import { GridEnv, numberIn, oneOf } from '../grid/grid.ts';
+import { DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
+import { numberIn, oneOf } from '../core/env-options.ts';
+import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import {
   ACTION, ACTION_COUNT, COLLECT_BY_MATERIAL, FURNACE_MILESTONE, ITEM, ITEM_CHAIN_EVENTS, ITEM_CHAIN_PALETTE, ITEM_COUNT,
   ITEM_MILESTONE, ITEM_NAMES, MAT, MATERIAL_COUNT, MAX_COUNT, MILESTONES, MOVE_DIR, NEARBY, PLACEABLE, RECIPE_BY_ACTION,
@@ -53,7 +55,6 @@ const OBTAIN_DIAMOND_BIT = EVENTS.bit('obtain_diamond');
 /** Milestone rewards as a typed array for the step loop. */
 const MILESTONE_REWARD = Float64Array.from(MILESTONES, (m) => m.reward);
 
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 const DEFAULT_FACING = 1; // south, as Crafter's player starts
 
 /**
@@ -98,7 +99,7 @@ const DEFAULT_FACING = 1; // south, as Crafter's player starts
  * agent; one-hot entries are only touched where the material changed). `full` views update only the
  * cells that changed.
  */
-export class ItemChainEnv extends GridEnv {
+export class ItemChainEnv extends SceneRenderedEnv<Float32Array, number> {
   readonly actionSpace = new Discrete(ACTION_COUNT);
   readonly observationSpace: Box;
   readonly size: number;
@@ -133,8 +134,7 @@ export class ItemChainEnv extends GridEnv {
   private readonly resetResult: ResetResult<Float32Array>;
 
   constructor(options: ItemChainOptions = {}) {
-    super(options.renderMode);
-    this.tilePx = 12;
+    super(options.renderMode, { renderFps: 10, tilePx: 12 });
     const name = 'ItemChain';
     this.size = numberIn(name, 'size', options.size, 16, 128, ITEM_CHAIN_SIZE, true);
     this.maxSteps = numberIn(name, 'maxSteps', options.maxSteps, 1, 1e9, ITEM_CHAIN_MAX_STEPS, true);
@@ -181,13 +181,8 @@ export class ItemChainEnv extends GridEnv {
 
   step(action: number): StepResult<Float32Array> {
     if (!(Number.isInteger(action) && action >= 0 && action < ACTION_COUNT)) this.invalidAction(action);
+    if (this.done) return finishedEpisodeStep(this.result, this.info);
     const r = this.result;
-    if (this.done) {
-      // Stepping a finished episode is the caller's bug; pay nothing and keep the flags (as CartPole).
-      r.reward = 0;
-      this.info.events = EVENTS.get(0);
-      return r;
-    }
     const t = ++this.t;
     const n = this.size, cells = this.cells, inv = this.inventory;
     let mask = 0, reward = 0;
@@ -271,18 +266,15 @@ export class ItemChainEnv extends GridEnv {
   scene(): Scene {
     const hud: Record<string, number | string> = { step: this.t, maxSteps: this.maxSteps, return: this.episodeReturn };
     for (let i = 0; i < ITEM_COUNT; i++) hud[ITEM_NAMES[i]!] = this.inventory[i]!;
-    return {
-      version: SCENE_VERSION,
+    return oneLayerScene({
       title: this.spec?.id ?? 'ItemChain',
-      width: this.size,
-      height: this.size,
-      palette: ITEM_CHAIN_PALETTE.map((e) => ({ ...e })),
-      layers: [{ name: 'terrain', width: this.size, height: this.size, tiles: Array.from(this.cells) }],
+      palette: ITEM_CHAIN_PALETTE,
+      layer: { name: 'terrain', width: this.size, height: this.size, tiles: Array.from(this.cells) },
       sprites: [{ kind: 'agent', id: 'agent', x: this.agentX, y: this.agentY, facing: DIR_FACING[this.facing]!, color: '#ff3030' }],
       hud,
       text: 'obtain a diamond: log → planks → stick → table → wooden pickaxe → cobblestone → stone pickaxe → furnace → iron ore → iron ingot → iron pickaxe → diamond',
-      events: [...this.info.events],
-    };
+      events: this.info.events,
+    });
   }
 
   /** Cell `i` becomes `code`; keeps a `full` view in sync (a local view is rewritten at the end of the step). */

@@ -1,3 +1,4 @@
+import { DIR } from '../core/directions.ts';
 import type { PaletteEntry } from '../core/scene.ts';
 
 /**
@@ -119,8 +120,8 @@ export const ACTION_NAMES: readonly string[] = Object.freeze([
 ]);
 export const ACTION_COUNT = ACTION_NAMES.length;
 
-/** Facing direction of each move action (0 = east, 1 = south, 2 = west, 3 = north; see grid/cells.ts), -1 for others. */
-export const MOVE_DIR = Int8Array.from(ACTION_NAMES, (name) => ({ move_right: 0, move_down: 1, move_left: 2, move_up: 3 } as Record<string, number>)[name] ?? -1);
+/** Facing direction of each move action (core/directions.ts: 0 = east, 1 = south, 2 = west, 3 = north), -1 for others. */
+export const MOVE_DIR = Int8Array.from(ACTION_NAMES, (name) => ({ move_right: DIR.EAST, move_down: DIR.SOUTH, move_left: DIR.WEST, move_up: DIR.NORTH } as Record<string, number>)[name] ?? -1);
 
 // ---------------------------------------------------------------------------------------------------
 // Collecting: what `collect` yields from the cell in front, and the tool it needs (Crafter's rules with

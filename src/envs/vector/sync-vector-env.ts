@@ -1,4 +1,4 @@
-import { invalidActionError, type Env, type Info, type RenderMode, type RenderResult, type ResetOptions } from '../core/env.ts';
+import { EMPTY_INFO, type Env, type Info, invalidActionError, type RenderMode, type RenderResult, type ResetOptions } from '../core/env.ts';
 import { ResetNeededError } from '../core/errors.ts';
 import type { EnvSpec } from '../core/spec.ts';
 import { Box } from '../spaces/box.ts';
@@ -302,7 +302,6 @@ export class SubEnvGroup {
   }
 }
 
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 const NO_BATCH = new Float32Array(0);
 /** Observations up to this many elements are copied by a loop, which beats a native `set` call for small ones (batchWriter's rule). */
 const SMALL_OBS = 16;

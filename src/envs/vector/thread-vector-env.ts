@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { invalidActionError, type Info, type RenderMode } from '../core/env.ts';
+import { EMPTY_INFO, type Info, invalidActionError, type RenderMode } from '../core/env.ts';
 import { InvalidActionError, InvalidObservationError, ResetNeededError, UnknownEnvError } from '../core/errors.ts';
 import { spec as specOf } from '../core/registry.ts';
 import type { EnvSpec } from '../core/spec.ts';
@@ -85,7 +85,6 @@ export interface ThreadVectorEnvOptions {
   startupTimeoutMs?: number;
 }
 
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 const BOOTSTRAP = new URL('./thread-worker-bootstrap.mjs', import.meta.url);
 const ERROR_TYPES: Record<string, new (message: string) => Error> = {
   InvalidActionError, InvalidObservationError, ResetNeededError, UnknownEnvError, RangeError, TypeError,

@@ -1,6 +1,10 @@
-import { BaseEnv, type Info, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
+import { DIR, DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
+import { EventTable, oneLayerScene, type Scene, type Sprite } from '../core/scene.ts';
+import { numberIn } from '../core/env-options.ts';
+import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { rewardOption } from '../core/reward-option.ts';
-import { drawScene, EventTable, FACINGS, SCENE_VERSION, sceneToAnsi, type Scene, type SceneEnv, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { MAP_CELLS, MAP_H, MAP_W, MAPS, MAX_ROOM_MONSTERS, ROOM_COUNT, TILE, VENTURE_PALETTE } from './maps.ts';
@@ -13,9 +17,14 @@ import { MAP_CELLS, MAP_H, MAP_W, MAPS, MAX_ROOM_MONSTERS, ROOM_COUNT, TILE, VEN
 export const VENTURE_ACTIONS = Object.freeze({ NOOP: 0, UP: 1, RIGHT: 2, DOWN: 3, LEFT: 4, FIRE: 5 });
 export const VENTURE_ACTION_NAMES: readonly string[] = Object.freeze(['noop', 'up', 'right', 'down', 'left', 'fire']);
 
-/** Directions 0..3 = up, right, down, left (scene.ts's FACINGS order); move action a goes in direction a − 1. */
-export const VENTURE_DIR_DX = Int8Array.of(0, 1, 0, -1);
-export const VENTURE_DIR_DY = Int8Array.of(-1, 0, 1, 0);
+/**
+ * Venture's directions 0..3 = up, right, down, left (the order of its move actions, of `facing` and of
+ * the observation's facing one-hot): move action a goes in direction a − 1. As directions of the shared
+ * table; the order stays Venture's own because monster headings are drawn as indices into it.
+ */
+export const VENTURE_DIRS = Int8Array.of(DIR.NORTH, DIR.EAST, DIR.SOUTH, DIR.WEST);
+export const VENTURE_DIR_DX = Int8Array.from(VENTURE_DIRS, (d) => DIR_DX[d]!);
+export const VENTURE_DIR_DY = Int8Array.from(VENTURE_DIRS, (d) => DIR_DY[d]!);
 
 /** Atari pays in multiples of 100 (envs-ppo.md §5). Index = room number (0 unused). */
 export const TREASURE_REWARD = Object.freeze([0, 200, 300, 400, 500]);
@@ -108,8 +117,6 @@ export interface VentureOptions {
   releasedMonsterSpeed?: number;
 }
 
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
-
 /**
  * Venture-v0: a grid version of Atari Venture (envs-ppo.md §5), a sparse, delayed-reward exploration task.
  *
@@ -155,10 +162,9 @@ const EMPTY_INFO: Info = Object.freeze({}) as Info;
  * and the extras; a map switch rewrites the map part (MAP_CELLS × OBS_CHANNELS floats), and a released
  * monster runs a breadth-first search over the room on each of its moves.
  */
-export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEnv {
+export class VentureEnv extends SceneRenderedEnv<Float32Array, number> {
   readonly actionSpace = new Discrete(6);
   readonly observationSpace = new Box(0, 1, [OBS_DIM], 'float32');
-  override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 15 };
   readonly maxSteps: number;
   readonly lingerSteps: number;
   readonly startLives: number;
@@ -221,11 +227,8 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
   private readonly resetResult: ResetResult<Float32Array> = { obs: this.obs, info: EMPTY_INFO };
 
   constructor(options: VentureOptions = {}) {
-    super(options.renderMode ?? null);
+    super(options.renderMode, { renderFps: 15, envName: 'Venture' });
     const name = 'Venture';
-    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
-      throw new RangeError(`${name}: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
-    }
     rewardOption(name, options.reward, ['natural']);
     this.maxSteps = numberIn(name, 'maxSteps', options.maxSteps, 1, 1e9, VENTURE_MAX_STEPS, true);
     this.lingerSteps = numberIn(name, 'lingerSteps', options.lingerSteps, 1, 1e9, 80, true);
@@ -268,13 +271,8 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
 
   step(action: number): StepResult<Float32Array> {
     if (!(action === 0 || action === 1 || action === 2 || action === 3 || action === 4 || action === 5)) this.invalidAction(action);
+    if (this.done) return finishedEpisodeStep(this.result, this.info);
     const r = this.result;
-    if (this.done) {
-      // Stepping a finished episode is the caller's bug; pay nothing and keep the flags (as CartPole).
-      r.reward = 0;
-      this.info.events = EVENTS.get(0);
-      return r;
-    }
     this.t++;
     let mask = 0, reward = 0, terminated = false;
     /** 0: alive, else the event bit of what killed the player. */
@@ -410,13 +408,10 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
       if (this.released) sprites.push({ kind: 'monster', id: 'hall_monster_released', label: 'H', color: '#ff3030', x: this.releasedX, y: this.releasedY });
       if (this.arrow) sprites.push({ kind: 'arrow', id: 'arrow', label: this.arrowDir % 2 === 0 ? '|' : '-', color: '#ffffff', size: 0.5, x: this.arrowX, y: this.arrowY });
     }
-    sprites.push({ kind: 'agent', id: 'agent', x: this.px, y: this.py, facing: FACINGS[this.facing]!, color: '#ff80ff' });
-    return {
-      version: SCENE_VERSION,
-      width: MAP_W,
-      height: MAP_H,
-      palette: VENTURE_PALETTE.map((e) => ({ ...e })),
-      layers: [{ name: this.map === 0 ? 'hallway' : `room_${this.map}`, width: MAP_W, height: MAP_H, tiles }],
+    sprites.push({ kind: 'agent', id: 'agent', x: this.px, y: this.py, facing: DIR_FACING[VENTURE_DIRS[this.facing]!]!, color: '#ff80ff' });
+    return oneLayerScene({
+      palette: VENTURE_PALETTE,
+      layer: { name: this.map === 0 ? 'hallway' : `room_${this.map}`, width: MAP_W, height: MAP_H, tiles },
       sprites,
       hud: {
         step: this.t,
@@ -428,14 +423,8 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
       },
       title: this.spec?.id ?? 'Venture',
       text: 'take the treasure of every room; shoot room monsters; avoid hall monsters',
-      events: [...this.info.events],
-    };
-  }
-
-  override render(): RenderResult {
-    if (this.renderMode === null) return null;
-    const s = this.scene();
-    return this.renderMode === 'ansi' ? sceneToAnsi(s) : drawScene(s, { tilePx: 12 });
+      events: this.info.events,
+    });
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -639,13 +628,4 @@ export class VentureEnv extends BaseEnv<Float32Array, number> implements SceneEn
     this.obs[i] = 1;
     this.marks[this.markCount++] = i;
   }
-}
-
-/** Reads a number option within [lo, hi] (an integer when `integer`), with a clear error. */
-function numberIn(env: string, option: string, value: unknown, lo: number, hi: number, fallback: number, integer = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < lo || value > hi || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`${env}: option ${option} must be ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${JSON.stringify(value)}`);
-  }
-  return value;
 }

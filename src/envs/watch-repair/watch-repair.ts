@@ -1,7 +1,9 @@
-import { BaseEnv, type Env, type Info, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type Env, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import type { ExpertFactory, Policy } from '../core/experts.ts';
+import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
+import { EventTable, oneLayerScene, type Scene } from '../core/scene.ts';
+import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { rewardOption } from '../core/reward-option.ts';
-import { drawScene, EventTable, SCENE_VERSION, sceneToAnsi, type Scene, type SceneEnv } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 
@@ -59,7 +61,6 @@ export interface WatchRepairOptions {
   reward?: 'natural';
 }
 
-const EMPTY_INFO: Info = Object.freeze({}) as Info;
 const OBS_HIGH = [1, WATCH_REPAIR_STEPS, WATCH_REPAIR_STEPS, 1, 1, 1, 1, 1];
 
 /**
@@ -78,10 +79,9 @@ const OBS_HIGH = [1, WATCH_REPAIR_STEPS, WATCH_REPAIR_STEPS, 1, 1, 1, 1, 1];
  * Observation Float32Array(8), the demo's features: `[repaired, jams, flatTires, brand one-hot ×4, t/50]`
  * (`repaired` is 0 before the decision).
  */
-export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements SceneEnv {
+export class WatchRepairEnv extends SceneRenderedEnv<Float32Array, number> {
   readonly actionSpace = new Discrete(2);
   readonly observationSpace = new Box(0, OBS_HIGH, [8], 'float32');
-  override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 10 };
   /** The brand of this episode (0–3). */
   brand = 0;
   /** −1 before the decision, then 1 repaired / 0 not. */
@@ -99,10 +99,7 @@ export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements Sce
   private readonly resetResult: ResetResult<Float32Array> = { obs: this.obs, info: EMPTY_INFO };
 
   constructor(options: WatchRepairOptions = {}) {
-    super(options.renderMode ?? null);
-    if (this.renderMode !== null && !this.metadata.renderModes.includes(this.renderMode)) {
-      throw new RangeError(`WatchRepair: renderMode "${String(this.renderMode)}" is not one of ${this.metadata.renderModes.join(', ')}`);
-    }
+    super(options.renderMode, { renderFps: 10, envName: 'WatchRepair' });
     rewardOption('WatchRepair', options.reward, ['natural']);
   }
 
@@ -128,12 +125,8 @@ export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements Sce
 
   step(action: number): StepResult<Float32Array> {
     if (action !== 0 && action !== 1) this.invalidAction(action);
+    if (this.t >= WATCH_REPAIR_STEPS) return finishedEpisodeStep(this.result, this.info);
     const r = this.result;
-    if (this.t >= WATCH_REPAIR_STEPS) {
-      r.reward = 0;
-      this.info.events = EVENTS.get(0);
-      return r;
-    }
     const rng = this.rng, brand = WATCH_BRANDS[this.brand]!;
     let reward = 0, mask = 0;
     if (this.t === 0) {
@@ -178,11 +171,8 @@ export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements Sce
   scene(): Scene {
     const T = WATCH_REPAIR_STEPS, b = WATCH_BRANDS[this.brand]!;
     const tiles = Array.from(this.history, (h, i) => (i >= this.t ? 0 : h === 0 ? 1 : h === 1 ? 2 : h === 2 ? 3 : 4));
-    return {
-      version: SCENE_VERSION,
+    return oneLayerScene({
       title: this.spec?.id ?? 'WatchRepair',
-      width: T,
-      height: 1,
       palette: [
         { code: 0, name: 'future', color: '#202020', char: '.' },
         { code: 1, name: 'quiet', color: '#3c6e3c', char: '-' },
@@ -190,7 +180,7 @@ export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements Sce
         { code: 3, name: 'flat_tire', color: '#d03030', char: 'F' },
         { code: 4, name: 'jam_and_flat_tire', color: '#a000a0', char: '*' },
       ],
-      layers: [{ name: 'delivery', width: T, height: 1, tiles }],
+      layer: { name: 'delivery', width: T, height: 1, tiles },
       sprites: [{ kind: 'item', id: 'watch', x: Math.min(this.t, T - 1), y: 0, label: b.name, color: '#ffffff' }],
       hud: {
         brand: b.name,
@@ -202,14 +192,8 @@ export class WatchRepairEnv extends BaseEnv<Float32Array, number> implements Sce
         accrued: this.accrued,
       },
       text: 'repair the watch (0) or not (1) at step 0; the sale and all costs settle by step 50',
-      events: [...this.info.events],
-    };
-  }
-
-  override render(): RenderResult {
-    if (this.renderMode === null) return null;
-    const s = this.scene();
-    return this.renderMode === 'ansi' ? sceneToAnsi(s) : drawScene(s, { tilePx: 12 });
+      events: this.info.events,
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Env, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { copyStepResult, newStepResult } from '../core/step-result.ts';
 import { Wrapper } from './wrapper.ts';
 
 /**
@@ -10,7 +11,7 @@ import { Wrapper } from './wrapper.ts';
 export class DelayedReward<O, A> extends Wrapper<O, A> {
   /** The return collected so far in this episode, not yet paid. */
   pending = 0;
-  private readonly result: StepResult<O> = { obs: undefined as unknown as O, reward: 0, terminated: false, truncated: false, info: {} };
+  private readonly result: StepResult<O> = newStepResult<O>();
 
   constructor(env: Env<O, A>) {
     super(env);
@@ -23,14 +24,9 @@ export class DelayedReward<O, A> extends Wrapper<O, A> {
 
   step(action: A): StepResult<O> {
     const r = this.env.step(action);
-    const out = this.result;
     this.pending += r.reward;
     const done = r.terminated || r.truncated;
-    out.obs = r.obs;
-    out.reward = done ? this.pending : 0;
-    out.terminated = r.terminated;
-    out.truncated = r.truncated;
-    out.info = r.info;
+    const out = copyStepResult(this.result, r, r.obs, done ? this.pending : 0);
     if (done) this.pending = 0;
     return out;
   }

@@ -2,6 +2,7 @@ import type { Env, ResetOptions, ResetResult, StepResult } from '../core/env.ts'
 import type { Box } from '../spaces/box.ts';
 import type { Space } from '../spaces/space.ts';
 import { flattenSpace } from '../spaces/utils.ts';
+import { copyStepResult, newStepResult } from '../core/step-result.ts';
 import { Wrapper } from './wrapper.ts';
 
 /**
@@ -22,7 +23,7 @@ export class FlattenObservation<IO, A> extends Wrapper<Float32Array, A, IO, A> {
     this.innerSpace = env.observationSpace;
     this.observationSpace = flattenSpace(env.observationSpace);
     this.obs = new Float32Array(this.innerSpace.flatdim);
-    this.result = { obs: this.obs, reward: 0, terminated: false, truncated: false, info: {} };
+    this.result = newStepResult(this.obs);
   }
 
   reset(options?: ResetOptions): ResetResult<Float32Array> {
@@ -34,11 +35,6 @@ export class FlattenObservation<IO, A> extends Wrapper<Float32Array, A, IO, A> {
   step(action: A): StepResult<Float32Array> {
     const r = this.env.step(action);
     this.innerSpace.flattenInto(r.obs, this.obs, 0);
-    const out = this.result;
-    out.reward = r.reward;
-    out.terminated = r.terminated;
-    out.truncated = r.truncated;
-    out.info = r.info;
-    return out;
+    return copyStepResult(this.result, r, this.obs, r.reward);
   }
 }

@@ -2,6 +2,7 @@ import type { Env, ResetOptions, ResetResult, StepResult } from '../core/env.ts'
 import { Box } from '../spaces/box.ts';
 import type { TypedArray } from '../spaces/space.ts';
 import { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.ts';
+import { copyStepResult, newStepResult } from '../core/step-result.ts';
 import { Wrapper } from './wrapper.ts';
 
 export interface NormalizeObservationOptions {
@@ -44,7 +45,7 @@ export class NormalizeObservation<IO extends TypedArray, A> extends Wrapper<Floa
     this.obsRms = new RunningMeanStd(inner.shape);
     this.observationSpace = new Box(-Infinity, Infinity, inner.shape, 'float32');
     this.obs = new Float32Array(inner.size);
-    this.result = { obs: this.obs, reward: 0, terminated: false, truncated: false, info: {} };
+    this.result = newStepResult(this.obs);
   }
 
   reset(options?: ResetOptions): ResetResult<Float32Array> {
@@ -56,12 +57,7 @@ export class NormalizeObservation<IO extends TypedArray, A> extends Wrapper<Floa
   step(action: A): StepResult<Float32Array> {
     const r = this.env.step(action);
     this.normalize(r.obs);
-    const out = this.result;
-    out.reward = r.reward;
-    out.terminated = r.terminated;
-    out.truncated = r.truncated;
-    out.info = r.info;
-    return out;
+    return copyStepResult(this.result, r, this.obs, r.reward);
   }
 
   getState(): NormalizeObservationState {

@@ -1,5 +1,6 @@
 import type { Env, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
 import { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.ts';
+import { copyStepResult, newStepResult } from '../core/step-result.ts';
 import { Wrapper } from './wrapper.ts';
 
 export interface NormalizeRewardOptions {
@@ -35,7 +36,7 @@ export class NormalizeReward<O, A> extends Wrapper<O, A> {
   /** When false, rewards are scaled with the statistics as they are, without updating them. */
   updateRunningMean = true;
   private readonly g = new Float64Array(1); // G as a one-entry sample for returnRms
-  private readonly result: StepResult<O> = { obs: undefined as unknown as O, reward: 0, terminated: false, truncated: false, info: {} };
+  private readonly result: StepResult<O> = newStepResult<O>();
 
   constructor(env: Env<O, A>, options: NormalizeRewardOptions = {}) {
     super(env);
@@ -58,13 +59,7 @@ export class NormalizeReward<O, A> extends Wrapper<O, A> {
       this.g[0] = g;
       this.returnRms.updateOne(this.g);
     }
-    const out = this.result;
-    out.obs = r.obs;
-    out.reward = r.reward / Math.sqrt(this.returnRms.var[0]! + this.epsilon);
-    out.terminated = r.terminated;
-    out.truncated = r.truncated;
-    out.info = r.info;
-    return out;
+    return copyStepResult(this.result, r, r.obs, r.reward / Math.sqrt(this.returnRms.var[0]! + this.epsilon));
   }
 
   getState(): NormalizeRewardState {

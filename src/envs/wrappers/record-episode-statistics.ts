@@ -1,4 +1,5 @@
 import type { Env, Info, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { copyStepResult, newStepResult } from '../core/step-result.ts';
 import { Wrapper } from './wrapper.ts';
 
 /** What `RecordEpisodeStatistics` adds to the final step's info (Gymnasium's `info["episode"]`). */
@@ -41,7 +42,7 @@ export class RecordEpisodeStatistics<O, A> extends Wrapper<O, A> {
   private readonly times: Float64Array;
   private head = 0;
   private filled = 0;
-  private readonly result: StepResult<O> = { obs: undefined as unknown as O, reward: 0, terminated: false, truncated: false, info: {} };
+  private readonly result: StepResult<O> = newStepResult<O>();
 
   constructor(env: Env<O, A>, options: RecordEpisodeStatisticsOptions = {}) {
     super(env);
@@ -71,12 +72,8 @@ export class RecordEpisodeStatistics<O, A> extends Wrapper<O, A> {
     const r = this.env.step(action);
     this.episodeReturn += r.reward;
     this.episodeLength++;
-    const out = this.result;
-    out.obs = r.obs;
-    out.reward = r.reward;
-    out.terminated = r.terminated;
-    out.truncated = r.truncated;
-    out.info = r.terminated || r.truncated ? this.finishEpisode(r.info) : r.info;
+    const out = copyStepResult(this.result, r, r.obs, r.reward);
+    if (r.terminated || r.truncated) out.info = this.finishEpisode(r.info);
     return out;
   }
 

@@ -1,10 +1,11 @@
 import type { Env, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
+import { copyStepResult, newStepResult } from '../core/step-result.ts';
 import { Wrapper } from './wrapper.ts';
 
 /** Truncates the episode after `maxEpisodeSteps` steps; `terminated` is left as the env said (both may be true). */
 export class TimeLimit<O, A> extends Wrapper<O, A> {
   elapsedSteps = 0;
-  private readonly result: StepResult<O> = { obs: undefined as unknown as O, reward: 0, terminated: false, truncated: false, info: {} };
+  private readonly result: StepResult<O> = newStepResult<O>();
 
   constructor(env: Env<O, A>, readonly maxEpisodeSteps: number) {
     super(env);
@@ -21,12 +22,8 @@ export class TimeLimit<O, A> extends Wrapper<O, A> {
   step(action: A): StepResult<O> {
     const r = this.env.step(action);
     const elapsed = ++this.elapsedSteps;
-    const out = this.result;
-    out.obs = r.obs;
-    out.reward = r.reward;
-    out.terminated = r.terminated;
-    out.truncated = r.truncated || elapsed >= this.maxEpisodeSteps;
-    out.info = r.info;
+    const out = copyStepResult(this.result, r, r.obs, r.reward);
+    if (elapsed >= this.maxEpisodeSteps) out.truncated = true;
     return out;
   }
 }

@@ -1,5 +1,6 @@
 import type { Env, EnvMetadata, RenderMode, RenderResult, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
 import type { EnvSpec } from '../core/spec.ts';
+import { copyStepResult, newStepResult } from '../core/step-result.ts';
 import type { Space } from '../spaces/space.ts';
 
 /**
@@ -7,7 +8,8 @@ import type { Space } from '../spaces/space.ts';
  *
  * Hot-path rule: each concrete wrapper writes its own `step` that calls `this.env.step` directly, so every
  * call site sees one receiver type and V8 can inline the whole stack. A wrapper that changes any field of
- * the result keeps its own result object instead of mutating the inner env's (which the env may reuse).
+ * the result keeps its own result object (`newStepResult`) and fills it with `copyStepResult`, instead of
+ * mutating the inner env's (which the env may reuse).
  */
 export abstract class Wrapper<O, A, IO = O, IA = A> implements Env<O, A> {
   actionSpace: Space<A>;
@@ -57,7 +59,7 @@ export abstract class Wrapper<O, A, IO = O, IA = A> implements Env<O, A> {
 
 /** Changes observations (in both `reset` and `step`) through `observation()`. */
 export abstract class ObservationWrapper<O, IO, A> extends Wrapper<O, A, IO, A> {
-  private readonly result: StepResult<O> = { obs: undefined as unknown as O, reward: 0, terminated: false, truncated: false, info: {} };
+  private readonly result: StepResult<O> = newStepResult<O>();
 
   abstract observation(obs: IO): O;
 
@@ -68,19 +70,13 @@ export abstract class ObservationWrapper<O, IO, A> extends Wrapper<O, A, IO, A> 
 
   step(action: A): StepResult<O> {
     const r = this.env.step(action);
-    const out = this.result;
-    out.obs = this.observation(r.obs);
-    out.reward = r.reward;
-    out.terminated = r.terminated;
-    out.truncated = r.truncated;
-    out.info = r.info;
-    return out;
+    return copyStepResult(this.result, r, this.observation(r.obs), r.reward);
   }
 }
 
 /** Changes rewards through `reward()`. */
 export abstract class RewardWrapper<O, A> extends Wrapper<O, A> {
-  private readonly result: StepResult<O> = { obs: undefined as unknown as O, reward: 0, terminated: false, truncated: false, info: {} };
+  private readonly result: StepResult<O> = newStepResult<O>();
 
   abstract reward(reward: number): number;
 
@@ -90,13 +86,7 @@ export abstract class RewardWrapper<O, A> extends Wrapper<O, A> {
 
   step(action: A): StepResult<O> {
     const r = this.env.step(action);
-    const out = this.result;
-    out.obs = r.obs;
-    out.reward = this.reward(r.reward);
-    out.terminated = r.terminated;
-    out.truncated = r.truncated;
-    out.info = r.info;
-    return out;
+    return copyStepResult(this.result, r, r.obs, this.reward(r.reward));
   }
 }
 
