@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { numberIn, oneOf } from '../src/envs/core/env-options.ts';
+import { numberIn, oneOf, rewardOption } from '../src/envs/core/env-options.ts';
 import { KeyDoorTreasureEnv, VentureEnv } from '../src/index.ts';
 
 describe('oneOf', () => {
@@ -33,5 +33,18 @@ describe('numberIn', () => {
   it('is what the envs read their options with', () => {
     expect(() => new KeyDoorTreasureEnv({ size: 3 })).toThrow('KeyDoorTreasure: option size must be an integer in [5, 64], got 3');
     expect(() => new VentureEnv({ lingerSteps: 0 })).toThrow('Venture: option lingerSteps must be an integer in [1, 1000000000], got 0');
+  });
+});
+
+describe('rewardOption', () => {
+  it("returns the first mode by default and any of the env's own modes as given", () => {
+    expect(rewardOption('Env', undefined, ['natural', 'shaped'])).toBe('natural');
+    expect(rewardOption('Env', 'shaped', ['natural', 'shaped'])).toBe('shaped');
+  });
+
+  it("names the env, the value and the valid ones (make's 'delayed' included); 'delayed' itself points at make", () => {
+    expect(() => rewardOption('Env', 'soon', ['natural', 'shaped'])).toThrow(`Env: option reward must be one of 'natural', 'delayed', 'shaped', got "soon" ('delayed' through make, which adds the DelayedReward wrapper)`);
+    expect(() => rewardOption('Env', 'delayed', ['natural'])).toThrow(/^Env: option reward must be one of 'natural', 'delayed', got "delayed" \(the env class pays its natural reward; make\(id, \{ reward: 'delayed' \}\) or new DelayedReward\(env\) delays it\)$/);
+    expect(() => rewardOption('Env', 3, ['natural'])).toThrow(RangeError);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyStepResult, newStepResult, type StepResult } from '../src/index.ts';
+import { copyStepResult, newStepResult, writeStep, type StepResult } from '../src/index.ts';
 
 describe('newStepResult', () => {
   it('starts with reward 0, no flags, an empty info and the given observation buffer', () => {
@@ -29,5 +29,17 @@ describe('copyStepResult', () => {
     const inner: StepResult<number> = { obs: 1, reward: 1, terminated: false, truncated: false, info: {} };
     copyStepResult(newStepResult<number>(), inner, 2, 3);
     expect(inner).toEqual({ obs: 1, reward: 1, terminated: false, truncated: false, info: {} });
+  });
+});
+
+describe('writeStep', () => {
+  it("writes reward and flags into the env's own result, keeps its obs and info, and returns the same object", () => {
+    const obs = new Float32Array(2), info = { events: [] as string[] };
+    const r: StepResult<Float32Array> = { obs, reward: 0, terminated: false, truncated: false, info };
+    expect(writeStep(r, 1.5, false, true)).toBe(r);
+    expect(r).toEqual({ obs, reward: 1.5, terminated: false, truncated: true, info });
+    writeStep(r, -1, true, false);
+    expect(r).toMatchObject({ reward: -1, terminated: true, truncated: false });
+    expect(r.obs).toBe(obs);
   });
 });

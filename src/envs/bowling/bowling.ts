@@ -2,11 +2,12 @@ import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type 
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, oneLayerScene, type Scene, type Sprite } from '../core/scene.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
-import { rewardOption } from '../core/reward-option.ts';
+import { rewardOption } from '../core/env-options.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { LANE, LaneState, PIN, PIN_COUNT, stepLane } from './physics.ts';
 import { BowlingScorer, FRAMES, MAX_ROLLS, ROLL, scoreSheet } from './scoring.ts';
+import { writeStep } from '../core/step-result.ts';
 
 /** ALE's minimal action set for Bowling (envs-ppo.md §5), in ALE's order. */
 export const BOWLING_ACTIONS = Object.freeze({ NOOP: 0, FIRE: 1, UP: 2, DOWN: 3, UPFIRE: 4, DOWNFIRE: 5 });
@@ -256,11 +257,8 @@ export class BowlingEnv extends SceneRenderedEnv<Float32Array, number> {
       }
     }
     this.writeObs();
-    r.reward = reward;
-    r.terminated = terminated;
-    r.truncated = false;
     this.info.events = EVENTS.get(mask);
-    return r;
+    return writeStep(r, reward, terminated, false);
   }
 
   /** The bowler back at the centre with the ball, curve unused. */

@@ -3,6 +3,7 @@ import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { drawCartPole } from './cartpole-render.ts';
 import { CARTPOLE, cartPoleStep } from './cartpole-physics.ts';
+import { writeStep } from '../core/step-result.ts';
 
 export interface CartPoleOptions {
   renderMode?: RenderMode | null;
@@ -58,10 +59,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     const terminated = cartPoleStep(this.state, 0, action);
     this.writeObs();
     if (terminated) this.stepsBeyondTerminated = 0;
-    r.reward = this.suttonBarto ? (terminated ? -1 : 0) : 1;
-    r.terminated = terminated;
-    r.truncated = false;
-    return r;
+    return writeStep(r, this.suttonBarto ? (terminated ? -1 : 0) : 1, terminated, false);
   }
 
   override render(): RenderResult {

@@ -22,3 +22,11 @@ export function copyStepResult<O>(out: StepResult<O>, r: StepResult<unknown>, ob
   out.info = r.info;
   return out;
 }
+
+/** An env's last line of `step`: writes the outcome into its reused result `r` and returns it. */
+export function writeStep<O>(r: StepResult<O>, reward: number, terminated: boolean, truncated: boolean): StepResult<O> {
+  r.reward = reward;
+  r.terminated = terminated;
+  r.truncated = truncated;
+  return r;
+}

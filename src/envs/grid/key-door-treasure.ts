@@ -1,13 +1,13 @@
 import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
-import { rewardOption } from '../core/reward-option.ts';
 import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
 import { CELL, PASSABLE, PICKABLE } from './cells.ts';
-import { numberIn, oneOf } from '../core/env-options.ts';
+import { numberIn, oneOf, rewardOption } from '../core/env-options.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Grid, GridEnv, GridObs, gridScene, UniformBlock, type GridObsMode } from './grid.ts';
+import { writeStep } from '../core/step-result.ts';
 
 /**
  * Actions, MiniGrid-style: the agent has a facing direction, turns, walks forward, and acts on the cell
@@ -236,11 +236,8 @@ export class KeyDoorTreasureEnv extends GridEnv {
     const truncated = !terminated && t >= this.maxSteps;
     if (terminated || truncated) this.done = true;
     this.writeExtras();
-    r.reward = reward;
-    r.terminated = terminated;
-    r.truncated = truncated;
     this.info.events = EVENTS.get(mask);
-    return r;
+    return writeStep(r, reward, terminated, truncated);
   }
 
   scene(): Scene {

@@ -1,13 +1,13 @@
 import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
-import { rewardOption } from '../core/reward-option.ts';
 import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { CELL, PASSABLE, type CellCode } from './cells.ts';
 import { DIR, DIR_DX, DIR_DY } from '../core/directions.ts';
-import { numberIn, oneOf } from '../core/env-options.ts';
+import { numberIn, oneOf, rewardOption } from '../core/env-options.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Grid, GridEnv, gridScene, UniformBlock } from './grid.ts';
+import { writeStep } from '../core/step-result.ts';
 
 /**
  * FourRooms / EightRooms, the Align-RUDDER gridworlds (rudder.md §4.1), from their written rules.
@@ -239,11 +239,8 @@ export class RoomsEnv extends GridEnv {
       mask |= this.evTimeUp;
     }
     this.done = terminated || truncated;
-    r.reward = reward;
-    r.terminated = terminated;
-    r.truncated = truncated;
     this.info.events = this.events.get(mask);
-    return r;
+    return writeStep(r, reward, terminated, truncated);
   }
 
   scene(): Scene {

@@ -1,11 +1,10 @@
 import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, oneLayerScene, type Scene } from '../core/scene.ts';
-import { rewardOption } from '../core/reward-option.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
-import { numberIn, oneOf } from '../core/env-options.ts';
+import { numberIn, oneOf, rewardOption } from '../core/env-options.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import {
   ACTION, ACTION_COUNT, COLLECT_BY_MATERIAL, FURNACE_MILESTONE, ITEM, ITEM_CHAIN_EVENTS, ITEM_CHAIN_PALETTE, ITEM_COUNT,
@@ -13,6 +12,7 @@ import {
   TABLE_MILESTONE, WALKABLE,
 } from './items.ts';
 import { generateWorld } from './world.ts';
+import { writeStep } from '../core/step-result.ts';
 
 /** Default map side (cells). */
 export const ITEM_CHAIN_SIZE = 32;
@@ -251,11 +251,8 @@ export class ItemChainEnv extends SceneRenderedEnv<Float32Array, number> {
     this.episodeReturn += reward;
     this.writeViewIfLocal();
     this.writeExtras();
-    r.reward = reward;
-    r.terminated = terminated;
-    r.truncated = truncated;
     this.info.events = EVENTS.get(mask);
-    return r;
+    return writeStep(r, reward, terminated, truncated);
   }
 
   /** True when `material` lies in the 3×3 square around the agent (Crafter's "nearby"). */

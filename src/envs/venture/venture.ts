@@ -2,12 +2,12 @@ import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type 
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { DIR, DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
 import { EventTable, oneLayerScene, type Scene, type Sprite } from '../core/scene.ts';
-import { numberIn } from '../core/env-options.ts';
+import { numberIn, rewardOption } from '../core/env-options.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
-import { rewardOption } from '../core/reward-option.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { MAP_CELLS, MAP_H, MAP_W, MAPS, MAX_ROOM_MONSTERS, ROOM_COUNT, TILE, VENTURE_PALETTE } from './maps.ts';
+import { writeStep } from '../core/step-result.ts';
 
 /**
  * Actions (Discrete(6)): a move also turns the player to face its direction, even when a wall blocks
@@ -372,11 +372,8 @@ export class VentureEnv extends SceneRenderedEnv<Float32Array, number> {
     if (terminated || truncated) this.done = true;
     this.score += reward;
     this.writeObs();
-    r.reward = reward;
-    r.terminated = terminated;
-    r.truncated = truncated;
     this.info.events = EVENTS.get(mask);
-    return r;
+    return writeStep(r, reward, terminated, truncated);
   }
 
   /** Treasures taken so far (0..4). */

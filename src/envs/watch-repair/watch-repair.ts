@@ -3,9 +3,10 @@ import type { ExpertFactory, Policy } from '../core/experts.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, oneLayerScene, type Scene } from '../core/scene.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
-import { rewardOption } from '../core/reward-option.ts';
+import { rewardOption } from '../core/env-options.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
+import { writeStep } from '../core/step-result.ts';
 
 /**
  * The watches of RUDDER's demonstration task (rudder.md §2.1, the demo's README). Costs are normal with
@@ -161,11 +162,8 @@ export class WatchRepairEnv extends SceneRenderedEnv<Float32Array, number> {
     o[1] = this.jams;
     o[2] = this.flatTires;
     o[7] = t / WATCH_REPAIR_STEPS;
-    r.reward = reward;
-    r.terminated = last;
-    r.truncated = false;
     this.info.events = EVENTS.get(mask);
-    return r;
+    return writeStep(r, reward, last, false);
   }
 
   scene(): Scene {
