@@ -4,6 +4,7 @@
  *
  *   npx rudder check --env-module examples/custom-env.ts --env Corridor-v0
  *   npx rudder play  --env-module examples/custom-env.ts --env Corridor-v0 --policy random
+ *   npx rudder play  --env-module examples/custom-env.ts --env Corridor-v0 --policy expert
  */
 import { BaseEnv, Box, Discrete, register, type ResetOptions, type ResetResult, type StepResult } from 'rudder-ts';
 
@@ -40,4 +41,9 @@ export class CorridorEnv extends BaseEnv<Float32Array, number> {
   }
 }
 
-register('Corridor-v0', (kw) => new CorridorEnv(typeof kw.length === 'number' ? kw.length : 10), { maxEpisodeSteps: 100 });
+// The expert registers with the env (`rudder play --policy expert`): always walk right.
+// `make('Corridor-v0', { reward: 'delayed' })` works too, as for every registered env.
+register('Corridor-v0', (kw) => new CorridorEnv(typeof kw.length === 'number' ? kw.length : 10), {
+  maxEpisodeSteps: 100,
+  expert: () => () => 1,
+});

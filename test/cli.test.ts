@@ -62,6 +62,12 @@ describe('rudder CLI', () => {
     const play = await rudder('play', '--env-module', mod, '--env', 'Corridor-v0', '--policy', 'random', '--episodes', '2');
     expect(play.code).toBe(0);
     expect(play.stdout).toContain('Corridor-v0 · random policy · 2 episode(s)');
+    // The expert registered with the env: always right, so every episode ends at the corridor's end with 1.
+    const expert = await rudder('play', '--env-module', mod, '--env', 'Corridor-v0', '--policy', 'expert', '--episodes', '3');
+    expect(expert.code).toBe(0);
+    expect(expert.stderr).not.toContain('no scripted expert');
+    expect(expert.stdout).toContain('Corridor-v0 · expert policy · 3 episode(s)');
+    expect(expert.stdout).toMatch(/mean return 1\.00/);
   });
 
   it('--env-module is one global option: before the command, after it, repeated, and on align too', async () => {
