@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
 
@@ -29,6 +29,18 @@ export function writeSection(name: string, body: string): void {
   const tmp = `${FILE}.tmp-${process.pid}`;
   writeFileSync(tmp, next);
   renameSync(tmp, FILE);
+}
+
+/**
+ * Per-seed results of a suite as JSON, `bench/results/<name>.json` (atomic), beside its BENCHMARKS.md section,
+ * so a reader can recompute the table's statistics or compare runs.
+ */
+export function writeResults(name: string, command: string, results: unknown): void {
+  const dir = resolve(import.meta.dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = resolve(dir, `${name}.json`), tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify({ command, machine: machineLine(), results }, null, 1)}\n`);
+  renameSync(tmp, file);
 }
 
 /** A markdown table. */

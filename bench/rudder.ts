@@ -1,4 +1,4 @@
-import { machineLine, median, table, writeSection } from './report.ts';
+import { machineLine, median, table, writeResults, writeSection } from './report.ts';
 import { randomSuccess, runCase, type CaseResult } from './ppo.ts';
 
 /**
@@ -11,7 +11,8 @@ export async function runRudderBench(opts: { seeds: number; steps: number; size:
   const variants: { name: string; what: string; rudder?: Record<string, unknown> }[] = [
     { name: 'PPO', what: 'plain PPO on the delayed reward' },
     { name: 'PPO + RUDDER (reward)', what: 'redistributed reward replaces the env reward before GAE where trusted; LSTM with fully connected gates', rudder: { mode: 'reward', trace: 0, fullyConnected: true } },
-    { name: 'PPO + RUDDER (advantage)', what: "the Atari code's mix into the advantages (vf_contrib 0.5, trace 0.5); canonical LSTM", rudder: { mode: 'advantage' } },
+    { name: 'PPO + RUDDER (advantage)', what: "the Atari code's mix into the advantages (vf_contrib 0.5, trace 0.5); canonical LSTM; scale-free: RR divided by the advantages' std, trust ε = 0.1·E[G²], the LSTM's return scale the first non-zero |G| (the defaults)", rudder: { mode: 'advantage' } },
+    { name: 'PPO + RUDDER (advantage, Atari scale)', what: "the same with the Atari code's scale-dependent choices (RR raw, ε = √max(|avg G|, 1e-5), return scale 1): the default before the scale-free one", rudder: { mode: 'advantage', rrNormalization: 'none', trustEps: 'atari', returnScale: 1 } },
   ];
   const envKwargs = { reward: 'delayed', size: opts.size };
   const rows: { variant: string; seed: number; r: CaseResult; success: number }[] = [];
@@ -24,11 +25,13 @@ export async function runRudderBench(opts: { seeds: number; steps: number; size:
       rows.push({ variant: v.name, seed, r, success });
     }
   }
+  const command = `npm run bench -- rudder --seeds ${opts.seeds} --steps ${opts.steps} --size ${opts.size}`;
+  writeResults('rudder', command, rows.map((x) => ({ variant: x.variant, seed: x.seed, success: x.success, wall: x.r.wall, sps: x.r.sps, rudder: x.r.rudder })));
   const pct = (x: number): string => `${(100 * x).toFixed(0)} %`;
   const body = [
     '## RUDDER with PPO (`npm run bench -- rudder`)',
     '',
-    `Command: \`npm run bench -- rudder --seeds ${opts.seeds} --steps ${opts.steps} --size ${opts.size}\` · ${machineLine()}`,
+    `Command: \`${command}\` · ${machineLine()} · per-seed results: bench/results/rudder.json`,
     '',
     `KeyDoorTreasure-v0 ${opts.size}×${opts.size} with the delayed reward (all of it at the last step), ${opts.steps.toLocaleString('en')} steps per run, CleanRL's PPO defaults. Success: share of 100 episodes of the trained policy (actions sampled) that reach the treasure; uniformly random actions reach it in ${pct(randomSuccess(100, opts.size))}.`,
     '',

@@ -5,6 +5,7 @@ import { RudderRedistribution } from '../src/rudder/ppo-redistribution.ts';
 import { gridCodeCounts } from '../src/rudder/grid-features.ts';
 import { KeyDoorTreasureEnv } from '../src/envs/grid/key-door-treasure.ts';
 import { CELL_COUNT } from '../src/envs/grid/cells.ts';
+import { Rng } from '../src/envs/core/rng.ts';
 
 const T = 6, N = 2, D = 2;
 
@@ -52,7 +53,8 @@ describe('RUDDER through the PPO seam', () => {
     // What the model (not yet trained on this rollout) says: env 0's finished episode, whole.
     const ep0 = encodeEpisode(Float32Array.from([0.5, 0.25, 0.6, 0.36, 0.8, 0.64, 0.9, 0.81]), D, Int32Array.from([1, 0, 1, 0]), [2], 4);
     const r0 = new Float32Array(4);
-    const { quality: q0 } = red.model.redistribute({ inputs: ep0, length: 4, ret: 0.5 }, r0, { correction: 'none', eps: Math.sqrt(0.99 * 1 + 0.01 * 0) });
+    // The gate's ε is κ·E[G²] (κ = 0.1, an EMA of decay 0.99 over the returns 1, then 0).
+    const { quality: q0 } = red.model.redistribute({ inputs: ep0, length: 4, ret: 0.5 }, r0, { correction: 'none', eps: 0.1 * (0.99 * 1 ** 2 + 0.01 * 0 ** 2) });
     // Its first two steps were paid nothing (the model was not trusted yet), so the last step gets the
     // correction G − (what this rollout pays before it): the episode pays exactly its return.
     r0[3] = 0.5 - r0[2]!;
@@ -122,5 +124,69 @@ describe('RUDDER through the PPO seam', () => {
     const paid = rrA[4 * N + 1]! + rrA[5 * N + 1]! + rrB[0 * N + 1]! + rrB[1 * N + 1]!;
     expect(paid).toBeCloseTo(0.7, 5);
     expect(rrA[4 * N + 1]).not.toBe(0);
+  });
+
+  it('is scale-free: returns ×1024 give RR ×1024 and the same trust (×1000: the same to float tolerance)', () => {
+    // A few rollouts with varied returns, the same actions and observations at every scale.
+    const make = (c: number) => [0, 1, 2, 3, 4, 5].map((i) => rollout([
+      [step(0.1 * i, i % 2), step(0.2, 1, c * (i % 3 === 0 ? 1 : 0.25)), step(0.3, 0, 0, 'term'), null, step(0.5, i % 2), step(0.6, 1)],
+      [step(1, 1), step(1.1, i % 2, c * 0.5), step(1.2, 0, c * (i % 2), 'trunc'), null, step(0.4, 0), step(0.7, 1)],
+    ]));
+    const run = (c: number) => {
+      const red = new RudderRedistribution(D, { numActions: 2, warmupEpisodes: 2, maxError: 1, seed: 9 }); // a wide gate, so trust is compared too
+      const out: { rr: Float32Array; q: Float32Array }[] = [];
+      for (const v of make(c)) {
+        const rr = new Float32Array(T * N), q = new Float32Array(T * N);
+        red.redistribute(v, rr, q);
+        out.push({ rr, q });
+      }
+      return { out, red };
+    };
+    const a = run(1), b = run(1024), c = run(1000);
+    expect(a.red.stats().active).toBe(true);
+    expect(b.red.model.cfg.returnScale).toBe(1024 * a.red.model.cfg.returnScale);
+    let trusted = 0;
+    for (let i = 0; i < a.out.length; i++) {
+      for (let k = 0; k < T * N; k++) {
+        expect(b.out[i]!.q[k]).toBe(a.out[i]!.q[k]);
+        expect(b.out[i]!.rr[k]).toBe(1024 * a.out[i]!.rr[k]!);
+        expect(c.out[i]!.q[k]).toBeCloseTo(a.out[i]!.q[k]!, 4);
+        expect(c.out[i]!.rr[k]! / 1000).toBeCloseTo(a.out[i]!.rr[k]!, 4);
+        if (a.out[i]!.q[k]! > 0) trusted++;
+      }
+    }
+    expect(a.out.some((o) => o.rr.some((x) => x !== 0))).toBe(true); // something was redistributed
+    expect(trusted).toBeGreaterThan(10); // the trust weights compared above are not all zero
+  });
+
+  it("keeps the Atari code's scale-dependent choices when asked (returnScale, trustEps: 'atari', raw RR)", () => {
+    const red = new RudderRedistribution(D, { numActions: 2, returnScale: 100, trustEps: 'atari', rrNormalization: 'none' });
+    expect(red.model.cfg.returnScale).toBe(100);
+    expect(red.normalizeRr).toBe(false);
+    expect(new RudderRedistribution(D, { numActions: 2, decomposition: { returnScale: 7 } }).model.cfg.returnScale).toBe(7);
+    expect(new RudderRedistribution(D, { numActions: 2 }).normalizeRr).toBe(true);
+    expect(() => new RudderRedistribution(D, { numActions: 2, trustEps: -1 })).toThrow(/trustEps must be a number ≥ 0 or 'atari', got -1/);
+    expect(() => new RudderRedistribution(D, { numActions: 2, returnScale: 0 })).toThrow(/returnScale must be a positive number or 'auto', got 0/);
+  });
+
+  it("refuses a model that predicts the mean on a task with varied returns (the Atari code's ε lets it through)", () => {
+    // Every episode looks the same (same observations, action 0) and returns 0.5 with probability 0.25,
+    // else 0: the best the LSTM can do is predict the mean, 0.125. Two 2-step episodes per env and rollout.
+    const run = (trustEps: number | 'atari') => {
+      const red = new RudderRedistribution(D, { numActions: 2, trustEps, seed: 2, decomposition: { learningRate: 3e-3 } });
+      const rng = new Rng(11), rr = new Float32Array(T * N), q = new Float32Array(T * N);
+      const G = () => (rng.random() < 0.25 ? 0.5 : 0);
+      for (let i = 0; i < 200; i++) {
+        const env = () => [step(0.5, 0), step(0.5, 0, G(), 'term'), null, step(0.5, 0), step(0.5, 0, G(), 'term'), null];
+        red.redistribute(rollout([env(), env()]), rr, q);
+      }
+      const y = red.model.predict({ inputs: encodeEpisode(Float32Array.from([0.5, 0.25, 0.5, 0.25]), D, Int32Array.from([0, 0]), [2], 2), length: 2 });
+      return { predicted: y[1]!, quality: red.stats().quality };
+    };
+    const ours = run(0.1), atari = run('atari');
+    expect(ours.predicted).toBeGreaterThan(0.08); // it did learn the mean…
+    expect(ours.predicted).toBeLessThan(0.18);
+    expect(ours.quality).toBeLessThan(0.02); // …and is not trusted
+    expect(atari.quality).toBeGreaterThan(0.5); // the Atari ε trusts the same mean predictor
   });
 });

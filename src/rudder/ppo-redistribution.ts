@@ -35,6 +35,25 @@ export interface RudderConfig {
   trace: number;
   /** The redistribution is trusted only when (G − ŷ)² / (G² + ε) is below this (Atari: 0.2). */
   maxError: number;
+  /**
+   * The gate's ε. A number κ: ε = κ·E[G²] (an EMA of squared returns), in the error's own units, so the
+   * gate decides the same at any return scale and a model that predicts the mean is refused on a task
+   * with varied returns. `atari`: ε = √max(|avg return|, 1e-5), the Atari code's, which at returns ≲ 1
+   * is about G² and lets a mean predictor through (measurements-2026-12.md §1).
+   */
+  trustEps: number | 'atari';
+  /**
+   * Divide the LSTM's targets by this (the model's `returnScale`). `auto`: the first non-zero |G| seen,
+   * fixed from then on, so the model, its losses and the lessons buffer's loss priorities are the same
+   * at any return scale.
+   */
+  returnScale: number | 'auto';
+  /**
+   * `advantage`: in PPO's advantage mix, RR is divided by the same std that normalises the minibatch's
+   * environment advantages, so both are of the same order whatever the return scale. `none`: RR raw in
+   * reward units, as the Atari code (where it is ~1/100 of the normalised advantage at returns ≲ 1).
+   */
+  rrNormalization: 'advantage' | 'none';
   /** Weight of the plain environment advantage in PPO's mix (Atari: 0.5). */
   vfContrib: number;
   /** Mix RR into PPO's advantages (`advantage`, the Atari code) or replace the reward before GAE (`reward`). */
@@ -50,8 +69,9 @@ export interface ObservationFeatures {
 
 export const RUDDER_DEFAULTS: Omit<RudderConfig, 'numActions'> = {
   features: null,
-  units: 32, outputGate: false, forgetGate: false, fullyConnected: false, delta: true, decomposition: { returnScale: 1, learningRate: 1e-3, maxGradNorm: 0.5, l2: 1e-6 },
+  units: 32, outputGate: false, forgetGate: false, fullyConnected: false, delta: true, decomposition: { learningRate: 1e-3, maxGradNorm: 0.5, l2: 1e-6 },
   buffer: 'prioritized', bufferCapacity: 64, warmupEpisodes: 20, replaysPerEpisode: 1, trace: 0.5, maxError: 0.2, vfContrib: 0.5, mode: 'advantage', seed: 0,
+  trustEps: 0.1, returnScale: 'auto', rrNormalization: 'advantage',
 };
 
 /**
@@ -142,6 +162,7 @@ export class RudderRedistribution implements RewardRedistribution {
   readonly cfg: RudderConfig;
   readonly vfContrib: number;
   readonly mode: 'advantage' | 'reward';
+  readonly normalizeRr: boolean;
   readonly model: ReturnDecomposition;
   readonly buffer: LessonsBuffer;
   private readonly rng: Rng;
@@ -151,20 +172,28 @@ export class RudderRedistribution implements RewardRedistribution {
   private episodes = 0;
   private lastLoss = NaN;
   private qualityMean = 0;
-  private avgReturn = 0; // EMA (decay 0.99) of episode returns: sets the error's ε, as in the Atari code
+  private avgReturn = 0; // EMA (decay 0.99) of episode returns: the Atari code's ε
+  private avgSquaredReturn = 0; // EMA (decay 0.99) of G²: the scale-free ε
+  private scaleFixed: boolean; // whether the model's returnScale is set (always, unless `auto` saw no return yet)
   private inputs = new Float32Array(0);
   private r = new Float32Array(0);
 
   constructor(obsDim: number, cfg: Partial<RudderConfig> & Pick<RudderConfig, 'numActions'>) {
-    this.cfg = { ...RUDDER_DEFAULTS, ...cfg, decomposition: { ...RUDDER_DEFAULTS.decomposition, ...cfg.decomposition } };
+    // A returnScale given with the decomposition settings (as before `returnScale` was here) still counts.
+    const scale = cfg.returnScale ?? cfg.decomposition?.returnScale ?? RUDDER_DEFAULTS.returnScale;
+    this.cfg = { ...RUDDER_DEFAULTS, ...cfg, returnScale: scale, decomposition: { ...RUDDER_DEFAULTS.decomposition, ...cfg.decomposition } };
     const c = this.cfg;
     if (!(Number.isInteger(c.numActions) && c.numActions >= 1)) throw new RangeError(`RUDDER: numActions must be a positive integer, got ${c.numActions}`);
     if (!(c.trace >= 0 && c.trace <= 1)) throw new RangeError(`RUDDER: trace must be in [0, 1], got ${c.trace}`);
     this.vfContrib = c.vfContrib;
     this.mode = c.mode;
+    this.normalizeRr = c.rrNormalization === 'advantage';
+    if (!(c.trustEps === 'atari' || (typeof c.trustEps === 'number' && c.trustEps >= 0))) throw new RangeError(`RUDDER: trustEps must be a number ≥ 0 or 'atari', got ${JSON.stringify(c.trustEps)}`);
+    if (!(c.returnScale === 'auto' || (typeof c.returnScale === 'number' && c.returnScale > 0))) throw new RangeError(`RUDDER: returnScale must be a positive number or 'auto', got ${JSON.stringify(c.returnScale)}`);
+    this.scaleFixed = c.returnScale !== 'auto';
     this.obsDim = obsDim;
     this.featDim = c.features ? c.features.dim : obsDim;
-    this.model = new ReturnDecomposition({ inputDim: this.featDim + c.numActions, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, fullyConnected: c.fullyConnected, init: 'atari', seed: c.seed }, c.decomposition);
+    this.model = new ReturnDecomposition({ inputDim: this.featDim + c.numActions, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, fullyConnected: c.fullyConnected, init: 'atari', seed: c.seed }, { ...c.decomposition, returnScale: c.returnScale === 'auto' ? 1 : c.returnScale });
     this.buffer = new LessonsBuffer(c.buffer, c.bufferCapacity);
     this.rng = new Rng(c.seed + 1);
   }
@@ -231,9 +260,14 @@ export class RudderRedistribution implements RewardRedistribution {
     let ret = 0;
     for (let i = 0; i < L; i++) ret += ep.rewards[i]!;
     const sample = { inputs: this.encode(ep), length: L, ret };
+    // Until the first non-zero return every target is 0 at any scale; that return then sets the scale.
+    if (!this.scaleFixed && ret !== 0) {
+      this.model.cfg.returnScale = Math.abs(ret);
+      this.scaleFixed = true;
+    }
     if (this.active) {
       const r = this.scratch(L);
-      const eps = Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5));
+      const eps = this.cfg.trustEps === 'atari' ? Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5)) : this.cfg.trustEps * this.avgSquaredReturn;
       const { quality: q } = this.model.redistribute(sample, r, { correction: 'none', maxError: this.cfg.maxError, eps });
       // The papers' correction R_{T+2} = G − Σ R, paid at the last step: what this episode was paid in
       // earlier rollouts (by earlier versions of the model) counts, so the whole episode pays exactly G.
@@ -253,6 +287,7 @@ export class RudderRedistribution implements RewardRedistribution {
       old!.loss = this.model.trainBatch([old!]).main;
     }
     this.avgReturn = this.episodes === 0 ? ret : 0.99 * this.avgReturn + 0.01 * ret;
+    this.avgSquaredReturn = this.episodes === 0 ? ret * ret : 0.99 * this.avgSquaredReturn + 0.01 * ret * ret;
     this.episodes++;
   }
 

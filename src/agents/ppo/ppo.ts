@@ -354,7 +354,7 @@ export class PpoTrainer implements PpoLearningState {
     const mb = newMinibatch(mbSize, this.D, this.K, buf.masks ? this.L : 0);
     // In `advantage` mode the redistributed reward is mixed into each minibatch's normalised advantages.
     const red = this.opts.redistribution, out = this.redistributed;
-    const mix = red && out && !out.mixedRewards ? { rr: out.rr, quality: out.quality, vfContrib: red.vfContrib ?? 0.5 } : null;
+    const mix = red && out && !out.mixedRewards ? { rr: out.rr, quality: out.quality, vfContrib: red.vfContrib ?? 0.5, normalizeRr: red.normalizeRr ?? false } : null;
     let last: LossStats = { loss: NaN, policyLoss: NaN, valueLoss: NaN, entropy: NaN, oldApproxKl: NaN, approxKl: NaN, clipFrac: NaN };
     let clipFracSum = 0, n = 0;
     for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
@@ -425,7 +425,7 @@ function shuffle(a: Int32Array, n: number, rng: Rng): void {
  */
 function gather(
   mb: Minibatch, order: Int32Array, from: number, to: number, src: RolloutBuffers, D: number, K: number, L: number, normAdv: boolean,
-  mix: { rr: Float32Array; quality: Float32Array; vfContrib: number } | null,
+  mix: { rr: Float32Array; quality: Float32Array; vfContrib: number; normalizeRr: boolean } | null,
 ): void {
   const B = to - from;
   if (B !== mb.size) Object.assign(mb, newMinibatch(B, D, K, src.masks ? L : 0));
@@ -441,6 +441,7 @@ function gather(
     mb.oldValues[b] = src.values[k]!;
     mean += src.advantages[k]!;
   }
+  let rrScale = 1; // RR is divided by what divides A_env, when asked (normalizeRr)
   if (normAdv) {
     // torch's unbiased std, as CleanRL's advantages.std().
     mean /= B;
@@ -448,11 +449,12 @@ function gather(
     for (let b = 0; b < B; b++) sq += (mb.advantages[b]! - mean) ** 2;
     const std = Math.sqrt(sq / Math.max(1, B - 1));
     for (let b = 0; b < B; b++) mb.advantages[b] = (mb.advantages[b]! - mean) / (std + 1e-8);
+    if (mix?.normalizeRr) rrScale = 1 / (std + 1e-8);
   }
   if (mix) {
     for (let b = 0; b < B; b++) {
       const k = order[from + b]!;
-      mb.advantages[b] = mixAdvantage(mb.advantages[b]!, mix.rr[k]!, mix.quality[k]!, mix.vfContrib);
+      mb.advantages[b] = mixAdvantage(mb.advantages[b]!, rrScale * mix.rr[k]!, mix.quality[k]!, mix.vfContrib);
     }
   }
 }

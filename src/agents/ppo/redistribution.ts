@@ -7,8 +7,8 @@
  *
  *   A_mix = q·RR + (1 − q)·A_env,   A = c·A_env + (1 − c)·A_mix,   c = `vfContrib` (0.5)
  *
- * where A_env is the (per-minibatch normalised) GAE advantage of the environment reward and RR is not
- * normalised. The value function keeps learning the environment return.
+ * where A_env is the (per-minibatch normalised) GAE advantage of the environment reward and RR is raw, or
+ * divided by the same std as A_env (`normalizeRr`). The value function keeps learning the environment return.
  */
 export interface RolloutView {
   readonly numSteps: number; // T
@@ -36,6 +36,12 @@ export interface RewardRedistribution {
   readonly mode?: 'advantage' | 'reward';
   /** Weight of the plain environment advantage in the final mix (RUDDER's vf_contrib; default 0.5). */
   readonly vfContrib?: number;
+  /**
+   * Advantage mode: divide RR by the std that normalises the minibatch's environment advantages before
+   * mixing, so RR and A_env are of the same order at any return scale (default false: RR raw, as the
+   * Atari code).
+   */
+  readonly normalizeRr?: boolean;
   /**
    * Write redistributed rewards into `rr` and trust weights into `quality` (both [T * N], zero-filled
    * before the call); q = 0 leaves the environment advantage alone on that step.
