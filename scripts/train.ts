@@ -52,6 +52,17 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   const rudderCfg = c.rudder ? parsePpoConfig(c.config, 'rudder') : null;
   const redistribution = rudderCfg ? RudderRedistribution.forEnv(rudderCfg.envId, rudderCfg.envKwargs, { seed: rudderCfg.seed }) : null;
   const metrics = new MetricsLog(c.out);
+  if (redistribution) {
+    // Per finished episode, where RUDDER put the return (the whole arrays go to onEpisode listeners: the viewer).
+    redistribution.onEpisode = (e) => {
+      let at = 0;
+      for (let i = 1; i < e.length; i++) if (e.redistributed[i]! > e.redistributed[at]!) at = i;
+      metrics.event('rudder_episode', {
+        global_step: e.globalStep, env: e.env, length: e.length, return: e.ret, predicted: e.predicted, quality: e.quality, error: e.error,
+        active: e.active, rr_first: e.redistributed[0]!, rr_last: e.redistributed[e.length - 1]!, rr_max: e.redistributed[at]!, rr_max_step: at,
+      });
+    };
+  }
   let bar: SingleBar | null = null;
   let lastLine = 0;
   const recent: number[] = [];

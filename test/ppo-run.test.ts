@@ -193,6 +193,11 @@ describe('rudder train / eval', () => {
     expect(last.rudder_active).toBe(1);
     expect(Number.isFinite(last.rudder_loss)).toBe(true);
     expect(last.rudder_quality).toBeGreaterThan(0);
+    // One rudder_episode record per finished episode, saying where the redistribution put the return.
+    const eps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"rudder_episode"')).map((l) => JSON.parse(l) as Record<string, number | boolean>);
+    expect(eps).toHaveLength(last.rudder_episodes!);
+    expect(eps.some((e) => e.active && (e.quality as number) > 0)).toBe(true);
+    for (const e of eps) expect(e.rr_max_step as number).toBeLessThan(e.length as number);
     const again = await rudder('train', '--out', out, '--resume', '--rudder', '--steps', '10000', '--no-progress');
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/--rudder cannot --resume yet: checkpoints do not hold the RUDDER model/);

@@ -189,4 +189,33 @@ describe('RUDDER through the PPO seam', () => {
     expect(ours.quality).toBeLessThan(0.02); // …and is not trusted
     expect(atari.quality).toBeGreaterThan(0.5); // the Atari ε trusts the same mean predictor
   });
+
+  it('reports every finished episode to onEpisode (sums to G, predictions before training), without changing what PPO gets', () => {
+    const rollouts = [0, 1, 2, 3].map((i) => rollout([
+      [step(0.1, 0), step(0.2, 1, i % 2), step(0.3, 0, 0.5, 'term'), null, step(0.5, 1), step(0.6, 0)],
+      [step(1, 1), step(1.1, 1), step(1.2, 0, i * 0.25, 'trunc'), null, step(0.4, 0), step(0.7, 1)],
+    ]));
+    const run = (listen: boolean) => {
+      const red = new RudderRedistribution(D, { numActions: 2, warmupEpisodes: 2, maxError: 1, seed: 4 });
+      const seen: { env: number; length: number; ret: number; sum: number; predicted: number; last: number; quality: number; active: boolean }[] = [];
+      if (listen) red.onEpisode = (e) => seen.push({ env: e.env, length: e.length, ret: e.ret, sum: e.redistributed.reduce((a, b) => a + b, 0), predicted: e.predicted, last: e.predictions[e.length - 1]!, quality: e.quality, active: e.active });
+      const out: Float32Array[] = [];
+      for (const v of rollouts) {
+        const rr = new Float32Array(T * N), q = new Float32Array(T * N);
+        red.redistribute(v, rr, q);
+        out.push(rr, q);
+      }
+      return { seen, out };
+    };
+    const quiet = run(false), heard = run(true);
+    expect(heard.out).toEqual(quiet.out);
+    expect(heard.seen.length).toBe(8); // each env ends one episode per rollout (at row 2)
+    for (const e of heard.seen) {
+      expect(e.sum).toBeCloseTo(e.ret, 5);
+      expect(e.last).toBeCloseTo(e.predicted, 6);
+      if (!e.active) expect(e.quality).toBe(0);
+    }
+    expect(heard.seen.slice(0, 2).map((e) => [e.env, e.active])).toEqual([[0, false], [1, false]]);
+    expect(heard.seen.some((e) => e.active && e.quality > 0)).toBe(true);
+  });
 });

@@ -130,6 +130,29 @@ class EpisodeTrace {
   }
 }
 
+/** What RUDDER made of one finished episode, for a listener (`onEpisode`): the viewer plots it. */
+export interface RudderEpisode {
+  /** Which sub-env of the vector env it ran in, and the env steps taken so far (at the end of its rollout). */
+  env: number;
+  globalStep: number;
+  length: number;
+  /** Its return G, and the model's prediction ŷ_{T−1} before training on it. */
+  ret: number;
+  predicted: number;
+  /** The model's return prediction after each step, ŷ_t [length]. */
+  predictions: Float32Array;
+  /**
+   * Redistributed reward per step [length] (before the trace): the current model's prediction
+   * differences, plus at the last step the correction that makes them sum to G. (Steps from earlier
+   * rollouts were paid by earlier models, and PPO's rows get the trace of these.)
+   */
+  redistributed: Float32Array;
+  /** The trust q it was given (0 while RUDDER is not active or the gate refused it), and its error. */
+  quality: number;
+  error: number;
+  active: boolean;
+}
+
 export interface RudderStats {
   episodes: number;
   /** Whether the redistribution is in use (warm-up done, at least two distinct returns seen). */
@@ -177,6 +200,9 @@ export class RudderRedistribution implements RewardRedistribution {
   private scaleFixed: boolean; // whether the model's returnScale is set (always, unless `auto` saw no return yet)
   private inputs = new Float32Array(0);
   private r = new Float32Array(0);
+  private globalStep = 0;
+  /** Called with every finished episode's redistribution (copies are made only when it is set). */
+  onEpisode: ((e: RudderEpisode) => void) | null = null;
 
   constructor(obsDim: number, cfg: Partial<RudderConfig> & Pick<RudderConfig, 'numActions'>) {
     // A returnScale given with the decomposition settings (as before `returnScale` was here) still counts.
@@ -224,6 +250,7 @@ export class RudderRedistribution implements RewardRedistribution {
   redistribute(v: RolloutView, rr: Float32Array, quality: Float32Array): void {
     const { numSteps: T, numEnvs: N, obsDim: D } = v;
     if (D !== this.obsDim) throw new RangeError(`RUDDER: the model was built for observations of ${this.obsDim} values, the rollout has ${D}`);
+    this.globalStep = v.globalStep;
     while (this.traces.length < N) this.traces.push(new EpisodeTrace(this.featDim, T, this.cfg.features));
     for (let n = 0; n < N; n++) {
       const ep = this.traces[n]!;
@@ -265,17 +292,30 @@ export class RudderRedistribution implements RewardRedistribution {
       this.model.cfg.returnScale = Math.abs(ret);
       this.scaleFixed = true;
     }
-    if (this.active) {
+    if (this.active || this.onEpisode) {
       const r = this.scratch(L);
       const eps = this.cfg.trustEps === 'atari' ? Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5)) : this.cfg.trustEps * this.avgSquaredReturn;
-      const { quality: q } = this.model.redistribute(sample, r, { correction: 'none', maxError: this.cfg.maxError, eps });
+      const { quality: gate, predicted, error } = this.model.redistribute(sample, r, { correction: 'none', maxError: this.cfg.maxError, eps });
+      const q = this.active ? gate : 0;
+      // For a listener: the current model's view of the whole episode, corrected to pay exactly G.
+      // (ŷ_t is the running sum of the uncorrected differences: no second forward pass.)
+      const predictions = this.onEpisode ? new Float32Array(L) : null;
+      const whole = this.onEpisode ? r.slice(0, L) : null;
+      if (whole && predictions) {
+        let all = 0;
+        for (let i = 0; i < L; i++) predictions[i] = all += whole[i]!;
+        whole[L - 1]! += ret - all;
+      }
       // The papers' correction R_{T+2} = G − Σ R, paid at the last step: what this episode was paid in
       // earlier rollouts (by earlier versions of the model) counts, so the whole episode pays exactly G.
       let sum = ep.paid;
       for (let i = ep.start; i < L; i++) sum += r[i]!;
       r[L - 1]! += ret - sum;
-      this.qualityMean += 0.05 * (q - this.qualityMean);
-      this.write(ep, r, q, n, N, rr, quality);
+      if (this.active) {
+        this.qualityMean += 0.05 * (q - this.qualityMean);
+        this.write(ep, r, q, n, N, rr, quality);
+      }
+      this.onEpisode?.({ env: n, globalStep: this.globalStep, length: L, ret, predicted, predictions: predictions!, redistributed: whole!, quality: q, error, active: this.active });
     }
     // Learn: the new episode (its loss before the step is its priority), then replays from the buffer.
     const lesson = { inputs: sample.inputs.slice(0, L * (this.featDim + this.cfg.numActions)), length: L, ret, loss: 0 };
