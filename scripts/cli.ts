@@ -73,10 +73,14 @@ const TRAIN = {
   stopAt: value('--stop-at <return>', 'stop once the evaluation mean (or the last-20-episode mean) reaches this return', num('--stop-at')),
   progress: negatable('--no-progress', 'plain log lines instead of a progress bar'),
   rudder: flag('--rudder', "experimental: RUDDER's LSTM redistributes the delayed reward (Discrete actions; no --resume yet)"),
+  rudderFeatures: choice('--rudder-features <name>', "what RUDDER's LSTM sees of an observation (implies --rudder; settings in the config file's `rudder` object)", ['observation', 'gridCodeCounts']),
 };
 
 command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, metrics.jsonl/csv, curve.svg and summary.json to the run folder', TRAIN, async (o) => {
-  const config = { ...(o.config ? readConfigFile(o.config) : {}) };
+  const file = o.config ? readConfigFile(o.config) : null;
+  const config = { ...file?.ppo };
+  // RUDDER: on with --rudder (defaults), --rudder-features, or a `rudder` object in the config file.
+  const rudder = o.rudder || o.rudderFeatures !== undefined || file?.rudder ? { ...file?.rudder, ...(o.rudderFeatures ? { features: o.rudderFeatures } : {}) } : null;
   if (o.env !== undefined) config.envId = o.env;
   if (o.seed !== undefined) config.seed = o.seed;
   if (o.numEnvs !== undefined) config.numEnvs = o.numEnvs;
@@ -87,7 +91,7 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
   const out = o.out ?? `runs/${envId.replace(/[^\w.-]/g, '_')}-ppo-seed${config.seed ?? 1}`;
   await runTrain({
     config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
-    evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder: o.rudder ?? false,
+    evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder,
   }, (line) => process.stdout.write(`${line}\n`));
   process.stdout.write(`${formatSummary(out)}\n`);
 });

@@ -14,6 +14,7 @@ import { curveSvg } from '../src/agents/run/curve-svg.ts';
 import { MetricsLog } from '../src/agents/run/metrics.ts';
 import { spec } from '../src/index.ts';
 import { RudderRedistribution } from '../src/rudder/ppo-redistribution.ts';
+import { parseRudderSettings, settingsConfig, type RudderSettings } from '../src/rudder/settings.ts';
 
 export interface TrainCommand {
   config: Partial<PpoConfig>;
@@ -26,11 +27,16 @@ export interface TrainCommand {
   stopAt: number | null;
   progress: boolean;
   /** Train with RUDDER's reward redistribution (experimental; see the README). */
-  rudder?: boolean;
+  /** RUDDER's settings (`{}`: the defaults), or null for plain PPO. */
+  rudder?: RudderSettings | null;
 }
 
 /** Read and validate a `--config FILE` (JSON with PpoConfig fields); errors name the file and the field. */
-export function readConfigFile(path: string): Partial<PpoConfig> {
+/**
+ * A `--config` file: PPO's settings, and optionally a `rudder` object of RUDDER's settings (which turns
+ * RUDDER on, as `--rudder` does with the defaults).
+ */
+export function readConfigFile(path: string): { ppo: Partial<PpoConfig>; rudder: RudderSettings | null } {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -38,8 +44,9 @@ export function readConfigFile(path: string): Partial<PpoConfig> {
     throw new Error(`--config ${path}: ${(e as Error).message}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`--config ${path}: expected a JSON object of PPO settings`);
-  parsePpoConfig(raw, `--config ${path}`); // validates every field it has
-  return raw as Partial<PpoConfig>;
+  const { rudder, ...ppo } = raw as Record<string, unknown>;
+  parsePpoConfig(ppo, `--config ${path}`); // validates every field it has
+  return { ppo: ppo as Partial<PpoConfig>, rudder: rudder === undefined ? null : parseRudderSettings(rudder, `--config ${path}: rudder`) };
 }
 
 export async function runTrain(c: TrainCommand, log: (s: string) => void): Promise<PpoResult> {
@@ -50,7 +57,9 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   if (c.rudder && c.resume) throw new Error('--rudder cannot --resume yet: checkpoints do not hold the RUDDER model, so the resumed run would not continue the same curve');
   // The Atari code's integration (RUDDER_DEFAULTS): the traced redistributed reward mixed into the advantages.
   const rudderCfg = c.rudder ? parsePpoConfig(c.config, 'rudder') : null;
-  const redistribution = rudderCfg ? RudderRedistribution.forEnv(rudderCfg.envId, rudderCfg.envKwargs, { seed: rudderCfg.seed }) : null;
+  const redistribution = rudderCfg && c.rudder
+    ? RudderRedistribution.forEnv(rudderCfg.envId, rudderCfg.envKwargs, { seed: rudderCfg.seed, ...settingsConfig(c.rudder), features: c.rudder.features ?? null })
+    : null;
   const metrics = new MetricsLog(c.out);
   if (redistribution) {
     // Per finished episode, where RUDDER put the return (the whole arrays go to onEpisode listeners: the viewer).

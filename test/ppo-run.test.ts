@@ -198,6 +198,16 @@ describe('rudder train / eval', () => {
     expect(eps).toHaveLength(last.rudder_episodes!);
     expect(eps.some((e) => e.active && (e.quality as number) > 0)).toBe(true);
     for (const e of eps) expect(e.rr_max_step as number).toBeLessThan(e.length as number);
+    // RUDDER's settings from the config file's `rudder` object (and features by name from the command line).
+    const cfg2 = join(tmp, 'kdt5-rudder.json');
+    writeFileSync(cfg2, JSON.stringify({ envId: 'KeyDoorTreasure-v0', envKwargs: { size: 5, reward: 'delayed' }, rudder: { mode: 'reward', trace: 0 } }));
+    const withFile = await rudder('train', '--config', cfg2, '--rudder-features', 'gridCodeCounts', '--steps', '1024', '--out', join(tmp, 'rudder-file'), '--no-progress');
+    expect(withFile.code).toBe(0);
+    expect(withFile.stdout).toContain('PPO + RUDDER');
+    writeFileSync(cfg2, JSON.stringify({ envId: 'KeyDoorTreasure-v0', rudder: { trace: 2 } }));
+    const bad = await rudder('train', '--config', cfg2, '--steps', '1024', '--out', join(tmp, 'rudder-bad'), '--no-progress');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain(`--config ${cfg2}: rudder.trace`);
     const again = await rudder('train', '--out', out, '--resume', '--rudder', '--steps', '10000', '--no-progress');
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/--rudder cannot --resume yet: checkpoints do not hold the RUDDER model/);

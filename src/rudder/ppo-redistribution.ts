@@ -4,6 +4,9 @@ import type { RewardRedistribution, RolloutView } from '../agents/ppo/redistribu
 import { encodeEpisode } from './encode.ts';
 import { LessonsBuffer } from './lessons-buffer.ts';
 import { ReturnDecomposition, type DecompositionConfig } from './return-decomposition.ts';
+import { gridCodeCounts } from './grid-features.ts';
+import type { FeatureName } from './settings.ts';
+import type { Env } from '../envs/core/env.ts';
 
 /** RUDDER for PPO: settings (defaults after the Atari code, rudder.md §1.5–1.8, unless noted). */
 export interface RudderConfig {
@@ -228,12 +231,13 @@ export class RudderRedistribution implements RewardRedistribution {
    * RUDDER for PPO on `envId` (made with `envKwargs`): the observation size and the number of actions come
    * from the env's spaces. Only Discrete action spaces are supported.
    */
-  static forEnv(envId: string, envKwargs: Record<string, unknown>, cfg: Partial<RudderConfig> = {}): RudderRedistribution {
+  static forEnv(envId: string, envKwargs: Record<string, unknown>, cfg: Partial<Omit<RudderConfig, 'features'>> & { features?: ObservationFeatures | FeatureName | null } = {}): RudderRedistribution {
     const env = make(envId, envKwargs);
     try {
       if (!(env.actionSpace instanceof Discrete)) throw new Error(`RUDDER needs a Discrete action space; ${envId} has ${env.actionSpace.constructor.name}`);
       const obsDim = (env.observationSpace.shape ?? []).reduce((a, b) => a * b, 1);
-      return new RudderRedistribution(obsDim, { ...cfg, numActions: env.actionSpace.n });
+      const features = typeof cfg.features === 'string' ? namedFeatures(cfg.features, envId, env.unwrapped, obsDim) : cfg.features;
+      return new RudderRedistribution(obsDim, { ...cfg, features, numActions: env.actionSpace.n });
     } finally {
       env.close();
     }
@@ -351,4 +355,15 @@ export class RudderRedistribution implements RewardRedistribution {
       quality[k] = q;
     }
   }
+}
+
+/** Observation features chosen by name (settings files, the CLI) for an env of `obsDim` flat values. */
+function namedFeatures(name: FeatureName, envId: string, env: Env<unknown, unknown>, obsDim: number): ObservationFeatures | null {
+  if (name === 'observation') return null;
+  // gridCodeCounts: a grid env's `codes` observation, [size²] cell codes then its extras.
+  const size = (env as { size?: unknown }).size;
+  if (typeof size !== 'number' || !(obsDim > size * size && obsDim - size * size < size * size)) { // extras are few; onehot/image are not codes
+    throw new Error(`RUDDER features "gridCodeCounts" need a grid env with a \`codes\` observation (size² cell codes, then extras); ${envId} has ${obsDim} observation values${typeof size === 'number' ? ` for size ${size}` : ' and no size'}`);
+  }
+  return gridCodeCounts(size, obsDim - size * size);
 }
