@@ -236,7 +236,7 @@ export class RudderRedistribution implements RewardRedistribution {
     try {
       if (!(env.actionSpace instanceof Discrete)) throw new Error(`RUDDER needs a Discrete action space; ${envId} has ${env.actionSpace.constructor.name}`);
       const obsDim = (env.observationSpace.shape ?? []).reduce((a, b) => a * b, 1);
-      const features = typeof cfg.features === 'string' ? namedFeatures(cfg.features, envId, env.unwrapped, obsDim) : cfg.features;
+      const features = typeof cfg.features === 'string' ? namedFeatures(cfg.features, envId, env.unwrapped, obsDim) : (cfg.features ?? null);
       return new RudderRedistribution(obsDim, { ...cfg, features, numActions: env.actionSpace.n });
     } finally {
       env.close();
