@@ -10,8 +10,8 @@ export async function runRudderBench(opts: { seeds: number; steps: number; size:
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const variants: { name: string; what: string; rudder?: Record<string, unknown> }[] = [
     { name: 'PPO', what: 'plain PPO on the delayed reward' },
-    { name: 'PPO + RUDDER (reward)', what: 'redistributed reward replaces the env reward before GAE where trusted; LSTM with fully connected gates', rudder: { mode: 'reward', trace: 0, fullyConnected: true } },
-    { name: 'PPO + RUDDER (advantage)', what: "the Atari code's mix into the advantages (vf_contrib 0.5, trace 0.5); canonical LSTM; scale-free: RR divided by the advantages' std, trust ε = 0.1·E[G²], the LSTM's return scale the first non-zero |G| (the defaults)", rudder: { mode: 'advantage' } },
+    { name: 'PPO + RUDDER (reward)', what: 'redistributed reward replaces the env reward before GAE where trusted; LSTM with fully connected gates; no trace; scale-free as below (the defaults since this run)', rudder: { mode: 'reward', trace: 0, fullyConnected: true } },
+    { name: 'PPO + RUDDER (advantage)', what: "the Atari code's mix into the advantages (vf_contrib 0.5, trace 0.5); canonical LSTM; scale-free: RR divided by the advantages' std, trust ε = 0.1·E[G²], the LSTM's return scale the first non-zero |G| (the default until this run)", rudder: { mode: 'advantage' } },
     { name: 'PPO + RUDDER (advantage, Atari scale)', what: "the same with the Atari code's scale-dependent choices (RR raw, ε = √max(|avg G|, 1e-5), return scale 1): the default before the scale-free one", rudder: { mode: 'advantage', rrNormalization: 'none', trustEps: 'atari', returnScale: 1 } },
   ];
   const envKwargs = { reward: 'delayed', size: opts.size };

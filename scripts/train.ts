@@ -55,7 +55,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   }
   // The LSTM, its optimiser and the lessons buffer are not in checkpoints yet: a resumed run would restart them.
   if (c.rudder && c.resume) throw new Error('--rudder cannot --resume yet: checkpoints do not hold the RUDDER model, so the resumed run would not continue the same curve');
-  // The Atari code's integration (RUDDER_DEFAULTS): the traced redistributed reward mixed into the advantages.
+  // RUDDER_DEFAULTS (reward mode, scale-free) under the config file's `rudder` settings.
   const rudderCfg = c.rudder ? parsePpoConfig(c.config, 'rudder') : null;
   const redistribution = rudderCfg && c.rudder
     ? RudderRedistribution.forEnv(rudderCfg.envId, rudderCfg.envKwargs, { seed: rudderCfg.seed, ...settingsConfig(c.rudder), features: c.rudder.features ?? null })

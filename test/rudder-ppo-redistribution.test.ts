@@ -173,7 +173,7 @@ describe('RUDDER through the PPO seam', () => {
     // Every episode looks the same (same observations, action 0) and returns 0.5 with probability 0.25,
     // else 0: the best the LSTM can do is predict the mean, 0.125. Two 2-step episodes per env and rollout.
     const run = (trustEps: number | 'atari') => {
-      const red = new RudderRedistribution(D, { numActions: 2, trustEps, seed: 2, decomposition: { learningRate: 3e-3 } });
+      const red = new RudderRedistribution(D, { numActions: 2, trustEps, fullyConnected: false, seed: 2, decomposition: { learningRate: 3e-3 } });
       const rng = new Rng(11), rr = new Float32Array(T * N), q = new Float32Array(T * N);
       const G = () => (rng.random() < 0.25 ? 0.5 : 0);
       for (let i = 0; i < 200; i++) {
