@@ -1,4 +1,4 @@
-import { machineLine, median, table, writeSection } from './report.ts';
+import { machineLine, median, table, writeResults, writeSection } from './report.ts';
 import { runRoomsExperiment, DEFAULT_DEMO_NOISE, type RoomsExperimentResult, type RoomsMethod } from '../src/experiments/rooms.ts';
 
 /**
@@ -48,12 +48,14 @@ export async function runAlignBench(opts: { seeds: number; demos: number[]; maxE
     cells.push(p ? p[0] : '–', p ? p[1] : '–');
     return cells;
   });
+  const command = `npm run bench -- align --seeds ${opts.seeds} --demos ${opts.demos.join(',')} --max-episodes ${opts.maxEpisodes} --env ${opts.env}`;
+  writeResults(`align-${opts.env}`, command, results);
   const labels = results.filter((r) => r.numLabels !== undefined).map((r) => r.numLabels!);
   const demoLen = results.map((r) => r.meanDemoLength);
   const body = [
     `## Align-RUDDER vs BC+Q on ${opts.env} (\`npm run bench -- align\`)`,
     '',
-    `Command: \`npm run bench -- align --seeds ${opts.seeds} --demos ${opts.demos.join(',')} --max-episodes ${opts.maxEpisodes} --env ${opts.env}\` · ${machineLine()}`,
+    `Command: \`${command}\` · ${machineLine()} · per-seed results: bench/results/align-${opts.env}.json`,
     '',
     `Training episodes until the evaluation return (every 10 episodes, ε = 0.1; 20 episodes for Align-RUDDER, 40 for BC+Q, as in the reference's run scripts) reaches 0.8 × the mean demo return, over ${opts.seeds} seeds (1…${opts.seeds}); both methods of a seed learn from the same demos. Tabular Q, Q ~ N(1, 0.5²) then BC init, ε = 0.2, γ = 1. Align-RUDDER: α = 0.1, Q over (state, clusters visited so far), updated after each episode towards κ_t = the 20-step sum of the redistributed reward; BC+Q: α = 0.01, one Q-learning step per env step. Demos: the scripted expert with ${DEFAULT_DEMO_NOISE} action noise from the solvable start rooms (mean ${(demoLen.reduce((a, b) => a + b, 0) / demoLen.length).toFixed(1)} steps; the reference's FourRooms demos average 27.6). Runs that never reach the target stop at ${fmt(opts.maxEpisodes)} episodes (the reference's cap is 100,000) and count as ${fmt(opts.maxEpisodes)}, so a mean with capped runs is a lower bound. Align-RUDDER used ${Math.min(...labels)}–${Math.max(...labels)} event labels. The paper's values are ≈fig (read off its plot, mean over 100 seeds; rudder.md §4.3). Total wall time ${fmt(total)} s.`,
     '',

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { fmtRate, machineLine, median, table, writeSection } from './report.ts';
+import { fmtRate, machineLine, median, table, writeResults, writeSection } from './report.ts';
 import { make } from '../src/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -146,10 +146,12 @@ export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps
     }
   }
 
+  const command = `npm run bench -- ppo --seeds ${opts.seeds} --steps ${opts.steps} --cleanrl-seeds ${opts.cleanrlSeeds} --kdt-steps ${opts.kdtSteps} --kdt-seeds ${opts.kdtSeeds} --kdt-size ${opts.kdtSize}`;
+  writeResults('ppo', command, { cartpole: runs, cleanrl, keyDoorTreasure: kdt.map(({ variant, r }) => ({ variant, ...r })) });
   const body = [
     '## PPO (`npm run bench -- ppo`)',
     '',
-    `Command: \`npm run bench -- ppo --seeds ${opts.seeds} --steps ${opts.steps} --cleanrl-seeds ${opts.cleanrlSeeds} --kdt-steps ${opts.kdtSteps} --kdt-seeds ${opts.kdtSeeds} --kdt-size ${opts.kdtSize}\`${cleanrl.length ? ' with CLEANRL_PPO_PY set' : ''} · ${machineLine()} · backend ${runs[0]?.backend}`,
+    `Command: \`${command}\`${cleanrl.length ? ' with CLEANRL_PPO_PY set' : ''} · ${machineLine()} · backend ${runs[0]?.backend} · per-seed results: bench/results/ppo.json`,
     '',
     '### CartPole-v1, CleanRL `ppo.py` hyperparameters (4 envs × 128 steps, 4 epochs × 4 minibatches)',
     '',

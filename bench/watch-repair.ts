@@ -1,4 +1,4 @@
-import { machineLine, median, table, writeSection } from './report.ts';
+import { machineLine, median, table, writeResults, writeSection } from './report.ts';
 import { runWatchRepairExperiment, WATCH_REPAIR_DEMO, type WatchRepairMethod, type WatchRepairResult } from '../src/experiments/watch-repair-demo.ts';
 
 /**
@@ -43,12 +43,14 @@ export async function runWatchRepairBench(opts: { seeds: number; maxEpisodes: nu
     const medCapped = !sorted[(n - 1) >> 1]!.reached || !sorted[n >> 1]!.reached;
     return [name, ...mine.map(cell), `${medCapped ? '≥ ' : ''}${fmt(med)}`, `${capped}/${mine.length}`, `${median(mine.map((r) => r.wall)).toFixed(1)} s`, README[method]];
   });
+  const command = `npm run bench -- watch-repair --seeds ${opts.seeds} --wr-max-episodes ${opts.maxEpisodes}`;
+  writeResults('watch-repair', command, runs);
   const rudder = runs.filter((r) => r.method === 'rudder');
   const s = WATCH_REPAIR_DEMO;
   const body = [
     '## RUDDER watch-repair demonstration (`npm run bench -- watch-repair`)',
     '',
-    `Command: \`npm run bench -- watch-repair --seeds ${opts.seeds} --wr-max-episodes ${opts.maxEpisodes}\` · ${machineLine()}`,
+    `Command: \`${command}\` · ${machineLine()} · per-seed results: bench/results/watch-repair.json`,
     '',
     `WatchRepair-v0 with the demo's reward timing (repair cost at step 0, the rest at step 49). Tabular Q over the demo's state (repaired, jams, flat tires, brand, t), optimistic Q = ${s.initialQ}, α = ${s.alpha}, greedy with ${100 * s.epsilon} % random first actions. Episodes until the moving average (window ${s.window}) of optimal first actions reaches ${s.target}, capped at ${fmt(opts.maxEpisodes)} ("> cap" = not reached). RUDDER: direct Q estimation from the redistributed reward of a ${s.lstmUnits}-unit LSTM trained on the demo's schedule (FIFO buffer ${s.bufferCapacity}, after > ${s.minBuffered} episodes, every ${s.trainEvery} episodes until an EMA of the main loss < ${s.lossTarget}); TD: Q-learning; MC: Monte-Carlo returns. Source: src/experiments/watch-repair-demo.ts. The last column is the demo README's runtimes for its seeds 1–3 (rudder.md §1.7), not the same random streams.`,
     '',
