@@ -81,6 +81,18 @@ describe('RUDDER LSTM: BPTT against finite differences', () => {
     expect(l.total).toBeCloseTo(l.main + 0.5 * l.aux, 6);
     expectClose(finiteDiff(rd.lstm.params(), grads, () => rd.loss(ep).total, 1e-2, 1), 2e-3);
   });
+
+  it('setReturnScale changes the units of predictions and targets, and refuses a non-positive scale', () => {
+    const rd = new ReturnDecomposition({ inputDim: 3, units: 5, seed: 3 }, { returnScale: 1 });
+    const ep: EpisodeSample = { inputs: randomInputs(4, 3, new Rng(2)), length: 4, ret: 8 };
+    const before = rd.predict(ep).slice(), lossBefore = rd.loss(ep).main;
+    rd.setReturnScale(4);
+    const after = rd.predict(ep);
+    for (let t = 0; t < 4; t++) expect(after[t]).toBeCloseTo(4 * before[t]!, 5);
+    expect(rd.loss(ep).main).toBeCloseTo((before[3]! - 2) ** 2, 5); // the target is now G / 4
+    expect(rd.loss(ep).main).not.toBeCloseTo(lossBefore, 3);
+    expect(() => rd.setReturnScale(0)).toThrow(/returnScale must be a positive number, got 0/);
+  });
 });
 
 /**

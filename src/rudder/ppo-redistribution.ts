@@ -301,7 +301,7 @@ export class RudderRedistribution implements RewardRedistribution {
     const sample = { inputs: this.encode(ep), length: L, ret };
     // Until the first non-zero return every target is 0 at any scale; that return then sets the scale.
     if (!this.scaleFixed && ret !== 0) {
-      this.model.cfg.returnScale = Math.abs(ret);
+      this.model.setReturnScale(Math.abs(ret));
       this.scaleFixed = true;
     }
     if (this.active || this.onEpisode) {

@@ -109,6 +109,15 @@ export class ReturnDecomposition {
     return { main: sum.main / batch.length, aux: sum.aux / batch.length, total: sum.total / batch.length };
   }
 
+  /**
+   * Change the units of the targets (G / returnScale). Predictions are multiplied by it, so change it only
+   * while the model has learned nothing but zero returns, when every target is 0 at any scale.
+   */
+  setReturnScale(scale: number): void {
+    if (!(scale > 0 && Number.isFinite(scale))) throw new RangeError(`ReturnDecomposition: returnScale must be a positive number, got ${scale}`);
+    this.cfg.returnScale = scale;
+  }
+
   /** The predicted return after each step, ŷ_t in return units, into `out` [T]. */
   predict(ep: Pick<EpisodeSample, 'inputs' | 'length'>, out: Float32Array = new Float32Array(ep.length)): Float32Array {
     const T = ep.length, K = this.lstm.outputs;
