@@ -72,7 +72,7 @@ const TRAIN = {
   evalEpisodes: value('--eval-episodes <n>', 'episodes per evaluation', int('--eval-episodes', 1), 10),
   stopAt: value('--stop-at <return>', 'stop once the evaluation mean (or the last-20-episode mean) reaches this return', num('--stop-at')),
   progress: negatable('--no-progress', 'plain log lines instead of a progress bar'),
-  rudder: flag('--rudder', "experimental: RUDDER's LSTM redistributes the delayed reward (Discrete actions; no --resume yet)"),
+  rudder: flag('--rudder', "experimental: RUDDER's LSTM redistributes the delayed reward (Discrete actions; --resume brings it back from the checkpoint)"),
   rudderFeatures: choice('--rudder-features <name>', "what RUDDER's LSTM sees of an observation (implies --rudder; settings in the config file's `rudder` object)", ['observation', 'gridCodeCounts']),
 };
 

@@ -9,11 +9,12 @@ import { parsePpoConfig, type PpoConfig } from '../src/agents/ppo/config.ts';
 import { PpoTrainer, type PpoResult } from '../src/agents/ppo/ppo.ts';
 import type { BackendChoice } from '../src/agents/backend.ts';
 import { writeFileAtomic } from '../src/agents/run/atomic.ts';
-import { latestCheckpoint, listCheckpoints } from '../src/agents/run/checkpoint.ts';
+import { latestCheckpoint, listCheckpoints, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
+import type { PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
 import { curveSvg } from '../src/agents/run/curve-svg.ts';
 import { MetricsLog } from '../src/agents/run/metrics.ts';
 import { spec } from '../src/index.ts';
-import { RudderRedistribution } from '../src/rudder/ppo-redistribution.ts';
+import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
 import { parseRudderSettings, settingsConfig, type RudderSettings } from '../src/rudder/settings.ts';
 
 export interface TrainCommand {
@@ -26,8 +27,7 @@ export interface TrainCommand {
   evalEpisodes: number;
   stopAt: number | null;
   progress: boolean;
-  /** Train with RUDDER's reward redistribution (experimental; see the README). */
-  /** RUDDER's settings (`{}`: the defaults), or null for plain PPO. */
+  /** RUDDER's settings (`{}`: the defaults), or null for plain PPO (a resume brings back the checkpoint's). */
   rudder?: RudderSettings | null;
 }
 
@@ -53,13 +53,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   if (!c.resume && latestCheckpoint(c.out) !== null) {
     throw new Error(`${c.out} already holds a run (checkpoints: ${listCheckpoints(c.out).join(', ')}); pass --resume to continue it or choose another --out`);
   }
-  // The LSTM, its optimiser and the lessons buffer are not in checkpoints yet: a resumed run would restart them.
-  if (c.rudder && c.resume) throw new Error('--rudder cannot --resume yet: checkpoints do not hold the RUDDER model, so the resumed run would not continue the same curve');
-  // RUDDER_DEFAULTS (reward mode, scale-free) under the config file's `rudder` settings.
-  const rudderCfg = c.rudder ? parsePpoConfig(c.config, 'rudder') : null;
-  const redistribution = rudderCfg && c.rudder
-    ? RudderRedistribution.forEnv(rudderCfg.envId, rudderCfg.envKwargs, { seed: rudderCfg.seed, ...settingsConfig(c.rudder), features: c.rudder.features ?? null })
-    : null;
+  const redistribution = c.resume ? resumedRudder(c) : newRudder(c);
   const metrics = new MetricsLog(c.out);
   if (redistribution) {
     // Per finished episode, where RUDDER put the return (the whole arrays go to onEpisode listeners: the viewer).
@@ -123,6 +117,31 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   }
   writeRunSummary(c.out, result);
   return result;
+}
+
+/** RUDDER_DEFAULTS (reward mode, scale-free) under the `rudder` settings, or null for plain PPO. */
+function newRudder(c: TrainCommand): RudderRedistribution | null {
+  if (!c.rudder) return null;
+  const cfg = parsePpoConfig(c.config, 'rudder');
+  return RudderRedistribution.forEnv(cfg.envId, cfg.envKwargs, { seed: cfg.seed, ...settingsConfig(c.rudder), features: c.rudder.features ?? null });
+}
+
+/**
+ * A resumed run brings back the RUDDER it was trained with, from the settings its checkpoint saved (the
+ * trainer then restores its state). RUDDER settings given with --resume must be the saved ones; the
+ * checkpoint's restore names any that differ.
+ */
+function resumedRudder(c: TrainCommand): RudderRedistribution | null {
+  const ck = loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined);
+  const saved = ck.state.redistribution?.state as RudderCheckpointState | null | undefined;
+  if (!saved || saved.kind !== 'rudder') {
+    if (c.rudder) throw new Error(`cannot resume ${c.out} with RUDDER: checkpoint ${ck.label} was trained ${ck.state.redistribution ? `with ${ck.state.redistribution.name}` : 'without it (plain PPO)'}`);
+    return null;
+  }
+  if (c.rudder) return newRudder({ ...c, config: { ...ck.state.config, ...c.config } });
+  const { features, ...settings } = saved.settings;
+  if (features !== null && typeof features !== 'string') throw new Error(`checkpoint ${ck.label}: RUDDER was trained with observation features given in code (${features.dim} values), which the command line cannot rebuild; resume it from code`);
+  return RudderRedistribution.forEnv(ck.state.config.envId, ck.state.config.envKwargs, { ...settings, features });
 }
 
 function rudderMetrics(r: RudderRedistribution): Record<string, number> {

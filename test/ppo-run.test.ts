@@ -178,7 +178,7 @@ describe('rudder train / eval', () => {
     expect(ev.code).toBe(0);
   });
 
-  it('--rudder trains with RUDDER redistributing the delayed reward, logs its model, and refuses --resume', async () => {
+  it('--rudder trains with RUDDER redistributing the delayed reward, logs its model, and resumes with it', async () => {
     const out = join(tmp, 'rudder-run');
     const cfg = join(tmp, 'kdt5.json');
     writeFileSync(cfg, JSON.stringify({ envId: 'KeyDoorTreasure-v0', envKwargs: { size: 5, reward: 'delayed' }, seed: 2 }));
@@ -208,8 +208,25 @@ describe('rudder train / eval', () => {
     const bad = await rudder('train', '--config', cfg2, '--steps', '1024', '--out', join(tmp, 'rudder-bad'), '--no-progress');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain(`--config ${cfg2}: rudder.trace`);
-    const again = await rudder('train', '--out', out, '--resume', '--rudder', '--steps', '10000', '--no-progress');
-    expect(again.code).not.toBe(0);
-    expect(again.stderr).toMatch(/--rudder cannot --resume yet: checkpoints do not hold the RUDDER model/);
+    // A resume brings RUDDER back from the checkpoint (its settings, LSTM, optimiser, buffer, trust) and goes on.
+    const again = await rudder('train', '--out', out, '--resume', '--steps', '10240', '--no-progress');
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('PPO + RUDDER · seed 2');
+    expect(again.stdout).toContain('(resumed at step 8192)');
+    const its2 = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"iteration"')).map((l) => JSON.parse(l) as Record<string, number>);
+    expect(its2).toHaveLength(20);
+    expect(its2[16]!.rudder_episodes).toBeGreaterThan(last.rudder_episodes!); // counted on from the saved state
+    expect(its2[16]!.rudder_active).toBe(1); // no new warm-up
+    // Other RUDDER settings, or RUDDER on a plain-PPO run, are refused naming the difference.
+    writeFileSync(cfg2, JSON.stringify({ rudder: { units: 8 } }));
+    const other = await rudder('train', '--out', out, '--resume', '--config', cfg2, '--steps', '12288', '--no-progress');
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/RUDDER was trained with units = 32, this run has 8/);
+    const plainOut = join(tmp, 'plain-kdt');
+    expect((await rudder('train', '--env', 'KeyDoorTreasure-v0', '--steps', '1024', '--out', plainOut, '--no-progress')).code).toBe(0);
+    const plain = await rudder('train', '--out', plainOut, '--resume', '--rudder', '--steps', '2048', '--no-progress');
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr).toMatch(/cannot resume .* with RUDDER: checkpoint iter-0000002 was trained without it \(plain PPO\)/);
   });
 });

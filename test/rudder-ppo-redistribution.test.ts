@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RolloutView } from '../src/agents/ppo/redistribution.ts';
 import { encodeEpisode } from '../src/rudder/encode.ts';
 import { RudderRedistribution } from '../src/rudder/ppo-redistribution.ts';
+import { newLstmState } from '../src/rudder/lstm.ts';
 import { gridCodeCounts } from '../src/rudder/grid-features.ts';
 import { KeyDoorTreasureEnv } from '../src/envs/grid/key-door-treasure.ts';
 import { CELL_COUNT } from '../src/envs/grid/cells.ts';
@@ -14,7 +15,7 @@ function rollout(envs: ({ obs: [number, number]; a: number; r: number; end?: 'te
   const v = {
     numSteps: T, numEnvs: N, obsDim: D, globalStep: 0,
     obs: new Float32Array(T * N * D), actions: new Int32Array(T * N), rewards: new Float32Array(T * N),
-    terminated: new Uint8Array(T * N), truncated: new Uint8Array(T * N), valid: new Uint8Array(T * N),
+    terminated: new Uint8Array(T * N), truncated: new Uint8Array(T * N), valid: new Uint8Array(T * N), nextObs: new Float32Array(N * D),
   };
   envs.forEach((steps, n) => steps.forEach((s, t) => {
     const k = t * N + n;
@@ -33,7 +34,8 @@ const step = (x: number, a: number, r = 0, end?: 'term' | 'trunc') => ({ obs: [x
 
 describe('RUDDER through the PPO seam', () => {
   it('trusts nothing until two different returns were seen, then redistributes finished and running episodes at their rollout rows', () => {
-    const red = new RudderRedistribution(D, { numActions: 2, warmupEpisodes: 0, trace: 0.5, seed: 3 });
+    // (Without the terminal observation, so the episodes below are the inputs the model sees; it has its own test.)
+    const red = new RudderRedistribution(D, { numActions: 2, warmupEpisodes: 0, trace: 0.5, seed: 3, terminalObservation: false });
     const rr = new Float32Array(T * N), q = new Float32Array(T * N);
     // Rollout 1: env 0 finishes an episode of return 1, env 1 one of return 0 (truncated). Not active yet.
     red.redistribute(rollout([
@@ -43,6 +45,7 @@ describe('RUDDER through the PPO seam', () => {
     expect(Array.from(q).every((x) => x === 0)).toBe(true); // no trust yet: PPO's advantages stay as they are
     for (let t = 0; t < T; t++) expect(rr[t * N]).toBe(0); // env 0 came before the second return was seen
     expect(red.stats()).toMatchObject({ episodes: 2, active: true, bufferSize: 2 });
+    const paramsAfter1 = red.model.lstm.params().map((p) => p.slice()); // the model that ran env 1's new prefix
 
     // Rollout 2: env 0's running episode (2 steps so far) ends at row 1 with return 0.5; a new one starts at
     // row 3 after the autoreset row. env 1's episode runs through the whole rollout.
@@ -73,9 +76,16 @@ describe('RUDDER through the PPO seam', () => {
     expect(rr[2 * N]).toBe(0); // the autoreset row
     expect(q[2 * N]).toBe(0);
     // env 1 and env 0's new episode are running: prediction differences of their prefixes, trusted at the
-    // running quality (the model has trained on env 0's episode by then, so recompute with it).
-    const y1 = red.model.predict({ inputs: ep1, length: 8 });
-    const diff1 = Array.from(y1, (y, t) => (t === 0 ? y : y - y1[t - 1]!));
+    // running quality. env 1's first two steps were run at rollout 1's end (by that rollout's model); the
+    // LSTM goes on from the state they left, with the model that has trained on env 0's episode since.
+    const W = red.model.lstm.inputDim, now = red.model.lstm.params().map((p) => p.slice());
+    red.model.lstm.params().forEach((p, i) => p.set(paramsAfter1[i]!));
+    const state = newLstmState(red.cfg.units), yOld = new Float32Array(2), yNew = new Float32Array(6);
+    red.model.lstm.run(ep1.subarray(0, 2 * W), 2, yOld, state);
+    red.model.lstm.params().forEach((p, i) => p.set(now[i]!));
+    red.model.lstm.run(ep1.subarray(2 * W), 6, yNew, state);
+    const scale = red.model.cfg.returnScale;
+    const diff1 = [0, 0, ...Array.from(yNew, (y, j) => (y - (j === 0 ? yOld[1]! : yNew[j - 1]!)) * scale)];
     let e = 0;
     for (let i = 7; i >= 2; i--) {
       e = diff1[i]! + 0.5 * e;

@@ -1,5 +1,5 @@
 import { CELL_COUNT } from '../envs/grid/cells.ts';
-import type { ObservationFeatures } from './ppo-redistribution.ts';
+import type { ObservationFeatures } from './episode-trace.ts';
 
 /**
  * Position-invariant LSTM features of a grid env's `codes` observation (`[size²]` cell codes, then `extras`

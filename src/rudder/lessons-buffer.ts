@@ -84,6 +84,24 @@ export class LessonsBuffer {
     return w;
   }
 
+  /** fifo: the slot the next episode overwrites once full (a checkpoint saves it). */
+  get nextSlot(): number {
+    return this.next;
+  }
+
+  /** Replace the contents with `lessons` (storage order) and the fifo slot `next`: a checkpoint's restore. */
+  restore(lessons: readonly Lesson[], next: number): void {
+    if (lessons.length > this.capacity) throw new RangeError(`LessonsBuffer.restore: ${lessons.length} episodes do not fit a capacity of ${this.capacity}`);
+    if (!(Number.isInteger(next) && next >= 0 && next < this.capacity)) throw new RangeError(`LessonsBuffer.restore: slot ${next} is outside 0..${this.capacity - 1}`);
+    this.items.length = 0;
+    this.returns.clear();
+    for (const l of lessons) {
+      this.items.push(l);
+      this.count(l.ret, 1);
+    }
+    this.next = next;
+  }
+
   /** The stored episodes, in storage order (read-only view). */
   all(): readonly Lesson[] {
     return this.items;

@@ -34,6 +34,17 @@ export interface LstmConfig {
 
 type Gate = 'z' | 'i' | 'f' | 'o';
 
+/** An LSTM's state between steps: the cell c and output h [H], and whether no step has run yet. */
+export interface LstmState {
+  c: Float32Array;
+  h: Float32Array;
+  fresh: boolean;
+}
+
+export function newLstmState(units: number): LstmState {
+  return { c: new Float32Array(units), h: new Float32Array(units), fresh: true };
+}
+
 /** One gate's parameters: input weights [H, D] and recurrent weights [H, H] where connected, bias [H]. */
 interface GateParams { W: Float32Array | null; U: Float32Array | null; b: Float32Array }
 
@@ -63,6 +74,9 @@ export class Lstm {
   private readonly dhRec: Float64Array;
   private readonly dcNext: Float64Array;
   private readonly da: Record<Gate, Float64Array>;
+  // run() scratch: h_{t−1} [H] and the nonzero input indices [D].
+  private readonly runH: Float32Array;
+  private readonly runNz: Int32Array;
 
   constructor(cfg: LstmConfig) {
     const D = (this.inputDim = cfg.inputDim), H = (this.units = cfg.units), K = (this.outputs = cfg.outputs ?? 1);
@@ -98,6 +112,8 @@ export class Lstm {
     this.dhRec = new Float64Array(H);
     this.dcNext = new Float64Array(H);
     this.da = { z: new Float64Array(H), i: new Float64Array(H), f: new Float64Array(H), o: new Float64Array(H) };
+    this.runH = new Float32Array(H);
+    this.runNz = new Int32Array(D);
   }
 
   private push(name: string, p: Float32Array, shape: number[]): void {
@@ -171,6 +187,44 @@ export class Lstm {
         let s = by[k]!;
         const wo = k * H;
         for (let u = 0; u < H; u++) s += Wy[wo + u]! * h[ho + u]!;
+        y[t * K + k] = s;
+      }
+    }
+  }
+
+  /**
+   * Inference from a carried state: run `x` [T, D] starting from `state` (c and h of the step before,
+   * [H] each; zeros for a new sequence), write ŷ [T, K] into `y`, and leave the state after the last step
+   * in `state`. Keeps no activations, so a long episode's prefix can be continued rollout by rollout
+   * without re-running it. Allocation-free.
+   */
+  run(x: Float32Array, T: number, y: Float32Array, state: LstmState): void {
+    const D = this.inputDim, H = this.units, K = this.outputs;
+    if (x.length < T * D) throw new RangeError(`Lstm.run: x has ${x.length} values, ${T} steps of ${D} need ${T * D}`);
+    if (y.length < T * K) throw new RangeError(`Lstm.run: y has room for ${y.length} values, ${T} steps of ${K} outputs need ${T * K}`);
+    if (state.c.length !== H || state.h.length !== H) throw new RangeError(`Lstm.run: the state must hold ${H} values in c and h`);
+    const { z: gz, i: gi, f: gf, o: go } = this.g;
+    // Own scratch, so that a run between forward and backward leaves the kept activations alone.
+    const c = state.c, h = state.h, hPrev = this.runH, nz = this.runNz, Wy = this.Wy, by = this.by;
+    for (let t = 0; t < T; t++) {
+      const xo = t * D;
+      let q1 = 0;
+      for (let j = 0; j < D; j++) if (x[xo + j] !== 0) nz[q1++] = j;
+      hPrev.set(h);
+      const first = state.fresh ? 0 : 1; // pre() skips the recurrent term at t = 0
+      for (let u = 0; u < H; u++) {
+        const zi = Math.tanh(pre(gz!, u, x, xo, nz, 0, q1, hPrev, 0, first, D, H));
+        const ii = sigmoid(pre(gi!, u, x, xo, nz, 0, q1, hPrev, 0, first, D, H));
+        const fi = gf ? sigmoid(pre(gf, u, x, xo, nz, 0, q1, hPrev, 0, first, D, H)) : 1;
+        const oi = go ? sigmoid(pre(go, u, x, xo, nz, 0, q1, hPrev, 0, first, D, H)) : 1;
+        c[u] = fi * (state.fresh ? 0 : c[u]!) + ii * zi;
+        h[u] = oi * c[u]!;
+      }
+      state.fresh = false;
+      for (let k = 0; k < K; k++) {
+        let s = by[k]!;
+        const wo = k * H;
+        for (let u = 0; u < H; u++) s += Wy[wo + u]! * h[u]!;
         y[t * K + k] = s;
       }
     }

@@ -1,12 +1,15 @@
 import { Rng } from '../envs/core/rng.ts';
 import { Discrete, make } from '../envs/index.ts'; // the index registers the built-in envs
 import type { RewardRedistribution, RolloutView } from '../agents/ppo/redistribution.ts';
-import { encodeEpisode } from './encode.ts';
+import { StepEncoder, TimeEncoding } from './encode.ts';
+import { EpisodeTrace, type ObservationFeatures } from './episode-trace.ts';
 import { LessonsBuffer } from './lessons-buffer.ts';
 import { ReturnDecomposition, type DecompositionConfig } from './return-decomposition.ts';
 import { gridCodeCounts } from './grid-features.ts';
 import type { FeatureName } from './settings.ts';
 import type { Env } from '../envs/core/env.ts';
+
+export type { ObservationFeatures } from './episode-trace.ts';
 
 /** RUDDER for PPO: settings (see RUDDER_DEFAULTS; the Atari code's are in rudder.md §1.5–1.8). */
 export interface RudderConfig {
@@ -61,13 +64,20 @@ export interface RudderConfig {
   vfContrib: number;
   /** Mix RR into PPO's advantages (`advantage`, the Atari code) or replace the reward before GAE (`reward`). */
   mode: 'advantage' | 'reward';
+  /**
+   * Feed the terminal observation as a last input without an action, so the LSTM sees what the episode's
+   * last action did (reaching the treasure, the last pins falling); its prediction step is paid to that action.
+   */
+  terminalObservation: boolean;
+  /** The Atari code's triangular time encoding appended to every input (max 10000, span 500 there), or none. */
+  timeEncoding: { max: number; span: number } | null;
+  /**
+   * Extra training after each PPO update, as the watch-repair demo trains: minibatches of `batchSize`
+   * buffer episodes until an EMA (decay 0.9) of their main loss falls below `lossThreshold` (in the model's
+   * scaled units), at most `maxBatches`. null: only the per-episode steps above.
+   */
+  updateTraining: { batchSize: number; maxBatches: number; lossThreshold: number } | null;
   seed: number;
-}
-
-/** Features of observation `obs[at … at + obsDim)` written to `out[outAt … outAt + dim)`. */
-export interface ObservationFeatures {
-  dim: number;
-  write(obs: Float32Array, at: number, out: Float32Array, outAt: number): void;
 }
 
 /**
@@ -82,64 +92,8 @@ export const RUDDER_DEFAULTS: Omit<RudderConfig, 'numActions'> = {
   features: null,
   units: 32, outputGate: false, forgetGate: false, fullyConnected: true, delta: true, decomposition: { learningRate: 1e-3, maxGradNorm: 0.5, l2: 1e-6 },
   buffer: 'prioritized', bufferCapacity: 64, warmupEpisodes: 20, replaysPerEpisode: 1, trace: 0, maxError: 0.2, vfContrib: 0.5, mode: 'reward', seed: 0,
-  trustEps: 0.1, returnScale: 'auto', rrNormalization: 'advantage',
+  trustEps: 0.1, returnScale: 'auto', rrNormalization: 'advantage', terminalObservation: true, timeEncoding: null, updateTraining: null,
 };
-
-/**
- * One env's episode in progress: what the agent saw (as the LSTM's features, `width` per step) and did, and
- * where this rollout's steps of it sit.
- */
-class EpisodeTrace {
-  obs: Float32Array;
-  actions: Int32Array;
-  rewards: Float32Array;
-  length = 0;
-  /** Episode index of its first step in the current rollout, and the rollout row t of each of those steps. */
-  start = 0;
-  rows: Int32Array;
-  count = 0;
-  /** Redistributed reward already written for this episode in earlier rollouts (before tracing). */
-  paid = 0;
-
-  constructor(readonly width: number, numSteps: number, private readonly features: ObservationFeatures | null) {
-    this.obs = new Float32Array(256 * width);
-    this.actions = new Int32Array(256);
-    this.rewards = new Float32Array(256);
-    this.rows = new Int32Array(numSteps);
-  }
-
-  push(obs: Float32Array, at: number, action: number, reward: number, row: number): void {
-    if (this.length === this.actions.length) {
-      const grow = <A extends Float32Array | Int32Array>(a: A, make: (n: number) => A): A => {
-        const b = make(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.obs = grow(this.obs, (n) => new Float32Array(n));
-      this.actions = grow(this.actions, (n) => new Int32Array(n));
-      this.rewards = grow(this.rewards, (n) => new Float32Array(n));
-    }
-    if (this.features) this.features.write(obs, at, this.obs, this.length * this.width);
-    else this.obs.set(obs.subarray(at, at + this.width), this.length * this.width);
-    this.actions[this.length] = action;
-    this.rewards[this.length] = reward;
-    this.length++;
-    this.rows[this.count++] = row;
-  }
-
-  /** A new rollout starts: the steps so far belong to earlier ones. */
-  nextRollout(): void {
-    this.start = this.length;
-    this.count = 0;
-  }
-
-  clear(): void {
-    this.length = 0;
-    this.start = 0;
-    this.count = 0;
-    this.paid = 0;
-  }
-}
 
 /** What RUDDER made of one finished episode, for a listener (`onEpisode`): the viewer plots it. */
 export interface RudderEpisode {
@@ -147,10 +101,10 @@ export interface RudderEpisode {
   env: number;
   globalStep: number;
   length: number;
-  /** Its return G, and the model's prediction ŷ_{T−1} before training on it. */
+  /** Its return G, and the model's prediction ŷ at its end before training on it. */
   ret: number;
   predicted: number;
-  /** The model's return prediction after each step, ŷ_t [length]. */
+  /** The model's return prediction after each step, ŷ_t [length] (the last one after the terminal observation, when fed). */
   predictions: Float32Array;
   /**
    * Redistributed reward per step [length] (before the trace): the current model's prediction
@@ -173,20 +127,45 @@ export interface RudderStats {
   /** Running mean of the trust weight q over finished episodes. */
   quality: number;
   bufferSize: number;
+  /** Adam steps taken by the return-decomposition model. */
+  trainSteps: number;
 }
+
+/** RUDDER's learning state in a checkpoint (the arrays go in as tensors, see {@link RudderRedistribution.saveState}). */
+export interface RudderCheckpointState {
+  kind: 'rudder';
+  version: 1;
+  /** The settings it was built with (data only): a resume must use the same. */
+  settings: RudderSavedSettings;
+  episodes: number;
+  lastLoss: number | null;
+  qualityMean: number;
+  avgReturn: number;
+  avgSquaredReturn: number;
+  scaleFixed: boolean;
+  returnScale: number;
+  lossEma: number | null;
+  adamStep: number;
+  rng: ReturnType<Rng['getState']>;
+  buffer: { next: number; lessons: { length: number; ret: number; loss: number }[] };
+  traces: { length: number; paid: number; carried: number; lastY: number; fresh: boolean }[];
+}
+
+/** RudderConfig's data (what a settings file can say), with the observation features by name or size. */
+export type RudderSavedSettings = Omit<RudderConfig, 'features'> & { features: FeatureName | { dim: number } | null };
 
 /**
  * RUDDER plugged into PPO through the {@link RewardRedistribution} seam (rudder.md §1.7).
  *
- * After each rollout, every env's steps are appended to its episode in progress. When an episode ends,
- * the return-decomposition model first redistributes it: prediction differences, plus at the last step the
- * correction G − (everything paid for the episode so far, in this rollout and earlier ones), trusted at
- * q = 1 − err when err = (G − ŷ)² / (G² + ε) < `maxError`, ε = √max(|avg return|, 1e-5) with the average
- * an EMA of decay 0.99, as in the Atari code; then it goes into the lessons buffer and the
- * model trains on it and on `replaysPerEpisode` buffer samples. Steps of episodes still running at the end
- * of the rollout get the prediction differences of their prefix (the LSTM is causal, so these are the
- * values the whole episode will give them) with the running mean of q as trust: PPO cannot wait for long
- * episodes to end. The redistributed reward is then traced (λ = `trace`) within the rollout.
+ * After each rollout, every env's steps are appended to its episode in progress (each step encoded once).
+ * When an episode ends, the return-decomposition model takes one Adam step on it, and the same forward
+ * pass redistributes it: prediction differences, plus at the last step the correction G − (everything paid
+ * for the episode so far, in this rollout and earlier ones), trusted at q = 1 − err when
+ * err = (G − ŷ)² / (G² + ε) < `maxError`; then it goes into the lessons buffer and the model trains on
+ * `replaysPerEpisode` buffer samples. Steps of episodes still running at the end of the rollout get the
+ * prediction differences of the LSTM run on from the state it reached at the previous rollout's end
+ * (so the prefix is not re-run) with the running mean of q as trust: PPO cannot wait for long episodes to
+ * end. The redistributed reward is then traced (λ = `trace`) within the rollout.
  *
  * Only steps in the current rollout can be written: the earlier steps of a long episode were already used
  * by earlier updates.
@@ -199,17 +178,20 @@ export class RudderRedistribution implements RewardRedistribution {
   readonly normalizeRr: boolean;
   readonly model: ReturnDecomposition;
   readonly buffer: LessonsBuffer;
+  /** The features by name when built by {@link forEnv} from a name (saved in checkpoints). */
+  featureName: FeatureName | null = null;
   private readonly rng: Rng;
+  private readonly encoder: StepEncoder;
   private traces: EpisodeTrace[] = [];
-  private obsDim = 0; // of the rollout's observations
-  private featDim = 0; // of what the LSTM sees of them
+  private readonly obsDim: number; // of the rollout's observations
   private episodes = 0;
   private lastLoss = NaN;
   private qualityMean = 0;
   private avgReturn = 0; // EMA (decay 0.99) of episode returns: the Atari code's ε
   private avgSquaredReturn = 0; // EMA (decay 0.99) of G²: the scale-free ε
   private scaleFixed: boolean; // whether the model's returnScale is set (always, unless `auto` saw no return yet)
-  private inputs = new Float32Array(0);
+  private lossEma = NaN; // updateTraining's EMA of minibatch main losses
+  private preds = new Float32Array(0);
   private r = new Float32Array(0);
   private globalStep = 0;
   /** Called with every finished episode's redistribution (copies are made only when it is set). */
@@ -227,10 +209,16 @@ export class RudderRedistribution implements RewardRedistribution {
     this.normalizeRr = c.rrNormalization === 'advantage';
     if (!(c.trustEps === 'atari' || (typeof c.trustEps === 'number' && c.trustEps >= 0))) throw new RangeError(`RUDDER: trustEps must be a number ≥ 0 or 'atari', got ${JSON.stringify(c.trustEps)}`);
     if (!(c.returnScale === 'auto' || (typeof c.returnScale === 'number' && c.returnScale > 0))) throw new RangeError(`RUDDER: returnScale must be a positive number or 'auto', got ${JSON.stringify(c.returnScale)}`);
+    const u = c.updateTraining;
+    if (u && !(Number.isInteger(u.batchSize) && u.batchSize >= 1 && Number.isInteger(u.maxBatches) && u.maxBatches >= 0 && u.lossThreshold >= 0)) {
+      throw new RangeError(`RUDDER: updateTraining needs a positive integer batchSize, an integer maxBatches ≥ 0 and a lossThreshold ≥ 0, got ${JSON.stringify(u)}`);
+    }
     this.scaleFixed = c.returnScale !== 'auto';
     this.obsDim = obsDim;
-    this.featDim = c.features ? c.features.dim : obsDim;
-    this.model = new ReturnDecomposition({ inputDim: this.featDim + c.numActions, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, fullyConnected: c.fullyConnected, init: 'atari', seed: c.seed }, { ...c.decomposition, returnScale: c.returnScale === 'auto' ? 1 : c.returnScale });
+    const featDim = c.features ? c.features.dim : obsDim;
+    const time = c.timeEncoding ? new TimeEncoding(c.timeEncoding.max, c.timeEncoding.span) : null;
+    this.encoder = new StepEncoder(featDim, [c.numActions], { delta: c.delta, time });
+    this.model = new ReturnDecomposition({ inputDim: this.encoder.width, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, fullyConnected: c.fullyConnected, init: 'atari', seed: c.seed }, { ...c.decomposition, returnScale: c.returnScale === 'auto' ? 1 : c.returnScale });
     this.buffer = new LessonsBuffer(c.buffer, c.bufferCapacity);
     this.rng = new Rng(c.seed + 1);
   }
@@ -245,7 +233,9 @@ export class RudderRedistribution implements RewardRedistribution {
       if (!(env.actionSpace instanceof Discrete)) throw new Error(`RUDDER needs a Discrete action space; ${envId} has ${env.actionSpace.constructor.name}`);
       const obsDim = (env.observationSpace.shape ?? []).reduce((a, b) => a * b, 1);
       const features = typeof cfg.features === 'string' ? namedFeatures(cfg.features, envId, env.unwrapped, obsDim) : (cfg.features ?? null);
-      return new RudderRedistribution(obsDim, { ...cfg, features, numActions: env.actionSpace.n });
+      const red = new RudderRedistribution(obsDim, { ...cfg, features, numActions: env.actionSpace.n });
+      if (typeof cfg.features === 'string') red.featureName = cfg.features;
+      return red;
     } finally {
       env.close();
     }
@@ -256,16 +246,17 @@ export class RudderRedistribution implements RewardRedistribution {
   }
 
   stats(): RudderStats {
-    return { episodes: this.episodes, active: this.active, lastLoss: this.lastLoss, quality: this.qualityMean, bufferSize: this.buffer.size };
+    return { episodes: this.episodes, active: this.active, lastLoss: this.lastLoss, quality: this.qualityMean, bufferSize: this.buffer.size, trainSteps: this.model.adam.step };
   }
 
   redistribute(v: RolloutView, rr: Float32Array, quality: Float32Array): void {
     const { numSteps: T, numEnvs: N, obsDim: D } = v;
     if (D !== this.obsDim) throw new RangeError(`RUDDER: the model was built for observations of ${this.obsDim} values, the rollout has ${D}`);
     this.globalStep = v.globalStep;
-    while (this.traces.length < N) this.traces.push(new EpisodeTrace(this.featDim, T, this.cfg.features));
+    while (this.traces.length < N) this.traces.push(new EpisodeTrace(this.encoder, this.cfg.features, T, this.cfg.units));
     for (let n = 0; n < N; n++) {
       const ep = this.traces[n]!;
+      ep.fitRollout(T);
       for (let t = 0; t < T; t++) {
         const k = t * N + n;
         if (!v.valid[k]) continue;
@@ -273,6 +264,11 @@ export class RudderRedistribution implements RewardRedistribution {
         if (!(a >= 0 && a < this.cfg.numActions)) throw new RangeError(`RUDDER: action ${a} at rollout step ${t}, env ${n} is outside 0..${this.cfg.numActions - 1}`);
         ep.push(v.obs, k * D, a, v.rewards[k]!, t);
         if (v.terminated[k] || v.truncated[k]) {
+          // NEXT_STEP autoreset: the next row (or, at the rollout's end, nextObs) holds the terminal observation.
+          if (this.cfg.terminalObservation) {
+            if (t + 1 < T) ep.pushTerminal(v.obs, (k + N) * D);
+            else ep.pushTerminal(v.nextObs, n * D);
+          }
           this.finish(ep, n, N, rr, quality);
           ep.clear();
         }
@@ -282,57 +278,71 @@ export class RudderRedistribution implements RewardRedistribution {
     }
   }
 
-  private encode(ep: EpisodeTrace): Float32Array {
-    const W = this.featDim + this.cfg.numActions;
-    if (this.inputs.length < ep.length * W) this.inputs = new Float32Array(2 * ep.length * W);
-    return encodeEpisode(ep.obs, this.featDim, ep.actions, [this.cfg.numActions], ep.length, { delta: this.cfg.delta, out: this.inputs });
+  /** After PPO's update: the demo's training until the loss is low, when asked (`updateTraining`). */
+  afterUpdate(): void {
+    const u = this.cfg.updateTraining;
+    if (!u || this.buffer.size === 0 || !(this.episodes >= this.cfg.warmupEpisodes)) return;
+    for (let b = 0; b < u.maxBatches && !(this.lossEma < u.lossThreshold); b++) {
+      const loss = this.model.trainBatch(this.buffer.sample(u.batchSize, this.rng)).main;
+      this.lossEma = Number.isNaN(this.lossEma) ? loss : 0.9 * this.lossEma + 0.1 * loss;
+    }
+    // A new batch of episodes arrives with the next rollout: judge the model afresh on it.
+    if (this.lossEma < u.lossThreshold) this.lossEma = NaN;
   }
 
-  private scratch(n: number): Float32Array {
-    if (this.r.length < n) this.r = new Float32Array(2 * n);
-    return this.r;
+  /** PPO restarted its envs (a resume): the episodes in progress are gone. */
+  resetEpisodes(): void {
+    for (const ep of this.traces) ep.clear();
   }
 
-  /** A finished episode: redistribute it, then learn from it. */
+  private scratch(n: number): { preds: Float32Array; r: Float32Array } {
+    if (this.r.length < n) {
+      this.r = new Float32Array(2 * n);
+      this.preds = new Float32Array(2 * n);
+    }
+    return { preds: this.preds, r: this.r };
+  }
+
+  /** A finished episode: one Adam step on it, whose forward pass also redistributes it; then replays. */
   private finish(ep: EpisodeTrace, n: number, N: number, rr: Float32Array, quality: Float32Array): void {
-    const L = ep.length;
+    const L = ep.length, rows = L + (this.cfg.terminalObservation ? 1 : 0), W = ep.width;
     let ret = 0;
     for (let i = 0; i < L; i++) ret += ep.rewards[i]!;
-    const sample = { inputs: this.encode(ep), length: L, ret };
     // Until the first non-zero return every target is 0 at any scale; that return then sets the scale.
     if (!this.scaleFixed && ret !== 0) {
       this.model.setReturnScale(Math.abs(ret));
       this.scaleFixed = true;
     }
-    if (this.active || this.onEpisode) {
-      const r = this.scratch(L);
-      const eps = this.cfg.trustEps === 'atari' ? Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5)) : this.cfg.trustEps * this.avgSquaredReturn;
-      const { quality: gate, predicted, error } = this.model.redistribute(sample, r, { correction: 'none', maxError: this.cfg.maxError, eps });
-      const q = this.active ? gate : 0;
+    const { preds, r } = this.scratch(rows);
+    // The lesson keeps its own copy of the inputs; the model's step reads them and writes ŷ before the step.
+    const lesson = { inputs: ep.inputs.slice(0, rows * W), length: rows, ret, loss: 0 };
+    lesson.loss = this.model.trainEpisode(lesson, preds).main;
+    this.lastLoss = lesson.loss;
+    // Prediction differences per step; with the terminal input, its difference goes to the last action.
+    for (let i = 0; i < L; i++) r[i] = preds[i]! - (i > 0 ? preds[i - 1]! : 0);
+    if (rows > L) r[L - 1]! += preds[L]! - preds[L - 1]!;
+    const predicted = preds[rows - 1]!, rest = ret - predicted;
+    const eps = this.cfg.trustEps === 'atari' ? Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5)) : this.cfg.trustEps * this.avgSquaredReturn;
+    const error = (rest * rest) / (ret * ret + eps);
+    const q = this.active && error < this.cfg.maxError ? 1 - error : 0;
+    let whole: Float32Array | null = null, predictions: Float32Array | null = null;
+    if (this.onEpisode) {
+      predictions = preds.slice(0, L);
+      predictions[L - 1] = predicted; // after the terminal observation, when fed: the running sum of r
       // For a listener: the current model's view of the whole episode, corrected to pay exactly G.
-      // (ŷ_t is the running sum of the uncorrected differences: no second forward pass.)
-      const predictions = this.onEpisode ? new Float32Array(L) : null;
-      const whole = this.onEpisode ? r.slice(0, L) : null;
-      if (whole && predictions) {
-        let all = 0;
-        for (let i = 0; i < L; i++) predictions[i] = all += whole[i]!;
-        whole[L - 1]! += ret - all;
-      }
-      // The papers' correction R_{T+2} = G − Σ R, paid at the last step: what this episode was paid in
-      // earlier rollouts (by earlier versions of the model) counts, so the whole episode pays exactly G.
+      whole = r.slice(0, L);
+      whole[L - 1]! += rest;
+    }
+    // The papers' correction R_{T+2} = G − Σ R, paid at the last step: what this episode was paid in
+    // earlier rollouts (by earlier versions of the model) counts, so the whole episode pays exactly G.
+    if (this.active) {
       let sum = ep.paid;
       for (let i = ep.start; i < L; i++) sum += r[i]!;
       r[L - 1]! += ret - sum;
-      if (this.active) {
-        this.qualityMean += 0.05 * (q - this.qualityMean);
-        this.write(ep, r, q, n, N, rr, quality);
-      }
-      this.onEpisode?.({ env: n, globalStep: this.globalStep, length: L, ret, predicted, predictions: predictions!, redistributed: whole!, quality: q, error, active: this.active });
+      this.qualityMean += 0.05 * (q - this.qualityMean);
+      this.write(ep, r, q, n, N, rr, quality);
     }
-    // Learn: the new episode (its loss before the step is its priority), then replays from the buffer.
-    const lesson = { inputs: sample.inputs.slice(0, L * (this.featDim + this.cfg.numActions)), length: L, ret, loss: 0 };
-    lesson.loss = this.model.trainBatch([lesson]).main;
-    this.lastLoss = lesson.loss;
+    this.onEpisode?.({ env: n, globalStep: this.globalStep, length: L, ret, predicted, predictions: predictions!, redistributed: whole!, quality: q, error, active: this.active });
     this.buffer.add(lesson);
     for (let k = 0; k < this.cfg.replaysPerEpisode; k++) {
       const [old] = this.buffer.sample(1, this.rng);
@@ -343,12 +353,24 @@ export class RudderRedistribution implements RewardRedistribution {
     this.episodes++;
   }
 
-  /** A running episode's steps in this rollout: the prediction differences of its prefix, trusted at the running q. */
+  /**
+   * A running episode's steps in this rollout: the LSTM runs on from the state it reached over the earlier
+   * rows (each row once in the episode's life), and the prediction differences are trusted at the running q.
+   */
   private writePrefix(ep: EpisodeTrace, n: number, N: number, rr: Float32Array, quality: Float32Array): void {
     if (!this.active) return;
-    const L = ep.length, r = this.scratch(L);
-    this.model.predict({ inputs: this.encode(ep), length: L }, r);
-    for (let t = L - 1; t > 0; t--) r[t] = r[t]! - r[t - 1]!;
+    const L = ep.length, from = ep.carried, W = ep.width, { r } = this.scratch(L);
+    const y = r.subarray(from, L); // model units, turned into differences in return units below
+    this.model.lstm.run(ep.inputs.subarray(from * W, L * W), L - from, y, ep.state);
+    const scale = this.model.cfg.returnScale;
+    let prev = ep.lastY;
+    ep.lastY = y[L - from - 1]!;
+    for (let i = from; i < L; i++) {
+      const yi = r[i]!;
+      r[i] = (yi - prev) * scale;
+      prev = yi;
+    }
+    ep.carried = L;
     for (let i = ep.start; i < L; i++) ep.paid += r[i]!;
     this.write(ep, r, this.qualityMean, n, N, rr, quality);
   }
@@ -362,6 +384,104 @@ export class RudderRedistribution implements RewardRedistribution {
       rr[k] = e;
       quality[k] = q;
     }
+  }
+
+  /** The settings as data, for a checkpoint (features by name, or by size when given as code). */
+  savedSettings(): RudderSavedSettings {
+    const { features, ...rest } = this.cfg;
+    return JSON.parse(JSON.stringify({ ...rest, features: this.featureName ?? (features ? { dim: features.dim } : null) })) as RudderSavedSettings;
+  }
+
+  /**
+   * Everything RUDDER has learned and is in the middle of, for a checkpoint: the LSTM, its Adam moments,
+   * the lessons buffer, the trust statistics, the RNG and the episodes in progress. Tensors are named
+   * `lstm/i`, `adam_m/i`, `adam_v/i`, `lessons` (the buffer's inputs back to back) and `trace/n/…`.
+   */
+  saveState(): { state: RudderCheckpointState; tensors: Record<string, Float32Array> } {
+    const tensors: Record<string, Float32Array> = {};
+    const params = this.model.lstm.params();
+    params.forEach((p, i) => {
+      tensors[`lstm/${i}`] = p;
+      tensors[`adam_m/${i}`] = this.model.adam.m[i]!;
+      tensors[`adam_v/${i}`] = this.model.adam.v[i]!;
+    });
+    const lessons = this.buffer.all(), W = this.encoder.width;
+    const all = new Float32Array(lessons.reduce((s, l) => s + l.length * W, 0));
+    let at = 0;
+    for (const l of lessons) {
+      all.set(l.inputs.subarray(0, l.length * W), at);
+      at += l.length * W;
+    }
+    tensors.lessons = all;
+    this.traces.forEach((ep, n) => {
+      tensors[`trace/${n}/inputs`] = ep.inputs.slice(0, ep.length * W);
+      tensors[`trace/${n}/rewards`] = ep.rewards.slice(0, ep.length);
+      tensors[`trace/${n}/prev`] = ep.prev;
+      tensors[`trace/${n}/c`] = ep.state.c;
+      tensors[`trace/${n}/h`] = ep.state.h;
+    });
+    const state: RudderCheckpointState = {
+      kind: 'rudder', version: 1, settings: this.savedSettings(), episodes: this.episodes, lastLoss: Number.isNaN(this.lastLoss) ? null : this.lastLoss,
+      qualityMean: this.qualityMean, avgReturn: this.avgReturn, avgSquaredReturn: this.avgSquaredReturn, scaleFixed: this.scaleFixed,
+      returnScale: this.model.cfg.returnScale, lossEma: Number.isNaN(this.lossEma) ? null : this.lossEma, adamStep: this.model.adam.step,
+      rng: this.rng.getState(), buffer: { next: this.buffer.nextSlot, lessons: lessons.map((l) => ({ length: l.length, ret: l.ret, loss: l.loss })) },
+      traces: this.traces.map((ep) => ({ length: ep.length, paid: ep.paid, carried: ep.carried, lastY: ep.lastY, fresh: ep.state.fresh })),
+    };
+    return { state, tensors };
+  }
+
+  /** Put a {@link saveState} back (into a RUDDER built with the same settings); `label` names the checkpoint in errors. */
+  restoreState(state: RudderCheckpointState, tensors: Record<string, Float32Array>, label = 'checkpoint'): void {
+    if (state?.kind !== 'rudder' || state.version !== 1) throw new Error(`${label}: not a RUDDER state (kind ${JSON.stringify(state?.kind)}, version ${JSON.stringify(state?.version)})`);
+    const mine = this.savedSettings();
+    for (const k of Object.keys(mine) as (keyof RudderSavedSettings)[]) {
+      if (JSON.stringify(mine[k]) !== JSON.stringify(state.settings[k])) {
+        throw new Error(`${label}: RUDDER was trained with ${k} = ${JSON.stringify(state.settings[k])}, this run has ${JSON.stringify(mine[k])}`);
+      }
+    }
+    const need = (name: string, len: number): Float32Array => {
+      const t = tensors[name];
+      if (!t || t.length !== len) throw new Error(`${label}: RUDDER tensor ${name} has ${t?.length ?? 'no'} values, ${len} expected`);
+      return t;
+    };
+    const W = this.encoder.width;
+    this.model.lstm.params().forEach((p, i) => {
+      p.set(need(`lstm/${i}`, p.length));
+      this.model.adam.m[i]!.set(need(`adam_m/${i}`, p.length));
+      this.model.adam.v[i]!.set(need(`adam_v/${i}`, p.length));
+    });
+    this.model.adam.step = state.adamStep;
+    this.model.setReturnScale(state.returnScale);
+    const all = need('lessons', state.buffer.lessons.reduce((s, l) => s + l.length * W, 0));
+    let at = 0;
+    this.buffer.restore(state.buffer.lessons.map((l) => {
+      const inputs = all.slice(at, at + l.length * W);
+      at += l.length * W;
+      return { inputs, length: l.length, ret: l.ret, loss: l.loss };
+    }), state.buffer.next);
+    this.traces = state.traces.map((s, n) => {
+      const ep = new EpisodeTrace(this.encoder, this.cfg.features, 1, this.cfg.units);
+      ep.reserve(s.length);
+      ep.inputs.set(need(`trace/${n}/inputs`, s.length * W));
+      ep.rewards.set(need(`trace/${n}/rewards`, s.length));
+      ep.prev.set(need(`trace/${n}/prev`, ep.prev.length));
+      ep.state.c.set(need(`trace/${n}/c`, this.cfg.units));
+      ep.state.h.set(need(`trace/${n}/h`, this.cfg.units));
+      ep.state.fresh = s.fresh;
+      ep.length = ep.start = s.length;
+      ep.paid = s.paid;
+      ep.carried = s.carried;
+      ep.lastY = s.lastY;
+      return ep;
+    });
+    this.episodes = state.episodes;
+    this.lastLoss = state.lastLoss ?? NaN;
+    this.qualityMean = state.qualityMean;
+    this.avgReturn = state.avgReturn;
+    this.avgSquaredReturn = state.avgSquaredReturn;
+    this.scaleFixed = state.scaleFixed;
+    this.lossEma = state.lossEma ?? NaN;
+    this.rng.setState(state.rng);
   }
 }
 

@@ -64,13 +64,17 @@ export class ReturnDecomposition {
     }
   }
 
-  /** Losses of one episode; with `grads`, also adds their gradients (scaled by `weight`). */
-  loss(ep: EpisodeSample, grads?: Float32Array[], weight = 1): Losses {
+  /**
+   * Losses of one episode; with `grads`, also adds their gradients (scaled by `weight`); with `predictions`,
+   * writes ŷ_t in return units [T] from the same forward pass.
+   */
+  loss(ep: EpisodeSample, grads?: Float32Array[], weight = 1, predictions?: Float32Array): Losses {
     const T = ep.length, K = this.lstm.outputs;
     if (T < 1) throw new RangeError('ReturnDecomposition: an episode needs at least one step');
     this.ensure(T);
     const { y, dy } = this;
     this.lstm.forward(ep.inputs, T, y);
+    if (predictions) for (let t = 0; t < T; t++) predictions[t] = y[t * K]! * this.cfg.returnScale;
     const g = ep.ret / this.cfg.returnScale, a = this.cfg.auxWeight;
     const eT = y[(T - 1) * K]! - g;
     let aux = 0;
@@ -96,6 +100,25 @@ export class ReturnDecomposition {
       sum.aux += l.aux;
       sum.total += l.total;
     }
+    this.applyGradients();
+    return { main: sum.main / batch.length, aux: sum.aux / batch.length, total: sum.total / batch.length };
+  }
+
+  /**
+   * One Adam step on one episode, with its predictions ŷ_t (return units, before the step) written into
+   * `predictions` [T] from the same forward pass: what RUDDER needs of a finished episode, for the price of
+   * one forward and one backward pass. Returns its losses before the step.
+   */
+  trainEpisode(ep: EpisodeSample, predictions: Float32Array): Losses {
+    if (predictions.length < ep.length) throw new RangeError(`ReturnDecomposition.trainEpisode: predictions has room for ${predictions.length} values, the episode has ${ep.length} steps`);
+    for (const g of this.grads) g.fill(0);
+    const l = this.loss(ep, this.grads, 1, predictions);
+    this.applyGradients();
+    return l;
+  }
+
+  /** L2 on the weights, the global-norm clip, then Adam, with the gradients in `this.grads`. */
+  private applyGradients(): void {
     const params = this.lstm.params();
     if (this.cfg.l2 > 0) {
       params.forEach((p, k) => {
@@ -106,7 +129,6 @@ export class ReturnDecomposition {
     }
     const scale = this.cfg.maxGradNorm > 0 ? clipScale(this.grads, this.cfg.maxGradNorm).scale : 1;
     this.adam.update(this.grads, scale);
-    return { main: sum.main / batch.length, aux: sum.aux / batch.length, total: sum.total / batch.length };
   }
 
   /**

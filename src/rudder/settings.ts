@@ -27,6 +27,9 @@ export const RudderSettingsSchema = z
     rrNormalization: z.enum(['advantage', 'none']),
     vfContrib: z.number().min(0).max(1),
     mode: z.enum(['advantage', 'reward']),
+    terminalObservation: z.boolean(),
+    timeEncoding: z.object({ max: z.number().positive(), span: z.number().positive() }).strict().nullable(),
+    updateTraining: z.object({ batchSize: z.number().int().positive(), maxBatches: z.number().int().min(0), lossThreshold: z.number().min(0) }).strict().nullable(),
   })
   .partial()
   .strict();

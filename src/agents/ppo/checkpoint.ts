@@ -9,6 +9,7 @@ import { loadCheckpoint, type CheckpointContents } from '../run/checkpoint.ts';
 import { createAgent, type Agent } from './agent.ts';
 import { parsePpoConfig, type PpoConfig } from './config.ts';
 import type { EvalResult } from './evaluate.ts';
+import type { RewardRedistribution } from './redistribution.ts';
 
 /** Everything a checkpoint holds besides tensors. */
 export interface PpoCheckpointState {
@@ -26,6 +27,11 @@ export interface PpoCheckpointState {
   obsShape?: number[];
   /** Choices per action head ([n] for Discrete(n)). */
   nvec: number[];
+  /**
+   * The reward redistribution trained alongside (RUDDER), by name, with its own state (its tensors are
+   * `redistribution/…`); state null when it cannot save one. Absent: plain PPO.
+   */
+  redistribution?: { name: string; state: { readonly kind: string } | null };
 }
 
 /** The part of a PPO trainer a checkpoint saves and restores. */
@@ -42,6 +48,7 @@ export interface PpoLearningState {
   nextEvalStep: number;
   /** Seconds spent in earlier sessions of a resumed run. */
   elapsedBefore: number;
+  readonly redistribution: RewardRedistribution | null;
 }
 
 /** The state and tensors (weights and Adam moments, `param/i`, `adam_m/i`, `adam_v/i`) to save. */
@@ -57,6 +64,12 @@ export function checkpointContents(t: PpoLearningState, sessionSeconds: number):
     tensors[`adam_m/${i}`] = t.adam.m[i]!;
     tensors[`adam_v/${i}`] = t.adam.v[i]!;
   });
+  const red = t.redistribution;
+  if (red) {
+    const saved = red.saveState?.() ?? null;
+    state.redistribution = { name: red.name, state: saved?.state ?? null };
+    for (const [k, v] of Object.entries(saved?.tensors ?? {})) tensors[`redistribution/${k}`] = v;
+  }
   return { state, tensors };
 }
 
@@ -90,6 +103,7 @@ export function restoreLearningState(t: PpoLearningState, s: PpoCheckpointState,
       dst.set(src);
     }
   });
+  restoreRedistribution(t.redistribution, s, tensors, label);
   t.adam.step = s.adamStep;
   t.rng.setState(s.rng);
   t.iteration = s.iteration;
@@ -97,6 +111,19 @@ export function restoreLearningState(t: PpoLearningState, s: PpoCheckpointState,
   t.elapsedBefore = s.elapsedSeconds;
   if (s.nextEvalStep >= 0) t.nextEvalStep = s.nextEvalStep;
   if (s.bestEvalReturn !== null) t.bestEval = { meanReturn: s.bestEvalReturn, stdReturn: NaN, meanLength: NaN, returns: [] };
+}
+
+/** The redistributor's state back into the one the resumed run was given: both or neither, the same kind. */
+function restoreRedistribution(red: RewardRedistribution | null, s: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string): void {
+  const saved = s.redistribution;
+  if (!red && !saved) return;
+  if (!red) throw new Error(`checkpoint ${label} was trained with ${saved!.name}'s reward redistribution; resume it with the same (\`rudder train --resume\` brings RUDDER back by itself)`);
+  if (!saved) throw new Error(`checkpoint ${label} was trained without a reward redistribution; this run has ${red.name}`);
+  if (saved.name !== red.name) throw new Error(`checkpoint ${label} was trained with ${saved.name}'s reward redistribution, this run has ${red.name}`);
+  if (!saved.state || !red.restoreState) throw new Error(`checkpoint ${label}: ${red.name} cannot save and restore its state (no saveState/restoreState), so its run cannot be resumed`);
+  const own: Record<string, Float32Array> = {};
+  for (const [k, v] of Object.entries(tensors)) if (k.startsWith('redistribution/')) own[k.slice('redistribution/'.length)] = v;
+  red.restoreState(saved.state, own, `checkpoint ${label}`);
 }
 
 /**

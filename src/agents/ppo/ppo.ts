@@ -122,6 +122,7 @@ export class PpoTrainer implements PpoLearningState {
   bestEval: EvalResult | null = null;
   nextEvalStep: number;
   elapsedBefore = 0; // seconds spent in earlier sessions of a resumed run
+  readonly redistribution: RewardRedistribution | null;
   private readonly loss: PpoLoss;
   private readonly grads: Float32Array[];
   readonly obsShape: readonly number[];
@@ -176,7 +177,7 @@ export class PpoTrainer implements PpoLearningState {
       rewards: new Float32Array(batch), values: new Float32Array(batch), terminated: new Uint8Array(batch),
       truncated: new Uint8Array(batch), valid: new Uint8Array(batch), advantages: new Float32Array(batch), returns: new Float32Array(batch),
     };
-    const red = opts.redistribution;
+    const red = (this.redistribution = opts.redistribution ?? null);
     this.redistributed = red
       ? { rr: new Float32Array(batch), quality: new Float32Array(batch), mixedRewards: red.mode === 'reward' ? new Float32Array(batch) : null }
       : null;
@@ -201,6 +202,7 @@ export class PpoTrainer implements PpoLearningState {
       try {
         restoreLearningState(t, ck.state, ck.tensors, ck.label);
         t.resetEnvs(t.cfg.seed + RESUME_SEED_STRIDE * t.iteration);
+        t.redistribution?.resetEpisodes?.(); // the envs restart their episodes
       } catch (e) {
         t.close();
         throw e;
@@ -298,7 +300,7 @@ export class PpoTrainer implements PpoLearningState {
     const b = this.buf;
     return {
       numSteps: this.cfg.numSteps, numEnvs: this.cfg.numEnvs, obsDim: this.D, obs: b.obs, actions: b.actions, rewards: b.rewards,
-      terminated: b.terminated, truncated: b.truncated, valid: b.valid, globalStep: this.globalStep,
+      terminated: b.terminated, truncated: b.truncated, valid: b.valid, nextObs: this.nextObs, globalStep: this.globalStep,
     };
   }
 

@@ -21,8 +21,19 @@ export interface RolloutView {
   readonly truncated: Uint8Array; // [T * N]
   /** 0 on NEXT_STEP autoreset steps (no real transition; their outputs are ignored). */
   readonly valid: Uint8Array; // [T * N]
+  /**
+   * The observation after the rollout's last step [N * D]. With NEXT_STEP autoreset a terminal observation
+   * is the next row's `obs` (an autoreset row), or this one when the episode ended at the last row.
+   */
+  readonly nextObs: Float32Array;
   /** Env steps taken so far, at the end of this rollout. */
   readonly globalStep: number;
+}
+
+/** A redistributor's learning state in a checkpoint: JSON data and named float32 arrays. */
+export interface RedistributionState {
+  state: { readonly kind: string };
+  tensors: Record<string, Float32Array>;
 }
 
 export interface RewardRedistribution {
@@ -49,6 +60,14 @@ export interface RewardRedistribution {
   redistribute(rollout: RolloutView, rr: Float32Array, quality: Float32Array): void;
   /** Called after each PPO update (e.g. to train the return-decomposition model). */
   afterUpdate?(): void;
+  /**
+   * Checkpoints: what it has learned (PPO saves it with its own state; without these methods a run with
+   * this redistributor cannot be checkpointed and resumed as one), and putting it back.
+   */
+  saveState?(): RedistributionState;
+  restoreState?(state: RedistributionState['state'], tensors: Record<string, Float32Array>, label: string): void;
+  /** The envs were reset (a resume restarts its episodes): forget the episodes in progress. */
+  resetEpisodes?(): void;
 }
 
 /** A = c·A_env + (1 − c)·(q·RR + (1 − q)·A_env). */
