@@ -9,6 +9,7 @@ import { runAlignBench } from './align.ts';
 import { runEnvBench } from './envs.ts';
 import { runPpoBench } from './ppo.ts';
 import { runRudderBench } from './rudder.ts';
+import { runGameBench } from './rudder-games.ts';
 import { runWatchRepairBench } from './watch-repair.ts';
 
 const program = new Command('bench')
@@ -19,6 +20,8 @@ const program = new Command('bench')
   .option('--rounds <n>', 'kernels: interleaved timing rounds', '7')
   .option('--seeds <n>', 'ppo: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size', '12')
+  .option('--task <name>', 'rudder: kdt (KeyDoorTreasure, RUDDER variants) | bowling | venture (delayed PPO, PPO + RUDDER, natural-reward oracle)', 'kdt')
+  .option('--jobs <n>', 'rudder --task bowling|venture: training runs at a time (each in its own process)', '1')
   .option('--steps <n>', 'ppo: CartPole steps per seed; rudder: steps per run', '500000')
   .option('--kdt-steps <n>', 'ppo: KeyDoorTreasure steps per run', '500000')
   .option('--kdt-size <n>', 'ppo: KeyDoorTreasure grid size', '12')
@@ -28,12 +31,13 @@ const program = new Command('bench')
   .option('--env <id>', 'align: rooms env id', 'FourRooms-v0')
   .option('--wr-max-episodes <n>', 'watch-repair: episode cap per run', '300000')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; wrMaxEpisodes: string }) => {
+  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; wrMaxEpisodes: string }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
     else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     // A process of its own: a fresh JIT, as the other suites' cases get.
     else if (suite === 'kernels') execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'ppo-kernels.ts'), opts.rounds], { stdio: 'inherit' });
-    else if (suite === 'rudder') await runRudderBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), size: Number(opts.size) });
+    else if (suite === 'rudder' && opts.task === 'kdt') await runRudderBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), size: Number(opts.size) });
+    else if (suite === 'rudder') await runGameBench(opts.task, { seeds: Number(opts.seeds), steps: Number(opts.steps), jobs: Number(opts.jobs) });
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.
     else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env });
     else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes) });
