@@ -90,7 +90,7 @@ export interface RudderConfig {
  */
 export const RUDDER_DEFAULTS: Omit<RudderConfig, 'numActions'> = {
   features: null,
-  units: 32, outputGate: false, forgetGate: false, fullyConnected: true, delta: true, decomposition: { learningRate: 1e-3, maxGradNorm: 0.5, l2: 1e-6 },
+  units: 32, outputGate: false, forgetGate: false, fullyConnected: true, delta: true, decomposition: { learningRate: 1e-2, maxGradNorm: 0.5, l2: 1e-6 },
   buffer: 'prioritized', bufferCapacity: 64, warmupEpisodes: 20, replaysPerEpisode: 1, trace: 0, maxError: 0.2, vfContrib: 0.5, mode: 'reward', seed: 0,
   trustEps: 0.1, returnScale: 'auto', rrNormalization: 'advantage', terminalObservation: true, timeEncoding: null, updateTraining: null,
 };
