@@ -12,10 +12,18 @@ Run with a Python that has torch, e.g.
 """
 import argparse
 import json
+import os
 import statistics
+import sys
 import time
 
-import torch
+# One thread also for the BLAS: torch.set_num_threads does not reach OpenBLAS's own pool, which must be
+# sized before the library loads.
+_threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "1"
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, _threads)
+
+import torch  # noqa: E402
 
 
 def main() -> None:
@@ -59,6 +67,7 @@ def main() -> None:
     q = statistics.quantiles(times, n=4)
     print(json.dumps({
         "anchor": "torch.nn.LSTM", "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "process_threads": int(open("/proc/self/status").read().split("Threads:")[1].split()[0]) if os.path.exists("/proc/self/status") else None,
         "batch": a.batch, "steps": a.steps, "inputs": a.inputs, "hidden": a.hidden, "reps": a.reps,
         "ms_median": statistics.median(times), "ms_min": min(times), "ms_q1": q[0], "ms_q3": q[2],
     }))

@@ -1,6 +1,7 @@
 import { instantiateJsKernels } from '../agents/kernels/js-kernels.ts';
 import { instantiateSimdKernels, wasmSimdSupported, type SimdKernels } from '../agents/kernels/wasm-simd.ts';
 import type { Lstm } from './lstm.ts';
+import { instantiateCellKernels, type CellKernels } from './lstm-kernels.ts';
 
 /**
  * Forward and backward of an {@link Lstm} over a batch of sequences at once, on the parameters of that Lstm
@@ -46,11 +47,12 @@ export class LstmBatch {
   private readonly byIndex: number;
   private readonly useWasm: boolean;
   private k!: SimdKernels;
+  private cells: CellKernels | null = null; // the wasm cell kernels (null on the JS kernels)
   private f32 = new Float32Array(0);
   private bCap = 0;
   private tCap = 0;
   // Byte offsets in the kernel memory.
-  private o = { xh: 0, act: 0, c: 0, y: 0, dy: 0, dh: 0, dhRec: 0, dcNext: 0, wp: 0, bp: 0, ut: 0, wyT: 0, wyP: 0, byP: 0, zeros: 0, ones: 0, dW: 0, db: 0, dWyT: 0, dby: 0 };
+  private o = { xh: 0, act: 0, c: 0, y: 0, dy: 0, dh: 0, dhRec: 0, dcNext: 0, wp: 0, bp: 0, ut: 0, wyT: 0, wyP: 0, byP: 0, zeros: 0, zc: 0, ones: 0, dW: 0, db: 0, dWyT: 0, dby: 0 };
   // The current batch.
   private Bp = 0;
   private T = 0;
@@ -108,10 +110,11 @@ export class LstmBatch {
     this.o = {
       xh: take((tCap + 1) * bCap * rs), act: take(rows * NG), c: take(rows * Hp), y: take(rows * Kp), dy: take(rows * Kp), dh: take(rows * Hp),
       dhRec: take(bCap * Hp), dcNext: take(bCap * Hp), wp: take(rs * NG), bp: take(NG), ut: take(NG * Hp), wyT: take(Hp * Kp), wyP: take(Kp * Hp), byP: take(Kp),
-      zeros: take(Math.max(NG, Hp, Kp)), ones: take(rows), dW: take(rs * NG), db: take(4 * NG), dWyT: take(Hp * Kp), dby: take(4 * Kp),
+      zeros: take(Math.max(NG, Hp, Kp)), zc: take(bCap * Hp), ones: take(rows), dW: take(rs * NG), db: take(4 * NG), dWyT: take(Hp * Kp), dby: take(4 * Kp),
     };
     this.k = this.useWasm ? instantiateSimdKernels(bytes) : instantiateJsKernels(bytes);
     this.f32 = new Float32Array(this.k.memory.buffer);
+    this.cells = this.useWasm ? instantiateCellKernels(this.k.memory, this.hasF, this.hasO) : null;
     this.f32.fill(1, this.o.ones >> 2, (this.o.ones >> 2) + rows);
     this.bCap = bCap;
     this.tCap = tCap;
@@ -220,19 +223,24 @@ export class LstmBatch {
       for (const bl of this.blocks) {
         if (bl.recurrent) k.gemm(o.xh + 4 * (t * Bp * rs + bl.k0), 4 * rs, 4, o.wp + 4 * (bl.k0 * NG + bl.c0), 4 * NG, o.act + 4 * (t * Bp * NG + bl.c0), 4 * NG, o.bp + 4 * bl.c0, M, bl.cLen, bl.kLen);
       }
-      k.tanh(o.act + 4 * t * Bp * NG, M * NG);
-      for (let s = 0; s < M; s++) {
-        const a = act + (t * Bp + s) * NG, c = cOff + (t * Bp + s) * Hp, cp = c - Bp * Hp, hn = xh + ((t + 1) * Bp + s) * rs + D;
-        for (let u = 0; u < H; u++) {
-          const z = f32[a + u]!;
-          const i = 0.5 + 0.5 * f32[a + Hp + u]!;
-          f32[a + Hp + u] = i;
-          let f = 1, og = 1;
-          if (hasF) f32[a + fOff + u] = f = 0.5 + 0.5 * f32[a + fOff + u]!;
-          if (hasO) f32[a + oOff + u] = og = 0.5 + 0.5 * f32[a + oOff + u]!;
-          const cv = (t > 0 ? f * f32[cp + u]! : 0) + i * z;
-          f32[c + u] = cv;
-          f32[hn + u] = og * cv;
+      const cells = this.cells;
+      if (cells) {
+        cells.cellForward(o.act + 4 * t * Bp * NG, o.c + 4 * t * Bp * Hp, t > 0 ? o.c + 4 * (t - 1) * Bp * Hp : o.zc, o.xh + 4 * ((t + 1) * Bp * rs + D), M, 4 * NG, 4 * Hp, 4 * rs, 4 * Hp, 4 * Hp, 4 * Math.max(0, fOff), 4 * Math.max(0, oOff));
+      } else {
+        k.tanh(o.act + 4 * t * Bp * NG, M * NG);
+        for (let s = 0; s < M; s++) {
+          const a = act + (t * Bp + s) * NG, c = cOff + (t * Bp + s) * Hp, cp = c - Bp * Hp, hn = xh + ((t + 1) * Bp + s) * rs + D;
+          for (let u = 0; u < H; u++) {
+            const z = f32[a + u]!;
+            const i = 0.5 + 0.5 * f32[a + Hp + u]!;
+            f32[a + Hp + u] = i;
+            let f = 1, og = 1;
+            if (hasF) f32[a + fOff + u] = f = 0.5 + 0.5 * f32[a + fOff + u]!;
+            if (hasO) f32[a + oOff + u] = og = 0.5 + 0.5 * f32[a + oOff + u]!;
+            const cv = (t > 0 ? f * f32[cp + u]! : 0) + i * z;
+            f32[c + u] = cv;
+            f32[hn + u] = og * cv;
+          }
         }
       }
       // Rows not computed at this step keep stale h values in XH; zero them, as the weight-gradient gemm reads them (× 0).
@@ -260,19 +268,24 @@ export class LstmBatch {
     f32.fill(0, dcNext, dcNext + Bp * Hp);
     for (let t = T - 1; t >= 0; t--) {
       const M = this.active[t]!;
-      for (let s = 0; s < M; s++) {
-        const a = act + (t * Bp + s) * NG, c = cOff + (t * Bp + s) * Hp, cp = c - Bp * Hp, dhr = dhOff + (t * Bp + s) * Hp, r = s * Hp;
-        for (let u = 0; u < H; u++) {
-          const dh = f32[dhr + u]! + f32[dhRec + r + u]!;
-          const z = f32[a + u]!, i = f32[a + Hp + u]!;
-          const f = hasF ? f32[a + fOff + u]! : 1, og = hasO ? f32[a + oOff + u]! : 1;
-          const cPrev = t > 0 ? f32[cp + u]! : 0;
-          const dc = dh * og + f32[dcNext + r + u]!;
-          f32[a + u] = dc * i * (1 - z) * (1 + z);
-          f32[a + Hp + u] = dc * z * i * (1 - i);
-          if (hasF) f32[a + fOff + u] = dc * cPrev * f * (1 - f);
-          if (hasO) f32[a + oOff + u] = dh * f32[c + u]! * og * (1 - og);
-          f32[dcNext + r + u] = dc * f;
+      const cells = this.cells;
+      if (cells) {
+        cells.cellBackward(o.act + 4 * t * Bp * NG, o.c + 4 * t * Bp * Hp, t > 0 ? o.c + 4 * (t - 1) * Bp * Hp : o.zc, o.dh + 4 * t * Bp * Hp, o.dhRec, o.dcNext, M, 4 * NG, 4 * Hp, 4 * Hp, 4 * Hp, 4 * Math.max(0, fOff), 4 * Math.max(0, oOff));
+      } else {
+        for (let s = 0; s < M; s++) {
+          const a = act + (t * Bp + s) * NG, c = cOff + (t * Bp + s) * Hp, cp = c - Bp * Hp, dhr = dhOff + (t * Bp + s) * Hp, r = s * Hp;
+          for (let u = 0; u < H; u++) {
+            const dh = f32[dhr + u]! + f32[dhRec + r + u]!;
+            const z = f32[a + u]!, i = f32[a + Hp + u]!;
+            const f = hasF ? f32[a + fOff + u]! : 1, og = hasO ? f32[a + oOff + u]! : 1;
+            const cPrev = t > 0 ? f32[cp + u]! : 0;
+            const dc = dh * og + f32[dcNext + r + u]!;
+            f32[a + u] = dc * i * (1 - z) * (1 + z);
+            f32[a + Hp + u] = dc * z * i * (1 - i);
+            if (hasF) f32[a + fOff + u] = dc * cPrev * f * (1 - f);
+            if (hasO) f32[a + oOff + u] = dh * f32[c + u]! * og * (1 - og);
+            f32[dcNext + r + u] = dc * f;
+          }
         }
       }
       // Rows not computed at this step still hold activations: they must add nothing to the weight gradients.

@@ -36,9 +36,9 @@
  */
 import { TANH_P, TANH_Q } from './dense.ts';
 
-// ---- a minimal WebAssembly binary encoder: just what the kernels use ----
+// ---- a minimal WebAssembly binary encoder: just what the kernels use (exported for ../../rudder/lstm-kernels.ts) ----
 
-function uleb(n: number): number[] {
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let byte = n & 0x7f;
@@ -50,14 +50,14 @@ function uleb(n: number): number[] {
 }
 
 /** A length-prefixed byte vector (sections, bodies, names). */
-const sized = (bytes: number[]): number[] => [...uleb(bytes.length), ...bytes];
-const name = (s: string): number[] => sized([...s].map((ch) => ch.charCodeAt(0)));
+export const sized = (bytes: number[]): number[] => [...uleb(bytes.length), ...bytes];
+export const name = (s: string): number[] => sized([...s].map((ch) => ch.charCodeAt(0)));
 /** Concatenate instruction byte lists. */
-const code = (...parts: number[][]): number[] => parts.flat();
+export const code = (...parts: number[][]): number[] => parts.flat();
 
-const I32 = 0x7f, V128 = 0x7b;
-const simd = (opcode: number, ...imm: number[]): number[] => [0xfd, ...uleb(opcode), ...imm];
-const op = {
+export const I32 = 0x7f, V128 = 0x7b;
+export const simd = (opcode: number, ...imm: number[]): number[] => [0xfd, ...uleb(opcode), ...imm];
+export const op = {
   loop: (...body: number[][]) => [0x03, 0x40, ...code(...body), 0x0b],
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
   get: (l: number) => [0x20, ...uleb(l)],
@@ -95,9 +95,9 @@ const op = {
   f64x2Max: simd(0xf5),
 };
 /** local[dst] = local[x] + local[y] (i32). */
-const addTo = (dst: number, x: number, y: number): number[] => code(op.get(x), op.get(y), op.i32Add, op.set(dst));
+export const addTo = (dst: number, x: number, y: number): number[] => code(op.get(x), op.get(y), op.i32Add, op.set(dst));
 /** A function body: local declarations as [count, type] groups, then the code. */
-const body = (locals: [number, number][], ...instrs: number[][]): number[] =>
+export const body = (locals: [number, number][], ...instrs: number[][]): number[] =>
   sized([...uleb(locals.length), ...locals.flatMap(([n, t]) => [...uleb(n), t]), ...code(...instrs), 0x0b]);
 
 function gemmBody(): number[] {
