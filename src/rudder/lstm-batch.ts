@@ -294,7 +294,14 @@ export class LstmBatch {
       if (t > 0) k.gemm(o.act + 4 * (t * Bp * NG + this.uCol0), 4 * NG, 4, o.ut + 4 * this.uCol0 * Hp, 4 * Hp, o.dhRec, 4 * Hp, o.zeros, M, Hp, NG - this.uCol0);
     }
     // Weight gradients over all rows: [x_t, h_{t−1}]ᵀ·dA, 1ᵀ·dA, hᵀ·dŷ, 1ᵀ·dŷ.
-    for (const bl of this.blocks) k.gemm(o.xh + 4 * bl.k0, 4, 4 * rs, o.act + 4 * bl.c0, 4 * NG, o.dW + 4 * (bl.k0 * NG + bl.c0), 4 * NG, o.zeros, pad4(bl.kLen), bl.cLen, rows);
+    // In blocks of rows that stay in the L2 cache where the accumulating gemm exists (wasm), else in one.
+    const chunk = this.cells ? DW_CHUNK : rows;
+    for (const bl of this.blocks) {
+      for (let r0 = 0; r0 < rows; r0 += chunk) {
+        const gemm = r0 === 0 ? k.gemm : this.cells!.gemmAcc;
+        gemm(o.xh + 4 * (r0 * rs + bl.k0), 4, 4 * rs, o.act + 4 * (r0 * NG + bl.c0), 4 * NG, o.dW + 4 * (bl.k0 * NG + bl.c0), 4 * NG, o.zeros, pad4(bl.kLen), bl.cLen, Math.min(chunk, rows - r0));
+      }
+    }
     k.gemm(o.ones, 0, 4, o.act, 4 * NG, o.db, 4 * NG, o.zeros, 4, NG, rows);
     k.gemm(o.xh + 4 * (Bp * rs + D), 4, 4 * rs, o.dy, 4 * Kp, o.dWyT, 4 * Kp, o.zeros, Hp, Kp, rows);
     k.gemm(o.ones, 0, 4, o.dy, 4 * Kp, o.dby, 4 * Kp, o.zeros, 4, Kp, rows);
@@ -319,5 +326,7 @@ export class LstmBatch {
   }
 }
 
+/** Rows per block of the weight-gradient gemm: [x, h] and dA blocks of 128 rows are ~50 + 130 KB at 32 → 64 cells. */
+const DW_CHUNK = 128;
 const pad4 = (n: number): number => (n + 3) & ~3;
 const pad8 = (n: number): number => (n + 7) & ~7;

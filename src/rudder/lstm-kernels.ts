@@ -16,9 +16,12 @@
  *   at a and dL/dh = dh + dhRec, dc = dL/dh·o + dcNext; overwrites the activations by the gradients of
  *   the pre-activations (dz = dc·i·(1 − z)(1 + z), di = dc·z·i(1 − i), df = dc·c_prev·f(1 − f),
  *   do = dL/dh·c·o(1 − o)) and dcNext by dc·f. dh, dhRec and dcNext rows are cRow bytes apart, like c.
+ * gemmAcc(a, aRow, aCol, b, bRow, c, cRow, _, M, N, K): C += A·B, the SIMD gemm's accumulating variant,
+ *   so a long reduction (the weight gradient's sum over all T·B rows) can run in blocks of K that stay in
+ *   the L2 cache: ~2× faster at [96, 3200]×[3200, 256] here.
  */
 import { TANH_P, TANH_Q } from '../agents/kernels/dense.ts';
-import { I32, V128, body, code, name, op, simd, sized, uleb } from '../agents/kernels/wasm-simd.ts';
+import { I32, V128, body, code, gemmBody, name, op, simd, sized, uleb } from '../agents/kernels/wasm-simd.ts';
 
 const f32x4Div = simd(0xe7);
 const f32x4Min = simd(0xe8);
@@ -26,6 +29,7 @@ const f32x4Min = simd(0xe8);
 export interface CellKernels {
   cellForward(a: number, c: number, cp: number, hn: number, M: number, aRow: number, cRow: number, hRow: number, width: number, iOff: number, fOff: number, oOff: number): void;
   cellBackward(a: number, c: number, cp: number, dh: number, dhRec: number, dcNext: number, M: number, aRow: number, cRow: number, width: number, iOff: number, fOff: number, oOff: number): void;
+  gemmAcc(a: number, aRow: number, aCol: number, b: number, bRow: number, c: number, cRow: number, unused: number, M: number, N: number, K: number): void;
 }
 
 /** Constants, each in a v128 local from `first` on, set once at the start of a body. */
@@ -124,11 +128,11 @@ function cellModule(hasF: boolean, hasO: boolean): Uint8Array {
   const fnType = (params: number): number[] => [0x60, ...uleb(params), ...new Array<number>(params).fill(I32), 0x00];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [0x02, ...fnType(12), ...fnType(13)]),
+    ...section(1, [0x03, ...fnType(12), ...fnType(13), ...fnType(11)]),
     ...section(2, [0x01, ...name('env'), ...name('memory'), 0x02, 0x00, 0x01]),
-    ...section(3, [0x02, 0x00, 0x01]),
-    ...section(7, [0x02, ...name('cellForward'), 0x00, 0, ...name('cellBackward'), 0x00, 1]),
-    ...section(10, [0x02, ...forwardBody(hasF, hasO), ...backwardBody(hasF, hasO)]),
+    ...section(3, [0x03, 0x00, 0x01, 0x02]),
+    ...section(7, [0x03, ...name('cellForward'), 0x00, 0, ...name('cellBackward'), 0x00, 1, ...name('gemmAcc'), 0x00, 2]),
+    ...section(10, [0x03, ...forwardBody(hasF, hasO), ...backwardBody(hasF, hasO), ...gemmBody(true)]),
   ]);
 }
 
@@ -150,5 +154,5 @@ export function instantiateCellKernels(memory: object, hasF: boolean, hasO: bool
   const module = modules.get(key);
   if (!module || !wasmApi) return null;
   const { exports } = new wasmApi.Instance(module, { env: { memory } });
-  return { cellForward: exports.cellForward, cellBackward: exports.cellBackward } as CellKernels;
+  return { cellForward: exports.cellForward, cellBackward: exports.cellBackward, gemmAcc: exports.gemmAcc } as CellKernels;
 }
