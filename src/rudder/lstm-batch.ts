@@ -7,16 +7,21 @@ import { instantiateCellKernels, type CellKernels } from './lstm-kernels.ts';
  * Forward and backward of an {@link Lstm} over a batch of sequences at once, on the parameters of that Lstm
  * (read at every forward, so an optimiser stepping `lstm.params()` is seen), with the gradients in the
  * layout of `lstm.params()`. Same arithmetic as `Lstm.forward/backward` run sequence by sequence, to
- * float32 rounding; about 10× faster at 16 sequences × 200 steps (BENCHMARKS.md, `npm run bench -- lstm`).
+ * float32 rounding; 20–40× faster at 16 sequences × 200 steps, and ~7× on a single sequence (BENCHMARKS.md,
+ * `npm run bench -- lstm`).
  *
  * All B sequences advance together, so each step is one matrix product
  *   [B, D + H] × [D + H, gates·H]   (the rows [x_t, h_{t−1}] of the batch times the stacked gate weights)
- * on the WebAssembly SIMD gemm of ../agents/kernels/wasm-simd.ts (the JS kernels of js-kernels.ts where
- * the runtime has no SIMD), then the gate nonlinearities on the whole [B, gates·H] block with the SIMD tanh:
- * a sigmoid gate is σ(a) = ½ + ½·tanh(a/2), and the ½ is folded into its packed weights and bias (exact:
- * a power of two). Backward, each step's recurrent gradient dA_t·Uᵀ is one gemm, and the weight and bias
- * gradients are three gemms over all T·B rows at the end: [x_t, h_{t−1}]ᵀ·dA, 1ᵀ·dA and hᵀ·dŷ.
- * Without `fullyConnected`, the cell input (no recurrent weights) is computed for all steps by one gemm up front.
+ * on the WebAssembly SIMD gemm of ../agents/kernels/wasm-simd.ts, then the gates and the cell update on the
+ * whole [B, gates·H] block in one SIMD kernel of ./lstm-kernels.ts. A sigmoid gate is σ(a) = ½ + ½·tanh(a/2),
+ * the ½ folded into its packed weights and bias (exact: a power of two); in float32 that is ~1e-7 off in
+ * absolute terms, so a nearly closed gate (σ ≪ 0.01) has a few more ulps of relative error than
+ * Lstm's 1/(1 + e^−a). Backward, a second kernel gives the gate gradients and each step's recurrent
+ * gradient dA_t·Uᵀ is one gemm; the weight and bias gradients are gemms over all T·B rows at the end,
+ * [x_t, h_{t−1}]ᵀ·dA (in blocks of rows that stay in L2, accumulated), 1ᵀ·dA and hᵀ·dŷ. Without
+ * `fullyConnected`, the cell input (no recurrent weights) is computed for all steps by one gemm up front.
+ * Where the runtime has no WebAssembly SIMD, the same pass runs on the JS kernels of
+ * ../agents/kernels/js-kernels.ts with the elementwise part in JS loops (~8× slower, still ~4× the loop).
  *
  * Variable lengths: the sequences are sorted by length (longest first), so the ones still running at step
  * t are a prefix of the batch and each step's work covers only that prefix (rounded up to 4 rows). The
@@ -99,7 +104,8 @@ export class LstmBatch {
 
   private allocate(Bp: number, T: number): void {
     if (Bp <= this.bCap && T <= this.tCap) return;
-    const bCap = Math.max(Bp, this.bCap), tCap = Math.max(T, this.tCap);
+    // Grown by doubling, so a run whose episodes get longer one step at a time re-makes the memory rarely.
+    const bCap = Bp > this.bCap ? Math.max(Bp, 2 * this.bCap) : this.bCap, tCap = T > this.tCap ? Math.max(T, 2 * this.tCap) : this.tCap;
     const rows = bCap * tCap, { rs, NG, Hp, Kp } = this;
     let bytes = 0;
     const take = (floats: number): number => {
