@@ -1,12 +1,13 @@
 /**
  * `npm run bench -- <suite>`: runs a benchmark suite and writes its section of BENCHMARKS.md.
- * Suites: envs, ppo, kernels, rudder, align, watch-repair.
+ * Suites: envs, ppo, kernels, rudder, align, watch-repair, lstm.
  */
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { runAlignBench } from './align.ts';
 import { runEnvBench } from './envs.ts';
+import { runLstmBench } from './lstm.ts';
 import { runPpoBench } from './ppo.ts';
 import { runRudderBench } from './rudder.ts';
 import { runGameBench } from './rudder-games.ts';
@@ -14,10 +15,10 @@ import { runWatchRepairBench } from './watch-repair.ts';
 
 const program = new Command('bench')
   .description('Run a benchmark suite and write its results to BENCHMARKS.md')
-  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | watch-repair')
+  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | watch-repair | lstm')
   .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
-  .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists')
-  .option('--rounds <n>', 'kernels: interleaved timing rounds', '7')
+  .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists; lstm: skip torch')
+  .option('--rounds <n>', 'kernels, lstm: interleaved timing rounds', '7')
   .option('--seeds <n>', 'ppo: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size', '12')
   .option('--task <name>', 'rudder: kdt (KeyDoorTreasure, RUDDER variants) | bowling | venture (delayed PPO, PPO + RUDDER, natural-reward oracle)', 'kdt')
@@ -41,7 +42,8 @@ const program = new Command('bench')
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.
     else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env });
     else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes) });
-    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, watch-repair)`);
+    else if (suite === 'lstm') await runLstmBench({ rounds: Number(opts.rounds), anchor: opts.anchor });
+    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, watch-repair, lstm)`);
   });
 
 await program.parseAsync();

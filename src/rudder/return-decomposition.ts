@@ -1,5 +1,6 @@
 import { Adam, clipScale } from '../agents/adam.ts';
 import { Lstm, type LstmConfig } from './lstm.ts';
+import { LstmBatch } from './lstm-batch.ts';
 
 /** What the model trains on: one episode's encoded inputs [length, inputDim] and its return. */
 export interface EpisodeSample {
@@ -47,6 +48,7 @@ export class ReturnDecomposition {
   private readonly decay: boolean[]; // which parameters get L2 (weights, not biases)
   private y = new Float32Array(0);
   private dy = new Float32Array(0);
+  private batchPass: LstmBatch | null = null;
 
   constructor(lstm: Lstm | LstmConfig, cfg: Partial<DecompositionConfig> = {}) {
     this.lstm = lstm instanceof Lstm ? lstm : new Lstm(lstm);
@@ -89,13 +91,41 @@ export class ReturnDecomposition {
     return { main: eT * eT, aux, total: eT * eT + a * aux };
   }
 
+  /**
+   * {@link loss} of every episode of `batch`, run together on {@link LstmBatch}: adds their summed losses into
+   * `sum` and the gradient of their mean into this.grads (the same as the episode-by-episode loop, to float32 rounding).
+   */
+  private batchLoss(batch: readonly EpisodeSample[], sum: Losses): void {
+    const pass = (this.batchPass ??= new LstmBatch(this.lstm));
+    const B = batch.length, a = this.cfg.auxWeight, w = 1 / B;
+    pass.forward(batch.map((ep) => ep.inputs), batch.map((ep) => ep.length));
+    const y = pass.out, dy = pass.dOut;
+    for (let b = 0; b < B; b++) {
+      const ep = batch[b]!, T = ep.length, g = ep.ret / this.cfg.returnScale;
+      let aux = 0;
+      for (let t = 0; t < T; t++) {
+        const at = pass.index(b, t), e = y[at]! - g;
+        aux += e * e;
+        dy[at] = (w * a * 2 * e) / T;
+      }
+      const last = pass.index(b, T - 1), eT = y[last]! - g;
+      dy[last]! += w * 2 * eT;
+      aux /= T;
+      sum.main += eT * eT;
+      sum.aux += aux;
+      sum.total += eT * eT + a * aux;
+    }
+    pass.backward(this.grads);
+  }
+
   /** One Adam step on the mean loss of `batch`; returns the batch's mean losses (before the step). */
   trainBatch(batch: readonly EpisodeSample[]): Losses {
     if (batch.length === 0) throw new RangeError('ReturnDecomposition.trainBatch: empty batch');
     for (const g of this.grads) g.fill(0);
     const sum: Losses = { main: 0, aux: 0, total: 0 };
-    for (const ep of batch) {
-      const l = this.loss(ep, this.grads, 1 / batch.length);
+    if (batch.length > 1) this.batchLoss(batch, sum);
+    else {
+      const l = this.loss(batch[0]!, this.grads, 1);
       sum.main += l.main;
       sum.aux += l.aux;
       sum.total += l.total;

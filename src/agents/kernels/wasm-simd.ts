@@ -36,9 +36,9 @@
  */
 import { TANH_P, TANH_Q } from './dense.ts';
 
-// ---- a minimal WebAssembly binary encoder: just what the kernels use ----
+// ---- a minimal WebAssembly binary encoder: just what the kernels use (exported for ../../rudder/lstm-kernels.ts) ----
 
-function uleb(n: number): number[] {
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let byte = n & 0x7f;
@@ -50,14 +50,14 @@ function uleb(n: number): number[] {
 }
 
 /** A length-prefixed byte vector (sections, bodies, names). */
-const sized = (bytes: number[]): number[] => [...uleb(bytes.length), ...bytes];
-const name = (s: string): number[] => sized([...s].map((ch) => ch.charCodeAt(0)));
+export const sized = (bytes: number[]): number[] => [...uleb(bytes.length), ...bytes];
+export const name = (s: string): number[] => sized([...s].map((ch) => ch.charCodeAt(0)));
 /** Concatenate instruction byte lists. */
-const code = (...parts: number[][]): number[] => parts.flat();
+export const code = (...parts: number[][]): number[] => parts.flat();
 
-const I32 = 0x7f, V128 = 0x7b;
-const simd = (opcode: number, ...imm: number[]): number[] => [0xfd, ...uleb(opcode), ...imm];
-const op = {
+export const I32 = 0x7f, V128 = 0x7b;
+export const simd = (opcode: number, ...imm: number[]): number[] => [0xfd, ...uleb(opcode), ...imm];
+export const op = {
   loop: (...body: number[][]) => [0x03, 0x40, ...code(...body), 0x0b],
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
   get: (l: number) => [0x20, ...uleb(l)],
@@ -95,12 +95,16 @@ const op = {
   f64x2Max: simd(0xf5),
 };
 /** local[dst] = local[x] + local[y] (i32). */
-const addTo = (dst: number, x: number, y: number): number[] => code(op.get(x), op.get(y), op.i32Add, op.set(dst));
+export const addTo = (dst: number, x: number, y: number): number[] => code(op.get(x), op.get(y), op.i32Add, op.set(dst));
 /** A function body: local declarations as [count, type] groups, then the code. */
-const body = (locals: [number, number][], ...instrs: number[][]): number[] =>
+export const body = (locals: [number, number][], ...instrs: number[][]): number[] =>
   sized([...uleb(locals.length), ...locals.flatMap(([n, t]) => [...uleb(n), t]), ...code(...instrs), 0x0b]);
 
-function gemmBody(): number[] {
+/**
+ * The gemm's body; with `accumulate`, the variant C += A·B (each tile starts from C instead of the bias,
+ * which is then unused), for callers that block K (../../rudder/lstm-kernels.ts).
+ */
+export function gemmBody(accumulate = false): number[] {
   const [a, aRow, aCol, b, bRow, c, cRow, bias, M, N, K] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]; // parameters
   const [i, j, p, pa0, pa1, pa2, pa3, pb, pc] = [11, 12, 13, 14, 15, 16, 17, 18, 19]; // i32 locals
   const acc = [20, 21, 22, 23, 24, 25, 26, 27]; // v128 sums: row r of the tile, half h at acc[2r + h]
@@ -114,11 +118,21 @@ function gemmBody(): number[] {
     op.get(acc[2 * r + 1]!), op.get(av), op.get(b1), op.f32x4Mul, op.f32x4Add, op.set(acc[2 * r + 1]!),
   ));
   const tile = code(
-    // The sums start from the bias: the same 8 values for each of the 4 rows.
-    ...[0, 1, 2, 3].flatMap((r) => [
-      code(op.get(bias), jBytes, op.i32Add, op.v128Load(0), op.set(acc[2 * r]!)),
-      code(op.get(bias), jBytes, op.i32Add, op.v128Load(16), op.set(acc[2 * r + 1]!)),
-    ]),
+    accumulate
+      // The sums start from C[i..i+3, j..j+7].
+      ? code(
+        op.get(c), op.get(i), op.get(cRow), op.i32Mul, op.i32Add, jBytes, op.i32Add, op.set(pc),
+        ...[0, 1, 2, 3].flatMap((r) => [
+          code(op.get(pc), op.v128Load(0), op.set(acc[2 * r]!)),
+          code(op.get(pc), op.v128Load(16), op.set(acc[2 * r + 1]!)),
+          addTo(pc, pc, cRow),
+        ]),
+      )
+      // The sums start from the bias: the same 8 values for each of the 4 rows.
+      : code(...[0, 1, 2, 3].flatMap((r) => [
+        code(op.get(bias), jBytes, op.i32Add, op.v128Load(0), op.set(acc[2 * r]!)),
+        code(op.get(bias), jBytes, op.i32Add, op.v128Load(16), op.set(acc[2 * r + 1]!)),
+      ])),
     // Pointers to A[i..i+3, 0] and B[0, j].
     op.get(a), op.get(i), op.get(aRow), op.i32Mul, op.i32Add, op.set(pa0),
     addTo(pa1, pa0, aRow), addTo(pa2, pa1, aRow), addTo(pa3, pa2, aRow),
