@@ -7,6 +7,7 @@ import { loadCheckpoint, saveCheckpoint } from '../src/agents/run/checkpoint.ts'
 import { Rng } from '../src/envs/core/rng.ts';
 import { encodeEpisode, TimeEncoding } from '../src/rudder/encode.ts';
 import { Lstm, newLstmState } from '../src/rudder/lstm.ts';
+import { LstmBatch } from '../src/rudder/lstm-batch.ts';
 import { RudderRedistribution, type RudderCheckpointState, type RudderEpisode } from '../src/rudder/ppo-redistribution.ts';
 
 const dirs: string[] = [];
@@ -62,6 +63,17 @@ describe('RUDDER for PPO: what the LSTM sees, what it learns, and its checkpoint
     for (const [a, b] of [[0, 2], [2, 3], [3, 9]] as const) lstm.run(x.subarray(a * 5, b * 5), b - a, pieces.subarray(a, b), state);
     for (let t = 0; t < T; t++) expect(pieces[t]).toBeCloseTo(whole[t]!, 6);
     expect(() => lstm.run(x, T, pieces, newLstmState(5))).toThrow(/state must hold 6 values/);
+    // The batched pass from carried states (two sequences of different lengths, one fresh) gives the same.
+    const batch = new LstmBatch(lstm), s1 = newLstmState(6), s2 = newLstmState(6), y1 = new Float32Array(T);
+    lstm.run(x.subarray(0, 3 * 5), 3, y1, s1);
+    batch.forward([x.subarray(3 * 5), x.subarray(0, 4 * 5)], [6, 4], [s1, s2]);
+    for (let t = 0; t < 6; t++) expect(batch.out[batch.index(0, t)]).toBeCloseTo(whole[3 + t]!, 5);
+    for (let t = 0; t < 4; t++) expect(batch.out[batch.index(1, t)]).toBeCloseTo(whole[t]!, 5);
+    batch.finalState(1, s2);
+    const rest = new Float32Array(5);
+    lstm.run(x.subarray(4 * 5), 5, rest, s2); // and goes on from where the batch left it
+    for (let t = 0; t < 5; t++) expect(rest[t]).toBeCloseTo(whole[4 + t]!, 5);
+    expect(() => batch.backward(lstm.params().map((p) => new Float32Array(p.length)))).toThrow(/inference only/);
   });
 
   it('the triangular time encoding: 41 nodes for max 10000 / span 500, two neighbours sum to 1', () => {

@@ -1,6 +1,6 @@
 import { instantiateJsKernels } from '../agents/kernels/js-kernels.ts';
 import { instantiateSimdKernels, wasmSimdSupported, type SimdKernels } from '../agents/kernels/wasm-simd.ts';
-import type { Lstm } from './lstm.ts';
+import type { Lstm, LstmState } from './lstm.ts';
 import { instantiateCellKernels, type CellKernels } from './lstm-kernels.ts';
 
 /**
@@ -66,6 +66,7 @@ export class LstmBatch {
   private lens = new Int32Array(0); // per slot
   private active = new Int32Array(0); // per step: rows computed (the running sequences, rounded up to 4)
   private forwarded = false;
+  private fromState = false; // the last forward started from given states (inference only)
 
   constructor(readonly lstm: Lstm, opts: { kernels?: 'auto' | 'wasm' | 'js' } = {}) {
     const D = (this.D = lstm.inputDim), H = (this.H = lstm.units), K = (this.K = lstm.outputs);
@@ -139,6 +140,14 @@ export class LstmBatch {
     return (t * this.Bp + this.slotOf[b]!) * this.Kp;
   }
 
+  /** The state sequence b reached at its last step in the last {@link forward}, into `state`. */
+  finalState(b: number, state: LstmState): void {
+    const s = this.slotOf[b]!, L = this.lens[s]!, { Bp, Hp, rs, D, H, f32, o } = this;
+    state.c.set(f32.subarray((o.c >> 2) + ((L - 1) * Bp + s) * Hp, (o.c >> 2) + ((L - 1) * Bp + s) * Hp + H));
+    state.h.set(f32.subarray((o.xh >> 2) + (L * Bp + s) * rs + D, (o.xh >> 2) + (L * Bp + s) * rs + D + H));
+    state.fresh = false;
+  }
+
   /** Packs the Lstm's parameters into the gemm layouts (sigmoid gates scaled by ½ in Wp and bp). */
   private pack(): void {
     const { D, H, Hp, Kp, K, NG, f32, o } = this;
@@ -174,9 +183,11 @@ export class LstmBatch {
 
   /**
    * Runs the sequences `xs[b]` ([lengths[b], D] each) from zero states with the Lstm's current parameters;
-   * the predictions are then in {@link out}, and the activations are kept for {@link backward}.
+   * the predictions are then in {@link out}, and the activations are kept for {@link backward}. With
+   * `init`, sequence b starts from state `init[b]` instead (inference only: the episodes in progress of
+   * RUDDER on PPO, continued rollout by rollout; {@link finalState} reads where they got to).
    */
-  forward(xs: readonly Float32Array[], lengths: readonly number[]): void {
+  forward(xs: readonly Float32Array[], lengths: readonly number[], init?: readonly LstmState[]): void {
     const B = xs.length, { D, H, Hp, NG, rs } = this;
     if (B < 1 || lengths.length !== B) throw new RangeError(`LstmBatch.forward: ${B} sequences with ${lengths.length} lengths`);
     let T = 0;
@@ -220,6 +231,20 @@ export class LstmBatch {
       }
     }
     for (let s = 0; s < Bp; s++) f32.fill(0, xh + s * rs + D, xh + s * rs + D + H);
+    // c_{−1}: zeros, or the given states (h_{−1} into the first XH rows).
+    const zc = o.zc >> 2;
+    f32.fill(0, zc, zc + Bp * Hp);
+    if (init) {
+      if (init.length !== B) throw new RangeError(`LstmBatch.forward: ${B} sequences with ${init.length} initial states`);
+      for (let s = 0; s < B; s++) {
+        const st = init[order[s]!]!;
+        if (st.c.length !== H || st.h.length !== H) throw new RangeError(`LstmBatch.forward: initial state ${order[s]} must hold ${H} values in c and h`);
+        if (st.fresh) continue;
+        f32.set(st.c, zc + s * Hp);
+        f32.set(st.h, xh + s * rs + D);
+      }
+    }
+    this.fromState = init !== undefined;
     for (const bl of this.blocks) {
       if (!bl.recurrent) k.gemm(o.xh + 4 * bl.k0, 4 * rs, 4, o.wp + 4 * (bl.k0 * NG + bl.c0), 4 * NG, o.act + 4 * bl.c0, 4 * NG, o.bp + 4 * bl.c0, T * Bp, bl.cLen, bl.kLen);
     }
@@ -243,7 +268,7 @@ export class LstmBatch {
             let f = 1, og = 1;
             if (hasF) f32[a + fOff + u] = f = 0.5 + 0.5 * f32[a + fOff + u]!;
             if (hasO) f32[a + oOff + u] = og = 0.5 + 0.5 * f32[a + oOff + u]!;
-            const cv = (t > 0 ? f * f32[cp + u]! : 0) + i * z;
+            const cv = f * (t > 0 ? f32[cp + u]! : f32[zc + s * Hp + u]!) + i * z;
             f32[c + u] = cv;
             f32[hn + u] = og * cv;
           }
@@ -265,6 +290,7 @@ export class LstmBatch {
    */
   backward(grads: Float32Array[]): void {
     if (!this.forwarded) throw new Error('LstmBatch.backward: no forward pass to go back through');
+    if (this.fromState) throw new Error('LstmBatch.backward: the last forward started from given states (inference only)');
     const { D, H, K, Hp, Kp, NG, rs, Bp, T, f32, k, o, hasF, hasO, fOff, oOff } = this;
     const rows = T * Bp;
     // dL/dh from the head, all steps at once: dŷ·Wy.

@@ -4,6 +4,7 @@ import type { RewardRedistribution, RolloutView } from '../agents/ppo/redistribu
 import { StepEncoder, TimeEncoding } from './encode.ts';
 import { EpisodeTrace, type ObservationFeatures } from './episode-trace.ts';
 import { LessonsBuffer } from './lessons-buffer.ts';
+import { LstmBatch } from './lstm-batch.ts';
 import { ReturnDecomposition, type DecompositionConfig } from './return-decomposition.ts';
 import { gridCodeCounts } from './grid-features.ts';
 import type { FeatureName } from './settings.ts';
@@ -183,6 +184,8 @@ export class RudderRedistribution implements RewardRedistribution {
   private readonly rng: Rng;
   private readonly encoder: StepEncoder;
   private traces: EpisodeTrace[] = [];
+  private readonly running: number[] = []; // envs whose episode runs past this rollout
+  private carryPass: LstmBatch | null = null;
   private readonly obsDim: number; // of the rollout's observations
   private episodes = 0;
   private lastLoss = NaN;
@@ -273,9 +276,12 @@ export class RudderRedistribution implements RewardRedistribution {
           ep.clear();
         }
       }
-      if (ep.count > 0) this.writePrefix(ep, n, N, rr, quality);
-      ep.nextRollout();
+      if (ep.count > 0 && this.active) this.running.push(n);
     }
+    // The episodes still running: their new steps, all envs in one batched pass from their carried states.
+    if (this.running.length > 0) this.writePrefixes(N, rr, quality);
+    this.running.length = 0;
+    for (let n = 0; n < N; n++) this.traces[n]!.nextRollout();
   }
 
   /** After PPO's update: the demo's training until the loss is low, when asked (`updateTraining`). */
@@ -354,25 +360,29 @@ export class RudderRedistribution implements RewardRedistribution {
   }
 
   /**
-   * A running episode's steps in this rollout: the LSTM runs on from the state it reached over the earlier
-   * rows (each row once in the episode's life), and the prediction differences are trusted at the running q.
+   * The running episodes' steps in this rollout: the LSTM runs on from the state each reached over its
+   * earlier rows (each row once in the episode's life; all envs together on LstmBatch), and the prediction
+   * differences are trusted at the running q.
    */
-  private writePrefix(ep: EpisodeTrace, n: number, N: number, rr: Float32Array, quality: Float32Array): void {
-    if (!this.active) return;
-    const L = ep.length, from = ep.carried, W = ep.width, { r } = this.scratch(L);
-    const y = r.subarray(from, L); // model units, turned into differences in return units below
-    this.model.lstm.run(ep.inputs.subarray(from * W, L * W), L - from, y, ep.state);
-    const scale = this.model.cfg.returnScale;
-    let prev = ep.lastY;
-    ep.lastY = y[L - from - 1]!;
-    for (let i = from; i < L; i++) {
-      const yi = r[i]!;
-      r[i] = (yi - prev) * scale;
-      prev = yi;
-    }
-    ep.carried = L;
-    for (let i = ep.start; i < L; i++) ep.paid += r[i]!;
-    this.write(ep, r, this.qualityMean, n, N, rr, quality);
+  private writePrefixes(N: number, rr: Float32Array, quality: Float32Array): void {
+    const eps = this.running.map((n) => this.traces[n]!), W = this.encoder.width;
+    const pass = (this.carryPass ??= new LstmBatch(this.model.lstm));
+    pass.forward(eps.map((ep) => ep.inputs.subarray(ep.carried * W, ep.length * W)), eps.map((ep) => ep.length - ep.carried), eps.map((ep) => ep.state));
+    const y = pass.out, scale = this.model.cfg.returnScale;
+    eps.forEach((ep, b) => {
+      const L = ep.length, from = ep.carried, { r } = this.scratch(L);
+      let prev = ep.lastY;
+      for (let i = from; i < L; i++) {
+        const yi = y[pass.index(b, i - from)]!;
+        r[i] = (yi - prev) * scale; // model units to return units
+        prev = yi;
+      }
+      ep.lastY = prev;
+      pass.finalState(b, ep.state);
+      ep.carried = L;
+      for (let i = ep.start; i < L; i++) ep.paid += r[i]!;
+      this.write(ep, r, this.qualityMean, this.running[b]!, N, rr, quality);
+    });
   }
 
   /** Trace this rollout's part of r backwards and write it, with trust q, at the steps' rollout rows. */
