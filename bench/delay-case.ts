@@ -47,7 +47,9 @@ let sps = 0, steps = 0, iteration = 0;
 const curve: [number, number][] = [];
 const rate = (): number => (filled === 0 ? 0 : inWindow / filled);
 
-await trainPpo({ envId: cfg.envId, envKwargs: cfg.envKwargs, seed: cfg.seed, totalTimesteps: cfg.budget }, {
+// A constant learning rate (CleanRL anneals it to 0 over the run): then a run's steps to the target do not
+// depend on the budget, and a reduced-budget run reproduces the full run's figures up to its budget.
+await trainPpo({ envId: cfg.envId, envKwargs: cfg.envKwargs, seed: cfg.seed, totalTimesteps: cfg.budget, annealLr: false }, {
   redistribution,
   hooks: {
     onRolloutEnd: (v) => {

@@ -25,7 +25,7 @@ export interface DelayBenchOptions {
 }
 
 const ARMS: { name: string; color: string; what: string; rudder: Record<string, unknown> | null }[] = [
-  { name: 'PPO', color: '#d62728', what: "plain PPO (CleanRL's defaults: 4 envs × 128 steps, γ 0.99, λ 0.95) on the delayed reward", rudder: null },
+  { name: 'PPO', color: '#d62728', what: "plain PPO on the delayed reward: CleanRL's defaults (4 envs × 128 steps, γ 0.99, λ 0.95, lr 2.5e-4) but a constant learning rate (`annealLr: false`), so that a run's steps to the target do not depend on the budget (annealed, the learning rate at step s would; a run with a smaller budget then gives the same figures up to its budget)", rudder: null },
   // returnScale 1, not the default 'auto' (the first non-zero |G|): with distractors the first non-zero return is
   // usually a failed episode's few distractors (e.g. 0.03), which scaled the LSTM's targets ~30× up (its loss
   // ran into the thousands in a trial run); KeyDoorTreasure's returns are of order 1 already.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DelayedReward, expertFor, KDT_EVENTS, KeyDoorTreasureEnv, make, type Env, type StepResult } from '../src/index.ts';
+import { checkEnv, DelayedReward, expertFor, KDT_EVENTS, KeyDoorTreasureEnv, make, type Env, type StepResult } from '../src/index.ts';
 
 type E = Env<Float32Array, number>;
 const DISTRACTORS = { probability: 0.3, magnitude: 0.05 };
@@ -191,6 +191,13 @@ describe('DelayedReward delay', () => {
     const r = env.step(0);
     expect([r.reward, r.terminated]).toEqual([0, true]);
     expect(env.step(1).reward).toBe(0);
+  });
+
+  it('passes checkEnv in both observation modes, distractors on (the only warning: it is wrapped)', () => {
+    for (const kw of [{ delay: 5 }, { delay: 5, delayObservation: 'frozen' }, { delay: 5, distractors: true }]) {
+      const env = make('KeyDoorTreasure-v0', { reward: 'delayed', ...kw }) as Env<unknown, unknown>;
+      expect(checkEnv(env).warnings.filter((w) => !w.includes('the env is wrapped'))).toEqual([]);
+    }
   });
 
   it('bad options and actions get errors naming them', () => {
