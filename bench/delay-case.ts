@@ -18,6 +18,8 @@ export interface DelayCaseConfig {
   budget: number;
   window: number;
   target: number;
+  /** PPO's learning rate constant instead of annealed to 0 over the budget. */
+  constantLr: boolean;
   /** null: plain PPO; else PPO + RUDDER with this config over the defaults. */
   rudder: Partial<RudderConfig> | null;
 }
@@ -47,9 +49,10 @@ let sps = 0, steps = 0, iteration = 0;
 const curve: [number, number][] = [];
 const rate = (): number => (filled === 0 ? 0 : inWindow / filled);
 
-// A constant learning rate (CleanRL anneals it to 0 over the run): then a run's steps to the target do not
-// depend on the budget, and a reduced-budget run reproduces the full run's figures up to its budget.
-await trainPpo({ envId: cfg.envId, envKwargs: cfg.envKwargs, seed: cfg.seed, totalTimesteps: cfg.budget, annealLr: false }, {
+// annealLr (CleanRL's default, as bench/rudder.ts) anneals the learning rate to 0 over the budget, so a run's
+// steps to the target depend on the budget; constantLr makes them budget-free. (In 1-seed 1M-step trials
+// at D ≥ 50 both arms' success fell below the random policy's after ~500k steps either way.)
+await trainPpo({ envId: cfg.envId, envKwargs: cfg.envKwargs, seed: cfg.seed, totalTimesteps: cfg.budget, annealLr: !cfg.constantLr }, {
   redistribution,
   hooks: {
     onRolloutEnd: (v) => {

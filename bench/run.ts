@@ -33,9 +33,10 @@ const program = new Command('bench')
   .option('--window <n>', 'delay: episodes in the rolling success rate', '100')
   .option('--target <x>', 'delay: the rolling success rate to reach', '0.5')
   .option('--distractors <p,m>', 'delay: distractor probability and magnitude per step', '0.1,0.03')
+  .option('--constant-lr', "delay: PPO's learning rate constant instead of annealed over the budget")
   .option('--report-only', 'delay: redraw the table and the plot from bench/results/delay-sweep.json, without running')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean }) => {
+  .action(async (suite: string, opts: { size: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; constantLr?: boolean }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
     else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     // A process of its own: a fresh JIT, as the other suites' cases get.
@@ -48,10 +49,10 @@ const program = new Command('bench')
     else if (suite === 'delay') {
       const size = program.getOptionValueSource('size') === 'default' ? 8 : Number(opts.size);
       const delays = opts.delays.split(',').map(Number), [p, m] = opts.distractors.split(',').map(Number);
-      const o = { delays, seeds: Number(opts.seeds), budget: Number(opts.budget), size, window: Number(opts.window), target: Number(opts.target), distractorProbability: p!, distractorMagnitude: m! };
-      const bad = Object.entries(o).find(([, v]) => (Array.isArray(v) ? v.some((x) => !Number.isInteger(x) || x < 0) || v.length === 0 : !Number.isFinite(v)));
+      const o = { delays, seeds: Number(opts.seeds), budget: Number(opts.budget), size, window: Number(opts.window), target: Number(opts.target), distractorProbability: p!, distractorMagnitude: m!, constantLr: opts.constantLr === true };
+      const bad = Object.entries(o).find(([, v]) => typeof v !== 'boolean' && (Array.isArray(v) ? v.some((x) => !Number.isInteger(x) || x < 0) || v.length === 0 : !Number.isFinite(v)));
       if (bad || !(o.seeds >= 1 && o.budget >= 1 && o.window >= 1 && o.target > 0 && o.target <= 1)) program.error(`delay: bad option ${bad?.[0] ?? '(seeds, budget, window ≥ 1; target in (0, 1])'}: --delays ${opts.delays} --seeds ${opts.seeds} --budget ${opts.budget} --window ${opts.window} --target ${opts.target} --distractors ${opts.distractors}`);
-      const command = `npm run bench -- delay --delays ${delays.join(',')} --seeds ${o.seeds} --budget ${o.budget} --size ${size} --window ${o.window} --target ${o.target} --distractors ${p},${m}`;
+      const command = `npm run bench -- delay --delays ${delays.join(',')} --seeds ${o.seeds} --budget ${o.budget} --size ${size} --window ${o.window} --target ${o.target} --distractors ${p},${m}${o.constantLr ? ' --constant-lr' : ''}`;
       await runDelayBench({ ...o, command });
     } else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, watch-repair, delay)`);
   });
