@@ -34,6 +34,8 @@ export interface DelayCaseResult {
   successes: number;
   /** Rolling success rate at the end of the run. */
   finalRate: number;
+  /** The highest rolling success rate over the run (once the window was full). */
+  bestRate: number;
   sps: number;
   /** [globalStep, rolling success rate] after each PPO iteration, every `curveEvery`-th. */
   curve: [number, number][];
@@ -44,7 +46,7 @@ const cfg = JSON.parse(process.argv[2] ?? '{}') as DelayCaseConfig;
 const redistribution = cfg.rudder ? RudderRedistribution.forEnv(cfg.envId, cfg.envKwargs, { seed: cfg.seed, ...cfg.rudder }) : null;
 const ring = new Uint8Array(cfg.window);
 let filled = 0, head = 0, inWindow = 0, episodes = 0, successes = 0;
-let reachedAt: number | null = null;
+let reachedAt: number | null = null, bestRate = 0;
 let sps = 0, steps = 0, iteration = 0;
 const curve: [number, number][] = [];
 const rate = (): number => (filled === 0 ? 0 : inWindow / filled);
@@ -69,6 +71,7 @@ await trainPpo({ envId: cfg.envId, envKwargs: cfg.envKwargs, seed: cfg.seed, tot
           ring[head] = ok;
           inWindow += ok;
           head = (head + 1) % cfg.window;
+          if (filled === cfg.window && inWindow / cfg.window > bestRate) bestRate = inWindow / cfg.window;
           if (reachedAt === null && filled === cfg.window && inWindow >= cfg.target * cfg.window) reachedAt = start + (t + 1) * N;
         }
       }
@@ -82,5 +85,5 @@ await trainPpo({ envId: cfg.envId, envKwargs: cfg.envKwargs, seed: cfg.seed, tot
   },
 });
 curve.push([steps, Number(rate().toFixed(3))]);
-const out: DelayCaseResult = { seed: cfg.seed, stepsToTarget: reachedAt, steps, episodes, successes, finalRate: rate(), sps, curve, rudder: redistribution?.stats() ?? null };
+const out: DelayCaseResult = { seed: cfg.seed, stepsToTarget: reachedAt, steps, episodes, successes, finalRate: rate(), bestRate, sps, curve, rudder: redistribution?.stats() ?? null };
 console.log(JSON.stringify(out));

@@ -118,9 +118,10 @@ function reportDelay(o: DelayBenchOptions, rows: DelayRow[], machine: string): v
     table(['D', ...ARMS.flatMap((a) => [`${a.name}, per seed`, `${a.name}, median`]), 'RUDDER / PPO (medians)'],
       o.delays.map((d) => [String(d), ...ARMS.flatMap((a) => [values(a.name, d).map(cell).join(', '), cell(censoredMedian(values(a.name, d)))]), ratio(d)])),
     '',
-    `Success rate of the last ${o.window} training episodes at the end of each run (a run that reached the target stopped at the end of that PPO iteration, so it shows about the target), per seed:`,
+    `Success rate of the last ${o.window} training episodes, per seed: the best over the run${rows.some((r) => r.bestRate === undefined) ? ' (read off the curve, sampled every 10 PPO iterations)' : ''} / at its end (a run that reached the target stopped at the end of that PPO iteration):`,
     '',
-    table(['D', ...ARMS.map((a) => a.name)], o.delays.map((d) => [String(d), ...ARMS.map((a) => rows.filter((r) => r.arm === a.name && r.delay === d).sort((x, y) => x.seed - y.seed).map((r) => `${(100 * r.finalRate).toFixed(0)} %`).join(', '))])),
+    table(['D', ...ARMS.map((a) => a.name)], o.delays.map((d) => [String(d), ...ARMS.map((a) => rows.filter((r) => r.arm === a.name && r.delay === d).sort((x, y) => x.seed - y.seed)
+      .map((r) => `${(100 * (r.bestRate ?? Math.max(...r.curve.map((c) => c[1])))).toFixed(0)} / ${(100 * r.finalRate).toFixed(0)} %`).join(', '))])),
     '',
     ...(o.constantLr ? ['The learning rate was constant (`--constant-lr`).', ''] : []),
     `Wall time per run (median): ${ARMS.map((a) => `${a.name} ${wallMed(a.name)}`).join(', ')}.`,
