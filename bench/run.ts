@@ -1,11 +1,12 @@
 /**
  * `npm run bench -- <suite>`: runs a benchmark suite and writes its section of BENCHMARKS.md.
- * Suites: envs, ppo, kernels, rudder, align, watch-repair, lstm.
+ * Suites: envs, ppo, kernels, rudder, align, watch-repair, lstm, delay.
  */
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { runAlignBench } from './align.ts';
+import { reportDelayFromResults, runDelayBench } from './delay.ts';
 import { runEnvBench } from './envs.ts';
 import { runLstmBench } from './lstm.ts';
 import { runPpoBench } from './ppo.ts';
@@ -15,12 +16,12 @@ import { runWatchRepairBench } from './watch-repair.ts';
 
 const program = new Command('bench')
   .description('Run a benchmark suite and write its results to BENCHMARKS.md')
-  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | watch-repair | lstm')
+  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | watch-repair | lstm | delay')
   .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists; lstm: skip torch')
   .option('--rounds <n>', 'kernels, lstm: interleaved timing rounds', '7')
-  .option('--seeds <n>', 'ppo: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method', '5')
-  .option('--size <n>', 'rudder: KeyDoorTreasure grid size', '12')
+  .option('--seeds <n>', 'ppo: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method; delay: seeds per delay and arm', '5')
+  .option('--size <n>', 'rudder: KeyDoorTreasure grid size (delay: default 8)', '12')
   .option('--task <name>', 'rudder: kdt (KeyDoorTreasure, RUDDER variants) | bowling | venture (delayed PPO, PPO + RUDDER, natural-reward oracle)', 'kdt')
   .option('--jobs <n>', 'rudder --task bowling|venture: training runs at a time (each in its own process)', '1')
   .option('--steps <n>', 'ppo: CartPole steps per seed; rudder: steps per run', '500000')
@@ -31,8 +32,15 @@ const program = new Command('bench')
   .option('--max-episodes <n>', 'align: training-episode cap per run', '20000')
   .option('--env <id>', 'align: rooms env id', 'FourRooms-v0')
   .option('--wr-max-episodes <n>', 'watch-repair: episode cap per run', '300000')
+  .option('--delays <list>', 'delay: the delays D, comma-separated', '0,50,200,800')
+  .option('--budget <n>', 'delay: env steps per run at most (a run stops once it reaches the target)', '2000000')
+  .option('--window <n>', 'delay: episodes in the rolling success rate', '100')
+  .option('--target <x>', 'delay: the rolling success rate to reach', '0.5')
+  .option('--distractors <p,m>', 'delay: distractor probability and magnitude per step', '0.1,0.03')
+  .option('--constant-lr', "delay: PPO's learning rate constant instead of annealed over the budget")
+  .option('--report-only', 'delay: redraw the table and the plot from bench/results/delay-sweep.json, without running')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; wrMaxEpisodes: string }) => {
+  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; constantLr?: boolean }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
     else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     // A process of its own: a fresh JIT, as the other suites' cases get.
@@ -43,7 +51,16 @@ const program = new Command('bench')
     else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env });
     else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes) });
     else if (suite === 'lstm') await runLstmBench({ rounds: Number(opts.rounds), anchor: opts.anchor });
-    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, watch-repair, lstm)`);
+    else if (suite === 'delay' && opts.reportOnly) reportDelayFromResults();
+    else if (suite === 'delay') {
+      const size = program.getOptionValueSource('size') === 'default' ? 8 : Number(opts.size);
+      const delays = opts.delays.split(',').map(Number), [p, m] = opts.distractors.split(',').map(Number);
+      const o = { delays, seeds: Number(opts.seeds), budget: Number(opts.budget), size, window: Number(opts.window), target: Number(opts.target), distractorProbability: p!, distractorMagnitude: m!, constantLr: opts.constantLr === true };
+      const bad = Object.entries(o).find(([, v]) => typeof v !== 'boolean' && (Array.isArray(v) ? v.some((x) => !Number.isInteger(x) || x < 0) || v.length === 0 : !Number.isFinite(v)));
+      if (bad || !(o.seeds >= 1 && o.budget >= 1 && o.window >= 1 && o.target > 0 && o.target <= 1)) program.error(`delay: bad option ${bad?.[0] ?? '(seeds, budget, window ≥ 1; target in (0, 1])'}: --delays ${opts.delays} --seeds ${opts.seeds} --budget ${opts.budget} --window ${opts.window} --target ${opts.target} --distractors ${opts.distractors}`);
+      const command = `npm run bench -- delay --delays ${delays.join(',')} --seeds ${o.seeds} --budget ${o.budget} --size ${size} --window ${o.window} --target ${o.target} --distractors ${p},${m}${o.constantLr ? ' --constant-lr' : ''}`;
+      await runDelayBench({ ...o, command });
+    } else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, watch-repair, lstm, delay)`);
   });
 
 await program.parseAsync();

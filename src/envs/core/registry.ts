@@ -1,4 +1,5 @@
 import type { Env, RenderMode } from './env.ts';
+import { numberIn, oneOf } from './env-options.ts';
 import { UnknownEnvError } from './errors.ts';
 import type { ExpertFactory } from './experts.ts';
 import type { EnvFactory, EnvKwargs, EnvSpec, VectorFactoryRef, WrapperFactory } from './spec.ts';
@@ -57,9 +58,9 @@ export function register<O, A>(id: string, factory: EnvFactory<O, A>, options: R
     namespace,
     name,
     version,
-    // `reward: 'delayed'` is make's wrapper, never the env's: the factory does not see it even when
-    // called directly with the spec's kwargs (as `rudder envs` does to read the spaces).
-    factory: (kw: EnvKwargs) => (factory as EnvFactory)(kw.reward === 'delayed' ? withoutReward(kw) : kw),
+    // `reward: 'delayed'`, `delay` and `delayObservation` are make's wrapper, never the env's: the factory
+    // does not see them even when called directly with the spec's kwargs (as `rudder envs` does to read the spaces).
+    factory: (kw: EnvKwargs) => (factory as EnvFactory)(withoutMakeKwargs(kw)),
     maxEpisodeSteps: max,
     rewardThreshold: options.rewardThreshold ?? null,
     nondeterministic: options.nondeterministic ?? false,
@@ -101,6 +102,11 @@ export function unregister(id: string): boolean {
  * last step. Being outside TimeLimit, that last step is a TimeLimit truncation too, so the payment is
  * exact both for envs that truncate themselves and for envs cut by `maxEpisodeSteps`. Any other `reward`
  * value (e.g. KeyDoorTreasure's 'shaped') goes to the factory, whose env checks it.
+ *
+ * `delay: D` and `delayObservation` (with `reward: 'delayed'` only) are DelayedReward's options, also
+ * make's own and never passed to the factory: an episode that terminates runs D more steps (actions
+ * ignored), then terminates and pays its whole return; TimeLimit, inside, never cuts the delay. See
+ * DelayedReward.
  */
 export function make<K extends keyof EnvRegistry>(id: K, kwargs?: Record<string, unknown>, options?: MakeOptions): EnvRegistry[K];
 export function make<O = unknown, A = unknown>(id: string, kwargs?: Record<string, unknown>, options?: MakeOptions): Env<O, A>;
@@ -109,6 +115,11 @@ export function make(id: string, kwargs: Record<string, unknown> = {}, options: 
   const merged: EnvKwargs = { ...structuredClone(s.kwargs), ...kwargs };
   if (options.renderMode !== undefined) merged.renderMode = options.renderMode;
   const delayed = merged.reward === 'delayed';
+  if (!delayed && (merged.delay !== undefined || merged.delayObservation !== undefined)) {
+    const which = merged.delay !== undefined ? 'delay' : 'delayObservation';
+    throw new RangeError(`make("${id}"): option ${which} is the DelayedReward wrapper's and needs reward: 'delayed' (got reward ${JSON.stringify(merged.reward)}), e.g. make("${id}", { reward: 'delayed', delay: 200 })`);
+  }
+  const delayOpts = delayed ? { delay: numberIn(`make("${id}")`, 'delay', merged.delay, 0, 1e9, 0, true), delayObservation: oneOf(`make("${id}")`, 'delayObservation', merged.delayObservation, ['counter', 'frozen'] as const, 'counter') } : null;
   const base = s.factory(merged);
   if (!base || typeof base.step !== 'function' || typeof base.reset !== 'function') {
     throw new TypeError(`make("${id}"): the registered factory did not return an env (got ${typeof base})`);
@@ -123,14 +134,15 @@ export function make(id: string, kwargs: Record<string, unknown> = {}, options: 
   if (!disableEnvChecker) env = new PassiveEnvChecker(env);
   if (s.orderEnforce) env = new OrderEnforcing(env);
   if (max !== null) env = new TimeLimit(env, max);
-  if (delayed) env = new DelayedReward(env);
+  if (delayOpts) env = new DelayedReward(env, delayOpts);
   for (const w of s.additionalWrappers) env = w(env);
   return env;
 }
 
-function withoutReward(kwargs: EnvKwargs): EnvKwargs {
-  const { reward: _delayed, ...rest } = kwargs;
-  return rest;
+function withoutMakeKwargs(kwargs: EnvKwargs): EnvKwargs {
+  if (kwargs.reward !== 'delayed' && kwargs.delay === undefined && kwargs.delayObservation === undefined) return kwargs;
+  const { reward, delay: _delay, delayObservation: _obs, ...rest } = kwargs;
+  return reward === 'delayed' || reward === undefined ? rest : { ...rest, reward };
 }
 
 function unknownId(id: string): UnknownEnvError {

@@ -8,6 +8,7 @@ import { numberIn, oneOf, rewardOption } from '../core/env-options.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import { Grid, GridEnv, GridObs, gridScene, UniformBlock, type GridObsMode } from './grid.ts';
 import { writeStep } from '../core/step-result.ts';
+import type { DelayPhaseRewards } from '../wrappers/delayed-reward.ts';
 
 /**
  * Actions, MiniGrid-style: the agent has a facing direction, turns, walks forward, and acts on the cell
@@ -49,13 +50,15 @@ export interface KeyDoorTreasureOptions {
    * `shaped`: `natural` plus +0.1 for picking up the key and +0.1 for opening the door, each once: the
    * dense baseline against which plain PPO on the delayed reward is compared.
    * (`make('KeyDoorTreasure-v0', { reward: 'delayed' })` pays the natural return at the last step,
-   * terminal or truncated, 0 before: the DelayedReward wrapper, exact as the env truncates itself.)
+   * terminal or truncated, 0 before: the DelayedReward wrapper, exact as the env truncates itself.
+   * `{ reward: 'delayed', delay: D }` keeps the episode running D steps after the treasure, then pays.)
    */
   reward?: 'natural' | 'shaped';
   /**
    * Small random rewards unrelated to the task: on each step, with `probability` (default 0.1), ±`magnitude`
    * (default 0.1, either sign equally likely). Zero-mean, so the optimal policy is unchanged; they only add
-   * return variance (RUDDER's task II). `true` uses the defaults.
+   * return variance (RUDDER's task II). `true` uses the defaults. Through `make(id, { reward: 'delayed',
+   * delay: D })` they go on for the D steps after the treasure too (`delayStepReward`), in the delayed return.
    */
   distractors?: boolean | { probability?: number; magnitude?: number };
   /** Observation: `codes` (default) or `onehot` flat vectors for an MLP, or an `image` for a CNN (see GridObs and below). */
@@ -87,7 +90,7 @@ export interface KeyDoorTreasureOptions {
  *
  * `info.events`: see {@link KDT_EVENTS}; frozen shared arrays (scene.ts).
  */
-export class KeyDoorTreasureEnv extends GridEnv {
+export class KeyDoorTreasureEnv extends GridEnv implements DelayPhaseRewards {
   readonly actionSpace = new Discrete(5);
   readonly observationSpace: Box;
   readonly size: number;
@@ -238,6 +241,23 @@ export class KeyDoorTreasureEnv extends GridEnv {
     this.writeExtras();
     this.info.events = EVENTS.get(mask);
     return writeStep(r, reward, terminated, truncated);
+  }
+
+  /**
+   * One step of a DelayedReward delay after the treasure (DelayPhaseRewards): the distractors keep
+   * coming, from the same seeded stream, and join the delayed return; nothing else happens (the agent
+   * stays on the treasure, `t` and the step limit stand still). 0 without distractors.
+   */
+  delayStepReward(): number {
+    return this.distractorProbability > 0 ? this.distractor() : 0;
+  }
+
+  /** One step's distractor reward (0 or ±magnitude), from the env's uniforms, drawn as `step` draws them. */
+  private distractor(): number {
+    const u = this.uniforms;
+    if (u.i >= UniformBlock.SIZE - 1) u.refill(this.rng);
+    if (u.u[u.i++]! < this.distractorProbability) return u.u[u.i++]! < 0.5 ? this.distractorMagnitude : -this.distractorMagnitude;
+    return 0;
   }
 
   scene(): Scene {

@@ -7,4 +7,4 @@ export { FlattenObservation } from './flatten-observation.ts';
 export { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.ts';
 export { NormalizeObservation, type NormalizeObservationOptions, type NormalizeObservationState } from './normalize-observation.ts';
 export { NormalizeReward, type NormalizeRewardOptions, type NormalizeRewardState } from './normalize-reward.ts';
-export { DelayedReward } from './delayed-reward.ts';
+export { DelayedReward, type DelayedRewardOptions, type DelayObservation, type DelayPhaseRewards } from './delayed-reward.ts';

@@ -1,0 +1,132 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { DelayCaseConfig, DelayCaseResult } from './delay-case.ts';
+import { randomSuccess } from './ppo.ts';
+import { machineLine, table, writeResults, writeSection } from './report.ts';
+import { censoredMedian, fmtSteps, svgPlot } from './svg-plot.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CASE = resolve(ROOT, 'bench/delay-case.ts');
+const ENV_ID = 'KeyDoorTreasure-v0';
+
+export interface DelayBenchOptions {
+  delays: number[];
+  seeds: number;
+  budget: number;
+  size: number;
+  window: number;
+  target: number;
+  distractorProbability: number;
+  distractorMagnitude: number;
+  /** PPO's learning rate constant, not annealed over the budget. */
+  constantLr: boolean;
+  /** The command line that reproduces this run, for the report. */
+  command: string;
+}
+
+const ARMS: { name: string; color: string; what: string; rudder: Record<string, unknown> | null }[] = [
+  { name: 'PPO', color: '#d62728', what: "plain PPO on the delayed reward, CleanRL's defaults as in `npm run bench -- rudder` (4 envs × 128 steps, γ 0.99, λ 0.95, lr 2.5e-4 annealed to 0 over the budget, so a run's steps to the target depend on the budget; `--constant-lr` keeps it constant)", rudder: null },
+  // returnScale 1, not the default 'auto' (the first non-zero |G|): with distractors the first non-zero return is
+  // usually a failed episode's few distractors (e.g. 0.03), which scaled the LSTM's targets ~30× up (its loss
+  // ran into the thousands in a trial run); KeyDoorTreasure's returns are of order 1 already.
+  { name: 'PPO + RUDDER', color: '#1f77b4', what: "the same PPO with `RudderRedistribution.forEnv(id, kwargs, { seed, returnScale: 1 })`: RUDDER's defaults (reward mode, fully connected LSTM gates, no trace) except the LSTM's return scale, fixed at 1: with distractors the default `auto` (the first non-zero return's size) takes a failed episode's distractor sum (≈ 0.03) as the scale", rudder: { returnScale: 1 } },
+];
+
+async function runDelayCase(cfg: DelayCaseConfig): Promise<DelayCaseResult & { wall: number }> {
+  const t0 = performance.now();
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CASE, JSON.stringify(cfg)], { cwd: ROOT, maxBuffer: 1 << 26 });
+  const wall = (performance.now() - t0) / 1000;
+  return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as DelayCaseResult), wall };
+}
+
+/**
+ * `npm run bench -- delay`: the delay sweep. KeyDoorTreasure-v0 (size×size) with the delayed reward and
+ * distractor rewards, `delay` D after the treasure (`make(id, { reward: 'delayed', delay: D, distractors })`,
+ * the counter observation); for each D and seed, PPO and PPO + RUDDER train until the success rate of their
+ * last `window` training episodes reaches `target` (or the budget runs out: censored, "> budget"). The
+ * measure is the env steps that took, the delay's steps included (every arm pays them alike).
+ */
+export async function runDelayBench(o: DelayBenchOptions): Promise<void> {
+  const log = (m: string): void => void process.stderr.write(`${m}\n`);
+  const rows: DelayRow[] = [];
+  const distractors = { probability: o.distractorProbability, magnitude: o.distractorMagnitude };
+  const save = (): void => writeResults('delay-sweep', o.command, { options: { ...o, command: undefined }, results: rows });
+  for (const delay of o.delays) {
+    for (let seed = 1; seed <= o.seeds; seed++) {
+      for (const arm of ARMS) {
+        const envKwargs = { reward: 'delayed', size: o.size, delay, distractors };
+        log(`${arm.name}, ${ENV_ID} ${o.size}×${o.size} delayed, D = ${delay}, seed ${seed}: up to ${o.budget} steps …`);
+        const r = await runDelayCase({ envId: ENV_ID, envKwargs, seed, budget: o.budget, window: o.window, target: o.target, constantLr: o.constantLr, rudder: arm.rudder });
+        log(`  ${r.stepsToTarget === null ? `not reached (> ${o.budget}), final rate ${(100 * r.finalRate).toFixed(0)} %` : `${(100 * o.target).toFixed(0)} % at ${r.stepsToTarget} steps`}, ${r.episodes} episodes, ${r.wall.toFixed(0)} s, ${Math.round(r.sps)} SPS${r.rudder ? `, RUDDER q ${r.rudder.quality.toFixed(2)}` : ''}`);
+        rows.push({ arm: arm.name, delay, ...r });
+        save(); // a long sweep keeps what it has
+      }
+    }
+  }
+  reportDelay(o, rows, machineLine());
+  log('wrote bench/results/delay-sweep.{json,svg} and BENCHMARKS.md (section delay)');
+}
+
+type DelayRow = { arm: string; delay: number } & DelayCaseResult & { wall: number };
+
+/** `npm run bench -- delay --report-only`: the table and the plot again from bench/results/delay-sweep.json, without running. */
+export function reportDelayFromResults(): void {
+  const saved = JSON.parse(readFileSync(resolve(ROOT, 'bench/results/delay-sweep.json'), 'utf8')) as { command: string; machine: string; results: { options: Omit<DelayBenchOptions, 'command'>; results: DelayRow[] } };
+  reportDelay({ ...saved.results.options, command: saved.command }, saved.results.results, saved.machine);
+  process.stderr.write('wrote bench/results/delay-sweep.svg and BENCHMARKS.md (section delay) from bench/results/delay-sweep.json\n');
+}
+
+function reportDelay(o: DelayBenchOptions, rows: DelayRow[], machine: string): void {
+
+  const cell = (v: number | null): string => (v === null ? `> ${fmtSteps(o.budget)}` : fmtSteps(v));
+  const values = (arm: string, delay: number): (number | null)[] => rows.filter((r) => r.arm === arm && r.delay === delay).sort((a, b) => a.seed - b.seed).map((r) => r.stepsToTarget);
+  const ratio = (delay: number): string => {
+    const p = censoredMedian(values('PPO', delay)), r = censoredMedian(values('PPO + RUDDER', delay));
+    if (p !== null && r !== null) return (r / p).toFixed(2);
+    if (p === null && r !== null) return `< ${(r / o.budget).toFixed(2)}`;
+    if (p !== null && r === null) return `> ${(o.budget / p).toFixed(2)}`;
+    return 'n/a (both medians censored)';
+  };
+  const svg = svgPlot({
+    title: `Delay sweep: KeyDoorTreasure ${o.size}×${o.size}, delayed reward + distractors`,
+    subtitle: `env steps until ${(100 * o.target).toFixed(0)} % success over the last ${o.window} episodes; ${o.seeds} seed${o.seeds === 1 ? '' : 's'} per point`,
+    xLabel: 'delay D (steps between the treasure and the reward)',
+    yLabel: `env steps to ${(100 * o.target).toFixed(0)} % success`,
+    x: o.delays,
+    series: ARMS.map((a) => ({ name: a.name, color: a.color, values: o.delays.map((d) => values(a.name, d)) })),
+    budget: o.budget,
+  });
+  writeFileSync(resolve(ROOT, 'bench/results/delay-sweep.svg'), svg);
+  const random = randomSuccess(200, o.size);
+  const wallMed = (arm: string): string => {
+    const w = rows.filter((r) => r.arm === arm).map((r) => r.wall).sort((a, b) => a - b);
+    return w.length ? `${w[Math.floor((w.length - 1) / 2)]!.toFixed(0)} s` : 'n/a';
+  };
+  const reduced = o.seeds < 5 || o.delays.join(',') !== '0,50,200,800' || o.budget < 2_000_000;
+  const body = [
+    '## Delay sweep, PPO vs PPO + RUDDER (`npm run bench -- delay`)',
+    '',
+    ...(reduced ? ['**A reduced (smoke) run**: fewer seeds, delays or steps than the full sweep (`npm run bench -- delay`: D ∈ {0, 50, 200, 800}, 5 seeds, 2M-step budget); its figures show the bench works, not the claim.', ''] : []),
+    `Command: \`${o.command}\` · ${machine} · per-seed results: bench/results/delay-sweep.json · plot: bench/results/delay-sweep.svg`,
+    '',
+    `KeyDoorTreasure-v0 ${o.size}×${o.size}, \`make('${ENV_ID}', { reward: 'delayed', delay: D, distractors: { probability: ${o.distractorProbability}, magnitude: ${o.distractorMagnitude} } })\`: the episode runs D steps after the treasure (actions ignored, the observation frozen with a counter of the delay left), the distractors go on through the delay, and the whole return is paid at the very end. Measure: env steps (the delay's included) until the success rate of the last ${o.window} training episodes first reaches ${(100 * o.target).toFixed(0)} %, budget ${o.budget.toLocaleString('en')} steps per run ("> budget": not reached). Success = the episode reached the treasure (it ended terminated), whatever its noisy return; uniformly random actions succeed in ${(100 * random).toFixed(0)} % of episodes at this size. Medians count a censored run as +∞.`,
+    '',
+    ...ARMS.map((a) => `- **${a.name}**: ${a.what}.`),
+    '',
+    table(['D', ...ARMS.flatMap((a) => [`${a.name}, per seed`, `${a.name}, median`]), 'RUDDER / PPO (medians)'],
+      o.delays.map((d) => [String(d), ...ARMS.flatMap((a) => [values(a.name, d).map(cell).join(', '), cell(censoredMedian(values(a.name, d)))]), ratio(d)])),
+    '',
+    `Success rate of the last ${o.window} training episodes, per seed: the best over the run${rows.some((r) => r.bestRate === undefined) ? ' (read off the curve, sampled every 10 PPO iterations)' : ''} / at its end (a run that reached the target stopped at the end of that PPO iteration):`,
+    '',
+    table(['D', ...ARMS.map((a) => a.name)], o.delays.map((d) => [String(d), ...ARMS.map((a) => rows.filter((r) => r.arm === a.name && r.delay === d).sort((x, y) => x.seed - y.seed)
+      .map((r) => `${(100 * (r.bestRate ?? Math.max(...r.curve.map((c) => c[1])))).toFixed(0)} / ${(100 * r.finalRate).toFixed(0)} %`).join(', '))])),
+    '',
+    ...(o.constantLr ? ['The learning rate was constant (`--constant-lr`).', ''] : []),
+    `Wall time per run (median): ${ARMS.map((a) => `${a.name} ${wallMed(a.name)}`).join(', ')}.`,
+    '',
+    '![delay sweep](bench/results/delay-sweep.svg)',
+  ].join('\n');
+  writeSection('delay', body);
+}
