@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <suite>`: runs a benchmark suite and writes its section of BENCHMARKS.md.
- * Suites: envs, ppo, kernels, rudder, align, watch-repair.
+ * Suites: envs, ppo, kernels, rudder, align, watch-repair, venture.
  */
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
@@ -9,11 +9,12 @@ import { runAlignBench } from './align.ts';
 import { runEnvBench } from './envs.ts';
 import { runPpoBench } from './ppo.ts';
 import { runRudderBench } from './rudder.ts';
+import { runVentureBench } from './venture.ts';
 import { runWatchRepairBench } from './watch-repair.ts';
 
 const program = new Command('bench')
   .description('Run a benchmark suite and write its results to BENCHMARKS.md')
-  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | watch-repair')
+  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | watch-repair | venture')
   .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists')
   .option('--rounds <n>', 'kernels: interleaved timing rounds', '7')
@@ -27,8 +28,11 @@ const program = new Command('bench')
   .option('--max-episodes <n>', 'align: training-episode cap per run', '20000')
   .option('--env <id>', 'align: rooms env id', 'FourRooms-v0')
   .option('--wr-max-episodes <n>', 'watch-repair: episode cap per run', '300000')
+  .option('--venture-seeds <n>', 'venture: PPO seeds', '5')
+  .option('--venture-steps <n>', 'venture: PPO steps per seed', '2000000')
+  .option('--venture-kwargs <json>', "venture: Venture-v0 options as JSON ({}: the game's own rules)", '{}')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; wrMaxEpisodes: string }) => {
+  .action(async (suite: string, opts: { size: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; wrMaxEpisodes: string; ventureSeeds: string; ventureSteps: string; ventureKwargs: string }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
     else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     // A process of its own: a fresh JIT, as the other suites' cases get.
@@ -37,7 +41,8 @@ const program = new Command('bench')
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.
     else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env });
     else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes) });
-    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, watch-repair)`);
+    else if (suite === 'venture') await runVentureBench({ seeds: Number(opts.ventureSeeds), steps: Number(opts.ventureSteps), kwargs: JSON.parse(opts.ventureKwargs) as Record<string, unknown> });
+    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, watch-repair, venture)`);
   });
 
 await program.parseAsync();
