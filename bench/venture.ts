@@ -24,8 +24,10 @@ export async function runVentureBench(opts: { seeds: number; steps: number; kwar
     log(`  mean ${mean(ev).toFixed(1)} over 100 sampled games (${(100 * share(ev)).toFixed(0)} % score), final 20-game training mean ${r.finalMean20.toFixed(1)}, ${r.wall.toFixed(0)} s`);
   }
   const kw = JSON.stringify(opts.kwargs);
+  // The game's own rules and any gentler options each keep a section (and a results file) of their own.
+  const name = kw === '{}' ? 'venture-default' : 'venture';
   const command = `npm run bench -- venture --venture-seeds ${opts.seeds} --venture-steps ${opts.steps}${kw === '{}' ? '' : ` --venture-kwargs '${kw}'`}`;
-  writeResults('venture', command, {
+  writeResults(name, command, {
     ppo: VENTURE_PPO, envKwargs: opts.kwargs,
     random: { returns100: random100, mean100: mean(random100), mean1000: mean(random1000), scoring1000: share(random1000) },
     runs: runs.map(({ seed, r, mean: m, scoring }) => ({ seed, mean: m, scoring, evalReturns: r.evalReturns, finalMean20: r.finalMean20, steps: r.steps, sps: r.sps, wall: r.wall, backend: r.backend })),
@@ -34,9 +36,9 @@ export async function runVentureBench(opts: { seeds: number; steps: number; kwar
   const r100 = mean(random100);
   const ratio = (m: number): string => (r100 > 0 ? `${(m / r100).toFixed(1)}×` : m > 0 ? '∞ (random 0)' : '–');
   const body = [
-    '## Venture-v0: plain PPO on the natural reward (`npm run bench -- venture`)',
+    `## Venture-v0${kw === '{}' ? ", the game's own rules" : ', gentler options'}: plain PPO on the natural reward (\`npm run bench -- venture\`)`,
     '',
-    `Command: \`${command}\` · ${machineLine()} · backend ${runs[0]?.r.backend} · per-seed results: bench/results/venture.json`,
+    `Command: \`${command}\` · ${machineLine()} · backend ${runs[0]?.r.backend} · per-seed results: bench/results/${name}.json`,
     '',
     `Env options: ${kw === '{}' ? "none (the game's own rules: monster speeds 0.75, lingerSteps 80, 4 lives, 1000 steps)" : `\`${kw}\``}. ` +
       `PPO: \`VENTURE_PPO\` (src/experiments/venture.ts) = CleanRL's defaults with ${Object.entries(VENTURE_PPO).filter(([k]) => k !== 'envId').map(([k, v]) => `${k} ${String(v)}`).join(', ')}; ` +
@@ -48,6 +50,6 @@ export async function runVentureBench(opts: { seeds: number; steps: number; kwar
     '',
     `Over seeds: mean **${mean(means).toFixed(1)}**, median ${median(means).toFixed(1)}, min ${Math.min(...means).toFixed(1)}, max ${Math.max(...means).toFixed(1)}.`,
   ].join('\n');
-  writeSection('venture', body);
-  log('wrote BENCHMARKS.md (section venture)');
+  writeSection(name, body);
+  log(`wrote BENCHMARKS.md (section ${name})`);
 }
