@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <suite>`: runs a benchmark suite and writes its section of BENCHMARKS.md.
- * Suites: envs, ppo, kernels, rudder, align, watch-repair, lstm, delay.
+ * Suites: envs, ppo, kernels, rudder, align, watch-repair, lstm, delay, venture.
  */
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
@@ -12,11 +12,12 @@ import { runLstmBench } from './lstm.ts';
 import { runPpoBench } from './ppo.ts';
 import { runRudderBench } from './rudder.ts';
 import { runGameBench } from './rudder-games.ts';
+import { runVentureBench } from './venture.ts';
 import { runWatchRepairBench } from './watch-repair.ts';
 
 const program = new Command('bench')
   .description('Run a benchmark suite and write its results to BENCHMARKS.md')
-  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | watch-repair | lstm | delay')
+  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | watch-repair | lstm | delay | venture')
   .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists; lstm: skip torch')
   .option('--rounds <n>', 'kernels, lstm: interleaved timing rounds', '7')
@@ -39,8 +40,11 @@ const program = new Command('bench')
   .option('--distractors <p,m>', 'delay: distractor probability and magnitude per step', '0.1,0.03')
   .option('--constant-lr', "delay: PPO's learning rate constant instead of annealed over the budget")
   .option('--report-only', 'delay: redraw the table and the plot from bench/results/delay-sweep.json, without running')
+  .option('--venture-seeds <n>', 'venture: PPO seeds', '5')
+  .option('--venture-steps <n>', 'venture: PPO steps per seed', '2000000')
+  .option('--venture-kwargs <json>', "venture: Venture-v0 options as JSON ({}: the game's own rules)", '{}')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; constantLr?: boolean }) => {
+  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; constantLr?: boolean; ventureSeeds: string; ventureSteps: string; ventureKwargs: string }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
     else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     // A process of its own: a fresh JIT, as the other suites' cases get.
@@ -60,7 +64,9 @@ const program = new Command('bench')
       if (bad || !(o.seeds >= 1 && o.budget >= 1 && o.window >= 1 && o.target > 0 && o.target <= 1)) program.error(`delay: bad option ${bad?.[0] ?? '(seeds, budget, window ≥ 1; target in (0, 1])'}: --delays ${opts.delays} --seeds ${opts.seeds} --budget ${opts.budget} --window ${opts.window} --target ${opts.target} --distractors ${opts.distractors}`);
       const command = `npm run bench -- delay --delays ${delays.join(',')} --seeds ${o.seeds} --budget ${o.budget} --size ${size} --window ${o.window} --target ${o.target} --distractors ${p},${m}${o.constantLr ? ' --constant-lr' : ''}`;
       await runDelayBench({ ...o, command });
-    } else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, watch-repair, lstm, delay)`);
+    }
+    else if (suite === 'venture') await runVentureBench({ seeds: Number(opts.ventureSeeds), steps: Number(opts.ventureSteps), kwargs: JSON.parse(opts.ventureKwargs) as Record<string, unknown> });
+    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, watch-repair, lstm, delay, venture)`);
   });
 
 await program.parseAsync();

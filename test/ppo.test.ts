@@ -23,6 +23,7 @@ describe('PPO config', () => {
     expect(() => parsePpoConfig({ clipCoef: -1 })).toThrow(/clipCoef: .*>0/);
     expect(() => parsePpoConfig({ lerningRate: 1e-3 })).toThrow(/Unrecognized key: "lerningRate"/);
     expect(() => parsePpoConfig({ numEnvs: 3, numSteps: 5, numMinibatches: 4 })).toThrow(/15 must be divisible by numMinibatches = 4/);
+    expect(() => parsePpoConfig({ rewardScale: 0 })).toThrow(/rewardScale: .*>0/);
   });
 });
 
@@ -178,6 +179,22 @@ describe('reward-redistribution seam', () => {
     expect(inert.agent.params()).toEqual(plain.agent.params());
     const used = await trainPpo(cfg, { backend: 'cpu', redistribution: { name: 'const', redistribute: (_r, rr, q) => { rr.fill(1); q.fill(1); } } });
     expect(used.agent.params()[0]).not.toEqual(plain.agent.params()[0]);
+  });
+
+  it('rewardScale multiplies the reward GAE sees (as a trusted RR of s·r would), not what a redistributor or the episode log sees', async () => {
+    const cfg = { totalTimesteps: 1024, seed: 9, numEnvs: 2, numSteps: 128 };
+    const plain = await trainPpo(cfg, { backend: 'cpu' });
+    expect((await trainPpo({ ...cfg, rewardScale: 1 }, { backend: 'cpu' })).agent.params()).toEqual(plain.agent.params());
+    const asRr = await trainPpo(cfg, { backend: 'cpu', redistribution: { name: 'x3', mode: 'reward', redistribute: (r, rr, q) => { r.rewards.forEach((x, k) => (rr[k] = 3 * x)); q.fill(1); } } });
+    const seen: number[] = [];
+    const scaled = await trainPpo({ ...cfg, rewardScale: 3 }, {
+      backend: 'cpu',
+      redistribution: { name: 'watch', redistribute: (r, _rr, q) => { for (let k = 0; k < r.rewards.length; k++) if (r.valid[k]) seen.push(r.rewards[k]!); q.fill(0); } },
+    });
+    expect(scaled.agent.params()).toEqual(asRr.agent.params());
+    expect(scaled.agent.params()[0]).not.toEqual(plain.agent.params()[0]);
+    expect(new Set(seen)).toEqual(new Set([1])); // CartPole's own reward
+    expect(scaled.episodes.every((e) => e.return === e.length)).toBe(true);
   });
 
   it("mode 'reward' replaces the reward before GAE by q·RR + (1 − q)·r", async () => {

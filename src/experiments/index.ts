@@ -8,3 +8,4 @@ export {
   runRoomsExperiment, roomsEnv, roomsSrStates, sampleRoomsDemos, DEFAULT_DEMO_NOISE,
   type RoomsMethod, type RoomsDemo, type RoomsExperimentOptions, type RoomsExperimentResult,
 } from './rooms.ts';
+export { VENTURE_EASY, VENTURE_PPO, ventureRandomReturns } from './venture.ts';

@@ -23,6 +23,13 @@ export const PpoConfigSchema = z
     annealLr: z.boolean().default(true),
     gamma: z.number().min(0).max(1).default(0.99),
     gaeLambda: z.number().min(0).max(1).default(0.95),
+    /**
+     * GAE and the value net see the reward × this (1: unchanged). Episode returns, evaluation and a
+     * redistributor's inputs stay in the env's units. For rewards in the hundreds (Venture pays 100–500)
+     * the critic's gradient otherwise dominates the one global gradient-norm clip and the policy hardly
+     * moves; the RUDDER paper's PPO scales rewards instead of sign-clipping them.
+     */
+    rewardScale: z.number().positive().default(1),
     numMinibatches: z.number().int().positive().default(4),
     updateEpochs: z.number().int().positive().default(4),
     /** Normalise advantages per minibatch. */

@@ -140,6 +140,7 @@ export class PpoTrainer implements PpoLearningState {
   private readonly stepLogp: Float32Array;
   private readonly stepValues: Float32Array;
   private readonly order: Int32Array;
+  private readonly scaledRewards: Float32Array | null; // [T, N], the reward GAE sees when cfg.rewardScale ≠ 1
 
   private constructor(readonly cfg: PpoConfig, readonly backend: string, readonly opts: PpoTrainOptions) {
     const N = cfg.numEnvs, T = cfg.numSteps, batch = N * T;
@@ -189,6 +190,7 @@ export class PpoTrainer implements PpoLearningState {
     this.stepLogp = new Float32Array(N);
     this.stepValues = new Float32Array(N);
     this.order = new Int32Array(batch);
+    this.scaledRewards = cfg.rewardScale !== 1 ? new Float32Array(batch) : null;
     this.nextEvalStep = opts.evalEvery ? opts.evalEvery : Infinity;
   }
 
@@ -341,6 +343,11 @@ export class PpoTrainer implements PpoLearningState {
         rewards = mixedRewards;
         for (let k = 0; k < rewards.length; k++) rewards[k] = quality[k]! * rr[k]! + (1 - quality[k]!) * buf.rewards[k]!;
       }
+    }
+    const scaled = this.scaledRewards;
+    if (scaled) {
+      for (let k = 0; k < scaled.length; k++) scaled[k] = rewards[k]! * cfg.rewardScale;
+      rewards = scaled;
     }
     computeGae({ numSteps: cfg.numSteps, numEnvs: cfg.numEnvs, rewards, values: buf.values, terminated: buf.terminated,
       truncated: buf.truncated, valid: buf.valid, nextValues: this.nextValues, gamma: cfg.gamma, lambda: cfg.gaeLambda }, buf.advantages, buf.returns);

@@ -153,6 +153,10 @@ export interface VentureOptions {
  * 300 seeds even at speed 1, but a released monster as fast as the player can guard a room's exit for
  * ever, so it is kept slower. All randomness (monster moves, hall-monster placement) comes from
  * `this.rng`; with the defaults a uniformly random policy scores 0 (as PPO does on Atari Venture).
+ * Difficulty: the speeds and `lingerSteps` are the knobs (the defaults are the game's rules). Plain PPO
+ * learns the natural reward with slower monsters and more patience (`VENTURE_EASY` in
+ * src/experiments/venture.ts: hall and room monsters 0.25, lingerSteps 500), where random actions score
+ * in about 5 % of games; BENCHMARKS.md "Venture-v0" has the figures.
  *
  * Observation: see {@link OBS_DIM}. `info.events`: see {@link VENTURE_EVENTS}.
  *
