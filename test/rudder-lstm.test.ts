@@ -93,6 +93,39 @@ describe('RUDDER LSTM: BPTT against finite differences', () => {
     expect(rd.loss(ep).main).not.toBeCloseTo(lossBefore, 3);
     expect(() => rd.setReturnScale(0)).toThrow(/returnScale must be a positive number, got 0/);
   });
+
+  it("rescaleReturns keeps the predictions, and the LSTM's next Adam step is the one the old units would have taken", () => {
+    const mk = () => new ReturnDecomposition({ inputDim: 3, units: 5, seed: 3 }, { returnScale: 0.03, maxGradNorm: 0, l2: 0 });
+    const rng = new Rng(4);
+    const eps: EpisodeSample[] = [0, 1, 2].map((i) => ({ inputs: randomInputs(5 + i, 3, rng), length: 5 + i, ret: i === 1 ? 1 : 0.5 }));
+    const a = mk(), b = mk(), c = mk();
+    for (const m of [a, b, c]) for (let k = 0; k < 5; k++) m.trainBatch(eps);
+    const lossOld = b.loss(eps[1]!).main;
+    const k = b.rescaleReturns(0.09); // 3× the old units (a rescale happens past 2×)
+    expect(k).toBeCloseTo(1 / 3, 12);
+    for (const ep of eps) {
+      const pa = a.predict(ep), pb = b.predict(ep);
+      for (let t = 0; t < ep.length; t++) expect(pb[t]).toBeCloseTo(pa[t]!, 5);
+    }
+    expect(b.loss(eps[1]!).main).toBeCloseTo(lossOld * k * k, 6);
+    // c: the head rescaled by hand, Adam's moments left in the old units.
+    const names = c.lstm.paramNames(), isHead = (i: number) => names[i] === 'W_y' || names[i] === 'b_y';
+    c.lstm.params().forEach((p, i) => { if (isHead(i)) p.forEach((_, j, x) => (x[j] *= k)); });
+    c.setReturnScale(0.09);
+    for (const m of [a, b, c]) m.trainBatch(eps);
+    const pa = a.lstm.params(), pb = b.lstm.params(), pc = c.lstm.params();
+    let worstB = 0, worstC = 0;
+    pa.forEach((p, i) => {
+      if (isHead(i)) return;
+      for (let j = 0; j < p.length; j++) {
+        worstB = Math.max(worstB, Math.abs(pb[i]![j]! - p[j]!));
+        worstC = Math.max(worstC, Math.abs(pc[i]![j]! - p[j]!));
+      }
+    });
+    expect(worstB).toBeLessThan(1e-5);
+    expect(worstC).toBeGreaterThan(1e-3); // without the moments rescaled, the step differs
+    expect(() => b.rescaleReturns(-1)).toThrow(/returnScale must be a positive number, got -1/);
+  });
 });
 
 /**

@@ -169,6 +169,32 @@ describe('RUDDER through the PPO seam', () => {
     expect(trusted).toBeGreaterThan(10); // the trust weights compared above are not all zero
   });
 
+  it("returnScale 'auto' follows the non-zero returns' RMS past 2× (a first return that was noise does not fix it)", () => {
+    const red = new RudderRedistribution(D, { numActions: 2, warmupEpisodes: 0, seed: 4 });
+    const ep = (r: number) => rollout([
+      [step(0.1, 0), step(0.2, 1), step(0.3, 0, r, 'term'), null, step(0.5, 1), step(0.6, 0)],
+      [step(1, 1), step(1.1, 1), step(1.2, 0, r, 'trunc'), null, step(0.4, 0), step(0.7, 1)],
+    ]);
+    const rr = new Float32Array(T * N), q = new Float32Array(T * N);
+    red.redistribute(ep(0.03), rr, q);
+    expect(red.model.cfg.returnScale).toBeCloseTo(0.03, 6);
+    const scales = [red.model.cfg.returnScale];
+    for (let i = 0; i < 60; i++) {
+      const s0 = red.model.cfg.returnScale;
+      red.redistribute(ep(1), rr, q);
+      if (red.model.cfg.returnScale !== s0) scales.push(red.model.cfg.returnScale);
+    }
+    // The RMS of the non-zero returns (EMA 0.99, 2 episodes a rollout) goes 0.03 → 0.84 over 120 episodes;
+    // the scale follows in steps of more than 2× and ends within 2× of it.
+    expect(scales.length).toBeGreaterThan(3);
+    for (let i = 1; i < scales.length; i++) expect(scales[i]! / scales[i - 1]!).toBeGreaterThan(2);
+    expect(red.model.cfg.returnScale).toBeGreaterThan(0.42);
+    // A constant return never moves it.
+    const fixed = new RudderRedistribution(D, { numActions: 2, warmupEpisodes: 0, seed: 4 });
+    for (let i = 0; i < 20; i++) fixed.redistribute(ep(2), rr, q);
+    expect(fixed.model.cfg.returnScale).toBe(2);
+  });
+
   it("keeps the Atari code's scale-dependent choices when asked (returnScale, trustEps: 'atari', raw RR)", () => {
     const red = new RudderRedistribution(D, { numActions: 2, returnScale: 100, trustEps: 'atari', rrNormalization: 'none' });
     expect(red.model.cfg.returnScale).toBe(100);

@@ -51,8 +51,10 @@ export interface RudderConfig {
   trustEps: number | 'atari';
   /**
    * Divide the LSTM's targets by this (the model's `returnScale`). `auto`: the first non-zero |G| seen,
-   * fixed from then on, so the model, its losses and the lessons buffer's loss priorities are the same
-   * at any return scale.
+   * then the RMS of the non-zero returns (an EMA) whenever it has moved more than 2× away, the head and
+   * Adam's moments rescaled so predictions stay as they are; so the model, its losses and the lessons
+   * buffer's loss priorities are the same at any return scale, and a first return that was noise (a
+   * distractor's 0.03 on a task that pays 1) does not leave the targets at ×30.
    */
   returnScale: number | 'auto';
   /**
@@ -143,6 +145,8 @@ export interface RudderCheckpointState {
   qualityMean: number;
   avgReturn: number;
   avgSquaredReturn: number;
+  /** EMA of G² over the episodes with G ≠ 0 (returnScale `auto`); absent in older checkpoints. */
+  nonzeroSquaredReturn?: number;
   scaleFixed: boolean;
   returnScale: number;
   lossEma: number | null;
@@ -192,6 +196,7 @@ export class RudderRedistribution implements RewardRedistribution {
   private qualityMean = 0;
   private avgReturn = 0; // EMA (decay 0.99) of episode returns: the Atari code's ε
   private avgSquaredReturn = 0; // EMA (decay 0.99) of G²: the scale-free ε
+  private nonzeroSquaredReturn = 0; // EMA (decay 0.99) of G² over episodes with G ≠ 0: `auto`'s scale
   private scaleFixed: boolean; // whether the model's returnScale is set (always, unless `auto` saw no return yet)
   private lossEma = NaN; // updateTraining's EMA of minibatch main losses
   private preds = new Float32Array(0);
@@ -309,6 +314,15 @@ export class RudderRedistribution implements RewardRedistribution {
     return { preds: this.preds, r: this.r };
   }
 
+  /** New target units for the model (returnScale `auto`), and everything kept in the old ones with it. */
+  private rescale(scale: number): void {
+    const k = this.model.rescaleReturns(scale), k2 = k * k;
+    for (const ep of this.traces) ep.lastY *= k;
+    for (const l of this.buffer.all()) l.loss *= k2;
+    this.lossEma *= k2;
+    this.lastLoss *= k2;
+  }
+
   /** A finished episode: one Adam step on it, whose forward pass also redistributes it; then replays. */
   private finish(ep: EpisodeTrace, n: number, N: number, rr: Float32Array, quality: Float32Array): void {
     const L = ep.length, rows = L + (this.cfg.terminalObservation ? 1 : 0), W = ep.width;
@@ -318,6 +332,11 @@ export class RudderRedistribution implements RewardRedistribution {
     if (!this.scaleFixed && ret !== 0) {
       this.model.setReturnScale(Math.abs(ret));
       this.scaleFixed = true;
+      this.nonzeroSquaredReturn = ret * ret;
+    } else if (ret !== 0 && this.cfg.returnScale === 'auto') {
+      this.nonzeroSquaredReturn = 0.99 * this.nonzeroSquaredReturn + 0.01 * ret * ret;
+      const rms = Math.sqrt(this.nonzeroSquaredReturn), scale = this.model.cfg.returnScale;
+      if (rms > 2 * scale || rms < 0.5 * scale) this.rescale(rms);
     }
     const { preds, r } = this.scratch(rows);
     // The lesson keeps its own copy of the inputs; the model's step reads them and writes ŷ before the step.
@@ -432,7 +451,7 @@ export class RudderRedistribution implements RewardRedistribution {
     });
     const state: RudderCheckpointState = {
       kind: 'rudder', version: 1, settings: this.savedSettings(), episodes: this.episodes, lastLoss: Number.isNaN(this.lastLoss) ? null : this.lastLoss,
-      qualityMean: this.qualityMean, avgReturn: this.avgReturn, avgSquaredReturn: this.avgSquaredReturn, scaleFixed: this.scaleFixed,
+      qualityMean: this.qualityMean, avgReturn: this.avgReturn, avgSquaredReturn: this.avgSquaredReturn, nonzeroSquaredReturn: this.nonzeroSquaredReturn, scaleFixed: this.scaleFixed,
       returnScale: this.model.cfg.returnScale, lossEma: Number.isNaN(this.lossEma) ? null : this.lossEma, adamStep: this.model.adam.step,
       rng: this.rng.getState(), buffer: { next: this.buffer.nextSlot, lessons: lessons.map((l) => ({ length: l.length, ret: l.ret, loss: l.loss })) },
       traces: this.traces.map((ep) => ({ length: ep.length, paid: ep.paid, carried: ep.carried, lastY: ep.lastY, fresh: ep.state.fresh })),
@@ -489,6 +508,7 @@ export class RudderRedistribution implements RewardRedistribution {
     this.qualityMean = state.qualityMean;
     this.avgReturn = state.avgReturn;
     this.avgSquaredReturn = state.avgSquaredReturn;
+    this.nonzeroSquaredReturn = state.nonzeroSquaredReturn ?? state.returnScale * state.returnScale;
     this.scaleFixed = state.scaleFixed;
     this.lossEma = state.lossEma ?? NaN;
     this.rng.setState(state.rng);

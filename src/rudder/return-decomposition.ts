@@ -167,6 +167,30 @@ export class ReturnDecomposition {
     this.cfg.returnScale = scale;
   }
 
+  /**
+   * Move to new target units, keeping every prediction in return units as it is: the head (W_y, b_y) is
+   * multiplied by k = old/new scale, and Adam's moments by the factors the gradients change by (head: m·k,
+   * v·k²; the rest: m·k², v·k⁴). The LSTM's next Adam step is then the one the old units would have
+   * taken; the head's is Adam's usual step in its new units (Adam is not equivariant to a parameter's
+   * scale), as if it had been trained in them. Returns k; losses in target units change by k².
+   */
+  rescaleReturns(scale: number): number {
+    if (!(scale > 0 && Number.isFinite(scale))) throw new RangeError(`ReturnDecomposition: returnScale must be a positive number, got ${scale}`);
+    const k = this.cfg.returnScale / scale, k2 = k * k;
+    const names = this.lstm.paramNames(), P = this.lstm.params();
+    names.forEach((name, i) => {
+      const head = name === 'W_y' || name === 'b_y';
+      const p = P[i]!, m = this.adam.m[i]!, v = this.adam.v[i]!, fm = head ? k : k2, fv = head ? k2 : k2 * k2;
+      for (let j = 0; j < p.length; j++) {
+        if (head) p[j]! *= k;
+        m[j]! *= fm;
+        v[j]! *= fv;
+      }
+    });
+    this.cfg.returnScale = scale;
+    return k;
+  }
+
   /** The predicted return after each step, ŷ_t in return units, into `out` [T]. */
   predict(ep: Pick<EpisodeSample, 'inputs' | 'length'>, out: Float32Array = new Float32Array(ep.length)): Float32Array {
     const T = ep.length, K = this.lstm.outputs;
