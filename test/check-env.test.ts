@@ -467,3 +467,25 @@ describe('checkEnv space warnings', () => {
     expect(checkEnv(new FlatObs()).warnings).toEqual([expect.stringMatching(/observationSpace Box.*: 1 dimension has low == high/)]);
   });
 });
+
+describe('checkEnv on metadata.actionNames', () => {
+  it('every registered env with Discrete actions but CartPole names each action once, and checkEnv reports wrong names', async () => {
+    const { listEnvs } = await import('../src/envs/index.ts');
+    for (const id of listEnvs()) {
+      const env = make(id);
+      const space = env.actionSpace;
+      if (space instanceof Discrete && !id.startsWith('CartPole')) {
+        const names = env.unwrapped.metadata.actionNames;
+        expect(names, id).toBeDefined();
+        expect(names!.length, id).toBe(space.n);
+        expect(new Set(names).size, id).toBe(space.n);
+      }
+      env.close();
+    }
+    const env = make('KeyDoorTreasure-v0').unwrapped;
+    env.metadata.actionNames = ['left', 'right'];
+    expect(() => checkEnv(env)).toThrow(/metadata.actionNames has 2 names for 5 actions/);
+    env.metadata.actionNames = ['a', 'a', 'b', 'c', 'd'];
+    expect(() => checkEnv(env)).toThrow(/actionNames repeats a name/);
+  });
+});

@@ -184,7 +184,7 @@ export class BowlingEnv extends SceneRenderedEnv<Float32Array, number> {
   private readonly resetResult: ResetResult<Float32Array> = { obs: this.obs, info: EMPTY_INFO };
 
   constructor(options: BowlingOptions = {}) {
-    super(options.renderMode, { renderFps: 30, envName: 'Bowling' });
+    super(options.renderMode, { renderFps: 30, envName: 'Bowling', actionNames: BOWLING_ACTION_NAMES });
     rewardOption('Bowling', options.reward, ['natural']);
   }
 

@@ -342,6 +342,18 @@ class Check {
     } else if (modes.length > 0) {
       this.warn(`${this.name}: metadata.renderFps is not set, so recordings and viewers play at an arbitrary rate; set it to the env's frames per second`);
     }
+    const names = (meta as { actionNames?: unknown }).actionNames;
+    const space = this.env.actionSpace as unknown;
+    if (names !== undefined) {
+      const n = space instanceof Discrete ? space.n : null;
+      if (!Array.isArray(names) || !names.every((x) => typeof x === 'string' && x !== '')) {
+        this.problem(`${this.name}: metadata.actionNames must be an array of non-empty strings (a name per action), got ${show(names)}`);
+      } else if (n !== null && names.length !== n) {
+        this.problem(`${this.name}: metadata.actionNames has ${names.length} names for ${n} actions; give one name per action, in action order`);
+      } else if (new Set(names).size !== names.length) {
+        this.problem(`${this.name}: metadata.actionNames repeats a name (${names.join(', ')}); the viewer's key map needs them distinct`);
+      }
+    }
 
     const mode = this.env.renderMode as unknown;
     if (typeof this.env.render !== 'function') {

@@ -26,6 +26,8 @@ export interface EnvMetadata {
   renderModes: RenderMode[];
   /** Frames per second for playback (> 0). */
   renderFps?: number;
+  /** A name per discrete action (`actionNames[a]`): what the viewer's key map and action labels show. */
+  actionNames?: readonly string[];
   /** Vector envs only: how finished sub-envs are reset. */
   autoresetMode?: string;
   [key: string]: unknown;

@@ -4,6 +4,8 @@ import { drawScene, sceneToAnsi, type Scene, type SceneEnv } from './scene.ts';
 export interface SceneRenderOptions {
   /** Frames per second for playback, `metadata.renderFps`. */
   renderFps: number;
+  /** A name per discrete action, `metadata.actionNames`. */
+  actionNames?: readonly string[];
   /** Pixels per tile in `rgb_array` frames (default 12). */
   tilePx?: number;
   /** Prefixes the renderMode error (default: the class name). */
@@ -22,6 +24,7 @@ export abstract class SceneRenderedEnv<O, A> extends BaseEnv<O, A> implements Sc
   constructor(renderMode: RenderMode | null | undefined, options: SceneRenderOptions) {
     super(renderMode ?? null);
     this.metadata = { renderModes: ['ansi', 'rgb_array'], renderFps: options.renderFps };
+    if (options.actionNames) this.metadata.actionNames = options.actionNames;
     this.tilePx = options.tilePx ?? 12;
     this.checkRenderMode(options.envName ?? new.target.name);
   }

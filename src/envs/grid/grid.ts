@@ -177,8 +177,8 @@ export class GridObs {
  * (SceneRenderedEnv) at 16 pixels per cell.
  */
 export abstract class GridEnv extends SceneRenderedEnv<Float32Array, number> {
-  constructor(renderMode: RenderMode | null | undefined) {
-    super(renderMode, { renderFps: 10, tilePx: 16 });
+  constructor(renderMode: RenderMode | null | undefined, actionNames: readonly string[]) {
+    super(renderMode, { renderFps: 10, tilePx: 16, actionNames });
   }
 }
 

@@ -120,7 +120,7 @@ export class KeyDoorTreasureEnv extends GridEnv implements DelayPhaseRewards {
   private readonly resetResult: ResetResult<Float32Array>;
 
   constructor(options: KeyDoorTreasureOptions = {}) {
-    super(options.renderMode);
+    super(options.renderMode, KDT_ACTION_NAMES);
     const name = 'KeyDoorTreasure';
     this.size = numberIn(name, 'size', options.size, 5, 64, 8, true);
     this.maxSteps = numberIn(name, 'maxSteps', options.maxSteps, 1, 1e9, 10 * this.size * this.size, true);

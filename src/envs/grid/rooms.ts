@@ -127,7 +127,7 @@ export class RoomsEnv extends GridEnv {
   private readonly resetResult: ResetResult<Float32Array>;
 
   constructor(options: RoomsOptions = {}) {
-    super(options.renderMode);
+    super(options.renderMode, ROOMS_ACTION_NAMES);
     const name = 'Rooms';
     this.chainRooms = numberIn(name, 'chainRooms', options.chainRooms, 1, 10, 3, true);
     this.fixEastDoors = options.fixEastDoors ?? false;

@@ -7,7 +7,7 @@ import { DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
 import { numberIn, oneOf, rewardOption } from '../core/env-options.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
 import {
-  ACTION, ACTION_COUNT, COLLECT_BY_MATERIAL, FURNACE_MILESTONE, ITEM, ITEM_CHAIN_EVENTS, ITEM_CHAIN_PALETTE, ITEM_COUNT,
+  ACTION, ACTION_COUNT, ACTION_NAMES, COLLECT_BY_MATERIAL, FURNACE_MILESTONE, ITEM, ITEM_CHAIN_EVENTS, ITEM_CHAIN_PALETTE, ITEM_COUNT,
   ITEM_MILESTONE, ITEM_NAMES, MAT, MATERIAL_COUNT, MAX_COUNT, MILESTONES, MOVE_DIR, NEARBY, PLACEABLE, RECIPE_BY_ACTION,
   TABLE_MILESTONE, WALKABLE,
 } from './items.ts';
@@ -134,7 +134,7 @@ export class ItemChainEnv extends SceneRenderedEnv<Float32Array, number> {
   private readonly resetResult: ResetResult<Float32Array>;
 
   constructor(options: ItemChainOptions = {}) {
-    super(options.renderMode, { renderFps: 10, tilePx: 12 });
+    super(options.renderMode, { renderFps: 10, tilePx: 12, actionNames: ACTION_NAMES });
     const name = 'ItemChain';
     this.size = numberIn(name, 'size', options.size, 16, 128, ITEM_CHAIN_SIZE, true);
     this.maxSteps = numberIn(name, 'maxSteps', options.maxSteps, 1, 1e9, ITEM_CHAIN_MAX_STEPS, true);

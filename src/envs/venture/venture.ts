@@ -231,7 +231,7 @@ export class VentureEnv extends SceneRenderedEnv<Float32Array, number> {
   private readonly resetResult: ResetResult<Float32Array> = { obs: this.obs, info: EMPTY_INFO };
 
   constructor(options: VentureOptions = {}) {
-    super(options.renderMode, { renderFps: 15, envName: 'Venture' });
+    super(options.renderMode, { renderFps: 15, envName: 'Venture', actionNames: VENTURE_ACTION_NAMES });
     const name = 'Venture';
     rewardOption(name, options.reward, ['natural']);
     this.maxSteps = numberIn(name, 'maxSteps', options.maxSteps, 1, 1e9, VENTURE_MAX_STEPS, true);

@@ -100,7 +100,7 @@ export class WatchRepairEnv extends SceneRenderedEnv<Float32Array, number> {
   private readonly resetResult: ResetResult<Float32Array> = { obs: this.obs, info: EMPTY_INFO };
 
   constructor(options: WatchRepairOptions = {}) {
-    super(options.renderMode, { renderFps: 10, envName: 'WatchRepair' });
+    super(options.renderMode, { renderFps: 10, envName: 'WatchRepair', actionNames: ['repair', 'dont_repair'] });
     rewardOption('WatchRepair', options.reward, ['natural']);
   }
 
