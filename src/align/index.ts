@@ -20,3 +20,4 @@ export {
   buildAlignProfile, topByReturn, redistributeCode, redistributePaper, paperScale,
   type AlignProfile, type AlignProfileOptions, type CodeRedistributionOptions, type PaperRedistributionOptions,
 } from './align-redistribution.ts';
+export { alignDemoFrom } from './demonstrations.ts';
