@@ -1,5 +1,6 @@
 /** rudder-ts/agents: PPO and what it is made of. */
 export { trainPpo, PpoTrainer, explainedVariance, type PpoTrainOptions, type PpoResult, type PpoHooks, type PpoIterationStats, type EpisodeRecord, type RolloutBuffers } from './ppo/ppo.ts';
+export { EpisodeTap, subEnvsOf, type CapturedEpisode, type RolloutTap } from './ppo/episode-tap.ts';
 export { agentFromCheckpoint, type PpoCheckpointState } from './ppo/checkpoint.ts';
 export { PpoConfigSchema, parsePpoConfig, CLI_TOTAL_TIMESTEPS, EVAL_SEED_OFFSET, RESUME_SEED_STRIDE, RETURN_WINDOW, type PpoConfig } from './ppo/config.ts';
 export { ActorCritic, CnnActorCritic, createAgent, type Agent } from './ppo/agent.ts';

@@ -25,6 +25,8 @@ import { evaluatePolicy, type EvalResult } from './evaluate.ts';
 import { computeGae } from './gae.ts';
 import { PpoLoss, type LossStats, type Minibatch } from './loss.ts';
 import { mixAdvantage, type RewardRedistribution, type RolloutView } from './redistribution.ts';
+import { subEnvsOf, type RolloutTap } from './episode-tap.ts';
+import type { Env } from '../../envs/core/env.ts';
 
 /** What one iteration (rollout + update) logs: CleanRL's charts/ and losses/ scalars. */
 export interface PpoIterationStats extends LossStats {
@@ -43,6 +45,8 @@ export interface PpoIterationStats extends LossStats {
 
 export interface EpisodeRecord {
   globalStep: number;
+  /** The sub-env it ran in. */
+  env: number;
   return: number;
   length: number;
 }
@@ -72,6 +76,8 @@ export interface PpoTrainOptions {
   stopAtReturn?: number | null;
   redistribution?: RewardRedistribution | null;
   hooks?: PpoHooks;
+  /** The viewer's tap: records an armed sub-env's next episode (./episode-tap.ts); off when its `env` is −1. */
+  tap?: RolloutTap | null;
 }
 
 export interface PpoResult {
@@ -141,6 +147,7 @@ export class PpoTrainer implements PpoLearningState {
   private readonly stepValues: Float32Array;
   private readonly order: Int32Array;
   private readonly scaledRewards: Float32Array | null; // [T, N], the reward GAE sees when cfg.rewardScale ≠ 1
+  private readonly tapped: readonly Env[] | null; // the sub-envs, when a tap is attached
 
   private constructor(readonly cfg: PpoConfig, readonly backend: string, readonly opts: PpoTrainOptions) {
     const N = cfg.numEnvs, T = cfg.numSteps, batch = N * T;
@@ -192,6 +199,11 @@ export class PpoTrainer implements PpoLearningState {
     this.order = new Int32Array(batch);
     this.scaledRewards = cfg.rewardScale !== 1 ? new Float32Array(batch) : null;
     this.nextEvalStep = opts.evalEvery ? opts.evalEvery : Infinity;
+    this.tapped = opts.tap ? subEnvsOf(this.envs) : null;
+    if (opts.tap && !this.tapped) {
+      this.envs.close();
+      throw new Error(`${cfg.envId}: the viewer's tap needs the sub-envs in this thread (a SyncVectorEnv), and this vector env runs them elsewhere`);
+    }
   }
 
   /** A fresh trainer, or one restored from a checkpoint when `opts.resume` is set. */
@@ -228,6 +240,7 @@ export class PpoTrainer implements PpoLearningState {
       const view = this.rolloutView();
       opts.hooks?.onRolloutEnd?.(view);
       this.advantages(view);
+      opts.tap?.flush(); // after the redistribution, so its per-episode output came first
       const stats = this.update();
       opts.redistribution?.afterUpdate?.();
 
@@ -265,7 +278,7 @@ export class PpoTrainer implements PpoLearningState {
   private rollout(): { count: number; returnSum: number; lengthSum: number } {
     const { envs, agent, buf, nextObs, prevDone } = this;
     const N = this.cfg.numEnvs, T = this.cfg.numSteps, D = this.D, K = this.K, L = this.L;
-    const nextMask = this.nextMask;
+    const nextMask = this.nextMask, tap = this.opts.tap ?? null;
     let count = 0, returnSum = 0, lengthSum = 0;
     for (let t = 0; t < T; t++) {
       this.globalStep += N;
@@ -282,9 +295,10 @@ export class PpoTrainer implements PpoLearningState {
         buf.terminated[k] = r.terminations[i]!;
         buf.truncated[k] = r.truncations[i]!;
         buf.valid[k] = prevDone[i] ? 0 : 1; // the env ignored this action: it was resetting
+        if (tap !== null && i === tap.env) tap.step(this.tapped![i]!, prevDone[i] === 1, this.stepActions[i * K]!, r.rewards[i]!, r.terminations[i] === 1, r.truncations[i] === 1, this.globalStep);
         prevDone[i] = r.terminations[i]! | r.truncations[i]!;
         if (envs.episodeDone[i]) {
-          const e = { globalStep: this.globalStep, return: envs.episodeReturns[i]!, length: envs.episodeLengths[i]! };
+          const e = { globalStep: this.globalStep, env: i, return: envs.episodeReturns[i]!, length: envs.episodeLengths[i]! };
           this.episodes.push(e);
           this.opts.hooks?.onEpisode?.(e);
           count++;
