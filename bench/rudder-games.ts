@@ -62,6 +62,7 @@ export async function runGameBench(name: string, opts: { seeds: number; steps: n
   const of = (arm: string): Row[] => rows.filter((x) => x.arm === arm);
   const [delayed, rudder, oracle] = ARMS.map((a) => of(a.name));
   const med = (xs: Row[]): number => median(xs.map((x) => x.score));
+  const mean = (xs: Row[]): number => xs.reduce((p, x) => p + x.score, 0) / xs.length;
   const ratio = med(rudder!) / Math.max(1e-9, med(delayed!));
   const share = med(rudder!) / Math.max(1e-9, med(oracle!));
   const wins = rudder!.filter((x) => x.score > (delayed!.find((d) => d.seed === x.seed)?.score ?? Infinity)).length;
@@ -82,7 +83,9 @@ export async function runGameBench(name: string, opts: { seeds: number; steps: n
         return [a.name, ...s.map((x) => x.toFixed(1)), median(s).toFixed(1), (s.reduce((p, q) => p + q, 0) / s.length).toFixed(1), `${wall(mine).toFixed(0)} s`];
       })),
     '',
-    `- Median PPO + RUDDER / median delayed PPO: **${ratio.toFixed(2)}×** (target ≥ ${t.ratio}×: ${verdict(ratio >= t.ratio)}).`,
+    med(delayed!) > 0
+      ? `- Median PPO + RUDDER / median delayed PPO: **${ratio.toFixed(2)}×** (target ≥ ${t.ratio}×: ${verdict(ratio >= t.ratio)}).`
+      : `- Median delayed PPO is ${med(delayed!).toFixed(1)}, so the ratio of medians is undefined (target ≥ ${t.ratio}×: not shown); medians ${med(rudder!).toFixed(1)} vs ${med(delayed!).toFixed(1)}, means ${mean(rudder!).toFixed(1)} vs ${mean(delayed!).toFixed(1)}.`,
     t.oracleShare !== null ? `- Median PPO + RUDDER / median oracle: **${(100 * share).toFixed(0)} %** (target ≥ ${100 * t.oracleShare} %: ${verdict(share >= t.oracleShare)}).` : `- Median PPO + RUDDER / median oracle: ${(100 * share).toFixed(0)} %.`,
     `- PPO + RUDDER better than delayed PPO on **${wins} of ${opts.seeds}** paired seeds${t.wins !== null ? ` (target ≥ ${t.wins} of 10: ${verdict(wins >= t.wins * (opts.seeds / 10))})` : ''}.`,
     `- Wall time, PPO + RUDDER / delayed PPO (medians, same runs): **${(wall(rudder!) / wall(delayed!)).toFixed(2)}×** (target ≤ 1.5×${opts.jobs > 1 ? `; ${opts.jobs} runs at a time` : ''}).`,
