@@ -69,10 +69,11 @@ describe('RUDDER through the PPO seam', () => {
     q.fill(0);
     red.redistribute(v, rr, q);
     // env 0: rows 0-1 hold the traced last two steps of the finished episode (its first two were in rollout 1).
-    expect(rr[1 * N]).toBeCloseTo(r0[3]!, 5);
     expect(rr[0]).toBeCloseTo(r0[2]! + 0.5 * r0[3]!, 5);
     expect(q[0]).toBeCloseTo(q0, 6);
-    expect(q[1 * N]).toBeCloseTo(q0, 6);
+    // The last step closes what PPO is given (q·RR + (1 − q)·r per step) to exactly G, untouched by the mix.
+    expect(q[1 * N]).toBe(1);
+    expect(rr[1 * N]).toBeCloseTo(0.5 - q0 * rr[0]!, 5);
     expect(rr[2 * N]).toBe(0); // the autoreset row
     expect(q[2 * N]).toBe(0);
     // env 1 and env 0's new episode are running: prediction differences of their prefixes, trusted at the
@@ -119,8 +120,9 @@ describe('RUDDER through the PPO seam', () => {
     expect(red.model.lstm.inputDim).toBe(CELL_COUNT + 4 + 5);
   });
 
-  it('an episode that spans rollouts is paid exactly its return, though the model changed in between', () => {
-    const red = new RudderRedistribution(D, { numActions: 2, warmupEpisodes: 0, trace: 0, seed: 5 });
+  it('PPO is given exactly the return of an episode that spans rollouts, though the model and the trust changed in between', () => {
+    // A lenient gate (maxError 1, a large ε), so that the running trust is not 0 and differs from the episode's.
+    const red = new RudderRedistribution(D, { numActions: 2, warmupEpisodes: 0, trace: 0, seed: 5, maxError: 1, trustEps: 10 });
     const rrA = new Float32Array(T * N), qA = new Float32Array(T * N), rrB = new Float32Array(T * N), qB = new Float32Array(T * N);
     red.redistribute(rollout([
       [step(0.1, 0), step(0.2, 1, 1, 'term'), null, step(0.1, 0), step(0.2, 0), step(0.3, 1)],
@@ -131,8 +133,11 @@ describe('RUDDER through the PPO seam', () => {
       [step(0.4, 0), step(0.5, 0), step(0.6, 0), step(0.7, 0), step(0.8, 0), step(0.9, 0)],
       [step(0.9, 1), step(1.0, 0, 0.7, 'term'), null, step(0.3, 0), step(0.2, 1), step(0.1, 0)],
     ]), rrB, qB);
-    const paid = rrA[4 * N + 1]! + rrA[5 * N + 1]! + rrB[0 * N + 1]! + rrB[1 * N + 1]!;
-    expect(paid).toBeCloseTo(0.7, 5);
+    // What PPO mixes from it, r' = q·RR + (1 − q)·r: rows 4-5 of rollout A ran at the running trust,
+    // rows 0-1 of rollout B at the episode's own; the env paid 0.7 on the last step.
+    const given = (rr: Float32Array, q: Float32Array, t: number, r: number): number => q[t * N + 1]! * rr[t * N + 1]! + (1 - q[t * N + 1]!) * r;
+    expect(qA[4 * N + 1]).not.toBe(qB[0 * N + 1]); // the running trust is not the episode's
+    expect(given(rrA, qA, 4, 0) + given(rrA, qA, 5, 0) + given(rrB, qB, 0, 0) + given(rrB, qB, 1, 0.7)).toBeCloseTo(0.7, 5);
     expect(rrA[4 * N + 1]).not.toBe(0);
   });
 

@@ -25,6 +25,11 @@ export class EpisodeTrace {
   count = 0;
   /** Redistributed reward already written for this episode in earlier rollouts (before tracing). */
   paid = 0;
+  /**
+   * What PPO was given for this episode's steps in earlier rollouts, after the trust mix
+   * (q·rr + (1 − q)·env reward per step): the last step closes the episode to exactly G with it.
+   */
+  given = 0;
   /** The LSTM's state after input rows [0, carried), and its output there (model units; 0 before any step). */
   readonly state: LstmState;
   carried = 0;
@@ -100,6 +105,7 @@ export class EpisodeTrace {
     this.start = 0;
     this.count = 0;
     this.paid = 0;
+    this.given = 0;
     this.carried = 0;
     this.lastY = 0;
     this.state.c.fill(0);

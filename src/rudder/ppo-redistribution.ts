@@ -153,7 +153,7 @@ export interface RudderCheckpointState {
   adamStep: number;
   rng: ReturnType<Rng['getState']>;
   buffer: { next: number; lessons: { length: number; ret: number; loss: number }[] };
-  traces: { length: number; paid: number; carried: number; lastY: number; fresh: boolean }[];
+  traces: { length: number; paid: number; given?: number; carried: number; lastY: number; fresh: boolean }[];
 }
 
 /** RudderConfig's data (what a settings file can say), with the observation features by name or size. */
@@ -286,7 +286,34 @@ export class RudderRedistribution implements RewardRedistribution {
     // The episodes still running: their new steps, all envs in one batched pass from their carried states.
     if (this.running.length > 0) this.writePrefixes(N, rr, quality);
     this.running.length = 0;
-    for (let n = 0; n < N; n++) this.traces[n]!.nextRollout();
+    for (let n = 0; n < N; n++) {
+      const ep = this.traces[n]!;
+      // What PPO is given for the running episode's steps in this rollout (the closure at its end counts it).
+      for (let i = 0; i < ep.count; i++) {
+        const k = ep.rows[i]! * N + n;
+        ep.given += quality[k]! * rr[k]! + (1 - quality[k]!) * ep.rewards[ep.start + i]!;
+      }
+      ep.nextRollout();
+    }
+  }
+
+  /**
+   * Reward mode: PPO mixes each step as q·rr + (1 − q)·r_env, and the steps of a long episode were mixed
+   * at the running trust (earlier rollouts) and at the episode's own (this one). Unless the two agree the
+   * mix no longer sums to G: an episode whose gate refused it (q = 0) got G on its last step on top of the
+   * prediction differences paid while it ran, and the agent learned to chase the model's early payouts
+   * (KeyDoorTreasure 8×8 with a 200-step delay: success fell from random's 19 % to 0 %). So the last step
+   * is paid, untouched by the mix (q = 1), exactly G minus what every other step of the episode was given.
+   */
+  private closeEpisode(ep: EpisodeTrace, ret: number, n: number, N: number, rr: Float32Array, quality: Float32Array): void {
+    let given = ep.given;
+    for (let i = 0; i < ep.count - 1; i++) {
+      const k = ep.rows[i]! * N + n;
+      given += quality[k]! * rr[k]! + (1 - quality[k]!) * ep.rewards[ep.start + i]!;
+    }
+    const last = ep.rows[ep.count - 1]! * N + n;
+    rr[last] = ret - given;
+    quality[last] = 1;
   }
 
   /** After PPO's update: the demo's training until the loss is low, when asked (`updateTraining`). */
@@ -366,6 +393,7 @@ export class RudderRedistribution implements RewardRedistribution {
       r[L - 1]! += ret - sum;
       this.qualityMean += 0.05 * (q - this.qualityMean);
       this.write(ep, r, q, n, N, rr, quality);
+      if (this.mode === 'reward') this.closeEpisode(ep, ret, n, N, rr, quality);
     }
     this.onEpisode?.({ env: n, globalStep: this.globalStep, length: L, ret, predicted, predictions: predictions!, redistributed: whole!, quality: q, error, active: this.active });
     this.buffer.add(lesson);
@@ -454,7 +482,7 @@ export class RudderRedistribution implements RewardRedistribution {
       qualityMean: this.qualityMean, avgReturn: this.avgReturn, avgSquaredReturn: this.avgSquaredReturn, nonzeroSquaredReturn: this.nonzeroSquaredReturn, scaleFixed: this.scaleFixed,
       returnScale: this.model.cfg.returnScale, lossEma: Number.isNaN(this.lossEma) ? null : this.lossEma, adamStep: this.model.adam.step,
       rng: this.rng.getState(), buffer: { next: this.buffer.nextSlot, lessons: lessons.map((l) => ({ length: l.length, ret: l.ret, loss: l.loss })) },
-      traces: this.traces.map((ep) => ({ length: ep.length, paid: ep.paid, carried: ep.carried, lastY: ep.lastY, fresh: ep.state.fresh })),
+      traces: this.traces.map((ep) => ({ length: ep.length, paid: ep.paid, given: ep.given, carried: ep.carried, lastY: ep.lastY, fresh: ep.state.fresh })),
     };
     return { state, tensors };
   }
@@ -499,6 +527,7 @@ export class RudderRedistribution implements RewardRedistribution {
       ep.state.fresh = s.fresh;
       ep.length = ep.start = s.length;
       ep.paid = s.paid;
+      ep.given = s.given ?? 0;
       ep.carried = s.carried;
       ep.lastY = s.lastY;
       return ep;
