@@ -22,6 +22,8 @@ export interface DelayBenchOptions {
   distractorMagnitude: number;
   /** PPO's learning rate constant, not annealed over the budget. */
   constantLr: boolean;
+  /** Training runs at a time, each in its own process. */
+  jobs: number;
   /** The command line that reproduces this run, for the report. */
   command: string;
 }
@@ -52,19 +54,24 @@ export async function runDelayBench(o: DelayBenchOptions): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const rows: DelayRow[] = [];
   const distractors = { probability: o.distractorProbability, magnitude: o.distractorMagnitude };
-  const save = (): void => writeResults('delay-sweep', o.command, { options: { ...o, command: undefined }, results: rows });
-  for (const delay of o.delays) {
-    for (let seed = 1; seed <= o.seeds; seed++) {
-      for (const arm of ARMS) {
-        const envKwargs = { reward: 'delayed', size: o.size, delay, distractors };
-        log(`${arm.name}, ${ENV_ID} ${o.size}×${o.size} delayed, D = ${delay}, seed ${seed}: up to ${o.budget} steps …`);
-        const r = await runDelayCase({ envId: ENV_ID, envKwargs, seed, budget: o.budget, window: o.window, target: o.target, constantLr: o.constantLr, rudder: arm.rudder });
-        log(`  ${r.stepsToTarget === null ? `not reached (> ${o.budget}), final rate ${(100 * r.finalRate).toFixed(0)} %` : `${(100 * o.target).toFixed(0)} % at ${r.stepsToTarget} steps`}, ${r.episodes} episodes, ${r.wall.toFixed(0)} s, ${Math.round(r.sps)} SPS${r.rudder ? `, RUDDER q ${r.rudder.quality.toFixed(2)}` : ''}`);
-        rows.push({ arm: arm.name, delay, ...r });
-        save(); // a long sweep keeps what it has
-      }
+  const save = (): void => writeResults('delay-sweep', o.command, { options: { ...o, command: undefined, jobs: undefined }, results: rows });
+  const cases = o.delays.flatMap((delay) => Array.from({ length: o.seeds }, (_, i) => ARMS.map((arm) => ({ delay, seed: i + 1, arm })))).flat();
+  const done: (DelayRow | undefined)[] = new Array(cases.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < cases.length) {
+      const i = next++, { delay, seed, arm } = cases[i]!;
+      const envKwargs = { reward: 'delayed', size: o.size, delay, distractors };
+      log(`${arm.name}, ${ENV_ID} ${o.size}×${o.size} delayed, D = ${delay}, seed ${seed}: up to ${o.budget} steps …`);
+      const r = await runDelayCase({ envId: ENV_ID, envKwargs, seed, budget: o.budget, window: o.window, target: o.target, constantLr: o.constantLr, rudder: arm.rudder });
+      log(`  ${arm.name}, D = ${delay}, seed ${seed}: ${r.stepsToTarget === null ? `not reached (> ${o.budget}), final rate ${(100 * r.finalRate).toFixed(0)} %` : `${(100 * o.target).toFixed(0)} % at ${r.stepsToTarget} steps`}, ${r.episodes} episodes, ${r.wall.toFixed(0)} s, ${Math.round(r.sps)} SPS${r.rudder ? `, RUDDER q ${r.rudder.quality.toFixed(2)}` : ''}`);
+      done[i] = { arm: arm.name, delay, ...r };
+      rows.length = 0;
+      for (const d of done) if (d) rows.push(d); // in sweep order whatever finished first
+      save(); // a long sweep keeps what it has
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.jobs) }, worker));
   reportDelay(o, rows, machineLine());
   log('wrote bench/results/delay-sweep.{json,svg} and BENCHMARKS.md (section delay)');
 }
