@@ -75,8 +75,8 @@ describe('viewer server under hostile input', () => {
     const replies = c.messages.slice(from) as ErrorMessage[];
     expect(replies.length).toBe(frames.length);
     for (const [i, r] of replies.entries()) expect([frames[i]!.name, r.type, r.code]).toEqual([frames[i]!.name, 'error', 'bad_message']);
-    expect(replies.find((r, i) => frames[i]!.name === 'text frame')!.message).toMatch(/binary/);
-    expect(replies.find((r, i) => frames[i]!.name === 'action a string')!.message).toMatch(/action/);
+    expect(replies.find((_, i) => frames[i]!.name === 'text frame')!.message).toMatch(/binary/);
+    expect(replies.find((_, i) => frames[i]!.name === 'action a string')!.message).toMatch(/action/);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('polluted');
     // The fuzzing client itself is still served.
