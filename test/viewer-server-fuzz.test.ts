@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import { pack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/envs/core/rng.ts';
@@ -58,8 +59,13 @@ describe('viewer server under hostile input', () => {
     mkdirSync(runDir);
     writeFileSync(join(runDir, 'config.json'), JSON.stringify({ envId: 'KeyDoorTreasure-v0', envKwargs: { size: 5 } }));
     writeFileSync(join(runDir, 'metrics.jsonl'), '{"type":"iteration","iteration":1}\n');
+    // A long run's metrics (~3 MB): what a client that stops reading asks for, again and again.
+    const big = join(root, 'big');
+    mkdirSync(big);
+    writeFileSync(join(big, 'config.json'), JSON.stringify({ envId: 'KeyDoorTreasure-v0' }));
+    writeFileSync(join(big, 'metrics.jsonl'), Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ type: 'episode', global_step: i * 100, return: i / 7, length: 100, note: 'x'.repeat(40) })).join('\n'));
     saveDemonstration(join(runDir, 'demos', 'd.json'), recordDemonstration('KeyDoorTreasure-v0', { size: 5 }, 2, [0, 1, 2, 2, 1, 0, 2, 2, 2, 1, 2, 2], 'test'));
-    server = await createViewerServer({ staticDir: join(root, 'page'), runDirs: [runDir] });
+    server = await createViewerServer({ staticDir: join(root, 'page'), runDirs: [runDir, big] });
   });
   afterAll(async () => server?.close());
 
@@ -103,6 +109,23 @@ describe('viewer server under hostile input', () => {
     const late = await ViewerClient.open(server.url); // and new clients are welcome
     expect(late.messages[0]!.type).toBe('hello');
     for (const x of [bystander, c, edge, late]) await x.close();
+  });
+
+  it('cuts off a client that stops reading once its unsent data passes the bound; others are served meanwhile', async () => {
+    const slow = await ViewerClient.open(server.url);
+    const socket = (slow.ws as unknown as { _socket: Socket })._socket;
+    socket.pause(); // reads nothing from now on
+    const other = await ViewerClient.open(server.url);
+    for (let i = 0; i < 10; i++) slow.send({ type: 'get_metrics', runId: 'big' }); // ~30 MB of replies
+    const m = await other.ask<MetricsMessage>({ type: 'get_metrics', runId: 'r' }, (x) => x.type === 'metrics');
+    expect(m.rows.length).toBe(1);
+    socket.resume();
+    await new Promise<void>((r) => (slow.closeCode !== null ? r() : slow.ws.once('close', () => r())));
+    expect(slow.closeCode).toBe(1006); // terminated by the server, not closed by us
+    const got = slow.messages.filter((x): x is MetricsMessage => x.type === 'metrics').reduce((n, x) => n + x.rows.length, 0);
+    expect(got).toBeLessThan(10 * 30_000); // it did not get (so the server did not hold) all it asked for
+    expect((await other.ask<MetricsMessage>({ type: 'get_metrics', runId: 'r' }, (x) => x.type === 'metrics')).rows.length).toBe(1);
+    await other.close();
   });
 
   it('tells a client that floods it to slow down, without closing it', async () => {
