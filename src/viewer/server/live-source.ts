@@ -176,8 +176,7 @@ export class LiveSource {
   private armNext(after: number): void {
     const envs = [...this.listeners.keys()].sort((a, b) => a - b);
     if (envs.length === 0) {
-      this.liveTap.arm(-1);
-      this.liveTap.armedFor = -1;
+      this.liveTap.arm(-1); // off: PPO pays one comparison per step
       return;
     }
     this.liveTap.arm(envs.find((e) => e > after) ?? envs[0]!);
