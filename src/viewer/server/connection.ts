@@ -89,6 +89,7 @@ export class Connection {
       this.handle(d.message);
     } catch (e) {
       if (e instanceof PlayError) this.error(e.code, e.message);
+      else if (d.message.type === 'subscribe') this.error('bad_message', (e as Error).message);
       else this.error('internal', `${d.message.type}: ${(e as Error).message}`);
     }
   }
@@ -129,6 +130,7 @@ export class Connection {
     const run = this.ctx.run(runId)!;
     const { actionNames, fps } = run.envFacts();
     this.unsubscribe?.();
+    this.unsubscribe = null;
     this.unsubscribe = live.subscribe(subEnv, (e) => this.playback.enqueue({ frames: episodeMessages(liveEpisodeData(e, runId, live.envId, actionNames, fps), ++this.episodeIds), fps }));
   }
 

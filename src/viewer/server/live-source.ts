@@ -8,6 +8,8 @@
  */
 import { EpisodeTap, type CapturedEpisode, type RolloutTap } from '../../agents/ppo/episode-tap.ts';
 import type { Env } from '../../envs/core/env.ts';
+import { make } from '../../envs/core/registry.ts';
+import { hasScene } from '../../envs/core/scene.ts';
 import type { MetricValue } from '../../agents/run/metrics.ts';
 import type { RudderEpisode } from '../../rudder/ppo-redistribution.ts';
 
@@ -62,7 +64,19 @@ class LiveTap implements RolloutTap {
     this.rudderSeen.length = 0;
   }
 
+  /** Why capture stopped, if recording ever failed (it never propagates into the trainer). */
+  failure: string | null = null;
+
   step(sub: Env, wasReset: boolean, action: number, reward: number, terminated: boolean, truncated: boolean, globalStep: number): void {
+    try {
+      this.record(sub, wasReset, action, reward, terminated, truncated, globalStep);
+    } catch (e) {
+      this.failure = (e as Error).message;
+      this.arm(-1); // a viewer must never stop training
+    }
+  }
+
+  private record(sub: Env, wasReset: boolean, action: number, reward: number, terminated: boolean, truncated: boolean, globalStep: number): void {
     if (!this.started) {
       if (wasReset) {
         this.started = true;
@@ -112,9 +126,17 @@ export class LiveSource {
     };
   }
 
+  private drawable: boolean | null = null;
+
   /** Calls `listener` with each next episode of sub-env `subEnv`; returns the unsubscribe function. */
   subscribe(subEnv: number, listener: LiveListener): () => void {
     if (!Number.isInteger(subEnv) || subEnv < 0 || subEnv >= this.numEnvs) throw new RangeError(`sub-env ${subEnv} does not exist: this run has sub-envs 0..${this.numEnvs - 1}`);
+    if (this.drawable === null) {
+      const env = make(this.envId, this.envKwargs);
+      this.drawable = hasScene(env);
+      env.close();
+    }
+    if (!this.drawable) throw new TypeError(`${this.envId} has no scene(), so its episodes cannot be shown live`);
     let set = this.listeners.get(subEnv);
     if (!set) this.listeners.set(subEnv, (set = new Set()));
     set.add(listener);
@@ -131,6 +153,11 @@ export class LiveSource {
     let n = 0;
     for (const s of this.listeners.values()) n += s.size;
     return n;
+  }
+
+  /** Why capture stopped, when recording failed in the trainer's loop (caught there: training goes on). */
+  get failure(): string | null {
+    return this.liveTap.failure;
   }
 
   /** The sub-env being captured, or −1 (the tap is off). */
