@@ -130,6 +130,19 @@ describe('viewer server', () => {
     await expect(ViewerClient.open(server.url.replace(/\/$/, '/other/'))).rejects.toThrow(/404/);
   });
 
+  it('bound to every interface only when asked: then IP-literal Hosts with its port pass, names and other ports do not', async () => {
+    const open = await createViewerServer({ host: '0.0.0.0', staticDir: fx.staticDir });
+    try {
+      expect(open.url).toBe(`http://127.0.0.1:${open.port}/`);
+      expect((await rawGet(open.port, '/index.html', { host: `127.0.0.1:${open.port}` })).status).toBe(200);
+      expect((await rawGet(open.port, '/index.html', { host: `10.1.2.3:${open.port}` })).status).toBe(200);
+      expect((await rawGet(open.port, '/index.html', { host: `rebind.example:${open.port}` })).status).toBe(403);
+      expect((await rawGet(open.port, '/index.html', { host: `10.1.2.3:${open.port + 1}` })).status).toBe(403);
+    } finally {
+      await open.close();
+    }
+  });
+
   it('replays a demonstration: re-simulated, every step streamed with the file’s reward, scenes rebuilt from deltas', async () => {
     const c = await ViewerClient.open(server.url);
     c.send({ type: 'speed', factor: 8 });
