@@ -96,8 +96,23 @@ describe('live training in the viewer', () => {
       // Everyone gone: the tap switches off.
       await c.close();
       await until(() => live.subscribers === 1);
-      stopDirect();
-      expect(live.subscribers).toBe(0);
+      stopDirect.close();
+      expect(live.armedEnv).toBe(-1);
+
+      // A page alone captures on demand: the next episode when the last one starts to play, not every episode.
+      const page = await ViewerClient.open(server.url);
+      page.send({ type: 'subscribe', runId: 'live', subEnv: 2 });
+      await until(() => live.subscribers === 1);
+      const before = live.delivered;
+      let onEnv2 = 0;
+      const r = await trainPpo(CFG, { backend: 'cpu', tap: live.tap, hooks: { onEpisode: (e) => void (e.env === 2 && onEnv2++) } });
+      expect(r.globalStep).toBe(CFG.totalTimesteps);
+      expect(onEnv2).toBeGreaterThan(6);
+      expect(live.delivered - before).toBeGreaterThanOrEqual(1);
+      expect(live.delivered - before).toBeLessThanOrEqual(2); // one playing (1× speed: seconds), one waiting
+      await page.wait((m) => m.type === 'episode_start' && m.subEnv === 2, 5000, 0);
+      await page.close();
+      await until(() => live.subscribers === 0);
       expect(live.armedEnv).toBe(-1);
     } finally {
       await server.close();

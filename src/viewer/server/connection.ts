@@ -11,7 +11,7 @@ import { PROTOCOL_VERSION, sceneDelta as sceneDeltaOf, type ClientMessage, type 
 import { SCENE_VERSION } from '../../envs/core/scene.ts';
 import { decodeClientMessage, encodeMessage } from './codec.ts';
 import { episodeMessages, replayDemonstration, type EpisodeData } from './episodes.ts';
-import type { LiveEpisode, LiveSource, MetricsRow } from './live-source.ts';
+import type { LiveEpisode, LiveSource, LiveSubscription, MetricsRow } from './live-source.ts';
 import { METRICS_CHUNK, readMetricsRows } from './metrics-file.ts';
 import { Playback, SOFT_BUFFER_BYTES } from './playback.ts';
 import { PlayError, PlaySession } from './play-session.ts';
@@ -40,7 +40,7 @@ export class Connection {
   private readonly playback: Playback;
   private play: PlaySession | null = null;
   private playEpisode = -1;
-  private unsubscribe: (() => void) | null = null;
+  private subscription: LiveSubscription | null = null;
   private unfollow: (() => void) | null = null;
   private tokens = MESSAGE_BURST;
   private lastRefill = performance.now();
@@ -98,8 +98,8 @@ export class Connection {
     switch (m.type) {
       case 'subscribe': return this.subscribe(m.runId, m.subEnv);
       case 'unsubscribe':
-        this.unsubscribe?.();
-        this.unsubscribe = null;
+        this.subscription?.close();
+        this.subscription = null;
         return;
       case 'open_replay': return this.openReplay(m.runId, m.path);
       case 'get_metrics': return this.getMetrics(m.runId);
@@ -129,9 +129,14 @@ export class Connection {
     }
     const run = this.ctx.run(runId)!;
     const { actionNames, fps } = run.envFacts();
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    this.unsubscribe = live.subscribe(subEnv, (e) => this.playback.enqueue({ frames: episodeMessages(liveEpisodeData(e, runId, live.envId, actionNames, fps), ++this.episodeIds), fps }));
+    this.subscription?.close();
+    this.subscription = null;
+    // On demand: the next episode is captured when this one starts to play, so the trainer records only
+    // episodes this page will show (one waits while one plays).
+    const sub: LiveSubscription = live.subscribe(subEnv, (e) => this.playback.enqueue({
+      frames: episodeMessages(liveEpisodeData(e, runId, live.envId, actionNames, fps), ++this.episodeIds), fps, onStart: () => sub.request(),
+    }), { onDemand: true });
+    this.subscription = sub;
   }
 
   private openReplay(runId: string, path: string): void {
@@ -211,10 +216,11 @@ export class Connection {
   close(): void {
     this.closed = true;
     this.playback.clear();
-    this.unsubscribe?.();
+    this.subscription?.close();
     this.unfollow?.();
     this.play?.close();
-    this.unsubscribe = this.unfollow = null;
+    this.subscription = null;
+    this.unfollow = null;
     this.play = null;
   }
 }

@@ -31,6 +31,22 @@ export interface LiveEpisode {
 }
 
 export type LiveListener = (episode: LiveEpisode) => void;
+
+/** What `subscribe` returns. */
+export interface LiveSubscription {
+  /** Stop receiving (the tap switches off when nobody waits for an episode). */
+  close(): void;
+  /** An `onDemand` subscription's ask for its next episode. */
+  request(): void;
+}
+
+interface Subscriber {
+  subEnv: number;
+  listener: LiveListener;
+  onDemand: boolean;
+  /** Whether it waits for an episode (always, unless on demand and served since its last request). */
+  wanting: boolean;
+}
 export type MetricsRow = Record<string, MetricValue>;
 
 /** What `attachRudder` needs of a redistributor: RUDDER's per-episode hook. */
@@ -101,7 +117,7 @@ export class LiveSource {
   /** Pass as PPO's `tap` option. */
   readonly tap: RolloutTap;
   private readonly liveTap: LiveTap;
-  private readonly listeners = new Map<number, Set<LiveListener>>();
+  private readonly subs = new Set<Subscriber>();
   private readonly metricListeners = new Set<(row: MetricsRow) => void>();
   /** Episodes captured and delivered so far. */
   delivered = 0;
@@ -128,8 +144,12 @@ export class LiveSource {
 
   private drawable: boolean | null = null;
 
-  /** Calls `listener` with each next episode of sub-env `subEnv`; returns the unsubscribe function. */
-  subscribe(subEnv: number, listener: LiveListener): () => void {
+  /**
+   * Calls `listener` with the next episodes of sub-env `subEnv`. By default with every one captured (the
+   * tap re-arms at once); `onDemand` subscriptions get one episode per `request()` (the first needs none),
+   * so a page that plays at 10 fps makes the trainer record only the episodes it will show.
+   */
+  subscribe(subEnv: number, listener: LiveListener, opts: { onDemand?: boolean } = {}): LiveSubscription {
     if (!Number.isInteger(subEnv) || subEnv < 0 || subEnv >= this.numEnvs) throw new RangeError(`sub-env ${subEnv} does not exist: this run has sub-envs 0..${this.numEnvs - 1}`);
     if (this.drawable === null) {
       const env = make(this.envId, this.envKwargs);
@@ -137,22 +157,25 @@ export class LiveSource {
       env.close();
     }
     if (!this.drawable) throw new TypeError(`${this.envId} has no scene(), so its episodes cannot be shown live`);
-    let set = this.listeners.get(subEnv);
-    if (!set) this.listeners.set(subEnv, (set = new Set()));
-    set.add(listener);
-    if (this.liveTap.armedFor === -1) this.liveTap.arm(subEnv);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(subEnv);
-      if (this.liveTap.armedFor === subEnv && !this.listeners.has(subEnv)) this.armNext(subEnv);
+    const sub: Subscriber = { subEnv, listener, onDemand: opts.onDemand ?? false, wanting: true };
+    this.subs.add(sub);
+    if (this.liveTap.armedFor === -1) this.armNext(-1);
+    return {
+      close: () => {
+        if (!this.subs.delete(sub)) return;
+        if (this.liveTap.armedFor === subEnv && !this.wanted(subEnv)) this.armNext(subEnv);
+      },
+      request: () => {
+        if (!this.subs.has(sub) || sub.wanting) return;
+        sub.wanting = true;
+        if (this.liveTap.armedFor === -1) this.armNext(-1);
+      },
     };
   }
 
   /** Subscribers over all sub-envs. */
   get subscribers(): number {
-    let n = 0;
-    for (const s of this.listeners.values()) n += s.size;
-    return n;
+    return this.subs.size;
   }
 
   /** Why capture stopped, when recording failed in the trainer's loop (caught there: training goes on). */
@@ -187,21 +210,27 @@ export class LiveSource {
     const fits = (e: RudderEpisode | undefined): e is RudderEpisode => e !== undefined && e.length === T && Math.abs(e.ret - c.return) <= 1e-6 * Math.max(1, Math.abs(c.return));
     const byCount = t.rudderSeen[t.skip];
     const rudder = fits(byCount) ? byCount : t.rudderSeen.find(fits) ?? null;
-    const set = this.listeners.get(c.env);
-    this.armNext(c.env);
     this.delivered++;
-    for (const l of [...(set ?? [])]) {
+    for (const sub of [...this.subs]) {
+      if (sub.subEnv !== c.env || !sub.wanting) continue;
+      if (sub.onDemand) sub.wanting = false;
       try {
-        l({ captured: c, rudder });
+        sub.listener({ captured: c, rudder });
       } catch {
-        set!.delete(l);
+        this.subs.delete(sub);
       }
     }
+    this.armNext(c.env);
   }
 
-  // Arms the next sub-env with subscribers after `after` (round robin), or switches the tap off.
+  private wanted(subEnv: number): boolean {
+    for (const s of this.subs) if (s.subEnv === subEnv && s.wanting) return true;
+    return false;
+  }
+
+  // Arms the next sub-env that someone waits for after `after` (round robin), or switches the tap off.
   private armNext(after: number): void {
-    const envs = [...this.listeners.keys()].sort((a, b) => a - b);
+    const envs = [...new Set([...this.subs].filter((s) => s.wanting).map((s) => s.subEnv))].sort((a, b) => a - b);
     if (envs.length === 0) {
       this.liveTap.arm(-1); // off: PPO pays one comparison per step
       return;

@@ -14,6 +14,8 @@ export interface PlayItem {
   /** The episode's messages, made on demand (episodeMessages). */
   frames: Iterator<ServerMessage, void, void>;
   fps: number;
+  /** Called when it starts to play (a live subscription then asks for its next episode). */
+  onStart?: () => void;
 }
 
 export class Playback {
@@ -33,6 +35,7 @@ export class Playback {
     this.current = item;
     this.next = null;
     this.pending = null;
+    item.onStart?.();
     this.tick();
   }
 
@@ -81,6 +84,7 @@ export class Playback {
         this.current = this.pending;
         this.pending = null;
         if (!this.current) return;
+        this.current.onStart?.();
         continue;
       }
       if (sentFrame && (msg.type === 'step' || msg.type === 'episode_start')) break;
