@@ -8,6 +8,7 @@ import {
   applySceneDelta, type EpisodeEndMessage, type EpisodeStartMessage, type ErrorMessage, type MetricsMessage, type RedistributionMessage, type StepMessage,
 } from '../src/viewer/protocol.ts';
 import { createViewerServer, LiveSource, type LiveEpisode } from '../src/viewer/server/index.ts';
+import { recordDemonstration, saveDemonstration } from '../src/envs/index.ts';
 import { ViewerClient } from './support/viewer-client.ts';
 
 const CFG = { envId: 'KeyDoorTreasure-v0', envKwargs: { size: 5 }, totalTimesteps: 8192, numEnvs: 4, numSteps: 512, seed: 3 };
@@ -30,11 +31,15 @@ describe('live training in the viewer', () => {
     const rudderSeen: RudderEpisode[] = [];
     red.onEpisode = (e) => rudderSeen.push(e); // a listener already there stays (train.ts logs this way)
     live.attachRudder(red);
-    const server = await createViewerServer({ staticDir: join(root, 'page'), live });
+    const old = join(root, 'old');
+    mkdirSync(old);
+    writeFileSync(join(old, 'config.json'), JSON.stringify({ envId: CFG.envId, envKwargs: CFG.envKwargs }));
+    saveDemonstration(join(old, 'demos', 'd.json'), recordDemonstration(CFG.envId, CFG.envKwargs, 4, [2, 2, 1, 2, 0, 2], 'test'));
+    const server = await createViewerServer({ staticDir: join(root, 'page'), live, runDirs: [old] });
     try {
       expect(live.armedEnv).toBe(-1); // nobody watches: the tap is off
       const c = await ViewerClient.open(server.url);
-      expect(c.messages[0]).toMatchObject({ type: 'hello', live: true, runs: [{ id: 'live', envId: CFG.envId, hasModel: false }] });
+      expect(c.messages[0]).toMatchObject({ type: 'hello', live: true, runs: [{ id: 'live', envId: CFG.envId, hasModel: false }, { id: 'old' }] });
       expect((await c.ask<ErrorMessage>({ type: 'subscribe', runId: 'live', subEnv: 4 }, (m) => m.type === 'error')).message).toMatch(/sub-envs 0..3/);
       c.send({ type: 'speed', factor: 8 });
       c.send({ type: 'get_metrics', runId: 'live' });
@@ -111,6 +116,14 @@ describe('live training in the viewer', () => {
       expect(live.delivered - before).toBeGreaterThanOrEqual(1);
       expect(live.delivered - before).toBeLessThanOrEqual(2); // one playing (1× speed: seconds), one waiting
       await page.wait((m) => m.type === 'episode_start' && m.subEnv === 2, 5000, 0);
+      // A replay in between: the live episode that waits plays after it, and asks for the next capture.
+      expect(live.armedEnv).toBe(-1); // one plays, one waits: nothing asked for
+      page.send({ type: 'speed', factor: 8 });
+      const replay = await page.ask<EpisodeStartMessage>({ type: 'open_replay', runId: 'old', path: 'demos/d.json' }, (m) => m.type === 'episode_start' && m.source === 'replay');
+      const replayEnd = await page.wait((m) => m.type === 'episode_end' && m.episode === replay.episode, 5000, 0);
+      const resumed = await page.wait<EpisodeStartMessage>((m) => m.type === 'episode_start' && m.source === 'live', 5000, page.messages.indexOf(replayEnd));
+      expect(resumed.subEnv).toBe(2);
+      expect(live.armedEnv).toBe(2);
       await page.close();
       await until(() => live.subscribers === 0);
       expect(live.armedEnv).toBe(-1);

@@ -29,12 +29,14 @@ export class Playback {
 
   constructor(private readonly send: (msg: ServerMessage) => void, private readonly bufferedAmount: () => number) {}
 
-  /** Plays `item` now, abandoning whatever plays (a replay the user asked for). */
+  /**
+   * Plays `item` now, abandoning what plays (a replay the user asked for). A waiting live episode stays queued:
+   * it plays next, and starting it asks its subscription for the one after, so live resumes after a replay.
+   */
   playNow(item: PlayItem): void {
     this.stopTimer();
     this.current = item;
     this.next = null;
-    this.pending = null;
     item.onStart?.();
     this.tick();
   }
