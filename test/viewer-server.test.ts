@@ -76,6 +76,8 @@ describe('viewer server', () => {
     const index = await fetch(server.url);
     expect(index.status).toBe(200);
     expect(index.headers.get('content-type')).toMatch(/text\/html/);
+    expect(index.headers.get('x-frame-options')).toBe('DENY'); // no other site frames keyboard play
+    expect(index.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await index.text()).toContain('<title>viewer</title>');
     expect((await fetch(`${server.url}app.js`)).headers.get('content-type')).toMatch(/javascript/);
     const model = await fetch(`${server.url}runs/kdt-run/model/model.json`);

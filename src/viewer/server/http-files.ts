@@ -14,8 +14,11 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm', '.map': 'application/json', '.ico': 'image/x-icon', '.txt': 'text/plain; charset=utf-8',
 };
 
+/** Headers on every answer: no sniffing, no caching (runs change), no framing by other sites (keyboard play). */
+const COMMON = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' } as const;
+
 export function plain(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+  res.writeHead(status, { ...COMMON, 'Content-Type': 'text/plain; charset=utf-8' });
   res.end(`${text}\n`);
 }
 
@@ -36,11 +39,7 @@ export function serveFile(req: IncomingMessage, res: ServerResponse, rawPath: st
   }
   const f = resolveInside(root, rest);
   if (!f.ok) return plain(res, f.status, f.reason);
-  res.writeHead(200, {
-    'Content-Type': TYPES[extname(f.path).toLowerCase()] ?? 'application/octet-stream',
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'no-store',
-  });
+  res.writeHead(200, { ...COMMON, 'Content-Type': TYPES[extname(f.path).toLowerCase()] ?? 'application/octet-stream' });
   if (req.method === 'HEAD') {
     res.end();
     return;
