@@ -105,6 +105,7 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
       evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder, live,
     }, say);
     say(formatSummary(out));
+    live?.finish();
     if (viewer) {
       say(`the viewer keeps serving at ${viewer.url} (replays, curves, the trained policy); Ctrl-C to stop`);
       await untilInterrupted();

@@ -54,6 +54,8 @@ describe('rudder train --view and rudder view', () => {
       // The finished run: its model is there for the page.
       const again = await ViewerClient.open(url);
       expect((again.messages[0] as HelloMessage).runs[0]!.hasModel).toBe(true);
+      expect((again.messages[0] as HelloMessage).live).toBe(false); // training is over
+      expect(await again.ask({ type: 'subscribe', runId: 'kdt', subEnv: 0 }, (m) => m.type === 'error')).toMatchObject({ message: expect.stringMatching(/training has finished/) });
       expect((await fetch(`${url}runs/kdt/model/model.json`)).status).toBe(200);
       await c.close();
       await again.close();

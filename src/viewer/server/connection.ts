@@ -51,7 +51,7 @@ export class Connection {
   }
 
   hello(): void {
-    this.send({ type: 'hello', protocol: PROTOCOL_VERSION, sceneVersion: SCENE_VERSION, runs: this.ctx.runs().map((r) => r.info()), live: this.ctx.live !== null });
+    this.send({ type: 'hello', protocol: PROTOCOL_VERSION, sceneVersion: SCENE_VERSION, runs: this.ctx.runs().map((r) => r.info()), live: this.ctx.live !== null && !this.ctx.live.finished });
   }
 
   /** Sends `msg` unless the socket is closed; droppable ones are dropped while the client is behind. */

@@ -121,6 +121,8 @@ export class LiveSource {
   private readonly metricListeners = new Set<(row: MetricsRow) => void>();
   /** Episodes captured and delivered so far. */
   delivered = 0;
+  /** Set by `finish()`: training is over, nothing more will come. */
+  finished = false;
 
   constructor(opts: LiveSourceOptions) {
     if (!Number.isInteger(opts.numEnvs) || opts.numEnvs < 1) throw new RangeError(`LiveSource: numEnvs must be an integer ≥ 1, got ${opts.numEnvs}`);
@@ -157,6 +159,7 @@ export class LiveSource {
       env.close();
     }
     if (!this.drawable) throw new TypeError(`${this.envId} has no scene(), so its episodes cannot be shown live`);
+    if (this.finished) throw new Error('training has finished: nothing more to show live (open its recorded episodes instead)');
     const sub: Subscriber = { subEnv, listener, onDemand: opts.onDemand ?? false, wanting: true };
     this.subs.add(sub);
     if (this.liveTap.armedFor === -1) this.armNext(-1);
@@ -171,6 +174,13 @@ export class LiveSource {
         if (this.liveTap.armedFor === -1) this.armNext(-1);
       },
     };
+  }
+
+  /** Training is over: the tap switches off, and new subscriptions are refused (the run stays served as files). */
+  finish(): void {
+    this.finished = true;
+    this.subs.clear();
+    this.liveTap.arm(-1);
   }
 
   /** Subscribers over all sub-envs. */
