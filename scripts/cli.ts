@@ -14,6 +14,7 @@ import { choice, command, flag, int, negatable, num, optionalValue, repeatable, 
 import { formatEvalReport, runEval } from './eval.ts';
 import { runEpisodes, formatEpisodeReport } from './play.ts';
 import { formatSummary, readConfigFile, runTrain } from './train.ts';
+import { DEFAULT_VIEW_HOST, DEFAULT_VIEW_PORT, liveSourceFor, startViewer, untilInterrupted } from './view.ts';
 
 /** Import user modules that register their own envs (`--env-module ./my-env.ts`). */
 async function loadEnvModules(paths: string[]): Promise<void> {
@@ -50,6 +51,8 @@ Examples:
   $ rudder play --env CartPole-v1 --policy random --episodes 10 --seed 7
   $ rudder play --render ansi --episodes 1        print the final frame of the episode
   $ rudder align --env FourRooms-v0 --demos 5     Align-RUDDER vs BC+Q from 5 expert demonstrations
+  $ rudder train --env KeyDoorTreasure-v0 --rudder --view   watch the run live in the browser (prints the URL)
+  $ rudder view runs/cp3                          open runs in the browser viewer: replays, curves, play and record demos
   $ rudder envs                                   list the registered environments
   $ rudder check --env-module ./my-env.ts --env MyEnv-v0   run checkEnv on your own env`);
 addOptions(program, GLOBAL);
@@ -74,6 +77,9 @@ const TRAIN = {
   progress: negatable('--no-progress', 'plain log lines instead of a progress bar'),
   rudder: flag('--rudder', "experimental: RUDDER's LSTM redistributes the delayed reward (Discrete actions; --resume brings it back from the checkpoint)"),
   rudderFeatures: choice('--rudder-features <name>', "what RUDDER's LSTM sees of an observation (implies --rudder; settings in the config file's `rudder` object)", ['observation', 'gridCodeCounts']),
+  view: flag('--view', 'watch the run live in the browser viewer (prints its URL; it keeps serving after training until Ctrl-C)'),
+  port: value('--port <n>', `the viewer's port, with --view (default ${DEFAULT_VIEW_PORT}; 0: any free port)`, int('--port', 0)),
+  host: value('--host <address>', `the viewer's address, with --view (default ${DEFAULT_VIEW_HOST}: this machine only)`),
 };
 
 command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, metrics.jsonl/csv, curve.svg and summary.json to the run folder', TRAIN, async (o) => {
@@ -89,11 +95,24 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
   const envId = config.envId ?? 'CartPole-v1';
   spec(envId); // an unknown id fails here, naming the closest ones
   const out = o.out ?? `runs/${envId.replace(/[^\w.-]/g, '_')}-ppo-seed${config.seed ?? 1}`;
-  await runTrain({
-    config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
-    evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder,
-  }, (line) => process.stdout.write(`${line}\n`));
-  process.stdout.write(`${formatSummary(out)}\n`);
+  if (!o.view && (o.port !== undefined || o.host !== undefined)) throw new Error('--port and --host set up the viewer: add --view');
+  const say = (line: string): void => void process.stdout.write(`${line}\n`);
+  const live = o.view ? liveSourceFor(out, config, o.resume !== undefined && o.resume !== false) : null;
+  const viewer = live ? await startViewer({ host: o.host ?? DEFAULT_VIEW_HOST, port: o.port ?? DEFAULT_VIEW_PORT, runDirs: [], live }, say) : null;
+  try {
+    await runTrain({
+      config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
+      evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder, live,
+    }, say);
+    say(formatSummary(out));
+    live?.finish();
+    if (viewer) {
+      say(`the viewer keeps serving at ${viewer.url} (replays, curves, the trained policy); Ctrl-C to stop`);
+      await untilInterrupted();
+    }
+  } finally {
+    await viewer?.close();
+  }
 });
 
 const EVAL = {
@@ -171,6 +190,30 @@ command(program, 'align', 'Align-RUDDER from a few expert demonstrations on a ro
   }
   process.stdout.write(`${o.env}, ${o.demos} demonstrations (mean length ${demoLength.toFixed(1)} steps), seed ${o.seed}; \`npm run bench -- align\` compares over seeds and demo counts\n`);
 });
+
+const VIEW = {
+  port: value('-p, --port <n>', `port to serve on (0: any free port)`, int('--port', 0), DEFAULT_VIEW_PORT),
+  host: value('--host <address>', 'address to bind: 127.0.0.1 (this machine only) unless you want others to reach it, e.g. 0.0.0.0', String, DEFAULT_VIEW_HOST),
+};
+
+const view = command(program, 'view', 'open training runs in the browser viewer: replays of recorded episodes, learning curves, the saved policy, keyboard play that records demonstrations into RUN_DIR/demos', VIEW, async (o) => {
+  const dirs = view.args;
+  const server = await startViewer({ host: o.host, port: o.port, runDirs: dirs }, (line) => void process.stdout.write(`${line}\n`));
+  process.stdout.write('open the URL in a browser; Ctrl-C to stop\n');
+  await untilInterrupted();
+  await server.close();
+});
+view.argument('[RUN_DIR...]', 'run folders written by `rudder train` (default: every run folder in ./runs)')
+  .addHelpText('after', `
+The page draws any env with a scene() (no viewer code per env), replays RUN_DIR/demos/*.json and
+RUN_DIR/episodes/*.json, plots metrics.jsonl, runs model/model.json in the browser, and saves what you
+play as a demonstration (seed + actions, checked by replay) in RUN_DIR/demos/ for Align-RUDDER.
+The server only answers pages from its own address (Host and Origin checked).
+
+Examples:
+  $ rudder view runs/KeyDoorTreasure-v0-ppo-seed1
+  $ rudder view --port 0                      every run in ./runs, on any free port
+  $ rudder train --env KeyDoorTreasure-v0 --rudder --view   watch a run live instead`);
 
 command(program, 'check', "run checkEnv (Gymnasium's env checker) on a registered env", { env: required('-e, --env <id>', 'environment id') }, (o) => {
   const env = make(o.env).unwrapped;

@@ -16,6 +16,7 @@ import { MetricsLog } from '../src/agents/run/metrics.ts';
 import { spec } from '../src/index.ts';
 import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
 import { parseRudderSettings, settingsConfig, type RudderSettings } from '../src/rudder/settings.ts';
+import type { LiveSource } from '../src/viewer/server/index.ts';
 
 export interface TrainCommand {
   config: Partial<PpoConfig>;
@@ -29,6 +30,8 @@ export interface TrainCommand {
   progress: boolean;
   /** RUDDER's settings (`{}`: the defaults), or null for plain PPO (a resume brings back the checkpoint's). */
   rudder?: RudderSettings | null;
+  /** The viewer's live source (`--view`): its tap goes to PPO, RUDDER's episodes and the metrics rows to it. */
+  live?: LiveSource | null;
 }
 
 /** Read and validate a `--config FILE` (JSON with PpoConfig fields); errors name the file and the field. */
@@ -55,6 +58,15 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   }
   const redistribution = c.resume ? resumedRudder(c) : newRudder(c);
   const metrics = new MetricsLog(c.out);
+  const live = c.live ?? null;
+  if (live) {
+    // Every row written to metrics.jsonl also goes to the viewer's followers of the live run.
+    const write = metrics.event.bind(metrics);
+    metrics.event = (type, fields) => {
+      write(type, fields);
+      live.metric({ type, ...fields });
+    };
+  }
   if (redistribution) {
     // Per finished episode, where RUDDER put the return (the whole arrays go to onEpisode listeners: the viewer).
     redistribution.onEpisode = (e) => {
@@ -66,12 +78,13 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
       });
     };
   }
+  if (redistribution && live) live.attachRudder(redistribution); // after the logger above, which it keeps
   let bar: SingleBar | null = null;
   let lastLine = 0;
   const recent: number[] = [];
   const trainer = await PpoTrainer.create(c.config, {
     backend: c.backend, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
-    evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution,
+    evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution, tap: live?.tap ?? null,
     hooks: {
       onEpisode: (e) => {
         metrics.event('episode', { global_step: e.globalStep, return: e.return, length: e.length });

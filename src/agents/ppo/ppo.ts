@@ -265,6 +265,9 @@ export class PpoTrainer implements PpoLearningState {
         this.checkpoint((performance.now() - start) / 1000);
       }
       if (stop) break;
+      // With a viewer's tap attached, let the event loop run between iterations (the viewer's sockets and
+      // timers live in this thread; a rollout never waits for them). Off without a tap: no cost.
+      if (opts.tap) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     // The final policy as a tfjs model (model.json + weights.bin), loadable in a browser.
     if (opts.runDir) await savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId);

@@ -1,0 +1,40 @@
+/**
+ * The wire encoding: one msgpack object per binary WebSocket frame (protocol.ts). Outbound messages are
+ * trusted and packed as they are; inbound bytes are untrusted, so decoding never throws: it gives either a
+ * validated {@link ClientMessage} or the problem as text for an `error` reply.
+ */
+import { pack, unpack } from 'msgpackr';
+import { parseClientMessage, type ClientMessage, type ServerMessage } from '../protocol.ts';
+
+/** The frame for `msg`. */
+export function encodeMessage(msg: ServerMessage): Buffer {
+  return pack(msg);
+}
+
+export type Decoded = { ok: true; message: ClientMessage } | { ok: false; error: string };
+
+/**
+ * Decodes and validates one inbound frame. msgpackr throws on truncated input, unknown extensions and deep
+ * nesting, and returns odd values for others (byte 0xC1, renamed `__proto__` keys): both end here as errors.
+ */
+export function decodeClientMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Decoded {
+  if (!isBinary) return { ok: false, error: 'text frames are not accepted: send one msgpack-encoded message per binary frame' };
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+  if (bytes.length === 0) return { ok: false, error: 'empty frame: expected a msgpack-encoded message' };
+  let raw: unknown;
+  try {
+    raw = unpack(bytes);
+  } catch (e) {
+    return { ok: false, error: `not valid msgpack: ${short((e as Error).message)}` };
+  }
+  try {
+    return { ok: true, message: parseClientMessage(raw) };
+  } catch (e) {
+    return { ok: false, error: short((e as Error).message) };
+  }
+}
+
+// Error text goes back to the client: keep it short, and never echo its payload at length.
+function short(s: string): string {
+  return s.length > 300 ? `${s.slice(0, 300)}…` : s;
+}

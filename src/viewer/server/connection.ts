@@ -1,0 +1,238 @@
+/**
+ * One page's connection: decodes and validates each inbound frame (a bad one gets an `error` reply and the
+ * connection stays open), runs its requests (replays, keyboard play, live subscription, metrics), and sends
+ * with bounds: droppable messages are dropped while the socket's unsent bytes exceed SOFT_BUFFER_BYTES, and a
+ * client that stops reading past HARD_BUFFER_BYTES is cut off, so no client makes the server hold memory
+ * without bound. A token bucket caps the messages a client may send per second.
+ */
+import { join } from 'node:path';
+import type { WebSocket } from 'ws';
+import { PROTOCOL_VERSION, sceneDelta as sceneDeltaOf, type ClientMessage, type ServerMessage } from '../protocol.ts';
+import { SCENE_VERSION } from '../../envs/core/scene.ts';
+import { decodeClientMessage, encodeMessage } from './codec.ts';
+import { episodeMessages, replayDemonstration, type EpisodeData } from './episodes.ts';
+import type { LiveEpisode, LiveSource, LiveSubscription, MetricsRow } from './live-source.ts';
+import { METRICS_CHUNK, readMetricsRows } from './metrics-file.ts';
+import { Playback, SOFT_BUFFER_BYTES } from './playback.ts';
+import { PlayError, PlaySession } from './play-session.ts';
+import { pathSegments, resolveInside } from './safe-path.ts';
+import { envFacts as envFactsOf, type ServedRun } from './runs.ts';
+
+/** Unsent bytes past which a client that does not read is disconnected. */
+export const HARD_BUFFER_BYTES = 8 * 1024 * 1024;
+/** Messages a client may send per second on average, and in a burst. */
+export const MESSAGE_RATE = 200;
+export const MESSAGE_BURST = 400;
+
+/** What a connection needs of the server. */
+export interface ServerContext {
+  runs(): ServedRun[];
+  run(id: string): ServedRun | undefined;
+  live: LiveSource | null;
+  /** The live run's id, when a live source is attached. */
+  liveRunId: string | null;
+}
+
+type ErrorCode = 'bad_message' | 'too_large' | 'unknown_run' | 'not_found' | 'invalid_action' | 'invalid_file' | 'busy' | 'internal';
+
+export class Connection {
+  private episodeIds = 0;
+  private readonly playback: Playback;
+  private play: PlaySession | null = null;
+  private playEpisode = -1;
+  private subscription: LiveSubscription | null = null;
+  private unfollow: (() => void) | null = null;
+  private tokens = MESSAGE_BURST;
+  private lastRefill = performance.now();
+  private closed = false;
+
+  constructor(private readonly ws: WebSocket, private readonly ctx: ServerContext) {
+    this.playback = new Playback((m) => this.send(m), () => this.ws.bufferedAmount);
+  }
+
+  hello(): void {
+    this.send({ type: 'hello', protocol: PROTOCOL_VERSION, sceneVersion: SCENE_VERSION, runs: this.ctx.runs().map((r) => r.info()), live: this.ctx.live !== null && !this.ctx.live.finished });
+  }
+
+  /** Sends `msg` unless the socket is closed; droppable ones are dropped while the client is behind. */
+  send(msg: ServerMessage, droppable = false): boolean {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return false;
+    const buffered = this.ws.bufferedAmount;
+    if (buffered > HARD_BUFFER_BYTES) {
+      this.ws.terminate(); // it stopped reading: holding more for it would be unbounded
+      return false;
+    }
+    if (droppable && buffered > SOFT_BUFFER_BYTES) return false;
+    this.ws.send(encodeMessage(msg), { binary: true });
+    return true;
+  }
+
+  private error(code: ErrorCode, message: string): void {
+    this.send({ type: 'error', code, message }, true);
+  }
+
+  onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    const now = performance.now();
+    this.tokens = Math.min(MESSAGE_BURST, this.tokens + ((now - this.lastRefill) / 1000) * MESSAGE_RATE);
+    this.lastRefill = now;
+    if (this.tokens < 1) {
+      this.error('busy', `too many messages: at most ${MESSAGE_RATE} per second`);
+      return;
+    }
+    this.tokens--;
+    const d = decodeClientMessage(data, isBinary);
+    if (!d.ok) {
+      this.error('bad_message', d.error);
+      return;
+    }
+    try {
+      this.handle(d.message);
+    } catch (e) {
+      if (e instanceof PlayError) this.error(e.code, e.message);
+      else if (d.message.type === 'subscribe') this.error('bad_message', (e as Error).message);
+      else this.error('internal', `${d.message.type}: ${(e as Error).message}`);
+    }
+  }
+
+  private handle(m: ClientMessage): void {
+    switch (m.type) {
+      case 'subscribe': return this.subscribe(m.runId, m.subEnv);
+      case 'unsubscribe':
+        this.subscription?.close();
+        this.subscription = null;
+        return;
+      case 'open_replay': return this.openReplay(m.runId, m.path);
+      case 'get_metrics': return this.getMetrics(m.runId);
+      case 'play_reset': return this.playReset(m.runId, m.envId);
+      case 'play_act': return this.playAct(m.action);
+      case 'play_save': return this.playSave(m.note);
+      case 'pause': return this.playback.setPaused(m.paused);
+      case 'speed': return this.playback.setSpeed(m.factor);
+    }
+  }
+
+  private runOrError(id: string): ServedRun | null {
+    const run = this.ctx.run(id);
+    if (!run) this.error('unknown_run', `no run "${id}" here (runs: ${this.ctx.runs().map((r) => r.id).join(', ') || 'none'})`);
+    return run ?? null;
+  }
+
+  private subscribe(runId: string, subEnv: number): void {
+    const live = this.ctx.live;
+    if (!live || runId !== this.ctx.liveRunId) {
+      this.error('unknown_run', `run "${runId}" is not live${this.ctx.liveRunId ? ` (the live run is "${this.ctx.liveRunId}")` : ' (no training run is attached to this viewer)'}`);
+      return;
+    }
+    if (subEnv >= live.numEnvs) {
+      this.error('bad_message', `subEnv: ${subEnv} does not exist, the live run has sub-envs 0..${live.numEnvs - 1}`);
+      return;
+    }
+    const run = this.ctx.run(runId)!;
+    const { actionNames, fps } = run.envFacts();
+    this.subscription?.close();
+    this.subscription = null;
+    // On demand: the next episode is captured when this one starts to play, so the trainer records only
+    // episodes this page will show (one waits while one plays).
+    const sub: LiveSubscription = live.subscribe(subEnv, (e) => this.playback.enqueue({
+      frames: episodeMessages(liveEpisodeData(e, runId, live.envId, actionNames, fps), ++this.episodeIds), fps, onStart: () => sub.request(),
+    }), { onDemand: true });
+    this.subscription = sub;
+  }
+
+  private openReplay(runId: string, path: string): void {
+    const run = this.runOrError(runId);
+    if (!run) return;
+    // Only the episodes the run lists (its demos/ and episodes/ files), then confined to its folder.
+    const seg = pathSegments(`/${path}`);
+    if (!run.dir || !seg.ok || !run.episodes().includes(seg.segments.join('/'))) {
+      this.error('not_found', `run "${runId}" has no recorded episode "${path}" (see RunInfo.episodes)`);
+      return;
+    }
+    const file = resolveInside(run.dir, seg.segments);
+    if (!file.ok) {
+      this.error('not_found', `run "${runId}": ${path}: ${file.reason}`);
+      return;
+    }
+    let replay: ReturnType<typeof replayDemonstration>;
+    try {
+      replay = replayDemonstration(file.path, path);
+    } catch (e) {
+      this.error('invalid_file', (e as Error).message);
+      return;
+    }
+    const { demo, scenes } = replay;
+    const facts = demo.envId === run.envId ? run.envFacts() : null;
+    const { actionNames, fps } = facts ?? envFactsOf(demo.envId, demo.envKwargs);
+    const ep: EpisodeData = {
+      source: 'replay', runId, envId: demo.envId, subEnv: -1, seed: demo.seed, globalStep: null, actionNames, fps, scenes,
+      actions: demo.actions, rewards: demo.rewards, terminated: demo.terminated, truncated: demo.truncated, redistribution: null,
+    };
+    this.playback.playNow({ frames: episodeMessages(ep, ++this.episodeIds), fps });
+  }
+
+  private getMetrics(runId: string): void {
+    const run = this.runOrError(runId);
+    if (!run) return;
+    const rows = run.dir ? readMetricsRows(join(run.dir, 'metrics.jsonl')) : [];
+    for (let i = 0; i === 0 || i < rows.length; i += METRICS_CHUNK) this.send({ type: 'metrics', runId, rows: rows.slice(i, i + METRICS_CHUNK) });
+    // A live run's rows keep coming as the trainer writes them.
+    if (this.ctx.live && runId === this.ctx.liveRunId && !this.unfollow) {
+      this.unfollow = this.ctx.live.onMetric((row: MetricsRow) => void this.send({ type: 'metrics', runId, rows: [row] }, true));
+    }
+  }
+
+  private playReset(runId: string, envId: string): void {
+    const run = this.runOrError(runId);
+    if (!run) return;
+    const session = PlaySession.start(run, envId);
+    this.play?.close();
+    this.play = session;
+    this.playEpisode = ++this.episodeIds;
+    const { actionNames, fps } = envId === run.envId ? run.envFacts() : envFactsOf(envId, session.envKwargs);
+    this.send({
+      type: 'episode_start', episode: this.playEpisode, source: 'play', runId, envId, subEnv: -1, seed: session.seed, globalStep: null,
+      actionNames, fps, scene: session.firstScene,
+    });
+  }
+
+  private playAct(action: number): void {
+    const s = this.play;
+    if (!s) throw new PlayError('bad_message', 'no episode in play: send play_reset first');
+    const r = s.act(action);
+    this.send({ type: 'step', episode: this.playEpisode, t: r.t, action: r.action, reward: r.reward, delta: sceneDeltaOf(r.prev, r.scene) });
+    if (s.done) {
+      const ret = s.rewards.reduce((a, b) => a + b, 0);
+      this.send({ type: 'episode_end', episode: this.playEpisode, length: s.actions.length, return: ret, terminated: s.terminated, truncated: s.truncated });
+    }
+  }
+
+  private playSave(note: string | undefined): void {
+    const s = this.play;
+    if (!s) throw new PlayError('bad_message', 'no episode in play: send play_reset, play, then play_save');
+    const saved = s.save(note);
+    this.send({ type: 'saved', ...saved });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.playback.clear();
+    this.subscription?.close();
+    this.unfollow?.();
+    this.play?.close();
+    this.subscription = null;
+    this.unfollow = null;
+    this.play = null;
+  }
+}
+
+/** A live capture as an episode to play (RUDDER's arrays become plain numbers: msgpack has no Float32Array). */
+export function liveEpisodeData(e: LiveEpisode, runId: string, envId: string, actionNames: string[], fps: number): EpisodeData {
+  const c = e.captured, r = e.rudder;
+  return {
+    source: 'live', runId, envId, subEnv: c.env, seed: null, globalStep: c.globalStep, actionNames, fps, scenes: c.scenes,
+    actions: c.actions, rewards: c.rewards, terminated: c.terminated, truncated: c.truncated,
+    redistribution: r ? {
+      method: 'rudder', rewards: Array.from(c.rewards), redistributed: Array.from(r.redistributed), predictions: Array.from(r.predictions), quality: r.quality, error: r.error,
+    } : null,
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The viewer server: one `node:http` server for the page's files and the runs' files, and a `ws`
+ * WebSocket endpoint at WS_PATH speaking protocol.ts. Safe by default: binds 127.0.0.1; every request's
+ * Host and Origin must name this server (403 otherwise, before any upgrade); inbound frames are capped at
+ * MAX_INBOUND_BYTES; every socket has an `'error'` handler (ws reports an oversized frame there, and an
+ * unhandled one would end the process); one client's bad input only ever earns it an `error` reply or its
+ * own disconnection.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { basename } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_INBOUND_BYTES, WS_PATH } from '../protocol.ts';
+import { Connection, type ServerContext } from './connection.ts';
+import { allowedHosts, checkRequest } from './host-check.ts';
+import { plain, serveFile } from './http-files.ts';
+import type { LiveSource } from './live-source.ts';
+import { loadRuns, runId, ServedRun } from './runs.ts';
+
+export interface ViewerServerOptions {
+  /** Interface to bind (default 127.0.0.1; `0.0.0.0` serves other machines, only when asked). */
+  host?: string;
+  /** Port (default 0: any free one). */
+  port?: number;
+  /** The built page (buildPage's folder): index.html, app.js. */
+  staticDir: string;
+  /** Run folders written by `rudder train`. */
+  runDirs?: readonly string[];
+  /** A training run in this process to stream live. */
+  live?: LiveSource | null;
+  /** More Host names to accept (e.g. a machine name when bound to 0.0.0.0). */
+  allowedHostNames?: readonly string[];
+  /** Most pages connected at once (default 64). */
+  maxClients?: number;
+}
+
+export interface ViewerServer {
+  /** `http://host:port/`. */
+  url: string;
+  port: number;
+  host: string;
+  /** The runs served (the live one first when there is one). */
+  runs: readonly ServedRun[];
+  /** The live run's id, or null. */
+  liveRunId: string | null;
+  close(): Promise<void>;
+}
+
+export async function createViewerServer(opts: ViewerServerOptions): Promise<ViewerServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const maxClients = opts.maxClients ?? 64;
+  const taken = new Set<string>();
+  const live = opts.live ?? null;
+  let liveRun: ServedRun | null = null;
+  if (live) {
+    const id = live.runId ?? runId(live.runDir ? basename(live.runDir) : 'live', taken);
+    taken.add(id);
+    liveRun = new ServedRun(id, live.runDir, live.envId, live.envKwargs);
+    liveRun.envFacts();
+  }
+  const runs = [...(liveRun ? [liveRun] : []), ...loadRuns(opts.runDirs ?? [], taken)];
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const ctx: ServerContext = { runs: () => runs, run: (id) => byId.get(id), live, liveRunId: liveRun?.id ?? null };
+
+  let allowed = new Set<string>();
+  const anyIp = host === '0.0.0.0' || host === '::';
+  const server = createServer((req, res) => {
+    const v = checkRequest(req, allowed, anyIp);
+    if (!v.ok) return plain(res, v.status, v.reason);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return plain(res, 405, 'method not allowed');
+    }
+    const raw = req.url ?? '';
+    if (!raw.startsWith('/')) return plain(res, 400, 'bad path: must start with /');
+    serveFile(req, res, raw.split('?')[0]!, opts.staticDir, ctx.run);
+  });
+  server.on('clientError', (_e, socket) => socket.destroy());
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_INBOUND_BYTES, perMessageDeflate: false, clientTracking: true });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+    };
+    const v = checkRequest(req, allowed, anyIp);
+    if (!v.ok) return refuse(v.status, v.reason);
+    if ((req.url ?? '').split('?')[0] !== WS_PATH) return refuse(404, 'Not Found');
+    if (wss.clients.size >= maxClients) return refuse(503, 'Too many viewers');
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => wss.emit('connection', ws, req));
+  });
+
+  const connections = new Set<Connection>();
+  wss.on('connection', (ws: WebSocket) => {
+    const c = new Connection(ws, ctx);
+    connections.add(c);
+    ws.on('error', () => ws.terminate()); // e.g. a frame over maxPayload (close 1009): that socket only
+    ws.on('message', (data, isBinary) => c.onMessage(data as Buffer, isBinary));
+    ws.on('close', () => {
+      c.close();
+      connections.delete(c);
+    });
+    c.hello();
+  });
+
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+  allowed = allowedHosts(host, port, opts.allowedHostNames);
+  const shown = anyIp ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${port}/`, port, host, runs, liveRunId: liveRun?.id ?? null,
+    close: async () => {
+      for (const c of connections) c.close();
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
