@@ -1,5 +1,253 @@
-// The viewer page's entry (bundled by ../build-page.ts). Placeholder until the page lands.
-import { PROTOCOL_VERSION } from '../protocol.ts';
+// The viewer page's entry (bundled by ../build-page.ts): wires the connection, the episodes, the panes,
+// the timeline, the plots, the lists and keyboard play together, and exposes window.__viewer.
+import { SCENE_VERSION, sceneProblems } from '../../envs/core/scene.ts';
+import type { ClientMessage, EpisodeStartMessage, ServerMessage } from '../protocol.ts';
+import { PROTOCOL_VERSION } from '../protocol-core.ts';
+import { Connection } from './connection.ts';
+import { Episode } from './episode.ts';
+import { EpisodePlots, LearningCurves } from './episode-plots.ts';
+import { actionForKey, buildKeyMap, keyLabel } from './keymap.ts';
+import { renderEpisodes, renderRuns, type ListActions } from './lists.ts';
+import { createPane, MAX_PANES, showPaneFrame, type Pane } from './panes.ts';
+import type { ViewerState } from './state.ts';
+import { Timeline } from './timeline.ts';
 
-const app = document.getElementById('app');
-if (app) app.textContent = `rudder-ts viewer (protocol ${PROTOCOL_VERSION})`;
+const MAX_EPISODES = 100;
+
+const $ = (id: string): HTMLElement => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html lacks #${id}`);
+  return el;
+};
+
+const state: ViewerState = {
+  ready: false, backend: '', connected: false, runs: [], live: false, episodes: [], episode: null, envId: null, source: null,
+  t: 0, frameCount: 0, ended: false, playing: false, speed: 1, hud: null, hudText: '', captionText: '', labels: [], cell: 0,
+  draws: 0, panes: 1,
+  plots: { rewards: [], redistributed: [], predictions: [], cumReturn: [], cumRedistributed: [], quality: null, error: null, trust: { episodes: [], quality: [] } },
+  metrics: { column: '', x: [], y: [] },
+  keyMap: [], sent: [], saved: null, errors: [],
+  seek: (t) => timeline.seek(t),
+};
+window.__viewer = state;
+
+const episodes = new Map<number, Episode>();
+/** A live episode that began while the previous one still plays; shown when playback reaches the end. */
+let pending: Episode | null = null;
+
+const log = (line: string): void => {
+  state.errors.push(line);
+  const p = document.createElement('div');
+  p.textContent = line;
+  $('log').prepend(p);
+};
+
+const conn = new Connection(Connection.defaultUrl(), {
+  message: (m) => onMessage(m),
+  status: (up) => {
+    state.connected = up;
+    $('status').textContent = up ? 'connected' : 'disconnected (retrying)';
+  },
+  bad: (why) => log(`bad frame from the server: ${why}`),
+});
+state.sent = conn.sent;
+const send = (m: ClientMessage): void => {
+  if (!conn.send(m)) log(`not connected: ${m.type} not sent`);
+};
+
+const panesRoot = $('panes');
+const main: Pane = await createPane(panesRoot, 0, 640);
+const pinned: Pane[] = [];
+state.backend = main.renderer.backend;
+$('backend').textContent = `renderer: ${state.backend}`;
+
+const plots = new EpisodePlots($('plots'), state.plots);
+const curves = new LearningCurves($('curves'), state.metrics);
+
+const allPanes = (): Pane[] => [main, ...pinned];
+
+const timeline = new Timeline($('timeline'), {
+  frameCount: () => Math.max(1, ...allPanes().map((p) => p.episode?.frameCount ?? 1)),
+  fps: () => main.episode?.fps ?? 10,
+  growing: () => main.episode !== null && main.episode.end === null && (main.episode.source === 'live' || main.episode.source === 'play'),
+  nextEvent: (t) => main.episode?.nextEvent(t) ?? -1,
+  previousEvent: (t) => main.episode?.previousEvent(t) ?? -1,
+  show: (t) => showFrame(t),
+  reachedEnd: () => {
+    if (!pending) return false;
+    setMain(pending);
+    return true;
+  },
+  changed: (playing, speed) => {
+    state.playing = playing;
+    state.speed = speed;
+    // The server paces live and replay streams; tell it (harmless when nothing streams).
+    if (conn.connected) {
+      send({ type: 'pause', paused: !playing });
+      send({ type: 'speed', factor: speed });
+    }
+  },
+});
+
+function showFrame(t: number): void {
+  for (const p of allPanes()) showPaneFrame(p, t);
+  const ep = main.episode;
+  state.t = t;
+  state.frameCount = ep?.frameCount ?? 0;
+  if (ep) {
+    const f = ep.frames[Math.min(t, ep.frameCount - 1)]!;
+    state.hud = f.hud;
+    state.hudText = main.renderer.hudText;
+    state.captionText = main.renderer.captionText;
+    state.labels = main.renderer.labels.slice();
+    state.cell = main.renderer.cell;
+  }
+  plots.mark(t);
+  state.draws++;
+}
+
+const listActions: ListActions = { send, showEpisode: (id) => { const ep = episodes.get(id); if (ep) setMain(ep); } };
+
+function refreshLists(): void {
+  renderEpisodes($('episodes'), [...episodes.values()], main.episode?.id ?? null, listActions);
+}
+
+function setMain(ep: Episode): void {
+  if (pending === ep) pending = null;
+  main.episode = ep;
+  state.episode = ep.id;
+  state.envId = ep.envId;
+  state.source = ep.source;
+  state.ended = ep.end !== null;
+  setKeyMap(ep);
+  plots.show(ep);
+  timeline.seek(ep.source === 'play' ? ep.frameCount - 1 : 0);
+  refreshLists();
+}
+
+function setKeyMap(ep: Episode): void {
+  state.keyMap = ep.source === 'play' ? buildKeyMap(ep.actionNames) : [];
+  const legend = $('keys');
+  legend.replaceChildren();
+  if (!state.keyMap.length) return;
+  const title = document.createElement('b');
+  title.textContent = `Keyboard play (${ep.envId}): `;
+  legend.appendChild(title);
+  for (const b of state.keyMap) {
+    const s = document.createElement('span');
+    s.className = 'key';
+    s.textContent = `${b.keys.map(keyLabel).join('/') || '—'} ${b.name}`;
+    legend.appendChild(s);
+  }
+  const save = document.createElement('button');
+  save.id = 'play-save';
+  save.textContent = 'save as demonstration';
+  save.addEventListener('click', () => send({ type: 'play_save' }));
+  legend.appendChild(save);
+}
+
+function addEpisode(m: EpisodeStartMessage): void {
+  const problems = sceneProblems(m.scene);
+  if (problems.length) return log(`episode ${m.episode}: invalid start scene: ${problems.slice(0, 3).join('; ')}`);
+  const ep = new Episode(m);
+  episodes.set(ep.id, ep);
+  // Forget the oldest episodes, but never one on screen.
+  for (const id of episodes.keys()) {
+    if (episodes.size <= MAX_EPISODES) break;
+    if (!allPanes().some((p) => p.episode?.id === id)) episodes.delete(id);
+  }
+  state.episodes = [...episodes.keys()];
+  const cur = main.episode;
+  const busy = cur !== null && ep.source === 'live' && cur.source === 'live' && timeline.playing && (cur.end === null || timeline.t < cur.frameCount - 1);
+  if (busy) pending = ep;
+  else setMain(ep);
+  refreshLists();
+}
+
+function onMessage(m: ServerMessage): void {
+  switch (m.type) {
+    case 'hello':
+      if (m.protocol !== PROTOCOL_VERSION || m.sceneVersion !== SCENE_VERSION) {
+        log(`server speaks protocol ${m.protocol}, scene ${m.sceneVersion}; this page knows ${PROTOCOL_VERSION}, ${SCENE_VERSION}: reload the page`);
+        conn.close();
+        return;
+      }
+      state.runs = m.runs;
+      state.live = m.live;
+      renderRuns($('runs'), m.runs, m.live, listActions);
+      return;
+    case 'episode_start':
+      return addEpisode(m);
+    case 'step': {
+      const ep = episodes.get(m.episode);
+      if (!ep || !ep.addStep(m)) return;
+      if (ep === main.episode) {
+        if (ep.source === 'play') timeline.seek(ep.frameCount - 1); // play shows the newest frame at once
+        else timeline.refresh();
+        state.frameCount = ep.frameCount;
+        if (!ep.redistribution) plots.show(ep);
+      } else if (pinned.some((p) => p.episode === ep)) timeline.refresh();
+      return;
+    }
+    case 'episode_end': {
+      const ep = episodes.get(m.episode);
+      if (!ep) return;
+      ep.end = m;
+      if (ep === main.episode) state.ended = true;
+      refreshLists();
+      return;
+    }
+    case 'redistribution': {
+      const ep = episodes.get(m.episode);
+      if (!ep) return;
+      ep.redistribution = m;
+      if (ep === main.episode) plots.show(ep);
+      return;
+    }
+    case 'metrics':
+      return curves.set(m);
+    case 'saved':
+      state.saved = m;
+      $('saved').textContent = `saved ${m.path} (${m.length} steps, return ${m.return})`;
+      return;
+    case 'error':
+      return log(`server: ${m.code}: ${m.message}`);
+  }
+}
+
+// Keyboard play: only while the main pane shows a running play episode, never while typing in a control.
+document.addEventListener('keydown', (e) => {
+  const ep = main.episode;
+  if (!ep || ep.source !== 'play' || ep.end !== null || e.ctrlKey || e.metaKey || e.altKey) return;
+  const tag = (e.target as HTMLElement | null)?.tagName;
+  if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return;
+  const action = actionForKey(state.keyMap, e.key);
+  if (action < 0) return;
+  e.preventDefault();
+  send({ type: 'play_act', action });
+});
+
+$('pin').addEventListener('click', () => {
+  const ep = main.episode;
+  if (!ep || allPanes().length >= MAX_PANES) return;
+  const holder: { pane?: Pane } = {};
+  const close = (): void => {
+    const p = holder.pane;
+    if (!p) return;
+    pinned.splice(pinned.indexOf(p), 1);
+    p.renderer.destroy();
+    p.element.remove();
+    state.panes = allPanes().length;
+  };
+  void createPane(panesRoot, pinned.length + 1, 420, close).then((p) => {
+    holder.pane = p;
+    p.episode = ep;
+    pinned.push(p);
+    state.panes = allPanes().length;
+    timeline.refresh();
+    showFrame(timeline.t);
+  });
+});
+
+conn.open();
+state.ready = true;
