@@ -13,6 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { make } from '../src/envs/core/registry.ts';
 import { hasScene, sceneOf, SCENE_VERSION, type Scene } from '../src/envs/core/scene.ts';
 import type { Env } from '../src/envs/core/env.ts';
+import { expertFor } from '../src/envs/core/experts.ts';
 import '../src/envs/registrations.ts';
 import {
   parseClientMessage, PROTOCOL_VERSION, sceneDelta, WS_PATH, type ClientMessage, type EpisodeSource, type RunInfo, type ServerMessage,
@@ -42,17 +43,21 @@ export interface ScriptedEpisode {
 const json = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 /** Actions from a small LCG seeded by `seed`, so every run of the test sees the same episode. */
-export function scriptEpisode(envId: string, seed: number, maxSteps: number): ScriptedEpisode {
+export function scriptEpisode(envId: string, seed: number, maxSteps: number, useExpert = false): ScriptedEpisode {
   const env = make(envId) as Env<unknown, number>;
-  env.reset({ seed });
+  const reset = env.reset({ seed });
+  const expert = useExpert ? expertFor(envId)?.(env as Env<unknown, unknown>) ?? null : null;
+  if (useExpert && !expert) throw new Error(`${envId} has no expert`);
+  let obs: unknown = reset.obs;
   const n = (env.actionSpace as unknown as { n: number }).n;
   const frames = [json(sceneOf(env))];
   const actions: number[] = [], rewards: number[] = [];
   let terminated = false, truncated = false, rng = seed * 7919 + 17;
   for (let t = 0; t < maxSteps && !terminated && !truncated; t++) {
     rng = (rng * 1103515245 + 12345) % 2147483648;
-    const a = rng % n;
+    const a = expert ? (expert(obs) as number) : rng % n;
     const r = env.step(a);
+    obs = r.obs;
     actions.push(a);
     rewards.push(r.reward);
     terminated = r.terminated;
@@ -120,6 +125,8 @@ const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js
 export const PLAY_SEED = 123;
 export const REPLAY_SEED = 7;
 export const REPLAY_STEPS = 40;
+/** The env whose run also offers an expert's episode (the README's screenshot). */
+export const EXPERT_ENV = 'KeyDoorTreasure-v0';
 
 export function metricsRows(): Record<string, number | string>[] {
   return Array.from({ length: 12 }, (_, i) => ({ type: 'iteration', iteration: i + 1, global_step: (i + 1) * 2048, episode_return: i * i * 0.5 - 1, sps: 30000 + i }));
@@ -142,7 +149,12 @@ export async function startServer(pageDir: string, envIds: readonly string[]): P
   const runs: RunInfo[] = envIds.map((envId) => {
     const ep = scriptEpisode(envId, REPLAY_SEED, REPLAY_STEPS);
     scripted.set(envId, ep);
-    return { id: `run-${envId}`, envId, actionNames: ep.actionNames, fps: ep.fps, episodes: [`episodes/${envId}-seed${REPLAY_SEED}.msgpack`], hasModel: false };
+    const episodes = [`episodes/${envId}-seed${REPLAY_SEED}.msgpack`];
+    if (envId === EXPERT_ENV) {
+      scripted.set(`${envId}#expert`, scriptEpisode(envId, REPLAY_SEED, 500, true));
+      episodes.push('episodes/expert.msgpack');
+    }
+    return { id: `run-${envId}`, envId, actionNames: ep.actionNames, fps: ep.fps, episodes, hasModel: false };
   });
   runs.push({ id: 'custom', envId: 'Custom-v0', actionNames: [], fps: 10, episodes: ['episodes/html-label.msgpack'], hasModel: false });
 
@@ -172,7 +184,8 @@ export async function startServer(pageDir: string, envIds: readonly string[]): P
             for (const msg of episodeMessages(ep, nextEpisode++, 'replay', run.id)) send(msg);
             return;
           }
-          for (const msg of episodeMessages(scripted.get(run.envId)!, nextEpisode++, 'replay', run.id)) send(msg);
+          const ep = scripted.get(m.path === 'episodes/expert.msgpack' ? `${run.envId}#expert` : run.envId)!;
+          for (const msg of episodeMessages(ep, nextEpisode++, 'replay', run.id)) send(msg);
           return;
         }
         case 'get_metrics':

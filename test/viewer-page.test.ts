@@ -11,11 +11,13 @@ import type { Env } from '../src/envs/core/env.ts';
 import { buildPage } from '../src/viewer/build-page.ts';
 import type { ViewerState } from '../src/viewer/page/state.ts';
 import {
-  colorDistance, customScene, decodePng, fakeRedistribution, launchChromium, metricsRows, PLAY_SEED, pixel, rgb, sceneEnvIds,
+  colorDistance, customScene, decodePng, EXPERT_ENV, fakeRedistribution, launchChromium, metricsRows, PLAY_SEED, pixel, rgb, sceneEnvIds,
   startServer, type Rgba, type TestServer,
 } from './viewer-page-harness.ts';
 
 const WAIT = { timeout: 20_000 };
+/** The page's global, as functions passed to page.evaluate see it (the root tsconfig has no DOM lib). */
+type G = { __viewer: ViewerState };
 let dir: string;
 let browser: Browser;
 let server: TestServer;
@@ -32,7 +34,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   await page.goto(server.url);
-  await page.waitForFunction(() => window.__viewer?.ready && window.__viewer.connected && window.__viewer.runs.length > 0, null, WAIT);
+  await page.waitForFunction(() => (globalThis as unknown as G).__viewer?.ready && (globalThis as unknown as G).__viewer.connected && (globalThis as unknown as G).__viewer.runs.length > 0, null, WAIT);
 }, 120_000);
 
 afterAll(async () => {
@@ -41,14 +43,14 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const state = (): Promise<ViewerState> => page.evaluate(() => JSON.parse(JSON.stringify(window.__viewer)) as ViewerState);
+const state = (): Promise<ViewerState> => page.evaluate(() => JSON.parse(JSON.stringify((globalThis as unknown as G).__viewer)) as ViewerState);
 
 /** Clicks the run's replay button and waits until the new episode is on screen. */
-async function openReplay(runId: string): Promise<ViewerState> {
+async function openReplay(runId: string, nth = 0): Promise<ViewerState> {
   const before = (await state()).episodes.length;
-  await page.click(`.run[data-run="${runId}"] button.replay`);
-  await page.waitForFunction((n) => window.__viewer.episodes.length > n && window.__viewer.episode === Math.max(...window.__viewer.episodes)
-    && window.__viewer.plots.quality !== null, before, WAIT);
+  await page.locator(`.run[data-run="${runId}"] button.replay`).nth(nth).click();
+  await page.waitForFunction((n) => (globalThis as unknown as G).__viewer.episodes.length > n && (globalThis as unknown as G).__viewer.episode === Math.max(...(globalThis as unknown as G).__viewer.episodes)
+    && (globalThis as unknown as G).__viewer.plots.quality !== null, before, WAIT);
   return state();
 }
 
@@ -123,5 +125,167 @@ describe('viewer page in chromium', () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+});
+
+describe('episode view', () => {
+  it('scrubs: stepping and the slider show step k\'s HUD and sprite', async () => {
+    const envId = 'KeyDoorTreasure-v0';
+    const s0 = await openReplay(`run-${envId}`);
+    const frames = server.scripted.get(envId)!.frames;
+    expect(s0.t).toBe(0);
+    for (let i = 0; i < 5; i++) await page.click('#tl-fwd');
+    await page.waitForFunction(() => (globalThis as unknown as G).__viewer.t === 5, null, WAIT);
+    let s = await state();
+    expect(s.hud).toEqual(frames[5]!.hud);
+    expect(s.hudText).toContain(`step:\u00a0${String(frames[5]!.hud.step)}`);
+    await page.click('#tl-back');
+    await page.waitForFunction(() => (globalThis as unknown as G).__viewer.t === 4, null, WAIT);
+    expect((await state()).hud).toEqual(frames[4]!.hud);
+
+    const k = 17;
+    await page.$eval('#tl-slider', (el, v) => {
+      (el as unknown as { value: string }).value = String(v);
+      el.dispatchEvent(new Event('input'));
+    }, k);
+    await page.waitForFunction((k) => (globalThis as unknown as G).__viewer.t === k, k, WAIT);
+    s = await state();
+    expect(s.hud).toEqual(frames[k]!.hud);
+    expect(await page.textContent('#tl-label')).toBe(`t = ${k} / ${frames.length - 1}`);
+    const agent = frames[k]!.sprites.find((p) => p.kind === 'agent')!;
+    const img = await screenshot();
+    expect(colorDistance(pixel(img, (agent.x + 0.5) * s.cell, (agent.y + 0.5) * s.cell), rgb(agent.color!))).toBeLessThan(13);
+  });
+
+  it('plays at 8× to the end of a finished episode, then stops', async () => {
+    await page.selectOption('#tl-speed', '8');
+    await page.evaluate(() => (globalThis as unknown as G).__viewer.seek(0));
+    await page.click('#tl-play');
+    await page.waitForFunction(() => !(globalThis as unknown as G).__viewer.playing && (globalThis as unknown as G).__viewer.t === (globalThis as unknown as G).__viewer.frameCount - 1, null, { timeout: 30_000 });
+    const s = await state();
+    expect(s.speed).toBe(8);
+    expect(server.received).toContainEqual({ type: 'speed', factor: 8 });
+    expect(server.received).toContainEqual({ type: 'pause', paused: false });
+    await page.selectOption('#tl-speed', '1');
+  });
+
+  it('jumps to the next and previous event', async () => {
+    // Find an env whose scripted replay has at least two event frames.
+    const envId = envIds.find((id) => server.scripted.get(id)!.frames.filter((f) => f.events?.length).length >= 2);
+    expect(envId, 'a scripted replay with events').toBeDefined();
+    const frames = server.scripted.get(envId!)!.frames;
+    const events = frames.flatMap((f, i) => (f.events?.length ? [i] : []));
+    await openReplay(`run-${envId!}`);
+    await page.click('#tl-next-event');
+    await page.waitForFunction((t) => (globalThis as unknown as G).__viewer.t === t, events[0]!, WAIT);
+    await page.click('#tl-next-event');
+    await page.waitForFunction((t) => (globalThis as unknown as G).__viewer.t === t, events[1]!, WAIT);
+    expect((await state()).captionText).toContain(`events: ${frames[events[1]!]!.events!.join(', ')}`);
+    await page.click('#tl-prev-event');
+    await page.waitForFunction((t) => (globalThis as unknown as G).__viewer.t === t, events[0]!, WAIT);
+  });
+
+  it('plots exactly the redistribution message\'s arrays, with running sums and the trust', async () => {
+    const envId = 'Bowling-v0';
+    const s = await openReplay(`run-${envId}`);
+    const r = fakeRedistribution(server.scripted.get(envId)!, s.episode!);
+    expect(s.plots.rewards).toEqual(r.rewards);
+    expect(s.plots.redistributed).toEqual(r.redistributed);
+    expect(s.plots.predictions).toEqual(r.predictions);
+    let acc = 0;
+    expect(s.plots.cumRedistributed).toEqual(r.redistributed.map((v) => (acc += v)));
+    expect(s.plots.quality).toBe(r.quality);
+    expect(s.plots.trust.episodes).toContain(s.episode);
+    expect(await page.textContent('#trust-line')).toContain('trust q = 0.813');
+  });
+
+  it('shows an HTML label of a custom env as literal text, drawn with no per-env code', async () => {
+    const s = await openReplay('custom');
+    expect(s.envId).toBe('Custom-v0');
+    expect(s.labels).toEqual(['<b>x</b>']);
+    expect(s.hudText).toContain('<i>not markup</i>');
+    expect(await page.evaluate('document.querySelectorAll("#panes b, #panes i").length')).toBe(0);
+    const sc = customScene();
+    const sp = sc.sprites[0]!;
+    const img = await screenshot();
+    expect(colorDistance(pixel(img, (sp.x + 0.5) * s.cell, (sp.y + 0.5) * s.cell), rgb(sp.color!))).toBeLessThan(13);
+    expect(colorDistance(pixel(img, 0.5 * s.cell, 1.5 * s.cell), rgb('#1f7a3a'))).toBeLessThan(13);
+  });
+
+  it('draws learning curves from metrics rows', async () => {
+    await page.click('.run[data-run="run-KeyDoorTreasure-v0"] button.metrics');
+    await page.waitForFunction(() => (globalThis as unknown as G).__viewer.metrics.y.length > 0, null, WAIT);
+    const s = await state();
+    const rows = metricsRows();
+    expect(s.metrics.column).toBe('episode_return');
+    expect(s.metrics.x).toEqual(rows.map((r) => r.global_step));
+    expect(s.metrics.y).toEqual(rows.map((r) => r.episode_return));
+  });
+
+  it('pins an episode beside the next one; both step together', async () => {
+    const first = await openReplay('run-EightRooms-v0');
+    await page.click('#pin');
+    await page.waitForFunction(() => (globalThis as unknown as G).__viewer.panes === 2, null, WAIT);
+    await openReplay('run-FourRooms-v0');
+    await page.evaluate(() => (globalThis as unknown as G).__viewer.seek(6));
+    await page.waitForFunction(() => (globalThis as unknown as G).__viewer.t === 6, null, WAIT);
+    expect(await page.textContent('#pane-1 .pane-head span')).toBe(`#${first.episode!} EightRooms-v0 (replay, 40 steps, return ${server.scripted.get('EightRooms-v0')!.rewards.reduce((a, b) => a + b, 0)}) · t = 6`);
+    expect(await page.textContent('#pane-0 .pane-head span')).toMatch(/FourRooms-v0 .* · t = 6$/);
+    await page.click('#pane-1 .pane-head button');
+    await page.waitForFunction(() => (globalThis as unknown as G).__viewer.panes === 1, null, WAIT);
+  });
+});
+
+describe('keyboard play', () => {
+  it('maps keys from the action names, sends play_act, shows each new frame and saves', async () => {
+    const envId = 'KeyDoorTreasure-v0';
+    server.received.length = 0;
+    await page.click(`.run[data-run="run-${envId}"] button.play`);
+    await page.waitForFunction(() => (globalThis as unknown as G).__viewer.source === 'play' && (globalThis as unknown as G).__viewer.keyMap.length > 0, null, WAIT);
+    expect(server.received).toEqual([{ type: 'play_reset', runId: `run-${envId}`, envId }]);
+    const legend = await page.textContent('#keys');
+    expect(legend).toContain('←/A left');
+    expect(legend).toContain('↑/W forward');
+    expect(legend).toContain('1 pickup');
+    expect((await state()).keyMap.map((b) => b.keys)).toEqual([['ArrowLeft', 'a'], ['ArrowRight', 'd'], ['ArrowUp', 'w'], ['1'], ['2']]);
+    // forward, turn left, pickup, turn right (by WASD), open
+    const keys = ['ArrowUp', 'ArrowLeft', '1', 'd', '2'];
+    const expected = [2, 0, 3, 1, 4];
+    for (let i = 0; i < keys.length; i++) {
+      await page.keyboard.press(keys[i]!);
+      await page.waitForFunction((n) => (globalThis as unknown as G).__viewer.frameCount === n && (globalThis as unknown as G).__viewer.t === n - 1, i + 2, WAIT);
+    }
+    expect(server.received.filter((m) => m.type === 'play_act')).toEqual(expected.map((action) => ({ type: 'play_act', action })));
+    // What the page shows is what the env shows after the same actions from the same seed.
+    const env = make(envId) as Env<unknown, number>;
+    env.reset({ seed: PLAY_SEED });
+    for (const a of expected) env.step(a);
+    const s = await state();
+    expect(s.hud).toEqual((JSON.parse(JSON.stringify(sceneOf(env))) as Scene).hud);
+    await page.click('#play-save');
+    await page.waitForFunction(() => (globalThis as unknown as G).__viewer.saved !== null, null, WAIT);
+    expect((await state()).saved!.length).toBe(5);
+    expect(server.received.at(-1)).toEqual({ type: 'play_save' });
+  });
+
+  it('saves a screenshot of a replay for the README (docs/viewer.png) when asked or missing', async () => {
+    const out = join(import.meta.dirname, '..', 'docs', 'viewer.png');
+    if (existsSync(out) && !process.env.VIEWER_SCREENSHOT) return;
+    // A fresh page, so nothing from the tests above shows; the expert's KeyDoorTreasure episode mid-way.
+    const p = await browser.newPage({ viewport: { width: 1180, height: 600 }, deviceScaleFactor: 1 });
+    await p.goto(server.url);
+    await p.waitForFunction(() => (globalThis as unknown as G).__viewer?.connected && (globalThis as unknown as G).__viewer.runs.length > 0, null, WAIT);
+    await p.locator(`.run[data-run="run-${EXPERT_ENV}"] button.replay`).nth(1).click();
+    await p.waitForFunction(() => (globalThis as unknown as G).__viewer.plots.quality !== null, null, WAIT);
+    await p.click(`.run[data-run="run-${EXPERT_ENV}"] button.metrics`);
+    await p.waitForFunction(() => (globalThis as unknown as G).__viewer.metrics.y.length > 0, null, WAIT);
+    const frames = server.scripted.get(`${EXPERT_ENV}#expert`)!.frames;
+    const k = Math.max(1, frames.findIndex((f) => f.events?.length));
+    await p.evaluate((k) => (globalThis as unknown as G).__viewer.seek(k), k);
+    await p.waitForFunction((k) => (globalThis as unknown as G).__viewer.t === k, k, WAIT);
+    const png = await p.screenshot();
+    await p.close();
+    writeFileSync(out, png);
+    expect(png.length).toBeLessThan(200_000);
   });
 });

@@ -39,7 +39,6 @@ export class SceneRenderer {
   private readonly caption: Text;
   private palette = new Map<number, number>();
   private paletteSource: Scene['palette'] | null = null;
-  private readonly pts: number[] = [];
 
   private constructor(readonly app: Application, private readonly maxW: number, private readonly maxH: number) {
     this.hud = new Text({ text: '', style: { ...TEXT_STYLE, wordWrap: true, wordWrapWidth: maxW - 2 * PAD } });
@@ -82,6 +81,11 @@ export class SceneRenderer {
     this.drawSprites(scene.sprites, cell);
 
     const worldW = scene.width * cell, worldH = scene.height * cell;
+    const w = Math.max(worldW, 320);
+    if (this.hud.style.wordWrapWidth !== w - 2 * PAD) {
+      this.hud.style.wordWrapWidth = w - 2 * PAD;
+      this.caption.style.wordWrapWidth = w - 2 * PAD;
+    }
     this.hudText = formatHud(scene.hud);
     this.hud.text = this.hudText;
     this.hud.position.set(PAD, worldH + PAD);
@@ -92,7 +96,6 @@ export class SceneRenderer {
     this.caption.text = this.captionText;
     this.caption.position.set(PAD, worldH + PAD + (this.hudText ? this.hud.height + 2 : 0));
 
-    const w = Math.max(worldW, 320);
     const h = Math.ceil(worldH + PAD + (this.hudText ? this.hud.height + 2 : 0) + (this.captionText ? this.caption.height : 0) + PAD);
     if (this.app.renderer.width !== w || this.app.renderer.height !== h) this.app.renderer.resize(w, h);
     this.app.render();
@@ -174,11 +177,9 @@ export class SceneRenderer {
     return t;
   }
 
-  private poly(g: Graphics, points: readonly number[], color: number): void {
-    const pts = this.pts;
-    pts.length = 0;
-    for (const p of points) pts.push(p);
-    g.poly(pts, true).fill(color);
+  private poly(g: Graphics, points: number[], color: number): void {
+    // A fresh array each time: PixiJS keeps the array until the frame is built, so reuse would alias.
+    g.poly(points, true).fill(color);
   }
 }
 

@@ -43,11 +43,11 @@ export class Timeline {
       root.appendChild(b);
       return b;
     };
-    button('tl-prev-event', '⏮', 'previous event', () => this.previousEvent());
-    button('tl-back', '◀', 'step back', () => this.step(-1));
+    button('tl-prev-event', '« event', 'previous event', () => this.previousEvent());
+    button('tl-back', '◀|', 'step back', () => this.step(-1));
     this.playButton = button('tl-play', '▶', 'play / pause', () => this.toggle());
     button('tl-fwd', '▶|', 'step forward', () => this.step(1));
-    button('tl-next-event', '⏭', 'next event', () => this.nextEvent());
+    button('tl-next-event', 'event »', 'next event', () => this.nextEvent());
     this.speedSelect = document.createElement('select');
     this.speedSelect.id = 'tl-speed';
     this.speedSelect.title = 'speed';
@@ -138,7 +138,7 @@ export class Timeline {
     this.slider.max = String(Math.max(0, n - 1));
     this.slider.value = String(this.t);
     this.label.textContent = `t = ${this.t} / ${Math.max(0, n - 1)}`;
-    this.playButton.textContent = this.playing ? '⏸' : '▶';
+    this.playButton.textContent = this.playing ? '❚❚' : '▶';
   }
 
   private readonly tick = (now: number): void => {
