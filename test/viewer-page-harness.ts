@@ -163,7 +163,7 @@ export async function startServer(pageDir: string, envIds: readonly string[]): P
     let nextEpisode = 1;
     let play: { env: Env<unknown, number>; episode: number; t: number; prev: Scene; ret: number; done: boolean } | null = null;
     const send = (m: ServerMessage): void => ws.send(pack(m));
-    send({ type: 'hello', protocol: PROTOCOL_VERSION, sceneVersion: SCENE_VERSION, runs, live: false });
+    send({ type: 'hello', protocol: PROTOCOL_VERSION, sceneVersion: SCENE_VERSION, runs, live: true });
     ws.on('message', (data: Buffer) => {
       let m: ClientMessage;
       try {
@@ -186,6 +186,21 @@ export async function startServer(pageDir: string, envIds: readonly string[]): P
           }
           const ep = scripted.get(m.path === 'episodes/expert.msgpack' ? `${run.envId}#expert` : run.envId)!;
           for (const msg of episodeMessages(ep, nextEpisode++, 'replay', run.id)) send(msg);
+          return;
+        }
+        case 'subscribe': {
+          // Two live episodes back to back, frames 5 ms apart (faster than the page plays them).
+          const run = runs.find((r) => r.id === m.runId);
+          if (!run) return send({ type: 'error', code: 'unknown_run', message: m.runId });
+          const msgs = [
+            ...episodeMessages(scripted.get(run.envId)!, nextEpisode++, 'live', run.id),
+            ...episodeMessages(scripted.get(run.envId)!, nextEpisode++, 'live', run.id),
+          ];
+          const timer = setInterval(() => {
+            const next = msgs.shift();
+            if (!next || ws.readyState !== ws.OPEN) clearInterval(timer);
+            else send(next);
+          }, 5);
           return;
         }
         case 'get_metrics':

@@ -236,6 +236,29 @@ describe('episode view', () => {
   });
 });
 
+describe('live', () => {
+  it('plays a live episode as it streams, then the next one, each with the trainer\'s length and return', async () => {
+    const envId = 'KeyDoorTreasure-v0';
+    const ep = server.scripted.get(envId)!;
+    const ret = ep.rewards.reduce((a, b) => a + b, 0);
+    await page.selectOption('#tl-speed', '8');
+    const before = Math.max(0, ...(await state()).episodes);
+    await page.click(`.run[data-run="run-${envId}"] button.live`);
+    // The first live episode plays (it was not clicked), reaching its last frame before the second shows.
+    await page.waitForFunction((id) => (globalThis as unknown as G).__viewer.episode === id && (globalThis as unknown as G).__viewer.playing, before + 1, WAIT);
+    await page.waitForFunction((id) => (globalThis as unknown as G).__viewer.episode === id, before + 2, { timeout: 30_000 });
+    await page.waitForFunction(() => !(globalThis as unknown as G).__viewer.playing, null, { timeout: 30_000 });
+    expect(server.received).toContainEqual({ type: 'subscribe', runId: `run-${envId}`, subEnv: 0 });
+    const s = await state();
+    expect(s.t).toBe(ep.frames.length - 1);
+    expect(s.hud).toEqual(ep.frames.at(-1)!.hud);
+    for (const id of [before + 1, before + 2]) {
+      expect(await page.textContent(`#episodes button[data-episode="${id}"]`)).toBe(`#${id} ${envId} (live, ${ep.actions.length} steps, return ${ret})`);
+    }
+    await page.selectOption('#tl-speed', '1');
+  });
+});
+
 describe('keyboard play', () => {
   it('maps keys from the action names, sends play_act, shows each new frame and saves', async () => {
     const envId = 'KeyDoorTreasure-v0';

@@ -69,7 +69,7 @@ const allPanes = (): Pane[] => [main, ...pinned];
 const timeline = new Timeline($('timeline'), {
   frameCount: () => Math.max(1, ...allPanes().map((p) => p.episode?.frameCount ?? 1)),
   fps: () => main.episode?.fps ?? 10,
-  growing: () => main.episode !== null && main.episode.end === null && (main.episode.source === 'live' || main.episode.source === 'play'),
+  growing: () => main.episode !== null && main.episode.end === null && main.episode.source !== 'replay',
   nextEvent: (t) => main.episode?.nextEvent(t) ?? -1,
   previousEvent: (t) => main.episode?.previousEvent(t) ?? -1,
   show: (t) => showFrame(t),
@@ -122,6 +122,8 @@ function setMain(ep: Episode): void {
   setKeyMap(ep);
   plots.show(ep);
   timeline.seek(ep.source === 'play' ? ep.frameCount - 1 : 0);
+  // Streams play as they come; recorded episodes wait on frame 0 for the user.
+  if (ep.source === 'live' || ep.source === 'policy') timeline.play();
   refreshLists();
 }
 
