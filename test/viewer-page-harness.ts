@@ -115,13 +115,15 @@ export interface TestServer {
   url: string;
   /** Every client message received, decoded and validated, in order. */
   received: ClientMessage[];
+  /** Every HTTP path requested, in order. */
+  requested: string[];
   scripted: Map<string, ScriptedEpisode>;
   /** The play env of the last play_reset (its state after the acts). */
   playEnv: Env<unknown, number> | null;
   close(): Promise<void>;
 }
 
-const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json' };
 export const PLAY_SEED = 123;
 export const REPLAY_SEED = 7;
 export const REPLAY_STEPS = 40;
@@ -132,12 +134,18 @@ export function metricsRows(): Record<string, number | string>[] {
   return Array.from({ length: 12 }, (_, i) => ({ type: 'iteration', iteration: i + 1, global_step: (i + 1) * 2048, episode_return: i * i * 0.5 - 1, sps: 30000 + i }));
 }
 
-/** Serves `pageDir` and a protocol-speaking WebSocket with one run per env in `envIds` plus a custom one. */
-export async function startServer(pageDir: string, envIds: readonly string[]): Promise<TestServer> {
+/**
+ * Serves `pageDir` and a protocol-speaking WebSocket with one run per env in `envIds` plus a custom one;
+ * `/runs/<id>/…` from `runsDir` (a run has a model when `runsDir/<id>/model/model.json` exists).
+ */
+export async function startServer(pageDir: string, envIds: readonly string[], runsDir?: string): Promise<TestServer> {
   const http: Server = createServer((req, res) => {
     const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(pageDir, path === '/' ? 'index.html' : path);
-    if (!file.startsWith(pageDir) || !existsSync(file)) {
+    server.requested.push(path);
+    const fromRuns = runsDir !== undefined && path.startsWith('/runs/');
+    const root = fromRuns ? runsDir : pageDir;
+    const file = join(root, fromRuns ? path.slice('/runs/'.length) : path === '/' ? 'index.html' : path);
+    if (!file.startsWith(root) || !existsSync(file)) {
       res.writeHead(404).end('not found');
       return;
     }
@@ -145,7 +153,7 @@ export async function startServer(pageDir: string, envIds: readonly string[]): P
   });
   const wss = new WebSocketServer({ server: http, path: WS_PATH });
   const scripted = new Map<string, ScriptedEpisode>();
-  const server: TestServer = { url: '', received: [], scripted, playEnv: null, close: async () => {} };
+  const server: TestServer = { url: '', received: [], requested: [], scripted, playEnv: null, close: async () => {} };
   const runs: RunInfo[] = envIds.map((envId) => {
     const ep = scriptEpisode(envId, REPLAY_SEED, REPLAY_STEPS);
     scripted.set(envId, ep);
@@ -154,7 +162,8 @@ export async function startServer(pageDir: string, envIds: readonly string[]): P
       scripted.set(`${envId}#expert`, scriptEpisode(envId, REPLAY_SEED, 500, true));
       episodes.push('episodes/expert.msgpack');
     }
-    return { id: `run-${envId}`, envId, actionNames: ep.actionNames, fps: ep.fps, episodes, hasModel: false };
+    const hasModel = runsDir !== undefined && existsSync(join(runsDir, `run-${envId}`, 'model', 'model.json'));
+    return { id: `run-${envId}`, envId, actionNames: ep.actionNames, fps: ep.fps, episodes, hasModel };
   });
   runs.push({ id: 'custom', envId: 'Custom-v0', actionNames: [], fps: 10, episodes: ['episodes/html-label.msgpack'], hasModel: false });
 

@@ -1,6 +1,7 @@
 // The viewer page in a real browser (Debian's chromium via playwright-core) against a real ws server that
 // speaks the protocol from scripted episodes of the registered envs.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -8,6 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listEnvs, make } from '../src/envs/core/registry.ts';
 import { sceneOf, type Scene, type Sprite } from '../src/envs/core/scene.ts';
 import type { Env } from '../src/envs/core/env.ts';
+import { initBackend } from '../src/agents/backend.ts';
+import { ActorCritic } from '../src/agents/ppo/agent.ts';
+import { savePolicyModel } from '../src/agents/run/model-io.ts';
+import { Rng } from '../src/envs/core/rng.ts';
 import { buildPage } from '../src/viewer/build-page.ts';
 import type { ViewerState } from '../src/viewer/page/state.ts';
 import {
@@ -23,13 +28,19 @@ let browser: Browser;
 let server: TestServer;
 let page: Page;
 let envIds: string[];
+let policyAgent: ActorCritic;
+const POLICY_ENV = 'CartPole-v1';
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rudder-viewer-page-'));
-  await buildPage(dir);
+  await buildPage(join(dir, 'page'));
   envIds = sceneEnvIds(listEnvs());
-  server = await startServer(dir, envIds);
+  // A run with a saved policy (an untrained MLP is enough: the page must act as Node does).
+  await initBackend('cpu');
+  policyAgent = new ActorCritic(4, 2, [16, 16], 5);
+  await savePolicyModel(join(dir, 'runs', `run-${POLICY_ENV}`, 'model'), policyAgent, POLICY_ENV);
+  server = await startServer(join(dir, 'page'), envIds, join(dir, 'runs'));
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -256,6 +267,50 @@ describe('live', () => {
       expect(await page.textContent(`#episodes button[data-episode="${id}"]`)).toBe(`#${id} ${envId} (live, ${ep.actions.length} steps, return ${ret})`);
     }
     await page.selectOption('#tl-speed', '1');
+  });
+});
+
+describe('policy in the page', () => {
+  it('plays the run\'s saved policy with TensorFlow.js in the page: the same actions as Node\'s agent', async () => {
+    const baseJs = server.requested.filter((p) => p.endsWith('.js'));
+    await page.fill('#policy-seed', '3');
+    await page.click(`.run[data-run="run-${POLICY_ENV}"] button.policy`);
+    await page.waitForFunction(() => (globalThis as unknown as G).__viewer.policy.status !== 'loading' && (globalThis as unknown as G).__viewer.policy.status !== 'idle'
+      && (globalThis as unknown as G).__viewer.policy.status !== 'playing', null, { timeout: 60_000 });
+    const s = await state();
+    expect(s.policy.status).toBe('done');
+    expect(s.source).toBe('policy');
+    expect(s.episode).toBe(s.policy.episode);
+    // Node: the trainer's own greedy act on the same env from the same seed.
+    const env = make(POLICY_ENV) as Env<Float32Array, number>;
+    let obs = env.reset({ seed: 3 }).obs;
+    const nodeActions: number[] = [];
+    const a = new Int32Array(1), lp = new Float32Array(1), rng = new Rng(0);
+    for (;;) {
+      policyAgent.act(obs, 1, rng, a, lp, null, true);
+      nodeActions.push(a[0]!);
+      const r = env.step(a[0]!);
+      obs = r.obs;
+      if (r.terminated || r.truncated) break;
+    }
+    expect(nodeActions.length).toBeGreaterThan(5);
+    expect(s.policy.actions).toEqual(nodeActions);
+    expect(server.requested).toContain(`/runs/run-${POLICY_ENV}/model/model.json`);
+    // TensorFlow.js came as chunks loaded only now, not with the base page.
+    const lazy = server.requested.filter((p) => p.endsWith('.js') && !baseJs.includes(p));
+    expect(lazy.length).toBeGreaterThan(0);
+    await page.waitForFunction((n) => (globalThis as unknown as G).__viewer.frameCount === n, nodeActions.length + 1, WAIT);
+  });
+
+  it('keeps the base page (what loads before a policy plays) under 250 kB gzipped', async () => {
+    const p = await browser.newPage();
+    const before = server.requested.length;
+    await p.goto(server.url);
+    await p.waitForFunction(() => (globalThis as unknown as G).__viewer?.ready, null, WAIT);
+    const js = [...new Set(server.requested.slice(before).filter((x) => x.endsWith('.js')))];
+    await p.close();
+    const bytes = js.reduce((n, f) => n + gzipSync(readFileSync(join(dir, 'page', f))).length, 0);
+    expect(bytes).toBeLessThan(250_000);
   });
 });
 

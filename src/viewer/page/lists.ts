@@ -8,6 +8,8 @@ import type { Episode } from './episode.ts';
 export interface ListActions {
   send(m: ClientMessage): void;
   showEpisode(id: number): void;
+  /** Play the run's saved policy in the page. */
+  runPolicy(run: RunInfo): void;
 }
 
 export function renderRuns(root: HTMLElement, runs: readonly RunInfo[], live: boolean, act: ListActions): void {
@@ -24,6 +26,7 @@ export function renderRuns(root: HTMLElement, runs: readonly RunInfo[], live: bo
     const bar = document.createElement('div');
     bar.appendChild(button('metrics', 'learning curve', () => act.send({ type: 'get_metrics', runId: run.id })));
     bar.appendChild(button('play', 'play it', () => act.send({ type: 'play_reset', runId: run.id, envId: run.envId })));
+    if (run.hasModel) bar.appendChild(button('policy', 'policy plays', () => act.runPolicy(run)));
     if (live) bar.appendChild(button('live', 'watch live', () => act.send({ type: 'subscribe', runId: run.id, subEnv: 0 })));
     box.appendChild(bar);
     const list = document.createElement('ul');

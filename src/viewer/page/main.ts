@@ -1,7 +1,7 @@
 // The viewer page's entry (bundled by ../build-page.ts): wires the connection, the episodes, the panes,
 // the timeline, the plots, the lists and keyboard play together, and exposes window.__viewer.
 import { SCENE_VERSION, sceneProblems } from '../../envs/core/scene.ts';
-import type { ClientMessage, EpisodeStartMessage, ServerMessage } from '../protocol.ts';
+import type { ClientMessage, EpisodeStartMessage, RunInfo, ServerMessage } from '../protocol.ts';
 import { PROTOCOL_VERSION } from '../protocol-core.ts';
 import { Connection } from './connection.ts';
 import { Episode } from './episode.ts';
@@ -26,7 +26,7 @@ const state: ViewerState = {
   draws: 0, panes: 1,
   plots: { rewards: [], redistributed: [], predictions: [], cumReturn: [], cumRedistributed: [], quality: null, error: null, trust: { episodes: [], quality: [] } },
   metrics: { column: '', x: [], y: [] },
-  keyMap: [], sent: [], saved: null, errors: [],
+  keyMap: [], sent: [], saved: null, errors: [], policy: { status: 'idle', episode: null, actions: [] },
   seek: (t) => timeline.seek(t),
 };
 window.__viewer = state;
@@ -106,7 +106,36 @@ function showFrame(t: number): void {
   state.draws++;
 }
 
-const listActions: ListActions = { send, showEpisode: (id) => { const ep = episodes.get(id); if (ep) setMain(ep); } };
+const listActions: ListActions = {
+  send,
+  showEpisode: (id) => {
+    const ep = episodes.get(id);
+    if (ep) setMain(ep);
+  },
+  runPolicy: (run) => void playPolicy(run),
+};
+
+/** Page-made episodes (policy) count down from −1 so they never meet the server's ids. */
+let ownEpisodes = 0;
+
+async function playPolicy(run: RunInfo): Promise<void> {
+  const p = state.policy;
+  if (p.status === 'loading' || p.status === 'playing') return;
+  p.status = 'loading';
+  const seed = Number(($('policy-seed') as HTMLInputElement).value) || 0;
+  try {
+    // Its own chunk: TensorFlow.js and the envs load only when a policy plays.
+    const { runPolicy } = await import('./policy.ts');
+    const episode = --ownEpisodes;
+    p.episode = episode;
+    p.status = 'playing';
+    p.actions = await runPolicy({ runId: run.id, envId: run.envId, seed, episode, emit: onMessage });
+    p.status = 'done';
+  } catch (e) {
+    p.status = `error: ${(e as Error).message}`;
+    log(`policy of ${run.id}: ${(e as Error).message}`);
+  }
+}
 
 function refreshLists(): void {
   renderEpisodes($('episodes'), [...episodes.values()], main.episode?.id ?? null, listActions);

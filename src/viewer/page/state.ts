@@ -55,6 +55,8 @@ export interface ViewerState {
   keyMap: KeyBinding[];
   sent: ClientMessage[];
   saved: SavedMessage | null;
+  /** The in-page policy: 'idle', 'loading', 'playing', 'done' or 'error: …'; the actions of its last episode. */
+  policy: { status: string; episode: number | null; actions: number[] };
   errors: string[];
   /** Shows frame t of the shown episode(s) (as the slider does). */
   seek(t: number): void;
