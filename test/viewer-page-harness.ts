@@ -120,6 +120,8 @@ export interface TestServer {
   scripted: Map<string, ScriptedEpisode>;
   /** The play env of the last play_reset (its state after the acts). */
   playEnv: Env<unknown, number> | null;
+  /** Sends raw bytes to every connected page (for garbage and bad-message tests). */
+  sendRaw(bytes: Uint8Array): void;
   close(): Promise<void>;
 }
 
@@ -139,6 +141,8 @@ export function metricsRows(): Record<string, number | string>[] {
  * `/runs/<id>/…` from `runsDir` (a run has a model when `runsDir/<id>/model/model.json` exists).
  */
 export async function startServer(pageDir: string, envIds: readonly string[], runsDir?: string): Promise<TestServer> {
+  const scripted = new Map<string, ScriptedEpisode>();
+  const server: TestServer = { url: '', received: [], requested: [], scripted, playEnv: null, sendRaw: () => {}, close: async () => {} };
   const http: Server = createServer((req, res) => {
     const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!)).replace(/^(\.\.[/\\])+/, '');
     server.requested.push(path);
@@ -152,8 +156,9 @@ export async function startServer(pageDir: string, envIds: readonly string[], ru
     res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
   });
   const wss = new WebSocketServer({ server: http, path: WS_PATH });
-  const scripted = new Map<string, ScriptedEpisode>();
-  const server: TestServer = { url: '', received: [], requested: [], scripted, playEnv: null, close: async () => {} };
+  server.sendRaw = (bytes) => {
+    for (const c of wss.clients) c.send(bytes);
+  };
   const runs: RunInfo[] = envIds.map((envId) => {
     const ep = scriptEpisode(envId, REPLAY_SEED, REPLAY_STEPS);
     scripted.set(envId, ep);

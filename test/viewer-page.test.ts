@@ -2,6 +2,7 @@
 // speaks the protocol from scripted episodes of the registered envs.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { pack } from 'msgpackr';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -28,6 +29,8 @@ let browser: Browser;
 let server: TestServer;
 let page: Page;
 let envIds: string[];
+/** Every registered env with a scene (all of them). */
+const ENV_IDS = sceneEnvIds(listEnvs());
 let policyAgent: ActorCritic;
 const POLICY_ENV = 'CartPole-v1';
 const pageErrors: string[] = [];
@@ -35,7 +38,7 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rudder-viewer-page-'));
   await buildPage(join(dir, 'page'));
-  envIds = sceneEnvIds(listEnvs());
+  envIds = ENV_IDS;
   // A run with a saved policy (an untrained MLP is enough: the page must act as Node does).
   await initBackend('cpu');
   policyAgent = new ActorCritic(4, 2, [16, 16], 5);
@@ -113,9 +116,9 @@ describe('viewer page in chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('draws every registered env: sprite and tile pixels have their scene colours', async () => {
+  it.each(ENV_IDS)('draws %s: sprite and tile pixels have their scene colours', async (envId) => {
     const failures: string[] = [];
-    for (const envId of envIds) {
+    {
       const s = await openReplay(`run-${envId}`);
       expect(s.envId).toBe(envId);
       const scene = server.scripted.get(envId)!.frames[0]!;
@@ -244,6 +247,23 @@ describe('episode view', () => {
     expect(await page.textContent('#pane-0 .pane-head span')).toMatch(/FourRooms-v0 .* · t = 6$/);
     await page.click('#pane-1 .pane-head button');
     await page.waitForFunction(() => (globalThis as unknown as G).__viewer.panes === 1, null, WAIT);
+  });
+});
+
+describe('bad input from the server', () => {
+  it('logs garbage frames and an invalid scene, and keeps working', async () => {
+    const before = (await state()).errors.length;
+    server.sendRaw(Uint8Array.of(0xc1));
+    server.sendRaw(new TextEncoder().encode('not msgpack at all'));
+    server.sendRaw(pack({ type: 'episode_start', episode: 999, source: 'replay', runId: 'x', envId: 'X', subEnv: -1, seed: null,
+      globalStep: null, actionNames: [], fps: 10, scene: { version: 1, width: 0, height: 2, palette: [], layers: [], sprites: [], hud: {} } }));
+    await page.waitForFunction((n) => (globalThis as unknown as G).__viewer.errors.length >= n + 3, before, WAIT);
+    const s = await state();
+    expect(s.errors.slice(before).join('\n')).toMatch(/episode 999: invalid start scene: width must be an integer ≥ 1/);
+    expect(s.episodes).not.toContain(999);
+    const after = await openReplay('run-WatchRepair-v0');
+    expect(after.envId).toBe('WatchRepair-v0');
+    expect(pageErrors).toEqual([]);
   });
 });
 

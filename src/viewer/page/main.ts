@@ -57,17 +57,20 @@ const send = (m: ClientMessage): void => {
 
 const panesRoot = $('panes');
 const main: Pane = await createPane(panesRoot, 0, 640);
-const pinned: Pane[] = [];
+/** The main pane first, then the pinned ones. */
+const panes: Pane[] = [main];
 state.backend = main.renderer.backend;
 $('backend').textContent = `renderer: ${state.backend}`;
 
 const plots = new EpisodePlots($('plots'), state.plots);
 const curves = new LearningCurves($('curves'), state.metrics);
 
-const allPanes = (): Pane[] => [main, ...pinned];
-
 const timeline = new Timeline($('timeline'), {
-  frameCount: () => Math.max(1, ...allPanes().map((p) => p.episode?.frameCount ?? 1)),
+  frameCount: () => {
+    let n = 1;
+    for (const p of panes) n = Math.max(n, p.episode?.frameCount ?? 1);
+    return n;
+  },
   fps: () => main.episode?.fps ?? 10,
   growing: () => main.episode !== null && main.episode.end === null && main.episode.source !== 'replay',
   nextEvent: (t) => main.episode?.nextEvent(t) ?? -1,
@@ -90,7 +93,7 @@ const timeline = new Timeline($('timeline'), {
 });
 
 function showFrame(t: number): void {
-  for (const p of allPanes()) showPaneFrame(p, t);
+  for (const p of panes) showPaneFrame(p, t);
   const ep = main.episode;
   state.t = t;
   state.frameCount = ep?.frameCount ?? 0;
@@ -99,7 +102,7 @@ function showFrame(t: number): void {
     state.hud = f.hud;
     state.hudText = main.renderer.hudText;
     state.captionText = main.renderer.captionText;
-    state.labels = main.renderer.labels.slice();
+    if (!sameStrings(state.labels, main.renderer.labels)) state.labels = main.renderer.labels.slice();
     state.cell = main.renderer.cell;
   }
   plots.mark(t);
@@ -185,11 +188,13 @@ function addEpisode(m: EpisodeStartMessage): void {
   // Forget the oldest episodes, but never one on screen.
   for (const id of episodes.keys()) {
     if (episodes.size <= MAX_EPISODES) break;
-    if (!allPanes().some((p) => p.episode?.id === id)) episodes.delete(id);
+    if (!panes.some((p) => p.episode?.id === id)) episodes.delete(id);
   }
   state.episodes = [...episodes.keys()];
   const cur = main.episode;
-  const busy = cur !== null && ep.source === 'live' && cur.source === 'live' && timeline.playing && (cur.end === null || timeline.t < cur.frameCount - 1);
+  // A live episode does not cut into the one being watched (playing or paused part-way): it waits, and a
+  // newer one replaces it (falling behind skips episodes).
+  const busy = cur !== null && ep.source === 'live' && cur.source === 'live' && (cur.end === null || timeline.t < cur.frameCount - 1);
   if (busy) pending = ep;
   else setMain(ep);
   refreshLists();
@@ -217,7 +222,7 @@ function onMessage(m: ServerMessage): void {
         else timeline.refresh();
         state.frameCount = ep.frameCount;
         if (!ep.redistribution) plots.show(ep);
-      } else if (pinned.some((p) => p.episode === ep)) timeline.refresh();
+      } else if (panes.some((p) => p.episode === ep)) timeline.refresh();
       return;
     }
     case 'episode_end': {
@@ -260,25 +265,31 @@ document.addEventListener('keydown', (e) => {
 
 $('pin').addEventListener('click', () => {
   const ep = main.episode;
-  if (!ep || allPanes().length >= MAX_PANES) return;
+  if (!ep || panes.length >= MAX_PANES) return;
   const holder: { pane?: Pane } = {};
   const close = (): void => {
     const p = holder.pane;
     if (!p) return;
-    pinned.splice(pinned.indexOf(p), 1);
+    panes.splice(panes.indexOf(p), 1);
     p.renderer.destroy();
     p.element.remove();
-    state.panes = allPanes().length;
+    state.panes = panes.length;
   };
-  void createPane(panesRoot, pinned.length + 1, 420, close).then((p) => {
+  void createPane(panesRoot, panes.length, 420, close).then((p) => {
     holder.pane = p;
     p.episode = ep;
-    pinned.push(p);
-    state.panes = allPanes().length;
+    panes.push(p);
+    state.panes = panes.length;
     timeline.refresh();
     showFrame(timeline.t);
   });
 });
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 conn.open();
 state.ready = true;

@@ -16,11 +16,21 @@ export class LinePlot {
   private x0 = 0;
   private marker: number | null = null;
   private readonly ctx: CanvasRenderingContext2D;
+  /** The plot without the marker: moving the marker (every frame in playback) is one blit and a line. */
+  private readonly base: HTMLCanvasElement;
+  private readonly baseCtx: CanvasRenderingContext2D;
+  private markerX: ((x: number) => number) | null = null;
+  private xRange: [number, number] = [0, 0];
 
   constructor(readonly canvas: HTMLCanvasElement, private title: string) {
     const ctx = canvas.getContext('2d');
-    if (!ctx) throw new Error('no 2D canvas context');
+    this.base = document.createElement('canvas');
+    this.base.width = canvas.width;
+    this.base.height = canvas.height;
+    const baseCtx = this.base.getContext('2d');
+    if (!ctx || !baseCtx) throw new Error('no 2D canvas context');
     this.ctx = ctx;
+    this.baseCtx = baseCtx;
   }
 
   /** Replaces the data; `x0` is the x of data[0] when `xs` is not given. */
@@ -36,11 +46,32 @@ export class LinePlot {
   mark(x: number | null): void {
     if (x === this.marker) return;
     this.marker = x;
-    this.draw();
+    this.present();
   }
 
+  /** Redraws the data into the base canvas, then shows it with the marker. */
   draw(): void {
+    this.drawBase();
+    this.present();
+  }
+
+  private present(): void {
     const { ctx, canvas } = this;
+    ctx.drawImage(this.base, 0, 0);
+    const x = this.marker, px = this.markerX;
+    if (x === null || !px || x < this.xRange[0] || x > this.xRange[1]) return;
+    ctx.strokeStyle = '#ffffff';
+    ctx.lineWidth = 1;
+    ctx.setLineDash([3, 3]);
+    ctx.beginPath();
+    ctx.moveTo(px(x), 18);
+    ctx.lineTo(px(x), canvas.height - 18);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+
+  private drawBase(): void {
+    const ctx = this.baseCtx, canvas = this.base;
     const W = canvas.width, H = canvas.height;
     const L = 44, R = 8, T = 18, B = 18;
     ctx.fillStyle = '#1b1e26';
@@ -61,12 +92,15 @@ export class LinePlot {
         if (y > ymax) ymax = y;
       }
     }
+    this.markerX = null;
     if (xmin === Infinity) return;
     if (ymin > 0) ymin = 0; // rewards read best against zero
     if (ymax < 0) ymax = 0;
     if (ymax === ymin) ymax = ymin + 1;
     if (xmax === xmin) xmax = xmin + 1;
     const px = (x: number): number => L + ((x - xmin) / (xmax - xmin)) * (W - L - R);
+    this.markerX = px;
+    this.xRange = [xmin, xmax];
     const py = (y: number): number => T + (1 - (y - ymin) / (ymax - ymin)) * (H - T - B);
 
     ctx.strokeStyle = '#444a58';
@@ -100,17 +134,9 @@ export class LinePlot {
       }
       ctx.stroke();
       ctx.fillStyle = s.color;
+      if (s.data.length === 1 && Number.isFinite(s.data[0]!)) ctx.fillRect(px(this.x(0)) - 2, py(s.data[0]!) - 2, 4, 4); // a lone point
       ctx.fillText(s.name, lx, 12);
       lx += ctx.measureText(s.name).width + 10;
-    }
-    if (this.marker !== null && this.marker >= xmin && this.marker <= xmax) {
-      ctx.strokeStyle = '#ffffff';
-      ctx.setLineDash([3, 3]);
-      ctx.beginPath();
-      ctx.moveTo(px(this.marker), T);
-      ctx.lineTo(px(this.marker), H - B);
-      ctx.stroke();
-      ctx.setLineDash([]);
     }
   }
 

@@ -157,8 +157,9 @@ export class SceneRenderer {
       if (s.label) {
         const t = this.labelPool[used] ?? this.newLabel();
         used++;
-        t.text = s.label;
-        t.style.fontSize = Math.max(9, Math.min(14, Math.round(cell * 0.7)));
+        t.text = s.label; // PixiJS skips equal text, so an unchanged label costs nothing
+        const fontSize = Math.max(9, Math.min(14, Math.round(cell * 0.7)));
+        if (t.style.fontSize !== fontSize) t.style.fontSize = fontSize;
         // Above the sprite's cell (below it on the top row), so the sprite itself stays visible.
         const top = cy - r / 2;
         t.anchor.set(0.5, top > t.style.fontSize ? 1 : 0);
