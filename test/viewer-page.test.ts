@@ -169,6 +169,12 @@ describe('episode view', () => {
     const agent = frames[k]!.sprites.find((p) => p.kind === 'agent')!;
     const img = await screenshot();
     expect(colorDistance(pixel(img, (agent.x + 0.5) * s.cell, (agent.y + 0.5) * s.cell), rgb(agent.color!))).toBeLessThan(13);
+    // Outside keyboard play, → and ← step the timeline.
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction((t) => (globalThis as unknown as G).__viewer.t === t, k + 1, WAIT);
+    expect((await state()).hud).toEqual(frames[k + 1]!.hud);
   });
 
   it('plays at 8× to the end of a finished episode, then stops', async () => {
@@ -274,12 +280,13 @@ describe('live', () => {
     const ret = ep.rewards.reduce((a, b) => a + b, 0);
     await page.selectOption('#tl-speed', '8');
     const before = Math.max(0, ...(await state()).episodes);
+    await page.fill(`.run[data-run="run-${envId}"] input.subenv`, '2');
     await page.click(`.run[data-run="run-${envId}"] button.live`);
     // The first live episode plays (it was not clicked), reaching its last frame before the second shows.
     await page.waitForFunction((id) => (globalThis as unknown as G).__viewer.episode === id && (globalThis as unknown as G).__viewer.playing, before + 1, WAIT);
     await page.waitForFunction((id) => (globalThis as unknown as G).__viewer.episode === id, before + 2, { timeout: 30_000 });
     await page.waitForFunction(() => !(globalThis as unknown as G).__viewer.playing, null, { timeout: 30_000 });
-    expect(server.received).toContainEqual({ type: 'subscribe', runId: `run-${envId}`, subEnv: 0 });
+    expect(server.received).toContainEqual({ type: 'subscribe', runId: `run-${envId}`, subEnv: 2 });
     const s = await state();
     expect(s.t).toBe(ep.frames.length - 1);
     expect(s.hud).toEqual(ep.frames.at(-1)!.hud);

@@ -27,7 +27,18 @@ export function renderRuns(root: HTMLElement, runs: readonly RunInfo[], live: bo
     bar.appendChild(button('metrics', 'learning curve', () => act.send({ type: 'get_metrics', runId: run.id })));
     bar.appendChild(button('play', 'play it', () => act.send({ type: 'play_reset', runId: run.id, envId: run.envId })));
     if (run.hasModel) bar.appendChild(button('policy', 'policy plays', () => act.runPolicy(run)));
-    if (live) bar.appendChild(button('live', 'watch live', () => act.send({ type: 'subscribe', runId: run.id, subEnv: 0 })));
+    if (live) {
+      // Which sub-env of the vector env to watch (0 by default).
+      const sub = document.createElement('input');
+      sub.type = 'number';
+      sub.className = 'subenv';
+      sub.min = '0';
+      sub.value = '0';
+      sub.title = 'sub-env to watch';
+      sub.style.width = '3.5em';
+      bar.appendChild(button('live', 'watch live', () => act.send({ type: 'subscribe', runId: run.id, subEnv: Math.max(0, Math.floor(Number(sub.value)) || 0) })));
+      bar.appendChild(sub);
+    }
     box.appendChild(bar);
     const list = document.createElement('ul');
     for (const path of run.episodes) {

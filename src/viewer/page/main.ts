@@ -12,7 +12,9 @@ import { createPane, MAX_PANES, showPaneFrame, type Pane } from './panes.ts';
 import type { ViewerState } from './state.ts';
 import { Timeline } from './timeline.ts';
 
-const MAX_EPISODES = 100;
+/** What the page keeps: a frame of a busy env is ~1–2 kB of objects, so ~20 000 frames stay well under 50 MB. */
+const MAX_EPISODES = 50;
+const MAX_FRAMES = 20_000;
 
 const $ = (id: string): HTMLElement => {
   const el = document.getElementById(id);
@@ -186,9 +188,13 @@ function addEpisode(m: EpisodeStartMessage): void {
   const ep = new Episode(m);
   episodes.set(ep.id, ep);
   // Forget the oldest episodes, but never one on screen.
-  for (const id of episodes.keys()) {
-    if (episodes.size <= MAX_EPISODES) break;
-    if (!panes.some((p) => p.episode?.id === id)) episodes.delete(id);
+  let frames = 0;
+  for (const e of episodes.values()) frames += e.frameCount;
+  for (const [id, e] of episodes) {
+    if (episodes.size <= MAX_EPISODES && frames <= MAX_FRAMES) break;
+    if (panes.some((p) => p.episode === e) || e === ep) continue;
+    episodes.delete(id);
+    frames -= e.frameCount;
   }
   state.episodes = [...episodes.keys()];
   const cur = main.episode;
@@ -251,12 +257,21 @@ function onMessage(m: ServerMessage): void {
   }
 }
 
-// Keyboard play: only while the main pane shows a running play episode, never while typing in a control.
+// Keyboard play while the main pane shows a running play episode; otherwise Space, ← and → drive the
+// timeline. Never while typing in a control.
 document.addEventListener('keydown', (e) => {
   const ep = main.episode;
-  if (!ep || ep.source !== 'play' || ep.end !== null || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (!ep || e.ctrlKey || e.metaKey || e.altKey) return;
   const tag = (e.target as HTMLElement | null)?.tagName;
   if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return;
+  if (ep.source !== 'play' || ep.end !== null) {
+    const move = e.key === ' ' ? 0 : e.key === 'ArrowLeft' ? -1 : e.key === 'ArrowRight' ? 1 : null;
+    if (move === null || (tag === 'BUTTON' && e.key === ' ')) return; // Space on a button clicks it
+    e.preventDefault();
+    if (move === 0) timeline.toggle();
+    else timeline.step(move);
+    return;
+  }
   const action = actionForKey(state.keyMap, e.key);
   if (action < 0) return;
   e.preventDefault();
