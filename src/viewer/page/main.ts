@@ -94,6 +94,22 @@ const timeline = new Timeline($('timeline'), {
   },
 });
 
+/**
+ * Slider and plots follow arriving steps once per animation frame, not per step: a replay arrives as a
+ * burst of hundreds of steps, and redrawing the plots for each would cost O(length²).
+ */
+let refreshQueued = false;
+function scheduleRefresh(): void {
+  if (refreshQueued) return;
+  refreshQueued = true;
+  requestAnimationFrame(() => {
+    refreshQueued = false;
+    timeline.refresh();
+    const ep = main.episode;
+    if (ep && !ep.redistribution) plots.show(ep);
+  });
+}
+
 function showFrame(t: number): void {
   for (const p of panes) showPaneFrame(p, t);
   const ep = main.episode;
@@ -224,11 +240,10 @@ function onMessage(m: ServerMessage): void {
       const ep = episodes.get(m.episode);
       if (!ep || !ep.addStep(m)) return;
       if (ep === main.episode) {
-        if (ep.source === 'play') timeline.seek(ep.frameCount - 1); // play shows the newest frame at once
-        else timeline.refresh();
         state.frameCount = ep.frameCount;
-        if (!ep.redistribution) plots.show(ep);
-      } else if (panes.some((p) => p.episode === ep)) timeline.refresh();
+        if (ep.source === 'play') timeline.seek(ep.frameCount - 1); // play shows the newest frame at once
+        scheduleRefresh();
+      } else if (panes.some((p) => p.episode === ep)) scheduleRefresh();
       return;
     }
     case 'episode_end': {

@@ -38,6 +38,8 @@ export class SceneRenderer {
   private readonly hud: Text;
   private readonly caption: Text;
   private palette = new Map<number, number>();
+  /** The canvas size last set, and the world height it was set for. */
+  private size: [number, number, number] = [0, 0, 0];
   private paletteSource: Scene['palette'] | null = null;
 
   private constructor(readonly app: Application, private readonly maxW: number, private readonly maxH: number) {
@@ -96,8 +98,14 @@ export class SceneRenderer {
     this.caption.text = this.captionText;
     this.caption.position.set(PAD, worldH + PAD + (this.hudText ? this.hud.height + 2 : 0));
 
-    const h = Math.ceil(worldH + PAD + (this.hudText ? this.hud.height + 2 : 0) + (this.captionText ? this.caption.height : 0) + PAD);
-    if (this.app.renderer.width !== w || this.app.renderer.height !== h) this.app.renderer.resize(w, h);
+    let h = Math.ceil(worldH + PAD + (this.hudText ? this.hud.height + 2 : 0) + (this.captionText ? this.caption.height : 0) + PAD);
+    // Resizing a WebGL canvas reallocates its buffers (the costliest thing a frame could do), so the
+    // panel only grows while the world keeps its size: a HUD that wraps to one line fewer leaves room.
+    if (w === this.size[0] && worldH === this.size[2]) h = Math.max(h, this.size[1]);
+    if (w !== this.size[0] || h !== this.size[1]) {
+      this.app.renderer.resize(w, h);
+      this.size = [w, h, worldH];
+    }
     this.app.render();
   }
 
