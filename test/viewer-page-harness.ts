@@ -122,6 +122,8 @@ export interface TestServer {
   playEnv: Env<unknown, number> | null;
   /** Sends raw bytes to every connected page (for garbage and bad-message tests). */
   sendRaw(bytes: Uint8Array): void;
+  /** Closes every page's socket (the server stays up; pages reconnect). */
+  dropClients(): void;
   close(): Promise<void>;
 }
 
@@ -142,7 +144,7 @@ export function metricsRows(): Record<string, number | string>[] {
  */
 export async function startServer(pageDir: string, envIds: readonly string[], runsDir?: string): Promise<TestServer> {
   const scripted = new Map<string, ScriptedEpisode>();
-  const server: TestServer = { url: '', received: [], requested: [], scripted, playEnv: null, sendRaw: () => {}, close: async () => {} };
+  const server: TestServer = { url: '', received: [], requested: [], scripted, playEnv: null, sendRaw: () => {}, dropClients: () => {}, close: async () => {} };
   const http: Server = createServer((req, res) => {
     const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!)).replace(/^(\.\.[/\\])+/, '');
     server.requested.push(path);
@@ -156,6 +158,9 @@ export async function startServer(pageDir: string, envIds: readonly string[], ru
     res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
   });
   const wss = new WebSocketServer({ server: http, path: WS_PATH });
+  server.dropClients = () => {
+    for (const c of wss.clients) c.terminate();
+  };
   server.sendRaw = (bytes) => {
     for (const c of wss.clients) c.send(bytes);
   };

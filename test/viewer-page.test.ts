@@ -63,8 +63,10 @@ const state = (): Promise<ViewerState> => page.evaluate(() => JSON.parse(JSON.st
 async function openReplay(runId: string, nth = 0): Promise<ViewerState> {
   const before = (await state()).episodes.length;
   await page.locator(`.run[data-run="${runId}"] button.replay`).nth(nth).click();
-  await page.waitForFunction((n) => (globalThis as unknown as G).__viewer.episodes.length > n && (globalThis as unknown as G).__viewer.episode === Math.max(...(globalThis as unknown as G).__viewer.episodes)
-    && (globalThis as unknown as G).__viewer.plots.quality !== null, before, WAIT);
+  await page.waitForFunction((n) => {
+    const v = (globalThis as unknown as G).__viewer;
+    return v.episodes.length > n && v.episode === v.episodes[v.episodes.length - 1] && v.plots.quality !== null;
+  }, before, WAIT);
   return state();
 }
 
@@ -392,5 +394,23 @@ describe('keyboard play', () => {
     await p.close();
     writeFileSync(out, png);
     expect(png.length).toBeLessThan(200_000);
+  });
+});
+
+describe('reconnect', () => {
+  it('reconnects after the server drops it; a new connection\'s episode ids do not clobber held episodes', async () => {
+    const first = await openReplay('run-WatchRepair-v0');
+    const held = first.episodes.length;
+    const connections = first.connections;
+    server.dropClients();
+    await page.waitForFunction((n) => (globalThis as unknown as G).__viewer.connections > n && (globalThis as unknown as G).__viewer.runs.length > 0, connections, WAIT);
+    const s = await openReplay('run-Venture-v0');
+    expect(s.episode).toBe(1); // the new connection numbers from 1 again
+    expect(s.envId).toBe('Venture-v0');
+    expect(s.episodes.length).toBe(held + 1);
+    // Both episodes are listed, and the first still opens.
+    await page.click(`#episodes button[data-episode="${first.episode!}"] >> nth=-1`);
+    await page.waitForFunction(() => (globalThis as unknown as G).__viewer.envId === 'WatchRepair-v0', null, WAIT);
+    expect((await state()).episode).toBe(first.episode);
   });
 });

@@ -7,7 +7,7 @@ import type { Episode } from './episode.ts';
 
 export interface ListActions {
   send(m: ClientMessage): void;
-  showEpisode(id: number): void;
+  showEpisode(ep: Episode): void;
   /** Play the run's saved policy in the page. */
   runPolicy(run: RunInfo): void;
 }
@@ -51,15 +51,15 @@ export function renderRuns(root: HTMLElement, runs: readonly RunInfo[], live: bo
   }
 }
 
-export function renderEpisodes(root: HTMLElement, episodes: readonly Episode[], current: number | null, act: ListActions): void {
+export function renderEpisodes(root: HTMLElement, episodes: readonly Episode[], current: Episode | null, act: ListActions): void {
   root.replaceChildren(heading('Episodes on this page'));
   const list = document.createElement('ul');
   for (let i = episodes.length - 1; i >= 0; i--) {
     const ep = episodes[i]!;
     const li = document.createElement('li');
-    const b = button('episode', ep.describe(), () => act.showEpisode(ep.id));
+    const b = button('episode', ep.describe(), () => act.showEpisode(ep));
     b.dataset.episode = String(ep.id);
-    if (ep.id === current) b.classList.add('current');
+    if (ep === current) b.classList.add('current');
     li.appendChild(b);
     list.appendChild(li);
   }

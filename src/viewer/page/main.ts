@@ -23,7 +23,7 @@ const $ = (id: string): HTMLElement => {
 };
 
 const state: ViewerState = {
-  ready: false, backend: '', connected: false, runs: [], live: false, episodes: [], episode: null, envId: null, source: null,
+  ready: false, backend: '', connected: false, connections: 0, runs: [], live: false, episodes: [], episode: null, envId: null, source: null,
   t: 0, frameCount: 0, ended: false, playing: false, speed: 1, hud: null, hudText: '', captionText: '', labels: [], cell: 0,
   draws: 0, panes: 1,
   plots: { rewards: [], redistributed: [], predictions: [], cumReturn: [], cumRedistributed: [], quality: null, error: null, trust: { episodes: [], quality: [] } },
@@ -33,7 +33,13 @@ const state: ViewerState = {
 };
 window.__viewer = state;
 
-const episodes = new Map<number, Episode>();
+/** Every episode held, oldest first (the list, and what eviction walks). */
+const held: Episode[] = [];
+/**
+ * Episodes by id: the server's ids (≥ 0) count per connection, so they are forgotten at each hello (a
+ * reconnect starts again at 1; the episodes stay in `held`); the page's own (< 0) stay.
+ */
+const byId = new Map<number, Episode>();
 /** A live episode that began while the previous one still plays; shown when playback reaches the end. */
 let pending: Episode | null = null;
 
@@ -48,6 +54,7 @@ const conn = new Connection(Connection.defaultUrl(), {
   message: (m) => onMessage(m),
   status: (up) => {
     state.connected = up;
+    if (up) state.connections++;
     $('status').textContent = up ? 'connected' : 'disconnected (retrying)';
   },
   bad: (why) => log(`bad frame from the server: ${why}`),
@@ -129,10 +136,7 @@ function showFrame(t: number): void {
 
 const listActions: ListActions = {
   send,
-  showEpisode: (id) => {
-    const ep = episodes.get(id);
-    if (ep) setMain(ep);
-  },
+  showEpisode: (ep) => setMain(ep),
   runPolicy: (run) => void playPolicy(run),
 };
 
@@ -159,7 +163,7 @@ async function playPolicy(run: RunInfo): Promise<void> {
 }
 
 function refreshLists(): void {
-  renderEpisodes($('episodes'), [...episodes.values()], main.episode?.id ?? null, listActions);
+  renderEpisodes($('episodes'), held, main.episode, listActions);
 }
 
 function setMain(ep: Episode): void {
@@ -202,17 +206,22 @@ function addEpisode(m: EpisodeStartMessage): void {
   const problems = sceneProblems(m.scene);
   if (problems.length) return log(`episode ${m.episode}: invalid start scene: ${problems.slice(0, 3).join('; ')}`);
   const ep = new Episode(m);
-  episodes.set(ep.id, ep);
-  // Forget the oldest episodes, but never one on screen.
+  held.push(ep);
+  byId.set(ep.id, ep);
+  // Forget the oldest episodes, but never one on screen or waiting to be.
   let frames = 0;
-  for (const e of episodes.values()) frames += e.frameCount;
-  for (const [id, e] of episodes) {
-    if (episodes.size <= MAX_EPISODES && frames <= MAX_FRAMES) break;
-    if (panes.some((p) => p.episode === e) || e === ep) continue;
-    episodes.delete(id);
+  for (const e of held) frames += e.frameCount;
+  for (let i = 0; i < held.length && (held.length > MAX_EPISODES || frames > MAX_FRAMES); ) {
+    const e = held[i]!;
+    if (e === ep || e === pending || panes.some((p) => p.episode === e)) {
+      i++;
+      continue;
+    }
+    held.splice(i, 1);
+    if (byId.get(e.id) === e) byId.delete(e.id);
     frames -= e.frameCount;
   }
-  state.episodes = [...episodes.keys()];
+  state.episodes = held.map((e) => e.id);
   const cur = main.episode;
   // A live episode does not cut into the one being watched (playing or paused part-way): it waits, and a
   // newer one replaces it (falling behind skips episodes).
@@ -230,6 +239,7 @@ function onMessage(m: ServerMessage): void {
         conn.close();
         return;
       }
+      for (const id of [...byId.keys()]) if (id >= 0) byId.delete(id); // a new connection numbers from 1 again
       state.runs = m.runs;
       state.live = m.live;
       renderRuns($('runs'), m.runs, m.live, listActions);
@@ -237,7 +247,7 @@ function onMessage(m: ServerMessage): void {
     case 'episode_start':
       return addEpisode(m);
     case 'step': {
-      const ep = episodes.get(m.episode);
+      const ep = byId.get(m.episode);
       if (!ep || !ep.addStep(m)) return;
       if (ep === main.episode) {
         state.frameCount = ep.frameCount;
@@ -247,7 +257,7 @@ function onMessage(m: ServerMessage): void {
       return;
     }
     case 'episode_end': {
-      const ep = episodes.get(m.episode);
+      const ep = byId.get(m.episode);
       if (!ep) return;
       ep.end = m;
       if (ep === main.episode) state.ended = true;
@@ -255,7 +265,7 @@ function onMessage(m: ServerMessage): void {
       return;
     }
     case 'redistribution': {
-      const ep = episodes.get(m.episode);
+      const ep = byId.get(m.episode);
       if (!ep) return;
       ep.redistribution = m;
       if (ep === main.episode) plots.show(ep);
@@ -293,6 +303,7 @@ document.addEventListener('keydown', (e) => {
   send({ type: 'play_act', action });
 });
 
+let pinCount = 0; // pane element ids: pane-0 is the main pane, pinned ones count up and are never reused
 $('pin').addEventListener('click', () => {
   const ep = main.episode;
   if (!ep || panes.length >= MAX_PANES) return;
@@ -305,7 +316,7 @@ $('pin').addEventListener('click', () => {
     p.element.remove();
     state.panes = panes.length;
   };
-  void createPane(panesRoot, panes.length, 420, close).then((p) => {
+  void createPane(panesRoot, ++pinCount, 420, close).then((p) => {
     holder.pane = p;
     p.episode = ep;
     panes.push(p);

@@ -27,6 +27,8 @@ export interface ViewerState {
   /** 'webgl', 'webgpu' or 'canvas'. */
   backend: string;
   connected: boolean;
+  /** Connections opened so far (a reconnect adds one). */
+  connections: number;
   runs: RunInfo[];
   live: boolean;
   /** Ids of the episodes held, oldest first. */
