@@ -8,7 +8,7 @@ import { Episode } from './episode.ts';
 import { EpisodePlots, LearningCurves } from './episode-plots.ts';
 import { actionForKey, buildKeyMap, keyLabel } from './keymap.ts';
 import { renderEpisodes, renderRuns, type ListActions } from './lists.ts';
-import { createPane, MAX_PANES, showPaneFrame, type Pane } from './panes.ts';
+import { createPane, layoutPanes, MAX_PANES, showPaneFrame, type Pane } from './panes.ts';
 import type { ViewerState } from './state.ts';
 import { Timeline } from './timeline.ts';
 
@@ -112,6 +112,7 @@ function scheduleRefresh(): void {
   requestAnimationFrame(() => {
     refreshQueued = false;
     timeline.refresh();
+    refreshLists(); // running episodes show their step count
     const ep = main.episode;
     if (ep && !ep.redistribution) plots.show(ep);
   });
@@ -315,12 +316,15 @@ $('pin').addEventListener('click', () => {
     p.renderer.destroy();
     p.element.remove();
     state.panes = panes.length;
+    layoutPanes(panes, panesRoot.clientWidth);
+    showFrame(timeline.t);
   };
   void createPane(panesRoot, ++pinCount, 420, close).then((p) => {
     holder.pane = p;
     p.episode = ep;
     panes.push(p);
     state.panes = panes.length;
+    layoutPanes(panes, panesRoot.clientWidth);
     timeline.refresh();
     showFrame(timeline.t);
   });

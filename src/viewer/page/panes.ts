@@ -35,6 +35,12 @@ export async function createPane(host: HTMLElement, index: number, maxWidth: num
   return { renderer, element, title, episode: null };
 }
 
+/** Shares `width` pixels between the panes (the main one up to 640 wide alone), for the next draw. */
+export function layoutPanes(panes: readonly Pane[], width: number): void {
+  const each = Math.max(160, Math.min(640, Math.floor((width - 8 * (panes.length - 1)) / panes.length)));
+  for (const p of panes) p.renderer.setBox(each, Math.round(each * 0.66));
+}
+
 /** Draws frame t (clamped to the pane's episode) and titles the pane. */
 export function showPaneFrame(p: Pane, t: number): void {
   const ep = p.episode;

@@ -42,7 +42,7 @@ export class SceneRenderer {
   private size: [number, number, number] = [0, 0, 0];
   private paletteSource: Scene['palette'] | null = null;
 
-  private constructor(readonly app: Application, private readonly maxW: number, private readonly maxH: number) {
+  private constructor(readonly app: Application, private maxW: number, private maxH: number) {
     this.hud = new Text({ text: '', style: { ...TEXT_STYLE, wordWrap: true, wordWrapWidth: maxW - 2 * PAD } });
     this.caption = new Text({ text: '', style: { ...TEXT_STYLE, fill: 0xffd479, wordWrap: true, wordWrapWidth: maxW - 2 * PAD } });
     app.stage.addChild(this.tiles, this.spriteGfx, this.labelLayer, this.hud, this.caption);
@@ -66,6 +66,12 @@ export class SceneRenderer {
     return new SceneRenderer(app, maxW, maxH);
   }
 
+  /** Changes the largest world area (panes side by side share the width); the next draw uses it. */
+  setBox(maxWidth: number, maxHeight: number): void {
+    this.maxW = maxWidth;
+    this.maxH = maxHeight;
+  }
+
   /** 'webgl', 'webgpu' or 'canvas'. */
   get backend(): string {
     return this.app.renderer.name;
@@ -83,7 +89,7 @@ export class SceneRenderer {
     this.drawSprites(scene.sprites, cell);
 
     const worldW = scene.width * cell, worldH = scene.height * cell;
-    const w = Math.max(worldW, 320);
+    const w = Math.max(worldW, Math.min(320, this.maxW)); // room for the HUD beside a narrow world
     if (this.hud.style.wordWrapWidth !== w - 2 * PAD) {
       this.hud.style.wordWrapWidth = w - 2 * PAD;
       this.caption.style.wordWrapWidth = w - 2 * PAD;
