@@ -271,6 +271,13 @@ describe('bad input from the server', () => {
     expect(s.episodes).not.toContain(999);
     const after = await openReplay('run-WatchRepair-v0');
     expect(after.envId).toBe('WatchRepair-v0');
+    // A step that does not follow the last frame cannot be applied (deltas): the episode stays as it was.
+    server.sendRaw(pack({ type: 'step', episode: after.episode, t: after.frameCount + 3, action: 0, reward: 0, delta: { hud: { step: -1 } } }));
+    await page.waitForFunction((n) => (globalThis as unknown as G).__viewer.errors.length > n, after.errors.length, WAIT);
+    const s2 = await state();
+    expect(s2.errors.at(-1)).toMatch(/the episode stops there/);
+    expect(s2.frameCount).toBe(after.frameCount);
+    await page.locator(`#episodes button[data-episode="${after.episode!}"]`, { hasText: 'cut at a lost step' }).waitFor(WAIT);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -25,7 +25,10 @@ export class Episode {
   readonly eventFrames: number[] = [];
   end: EpisodeEndMessage | null = null;
   redistribution: RedistributionMessage | null = null;
-  /** Steps that arrived out of order (t ≠ frames.length) and were dropped. */
+  /**
+   * Steps dropped because they did not follow the last frame (t ≠ frames.length). A delta is relative to
+   * the frame before it, so after a gap no later step can be applied: the episode stays cut at the gap.
+   */
   dropped = 0;
 
   constructor(start: EpisodeStartMessage) {
@@ -74,7 +77,8 @@ export class Episode {
   describe(): string {
     const steps = this.frames.length - 1;
     const ret = this.end ? `, return ${round(this.end.return)}` : this.source === 'live' || this.source === 'play' ? ', running' : '';
-    return `#${this.id} ${this.envId} (${this.source}, ${steps} step${steps === 1 ? '' : 's'}${ret})`;
+    const cut = this.dropped ? `, cut at a lost step` : '';
+    return `#${this.id} ${this.envId} (${this.source}, ${steps} step${steps === 1 ? '' : 's'}${ret}${cut})`;
   }
 }
 

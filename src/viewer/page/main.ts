@@ -249,7 +249,14 @@ function onMessage(m: ServerMessage): void {
       return addEpisode(m);
     case 'step': {
       const ep = byId.get(m.episode);
-      if (!ep || !ep.addStep(m)) return;
+      if (!ep) return;
+      if (!ep.addStep(m)) {
+        if (ep.dropped === 1) {
+          log(`episode ${ep.id}: step ${m.t} arrived after frame ${ep.frameCount - 1}; the episode stops there (steps are deltas)`);
+          scheduleRefresh(); // the list marks it cut
+        }
+        return;
+      }
       if (ep === main.episode) {
         state.frameCount = ep.frameCount;
         if (ep.source === 'play') timeline.seek(ep.frameCount - 1); // play shows the newest frame at once
