@@ -397,6 +397,7 @@ describe('keyboard play', () => {
     const k = Math.max(1, frames.findIndex((f) => f.events?.length));
     await p.evaluate((k) => (globalThis as unknown as G).__viewer.seek(k), k);
     await p.waitForFunction((k) => (globalThis as unknown as G).__viewer.t === k, k, WAIT);
+    await p.evaluate('document.querySelector("aside").scrollTop = 0');
     const png = await p.screenshot();
     await p.close();
     writeFileSync(out, png);
