@@ -24,6 +24,11 @@ describe('browser bundles', () => {
     expect(r.text).toContain('KeyDoorTreasure-v0');
   });
 
+  it('the policy module (TensorFlow.js + every built-in env) bundles for the browser', async () => {
+    const r = await bundleForBrowser('src/viewer/page/policy.ts');
+    expect(r.errors).toEqual([]);
+  });
+
   it('the page bundles without zod (it imports only types from protocol.ts)', async () => {
     const r = await bundleForBrowser('src/viewer/page/main.ts');
     expect(r.errors).toEqual([]);

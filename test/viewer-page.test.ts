@@ -1,6 +1,6 @@
 // The viewer page in a real browser (Debian's chromium via playwright-core) against a real ws server that
 // speaks the protocol from scripted episodes of the registered envs.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'msgpackr';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { initBackend } from '../src/agents/backend.ts';
 import { ActorCritic } from '../src/agents/ppo/agent.ts';
 import { savePolicyModel } from '../src/agents/run/model-io.ts';
 import { Rng } from '../src/envs/core/rng.ts';
-import { buildPage } from '../src/viewer/build-page.ts';
+import { buildPage, PAGE_FILES } from '../src/viewer/build-page.ts';
 import type { ViewerState } from '../src/viewer/page/state.ts';
 import {
   colorDistance, customScene, decodePng, EXPERT_ENV, fakeRedistribution, launchChromium, metricsRows, PLAY_SEED, pixel, rgb, sceneEnvIds,
@@ -112,6 +112,7 @@ describe('viewer page in chromium', () => {
   it('loads over WebGL, lists every run from hello and has no page errors', async () => {
     const s = await state();
     expect(s.backend).toBe('webgl');
+    expect(readdirSync(join(dir, 'page')).sort()).toEqual([...PAGE_FILES].sort()); // a fixed file set to serve
     expect(s.runs.map((r) => r.id)).toEqual([...envIds.map((id) => `run-${id}`), 'custom']);
     expect(envIds).toContain('CartPole-v1');
     expect(envIds.length).toBe(listEnvs().length); // every registered env has a scene now
@@ -332,9 +333,9 @@ describe('policy in the page', () => {
     expect(nodeActions.length).toBeGreaterThan(5);
     expect(s.policy.actions).toEqual(nodeActions);
     expect(server.requested).toContain(`/runs/run-${POLICY_ENV}/model/model.json`);
-    // TensorFlow.js came as chunks loaded only now, not with the base page.
-    const lazy = server.requested.filter((p) => p.endsWith('.js') && !baseJs.includes(p));
-    expect(lazy.length).toBeGreaterThan(0);
+    // TensorFlow.js came in policy.js, loaded only now, not with the base page.
+    expect(baseJs).not.toContain('/policy.js');
+    expect(server.requested.filter((p) => p.endsWith('.js') && !baseJs.includes(p))).toEqual(['/policy.js']);
     await page.waitForFunction((n) => (globalThis as unknown as G).__viewer.frameCount === n, nodeActions.length + 1, WAIT);
   });
 
@@ -345,6 +346,7 @@ describe('policy in the page', () => {
     await p.waitForFunction(() => (globalThis as unknown as G).__viewer?.ready, null, WAIT);
     const js = [...new Set(server.requested.slice(before).filter((x) => x.endsWith('.js')))];
     await p.close();
+    expect(js).toEqual(['/app.js']);
     const bytes = js.reduce((n, f) => n + gzipSync(readFileSync(join(dir, 'page', f))).length, 0);
     expect(bytes).toBeLessThan(250_000);
   });

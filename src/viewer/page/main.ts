@@ -9,6 +9,7 @@ import { EpisodePlots, LearningCurves } from './episode-plots.ts';
 import { actionForKey, buildKeyMap, keyLabel } from './keymap.ts';
 import { renderEpisodes, renderRuns, type ListActions } from './lists.ts';
 import { createPane, layoutPanes, MAX_PANES, showPaneFrame, type Pane } from './panes.ts';
+import type * as PolicyModule from './policy.ts';
 import type { ViewerState } from './state.ts';
 import { Timeline } from './timeline.ts';
 
@@ -150,8 +151,8 @@ async function playPolicy(run: RunInfo): Promise<void> {
   p.status = 'loading';
   const seed = Number(($('policy-seed') as HTMLInputElement).value) || 0;
   try {
-    // Its own chunk: TensorFlow.js and the envs load only when a policy plays.
-    const { runPolicy } = await import('./policy.ts');
+    // A separate bundle (policy.js beside app.js): TensorFlow.js and the envs load only when a policy plays.
+    const { runPolicy } = (await import(/* a runtime URL, so esbuild leaves it alone */ new URL('policy.js', import.meta.url).href)) as typeof PolicyModule;
     const episode = --ownEpisodes;
     p.episode = episode;
     p.status = 'playing';

@@ -1,8 +1,8 @@
 /**
  * A run's saved policy playing in the page: `tf.loadLayersModel` on the run's `model/model.json` (the
  * server serves it at /runs/<runId>/model/), the env built and stepped here (the env core bundles for the
- * browser), greedy actions (argmax of each head's logits, as `evaluatePolicy`). Loaded lazily by main.ts
- * as its own chunk, so the base page does not carry TensorFlow.js.
+ * browser), greedy actions (argmax of each head's logits, as `evaluatePolicy`). Bundled on its own as
+ * `policy.js` and imported by main.ts only when a policy plays, so the base page does not carry TensorFlow.js.
  *
  * It emits the same messages a server would (episode_start, step, episode_end with source `policy`), so
  * the page shows the episode with the same code as any other.
@@ -29,9 +29,9 @@ export interface PolicyRunOptions {
   emit(m: ServerMessage): void;
 }
 
-/** The URL of a run's saved policy, relative to the page. */
+/** The URL of a run's saved policy, relative to the page (this module sits beside index.html). */
 export function modelUrl(runId: string): string {
-  return `runs/${encodeURIComponent(runId)}/model/model.json`;
+  return new URL(`runs/${encodeURIComponent(runId)}/model/model.json`, document.baseURI).href;
 }
 
 const models = new Map<string, Promise<LayersModel>>();
