@@ -68,19 +68,20 @@ describe('validateScene', () => {
 });
 
 describe('hasScene / sceneOf', () => {
-  it('sees scene() on an env and below wrappers, not on CartPole', () => {
+  it('sees scene() on an env and below wrappers, not on an object without one', () => {
     expect(hasScene(new KeyDoorTreasureEnv())).toBe(true);
     const wrapped = make('FourRooms-v0');
     expect(hasScene(wrapped)).toBe(true);
     wrapped.reset({ seed: 0 });
     expect(sceneOf(wrapped).width).toBe(69);
-    expect(hasScene(new CartPoleEnv())).toBe(false);
+    expect(hasScene(new CartPoleEnv())).toBe(true);
+    expect(hasScene({ reset() {} })).toBe(false);
     expect(hasScene(null)).toBe(false);
-    expect(() => sceneOf(new CartPoleEnv())).toThrow(/has no scene\(\)/);
+    expect(() => sceneOf({ reset() {} })).toThrow(/has no scene\(\)/);
   });
 
   it('every new env produces a valid, JSON-serialisable scene', () => {
-    const envs = [new KeyDoorTreasureEnv(), new RoomsEnv(), new RoomsEnv({ chainRooms: 7 }), new WatchRepairEnv()];
+    const envs = [new KeyDoorTreasureEnv(), new RoomsEnv(), new RoomsEnv({ chainRooms: 7 }), new WatchRepairEnv(), new CartPoleEnv()];
     for (const env of envs) {
       env.reset({ seed: 3 });
       env.step(0);
@@ -150,5 +151,43 @@ describe('oneLayerScene', () => {
     expect(s.events).not.toBe(events);
     s.palette[0]!.color = '#ffffff'; // a copy may be edited
     expect(palette[0]!.color).toBe('#000000');
+  });
+});
+
+describe('angles and shapes (CartPole draws with them)', () => {
+  it('validates angle, shape, w and h', () => {
+    const s = tiny();
+    s.sprites = [
+      { kind: 'pole', x: 0, y: 0, shape: 'line', w: 2, h: 0.2, angle: -Math.PI / 2, color: '#ff0000' },
+      { kind: 'cart', x: 1, y: 1, shape: 'rect', w: 1, h: 0.5 },
+    ];
+    expect(sceneProblems(s)).toEqual([]);
+    s.sprites = [{ kind: 'x', x: 0, y: 0, shape: 'circle' as never, angle: Number.NaN, w: -1 }];
+    expect(sceneProblems(s)).toHaveLength(3);
+  });
+
+  it('drawScene fills a rect and a turned line', () => {
+    const s = tiny();
+    s.layers[0]!.tiles = [0, 0, 0, 0, 0, 0];
+    s.sprites = [
+      { kind: 'cart', x: 0, y: 0, shape: 'rect', w: 1, h: 1, color: '#ff0000' },
+      { kind: 'pole', x: 1, y: 1, shape: 'line', w: 1, h: 0.4, angle: 0, color: '#00ff00' }, // from (15,15) to (25,15)
+    ];
+    const f = drawScene(s, { tilePx: 10 });
+    const px = (x: number, y: number): number[] => Array.from(f.data.subarray((y * 30 + x) * 4, (y * 30 + x) * 4 + 3));
+    expect(px(5, 5)).toEqual([255, 0, 0]);
+    expect(px(21, 15)).toEqual([0, 255, 0]);
+    expect(px(15, 5)).toEqual([0, 0, 0]);
+  });
+
+  it('CartPole has a valid scene whose pole follows θ', () => {
+    const env = new CartPoleEnv();
+    env.reset({ seed: 1 });
+    env.state[2] = 0.2;
+    const s = validateScene(env.scene());
+    const pole = s.sprites.find((p) => p.kind === 'pole')!;
+    expect(pole.angle).toBeCloseTo(0.2 - Math.PI / 2);
+    expect(env.metadata.actionNames).toEqual(['left', 'right']);
+    expect(sceneToAnsi(s).split('\n')).toHaveLength(33);
   });
 });

@@ -15,13 +15,13 @@
  * Server → page: {@link ServerMessage}; page → server: {@link ClientMessage}.
  */
 import { z } from 'zod';
-import type { HudValue, Scene, Sprite, TileLayer } from '../envs/core/scene.ts';
+import type { Scene } from '../envs/core/scene.ts';
+import { PROTOCOL_VERSION } from './protocol-core.ts';
 
-export const PROTOCOL_VERSION = 1 as const;
+// The zod-free part lives in protocol-core.ts so the page can bundle it without zod.
+export { PROTOCOL_VERSION, WS_PATH, applySceneDelta, sceneDelta } from './protocol-core.ts';
 /** Largest inbound frame the server accepts (ws `maxPayload`); larger ones close that socket with 1009. */
 export const MAX_INBOUND_BYTES = 64 * 1024;
-/** Path of the WebSocket endpoint on the viewer's HTTP server. */
-export const WS_PATH = '/ws';
 
 // ---------------------------------------------------------------- server → page
 
@@ -69,15 +69,8 @@ export interface EpisodeStartMessage {
   scene: Scene;
 }
 
-/** The part of a scene that changed after a step: fields absent did not change from the previous frame. */
-export interface SceneDelta {
-  sprites?: Sprite[];
-  hud?: Record<string, HudValue>;
-  text?: string;
-  events?: string[];
-  /** Only the layers whose tiles changed, by index into the start scene's `layers`. */
-  layers?: { index: number; layer: TileLayer }[];
-}
+export type { SceneDelta } from './protocol-core.ts';
+import type { SceneDelta } from './protocol-core.ts';
 
 export interface StepMessage {
   type: 'step';
@@ -175,37 +168,4 @@ export function parseClientMessage(x: unknown): ClientMessage {
     throw new ProtocolError(`bad message: ${problems.join('; ')}`);
   }
   return r.data;
-}
-
-/** The changed part of `next` relative to `prev` (same env, same static layers unless they changed). */
-export function sceneDelta(prev: Scene, next: Scene): SceneDelta {
-  const d: SceneDelta = {};
-  if (JSON.stringify(prev.sprites) !== JSON.stringify(next.sprites)) d.sprites = next.sprites;
-  if (JSON.stringify(prev.hud) !== JSON.stringify(next.hud)) d.hud = next.hud;
-  if (prev.text !== next.text && next.text !== undefined) d.text = next.text;
-  if (next.events && next.events.length) d.events = [...next.events];
-  const changed: { index: number; layer: TileLayer }[] = [];
-  next.layers.forEach((layer, index) => {
-    const old = prev.layers[index];
-    if (!old || old.width !== layer.width || old.height !== layer.height || old.tiles.some((c, i) => c !== layer.tiles[i])) {
-      changed.push({ index, layer });
-    }
-  });
-  if (changed.length) d.layers = changed;
-  return d;
-}
-
-/** The scene after a step: the previous frame's scene with the step's `delta` applied (apply them in order from s_0). */
-export function applySceneDelta(prev: Scene, delta: SceneDelta): Scene {
-  const start = prev;
-  const layers = start.layers.slice();
-  for (const { index, layer } of delta.layers ?? []) layers[index] = layer;
-  return {
-    ...start,
-    layers,
-    sprites: delta.sprites ?? start.sprites,
-    hud: delta.hud ?? start.hud,
-    text: delta.text ?? start.text,
-    events: delta.events ?? [],
-  };
 }

@@ -2,6 +2,8 @@ import { BaseEnv, EMPTY_INFO, type RenderMode, type RenderResult, type ResetOpti
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { drawCartPole } from './cartpole-render.ts';
+import { cartPoleScene } from './cartpole-scene.ts';
+import type { Scene, SceneEnv } from '../core/scene.ts';
 import { CARTPOLE, cartPoleStep } from './cartpole-physics.ts';
 import { writeStep } from '../core/step-result.ts';
 
@@ -11,21 +13,25 @@ export interface CartPoleOptions {
   suttonBartoReward?: boolean;
 }
 
+/** Action 0 pushes the cart left, 1 right. */
+export const CARTPOLE_ACTION_NAMES: readonly string[] = Object.freeze(['left', 'right']);
+
 const HIGH = [CARTPOLE.xThreshold * 2, Infinity, CARTPOLE.thetaThresholdRadians * 2, Infinity];
 
 /**
  * CartPole-v1 (Barto, Sutton & Anderson 1983), Gymnasium's physics and registration.
  * Action 0 pushes left, 1 pushes right. Observation `[x, ẋ, θ, θ̇]` as a Float32Array(4), reused across steps.
  */
-export class CartPoleEnv extends BaseEnv<Float32Array, number> {
+export class CartPoleEnv extends BaseEnv<Float32Array, number> implements SceneEnv {
   readonly actionSpace = new Discrete(2);
   readonly observationSpace = new Box(HIGH.map((v) => -v), HIGH, [4], 'float32');
-  override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 50 };
+  override metadata = { renderModes: ['ansi', 'rgb_array'] as RenderMode[], renderFps: 50, actionNames: CARTPOLE_ACTION_NAMES };
   /** Physical state, float64 as in Gymnasium. */
   readonly state = new Float64Array(4);
   private readonly obs = new Float32Array(4);
   private readonly suttonBarto: boolean;
   private stepsBeyondTerminated = -1;
+  private steps = 0;
   private readonly resetResult: ResetResult<Float32Array> = { obs: this.obs, info: EMPTY_INFO };
   private readonly result: StepResult<Float32Array> = { obs: this.obs, reward: 0, terminated: false, truncated: false, info: EMPTY_INFO };
 
@@ -42,6 +48,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     const rng = this.rng;
     for (let i = 0; i < 4; i++) this.state[i] = rng.uniform(lo, hi);
     this.stepsBeyondTerminated = -1;
+    this.steps = 0;
     this.writeObs();
     return this.resetResult;
   }
@@ -57,6 +64,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
       return r;
     }
     const terminated = cartPoleStep(this.state, 0, action);
+    this.steps++;
     this.writeObs();
     if (terminated) this.stepsBeyondTerminated = 0;
     return writeStep(r, this.suttonBarto ? (terminated ? -1 : 0) : 1, terminated, false);
@@ -66,6 +74,11 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     if (this.renderMode === 'ansi') return cartPoleAnsi(this.state);
     if (this.renderMode === 'rgb_array') return drawCartPole(this.state);
     return null;
+  }
+
+  /** What the viewer draws (the rgb_array picture stays Gymnasium's own). */
+  scene(): Scene {
+    return cartPoleScene(this.state, this.steps);
   }
 
   private writeObs(): void {

@@ -22,6 +22,11 @@
  *    has pictures for the conventional ones and draws any other kind as a disc in `color` with its
  *    `label`. `x`, `y` are in cells and may be fractional (continuous games): the sprite is centred at
  *    (x + 0.5, y + 0.5). `facing` is `up | right | down | left`; `size` scales the sprite (1 = one cell).
+ *    `angle` (radians, 0 = pointing right, growing clockwise on screen since y grows downwards, so
+ *    −π/2 points up) turns a sprite freely and wins over `facing`. `shape` draws plain geometry instead
+ *    of a picture: `rect` is a `w × h`-cell rectangle centred on the sprite and turned by `angle`;
+ *    `line` is a segment `w` cells long from the sprite's centre in the direction `angle`, `h` cells
+ *    thick (default 0.1). CartPole draws its cart as a rect and its pole as a line.
  * 3. **HUD** (`hud`): named numbers, strings or booleans shown beside the world (step, return, carrying,
  *    room…), in key order as given.
  * 4. **Text** (`text`, optional): a mission line or caption. **Events** (`events`, optional): the task
@@ -99,7 +104,18 @@ export interface Sprite {
   size?: number;
   /** A stable identity across frames, for viewers that animate movement. */
   id?: string;
+  /** Direction in radians (0 = right, clockwise on screen); wins over `facing`. */
+  angle?: number;
+  /** Plain geometry instead of the kind's picture: a `w × h` rect, or a line `w` long and `h` thick. */
+  shape?: SpriteShape;
+  /** The shape's width (rect) or length (line), in cells (default 1). */
+  w?: number;
+  /** The shape's height (rect) or thickness (line), in cells (default 1 for a rect, 0.1 for a line). */
+  h?: number;
 }
+
+export type SpriteShape = 'rect' | 'line';
+export const SPRITE_SHAPES: readonly SpriteShape[] = Object.freeze(['rect', 'line']);
 
 export type HudValue = number | string | boolean;
 
@@ -182,7 +198,7 @@ export class SceneError extends TypeError {
 }
 
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
-const SPRITE_KEYS = new Set(['kind', 'x', 'y', 'facing', 'color', 'label', 'size', 'id']);
+const SPRITE_KEYS = new Set(['kind', 'x', 'y', 'facing', 'color', 'label', 'size', 'id', 'angle', 'shape', 'w', 'h']);
 const SCENE_KEYS = new Set(['version', 'width', 'height', 'palette', 'layers', 'sprites', 'hud', 'title', 'text', 'events']);
 const MAX_PROBLEMS = 20;
 
@@ -263,6 +279,11 @@ export function sceneProblems(x: unknown): string[] {
       if (s.label !== undefined && typeof s.label !== 'string') add(`${at}.label must be a string, got ${show(s.label)}`);
       if (s.id !== undefined && typeof s.id !== 'string') add(`${at}.id must be a string, got ${show(s.id)}`);
       if (s.size !== undefined && !(isFiniteNumber(s.size) && s.size > 0)) add(`${at}.size must be a number > 0, got ${show(s.size)}`);
+      if (s.angle !== undefined && !isFiniteNumber(s.angle)) add(`${at}.angle must be a finite number (radians), got ${show(s.angle)}`);
+      if (s.shape !== undefined && !SPRITE_SHAPES.includes(s.shape as SpriteShape)) add(`${at}.shape must be one of ${SPRITE_SHAPES.join(', ')}, got ${show(s.shape)}`);
+      for (const k of ['w', 'h'] as const) {
+        if (s[k] !== undefined && !(isFiniteNumber(s[k]) && s[k] > 0)) add(`${at}.${k} must be a number > 0, got ${show(s[k])}`);
+      }
       return true;
     });
   }
@@ -308,9 +329,12 @@ export function drawScene(scene: Scene, options: DrawSceneOptions = {}): RgbaFra
     const rgb = s.color ? parseColor(s.color) : ([255, 255, 255] as const);
     const size = (s.size ?? 1) * px;
     const cx = (s.x + 0.5) * px, cy = (s.y + 0.5) * px;
-    if (s.facing) {
+    const dir = spriteDirection(s);
+    if (s.shape) {
+      fillQuad(f, shapeCorners(s, cx, cy, px), rgb);
+    } else if (dir) {
       // A triangle pointing where the sprite looks.
-      const [dx, dy] = FACING_VEC[s.facing];
+      const [dx, dy] = dir;
       const r = size * 0.4;
       const tip: [number, number] = [cx + dx * r, cy + dy * r];
       const a: [number, number] = [cx - dx * r - dy * r * 0.8, cy - dy * r + dx * r * 0.8];
@@ -324,6 +348,27 @@ export function drawScene(scene: Scene, options: DrawSceneOptions = {}): RgbaFra
 }
 
 const FACING_VEC: Record<Facing, readonly [number, number]> = { up: [0, -1], right: [1, 0], down: [0, 1], left: [-1, 0] };
+
+/** The unit vector a sprite points along (`angle` first, then `facing`), or null when it has neither. */
+export function spriteDirection(s: Sprite): readonly [number, number] | null {
+  if (s.angle !== undefined) return [Math.cos(s.angle), Math.sin(s.angle)];
+  return s.facing ? FACING_VEC[s.facing] : null;
+}
+
+/**
+ * The four corners (in the units of `px`, centre `cx`, `cy`) of a `rect` or `line` sprite, in drawing
+ * order: a rect turns about its centre, a line starts at the centre.
+ */
+export function shapeCorners(s: Sprite, cx: number, cy: number, px: number): [number, number][] {
+  const a = s.angle ?? 0;
+  const ux = Math.cos(a), uy = Math.sin(a); // along w
+  const vx = -uy, vy = ux; // along h
+  const w = (s.w ?? 1) * px;
+  const h = (s.h ?? (s.shape === 'line' ? 0.1 : 1)) * px;
+  const x0 = s.shape === 'line' ? cx : cx - (ux * w) / 2, y0 = s.shape === 'line' ? cy : cy - (uy * w) / 2;
+  const hx = (vx * h) / 2, hy = (vy * h) / 2;
+  return [[x0 - hx, y0 - hy], [x0 + ux * w - hx, y0 + uy * w - hy], [x0 + ux * w + hx, y0 + uy * w + hy], [x0 + hx, y0 + hy]];
+}
 const FACING_CHAR: Record<Facing, string> = { up: '^', right: '>', down: 'v', left: '<' };
 
 /**

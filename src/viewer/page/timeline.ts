@@ -1,0 +1,168 @@
+/**
+ * The timeline: which frame is shown, and play/pause, step ±1, 0.25–8× speed, jump to the next or
+ * previous event, a slider to scrub. It owns no episode: it asks its host how many frames there are and
+ * where events are, and tells it which frame to show.
+ */
+
+export interface TimelineHost {
+  frameCount(): number;
+  /** Frames per second at 1× (the env's render fps). */
+  fps(): number;
+  /** More frames will come (a live or play episode not yet ended). */
+  growing(): boolean;
+  nextEvent(t: number): number;
+  previousEvent(t: number): number;
+  show(t: number): void;
+  /** Playback reached the last frame of a finished episode; true when the host moved on to another one. */
+  reachedEnd(): boolean;
+  /** Play/pause or speed changed by the user (the page tells the server). */
+  changed(playing: boolean, speed: number): void;
+}
+
+export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8] as const;
+
+export class Timeline {
+  t = 0;
+  playing = false;
+  speed = 1;
+  private acc = 0;
+  private last = 0;
+  private raf = 0;
+  private readonly slider: HTMLInputElement;
+  private readonly label: HTMLElement;
+  private readonly playButton: HTMLButtonElement;
+  private readonly speedSelect: HTMLSelectElement;
+
+  constructor(root: HTMLElement, private readonly host: TimelineHost) {
+    const button = (id: string, text: string, title: string, onClick: () => void): HTMLButtonElement => {
+      const b = document.createElement('button');
+      b.id = id;
+      b.textContent = text;
+      b.title = title;
+      b.addEventListener('click', onClick);
+      root.appendChild(b);
+      return b;
+    };
+    button('tl-prev-event', '« event', 'previous event', () => this.previousEvent());
+    button('tl-back', '◀|', 'step back', () => this.step(-1));
+    this.playButton = button('tl-play', '▶', 'play / pause', () => this.toggle());
+    button('tl-fwd', '▶|', 'step forward', () => this.step(1));
+    button('tl-next-event', 'event »', 'next event', () => this.nextEvent());
+    this.speedSelect = document.createElement('select');
+    this.speedSelect.id = 'tl-speed';
+    this.speedSelect.title = 'speed';
+    for (const s of SPEEDS) {
+      const o = document.createElement('option');
+      o.value = String(s);
+      o.textContent = `${s}×`;
+      if (s === 1) o.selected = true;
+      this.speedSelect.appendChild(o);
+    }
+    this.speedSelect.addEventListener('change', () => this.setSpeed(Number(this.speedSelect.value)));
+    root.appendChild(this.speedSelect);
+    this.slider = document.createElement('input');
+    this.slider.type = 'range';
+    this.slider.id = 'tl-slider';
+    this.slider.min = '0';
+    this.slider.max = '0';
+    this.slider.addEventListener('input', () => {
+      this.pause();
+      this.seek(Number(this.slider.value));
+    });
+    root.appendChild(this.slider);
+    this.label = document.createElement('span');
+    this.label.id = 'tl-label';
+    root.appendChild(this.label);
+    this.refresh();
+  }
+
+  /** Shows frame t (clamped). */
+  seek(t: number): void {
+    const n = this.host.frameCount();
+    this.t = Math.max(0, Math.min(n - 1, Math.round(t)));
+    this.host.show(this.t);
+    this.refresh();
+  }
+
+  step(d: number): void {
+    this.pause();
+    this.seek(this.t + d);
+  }
+
+  nextEvent(): void {
+    const f = this.host.nextEvent(this.t);
+    if (f >= 0) this.step(f - this.t);
+  }
+
+  previousEvent(): void {
+    const f = this.host.previousEvent(this.t);
+    if (f >= 0) this.step(f - this.t);
+  }
+
+  toggle(): void {
+    if (this.playing) this.pause();
+    else this.play();
+  }
+
+  play(): void {
+    if (this.playing) return;
+    // Playing from the last frame of a finished episode starts it over.
+    if (this.t >= this.host.frameCount() - 1 && !this.host.growing()) this.seek(0);
+    this.playing = true;
+    this.acc = 0;
+    this.last = performance.now();
+    this.raf = requestAnimationFrame(this.tick);
+    this.refresh();
+    this.host.changed(true, this.speed);
+  }
+
+  pause(): void {
+    if (!this.playing) return;
+    this.playing = false;
+    cancelAnimationFrame(this.raf);
+    this.refresh();
+    this.host.changed(false, this.speed);
+  }
+
+  setSpeed(f: number): void {
+    if (!SPEEDS.includes(f as (typeof SPEEDS)[number])) return;
+    this.speed = f;
+    this.speedSelect.value = String(f);
+    this.host.changed(this.playing, f);
+  }
+
+  /** The frame count changed (a step arrived, another episode is shown): update the slider and label. */
+  refresh(): void {
+    const n = this.host.frameCount();
+    if (this.t > n - 1) this.t = Math.max(0, n - 1);
+    this.slider.max = String(Math.max(0, n - 1));
+    this.slider.value = String(this.t);
+    this.label.textContent = `t = ${this.t} / ${Math.max(0, n - 1)}`;
+    this.playButton.textContent = this.playing ? '❚❚' : '▶';
+  }
+
+  private readonly tick = (now: number): void => {
+    if (!this.playing) return;
+    // At most a second's worth of frames per tick, so a hidden tab does not race when it comes back.
+    this.acc = Math.min(this.acc + ((now - this.last) / 1000) * this.host.fps() * this.speed, this.host.fps() * this.speed + 1);
+    this.last = now;
+    const n = this.host.frameCount();
+    let t = this.t;
+    while (this.acc >= 1 && t < n - 1) {
+      t++;
+      this.acc--;
+    }
+    if (t !== this.t) this.seek(t);
+    if (this.t >= n - 1) {
+      this.acc = Math.min(this.acc, 1);
+      if (!this.host.growing()) {
+        if (this.host.reachedEnd()) this.seek(0);
+        else {
+          this.pause();
+          return;
+        }
+      }
+    }
+    this.raf = requestAnimationFrame(this.tick);
+  };
+}
