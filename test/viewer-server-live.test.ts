@@ -134,12 +134,13 @@ describe('live training in the viewer', () => {
 
   it('refuses to show an env without a scene, and a capture that fails never stops training', async () => {
     const root = mkdtempSync(join(tmpdir(), 'viewer-live-'));
-    const cart = new LiveSource({ envId: 'CartPole-v1', numEnvs: 2, runId: 'cart' });
+    await import('../examples/custom-env.ts'); // Corridor-v0: a user's env with no scene()
+    const cart = new LiveSource({ envId: 'Corridor-v0', numEnvs: 2, runId: 'cart' });
     const server = await createViewerServer({ staticDir: root, live: cart });
     try {
       const c = await ViewerClient.open(server.url);
       const e = await c.ask<ErrorMessage>({ type: 'subscribe', runId: 'cart', subEnv: 0 }, (m) => m.type === 'error');
-      expect(e.message).toMatch(/CartPole-v1 has no scene\(\)/);
+      expect(e.message).toMatch(/Corridor-v0 has no scene\(\)/);
       expect(cart.armedEnv).toBe(-1);
       await c.close();
     } finally {
@@ -147,7 +148,6 @@ describe('live training in the viewer', () => {
     }
     // A source told the wrong env (KeyDoorTreasure has a scene, the trainer's Corridor has none): the capture
     // fails inside PPO's loop, is caught there, and switches off; training runs to its end.
-    await import('../examples/custom-env.ts');
     const wrong = new LiveSource({ envId: 'KeyDoorTreasure-v0', numEnvs: 2 });
     wrong.subscribe(0, () => {});
     const episodes: EpisodeRecord[] = [];
