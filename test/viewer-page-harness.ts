@@ -173,9 +173,9 @@ export async function startServer(pageDir: string, envIds: readonly string[], ru
       episodes.push('episodes/expert.msgpack');
     }
     const hasModel = runsDir !== undefined && existsSync(join(runsDir, `run-${envId}`, 'model', 'model.json'));
-    return { id: `run-${envId}`, envId, actionNames: ep.actionNames, fps: ep.fps, episodes, hasModel };
+    return { id: `run-${envId}`, envId, envKwargs: {}, actionNames: ep.actionNames, fps: ep.fps, episodes, hasModel };
   });
-  runs.push({ id: 'custom', envId: 'Custom-v0', actionNames: [], fps: 10, episodes: ['episodes/html-label.msgpack'], hasModel: false });
+  runs.push({ id: 'custom', envId: 'Custom-v0', envKwargs: {}, actionNames: [], fps: 10, episodes: ['episodes/html-label.msgpack'], hasModel: false });
 
   wss.on('connection', (ws: WebSocket) => {
     ws.on('error', () => {});

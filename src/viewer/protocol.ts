@@ -42,6 +42,8 @@ export interface RunInfo {
   /** Stable id for `open_replay`/`subscribe` (the run folder's name). */
   id: string;
   envId: string;
+  /** The run's env options (`make(envId, envKwargs)`), so the page steps the same env as the trainer. */
+  envKwargs: Record<string, unknown>;
   /** The env's `metadata.actionNames` (one per discrete action), for labels and the key map. */
   actionNames: string[];
   /** Frames per second to play the env at (`metadata.render_fps`, default 10). */

@@ -156,7 +156,7 @@ async function playPolicy(run: RunInfo): Promise<void> {
     const episode = --ownEpisodes;
     p.episode = episode;
     p.status = 'playing';
-    p.actions = await runPolicy({ runId: run.id, envId: run.envId, seed, episode, emit: onMessage });
+    p.actions = await runPolicy({ runId: run.id, envId: run.envId, envKwargs: run.envKwargs, seed, episode, emit: onMessage });
     p.status = 'done';
   } catch (e) {
     p.status = `error: ${(e as Error).message}`;

@@ -20,6 +20,8 @@ import { sceneDelta } from '../protocol-core.ts';
 export interface PolicyRunOptions {
   runId: string;
   envId: string;
+  /** The run's env options, as the trainer made the env. */
+  envKwargs?: Record<string, unknown>;
   seed: number;
   /** Episode id for the messages (the page uses negative ids for its own episodes). */
   episode: number;
@@ -47,7 +49,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<number[]> {
   }
   const model = await pending;
   const nvec = headsOf(model);
-  const env = make(o.envId) as Env<ArrayLike<number>, number | Int32Array>;
+  const env = make(o.envId, o.envKwargs ?? {}) as Env<ArrayLike<number>, number | Int32Array>;
   const meta = env.unwrapped.metadata;
   const first = env.reset({ seed: o.seed });
   const inShape = (model.inputs[0]!.shape as (number | null)[]).slice(1) as number[];
