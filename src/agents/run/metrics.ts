@@ -1,6 +1,15 @@
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+/**
+ * Where a run's metrics files ended when a checkpoint was saved (bytes of each): a resume from that
+ * checkpoint cuts them back to it, so they hold exactly the run (see MetricsLog.open).
+ */
+export interface MetricsMark {
+  jsonlBytes: number;
+  csvBytes: number;
+}
+
 export type MetricValue = number | string | boolean | null;
 
 /** The iteration columns of metrics.csv, in order (CleanRL's scalars plus the run's bookkeeping). */
