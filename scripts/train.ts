@@ -9,7 +9,7 @@ import { parsePpoConfig, type PpoConfig } from '../src/agents/ppo/config.ts';
 import { PpoTrainer, type PpoResult } from '../src/agents/ppo/ppo.ts';
 import type { BackendChoice } from '../src/agents/backend.ts';
 import { writeFileAtomic } from '../src/agents/run/atomic.ts';
-import { latestCheckpoint, listCheckpoints, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
+import { latestCheckpoint, listCheckpoints, loadCheckpoint, type CheckpointContents } from '../src/agents/run/checkpoint.ts';
 import type { PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
 import { curveSvg } from '../src/agents/run/curve-svg.ts';
 import { MetricsLog } from '../src/agents/run/metrics.ts';
@@ -53,14 +53,21 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   if (!c.resume && latestCheckpoint(c.out) !== null) {
     throw new Error(`${c.out} already holds a run (checkpoints: ${listCheckpoints(c.out).join(', ')}); pass --resume to continue it or choose another --out`);
   }
-  const redistribution = c.resume ? resumedRudder(c) : newRudder(c);
-  const metrics = new MetricsLog(c.out);
+  const resumeFrom = c.resume ? loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined) : null;
+  const redistribution = resumeFrom ? resumedRudder(c, resumeFrom) : newRudder(c);
+  // A fresh run refuses a folder with another run's metrics now; a resumed run's metrics are cut back to
+  // its checkpoint only once the trainer has accepted the checkpoint (a refused resume loses nothing).
+  let metricsLog: MetricsLog | null = resumeFrom ? null : MetricsLog.create(c.out);
+  const metrics = (): MetricsLog => {
+    if (!metricsLog) throw new Error('metrics written before the resumed run cut them back to its checkpoint'); // a bug
+    return metricsLog;
+  };
   if (redistribution) {
     // Per finished episode, where RUDDER put the return (the whole arrays go to onEpisode listeners: the viewer).
     redistribution.onEpisode = (e) => {
       let at = 0;
       for (let i = 1; i < e.length; i++) if (e.redistributed[i]! > e.redistributed[at]!) at = i;
-      metrics.event('rudder_episode', {
+      metrics().event('rudder_episode', {
         global_step: e.globalStep, env: e.env, length: e.length, return: e.ret, predicted: e.predicted, quality: e.quality, error: e.error,
         active: e.active, rr_first: e.redistributed[0]!, rr_last: e.redistributed[e.length - 1]!, rr_max: e.redistributed[at]!, rr_max_step: at,
       });
@@ -72,14 +79,19 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   const trainer = await PpoTrainer.create(c.config, {
     backend: c.backend, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
     evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution,
+    metricsMark: () => {
+      metrics().sync();
+      return metrics().mark();
+    },
     hooks: {
+      onNote: log,
       onEpisode: (e) => {
-        metrics.event('episode', { global_step: e.globalStep, return: e.return, length: e.length });
+        metrics().event('episode', { global_step: e.globalStep, return: e.return, length: e.length });
         recent.push(e.return);
         if (recent.length > 20) recent.shift();
       },
       onIteration: (s) => {
-        metrics.iteration({
+        metrics().iteration({
           iteration: s.iteration, global_step: s.globalStep, time_s: s.globalStep / s.sps, sps: Math.round(s.sps), episode_return: s.episodeReturn,
           episode_length: s.episodeLength, episodes: s.episodes, learning_rate: s.learningRate, policy_loss: s.policyLoss, value_loss: s.valueLoss,
           entropy: s.entropy, old_approx_kl: s.oldApproxKl, approx_kl: s.approxKl, clip_frac: s.clipFrac, explained_variance: s.explainedVariance,
@@ -94,15 +106,21 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
         }
       },
       onEval: (r) => {
-        metrics.event('eval', { global_step: r.globalStep, mean_return: r.meanReturn, std_return: r.stdReturn, mean_length: r.meanLength, best: r.best });
+        metrics().event('eval', { global_step: r.globalStep, mean_return: r.meanReturn, std_return: r.stdReturn, mean_length: r.meanLength, best: r.best });
         if (!bar) log(`eval at step ${r.globalStep}: ${r.meanReturn.toFixed(2)} ± ${r.stdReturn.toFixed(2)}${r.best ? ' (best so far, saved)' : ''}`);
       },
-      onCheckpoint: (dir) => metrics.event('checkpoint', { path: dir }),
+      // Logged before the checkpoint is saved, so it lies inside the metrics mark the checkpoint records.
+      beforeCheckpoint: (label) => metrics().event('checkpoint', { path: join(c.out, 'checkpoints', label) }),
     },
   });
+  if (resumeFrom) {
+    const r = MetricsLog.resume(c.out, resumeFrom.state.metrics, resumeFrom.label);
+    metricsLog = r.log;
+    for (const n of r.notes) log(n);
+  }
   const total = trainer.numIterations * trainer.cfg.numEnvs * trainer.cfg.numSteps;
   log(`${trainer.cfg.envId} · PPO${redistribution ? ' + RUDDER' : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · kernels ${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'} · tfjs backend ${trainer.backend} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
-  metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
+  metrics().event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
   writeFileAtomic(join(c.out, 'config.json'), `${JSON.stringify(trainer.cfg, null, 2)}\n`);
   if (c.progress) {
     bar = new SingleBar({ format: 'train |{bar}| {percentage}% | {value}/{total} steps | {sps} SPS | mean return {ret} | ETA {eta_formatted}', hideCursor: true });
@@ -131,8 +149,7 @@ function newRudder(c: TrainCommand): RudderRedistribution | null {
  * trainer then restores its state). RUDDER settings given with --resume must be the saved ones; the
  * checkpoint's restore names any that differ.
  */
-function resumedRudder(c: TrainCommand): RudderRedistribution | null {
-  const ck = loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined);
+function resumedRudder(c: TrainCommand, ck: CheckpointContents<PpoCheckpointState> & { label: string }): RudderRedistribution | null {
   const saved = ck.state.redistribution?.state as RudderCheckpointState | null | undefined;
   if (!saved || saved.kind !== 'rudder') {
     if (c.rudder) throw new Error(`cannot resume ${c.out} with RUDDER: checkpoint ${ck.label} was trained ${ck.state.redistribution ? `with ${ck.state.redistribution.name}` : 'without it (plain PPO)'}`);
@@ -151,8 +168,7 @@ function rudderMetrics(r: RudderRedistribution): Record<string, number> {
 
 function writeRunSummary(out: string, r: PpoResult): void {
   // Every episode of the run, including earlier sessions of a resumed run, from metrics.jsonl.
-  const episodes = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"episode"'))
-    .map((l) => JSON.parse(l) as { global_step: number; return: number });
+  const episodes = readEpisodes(join(out, 'metrics.jsonl'));
   const last = episodes.slice(-20).map((e) => e.return);
   const summary = {
     env: r.config.envId, agent: 'ppo', seed: r.config.seed, backend: r.backend, globalStep: r.globalStep, iterations: r.iteration,
@@ -162,6 +178,20 @@ function writeRunSummary(out: string, r: PpoResult): void {
   };
   writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileAtomic(join(out, 'curve.svg'), curveSvg(episodes.map((e) => ({ x: e.global_step, y: e.return })), { title: `${r.config.envId} · PPO · seed ${r.config.seed}`, xLabel: 'environment steps', yLabel: 'episode return' }));
+}
+
+/** The episode records of a metrics.jsonl; a line that is not JSON is an error naming the file and the line. */
+function readEpisodes(path: string): { global_step: number; return: number }[] {
+  const out: { global_step: number; return: number }[] = [];
+  readFileSync(path, 'utf8').split('\n').forEach((l, i) => {
+    if (!l.includes('"type":"episode"')) return;
+    try {
+      out.push(JSON.parse(l) as { global_step: number; return: number });
+    } catch (e) {
+      throw new Error(`${path} line ${i + 1} is not JSON (${(e as Error).message}); the run's summary and curve cannot be built from it`);
+    }
+  });
+  return out;
 }
 
 export function formatSummary(out: string): string {

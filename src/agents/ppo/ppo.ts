@@ -61,6 +61,8 @@ export interface PpoHooks {
   onIteration?(stats: PpoIterationStats): void | boolean;
   onEpisode?(episode: EpisodeRecord): void;
   onEval?(result: EvalResult & { globalStep: number; best: boolean }): void;
+  /** Just before a training checkpoint `label` is saved: what is logged here lies inside the metrics mark it records. */
+  beforeCheckpoint?(label: string): void;
   onCheckpoint?(dir: string): void;
   /** Something the user should know that is not an error (e.g. a resume that restarts episodes); default: console.warn. */
   onNote?(message: string): void;
@@ -458,7 +460,9 @@ export class PpoTrainer implements PpoLearningState {
 
   /** Save the whole training state (weights, Adam moments, counters, RNG, config) to the run folder. */
   checkpoint(sessionSeconds: number): string {
-    const dir = saveCheckpoint(this.opts.runDir!, `iter-${String(this.iteration).padStart(7, '0')}`, checkpointContents(this, sessionSeconds));
+    const label = `iter-${String(this.iteration).padStart(7, '0')}`;
+    this.opts.hooks?.beforeCheckpoint?.(label);
+    const dir = saveCheckpoint(this.opts.runDir!, label, checkpointContents(this, sessionSeconds));
     this.opts.hooks?.onCheckpoint?.(dir);
     return dir;
   }
