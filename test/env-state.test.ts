@@ -42,7 +42,7 @@ const VARIANTS: Record<string, Record<string, unknown>[]> = {
   'ItemChain-v0': [{ size: 16, maxSteps: 60 }],
   'Venture-v0': [{ maxSteps: 120 }],
   'FourRooms-v0': [{ actionNoise: 0.3 }],
-  'CartPole-v1': [{}, { reward: 'delayed' }],
+  'CartPole-v1': [{}, { reward: 'delayed' }, { reward: 'delayed', delay: 5 }, { reward: 'delayed', delay: 4, delayObservation: 'frozen' }],
 };
 
 describe('env state: getState / setState on every registered env', () => {
@@ -65,6 +65,22 @@ describe('env state: getState / setState on every registered env', () => {
     expect(JSON.stringify(fresh.getState!())).toBe(JSON.stringify(env.getState!()));
     env.close();
     fresh.close();
+  });
+});
+
+describe('env state: saved inside a DelayedReward delay', () => {
+  it.each(['counter', 'frozen'])('%s observation: the rest of the delay and its payment come back', (delayObservation) => {
+    const kw = { reward: 'delayed', delay: 6, delayObservation };
+    const env = make<Float32Array, number>('CartPole-v1', kw);
+    env.reset({ seed: 2 });
+    let r = env.step(0);
+    while (!('delayStepsLeft' in r.info)) r = env.step(0); // pushing left until the pole falls, then the delay
+    const saved = through(env.getState!());
+    const fresh = make<Float32Array, number>('CartPole-v1', kw);
+    fresh.setState!(saved);
+    const a = run(env as Env<unknown, unknown>, 20, () => 1), b = run(fresh as Env<unknown, unknown>, 20, () => 1);
+    expect(b).toEqual(a);
+    expect(a.some((s) => s.reward !== 0 && !Number.isNaN(s.reward))).toBe(true); // the delayed return was paid
   });
 });
 

@@ -59,6 +59,18 @@ export function decodeArrayLike(like: AnyTypedArray, enc: unknown, where: string
   return new Ctor(bytes.buffer);
 }
 
+const DTYPES: Readonly<Record<string, new (n: number) => AnyTypedArray>> = {
+  Float64Array, Float32Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array, Uint8ClampedArray,
+};
+
+/** A new typed array of the saved dtype and length (for a state field with no buffer of its own to restore into). */
+export function decodeArray(enc: unknown, where: string): AnyTypedArray {
+  const e = enc as Partial<EncodedArray> | null;
+  const Ctor = typeof e === 'object' && e !== null && typeof e.dtype === 'string' ? DTYPES[e.dtype] : undefined;
+  if (!Ctor || !Number.isSafeInteger(e!.length) || e!.length! < 0) throw new EnvStateError(`${where}: expected an encoded typed array { dtype, length, base64 }, got ${short(enc)}`);
+  return decodeArrayLike(new Ctor(e!.length!), enc, where);
+}
+
 /** A number or boolean for a state: non-finite numbers as strings. */
 export function encodeScalar(v: number | boolean): number | boolean | string {
   return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;

@@ -3,7 +3,7 @@ import { numberIn, oneOf } from '../core/env-options.ts';
 import { copyStepResult, newStepResult } from '../core/step-result.ts';
 import { Box } from '../spaces/box.ts';
 import type { EnvState } from '../core/env-state.ts';
-import { decodeArrayLike, encodeArray, type FieldList } from '../core/state-fields.ts';
+import { decodeArray, encodeArray, type FieldList } from '../core/state-fields.ts';
 import { EnvStateError } from '../core/env-state.ts';
 import { Wrapper } from './wrapper.ts';
 
@@ -124,15 +124,7 @@ export class DelayedReward<O, A> extends Wrapper<O, A> {
 
   override setState(state: EnvState): void {
     const saved = (state as { frozen?: unknown }).frozen;
-    let frozen: O | null = null;
-    if (saved !== null && saved !== undefined) {
-      const dtype = (saved as { dtype?: unknown }).dtype, length = (saved as { length?: unknown }).length;
-      const Ctor = typeof dtype === 'string' ? (globalThis as unknown as Record<string, unknown>)[dtype] : undefined;
-      if (typeof Ctor !== 'function' || !/^(Float|Int|Uint)\d+(Clamped)?Array$/.test(dtype as string) || !Number.isSafeInteger(length)) {
-        throw new EnvStateError(`DelayedReward.setState: frozen: expected an encoded typed array, got dtype ${JSON.stringify(dtype)}`);
-      }
-      frozen = decodeArrayLike(new (Ctor as new (n: number) => Float32Array)(length as number), saved, 'DelayedReward.setState: frozen') as unknown as O;
-    }
+    const frozen = saved === null || saved === undefined ? null : (decodeArray(saved, 'DelayedReward.setState: frozen') as unknown as O);
     super.setState(state);
     this.frozen = frozen;
   }
