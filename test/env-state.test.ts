@@ -132,9 +132,26 @@ describe('env state: vector envs, autoresets inside the window', () => {
     fresh.close();
   });
 
-  it('a thread vector env has no env state (hasEnvState is false)', () => {
-    const v = { getState: undefined } as unknown as VectorEnv;
-    expect(hasEnvState(v)).toBe(false);
+  it('ThreadVectorEnv: the workers\' sub-envs are saved and restored, also into another worker split (and a SyncVectorEnv state is refused)', () => {
+    const opts = { kwargs: { size: 5, reward: 'delayed', delay: 3 }, vectorizationMode: 'threads', numWorkers: 2 } as const;
+    const v = makeVec<Float32Array, Int32Array>('KeyDoorTreasure-v0', 3, opts);
+    const fresh = makeVec<Float32Array, Int32Array>('KeyDoorTreasure-v0', 3, { ...opts, numWorkers: 1 }); // another split: states are in sub-env order
+    try {
+      expect(hasEnvState(v)).toBe(true);
+      v.reset({ seed: 8 });
+      vrun(v, 17, 1, true);
+      const saved = through(v.getState!());
+      const first = vrun(v, 300, 2);
+      fresh.setState!(saved);
+      expect(vrun(fresh, 300, 2)).toEqual(first);
+      v.setState!(saved);
+      expect(vrun(v, 300, 2)).toEqual(first);
+      const sync = makeVec('KeyDoorTreasure-v0', 3, { kwargs: opts.kwargs });
+      expect(() => v.setState!(sync.getState!())).toThrow(/state of SyncVectorEnv, not of ThreadVectorEnv/);
+    } finally {
+      v.close();
+      fresh.close();
+    }
   });
 });
 
