@@ -57,6 +57,11 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   const redistribution = resumeFrom ? resumedRudder(c, resumeFrom) : newRudder(c);
   // A fresh run refuses a folder with another run's metrics now; a resumed run's metrics are cut back to
   // its checkpoint only once the trainer has accepted the checkpoint (a refused resume loses nothing).
+  if (!resumeFrom && MetricsLog.holdsRecords(c.out) && sameRunConfig(c.out, c.config)) {
+    // The same run (same config and seed) stopped before its first checkpoint: it starts over, and its records would come out the same.
+    log(`note: ${c.out} holds the metrics of this run (same config.json), stopped before its first checkpoint; starting it over`);
+    MetricsLog.clear(c.out);
+  }
   let metricsLog: MetricsLog | null = resumeFrom ? null : MetricsLog.create(c.out);
   const metrics = (): MetricsLog => {
     if (!metricsLog) throw new Error('metrics written before the resumed run cut them back to its checkpoint'); // a bug
@@ -135,6 +140,17 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   }
   writeRunSummary(c.out, result);
   return result;
+}
+
+/** Whether the run folder's config.json is the config this command trains with (so its metrics are this run's). */
+function sameRunConfig(out: string, input: Partial<PpoConfig>): boolean {
+  let saved: unknown;
+  try {
+    saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  } catch {
+    return false;
+  }
+  return JSON.stringify(saved) === JSON.stringify(parsePpoConfig(input));
 }
 
 /** RUDDER_DEFAULTS (reward mode, scale-free) under the `rudder` settings, or null for plain PPO. */

@@ -124,10 +124,23 @@ describe('rudder train: a resume after a crash leaves the metrics of the uninter
     expect(exactRunMetrics(out)).toEqual(exactRunMetrics(full));
   });
 
-  it('a fresh train into a folder with metrics but no checkpoint is refused', async () => {
+  it('a fresh train into a folder with another run\'s metrics but no checkpoint is refused', async () => {
     const out = join(tmp, 'stray');
     mkdirSync(out);
     writeFileSync(join(out, 'metrics.jsonl'), '{"type":"episode","global_step":1,"return":1,"length":1}\n');
     await expect(runTrain(cmd(out, 64, false), quiet)).rejects.toThrow(/already holds the metrics of another run/);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toContain('"global_step":1');
+  });
+
+  it('the same run stopped before its first checkpoint starts over (with a note) and ends as the uninterrupted one', async () => {
+    const full = join(tmp, 'full');
+    const out = join(tmp, 'early');
+    mkdirSync(out);
+    writeFileSync(join(out, 'config.json'), readFileSync(join(full, 'config.json')));
+    writeFileSync(join(out, 'metrics.jsonl'), '{"type":"start","env":"CartPole-v1"}\n{"type":"episode","global_step":42,"ret');
+    const notes: string[] = [];
+    await runTrain(cmd(out, 6 * 64, false), (l) => notes.push(l));
+    expect(notes.some((l) => /holds the metrics of this run .* starting it over/.test(l))).toBe(true);
+    expect(exactRunMetrics(out)).toEqual(exactRunMetrics(full));
   });
 });

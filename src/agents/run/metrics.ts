@@ -45,13 +45,26 @@ export class MetricsLog {
    * any CSV row past the header) is refused, naming the files: nothing already saved is overwritten.
    */
   static create(runDir: string): MetricsLog {
-    const jsonl = join(runDir, 'metrics.jsonl'), csv = join(runDir, 'metrics.csv');
-    const held = [jsonl, csv].filter((f) => existsSync(f) && statSync(f).size > (f === csv ? headerBytes() : 0));
-    if (held.length > 0) {
-      throw new Error(`${runDir} already holds the metrics of another run (${held.map((f) => f.slice(runDir.length + 1)).join(', ')}) but no checkpoint to resume; delete them or choose another --out`);
+    if (MetricsLog.holdsRecords(runDir)) {
+      const held = ['metrics.jsonl', 'metrics.csv'].filter((f) => existsSync(join(runDir, f)));
+      throw new Error(`${runDir} already holds the metrics of another run (${held.join(', ')}) but no checkpoint to resume; delete them or choose another --out`);
     }
-    rmSync(csv, { force: true }); // at most a header, e.g. of a run that failed before its first iteration
+    rmSync(join(runDir, 'metrics.csv'), { force: true }); // at most a header, e.g. of a run that failed before its first iteration
     return new MetricsLog(runDir);
+  }
+
+  /** Whether `runDir` holds metrics records (a CSV header alone does not count). */
+  static holdsRecords(runDir: string): boolean {
+    const jsonl = join(runDir, 'metrics.jsonl'), csv = join(runDir, 'metrics.csv');
+    return [jsonl, csv].some((f) => existsSync(f) && statSync(f).size > (f === csv ? headerBytes() : 0));
+  }
+
+  /**
+   * Deletes the metrics of a run that is started over from scratch (it stopped before its first
+   * checkpoint, so nothing can resume it), and the summary and curve built from them.
+   */
+  static clear(runDir: string): void {
+    for (const f of ['metrics.jsonl', 'metrics.csv', 'summary.json', 'curve.svg']) rmSync(join(runDir, f), { force: true });
   }
 
   /**
