@@ -124,6 +124,21 @@ describe('rudder train: a resume after a crash leaves the metrics of the uninter
     expect(exactRunMetrics(out)).toEqual(exactRunMetrics(full));
   });
 
+  it('a --rudder run resumed from an older label: the same metrics (rudder_episode records included) and weights', async () => {
+    const kdt = { envId: 'KeyDoorTreasure-v0', envKwargs: { size: 5, reward: 'delayed' }, numEnvs: 4, numSteps: 64, numMinibatches: 2, updateEpochs: 2, seed: 3 };
+    const rcmd = (out: string, resume: boolean | string): TrainCommand => ({
+      ...cmd(out, 5 * 256, false), config: resume ? {} : { ...kdt, totalTimesteps: 5 * 256 }, resume, rudder: resume ? null : { warmupEpisodes: 3, units: 8 },
+    });
+    const full = join(tmp, 'rudder-full'), out = join(tmp, 'rudder-resumed');
+    await runTrain(rcmd(full, false), quiet);
+    await runTrain(rcmd(out, false), quiet);
+    await runTrain(rcmd(out, 'iter-0000004'), quiet); // RUDDER comes back from the checkpoint
+    const expected = exactRunMetrics(full);
+    expect(expected.jsonl.some((r) => (r as { type: string }).type === 'rudder_episode')).toBe(true);
+    expect(exactRunMetrics(out)).toEqual(expected);
+    expect(readFileSync(join(out, 'model/weights.bin'))).toEqual(readFileSync(join(full, 'model/weights.bin')));
+  });
+
   it('a fresh train into a folder with another run\'s metrics but no checkpoint is refused', async () => {
     const out = join(tmp, 'stray');
     mkdirSync(out);
