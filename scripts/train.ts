@@ -55,24 +55,20 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   }
   const resumeFrom = c.resume ? loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined) : null;
   const redistribution = resumeFrom ? resumedRudder(c, resumeFrom) : newRudder(c);
-  // A fresh run refuses a folder with another run's metrics now; a resumed run's metrics are cut back to
-  // its checkpoint only once the trainer has accepted the checkpoint (a refused resume loses nothing).
   if (!resumeFrom && MetricsLog.holdsRecords(c.out) && sameRunConfig(c.out, c.config)) {
     // The same run (same config and seed) stopped before its first checkpoint: it starts over, and its records would come out the same.
     log(`note: ${c.out} holds the metrics of this run (same config.json), stopped before its first checkpoint; starting it over`);
     MetricsLog.clear(c.out);
   }
-  let metricsLog: MetricsLog | null = resumeFrom ? null : MetricsLog.create(c.out);
-  const metrics = (): MetricsLog => {
-    if (!metricsLog) throw new Error('metrics written before the resumed run cut them back to its checkpoint'); // a bug
-    return metricsLog;
-  };
+  // A fresh run refuses a folder with another run's metrics here; a resumed run's metrics are cut back to
+  // its checkpoint below, once the trainer has accepted the checkpoint (a refused resume loses nothing).
+  const metrics = resumeFrom ? new MetricsLog(c.out) : MetricsLog.create(c.out);
   if (redistribution) {
     // Per finished episode, where RUDDER put the return (the whole arrays go to onEpisode listeners: the viewer).
     redistribution.onEpisode = (e) => {
       let at = 0;
       for (let i = 1; i < e.length; i++) if (e.redistributed[i]! > e.redistributed[at]!) at = i;
-      metrics().event('rudder_episode', {
+      metrics.event('rudder_episode', {
         global_step: e.globalStep, env: e.env, length: e.length, return: e.ret, predicted: e.predicted, quality: e.quality, error: e.error,
         active: e.active, rr_first: e.redistributed[0]!, rr_last: e.redistributed[e.length - 1]!, rr_max: e.redistributed[at]!, rr_max_step: at,
       });
@@ -85,18 +81,18 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     backend: c.backend, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
     evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution,
     metricsMark: () => {
-      metrics().sync();
-      return metrics().mark();
+      metrics.sync();
+      return metrics.mark();
     },
     hooks: {
       onNote: log,
       onEpisode: (e) => {
-        metrics().event('episode', { global_step: e.globalStep, return: e.return, length: e.length });
+        metrics.event('episode', { global_step: e.globalStep, return: e.return, length: e.length });
         recent.push(e.return);
         if (recent.length > 20) recent.shift();
       },
       onIteration: (s) => {
-        metrics().iteration({
+        metrics.iteration({
           iteration: s.iteration, global_step: s.globalStep, time_s: s.globalStep / s.sps, sps: Math.round(s.sps), episode_return: s.episodeReturn,
           episode_length: s.episodeLength, episodes: s.episodes, learning_rate: s.learningRate, policy_loss: s.policyLoss, value_loss: s.valueLoss,
           entropy: s.entropy, old_approx_kl: s.oldApproxKl, approx_kl: s.approxKl, clip_frac: s.clipFrac, explained_variance: s.explainedVariance,
@@ -111,21 +107,17 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
         }
       },
       onEval: (r) => {
-        metrics().event('eval', { global_step: r.globalStep, mean_return: r.meanReturn, std_return: r.stdReturn, mean_length: r.meanLength, best: r.best });
+        metrics.event('eval', { global_step: r.globalStep, mean_return: r.meanReturn, std_return: r.stdReturn, mean_length: r.meanLength, best: r.best });
         if (!bar) log(`eval at step ${r.globalStep}: ${r.meanReturn.toFixed(2)} ± ${r.stdReturn.toFixed(2)}${r.best ? ' (best so far, saved)' : ''}`);
       },
       // Logged before the checkpoint is saved, so it lies inside the metrics mark the checkpoint records.
-      beforeCheckpoint: (label) => metrics().event('checkpoint', { path: join(c.out, 'checkpoints', label) }),
+      beforeCheckpoint: (label) => metrics.event('checkpoint', { path: join(c.out, 'checkpoints', label) }),
     },
   });
-  if (resumeFrom) {
-    const r = MetricsLog.resume(c.out, resumeFrom.state.metrics, resumeFrom.label);
-    metricsLog = r.log;
-    for (const n of r.notes) log(n);
-  }
+  if (resumeFrom) for (const n of metrics.cutBack(resumeFrom.state.metrics, resumeFrom.label).notes) log(n);
   const total = trainer.numIterations * trainer.cfg.numEnvs * trainer.cfg.numSteps;
   log(`${trainer.cfg.envId} · PPO${redistribution ? ' + RUDDER' : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · kernels ${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'} · tfjs backend ${trainer.backend} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
-  metrics().event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
+  metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
   writeFileAtomic(join(c.out, 'config.json'), `${JSON.stringify(trainer.cfg, null, 2)}\n`);
   if (c.progress) {
     bar = new SingleBar({ format: 'train |{bar}| {percentage}% | {value}/{total} steps | {sps} SPS | mean return {ret} | ETA {eta_formatted}', hideCursor: true });

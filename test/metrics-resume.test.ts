@@ -49,7 +49,8 @@ describe('MetricsLog: a resume cuts the files back to the checkpoint', () => {
       writeFileSync(join(d, 'metrics.jsonl'), all.slice(0, o));
       writeFileSync(join(d, 'metrics.csv'), `${CSV_COLUMNS.join(',')}\n`);
       writeFileSync(join(d, 'summary.json'), '{}');
-      const { log, notes, cut } = MetricsLog.resume(d, { jsonlBytes: Buffer.byteLength(kept), csvBytes: Buffer.byteLength(`${CSV_COLUMNS.join(',')}\n`) }, 'iter-0000006');
+      const log = new MetricsLog(d);
+      const { notes, cut } = log.cutBack({ jsonlBytes: Buffer.byteLength(kept), csvBytes: Buffer.byteLength(`${CSV_COLUMNS.join(',')}\n`) }, 'iter-0000006');
       expect(notes).toEqual([]);
       expect(cut).toBe(true);
       expect(readFileSync(log.jsonlPath, 'utf8')).toBe(kept);
@@ -65,7 +66,8 @@ describe('MetricsLog: a resume cuts the files back to the checkpoint', () => {
     for (let o = lastStart; o < kept.length; o++) {
       const d = fresh();
       writeFileSync(join(d, 'metrics.jsonl'), kept.slice(0, o));
-      const { log, notes } = MetricsLog.resume(d, { jsonlBytes: Buffer.byteLength(kept), csvBytes: 0 }, 'iter-0000006');
+      const log = new MetricsLog(d);
+      const { notes } = log.cutBack({ jsonlBytes: Buffer.byteLength(kept), csvBytes: Buffer.byteLength(`${CSV_COLUMNS.join(',')}\n`) }, 'iter-0000006');
       expect(readFileSync(log.jsonlPath, 'utf8')).toBe(kept.slice(0, lastStart));
       expect(notes[0]).toMatch(/metrics\.jsonl is shorter than checkpoint iter-0000006 recorded .* kept its complete lines/);
     }
@@ -74,7 +76,8 @@ describe('MetricsLog: a resume cuts the files back to the checkpoint', () => {
   it('a checkpoint without a mark (older runs): drops only a cut-short last line, with a note', () => {
     const d = fresh();
     writeFileSync(join(d, 'metrics.jsonl'), `${kept}{"type":"epis`);
-    const { log, notes } = MetricsLog.resume(d, undefined, 'iter-0000003');
+    const log = new MetricsLog(d);
+    const { notes } = log.cutBack(undefined, 'iter-0000003');
     expect(readFileSync(log.jsonlPath, 'utf8')).toBe(kept);
     expect(notes[0]).toMatch(/checkpoint iter-0000003 does not record where metrics\.jsonl ended/);
     expect(readFileSync(log.csvPath, 'utf8')).toBe(`${CSV_COLUMNS.join(',')}\n`);

@@ -24,7 +24,7 @@ export const CSV_COLUMNS = [
  * to, a line per call, so a resumed run continues the same files and the same curve.
  *
  * The files hold exactly the run: each checkpoint records where they ended ({@link mark}), and a resume
- * from that checkpoint ({@link MetricsLog.resume}) cuts them back there, so what the interrupted session
+ * from that checkpoint ({@link MetricsLog.cutBack}) cuts them back there, so what the interrupted session
  * wrote after its last checkpoint (and any line a crash cut short) is gone before the resumed session
  * writes it again. A fresh run ({@link MetricsLog.create}) refuses a folder that holds another run's metrics.
  */
@@ -68,15 +68,16 @@ export class MetricsLog {
   }
 
   /**
-   * The metrics of a run resumed from checkpoint `label`, cut back to `mark` (where the files ended when
-   * it was saved). Returns notes for the user when the files did not reach the mark (then every complete
-   * line is kept) or when the checkpoint has no mark (older checkpoints: only a cut-short last line is dropped).
+   * For a run resumed from checkpoint `label`: cuts the files back to `mark` (where they ended when it was
+   * saved). Call it once the checkpoint is accepted, before writing. Returns notes for the user when the
+   * files did not reach the mark (then every complete line is kept) or when the checkpoint has no mark
+   * (older checkpoints: only a cut-short last line is dropped), and whether anything was cut.
    */
-  static resume(runDir: string, mark: MetricsMark | undefined, label: string): { log: MetricsLog; notes: string[]; cut: boolean } {
+  cutBack(mark: MetricsMark | undefined, label: string): { notes: string[]; cut: boolean } {
     const notes: string[] = [];
     let cut = false;
-    for (const [name, at] of [['metrics.jsonl', mark?.jsonlBytes], ['metrics.csv', mark?.csvBytes]] as const) {
-      const path = join(runDir, name);
+    for (const [path, at] of [[this.jsonlPath, mark?.jsonlBytes], [this.csvPath, mark?.csvBytes]] as const) {
+      const name = path.slice(this.runDir.length + 1);
       const size = existsSync(path) ? statSync(path).size : 0;
       if (at !== undefined && size >= at) {
         if (size > at) {
@@ -94,11 +95,12 @@ export class MetricsLog {
       if (at === undefined) notes.push(`note: checkpoint ${label} does not record where ${name} ended (it predates that); kept its ${keep < size ? 'complete lines (dropped a cut-short last line)' : 'lines'}, so records written after the checkpoint may appear twice`);
       else notes.push(`note: ${name} is shorter than checkpoint ${label} recorded (${size} < ${at} bytes); kept its complete lines, so some records of the run are missing`);
     }
+    if (statSync(this.csvPath).size === 0) appendFileSync(this.csvPath, `${CSV_COLUMNS.join(',')}\n`);
     if (cut) {
       // Built from the records just cut; the run rebuilds them from what is kept when it ends.
-      for (const f of ['summary.json', 'curve.svg']) rmSync(join(runDir, f), { force: true });
+      for (const f of ['summary.json', 'curve.svg']) rmSync(join(this.runDir, f), { force: true });
     }
-    return { log: new MetricsLog(runDir), notes, cut };
+    return { notes, cut };
   }
 
   /** Where the files end now (recorded in each checkpoint). */
