@@ -93,7 +93,7 @@ export class SubEnvGroup {
   /** Restores {@link getState} output, all or nothing. */
   setState(state: { envs?: unknown; needsReset?: unknown }): void {
     const needsReset = decodeArrayLike(this.needsReset, state.needsReset, `${this.who}.setState: needsReset`);
-    setAllStates(this.envs, state.envs, this.who);
+    setAllStates(this.envs, state.envs, this.who, this.offset);
     this.needsReset.set(needsReset);
   }
 

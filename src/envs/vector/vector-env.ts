@@ -128,7 +128,7 @@ export interface VectorEnv<BO = unknown, BA = unknown> {
  * Restores `states[i]` into `envs[i]` for every i, all or nothing: if one is refused, those already
  * restored get their previous state back before the error goes on.
  */
-export function setAllStates(envs: readonly { getState?(): EnvState; setState?(s: EnvState): void }[], states: unknown, who: string): void {
+export function setAllStates(envs: readonly { getState?(): EnvState; setState?(s: EnvState): void }[], states: unknown, who: string, firstIndex = 0): void {
   if (!Array.isArray(states) || states.length !== envs.length) {
     throw new EnvStateError(`${who}.setState: expected ${envs.length} sub-env states, got ${Array.isArray(states) ? states.length : typeof states}`);
   }
@@ -139,7 +139,7 @@ export function setAllStates(envs: readonly { getState?(): EnvState; setState?(s
       try {
         envs[i]!.setState!(states[i] as EnvState);
       } catch (e) {
-        throw new EnvStateError(`${who}: sub-env ${i}: ${(e as Error).message}`);
+        throw new EnvStateError(`${who}: sub-env ${firstIndex + i}: ${(e as Error).message}`);
       }
     }
   } catch (e) {
