@@ -114,7 +114,12 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
       beforeCheckpoint: (label) => metrics.event('checkpoint', { path: join(c.out, 'checkpoints', label) }),
     },
   });
-  if (resumeFrom) for (const n of metrics.cutBack(resumeFrom.state.metrics, resumeFrom.label).notes) log(n);
+  if (resumeFrom) {
+    const { notes, cut } = metrics.cutBack(resumeFrom.state.metrics, resumeFrom.label);
+    for (const n of notes) log(n);
+    // The summary and curve counted what was just cut: rebuilt from what is kept (and again at the end).
+    if (cut) writeRunSummary(c.out, { config: trainer.cfg, backend: trainer.backend, globalStep: trainer.globalStep, iteration: trainer.iteration, stoppedEarly: false, bestEval: trainer.bestEval });
+  }
   const total = trainer.numIterations * trainer.cfg.numEnvs * trainer.cfg.numSteps;
   log(`${trainer.cfg.envId} · PPO${redistribution ? ' + RUDDER' : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · kernels ${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'} · tfjs backend ${trainer.backend} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
   metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
@@ -174,7 +179,8 @@ function rudderMetrics(r: RudderRedistribution): Record<string, number> {
   return { rudder_episodes: s.episodes, rudder_active: s.active ? 1 : 0, rudder_loss: s.lastLoss, rudder_quality: s.quality };
 }
 
-function writeRunSummary(out: string, r: PpoResult): void {
+/** summary.json and curve.svg, rebuilt from metrics.jsonl: at the end of a run, and when a resume has cut the metrics back. */
+function writeRunSummary(out: string, r: Pick<PpoResult, 'config' | 'backend' | 'globalStep' | 'iteration' | 'stoppedEarly' | 'bestEval'>): void {
   // Every episode of the run, including earlier sessions of a resumed run, from metrics.jsonl.
   const episodes = readEpisodes(join(out, 'metrics.jsonl'));
   const last = episodes.slice(-20).map((e) => e.return);

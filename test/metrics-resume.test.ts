@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,13 +48,11 @@ describe('MetricsLog: a resume cuts the files back to the checkpoint', () => {
       const d = fresh();
       writeFileSync(join(d, 'metrics.jsonl'), all.slice(0, o));
       writeFileSync(join(d, 'metrics.csv'), `${CSV_COLUMNS.join(',')}\n`);
-      writeFileSync(join(d, 'summary.json'), '{}');
       const log = new MetricsLog(d);
       const { notes, cut } = log.cutBack({ jsonlBytes: Buffer.byteLength(kept), csvBytes: Buffer.byteLength(`${CSV_COLUMNS.join(',')}\n`) }, 'iter-0000006');
       expect(notes).toEqual([]);
       expect(cut).toBe(true);
       expect(readFileSync(log.jsonlPath, 'utf8')).toBe(kept);
-      expect(existsSync(join(d, 'summary.json'))).toBe(false); // rebuilt from what is kept when the run ends
       log.event('episode', { global_step: 60, return: 9, length: 10 });
       const lines = readFileSync(log.jsonlPath, 'utf8').trim().split('\n');
       expect(lines.map((l) => JSON.parse(l) as unknown)).toHaveLength(6);

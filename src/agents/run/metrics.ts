@@ -71,7 +71,8 @@ export class MetricsLog {
    * For a run resumed from checkpoint `label`: cuts the files back to `mark` (where they ended when it was
    * saved). Call it once the checkpoint is accepted, before writing. Returns notes for the user when the
    * files did not reach the mark (then every complete line is kept) or when the checkpoint has no mark
-   * (older checkpoints: only a cut-short last line is dropped), and whether anything was cut.
+   * (older checkpoints: only a cut-short last line is dropped), and whether anything was cut (then what
+   * was built from the files, such as a summary, is out of date).
    */
   cutBack(mark: MetricsMark | undefined, label: string): { notes: string[]; cut: boolean } {
     const notes: string[] = [];
@@ -96,10 +97,6 @@ export class MetricsLog {
       else notes.push(`note: ${name} is shorter than checkpoint ${label} recorded (${size} < ${at} bytes); kept its complete lines, so some records of the run are missing`);
     }
     if (statSync(this.csvPath).size === 0) appendFileSync(this.csvPath, `${CSV_COLUMNS.join(',')}\n`);
-    if (cut) {
-      // Built from the records just cut; the run rebuilds them from what is kept when it ends.
-      for (const f of ['summary.json', 'curve.svg']) rmSync(join(this.runDir, f), { force: true });
-    }
     return { notes, cut };
   }
 
