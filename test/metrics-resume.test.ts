@@ -140,6 +140,19 @@ describe('rudder train: a resume after a crash leaves the metrics of the uninter
     expect(readFileSync(join(out, 'model/weights.bin'))).toEqual(readFileSync(join(full, 'model/weights.bin')));
   });
 
+  it('a checkpoint whose env state does not fit is refused naming it, and the metrics stay as they were', async () => {
+    const out = join(tmp, 'bad-state');
+    await runTrain(cmd(out, 2 * 64, false), quiet);
+    const statePath = join(out, 'checkpoints/iter-0000002/state.json');
+    const file = JSON.parse(readFileSync(statePath, 'utf8')) as { state: { rollout: { envs: { kind: string } } } };
+    file.state.rollout.envs.kind = 'SomethingElse';
+    writeFileSync(statePath, JSON.stringify(file));
+    appendFileSync(join(out, 'metrics.jsonl'), '{"type":"episode","global_step":999,"return":1,"length":1}\n');
+    const before = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
+    await expect(runTrain(cmd(out, 4 * 64, true), quiet)).rejects.toThrow(/checkpoint iter-0000002: its env state does not fit CartPole-v1 .*state of SomethingElse/);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(before);
+  });
+
   it('a fresh train into a folder with another run\'s metrics but no checkpoint is refused', async () => {
     const out = join(tmp, 'stray');
     mkdirSync(out);
