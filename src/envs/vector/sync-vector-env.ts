@@ -1,7 +1,7 @@
 import { EMPTY_INFO, type Env, type Info, invalidActionError, type RenderMode, type RenderResult, type ResetOptions } from '../core/env.ts';
 import { ResetNeededError } from '../core/errors.ts';
-import { checkStateConfig, hasEnvState, stateOfKind, type EnvState } from '../core/env-state.ts';
-import { decodeArrayLike, encodeArray } from '../core/state-fields.ts';
+import { checkStateConfig, EnvStateError, hasEnvState, stateOfKind, type EnvState } from '../core/env-state.ts';
+import { decodeArrayLike, encodeArray, type EncodedArray } from '../core/state-fields.ts';
 import type { EnvSpec } from '../core/spec.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -86,7 +86,7 @@ export class SubEnvGroup {
   }
 
   /** The group's part of a vector env state: its sub-envs' states and which of them reset on the next step. */
-  getState(): { envs: EnvState[]; needsReset: ReturnType<typeof encodeArray> } {
+  getState(): { envs: EnvState[]; needsReset: EncodedArray } {
     return { envs: this.envs.map((e) => e.getState!()), needsReset: encodeArray(this.needsReset) };
   }
 
@@ -435,7 +435,7 @@ export class SyncVectorEnv<O = unknown, A = unknown> implements VectorEnv<BatchO
     this.assertOpen('setState');
     const s = stateOfKind(state, 'SyncVectorEnv', this.who);
     checkStateConfig(s.config, this.stateConfig(), this.who);
-    if (typeof s.hasReset !== 'boolean') throw new TypeError(`${this.who}.setState: hasReset must be a boolean`);
+    if (typeof s.hasReset !== 'boolean') throw new EnvStateError(`${this.who}.setState: hasReset must be a boolean`);
     this.group.setState(s);
     this.hasReset = s.hasReset;
   }
