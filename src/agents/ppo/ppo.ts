@@ -95,6 +95,7 @@ export interface PpoResult {
   backend: string;
   globalStep: number;
   iteration: number;
+  /** The episodes finished in this session (after a resume: the checkpoint's last RETURN_WINDOW, then this session's). */
   episodes: EpisodeRecord[];
   bestEval: EvalResult | null;
   stoppedEarly: boolean;
