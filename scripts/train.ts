@@ -117,6 +117,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   if (resumeFrom) {
     const { notes, cut } = metrics.cutBack(resumeFrom.state.metrics, resumeFrom.label);
     for (const n of notes) log(n);
+    if (cut) log(`metrics cut back to checkpoint ${resumeFrom.label}: the records written after it (by the session that stopped) are dropped and will be written again`);
     // The summary and curve counted what was just cut: rebuilt from what is kept (and again at the end).
     if (cut) writeRunSummary(c.out, { config: trainer.cfg, backend: trainer.backend, globalStep: trainer.globalStep, iteration: trainer.iteration, stoppedEarly: false, bestEval: trainer.bestEval });
   }
