@@ -9,7 +9,7 @@ import { parsePpoConfig, type PpoConfig } from '../src/agents/ppo/config.ts';
 import { PpoTrainer, type PpoResult } from '../src/agents/ppo/ppo.ts';
 import type { BackendChoice } from '../src/agents/backend.ts';
 import { writeFileAtomic } from '../src/agents/run/atomic.ts';
-import { latestCheckpoint, listCheckpoints, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
+import { latestCheckpoint, listCheckpoints, loadCheckpoint, type CheckpointContents } from '../src/agents/run/checkpoint.ts';
 import type { PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
 import { curveSvg } from '../src/agents/run/curve-svg.ts';
 import { MetricsLog } from '../src/agents/run/metrics.ts';
@@ -56,8 +56,16 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   if (!c.resume && latestCheckpoint(c.out) !== null) {
     throw new Error(`${c.out} already holds a run (checkpoints: ${listCheckpoints(c.out).join(', ')}); pass --resume to continue it or choose another --out`);
   }
-  const redistribution = c.resume ? resumedRudder(c) : newRudder(c);
-  const metrics = new MetricsLog(c.out);
+  const resumeFrom = c.resume ? loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined) : null;
+  const redistribution = resumeFrom ? resumedRudder(c, resumeFrom) : newRudder(c);
+  if (!resumeFrom && MetricsLog.holdsRecords(c.out) && sameRunConfig(c.out, c.config)) {
+    // The same run (same config and seed) stopped before its first checkpoint: it starts over, and its records would come out the same.
+    log(`note: ${c.out} holds the metrics of this run (same config.json), stopped before its first checkpoint; starting it over`);
+    MetricsLog.clear(c.out);
+  }
+  // A fresh run refuses a folder with another run's metrics here; a resumed run's metrics are cut back to
+  // its checkpoint below, once the trainer has accepted the checkpoint (a refused resume loses nothing).
+  const metrics = resumeFrom ? new MetricsLog(c.out) : MetricsLog.create(c.out);
   const live = c.live ?? null;
   if (live) {
     // Every row written to metrics.jsonl also goes to the viewer's followers of the live run.
@@ -85,7 +93,12 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   const trainer = await PpoTrainer.create(c.config, {
     backend: c.backend, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
     evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution, tap: live?.tap ?? null,
+    metricsMark: () => {
+      metrics.sync();
+      return metrics.mark();
+    },
     hooks: {
+      onNote: log,
       onEpisode: (e) => {
         metrics.event('episode', { global_step: e.globalStep, return: e.return, length: e.length });
         recent.push(e.return);
@@ -110,9 +123,17 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
         metrics.event('eval', { global_step: r.globalStep, mean_return: r.meanReturn, std_return: r.stdReturn, mean_length: r.meanLength, best: r.best });
         if (!bar) log(`eval at step ${r.globalStep}: ${r.meanReturn.toFixed(2)} ± ${r.stdReturn.toFixed(2)}${r.best ? ' (best so far, saved)' : ''}`);
       },
-      onCheckpoint: (dir) => metrics.event('checkpoint', { path: dir }),
+      // Logged before the checkpoint is saved, so it lies inside the metrics mark the checkpoint records.
+      beforeCheckpoint: (label) => metrics.event('checkpoint', { path: join(c.out, 'checkpoints', label) }),
     },
   });
+  if (resumeFrom) {
+    const { notes, cut } = metrics.cutBack(resumeFrom.state.metrics, resumeFrom.label);
+    for (const n of notes) log(n);
+    if (cut) log(`metrics cut back to checkpoint ${resumeFrom.label}: the records written after it (by the session that stopped) are dropped and will be written again`);
+    // The summary and curve counted what was just cut: rebuilt from what is kept (and again at the end).
+    if (cut) writeRunSummary(c.out, { config: trainer.cfg, backend: trainer.backend, globalStep: trainer.globalStep, iteration: trainer.iteration, stoppedEarly: false, bestEval: trainer.bestEval });
+  }
   const total = trainer.numIterations * trainer.cfg.numEnvs * trainer.cfg.numSteps;
   log(`${trainer.cfg.envId} · PPO${redistribution ? ' + RUDDER' : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · kernels ${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'} · tfjs backend ${trainer.backend} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
   metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
@@ -132,6 +153,17 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   return result;
 }
 
+/** Whether the run folder's config.json is the config this command trains with (so its metrics are this run's). */
+function sameRunConfig(out: string, input: Partial<PpoConfig>): boolean {
+  let saved: unknown;
+  try {
+    saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  } catch {
+    return false;
+  }
+  return JSON.stringify(saved) === JSON.stringify(parsePpoConfig(input));
+}
+
 /** RUDDER_DEFAULTS (reward mode, scale-free) under the `rudder` settings, or null for plain PPO. */
 function newRudder(c: TrainCommand): RudderRedistribution | null {
   if (!c.rudder) return null;
@@ -144,8 +176,7 @@ function newRudder(c: TrainCommand): RudderRedistribution | null {
  * trainer then restores its state). RUDDER settings given with --resume must be the saved ones; the
  * checkpoint's restore names any that differ.
  */
-function resumedRudder(c: TrainCommand): RudderRedistribution | null {
-  const ck = loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined);
+function resumedRudder(c: TrainCommand, ck: CheckpointContents<PpoCheckpointState> & { label: string }): RudderRedistribution | null {
   const saved = ck.state.redistribution?.state as RudderCheckpointState | null | undefined;
   if (!saved || saved.kind !== 'rudder') {
     if (c.rudder) throw new Error(`cannot resume ${c.out} with RUDDER: checkpoint ${ck.label} was trained ${ck.state.redistribution ? `with ${ck.state.redistribution.name}` : 'without it (plain PPO)'}`);
@@ -162,10 +193,10 @@ function rudderMetrics(r: RudderRedistribution): Record<string, number> {
   return { rudder_episodes: s.episodes, rudder_active: s.active ? 1 : 0, rudder_loss: s.lastLoss, rudder_quality: s.quality };
 }
 
-function writeRunSummary(out: string, r: PpoResult): void {
+/** summary.json and curve.svg, rebuilt from metrics.jsonl: at the end of a run, and when a resume has cut the metrics back. */
+function writeRunSummary(out: string, r: Pick<PpoResult, 'config' | 'backend' | 'globalStep' | 'iteration' | 'stoppedEarly' | 'bestEval'>): void {
   // Every episode of the run, including earlier sessions of a resumed run, from metrics.jsonl.
-  const episodes = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"episode"'))
-    .map((l) => JSON.parse(l) as { global_step: number; return: number });
+  const episodes = readEpisodes(join(out, 'metrics.jsonl'));
   const last = episodes.slice(-20).map((e) => e.return);
   const summary = {
     env: r.config.envId, agent: 'ppo', seed: r.config.seed, backend: r.backend, globalStep: r.globalStep, iterations: r.iteration,
@@ -175,6 +206,20 @@ function writeRunSummary(out: string, r: PpoResult): void {
   };
   writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileAtomic(join(out, 'curve.svg'), curveSvg(episodes.map((e) => ({ x: e.global_step, y: e.return })), { title: `${r.config.envId} · PPO · seed ${r.config.seed}`, xLabel: 'environment steps', yLabel: 'episode return' }));
+}
+
+/** The episode records of a metrics.jsonl; a line that is not JSON is an error naming the file and the line. */
+function readEpisodes(path: string): { global_step: number; return: number }[] {
+  const out: { global_step: number; return: number }[] = [];
+  readFileSync(path, 'utf8').split('\n').forEach((l, i) => {
+    if (!l.includes('"type":"episode"')) return;
+    try {
+      out.push(JSON.parse(l) as { global_step: number; return: number });
+    } catch (e) {
+      throw new Error(`${path} line ${i + 1} is not JSON (${(e as Error).message}); the run's summary and curve cannot be built from it`);
+    }
+  });
+  return out;
 }
 
 export function formatSummary(out: string): string {

@@ -2,6 +2,7 @@
 export { trainPpo, PpoTrainer, explainedVariance, type PpoTrainOptions, type PpoResult, type PpoHooks, type PpoIterationStats, type EpisodeRecord, type RolloutBuffers } from './ppo/ppo.ts';
 export { EpisodeTap, subEnvsOf, type CapturedEpisode, type RolloutTap } from './ppo/episode-tap.ts';
 export { agentFromCheckpoint, type PpoCheckpointState } from './ppo/checkpoint.ts';
+export type { PpoRolloutState, SavedEpisode } from './ppo/rollout-state.ts';
 export { PpoConfigSchema, parsePpoConfig, CLI_TOTAL_TIMESTEPS, EVAL_SEED_OFFSET, RESUME_SEED_STRIDE, RETURN_WINDOW, type PpoConfig } from './ppo/config.ts';
 export { ActorCritic, CnnActorCritic, createAgent, type Agent } from './ppo/agent.ts';
 export { evaluatePolicy, type EvalResult } from './ppo/evaluate.ts';
@@ -14,6 +15,6 @@ export { orthogonal } from './nets/orthogonal.ts';
 export { Adam, clipScale } from './adam.ts';
 export { initBackend, BACKEND_CHOICES, type BackendChoice } from './backend.ts';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, listCheckpoints, CheckpointError, type CheckpointContents } from './run/checkpoint.ts';
-export { MetricsLog, CSV_COLUMNS } from './run/metrics.ts';
+export { MetricsLog, CSV_COLUMNS, type MetricsMark } from './run/metrics.ts';
 export { writeFileAtomic } from './run/atomic.ts';
 export { savePolicyModel, loadPolicyModel, loadLayersPolicy, toLayersModel, MODEL_FORMAT_VERSION, type PolicyModelJson, type PolicyModelMetadata, type MlpTopology, type CnnTopology } from './run/model-io.ts';

@@ -8,6 +8,8 @@ export * from './core/check-env.ts';
 export * from './core/env-options.ts';
 export * from './core/directions.ts';
 export { Rng, type RngState } from './core/rng.ts';
+export * from './core/env-state.ts';
+export { encodeArray, decodeArrayLike, type EncodedArray, type FieldList } from './core/state-fields.ts';
 export * from './spaces/index.ts';
 export * from './wrappers/index.ts';
 export { CartPoleEnv, CARTPOLE_ACTION_NAMES } from './classic/cartpole.ts';

@@ -1,7 +1,9 @@
 /**
  * PPO's checkpoints: what one holds, how a trainer's learning state goes in and comes back, and the agent
  * a checkpoint holds, for evaluation. The files themselves (atomic writes, SHA-256, the `latest` pointer)
- * are ../run/checkpoint.ts; the env states are not saved (a resumed run restarts its episodes).
+ * are ../run/checkpoint.ts. A checkpoint also holds the envs' states and the rollout loop's buffers
+ * (./rollout-state.ts), so a resumed run continues the episodes it was in, and where the metrics files
+ * ended, so a resume cuts them back to that point.
  */
 import type { Rng, RngState } from '../../envs/core/rng.ts';
 import type { Adam } from '../adam.ts';
@@ -10,6 +12,8 @@ import { createAgent, type Agent } from './agent.ts';
 import { parsePpoConfig, type PpoConfig } from './config.ts';
 import type { EvalResult } from './evaluate.ts';
 import type { RewardRedistribution } from './redistribution.ts';
+import type { PpoRolloutState } from './rollout-state.ts';
+import type { MetricsMark } from '../run/metrics.ts';
 
 /** Everything a checkpoint holds besides tensors. */
 export interface PpoCheckpointState {
@@ -32,6 +36,13 @@ export interface PpoCheckpointState {
    * `redistribution/…`); state null when it cannot save one. Absent: plain PPO.
    */
   redistribution?: { name: string; state: { readonly kind: string } | null };
+  /**
+   * The envs mid-episode and the rollout loop's buffers; null when the env has no getState/setState (a
+   * user's env: a resume then restarts the episodes). Absent in checkpoints older than the env-state contract.
+   */
+  rollout?: PpoRolloutState | null;
+  /** Where the run's metrics files ended at this checkpoint (set by `rudder train`); absent when none were written. */
+  metrics?: MetricsMark;
 }
 
 /** The part of a PPO trainer a checkpoint saves and restores. */
@@ -49,6 +60,10 @@ export interface PpoLearningState {
   /** Seconds spent in earlier sessions of a resumed run. */
   elapsedBefore: number;
   readonly redistribution: RewardRedistribution | null;
+  /** The envs and the rollout loop's carried buffers; null when the env cannot save its state. */
+  saveRollout(): PpoRolloutState | null;
+  /** Where the metrics files end now, when a metrics log is attached. */
+  metricsMark(): MetricsMark | null;
 }
 
 /** The state and tensors (weights and Adam moments, `param/i`, `adam_m/i`, `adam_v/i`) to save. */
@@ -57,7 +72,10 @@ export function checkpointContents(t: PpoLearningState, sessionSeconds: number):
     kind: 'ppo', config: t.cfg, iteration: t.iteration, globalStep: t.globalStep, adamStep: t.adam.step,
     rng: t.rng.getState(), elapsedSeconds: t.elapsedBefore + sessionSeconds, bestEvalReturn: t.bestEval?.meanReturn ?? null,
     nextEvalStep: Number.isFinite(t.nextEvalStep) ? t.nextEvalStep : -1, obsDim: t.agent.obsDim, obsShape: [...t.obsShape], nvec: [...t.agent.nvec],
+    rollout: t.saveRollout(),
   };
+  const mark = t.metricsMark();
+  if (mark) state.metrics = mark;
   const tensors: Record<string, Float32Array> = {};
   t.agent.params().forEach((p, i) => {
     tensors[`param/${i}`] = p;

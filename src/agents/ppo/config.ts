@@ -73,8 +73,10 @@ export const CLI_TOTAL_TIMESTEPS = 200_000;
 export const EVAL_SEED_OFFSET = 1_000_000;
 
 /**
- * Env states are not in a checkpoint: a run resumed at iteration k resets its envs with seed + k·RESUME_SEED_STRIDE,
- * a different start per resume point (7919, a prime, keeps them apart from the first session's seed + i).
+ * Checkpoints hold the envs' states, so a resumed run continues its episodes. Only an env without
+ * getState/setState (a user's env, or a checkpoint older than the env-state contract) restarts them: a run
+ * resumed at iteration k then resets its envs with seed + k·RESUME_SEED_STRIDE, a different start per
+ * resume point (7919, a prime, keeps them apart from the first session's seed + i).
  */
 export const RESUME_SEED_STRIDE = 7919;
 

@@ -27,6 +27,9 @@ import { PpoLoss, type LossStats, type Minibatch } from './loss.ts';
 import { mixAdvantage, type RewardRedistribution, type RolloutView } from './redistribution.ts';
 import { subEnvsOf, type RolloutTap } from './episode-tap.ts';
 import type { Env } from '../../envs/core/env.ts';
+import { hasEnvState } from '../../envs/core/env-state.ts';
+import type { MetricsMark } from '../run/metrics.ts';
+import { decodeRolloutState, saveRolloutState, type PpoRolloutState } from './rollout-state.ts';
 
 /** What one iteration (rollout + update) logs: CleanRL's charts/ and losses/ scalars. */
 export interface PpoIterationStats extends LossStats {
@@ -58,7 +61,11 @@ export interface PpoHooks {
   onIteration?(stats: PpoIterationStats): void | boolean;
   onEpisode?(episode: EpisodeRecord): void;
   onEval?(result: EvalResult & { globalStep: number; best: boolean }): void;
+  /** Just before a training checkpoint `label` is saved: what is logged here lies inside the metrics mark it records. */
+  beforeCheckpoint?(label: string): void;
   onCheckpoint?(dir: string): void;
+  /** Something the user should know that is not an error (e.g. a resume that restarts episodes); default: console.warn. */
+  onNote?(message: string): void;
 }
 
 export interface PpoTrainOptions {
@@ -78,6 +85,8 @@ export interface PpoTrainOptions {
   hooks?: PpoHooks;
   /** The viewer's tap: records an armed sub-env's next episode (./episode-tap.ts); off when its `env` is −1. */
   tap?: RolloutTap | null;
+  /** Where the run's metrics files end now; each checkpoint records it so that a resume can cut them back (`rudder train` passes MetricsLog.mark). */
+  metricsMark?: () => MetricsMark;
 }
 
 export interface PpoResult {
@@ -86,6 +95,7 @@ export interface PpoResult {
   backend: string;
   globalStep: number;
   iteration: number;
+  /** The episodes finished in this session (after a resume: the checkpoint's last RETURN_WINDOW, then this session's). */
   episodes: EpisodeRecord[];
   bestEval: EvalResult | null;
   stoppedEarly: boolean;
@@ -215,8 +225,17 @@ export class PpoTrainer implements PpoLearningState {
       const t = new PpoTrainer(ck.config, backend, opts);
       try {
         restoreLearningState(t, ck.state, ck.tensors, ck.label);
-        t.resetEnvs(t.cfg.seed + RESUME_SEED_STRIDE * t.iteration);
-        t.redistribution?.resetEpisodes?.(); // the envs restart their episodes
+        if (ck.state.rollout && hasEnvState(t.envs)) {
+          // The envs continue the episodes they were in: the run goes on as if it had never stopped.
+          t.restoreRollout(ck.state.rollout, ck.label);
+        } else {
+          const seed = t.cfg.seed + RESUME_SEED_STRIDE * t.iteration;
+          const why = ck.state.rollout === undefined ? `checkpoint ${ck.label} holds no env states (it predates them)`
+            : `${t.cfg.envId} has no getState/setState (the env-state contract), so its state is not in checkpoint ${ck.label}`;
+          t.note(`note: ${why}; the envs restart their episodes with seed ${seed}, so this run will not repeat an uninterrupted one exactly`);
+          t.resetEnvs(seed);
+          t.redistribution?.resetEpisodes?.(); // the envs restart their episodes
+        }
       } catch (e) {
         t.close();
         throw e;
@@ -323,6 +342,40 @@ export class PpoTrainer implements PpoLearningState {
     };
   }
 
+  /** The envs and the rollout loop's carried buffers, for a checkpoint; null when the env cannot save its state. */
+  saveRollout(): PpoRolloutState | null {
+    if (!hasEnvState(this.envs)) return null;
+    return saveRolloutState(this.envs.getState(), this.carried(), this.episodes.slice(-RETURN_WINDOW));
+  }
+
+  private carried(): { nextObs: Float32Array; prevDone: Uint8Array; nextMask: Uint8Array | null } {
+    return { nextObs: this.nextObs, prevDone: this.prevDone, nextMask: this.nextMask };
+  }
+
+  metricsMark(): MetricsMark | null {
+    return this.opts.metricsMark?.() ?? null;
+  }
+
+  /** Puts a checkpoint's envs and rollout buffers back (all checked first: a refused state changes nothing). */
+  restoreRollout(s: PpoRolloutState, label: string): void {
+    const where = `checkpoint ${label}`;
+    const d = decodeRolloutState(s, this.carried(), where);
+    try {
+      this.envs.setState!(s.envs);
+    } catch (e) {
+      throw new Error(`${where}: its env state does not fit ${this.cfg.envId} (${(e as Error).message})`);
+    }
+    this.nextObs.set(d.nextObs);
+    this.prevDone.set(d.prevDone);
+    if (this.nextMask && d.nextMask) this.nextMask.set(d.nextMask);
+    this.episodes.push(...d.recentEpisodes);
+  }
+
+  note(message: string): void {
+    if (this.opts.hooks?.onNote) this.opts.hooks.onNote(message);
+    else console.warn(message);
+  }
+
   private resetEnvs(seed: number): void {
     const r = this.envs.reset({ seed });
     this.nextObs.set(r.obs);
@@ -411,7 +464,9 @@ export class PpoTrainer implements PpoLearningState {
 
   /** Save the whole training state (weights, Adam moments, counters, RNG, config) to the run folder. */
   checkpoint(sessionSeconds: number): string {
-    const dir = saveCheckpoint(this.opts.runDir!, `iter-${String(this.iteration).padStart(7, '0')}`, checkpointContents(this, sessionSeconds));
+    const label = `iter-${String(this.iteration).padStart(7, '0')}`;
+    this.opts.hooks?.beforeCheckpoint?.(label);
+    const dir = saveCheckpoint(this.opts.runDir!, label, checkpointContents(this, sessionSeconds));
     this.opts.hooks?.onCheckpoint?.(dir);
     return dir;
   }

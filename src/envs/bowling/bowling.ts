@@ -1,4 +1,4 @@
-import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type EnvStateSpec, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, oneLayerScene, type Scene, type Sprite } from '../core/scene.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
@@ -126,6 +126,16 @@ export interface BowlingOptions {
    */
   reward?: 'natural';
 }
+
+/** What BowlingEnv.getState saves besides its RNG: the bowler, the lane's physics and the score sheet. */
+const BOWLING_FIELDS = {
+  scalars: ['bowlerY', 'phase', 'idleSteps', 'rollSteps', 'curveDir', 'standingAtThrow', 't'],
+  arrays: ['obs'],
+  objects: {
+    lane: { scalars: ['ballX', 'ballY', 'ballVx', 'ballVy', 'ballAy', 'ballLive', 'ballInGutter', 'ballHitPin', 'movingCount'], arrays: ['px', 'py', 'pvx', 'pvy', 'pin', 'moving'] },
+    scorer: { scalars: ['frame', 'ball', 'standing', 'score', 'lastDelta', 'bonusNext', 'bonusAfter', 'count', 'rackBall', 'firstPins'], arrays: ['rolls', 'frameTotals'] },
+  },
+} as const;
 
 const PHASE_AIM = 0, PHASE_ROLL = 1, PHASE_OVER = 2;
 
@@ -259,6 +269,10 @@ export class BowlingEnv extends SceneRenderedEnv<Float32Array, number> {
     this.writeObs();
     this.info.events = EVENTS.get(mask);
     return writeStep(r, reward, terminated, false);
+  }
+
+  protected override stateSpec(): EnvStateSpec {
+    return { kind: 'Bowling', config: {}, fields: BOWLING_FIELDS };
   }
 
   /** The bowler back at the centre with the ball, curve unused. */

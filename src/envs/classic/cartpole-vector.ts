@@ -1,6 +1,8 @@
 import { EMPTY_INFO, type Info, invalidActionError, type RenderMode } from '../core/env.ts';
 import { InvalidActionError, ResetNeededError } from '../core/errors.ts';
-import { Rng } from '../core/rng.ts';
+import { Rng, type RngState } from '../core/rng.ts';
+import { checkStateConfig, EnvStateError, stateOfKind, type EnvState } from '../core/env-state.ts';
+import { loadFields, saveFields, checkFields } from '../core/state-fields.ts';
 import type { EnvSpec } from '../core/spec.ts';
 import type { Box } from '../spaces/box.ts';
 import type { Discrete } from '../spaces/discrete.ts';
@@ -23,6 +25,9 @@ export interface CartPoleVectorOptions {
   /** Only null: the native vector env does not render. */
   renderMode?: RenderMode | null;
 }
+
+/** What CartPoleVectorEnv.getState saves besides the RNGs (doneList: its first doneCount entries matter). */
+const CARTPOLE_VECTOR_FIELDS = { scalars: ['doneCount', 'hasReset'], arrays: ['state', 'elapsedSteps', 'doneList', 'obs'] } as const;
 
 // CARTPOLE's constants as module constants, which the step loops read as immediates.
 const { gravity: GRAVITY, massPole: MASS_POLE, totalMass: TOTAL_MASS, length: LENGTH, poleMassLength: POLE_MASS_LENGTH } = CARTPOLE;
@@ -170,6 +175,42 @@ export class CartPoleVectorEnv implements VectorEnv<Float32Array, Int32Array> {
   close(): void {
     this.isClosed = true;
     this.hasReset = false;
+  }
+
+  /** The env-state contract: every sub-env's physics, step count and RNG, and which sub-envs autoreset next. */
+  getState(): EnvState {
+    return {
+      kind: 'CartPoleVectorEnv', config: this.stateConfig(), rngs: this.rngs.map((r) => r?.getState() ?? null),
+      fields: saveFields(this, CARTPOLE_VECTOR_FIELDS, 'CartPoleVectorEnv.getState'),
+    };
+  }
+
+  setState(state: EnvState): void {
+    if (this.isClosed) throw new Error('CartPoleVectorEnv: cannot call setState() after close()');
+    const s = stateOfKind(state, 'CartPoleVectorEnv', 'CartPoleVectorEnv');
+    checkStateConfig(s.config, this.stateConfig(), 'CartPoleVectorEnv');
+    const rngs = s.rngs;
+    if (!Array.isArray(rngs) || rngs.length !== this.numEnvs) throw new EnvStateError(`CartPoleVectorEnv.setState: expected ${this.numEnvs} RNG states`);
+    rngs.forEach((r: unknown, i) => {
+      if (r === null) return;
+      try {
+        new Rng(0).setState(r as RngState);
+      } catch (e) {
+        throw new EnvStateError(`CartPoleVectorEnv.setState: rngs[${i}]: ${(e as Error).message}`);
+      }
+    });
+    checkFields(this, CARTPOLE_VECTOR_FIELDS, s.fields, 'CartPoleVectorEnv.setState: fields');
+    const doneCount = (s.fields as { doneCount?: unknown }).doneCount;
+    if (!(Number.isInteger(doneCount) && (doneCount as number) >= 0 && (doneCount as number) <= this.numEnvs)) throw new EnvStateError(`CartPoleVectorEnv.setState: doneCount ${String(doneCount)} is outside 0..${this.numEnvs}`);
+    loadFields(this, CARTPOLE_VECTOR_FIELDS, s.fields, 'CartPoleVectorEnv.setState: fields');
+    rngs.forEach((r: unknown, i) => {
+      if (r === null) this.rngs[i] = null;
+      else (this.rngs[i] ??= new Rng(0)).setState(r as RngState);
+    });
+  }
+
+  private stateConfig(): Record<string, unknown> {
+    return { numEnvs: this.numEnvs, maxEpisodeSteps: this.maxEpisodeSteps, autoresetMode: this.metadata.autoresetMode, suttonBartoReward: this.suttonBarto };
   }
 
   toString(): string {

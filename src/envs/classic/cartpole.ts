@@ -1,4 +1,4 @@
-import { BaseEnv, EMPTY_INFO, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { BaseEnv, EMPTY_INFO, type EnvStateSpec, type RenderMode, type RenderResult, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import { drawCartPole } from './cartpole-render.ts';
@@ -15,6 +15,9 @@ export interface CartPoleOptions {
 
 /** Action 0 pushes the cart left, 1 right. */
 export const CARTPOLE_ACTION_NAMES: readonly string[] = Object.freeze(['left', 'right']);
+
+/** What CartPoleEnv.getState saves besides its RNG (the obs buffer too: a caller may read it after setState). */
+const CARTPOLE_FIELDS = { scalars: ['stepsBeyondTerminated'], arrays: ['state', 'obs'] } as const;
 
 const HIGH = [CARTPOLE.xThreshold * 2, Infinity, CARTPOLE.thetaThresholdRadians * 2, Infinity];
 
@@ -68,6 +71,10 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> implements SceneE
     this.writeObs();
     if (terminated) this.stepsBeyondTerminated = 0;
     return writeStep(r, this.suttonBarto ? (terminated ? -1 : 0) : 1, terminated, false);
+  }
+
+  protected override stateSpec(): EnvStateSpec {
+    return { kind: 'CartPole', config: { suttonBartoReward: this.suttonBarto }, fields: CARTPOLE_FIELDS };
   }
 
   override render(): RenderResult {

@@ -1,7 +1,9 @@
 import type { Space } from '../spaces/space.ts';
 import type { EnvSpec } from './spec.ts';
 import { InvalidActionError } from './errors.ts';
-import { Rng } from './rng.ts';
+import { Rng, type RngState } from './rng.ts';
+import { checkStateConfig, EnvStateError, stateOfKind, type EnvState } from './env-state.ts';
+import { loadFields, saveFields, type FieldList } from './state-fields.ts';
 
 /** Extra per-step information. Envs put task events in `info.events` (string[]), wrappers add e.g. `info.episode`. */
 export type Info = Record<string, unknown>;
@@ -81,6 +83,21 @@ export interface Env<O = unknown, A = unknown> {
   close(): void;
   /** The innermost env below any wrappers. */
   readonly unwrapped: Env<unknown, unknown>;
+  /** The env-state contract (./env-state.ts), optional: test with `hasEnvState(env)`. */
+  getState?(): EnvState;
+  setState?(state: EnvState): void;
+  envStateSupported?(): boolean;
+}
+
+/**
+ * What a BaseEnv subclass declares to get the env-state contract for free: its kind, the options that
+ * shape it (a state only fits an env made with the same), and its mutable fields (all that, with the
+ * RNG, decides its future steps).
+ */
+export interface EnvStateSpec {
+  kind: string;
+  config: Record<string, unknown>;
+  fields: FieldList;
 }
 
 /**
@@ -121,6 +138,47 @@ export abstract class BaseEnv<O, A> implements Env<O, A> {
   }
 
   abstract step(action: A): StepResult<O>;
+
+  /** The env-state contract's declaration; null (the default) when this env cannot save its state. */
+  protected stateSpec(): EnvStateSpec | null {
+    return null;
+  }
+
+  envStateSupported(): boolean {
+    return this.stateSpec() !== null;
+  }
+
+  /** Everything that decides this env's future steps: its declared fields and its RNG (null while unused). */
+  getState(): EnvState {
+    const spec = this.requireStateSpec();
+    return { kind: spec.kind, config: spec.config, rng: this.rngInstance?.getState() ?? null, fields: saveFields(this, spec.fields, `${this.name}.getState`) };
+  }
+
+  /** Restores a `getState()` of an env made with the same options; anything else throws EnvStateError and changes nothing. */
+  setState(state: EnvState): void {
+    const spec = this.requireStateSpec();
+    const s = stateOfKind(state, spec.kind, this.name);
+    checkStateConfig(s.config, spec.config, this.name);
+    let rng: RngState | null = null;
+    if (s.rng !== null) {
+      try {
+        new Rng(0).setState(s.rng as RngState); // validates before anything is written
+      } catch (e) {
+        throw new EnvStateError(`${this.name}.setState: rng: ${(e as Error).message}`);
+      }
+      rng = s.rng as RngState;
+    }
+    loadFields(this, spec.fields, s.fields, `${this.name}.setState: fields`);
+    if (rng === null) this.rngInstance = null;
+    else if (this.rngInstance) this.rngInstance.setState(rng);
+    else (this.rngInstance = new Rng(0)).setState(rng);
+  }
+
+  private requireStateSpec(): EnvStateSpec {
+    const spec = this.stateSpec();
+    if (spec === null) throw new EnvStateError(`${this.name} does not implement the env-state contract (getState/setState)`);
+    return spec;
+  }
 
   render(): RenderResult {
     return null;

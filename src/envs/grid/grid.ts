@@ -182,6 +182,11 @@ export abstract class GridEnv extends SceneRenderedEnv<Float32Array, number> {
   }
 }
 
+/** State fields (env-state contract) of a Grid, a GridObs and a UniformBlock, for the grid envs' lists. */
+export const GRID_FIELDS = { arrays: ['cells'] } as const;
+export const GRID_OBS_FIELDS = { scalars: ['agentCell', 'facing'], arrays: ['buf', 'planeValues'] } as const;
+export const UNIFORM_BLOCK_FIELDS = { scalars: ['i'], arrays: ['u'] } as const;
+
 /**
  * Uniform [0, 1) draws made in blocks of 256 into a Float64Array. A step reads `u[i++]` (after
  * `if (i === BLOCK) refill(rng)`) instead of calling `rng.random()`: when that call is not inlined

@@ -1,4 +1,4 @@
-import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type EnvStateSpec, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -6,7 +6,7 @@ import { DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
 import { CELL, PASSABLE, PICKABLE } from './cells.ts';
 import { numberIn, oneOf, rewardOption } from '../core/env-options.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
-import { Grid, GridEnv, GridObs, gridScene, UniformBlock, type GridObsMode } from './grid.ts';
+import { Grid, GRID_FIELDS, GRID_OBS_FIELDS, GridEnv, GridObs, gridScene, UNIFORM_BLOCK_FIELDS, UniformBlock, type GridObsMode } from './grid.ts';
 import { writeStep } from '../core/step-result.ts';
 import type { DelayPhaseRewards } from '../wrappers/delayed-reward.ts';
 
@@ -38,6 +38,12 @@ const EV_OPENED = EVENTS.bit(KDT_EVENTS.openedDoor);
 const EV_ENTERED = EVENTS.bit(KDT_EVENTS.enteredTreasureRoom);
 const EV_TREASURE = EVENTS.bit(KDT_EVENTS.reachedTreasure);
 const EV_DISTRACTOR = EVENTS.bit(KDT_EVENTS.distractorReward);
+
+/** What KeyDoorTreasureEnv.getState saves besides its RNG: agent, layout, world, observation, distractor draws. */
+const KDT_FIELDS = {
+  scalars: ['agentX', 'agentY', 'facing', 'carrying', 'wallX', 'doorY', 'treasureX', 'treasureY', 't', 'done'],
+  objects: { grid: GRID_FIELDS, gobs: GRID_OBS_FIELDS, uniforms: UNIFORM_BLOCK_FIELDS },
+} as const;
 
 export interface KeyDoorTreasureOptions {
   renderMode?: RenderMode | null;
@@ -258,6 +264,14 @@ export class KeyDoorTreasureEnv extends GridEnv implements DelayPhaseRewards {
     if (u.i >= UniformBlock.SIZE - 1) u.refill(this.rng);
     if (u.u[u.i++]! < this.distractorProbability) return u.u[u.i++]! < 0.5 ? this.distractorMagnitude : -this.distractorMagnitude;
     return 0;
+  }
+
+  protected override stateSpec(): EnvStateSpec {
+    return {
+      kind: 'KeyDoorTreasure',
+      config: { size: this.size, maxSteps: this.maxSteps, reward: this.rewardMode, distractorProbability: this.distractorProbability, distractorMagnitude: this.distractorMagnitude, observation: this.gobs.mode },
+      fields: KDT_FIELDS,
+    };
   }
 
   scene(): Scene {

@@ -1,4 +1,4 @@
-import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type EnvStateSpec, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { EventTable, type Scene, type Sprite } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
@@ -6,7 +6,7 @@ import { CELL, PASSABLE, type CellCode } from './cells.ts';
 import { DIR, DIR_DX, DIR_DY } from '../core/directions.ts';
 import { numberIn, oneOf, rewardOption } from '../core/env-options.ts';
 import { finishedEpisodeStep } from '../core/finished-episode.ts';
-import { Grid, GridEnv, gridScene, UniformBlock } from './grid.ts';
+import { Grid, GridEnv, gridScene, UNIFORM_BLOCK_FIELDS, UniformBlock } from './grid.ts';
 import { writeStep } from '../core/step-result.ts';
 
 /**
@@ -73,6 +73,9 @@ export function roomsGoalReward(t: number): number {
 export function roomsEventNames(chainRooms: number): string[] {
   return [...Array.from({ length: chainRooms }, (_, i) => `entered_room_${i + 1}`), 'reached_goal', 'time_up'];
 }
+
+/** What RoomsEnv.getState saves besides its RNG. */
+const ROOMS_FIELDS = { scalars: ['state', 'startRoom', 't', 'noisyActions', 'done'], arrays: ['obs'], objects: { uniforms: UNIFORM_BLOCK_FIELDS } } as const;
 
 export interface RoomsOptions {
   renderMode?: RenderMode | null;
@@ -241,6 +244,10 @@ export class RoomsEnv extends GridEnv {
     this.done = terminated || truncated;
     this.info.events = this.events.get(mask);
     return writeStep(r, reward, terminated, truncated);
+  }
+
+  protected override stateSpec(): EnvStateSpec {
+    return { kind: 'Rooms', config: { chainRooms: this.chainRooms, fixEastDoors: this.fixEastDoors, actionNoise: this.actionNoise, observation: this.observationMode }, fields: ROOMS_FIELDS };
   }
 
   scene(): Scene {

@@ -1,4 +1,4 @@
-import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type EnvStateSpec, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, oneLayerScene, type Scene } from '../core/scene.ts';
 import { Box } from '../spaces/box.ts';
@@ -21,6 +21,12 @@ export const ITEM_CHAIN_SIZE = 32;
  * percentile 191, worst 417 over 3000 seeds), leaving room to explore.
  */
 export const ITEM_CHAIN_MAX_STEPS = 2000;
+
+/** What ItemChainEnv.getState saves besides its RNG: the world, the agent, and the observation with its view bookkeeping. */
+const ITEM_CHAIN_FIELDS = {
+  scalars: ['agentX', 'agentY', 'facing', 't', 'episodeReturn', 'done'],
+  arrays: ['cells', 'inventory', 'obtained', 'obs', 'viewCodes'],
+} as const;
 
 export interface ItemChainOptions {
   renderMode?: RenderMode | null;
@@ -258,6 +264,10 @@ export class ItemChainEnv extends SceneRenderedEnv<Float32Array, number> {
   /** True when `material` lies in the 3×3 square around the agent (Crafter's "nearby"). */
   isNearby(material: number): boolean {
     return hasNearby(this.cells, this.size, this.agentX, this.agentY, material);
+  }
+
+  protected override stateSpec(): EnvStateSpec {
+    return { kind: 'ItemChain', config: { size: this.size, maxSteps: this.maxSteps, view: this.fullView ? 'full' : this.viewSize, encoding: this.encoding }, fields: ITEM_CHAIN_FIELDS };
   }
 
   scene(): Scene {

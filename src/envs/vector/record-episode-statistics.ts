@@ -1,7 +1,14 @@
 import type { RenderMode } from '../core/env.ts';
 import type { EnvSpec } from '../core/spec.ts';
 import type { Space } from '../spaces/space.ts';
+import { checkFields, loadFields, saveFields } from '../core/state-fields.ts';
+import { EnvStateError, hasEnvState, stateOfKind, type EnvState } from '../core/env-state.ts';
 import { AutoresetMode, type VectorEnv, type VectorEnvMetadata, type VectorResetOptions, type VectorResetResult, type VectorStepResult } from './vector-env.ts';
+
+const VRES_FIELDS = {
+  scalars: ['episodeCount'],
+  arrays: ['episodeDone', 'episodeReturns', 'episodeLengths', 'returnQueue', 'lengthQueue', 'runningReturns', 'runningLengths', 'prevDone'],
+} as const;
 
 /**
  * Episode returns and lengths of a vector env (Gymnasium's vector RecordEpisodeStatistics), in typed
@@ -122,6 +129,25 @@ export class VectorRecordEpisodeStatistics<BO = unknown, BA = unknown> implement
 
   close(): void {
     this.env.close();
+  }
+
+  /** The env-state contract: the inner vector env's state must be savable too. */
+  envStateSupported(): boolean {
+    return hasEnvState(this.env);
+  }
+
+  /** The running episodes' returns and lengths, the recent episodes, and the inner vector env's state. */
+  getState(): EnvState {
+    if (!hasEnvState(this.env)) throw new EnvStateError(`VectorRecordEpisodeStatistics: the inner ${String(this.env)} has no getState/setState`);
+    return { kind: 'VectorRecordEpisodeStatistics', fields: saveFields(this, VRES_FIELDS, 'VectorRecordEpisodeStatistics.getState'), inner: this.env.getState() };
+  }
+
+  setState(state: EnvState): void {
+    const s = stateOfKind(state, 'VectorRecordEpisodeStatistics', 'VectorRecordEpisodeStatistics');
+    if (!hasEnvState(this.env)) throw new EnvStateError(`VectorRecordEpisodeStatistics: the inner ${String(this.env)} has no getState/setState`);
+    checkFields(this, VRES_FIELDS, s.fields, 'VectorRecordEpisodeStatistics.setState: fields');
+    this.env.setState(s.inner as EnvState);
+    loadFields(this, VRES_FIELDS, s.fields, 'VectorRecordEpisodeStatistics.setState: fields');
   }
 
   /** Number of episodes in the ring buffers (≤ bufferLength). */

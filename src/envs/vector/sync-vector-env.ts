@@ -1,12 +1,14 @@
 import { EMPTY_INFO, type Env, type Info, invalidActionError, type RenderMode, type RenderResult, type ResetOptions } from '../core/env.ts';
 import { ResetNeededError } from '../core/errors.ts';
+import { checkStateConfig, EnvStateError, hasEnvState, stateOfKind, type EnvState } from '../core/env-state.ts';
+import { decodeArrayLike, encodeArray, type EncodedArray } from '../core/state-fields.ts';
 import type { EnvSpec } from '../core/spec.ts';
 import { Box } from '../spaces/box.ts';
 import { Discrete } from '../spaces/discrete.ts';
 import type { Space, TypedArray } from '../spaces/space.ts';
 import { batchReader, batchWriter, createBatch, type ElementReader, type ElementWriter } from './batching.ts';
 import {
-  AutoresetMode, parseAutoresetMode, subEnvSeeds,
+  AutoresetMode, parseAutoresetMode, setAllStates, subEnvSeeds,
   type BatchOf, type VectorEnv, type VectorEnvMetadata, type VectorResetOptions, type VectorResetResult, type VectorStepResult,
 } from './vector-env.ts';
 
@@ -76,6 +78,23 @@ export class SubEnvGroup {
     this.obsSize = singleObservationSpace instanceof Box ? singleObservationSpace.size : 0;
     this.obsBatch = (this.fastPath ? buffers.obs : NO_BATCH) as TypedArray;
     this.finalObsBatch = (this.fastPath && buffers.finalObs !== null ? buffers.finalObs : NO_BATCH) as TypedArray;
+  }
+
+  /** Whether every sub-env of the group has the env-state contract. */
+  envStateSupported(): boolean {
+    return this.envs.every((e) => hasEnvState(e));
+  }
+
+  /** The group's part of a vector env state: its sub-envs' states and which of them reset on the next step. */
+  getState(): { envs: EnvState[]; needsReset: EncodedArray } {
+    return { envs: this.envs.map((e) => e.getState!()), needsReset: encodeArray(this.needsReset) };
+  }
+
+  /** Restores {@link getState} output, all or nothing. */
+  setState(state: { envs?: unknown; needsReset?: unknown }): void {
+    const needsReset = decodeArrayLike(this.needsReset, state.needsReset, `${this.who}.setState: needsReset`);
+    setAllStates(this.envs, state.envs, this.who, this.offset);
+    this.needsReset.set(needsReset);
   }
 
   /** Reset every sub-env of the group; `seeds` and the buffers are indexed globally. */
@@ -400,6 +419,29 @@ export class SyncVectorEnv<O = unknown, A = unknown> implements VectorEnv<BatchO
     }
     this.group.step(actions);
     return this.stepResult;
+  }
+
+  /** Every sub-env has the env-state contract (see core/env-state.ts). */
+  envStateSupported(): boolean {
+    return this.group.envStateSupported();
+  }
+
+  /** Each sub-env's state and the autoreset bookkeeping; the batch buffers are not saved (the next step rewrites them). */
+  getState(): EnvState {
+    return { kind: 'SyncVectorEnv', config: this.stateConfig(), hasReset: this.hasReset, ...this.group.getState() };
+  }
+
+  setState(state: EnvState): void {
+    this.assertOpen('setState');
+    const s = stateOfKind(state, 'SyncVectorEnv', this.who);
+    checkStateConfig(s.config, this.stateConfig(), this.who);
+    if (typeof s.hasReset !== 'boolean') throw new EnvStateError(`${this.who}.setState: hasReset must be a boolean`);
+    this.group.setState(s);
+    this.hasReset = s.hasReset;
+  }
+
+  private stateConfig(): Record<string, unknown> {
+    return { numEnvs: this.numEnvs, autoresetMode: this.metadata.autoresetMode };
   }
 
   /** Each sub-env's frame, in order. */

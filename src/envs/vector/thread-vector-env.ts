@@ -5,6 +5,8 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import { EMPTY_INFO, type Info, invalidActionError, type RenderMode } from '../core/env.ts';
 import { InvalidActionError, InvalidObservationError, ResetNeededError, UnknownEnvError } from '../core/errors.ts';
 import { spec as specOf } from '../core/registry.ts';
+import { checkStateConfig, EnvStateError, stateOfKind, type EnvState } from '../core/env-state.ts';
+import { decodeArray, encodeArray, type EncodedArray } from '../core/state-fields.ts';
 import type { EnvSpec } from '../core/spec.ts';
 import type { Space, SpaceJSON } from '../spaces/space.ts';
 import { spaceFromJSON } from '../spaces/utils.ts';
@@ -23,10 +25,11 @@ import {
 //   Sequence 1 is the start-up handshake: the worker builds its envs and posts their spaces. Then INIT
 //   posts the shared batch buffers; RESET posts seeds and options. STEP posts nothing: the actions are
 //   in the shared action batch and obs, rewards, flags and info JSON come back in shared buffers.
+//   GET_STATE makes each worker post its slice's state; SET_STATE posts one to it.
 //   Messages are read with receiveMessageOnPort, so neither side needs its event loop while serving.
 
 /** Commands. */
-export const Cmd = { STEP: 1, RESET: 2, INIT: 3, CLOSE: 4 } as const;
+export const Cmd = { STEP: 1, RESET: 2, INIT: 3, CLOSE: 4, GET_STATE: 5, SET_STATE: 6 } as const;
 /** Offsets inside a worker's control block. */
 export const Ctrl = { REQ: 0, CMD: 1, DONE: 2, STATUS: 3 } as const;
 export const CTRL_STRIDE = 16;
@@ -66,8 +69,15 @@ export interface WorkerReset {
   options: Record<string, unknown> | undefined;
 }
 
+/** A worker's slice of a ThreadVectorEnv state (SubEnvGroup.getState): its sub-envs' states and pending autoresets. */
+export interface WorkerSliceState {
+  envs: EnvState[];
+  needsReset: EncodedArray;
+}
+
 export type WorkerReply =
-  | { type: 'spaces'; observationSpace: SpaceJSON; actionSpace: SpaceJSON; metadata: Record<string, unknown>; renderMode: RenderMode | null }
+  | { type: 'spaces'; observationSpace: SpaceJSON; actionSpace: SpaceJSON; metadata: Record<string, unknown>; renderMode: RenderMode | null; envState: boolean }
+  | { type: 'state'; state: WorkerSliceState }
   | { type: 'error'; name: string; message: string; stack: string };
 
 export interface ThreadVectorEnvOptions {
@@ -131,6 +141,8 @@ export class ThreadVectorEnv<BO = unknown, BA = unknown> implements VectorEnv<BO
   private readonly stepResult: VectorStepResult<BO>;
   private hasReset = false;
   private isClosed = false;
+  /** Every worker's sub-envs have the env-state contract. */
+  private readonly envState: boolean;
 
   constructor(id: string, numEnvs: number, options: ThreadVectorEnvOptions = {}) {
     this.who = `ThreadVectorEnv(${id})`;
@@ -173,11 +185,13 @@ export class ThreadVectorEnv<BO = unknown, BA = unknown> implements VectorEnv<BO
 
     // Start-up: wait for every worker to build its envs and report their spaces.
     let first: Extract<WorkerReply, { type: 'spaces' }>;
+    let envState = true;
     try {
       this.wait(1, options.startupTimeoutMs ?? 120_000, 'start');
       const replies = this.ports.map((p) => receiveMessageOnPort(p)?.message as WorkerReply | undefined);
       this.throwWorkerErrors(replies, 'start-up');
       first = replies[0] as Extract<WorkerReply, { type: 'spaces' }>;
+      envState = replies.every((r) => r?.type === 'spaces' && r.envState);
     } catch (e) {
       this.terminate();
       throw e;
@@ -188,6 +202,7 @@ export class ThreadVectorEnv<BO = unknown, BA = unknown> implements VectorEnv<BO
     this.actionSpace = this.singleActionSpace.batch(numEnvs) as Space<BA>;
     this.metadata = { renderModes: [], ...first.metadata, autoresetMode: mode };
     this.renderMode = first.renderMode;
+    this.envState = envState;
 
     const same = mode === AutoresetMode.SAME_STEP;
     this.init = {
@@ -258,6 +273,61 @@ export class ThreadVectorEnv<BO = unknown, BA = unknown> implements VectorEnv<BO
     return this.stepResult;
   }
 
+  /** Whether the sub-envs (in the workers) have the env-state contract. */
+  envStateSupported(): boolean {
+    return this.envState;
+  }
+
+  /** Every sub-env's state (gathered from the workers) and which sub-envs autoreset on the next step. */
+  getState(): EnvState {
+    this.assertOpen('getState');
+    if (!this.envState) throw new EnvStateError(`${this.who}: its sub-envs have no getState/setState (the env-state contract)`);
+    const slices = this.gatherStates();
+    const needsReset = new Uint8Array(this.numEnvs);
+    slices.forEach((s, w) => needsReset.set(decodeArray(s.needsReset, `${this.who}: worker ${w}`), this.slices[w]!.offset));
+    return { kind: 'ThreadVectorEnv', config: this.stateConfig(), hasReset: this.hasReset, envs: slices.flatMap((s) => s.envs), needsReset: encodeArray(needsReset) };
+  }
+
+  /** Restores getState() output into the workers' sub-envs, all or nothing. */
+  setState(state: EnvState): void {
+    this.assertOpen('setState');
+    const s = stateOfKind(state, 'ThreadVectorEnv', this.who);
+    checkStateConfig(s.config, this.stateConfig(), this.who);
+    if (typeof s.hasReset !== 'boolean') throw new EnvStateError(`${this.who}.setState: hasReset must be a boolean`);
+    const envs = s.envs;
+    if (!Array.isArray(envs) || envs.length !== this.numEnvs) throw new EnvStateError(`${this.who}.setState: expected ${this.numEnvs} sub-env states`);
+    const needsReset = decodeArray(s.needsReset, `${this.who}.setState: needsReset`);
+    if (!(needsReset instanceof Uint8Array) || needsReset.length !== this.numEnvs) throw new EnvStateError(`${this.who}.setState: needsReset must be a Uint8Array of ${this.numEnvs}`);
+    const slice = (w: number): WorkerSliceState => {
+      const { offset, count } = this.slices[w]!;
+      return { envs: envs.slice(offset, offset + count) as EnvState[], needsReset: encodeArray(needsReset.subarray(offset, offset + count)) };
+    };
+    const before = this.gatherStates();
+    try {
+      this.command(Cmd.SET_STATE, slice);
+    } catch (e) {
+      this.command(Cmd.SET_STATE, (w) => before[w]!); // the workers that took theirs go back
+      throw e;
+    }
+    // step() reads the last flags to skip the actions of sub-envs that reset on this step.
+    this.init.terminations.set(needsReset);
+    this.init.truncations.fill(0);
+    this.hasReset = s.hasReset;
+  }
+
+  private gatherStates(): WorkerSliceState[] {
+    this.command(Cmd.GET_STATE, null);
+    return this.ports.map((p, w) => {
+      const r = receiveMessageOnPort(p)?.message as WorkerReply | undefined;
+      if (r?.type !== 'state') throw new Error(`${this.who}: worker ${w} did not send its state`);
+      return r.state;
+    });
+  }
+
+  private stateConfig(): Record<string, unknown> {
+    return { numEnvs: this.numEnvs, autoresetMode: this.metadata.autoresetMode };
+  }
+
   /** Closes the sub-envs and stops the workers; calling it twice is harmless. */
   close(): void {
     if (this.isClosed) return;
@@ -286,7 +356,7 @@ export class ThreadVectorEnv<BO = unknown, BA = unknown> implements VectorEnv<BO
       Atomics.store(ctrl, base + Ctrl.REQ, seq);
       Atomics.notify(ctrl, base + Ctrl.REQ);
     }
-    this.wait(seq, timeoutMs, cmd === Cmd.STEP ? 'step' : cmd === Cmd.RESET ? 'reset' : cmd === Cmd.INIT ? 'init' : 'close');
+    this.wait(seq, timeoutMs, cmd === Cmd.STEP ? 'step' : cmd === Cmd.RESET ? 'reset' : cmd === Cmd.INIT ? 'init' : cmd === Cmd.CLOSE ? 'close' : 'a state transfer');
     let failed = false;
     for (let w = 0; w < this.numWorkers; w++) if (ctrl[w * CTRL_STRIDE + Ctrl.STATUS] !== 0) failed = true;
     if (failed) this.throwWorkerErrors(this.ports.map((p, w) => (ctrl[w * CTRL_STRIDE + Ctrl.STATUS] !== 0 ? (receiveMessageOnPort(p)?.message as WorkerReply) : undefined)), 'step');

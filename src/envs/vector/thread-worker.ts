@@ -6,8 +6,9 @@ import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_
 import '../index.ts'; // registers the built-in envs
 import type { Env, Info } from '../core/env.ts';
 import { make } from '../core/registry.ts';
+import { hasEnvState } from '../core/env-state.ts';
 import { SubEnvGroup } from './sync-vector-env.ts';
-import { Cmd, Ctrl, CTRL_STRIDE, type WorkerData, type WorkerInit, type WorkerReply, type WorkerReset } from './thread-vector-env.ts';
+import { Cmd, Ctrl, CTRL_STRIDE, type WorkerData, type WorkerInit, type WorkerReply, type WorkerReset, type WorkerSliceState } from './thread-vector-env.ts';
 import type { AutoresetMode } from './vector-env.ts';
 
 const data = workerData as WorkerData;
@@ -53,6 +54,7 @@ async function start(): Promise<void> {
       actionSpace: first.actionSpace.toJSON(),
       metadata,
       renderMode: first.renderMode,
+      envState: envs.every((e) => hasEnvState(e)),
     });
   } catch (e) {
     reply(errorReply(e));
@@ -141,6 +143,10 @@ function serve(): void {
           { obs: init.obs, rewards: init.rewards, terminations: init.terminations, truncations: init.truncations, finalObs: init.finalObs, finalMask: init.finalMask },
           who,
         );
+      } else if (cmd === Cmd.GET_STATE) {
+        reply({ type: 'state', state: group!.getState() });
+      } else if (cmd === Cmd.SET_STATE) {
+        group!.setState(receiveMessageOnPort(port)?.message as WorkerSliceState);
       } else if (cmd === Cmd.CLOSE) {
         for (const e of envs) e.close();
         envs = [];

@@ -1,6 +1,7 @@
 import type { EnvMetadata, Info, RenderMode } from '../core/env.ts';
 import type { EnvSpec } from '../core/spec.ts';
 import type { Space, TypedArray } from '../spaces/space.ts';
+import { EnvStateError, type EnvState } from '../core/env-state.ts';
 
 /**
  * How a vector env resets a sub-env whose episode ended (Gymnasium 1.x `AutoresetMode`, envs-ppo.md §1.6).
@@ -114,6 +115,37 @@ export interface VectorEnv<BO = unknown, BA = unknown> {
   step(actions: BA): VectorStepResult<BO>;
   /** Release the sub-envs (and workers); calling it twice is harmless. */
   close(): void;
+  /**
+   * The env-state contract (core/env-state.ts), optional: every sub-env's state plus the autoreset
+   * bookkeeping (which sub-envs reset on the next step). Test with `hasEnvState(vectorEnv)`.
+   */
+  getState?(): EnvState;
+  setState?(state: EnvState): void;
+  envStateSupported?(): boolean;
+}
+
+/**
+ * Restores `states[i]` into `envs[i]` for every i, all or nothing: if one is refused, those already
+ * restored get their previous state back before the error goes on.
+ */
+export function setAllStates(envs: readonly { getState?(): EnvState; setState?(s: EnvState): void }[], states: unknown, who: string, firstIndex = 0): void {
+  if (!Array.isArray(states) || states.length !== envs.length) {
+    throw new EnvStateError(`${who}.setState: expected ${envs.length} sub-env states, got ${Array.isArray(states) ? states.length : typeof states}`);
+  }
+  const before = envs.map((e) => e.getState!());
+  let i = 0;
+  try {
+    for (; i < envs.length; i++) {
+      try {
+        envs[i]!.setState!(states[i] as EnvState);
+      } catch (e) {
+        throw new EnvStateError(`${who}: sub-env ${firstIndex + i}: ${(e as Error).message}`);
+      }
+    }
+  } catch (e) {
+    for (let j = 0; j < i; j++) envs[j]!.setState!(before[j]!);
+    throw e;
+  }
 }
 
 /** The per-sub-env seeds of `reset({ seed })`: s → [s, s+1, …]; an array is checked and passed through. */

@@ -1,4 +1,4 @@
-import { EMPTY_INFO, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type EnvStateSpec, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { DIR, DIR_DX, DIR_DY, DIR_FACING } from '../core/directions.ts';
 import { EventTable, oneLayerScene, type Scene, type Sprite } from '../core/scene.ts';
@@ -94,6 +94,12 @@ export const OBS_GRID = MAP_CELLS * OBS_CHANNELS;
 export const OBS_EXTRA = 20;
 export const OBS_DIM = OBS_GRID + OBS_EXTRA;
 const CH_WALL = 0, CH_DOOR = 1, CH_TREASURE = 2, CH_PLAYER = 3, CH_HALL = 4, CH_ROOM = 5, CH_ARROW = 6;
+
+/** What VentureEnv.getState saves besides its RNG: player, monsters, arrow, and the observation's marks. */
+const VENTURE_FIELDS = {
+  scalars: ['map', 'px', 'py', 'facing', 'lives', 'score', 't', 'linger', 'released', 'releasedX', 'releasedY', 'arrow', 'arrowX', 'arrowY', 'arrowDir', 'done', 'arrowKilled', 'markCount', 'obsMap'],
+  arrays: ['taken', 'hallX', 'hallY', 'hallDir', 'roomX', 'roomY', 'roomDir', 'roomAlive', 'obs', 'marks'],
+} as const;
 
 export interface VentureOptions {
   renderMode?: RenderMode | null;
@@ -390,6 +396,14 @@ export class VentureEnv extends SceneRenderedEnv<Float32Array, number> {
   /** True when the cell (x, y) of the current map holds a monster that kills on contact. */
   monsterAt(x: number, y: number): boolean {
     return this.contactAt(x, y) !== 0;
+  }
+
+  protected override stateSpec(): EnvStateSpec {
+    return {
+      kind: 'Venture',
+      config: { maxSteps: this.maxSteps, lingerSteps: this.lingerSteps, lives: this.startLives, hallMonsterSpeed: this.hallMonsterSpeed, roomMonsterSpeed: this.roomMonsterSpeed, releasedMonsterSpeed: this.releasedMonsterSpeed },
+      fields: VENTURE_FIELDS,
+    };
   }
 
   scene(): Scene {

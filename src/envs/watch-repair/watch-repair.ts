@@ -1,4 +1,4 @@
-import { EMPTY_INFO, type Env, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
+import { EMPTY_INFO, type Env, type EnvStateSpec, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from '../core/env.ts';
 import type { ExpertFactory, Policy } from '../core/experts.ts';
 import { SceneRenderedEnv } from '../core/scene-rendered-env.ts';
 import { EventTable, oneLayerScene, type Scene } from '../core/scene.ts';
@@ -61,6 +61,9 @@ export interface WatchRepairOptions {
    */
   reward?: 'natural';
 }
+
+/** What WatchRepairEnv.getState saves besides its RNG. */
+const WATCH_REPAIR_FIELDS = { scalars: ['brand', 'decision', 't', 'jams', 'flatTires', 'accrued'], arrays: ['history', 'obs'] } as const;
 
 const OBS_HIGH = [1, WATCH_REPAIR_STEPS, WATCH_REPAIR_STEPS, 1, 1, 1, 1, 1];
 
@@ -164,6 +167,10 @@ export class WatchRepairEnv extends SceneRenderedEnv<Float32Array, number> {
     o[7] = t / WATCH_REPAIR_STEPS;
     this.info.events = EVENTS.get(mask);
     return writeStep(r, reward, last, false);
+  }
+
+  protected override stateSpec(): EnvStateSpec {
+    return { kind: 'WatchRepair', config: {}, fields: WATCH_REPAIR_FIELDS };
   }
 
   scene(): Scene {

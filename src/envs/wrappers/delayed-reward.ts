@@ -2,6 +2,9 @@ import type { Env, Info, ResetOptions, ResetResult, StepResult } from '../core/e
 import { numberIn, oneOf } from '../core/env-options.ts';
 import { copyStepResult, newStepResult } from '../core/step-result.ts';
 import { Box } from '../spaces/box.ts';
+import type { EnvState } from '../core/env-state.ts';
+import { decodeArray, encodeArray, type FieldList } from '../core/state-fields.ts';
+import { EnvStateError } from '../core/env-state.ts';
 import { Wrapper } from './wrapper.ts';
 
 /** What the agent sees during a {@link DelayedReward} delay. */
@@ -102,6 +105,28 @@ export class DelayedReward<O, A> extends Wrapper<O, A> {
       hi[n] = 1;
       this.observationSpace = new Box(lo, hi, [n + 1], 'float32') as unknown as typeof this.observationSpace;
     }
+  }
+
+  protected override stateFields(): FieldList {
+    return { scalars: ['pending', 'delayStepsLeft', 'inDelay', 'paid'], arrays: this.buf === null ? [] : ['buf'] };
+  }
+
+  protected override stateConfig(): Record<string, unknown> {
+    return { delay: this.delay, delayObservation: this.delayObservation };
+  }
+
+  /** Adds the frozen terminal observation (`frozen` mode, during a delay): a copy, as the inner env's buffer is not ours to save. */
+  override getState(): EnvState {
+    const f = this.frozen;
+    if (f !== null && !(ArrayBuffer.isView(f) && !(f instanceof DataView))) throw new EnvStateError(`DelayedReward.getState: the frozen observation is not a typed array (${typeof f}), so it cannot be saved`);
+    return { ...super.getState(), frozen: f === null ? null : encodeArray(f as unknown as Float32Array) };
+  }
+
+  override setState(state: EnvState): void {
+    const saved = (state as { frozen?: unknown }).frozen;
+    const frozen = saved === null || saved === undefined ? null : (decodeArray(saved, 'DelayedReward.setState: frozen') as unknown as O);
+    super.setState(state);
+    this.frozen = frozen;
   }
 
   reset(options?: ResetOptions): ResetResult<O> {

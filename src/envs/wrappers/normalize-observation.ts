@@ -3,6 +3,7 @@ import { Box } from '../spaces/box.ts';
 import type { TypedArray } from '../spaces/space.ts';
 import { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.ts';
 import { copyStepResult, newStepResult } from '../core/step-result.ts';
+import { EnvStateError, type EnvState } from '../core/env-state.ts';
 import { Wrapper } from './wrapper.ts';
 
 export interface NormalizeObservationOptions {
@@ -10,9 +11,11 @@ export interface NormalizeObservationOptions {
   epsilon?: number;
 }
 
-/** `NormalizeObservation.getState()`: the running statistics, JSON-serialisable. */
-export interface NormalizeObservationState {
+/** `NormalizeObservation.getState()`: the running statistics and the inner env's state (null when it has none), JSON-serialisable. */
+export interface NormalizeObservationState extends EnvState {
+  kind: 'NormalizeObservation';
   obsRms: RunningMeanStdState;
+  inner: EnvState | null;
 }
 
 /**
@@ -60,16 +63,23 @@ export class NormalizeObservation<IO extends TypedArray, A> extends Wrapper<Floa
     return copyStepResult(this.result, r, this.obs, r.reward);
   }
 
-  getState(): NormalizeObservationState {
-    return { obsRms: this.obsRms.getState() };
+  override getState(): NormalizeObservationState {
+    return { kind: 'NormalizeObservation', obsRms: this.obsRms.getState(), inner: this.innerState(false) };
   }
 
-  /** Restore `getState()` output; throws naming the bad field when it does not fit this observation shape. */
-  setState(state: NormalizeObservationState): void {
+  /**
+   * Restore `getState()` output (the statistics, and the inner env's state when it was saved); throws naming
+   * the bad field when it does not fit this observation shape, and then changes nothing.
+   */
+  override setState(state: EnvState | Omit<NormalizeObservationState, 'kind' | 'inner'>): void {
     if (typeof state !== 'object' || state === null || !('obsRms' in state)) {
       throw new TypeError(`NormalizeObservation.setState: expected { obsRms }, got ${String(state)}`);
     }
-    this.obsRms.setState(state.obsRms);
+    const s = state as Partial<NormalizeObservationState>;
+    if (s.kind !== undefined && s.kind !== 'NormalizeObservation') throw new EnvStateError(`NormalizeObservation.setState: this is a state of ${String(s.kind)}, not of NormalizeObservation`);
+    new RunningMeanStd(this.obsRms.shape).setState(s.obsRms!); // checks it before anything is written
+    if (s.inner) this.setInnerState(s.inner);
+    this.obsRms.setState(s.obsRms!);
   }
 
   private normalize(x: IO): void {

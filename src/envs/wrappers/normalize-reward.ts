@@ -1,6 +1,7 @@
 import type { Env, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
 import { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.ts';
 import { copyStepResult, newStepResult } from '../core/step-result.ts';
+import { EnvStateError, type EnvState } from '../core/env-state.ts';
 import { Wrapper } from './wrapper.ts';
 
 export interface NormalizeRewardOptions {
@@ -11,7 +12,10 @@ export interface NormalizeRewardOptions {
 }
 
 /** `NormalizeReward.getState()`: JSON-serialisable. */
-export interface NormalizeRewardState {
+export interface NormalizeRewardState extends EnvState {
+  kind: 'NormalizeReward';
+  /** The inner env's state; null when it has none. */
+  inner: EnvState | null;
   returnRms: RunningMeanStdState;
   /** The running discounted return G at the time of saving. */
   discountedReward: number;
@@ -62,12 +66,12 @@ export class NormalizeReward<O, A> extends Wrapper<O, A> {
     return copyStepResult(this.result, r, r.obs, r.reward / Math.sqrt(this.returnRms.var[0]! + this.epsilon));
   }
 
-  getState(): NormalizeRewardState {
-    return { returnRms: this.returnRms.getState(), discountedReward: this.discountedReward };
+  override getState(): NormalizeRewardState {
+    return { kind: 'NormalizeReward', returnRms: this.returnRms.getState(), discountedReward: this.discountedReward, inner: this.innerState(false) };
   }
 
-  /** Restore `getState()` output; throws naming the bad field. */
-  setState(state: NormalizeRewardState): void {
+  /** Restore `getState()` output (and the inner env's state when it was saved); throws naming the bad field, and then changes nothing. */
+  override setState(state: EnvState | Omit<NormalizeRewardState, 'kind' | 'inner'>): void {
     if (typeof state !== 'object' || state === null || !('returnRms' in state)) {
       throw new TypeError(`NormalizeReward.setState: expected { returnRms, discountedReward }, got ${String(state)}`);
     }
@@ -75,7 +79,11 @@ export class NormalizeReward<O, A> extends Wrapper<O, A> {
     if (typeof g !== 'number' || !Number.isFinite(g)) {
       throw new RangeError(`NormalizeReward.setState: discountedReward must be a finite number, got ${String(g)}`);
     }
-    this.returnRms.setState(state.returnRms);
+    const s = state as Partial<NormalizeRewardState>;
+    if (s.kind !== undefined && s.kind !== 'NormalizeReward') throw new EnvStateError(`NormalizeReward.setState: this is a state of ${String(s.kind)}, not of NormalizeReward`);
+    new RunningMeanStd([]).setState(s.returnRms!); // checks it before anything is written
+    if (s.inner) this.setInnerState(s.inner);
+    this.returnRms.setState(s.returnRms!);
     this.discountedReward = g;
   }
 }

@@ -1,5 +1,6 @@
 import type { Env, RenderResult, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
 import { ResetNeededError } from '../core/errors.ts';
+import type { FieldList } from '../core/state-fields.ts';
 import { Wrapper } from './wrapper.ts';
 
 /** Throws ResetNeededError on `step` (and `render`, unless disabled) before the first `reset`. */
@@ -8,6 +9,10 @@ export class OrderEnforcing<O, A> extends Wrapper<O, A> {
 
   constructor(env: Env<O, A>, private readonly disableRenderOrderEnforcing = false) {
     super(env);
+  }
+
+  protected override stateFields(): FieldList {
+    return { scalars: ['hasReset'] };
   }
 
   reset(options?: ResetOptions): ResetResult<O> {

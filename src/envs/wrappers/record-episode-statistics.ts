@@ -1,5 +1,6 @@
 import type { Env, Info, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
 import { copyStepResult, newStepResult } from '../core/step-result.ts';
+import type { FieldList } from '../core/state-fields.ts';
 import { Wrapper } from './wrapper.ts';
 
 /** What `RecordEpisodeStatistics` adds to the final step's info (Gymnasium's `info["episode"]`). */
@@ -58,6 +59,15 @@ export class RecordEpisodeStatistics<O, A> extends Wrapper<O, A> {
     this.returns = new Float64Array(bufferLength);
     this.lengths = new Float64Array(bufferLength);
     this.times = new Float64Array(bufferLength);
+  }
+
+  /** The counts and the recent episodes (not the clock: episode times are wall-clock anyway). */
+  protected override stateFields(): FieldList {
+    return { scalars: ['episodeCount', 'episodeReturn', 'episodeLength', 'head', 'filled'], arrays: ['returns', 'lengths', 'times'] };
+  }
+
+  protected override stateConfig(): Record<string, unknown> {
+    return { bufferLength: this.bufferLength };
   }
 
   reset(options?: ResetOptions): ResetResult<O> {

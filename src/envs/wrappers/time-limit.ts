@@ -1,5 +1,6 @@
 import type { Env, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
 import { copyStepResult, newStepResult } from '../core/step-result.ts';
+import type { FieldList } from '../core/state-fields.ts';
 import { Wrapper } from './wrapper.ts';
 
 /** Truncates the episode after `maxEpisodeSteps` steps; `terminated` is left as the env said (both may be true). */
@@ -12,6 +13,14 @@ export class TimeLimit<O, A> extends Wrapper<O, A> {
     if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps <= 0) {
       throw new RangeError(`TimeLimit: maxEpisodeSteps must be a positive integer, got ${String(maxEpisodeSteps)}`);
     }
+  }
+
+  protected override stateFields(): FieldList {
+    return { scalars: ['elapsedSteps'] };
+  }
+
+  protected override stateConfig(): Record<string, unknown> {
+    return { maxEpisodeSteps: this.maxEpisodeSteps };
   }
 
   reset(options?: ResetOptions): ResetResult<O> {

@@ -1,5 +1,7 @@
 import type { Env, EnvMetadata, RenderMode, RenderResult, ResetOptions, ResetResult, StepResult } from '../core/env.ts';
 import type { EnvSpec } from '../core/spec.ts';
+import { checkStateConfig, EnvStateError, hasEnvState, stateOfKind, type EnvState } from '../core/env-state.ts';
+import { checkFields, loadFields, saveFields, type FieldList } from '../core/state-fields.ts';
 import { copyStepResult, newStepResult } from '../core/step-result.ts';
 import type { Space } from '../spaces/space.ts';
 
@@ -49,6 +51,56 @@ export abstract class Wrapper<O, A, IO = O, IA = A> implements Env<O, A> {
 
   close(): void {
     this.env.close();
+  }
+
+  // ---- the env-state contract (core/env-state.ts) ----
+  // A wrapper without state of its own is transparent: its state is the inner env's. A wrapper with
+  // state declares its fields (`stateFields`) and wraps the inner state: { kind, fields, inner }.
+
+  /** This wrapper's own mutable fields; null (the default) when it has none. */
+  protected stateFields(): FieldList | null {
+    return null;
+  }
+
+  /** The options that shape this wrapper's state (a state only fits a wrapper made with the same). */
+  protected stateConfig(): Record<string, unknown> {
+    return {};
+  }
+
+  envStateSupported(): boolean {
+    return hasEnvState(this.env);
+  }
+
+  getState(): EnvState {
+    const own = this.stateFields();
+    if (own === null) return this.innerState(true)!;
+    return { kind: this.constructor.name, config: this.stateConfig(), fields: saveFields(this, own, `${this.constructor.name}.getState`), inner: this.innerState(false) };
+  }
+
+  setState(state: EnvState): void {
+    const own = this.stateFields();
+    if (own === null) {
+      this.setInnerState(state);
+      return;
+    }
+    const s = stateOfKind(state, this.constructor.name, this.constructor.name);
+    checkStateConfig(s.config, this.stateConfig(), this.constructor.name);
+    // Check our own fields first (loadFields writes nothing on error), restore the inner env, then ours.
+    checkFields(this, own, s.fields, `${this.constructor.name}.setState: fields`);
+    if (s.inner !== null && s.inner !== undefined) this.setInnerState(s.inner as EnvState);
+    loadFields(this, own, s.fields, `${this.constructor.name}.setState: fields`);
+  }
+
+  /** The inner env's state; null when it has none (`required`: an error naming the env instead). */
+  protected innerState(required: boolean): EnvState | null {
+    if (hasEnvState(this.env)) return this.env.getState();
+    if (required) throw new EnvStateError(`${String(this)}: ${String(this.env)} has no getState/setState (the env-state contract)`);
+    return null;
+  }
+
+  protected setInnerState(state: EnvState): void {
+    if (!hasEnvState(this.env)) throw new EnvStateError(`${String(this)}: cannot restore a state into ${String(this.env)}, which has no getState/setState`);
+    this.env.setState(state);
   }
 
   /** `TimeLimit<OrderEnforcing<CartPole>>`, as Gymnasium prints a wrapper stack. */
