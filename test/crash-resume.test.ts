@@ -14,7 +14,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const cfgFile = join(tmp, 'ppo.json');
 writeFileSync(cfgFile, JSON.stringify({ numEnvs: 2, numSteps: 32, numMinibatches: 2, updateEpochs: 2 }));
-const ITERATIONS = 150;
+const ITERATIONS = 400;
 const trainArgs = (out: string): string[] => [
   BIN, 'train', '--out', out, '--config', cfgFile, '--seed', '5', '--steps', String(ITERATIONS * 64), '--checkpoint-every', '2', '--backend', 'cpu', '--no-progress',
 ];
@@ -53,7 +53,9 @@ describe('kill -9 of a real `rudder train`, resumed each time', () => {
     expect(expected.iterations).toEqual(Array.from({ length: ITERATIONS }, (_, i) => i + 1));
 
     const out = join(tmp, 'crashed');
-    const delays = Array.from({ length: 4 }, () => Math.round(50 + Math.random() * 700));
+    // The first kill comes as soon as the first checkpoint is written, so that at least one crash lands mid-run
+    // whatever the machine's speed; the later ones at random moments (a session that finishes first ends the loop).
+    const delays = Array.from({ length: 4 }, (_, k) => (k === 0 ? 0 : Math.round(50 + Math.random() * 700)));
     const kills: string[] = [];
     for (let k = 0; k < delays.length; k++) {
       const args = k === 0 ? trainArgs(out) : [...trainArgs(out), '--resume'];
