@@ -54,10 +54,8 @@ export interface RunInfo {
   hasModel: boolean;
 }
 
-export interface EpisodeStartMessage {
-  type: 'episode_start';
-  /** Server-chosen id, unique per connection; every later message of the episode carries it. */
-  episode: number;
+/** What labels an episode: where it comes from, its env and how to play it. */
+export interface EpisodeLabel {
   source: EpisodeSource;
   runId: string;
   envId: string;
@@ -67,6 +65,12 @@ export interface EpisodeStartMessage {
   globalStep: number | null;
   actionNames: string[];
   fps: number;
+}
+
+export interface EpisodeStartMessage extends EpisodeLabel {
+  type: 'episode_start';
+  /** Server-chosen id, unique per connection; every later message of the episode carries it. */
+  episode: number;
   /** s_0, whole. */
   scene: Scene;
 }

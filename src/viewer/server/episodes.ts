@@ -6,18 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { checkDemonstration, parseDemonstration, type Demonstration } from '../../envs/core/demonstration.ts';
 import { hasScene, sceneOf, type Scene } from '../../envs/core/scene.ts';
-import { sceneDelta, type EpisodeSource, type RedistributionMessage, type ServerMessage } from '../protocol.ts';
+import { sceneDelta, type EpisodeLabel, type RedistributionMessage, type ServerMessage } from '../protocol.ts';
 
 /** One whole episode with what the page needs to label it. */
-export interface EpisodeData {
-  source: EpisodeSource;
-  runId: string;
-  envId: string;
-  subEnv: number;
-  seed: number | null;
-  globalStep: number | null;
-  actionNames: string[];
-  fps: number;
+export interface EpisodeData extends EpisodeLabel {
   /** s_0 … s_T. */
   scenes: Scene[];
   actions: ArrayLike<number>;

@@ -1,0 +1,233 @@
+/**
+ * `npm run bench -- viewer`: what the browser viewer costs and weighs.
+ * - PPO's SPS on KeyDoorTreasure-v0 and Bowling-v0 with no viewer, with one subscribed client and with 20
+ *   (ws clients in another process, subscribing as the page does), runs interleaved over rounds;
+ * - bytes of a full frame (episode_start) and of a changing frame (step) per env, msgpack as sent;
+ * - the server's CPU while 32 clients each replay Bowling at 60 frames per second (30 fps × 2);
+ * - frames drawn per second in one headless chromium page replaying Bowling at 1× (30 fps);
+ * - the page's bundle, gzipped; a recorded episode's bytes per step (a demonstration file).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { trainPpo } from '../src/agents/ppo/ppo.ts';
+import { recordDemonstration, saveDemonstration } from '../src/envs/core/demonstration.ts';
+import type { Env } from '../src/envs/core/env.ts';
+import { expertFor } from '../src/envs/core/experts.ts';
+import { listEnvs, make } from '../src/envs/core/registry.ts';
+import { hasScene, sceneOf, type Scene } from '../src/envs/core/scene.ts';
+import '../src/envs/registrations.ts';
+import { buildPage, PAGE_FILES } from '../src/viewer/build-page.ts';
+import { sceneDelta } from '../src/viewer/protocol.ts';
+import { createViewerServer, encodeMessage, LiveSource } from '../src/viewer/server/index.ts';
+import { machineLine, table, writeResults, writeSection } from './report.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLIENTS = resolve(ROOT, 'bench/viewer-clients.ts');
+const log = (m: string): void => void process.stderr.write(`${m}\n`);
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b), n = s.length;
+  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+};
+
+export interface ViewerBenchOptions {
+  /** PPO steps per timed run. */
+  steps: number;
+  rounds: number;
+  command: string;
+}
+
+/** Starts the clients' process and waits for its `ready`. */
+function startClients(url: string, k: number, mode: 'live' | 'replay', runId: string, path = '', speed = 1): Promise<{ child: ChildProcess; stop(): Promise<{ steps: number; bytes: number }> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLIENTS, url, String(k), mode, runId, path, String(speed)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  return new Promise((ok, fail) => {
+    child.on('error', fail);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += String(d);
+      if (out.includes('ready\n') && !out.includes('ready\n{')) {
+        ok({
+          child,
+          stop: () => new Promise((done) => {
+            child.on('exit', () => done(JSON.parse(out.slice(out.indexOf('ready\n') + 6).trim()) as { steps: number; bytes: number }));
+            child.kill('SIGTERM');
+          }),
+        });
+      }
+    });
+  });
+}
+
+/** The expert's (or random) actions for one episode of `id` from `seed`, at most `cap` steps. */
+function episodeActions(id: string, seed: number, cap: number): number[] {
+  const env = make(id) as Env<unknown, number>;
+  const factory = expertFor(id);
+  const policy = factory ? factory(env as Env<unknown, unknown>) : null;
+  let { obs } = env.reset({ seed });
+  const actions: number[] = [];
+  for (let t = 0; t < cap; t++) {
+    const a = policy ? (policy(obs) as number) : (env.actionSpace.sample() as number);
+    actions.push(a);
+    const r = env.step(a);
+    obs = r.obs;
+    if (r.terminated || r.truncated) break;
+  }
+  return actions;
+}
+
+async function spsRuns(o: ViewerBenchOptions): Promise<{ env: string; arm: string; sps: number[] }[]> {
+  const arms = [{ name: 'no viewer', clients: 0 }, { name: '1 client', clients: 1 }, { name: '20 clients', clients: 20 }];
+  const out: { env: string; arm: string; sps: number[] }[] = [];
+  for (const envId of ['KeyDoorTreasure-v0', 'Bowling-v0']) {
+    const rows = arms.map((a) => ({ env: envId, arm: a.name, sps: [] as number[] }));
+    await trainPpo({ envId, totalTimesteps: Math.min(o.steps, 20_000), seed: 1 }, {}); // warm-up (JIT, wasm)
+    for (let r = 0; r < o.rounds; r++) {
+      for (let i = 0; i < arms.length; i++) {
+        const arm = arms[(i + r) % arms.length]!, row = rows[(i + r) % arms.length]!;
+        let sps = 0;
+        if (arm.clients === 0) {
+          const res = await trainPpo({ envId, totalTimesteps: o.steps, seed: 1 }, { hooks: { onIteration: (s) => void (sps = s.sps) } });
+          void res;
+        } else {
+          const live = new LiveSource({ envId, numEnvs: 4, runId: 'live' });
+          const server = await createViewerServer({ staticDir: mkdtempSync(join(tmpdir(), 'viewer-bench-static-')), live });
+          const clients = await startClients(server.url, arm.clients, 'live', 'live');
+          await trainPpo({ envId, totalTimesteps: o.steps, seed: 1 }, { tap: live.tap, hooks: { onIteration: (s) => void (sps = s.sps) } });
+          const got = await clients.stop();
+          live.finish();
+          await server.close();
+          log(`  (${arm.clients} client(s) received ${got.steps} step frames)`);
+        }
+        row.sps.push(sps);
+        log(`${envId}, ${arm.name}, round ${r + 1}: ${Math.round(sps)} SPS`);
+      }
+    }
+    out.push(...rows);
+  }
+  return out;
+}
+
+export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'viewer-bench-'));
+  try {
+    // Frame sizes per env with a scene: the expert's (or random) first 300 steps from seed 1.
+    const frames: { env: string; full: number; stepMean: number; stepMax: number; steps: number }[] = [];
+    for (const id of listEnvs()) {
+      const env = make(id) as Env<unknown, number>;
+      if (!hasScene(env)) continue;
+      const actions = episodeActions(id, 1, 300);
+      env.reset({ seed: 1 });
+      let prev: Scene = JSON.parse(JSON.stringify(sceneOf(env))) as Scene;
+      const full = encodeMessage({ type: 'episode_start', episode: 1, source: 'replay', runId: 'r', envId: id, subEnv: -1, seed: 1, globalStep: null, actionNames: [...(env.metadata.actionNames ?? [])], fps: 10, scene: prev }).length;
+      const sizes: number[] = [];
+      actions.forEach((a, t) => {
+        const r = env.step(a);
+        const next = JSON.parse(JSON.stringify(sceneOf(env))) as Scene;
+        sizes.push(encodeMessage({ type: 'step', episode: 1, t: t + 1, action: a, reward: r.reward, delta: sceneDelta(prev, next) }).length);
+        prev = next;
+      });
+      frames.push({ env: id, full, stepMean: sizes.reduce((x, y) => x + y, 0) / sizes.length, stepMax: Math.max(...sizes), steps: sizes.length });
+    }
+    log(`frame sizes measured for ${frames.length} envs`);
+
+    // A recorded episode's size: the demonstration file (seed + actions + rewards), bytes per step.
+    const recordings = ['KeyDoorTreasure-v0', 'Bowling-v0'].map((id) => {
+      const actions = episodeActions(id, 3, 5000);
+      const demo = recordDemonstration(id, {}, 3, actions, 'expert');
+      return { env: id, steps: actions.length, bytes: Buffer.byteLength(JSON.stringify(demo)) };
+    });
+
+    // The bundle.
+    const pageDir = await buildPage(join(work, 'page'));
+    const bundle = PAGE_FILES.map((f) => {
+      const b = readFileSync(join(pageDir, f));
+      return { file: f, bytes: b.length, gzip: gzipSync(b, { level: 9 }).length };
+    });
+
+    // A run folder with a Bowling expert game to replay (738-step games at 30 fps).
+    const runDir = join(work, 'runs', 'bowling');
+    mkdirSync(join(runDir, 'demos'), { recursive: true });
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify({ envId: 'Bowling-v0', envKwargs: {}, seed: 1 }));
+    const bowlingActions = episodeActions('Bowling-v0', 3, 5000);
+    saveDemonstration(join(runDir, 'demos', 'expert.json'), recordDemonstration('Bowling-v0', {}, 3, bowlingActions, 'expert'));
+    const server = await createViewerServer({ staticDir: pageDir, runDirs: [runDir] });
+
+    // Server CPU: 32 clients, each replaying Bowling at 2× its 30 fps, for 10 s.
+    const clients = await startClients(server.url, 32, 'replay', 'bowling', 'demos/expert.json', 2);
+    await new Promise((r) => setTimeout(r, 1000)); // past the replays' start
+    const c0 = process.cpuUsage(), t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 10_000));
+    const c1 = process.cpuUsage(c0), wall = (performance.now() - t0) / 1000;
+    const got = await clients.stop();
+    const serverCpu = (c1.user + c1.system) / 1e6 / wall;
+    const perClientFps = got.steps / 32 / (wall + 1);
+    log(`server CPU for 32 clients at 60 fps: ${(100 * serverCpu).toFixed(1)} % of a core (clients got ${perClientFps.toFixed(1)} frames/s each)`);
+
+    // Frames drawn in one headless page replaying Bowling at 1× (30 fps).
+    let page: { raf: number; draws: number } | null = null, pageError = '';
+    try {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--use-angle=swiftshader'] });
+      const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      type G = { __viewer: { ready: boolean; connected: boolean; runs: unknown[]; draws: number; frameCount: number; playing: boolean } };
+      await p.goto(server.url);
+      await p.waitForFunction(() => { const v = (globalThis as unknown as G).__viewer; return v?.ready && v.connected && v.runs.length > 0; }, null, { timeout: 30_000 });
+      await p.locator('.run[data-run="bowling"] button.replay').first().click();
+      await p.waitForFunction(() => (globalThis as unknown as G).__viewer.frameCount > 30, null, { timeout: 30_000 });
+      if (!(await p.evaluate(() => (globalThis as unknown as G).__viewer.playing))) await p.click('#tl-play');
+      await p.waitForFunction(() => (globalThis as unknown as G).__viewer.playing, null, { timeout: 10_000 });
+      // A string, not a function: tsx's transform would wrap a function's inner closures in a helper the page lacks.
+      page = (await p.evaluate(`new Promise((done) => {
+        const v = globalThis.__viewer, d0 = v.draws, t0 = performance.now();
+        let raf = 0;
+        const tick = () => {
+          raf++;
+          if (performance.now() - t0 < 5000) requestAnimationFrame(tick);
+          else done({ raf: raf / 5, draws: (v.draws - d0) / 5 });
+        };
+        requestAnimationFrame(tick);
+      })`)) as { raf: number; draws: number };
+      await browser.close();
+      log(`page: ${page.raf.toFixed(1)} animation frames/s, ${page.draws.toFixed(1)} scene draws/s`);
+    } catch (e) {
+      pageError = (e as Error).message.split('\n')[0]!;
+      log(`page fps not measured: ${pageError}`);
+    }
+    await server.close();
+
+    const sps = await spsRuns(o);
+    const base = (env: string): number => median(sps.find((r) => r.env === env && r.arm === 'no viewer')!.sps);
+
+    const results = { frames, recordings, bundle, serverCpu32At60: serverCpu, perClientFps, page, sps };
+    writeResults('viewer', o.command, results);
+    const kb = (b: number): string => `${(b / 1024).toFixed(2)} KiB`;
+    const gz = bundle.find((b) => b.file === 'app.js')!;
+    const body = [
+      '## The viewer (`npm run bench -- viewer`)',
+      '',
+      `Command: \`${o.command}\` · ${machineLine()} · per-run results: bench/results/viewer.json`,
+      '',
+      `**PPO with the viewer attached** (CleanRL's defaults, 4 envs, ${o.steps.toLocaleString('en')} steps per run, ${o.rounds} rounds interleaved; clients are ws clients in another process that subscribe to sub-env 0 as the page does: each asks for the next episode when one starts). Target: ≤ 3 % slowdown with one page.`,
+      '',
+      table(['env', 'arm', 'SPS per round', 'median', 'vs no viewer'], sps.map((r) => [r.env, r.arm, r.sps.map((x) => Math.round(x).toLocaleString('en')).join(', '), Math.round(median(r.sps)).toLocaleString('en'), `${(100 * (median(r.sps) / base(r.env) - 1)).toFixed(1)} %`])),
+      '',
+      '**Bytes per frame** (msgpack as sent; full = `episode_start` with the whole scene, step = `step` with the scene delta; the expert\'s or random first ≤ 300 steps from seed 1). Target: ≤ 2 KiB full, ≤ 1 KiB per changing frame.',
+      '',
+      table(['env', 'full frame', 'step frame, mean', 'step frame, max', 'steps'], frames.map((f) => [f.env, kb(f.full), kb(f.stepMean), kb(f.stepMax), f.steps])),
+      '',
+      `**Server CPU**, 32 clients each replaying a ${bowlingActions.length}-step Bowling game at 2× its 30 fps (60 frames/s each), 10 s: **${(100 * serverCpu).toFixed(1)} % of a core** (target ≤ 15 %); the clients received ${perClientFps.toFixed(1)} frames/s each.`,
+      '',
+      page ? `**One headless chromium page** (Debian's, SwiftShader WebGL) replaying that game at 1× (30 fps): **${page.draws.toFixed(1)} scene draws/s**, ${page.raf.toFixed(1)} animation frames/s (target ≥ 30).` : `**One headless page**: not measured (${pageError}).`,
+      '',
+      `**Bundle**: ${bundle.map((b) => `\`${b.file}\` ${kb(b.bytes)} (${kb(b.gzip)} gzipped)`).join(', ')}; the base page is \`index.html\` + \`app.js\`: ${kb(gz.gzip + bundle.find((b) => b.file === 'index.html')!.gzip)} gzipped (target ≤ 250 kB); \`policy.js\` (TensorFlow.js and the envs) loads only when a policy plays.`,
+      '',
+      `**Recording size** (a demonstration file: seed, actions, rewards): ${recordings.map((r) => `${r.env} ${r.steps} steps, ${r.bytes.toLocaleString('en')} B (${(r.bytes / r.steps).toFixed(1)} B per step)`).join('; ')}.`,
+    ].join('\n');
+    writeSection('viewer', body);
+    log('wrote BENCHMARKS.md (section viewer) and bench/results/viewer.json');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
