@@ -88,8 +88,7 @@ async function spsRuns(o: ViewerBenchOptions): Promise<{ env: string; arm: strin
         const arm = arms[(i + r) % arms.length]!, row = rows[(i + r) % arms.length]!;
         let sps = 0;
         if (arm.clients === 0) {
-          const res = await trainPpo({ envId, totalTimesteps: o.steps, seed: 1 }, { hooks: { onIteration: (s) => void (sps = s.sps) } });
-          void res;
+          await trainPpo({ envId, totalTimesteps: o.steps, seed: 1 }, { hooks: { onIteration: (s) => void (sps = s.sps) } });
         } else {
           const live = new LiveSource({ envId, numEnvs: 4, runId: 'live' });
           const server = await createViewerServer({ staticDir: mkdtempSync(join(tmpdir(), 'viewer-bench-static-')), live });

@@ -44,7 +44,8 @@ export async function runWatchRepairBench(opts: { seeds: number; maxEpisodes: nu
     return [name, ...mine.map(cell), `${medCapped ? '≥ ' : ''}${fmt(med)}`, `${capped}/${mine.length}`, `${median(mine.map((r) => r.wall)).toFixed(1)} s`, README[method]];
   });
   const command = `npm run bench -- watch-repair --seeds ${opts.seeds} --wr-max-episodes ${opts.maxEpisodes}`;
-  writeResults('watch-repair', command, runs);
+  // Per-seed figures only: the trained models (~1.5 MB each as JSON) are not results.
+  writeResults('watch-repair', command, runs.map(({ model: _model, ...r }) => r));
   const rudder = runs.filter((r) => r.method === 'rudder');
   const s = WATCH_REPAIR_DEMO;
   const body = [
