@@ -76,7 +76,7 @@ const TRAIN = {
   stopAt: value('--stop-at <return>', 'stop once the evaluation mean (or the last-20-episode mean) reaches this return', num('--stop-at')),
   progress: negatable('--no-progress', 'plain log lines instead of a progress bar'),
   rudder: flag('--rudder', "experimental: RUDDER's LSTM redistributes the delayed reward (Discrete actions; --resume brings it back from the checkpoint)"),
-  rudderFeatures: choice('--rudder-features <name>', "what RUDDER's LSTM sees of an observation (implies --rudder; settings in the config file's `rudder` object)", ['observation', 'gridCodeCounts']),
+  rudderFeatures: choice('--rudder-features <name>', "what RUDDER's LSTM sees of an observation (implies --rudder; settings in the config file's `rudder` object)", ['observation', 'gridCodeCounts', 'gridEvents']),
   view: flag('--view', 'watch the run live in the browser viewer (prints its URL; it keeps serving after training until Ctrl-C)'),
   port: value('--port <n>', `the viewer's port, with --view (default ${DEFAULT_VIEW_PORT}; 0: any free port)`, int('--port', 0)),
   host: value('--host <address>', `the viewer's address, with --view (default ${DEFAULT_VIEW_HOST}: this machine only)`),

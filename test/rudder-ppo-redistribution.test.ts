@@ -3,10 +3,13 @@ import type { RolloutView } from '../src/agents/ppo/redistribution.ts';
 import { encodeEpisode } from '../src/rudder/encode.ts';
 import { RudderRedistribution } from '../src/rudder/ppo-redistribution.ts';
 import { newLstmState } from '../src/rudder/lstm.ts';
-import { gridCodeCounts } from '../src/rudder/grid-features.ts';
+import { gridCodeCounts, gridEvents } from '../src/rudder/grid-features.ts';
 import { KeyDoorTreasureEnv } from '../src/envs/grid/key-door-treasure.ts';
 import { CELL_COUNT } from '../src/envs/grid/cells.ts';
 import { Rng } from '../src/envs/core/rng.ts';
+import { make } from '../src/envs/core/registry.ts';
+import type { Env } from '../src/envs/core/env.ts';
+import '../src/envs/registrations.ts';
 
 const T = 6, N = 2, D = 2;
 
@@ -118,6 +121,25 @@ describe('RUDDER through the PPO seam', () => {
     expect(Array.from(out.subarray(1 + CELL_COUNT))).toEqual(Array.from(obs.subarray(36, 40)));
     const red = new RudderRedistribution(40, { numActions: 5, features: f });
     expect(red.model.lstm.inputDim).toBe(CELL_COUNT + 4 + 5);
+  });
+
+  it('gridEvents drops the agent pose, so a walk is no input and only events (a pickup, the delay clock) are', () => {
+    const env = make('KeyDoorTreasure-v0', { size: 6, reward: 'delayed', delay: 3 }) as Env<Float32Array, number>;
+    const { obs } = env.reset({ seed: 4 });
+    const f = gridEvents(6, 5), a = new Float32Array(f.dim), b = new Float32Array(f.dim);
+    expect(f.dim).toBe(CELL_COUNT + 2); // carrying and the delay counter
+    f.write(obs, 0, a, 0);
+    expect(Array.from(a.subarray(CELL_COUNT))).toEqual([obs[36 + 3], obs[36 + 4]]);
+    // Turning changes the pose only: the features stay the same.
+    const before = Float32Array.from(obs);
+    const r = env.step(0);
+    expect(Array.from(r.obs.subarray(36, 39))).not.toEqual(Array.from(before.subarray(36, 39)));
+    f.write(r.obs, 0, b, 0);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(() => gridEvents(6, 2)).toThrow(/2 extras cannot hold the agent's pose/);
+    // Without the action input the LSTM sees the features only.
+    const red = RudderRedistribution.forEnv('KeyDoorTreasure-v0', { size: 6 }, { features: 'gridEvents', actionInput: false });
+    expect(red.model.lstm.inputDim).toBe(CELL_COUNT + 1);
   });
 
   it('PPO is given exactly the return of an episode that spans rollouts, though the model and the trust changed in between', () => {

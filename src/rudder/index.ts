@@ -3,4 +3,4 @@ export { ReturnDecomposition, DEMO_DECOMPOSITION, type DecompositionConfig, type
 export { LessonsBuffer, type Lesson } from './lessons-buffer.ts';
 export { encodeEpisode } from './encode.ts';
 export { RudderRedistribution, RUDDER_DEFAULTS, type RudderConfig, type RudderStats, type RudderEpisode, type ObservationFeatures } from './ppo-redistribution.ts';
-export { gridCodeCounts } from './grid-features.ts';
+export { gridCodeCounts, gridEvents } from './grid-features.ts';

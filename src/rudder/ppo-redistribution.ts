@@ -6,7 +6,7 @@ import { EpisodeTrace, type ObservationFeatures } from './episode-trace.ts';
 import { LessonsBuffer } from './lessons-buffer.ts';
 import { LstmBatch } from './lstm-batch.ts';
 import { ReturnDecomposition, type DecompositionConfig } from './return-decomposition.ts';
-import { gridCodeCounts } from './grid-features.ts';
+import { gridCodeCounts, gridEvents } from './grid-features.ts';
 import type { FeatureName } from './settings.ts';
 import type { Env } from '../envs/core/env.ts';
 
@@ -72,6 +72,11 @@ export interface RudderConfig {
    * last action did (reaching the treasure, the last pins falling); its prediction step is paid to that action.
    */
   terminalObservation: boolean;
+  /**
+   * Feed each step's action one-hot to the LSTM (the papers' input). Without it the prediction can only
+   * move with the observations, so PPO cannot be paid for actions that change nothing in the env.
+   */
+  actionInput: boolean;
   /** The Atari code's triangular time encoding appended to every input (max 10000, span 500 there), or none. */
   timeEncoding: { max: number; span: number } | null;
   /**
@@ -95,7 +100,7 @@ export const RUDDER_DEFAULTS: Omit<RudderConfig, 'numActions'> = {
   features: null,
   units: 32, outputGate: false, forgetGate: false, fullyConnected: true, delta: true, decomposition: { learningRate: 1e-2, maxGradNorm: 0.5, l2: 1e-6 },
   buffer: 'prioritized', bufferCapacity: 64, warmupEpisodes: 20, replaysPerEpisode: 1, trace: 0, maxError: 0.2, vfContrib: 0.5, mode: 'reward', seed: 0,
-  trustEps: 0.1, returnScale: 'auto', rrNormalization: 'advantage', terminalObservation: true, timeEncoding: null, updateTraining: null,
+  trustEps: 0.1, returnScale: 'auto', rrNormalization: 'advantage', terminalObservation: true, actionInput: true, timeEncoding: null, updateTraining: null,
 };
 
 /** What RUDDER made of one finished episode, for a listener (`onEpisode`): the viewer plots it. */
@@ -225,7 +230,7 @@ export class RudderRedistribution implements RewardRedistribution {
     this.obsDim = obsDim;
     const featDim = c.features ? c.features.dim : obsDim;
     const time = c.timeEncoding ? new TimeEncoding(c.timeEncoding.max, c.timeEncoding.span) : null;
-    this.encoder = new StepEncoder(featDim, [c.numActions], { delta: c.delta, time });
+    this.encoder = new StepEncoder(featDim, c.actionInput ? [c.numActions] : [], { delta: c.delta, time });
     this.model = new ReturnDecomposition({ inputDim: this.encoder.width, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, fullyConnected: c.fullyConnected, init: 'atari', seed: c.seed }, { ...c.decomposition, returnScale: c.returnScale === 'auto' ? 1 : c.returnScale });
     this.buffer = new LessonsBuffer(c.buffer, c.bufferCapacity);
     this.rng = new Rng(c.seed + 1);
@@ -549,7 +554,7 @@ function namedFeatures(name: FeatureName, envId: string, env: Env<unknown, unkno
   // gridCodeCounts: a grid env's `codes` observation, [size²] cell codes then its extras.
   const size = (env as { size?: unknown }).size;
   if (typeof size !== 'number' || !(obsDim > size * size && obsDim - size * size < size * size)) { // extras are few; onehot/image are not codes
-    throw new Error(`RUDDER features "gridCodeCounts" need a grid env with a \`codes\` observation (size² cell codes, then extras); ${envId} has ${obsDim} observation values${typeof size === 'number' ? ` for size ${size}` : ' and no size'}`);
+    throw new Error(`RUDDER features "${name}" need a grid env with a \`codes\` observation (size² cell codes, then extras); ${envId} has ${obsDim} observation values${typeof size === 'number' ? ` for size ${size}` : ' and no size'}`);
   }
-  return gridCodeCounts(size, obsDim - size * size);
+  return name === 'gridEvents' ? gridEvents(size, obsDim - size * size) : gridCodeCounts(size, obsDim - size * size);
 }

@@ -13,8 +13,8 @@ export const RudderSettingsSchema = z
     forgetGate: z.boolean(),
     fullyConnected: z.boolean(),
     delta: z.boolean(),
-    /** What the LSTM sees of an observation: `observation` (the flat observation) or `gridCodeCounts` (grid envs). */
-    features: z.enum(['observation', 'gridCodeCounts']),
+    /** What the LSTM sees of an observation: `observation` (the flat observation), `gridCodeCounts` or `gridEvents` (grid envs). */
+    features: z.enum(['observation', 'gridCodeCounts', 'gridEvents']),
     decomposition: z.object({ auxWeight: z.number().min(0), learningRate: z.number().positive(), l2: z.number().min(0), maxGradNorm: z.number().min(0) }).partial().strict(),
     buffer: z.enum(['prioritized', 'fifo']),
     bufferCapacity: z.number().int().positive(),
@@ -28,6 +28,7 @@ export const RudderSettingsSchema = z
     vfContrib: z.number().min(0).max(1),
     mode: z.enum(['advantage', 'reward']),
     terminalObservation: z.boolean(),
+    actionInput: z.boolean(),
     timeEncoding: z.object({ max: z.number().positive(), span: z.number().positive() }).strict().nullable(),
     updateTraining: z.object({ batchSize: z.number().int().positive(), maxBatches: z.number().int().min(0), lossThreshold: z.number().min(0) }).strict().nullable(),
   })
