@@ -28,12 +28,21 @@ export interface DelayBenchOptions {
   command: string;
 }
 
+/** RUDDER's settings in the sweep (its arm's `what` says why each differs from the defaults). */
+export const DELAY_RUDDER: Record<string, unknown> = {
+  returnScale: 1, features: 'gridEvents', actionInput: false, timeEncoding: { max: 2000, span: 100 },
+  updateTraining: { batchSize: 8, maxBatches: 4, lossThreshold: 0 },
+};
+
 const ARMS: { name: string; color: string; what: string; rudder: Record<string, unknown> | null }[] = [
   { name: 'PPO', color: '#d62728', what: "plain PPO on the delayed reward, CleanRL's defaults as in `npm run bench -- rudder` (4 envs × 128 steps, γ 0.99, λ 0.95, lr 2.5e-4 annealed to 0 over the budget, so a run's steps to the target depend on the budget; `--constant-lr` keeps it constant)", rudder: null },
-  // returnScale 1, not the default 'auto' (the first non-zero |G|): with distractors the first non-zero return is
-  // usually a failed episode's few distractors (e.g. 0.03), which scaled the LSTM's targets ~30× up (its loss
-  // ran into the thousands in a trial run); KeyDoorTreasure's returns are of order 1 already.
-  { name: 'PPO + RUDDER', color: '#1f77b4', what: "the same PPO with `RudderRedistribution.forEnv(id, kwargs, { seed, returnScale: 1 })`: RUDDER's defaults (reward mode, fully connected LSTM gates, no trace) except the LSTM's return scale, fixed at 1: with distractors the default `auto` (the first non-zero return's size) takes a failed episode's distractor sum (≈ 0.03) as the scale", rudder: { returnScale: 1 } },
+  // returnScale 1, not the default 'auto': with distractors the first non-zero return is usually a failed episode's
+  // few distractors (e.g. 0.03), which scaled the LSTM's targets ~30× up; KeyDoorTreasure's returns are of order 1.
+  // The LSTM's input and training are the ones that let it find the treasure step at long delays (README,
+  // "RUDDER at long delays"): with RUDDER's defaults (the flat observation and the actions, one Adam step per
+  // episode) it put little of a success's return on the treasure step, and this arm stayed below 50 % at D ≥ 50
+  // on 14 of 15 runs (the sweep of 2026-12-02, commit cfea2d6).
+  { name: 'PPO + RUDDER', color: '#1f77b4', what: "the same PPO with `RudderRedistribution.forEnv(id, kwargs, { seed, ...DELAY_RUDDER })`: RUDDER's defaults (reward mode, fully connected LSTM gates, no trace) except what the LSTM sees and how much it trains: `features: 'gridEvents'` (cell-code counts, the carried key and the delay counter, not the agent's pose), `actionInput: false`, a time encoding (`timeEncoding: { max: 2000, span: 100 }`, since the treasure pays less the later it is reached), `updateTraining: { batchSize: 8, maxBatches: 4, lossThreshold: 0 }` (4 minibatches of 8 buffer episodes after every PPO update), and `returnScale: 1` (with distractors `auto` takes a failed episode's distractor sum, ≈ 0.03, as the scale)", rudder: DELAY_RUDDER },
 ];
 
 async function runDelayCase(cfg: DelayCaseConfig): Promise<DelayCaseResult & { wall: number }> {
