@@ -10,6 +10,11 @@ export const PpoConfigSchema = z
     envId: z.string().min(1).default('CartPole-v1'),
     /** Keyword arguments for the env (e.g. `{ "reward": "delayed" }`), over the registered defaults. */
     envKwargs: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Modules that register `envId` (absolute paths), as `rudder train --env-module` recorded them: `rudder
+     * eval` and `rudder train --resume` load them again. The trainer itself does not import them.
+     */
+    envModules: z.array(z.string().min(1)).default([]),
     /** Seed of the env resets, the action sampling and the weight init. */
     seed: z.number().int().min(0).default(1),
     /** Environment steps to train for (summed over envs); CleanRL's 500k. A bare `rudder train` runs CLI_TOTAL_TIMESTEPS instead. */
