@@ -23,6 +23,12 @@ const GLOBAL = {
   envModule: repeatable('--env-module <path>', 'a .ts/.mts/.js/.mjs module that registers your own env, loaded before the command runs (repeatable; a run records it for eval and --resume)'),
 };
 
+// `rudder envs | head`: a reader that stops early ends the command quietly, not with an EPIPE stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(0);
+});
+
 const program = new Command('rudder')
   .description('rudder-ts: reinforcement learning for delayed rewards (Gymnasium-style envs, PPO, RUDDER, Align-RUDDER)')
   .showHelpAfterError()
@@ -191,6 +197,7 @@ const VIEW = {
 
 const view = command(program, 'view', 'open training runs in the browser viewer: replays of recorded episodes, learning curves, the saved policy, keyboard play that records demonstrations into RUN_DIR/demos', VIEW, async (o) => {
   const dirs = view.args;
+  for (const d of dirs) await loadRunEnvModules(d, envModules()); // runs of your own envs: their modules, as recorded
   const server = await startViewer({ host: o.host, port: o.port, runDirs: dirs }, (line) => void process.stdout.write(`${line}\n`));
   process.stdout.write('open the URL in a browser; Ctrl-C to stop\n');
   await untilInterrupted();
