@@ -40,8 +40,8 @@ beforeAll(async () => {
   expect(tarball).toBeDefined();
   app = join(tmp, 'app');
   mkdirSync(app);
-  // No "type": "module": the env module below is a .ts file in a CommonJS folder, the case that used to fail.
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+  // An ES module project (the package is ES modules only); the env module test below uses a CommonJS folder inside it.
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   // From the npm cache when it has every dependency, else the registry (never libtensorflow: tfjs-node is an optional peer).
   const flags = ['--no-audit', '--no-fund', '--ignore-scripts'];
   let install = await sh('npm', ['install', '--offline', ...flags, join(tmp, tarball!)], app);
@@ -51,8 +51,8 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+  if (tmp) rmSync(tmp, { recursive: true, force: true }); // an installed node_modules: slow to delete on a busy disk
+}, 120_000);
 
 describe('the packed tarball, installed into an empty folder', () => {
   it('ships compiled JavaScript and declarations, not the sources, and no libtensorflow', () => {
@@ -99,7 +99,8 @@ const first: Float32Array = env.reset({ seed: 1 }).obs;
 const reward: number = env.step(1).reward;
 const cfg: PpoConfig = parsePpoConfig({ envId: 'CartPole-v1' });
 // @ts-expect-error totalTimesteps is a number: the declarations are real types, not any
-parsePpoConfig({ totalTimesteps: 'many' } satisfies Partial<PpoConfig>);
+const wrong: Partial<PpoConfig> = { totalTimesteps: 'many' };
+void wrong;
 console.log(first.length, reward, cfg.numEnvs);
 `);
     writeTsconfig(app, ['main.ts']);
@@ -107,20 +108,22 @@ console.log(first.length, reward, cfg.numEnvs);
     expect(tc.stdout + tc.stderr).toBe('');
     expect(tc.code).toBe(0);
     const r = await sh(join(app, 'node_modules', '.bin', 'tsx'), ['main.ts'], app);
-    expect(r.stderr).toBe('');
+    expect(r.stderr, r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('4 1 4');
   });
 
   it('puts `rudder` on the PATH: a .ts env module from a CommonJS folder trains, and eval reloads it from the run', async () => {
-    const example = readFileSync(join(app, 'node_modules', 'rudder-ts', 'examples', 'custom-env.ts'), 'utf8');
-    writeFileSync(join(app, 'my-env.ts'), example);
-    const envs = await rudder('envs', '--env-module', 'my-env.ts');
+    // A .ts file in a folder whose package.json does not say "type": "module": the case that used to fail.
+    mkdirSync(join(app, 'envs'));
+    writeFileSync(join(app, 'envs', 'package.json'), JSON.stringify({ name: 'my-envs' }));
+    writeFileSync(join(app, 'envs', 'my-env.ts'), readFileSync(join(app, 'node_modules', 'rudder-ts', 'examples', 'custom-env.ts'), 'utf8'));
+    const envs = await rudder('envs', '--env-module', 'envs/my-env.ts');
     expect(envs.stderr).toBe('');
     expect(envs.stdout).toMatch(/Corridor-v0 +100 /);
     expect(envs.stdout).toMatch(/KeyDoorTreasure-v0 +640 /);
-    const train = await rudder('train', '--env-module', 'my-env.ts', '--env', 'Corridor-v0', '--steps', '1024', '--out', 'runs/c', '--no-progress');
+    const train = await rudder('train', '--env-module', 'envs/my-env.ts', '--env', 'Corridor-v0', '--steps', '1024', '--out', 'runs/c', '--no-progress');
     expect(train.stderr).toBe('');
-    expect(train.stdout).toContain('evaluate it: npx rudder eval --env-module my-env.ts --run runs/c');
+    expect(train.stdout).toContain('evaluate it: npx rudder eval --env-module envs/my-env.ts --run runs/c');
     const ev = await rudder('eval', '--run', 'runs/c', '--episodes', '2');
     expect(ev.stderr).toBe('');
     expect(ev.stdout).toContain('Corridor-v0 · runs/c checkpoint');
