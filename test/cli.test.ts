@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -192,6 +192,11 @@ register('${id}', () => new E(), { maxEpisodeSteps: 7, options: [] });
     expect(again.stderr).toBe('');
     expect(again.stdout).toContain('note: runs/early has no checkpoint yet (the run stopped before its first); starting it over from its config.json');
     expect(again.stdout).toContain('CartPole-v1 · PPO · seed 5 · 512 steps');
+    // A typo in a config file's envKwargs is an error before anything is written.
+    writeFileSync(join(dir, 'typo.json'), JSON.stringify({ envId: 'KeyDoorTreasure-v0', envKwargs: { sise: 6 } }));
+    const typo = await rudderIn(dir, 'train', '--config', 'typo.json', '--out', 'runs/typo');
+    expect(typo.stderr).toContain('make("KeyDoorTreasure-v0"): unknown option "sise". Did you mean "size"? KeyDoorTreasure-v0 takes: size, maxSteps, reward, distractors, observation');
+    expect(existsSync(join(dir, 'runs/typo'))).toBe(false); // no stray metrics.csv (nor folder) after the failure
     const none = await rudderIn(dir, 'train', '--out', 'runs/nothing-here', '--resume');
     expect(none.stderr).toContain('nothing to resume in runs/nothing-here: it holds no run (no checkpoint, no config.json)');
   });

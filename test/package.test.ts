@@ -69,15 +69,19 @@ describe('the packed tarball, installed into an empty folder', () => {
 
   it('imports rudder-ts, rudder-ts/agents, rudder-ts/rudder and rudder-ts/align from a plain .mjs', async () => {
     writeFileSync(join(app, 'main.mjs'), `
-import { make, listEnvs } from 'rudder-ts';
+import { make, makeVec, listEnvs } from 'rudder-ts';
 import { trainPpo } from 'rudder-ts/agents';
 import { RudderRedistribution } from 'rudder-ts/rudder';
 import { AlignRudder } from 'rudder-ts/align';
 const env = make('CartPole-v1');
 const { obs } = env.reset({ seed: 3 });
+// ThreadVectorEnv's workers load the compiled worker from dist/.
+const threads = makeVec('CartPole-v1', 2, { vectorizationMode: 'threads' });
+const batch = threads.reset({ seed: 1 }).obs.length;
+threads.close();
 const { episodes } = await trainPpo({ envId: 'CartPole-v1', totalTimesteps: 1024, numEnvs: 2, numSteps: 256, seed: 1 });
 console.log(JSON.stringify({
-  from: import.meta.resolve('rudder-ts'), envs: listEnvs().length, obs: obs.length, episodes: episodes.length,
+  from: import.meta.resolve('rudder-ts'), envs: listEnvs().length, obs: obs.length, batch, episodes: episodes.length,
   rudder: typeof RudderRedistribution, align: typeof AlignRudder.fromDemos,
 }));
 `);
@@ -85,7 +89,7 @@ console.log(JSON.stringify({
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(out.from).toMatch(/node_modules\/rudder-ts\/dist\/src\/index\.js$/);
-    expect(out).toMatchObject({ obs: 4, rudder: 'function', align: 'function' });
+    expect(out).toMatchObject({ obs: 4, batch: 8, rudder: 'function', align: 'function' });
     expect(out.envs).toBeGreaterThanOrEqual(11);
     expect(out.episodes).toBeGreaterThan(0);
   });
