@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = fileURLToPath(new URL('./src/', import.meta.url));
+
 export default defineConfig({
+  // `rudder-ts` imports in tests are the sources (package.json's `source` condition), not the built dist/.
+  resolve: {
+    alias: [
+      { find: /^rudder-ts$/, replacement: `${src}index.ts` },
+      { find: /^rudder-ts\/(agents|rudder|align|experiments)$/, replacement: `${src}$1/index.ts` },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,

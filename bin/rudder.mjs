@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// The `rudder` command. The sources are TypeScript, loaded through tsx, so no build step is needed.
-import { register } from 'tsx/esm/api';
+// The `rudder` command. In a clone it runs the TypeScript sources through tsx (no build step); in the
+// installed package, which ships no sources, the compiled CLI in dist/.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
-await import('../scripts/cli.ts');
+const sources = new URL('../scripts/cli.ts', import.meta.url);
+if (existsSync(fileURLToPath(sources))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(sources.href);
+} else {
+  await import('../dist/scripts/cli.js');
+}

@@ -46,4 +46,5 @@ export class CorridorEnv extends BaseEnv<Float32Array, number> {
 register('Corridor-v0', (kw) => new CorridorEnv(typeof kw.length === 'number' ? kw.length : 10), {
   maxEpisodeSteps: 100,
   expert: () => () => 1,
+  options: ['length'], // the kwargs it takes: make('Corridor-v0', { lenght: 5 }) is an error naming them
 });

@@ -3,37 +3,31 @@
  * options are one table (cli-options.ts), from which both the declaration and the action's type come.
  */
 import { Command } from 'commander';
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
 import { CLI_TOTAL_TIMESTEPS, EVAL_SEED_OFFSET } from '../src/agents/ppo/config.ts';
 import { checkEnv, listEnvs, make, spec, type Env } from '../src/index.ts';
 import { expertFor } from '../src/envs/core/experts.ts';
 import { BACKEND_CHOICES } from '../src/agents/backend.ts';
 import { runRoomsExperiment, type RoomsMethod } from '../src/experiments/index.ts';
 import { choice, command, flag, int, negatable, num, optionalValue, repeatable, required, addOptions, value, type OptionValues } from './cli-options.ts';
+import { absoluteModulePaths, loadEnvModules, loadRunEnvModules } from './env-modules.ts';
 import { formatEvalReport, runEval } from './eval.ts';
 import { runEpisodes, formatEpisodeReport } from './play.ts';
 import { formatSummary, readConfigFile, runTrain } from './train.ts';
 import { DEFAULT_VIEW_HOST, DEFAULT_VIEW_PORT, liveSourceFor, startViewer, untilInterrupted } from './view.ts';
-
-/** Import user modules that register their own envs (`--env-module ./my-env.ts`). */
-async function loadEnvModules(paths: string[]): Promise<void> {
-  for (const p of paths) {
-    try {
-      await import(pathToFileURL(resolve(p)).href);
-    } catch (e) {
-      throw new Error(`could not load env module ${p}: ${(e as Error).message}`);
-    }
-  }
-}
 
 /**
  * Options of every command. Commander reads program options before or after the command name (positional
  * options are off), so `rudder train --env-module x.ts` and `rudder --env-module x.ts train` both work.
  */
 const GLOBAL = {
-  envModule: repeatable('--env-module <path>', 'a module that registers your own env, loaded before the command runs (repeatable)'),
+  envModule: repeatable('--env-module <path>', 'a .ts/.mts/.js/.mjs module that registers your own env, loaded before the command runs (repeatable; a run records it for eval and --resume)'),
 };
+
+// `rudder envs | head`: a reader that stops early ends the command quietly, not with an EPIPE stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(0);
+});
 
 const program = new Command('rudder')
   .description('rudder-ts: reinforcement learning for delayed rewards (Gymnasium-style envs, PPO, RUDDER, Align-RUDDER)')
@@ -56,8 +50,9 @@ Examples:
   $ rudder envs                                   list the registered environments
   $ rudder check --env-module ./my-env.ts --env MyEnv-v0   run checkEnv on your own env`);
 addOptions(program, GLOBAL);
+const envModules = (): string[] => program.opts<OptionValues<typeof GLOBAL>>().envModule;
 program.hook('preAction', async () => {
-  await loadEnvModules(program.opts<OptionValues<typeof GLOBAL>>().envModule);
+  await loadEnvModules(envModules());
 });
 
 const TRAIN = {
@@ -92,9 +87,11 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
   if (o.numEnvs !== undefined) config.numEnvs = o.numEnvs;
   if (o.steps !== undefined) config.totalTimesteps = o.steps;
   else if (!o.config && !o.resume) config.totalTimesteps = CLI_TOTAL_TIMESTEPS;
+  if (envModules().length) config.envModules = absoluteModulePaths(envModules()); // recorded for eval and --resume
   const envId = config.envId ?? 'CartPole-v1';
-  spec(envId); // an unknown id fails here, naming the closest ones
   const out = o.out ?? `runs/${envId.replace(/[^\w.-]/g, '_')}-ppo-seed${config.seed ?? 1}`;
+  if (o.resume) await loadRunEnvModules(out, envModules());
+  else spec(envId); // an unknown id fails here, naming the closest ones (a resume checks the checkpoint's)
   if (!o.view && (o.port !== undefined || o.host !== undefined)) throw new Error('--port and --host set up the viewer: add --view');
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const live = o.view ? liveSourceFor(out, config, o.resume !== undefined && o.resume !== false) : null;
@@ -123,7 +120,8 @@ const EVAL = {
   sample: flag('--sample', 'sample actions from the policy instead of taking the most likely one'),
 };
 
-command(program, 'eval', "run greedy (deterministic) episodes of a trained run's policy and print their statistics", EVAL, (o) => {
+command(program, 'eval', "run greedy (deterministic) episodes of a trained run's policy and print their statistics", EVAL, async (o) => {
+  await loadRunEnvModules(o.run, envModules());
   const c = { run: o.run, episodes: o.episodes, seed: o.seed, checkpoint: o.checkpoint, sample: o.sample ?? false };
   process.stdout.write(formatEvalReport(c, runEval(c)));
 });
@@ -160,7 +158,8 @@ command(program, 'envs', 'list the registered environments (with those of any --
   const rows = listEnvs().map((id) => {
     const s = spec(id);
     const env = s.factory({ ...s.kwargs });
-    const row = [id, String(s.maxEpisodeSteps ?? '-'), String(s.rewardThreshold ?? '-'), env.actionSpace.toString(), env.observationSpace.toString()];
+    // The TimeLimit's steps, else the env's own limit (envs that truncate themselves at their default options).
+    const row = [id, String(s.maxEpisodeSteps ?? env.unwrapped.maxSteps ?? '-'), String(s.rewardThreshold ?? '-'), env.actionSpace.toString(), env.observationSpace.toString()];
     env.close();
     return row;
   });
@@ -170,7 +169,7 @@ command(program, 'envs', 'list the registered environments (with those of any --
 });
 
 const ALIGN = {
-  env: choice('-e, --env <id>', 'rooms env', ['FourRooms-v0', 'FourRooms-v1', 'EightRooms-v0', 'EightRooms-v1'], 'FourRooms-v0'),
+  env: value('-e, --env <id>', 'a rooms env: FourRooms-v0, FourRooms-v1, EightRooms-v0, EightRooms-v1, or your own registered with a RoomsEnv factory (--env-module)', String, 'FourRooms-v0'),
   demos: value('-d, --demos <n>', 'number of expert demonstrations', int('--demos', 1), 10),
   method: choice('-m, --method <method>', 'which learner', ['align-rudder', 'bc-q', 'both'], 'both'),
   seed: value('-s, --seed <seed>', 'seed of the demos and the learner', int('--seed', 0), 1),
@@ -198,6 +197,7 @@ const VIEW = {
 
 const view = command(program, 'view', 'open training runs in the browser viewer: replays of recorded episodes, learning curves, the saved policy, keyboard play that records demonstrations into RUN_DIR/demos', VIEW, async (o) => {
   const dirs = view.args;
+  for (const d of dirs) await loadRunEnvModules(d, envModules()); // runs of your own envs: their modules, as recorded
   const server = await startViewer({ host: o.host, port: o.port, runDirs: dirs }, (line) => void process.stdout.write(`${line}\n`));
   process.stdout.write('open the URL in a browser; Ctrl-C to stop\n');
   await untilInterrupted();

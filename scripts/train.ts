@@ -3,8 +3,8 @@
  * (`rudder eval` is in eval.ts).
  */
 import { SingleBar } from 'cli-progress';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import { parsePpoConfig, type PpoConfig } from '../src/agents/ppo/config.ts';
 import { PpoTrainer, type PpoResult } from '../src/agents/ppo/ppo.ts';
 import type { BackendChoice } from '../src/agents/backend.ts';
@@ -17,6 +17,7 @@ import { spec } from '../src/index.ts';
 import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
 import { parseRudderSettings, settingsConfig, type RudderSettings } from '../src/rudder/settings.ts';
 import type { LiveSource } from '../src/viewer/server/index.ts';
+import { savedEnvModules } from './env-modules.ts';
 
 export interface TrainCommand {
   config: Partial<PpoConfig>;
@@ -53,6 +54,7 @@ export function readConfigFile(path: string): { ppo: Partial<PpoConfig>; rudder:
 }
 
 export async function runTrain(c: TrainCommand, log: (s: string) => void): Promise<PpoResult> {
+  if (c.resume === true && latestCheckpoint(c.out) === null) c = startOver(c, log);
   if (!c.resume && latestCheckpoint(c.out) !== null) {
     throw new Error(`${c.out} already holds a run (checkpoints: ${listCheckpoints(c.out).join(', ')}); pass --resume to continue it or choose another --out`);
   }
@@ -153,6 +155,29 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   return result;
 }
 
+/**
+ * `--resume` of a run stopped before its first checkpoint: nothing to continue from, so the run starts over
+ * with the settings of its config.json (what it was started with) under those given now, and a note.
+ * A folder without a config.json holds no run: that is an error.
+ */
+function startOver(c: TrainCommand, log: (s: string) => void): TrainCommand {
+  const saved = readRunConfig(c.out);
+  if (saved === null) throw new Error(`nothing to resume in ${c.out}: it holds no run (no checkpoint, no config.json); leave out --resume to start one`);
+  log(`note: ${c.out} has no checkpoint yet (the run stopped before its first); starting it over from its config.json${c.rudder ? '' : ' (PPO settings only: add --rudder if it trained with RUDDER)'}`);
+  return { ...c, resume: false, config: { ...saved, ...c.config } };
+}
+
+/** A run folder's config.json (the settings it was started with), or null when it has none. */
+function readRunConfig(out: string): Partial<PpoConfig> | null {
+  const file = join(out, 'config.json');
+  if (!existsSync(file)) return null;
+  try {
+    return parsePpoConfig(JSON.parse(readFileSync(file, 'utf8')), file);
+  } catch (e) {
+    throw new Error(`${file} cannot be read: ${(e as Error).message}`);
+  }
+}
+
 /** Whether the run folder's config.json is the config this command trains with (so its metrics are this run's). */
 function sameRunConfig(out: string, input: Partial<PpoConfig>): boolean {
   let saved: unknown;
@@ -222,6 +247,12 @@ function readEpisodes(path: string): { global_step: number; return: number }[] {
   return out;
 }
 
+/** A recorded (absolute) module path as the user would type it here: relative when it is under the working directory. */
+function shownPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
+}
+
 export function formatSummary(out: string): string {
   const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
     globalStep: number; episodes: number; meanReturnLast20: number | null; bestEvalReturn: number | null; checkpoint: string; stoppedEarly: boolean; rewardThreshold: number | null;
@@ -231,6 +262,6 @@ export function formatSummary(out: string): string {
     `done: ${s.globalStep.toLocaleString('en')} steps, ${s.episodes} episodes${s.stoppedEarly ? ' (stopped early: return threshold reached)' : ''}`,
     `mean return of the last 20 episodes: ${s.meanReturnLast20 === null ? '-' : s.meanReturnLast20.toFixed(2)}${reached}${s.bestEvalReturn !== null ? ` · best evaluation: ${s.bestEvalReturn.toFixed(2)}` : ''}`,
     `saved in ${out}/: checkpoints/${s.checkpoint} · model/ (tfjs) · metrics.jsonl · metrics.csv · curve.svg · summary.json`,
-    `evaluate it: npx rudder eval --run ${out}`,
+    `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}`,
   ].join('\n');
 }

@@ -1,15 +1,21 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = resolve(ROOT, 'bin/rudder.mjs');
 const run = promisify(execFile);
 
 async function rudder(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return rudderIn(ROOT, ...args);
+}
+
+async function rudderIn(cwd: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd });
     return { stdout, stderr, code: 0 };
   } catch (e) {
     const err = e as { stdout: string; stderr: string; code: number };
@@ -81,7 +87,7 @@ describe('rudder CLI', () => {
     // align loads the module too: a broken one fails before the experiment runs.
     const alignBad = await rudder('align', '--env-module', './no-such-file.ts', '--demos', '2');
     expect(alignBad.code).not.toBe(0);
-    expect(alignBad.stderr).toContain('could not load env module ./no-such-file.ts');
+    expect(alignBad.stderr).toContain('--env-module ./no-such-file.ts: no such file');
     const alignOk = await rudder('align', '--env-module', mod, '--demos', '2', '--method', 'bc-q', '--max-episodes', '10');
     expect(alignOk.code).toBe(0);
     expect(alignOk.stdout).toContain('FourRooms-v0, 2 demonstrations');
@@ -98,7 +104,7 @@ describe('rudder CLI', () => {
     expect(badN.stderr).toContain('--episodes must be an integer ≥ 1');
     const badMod = await rudder('envs', '--env-module', './no-such-file.ts');
     expect(badMod.code).not.toBe(0);
-    expect(badMod.stderr).toContain('could not load env module ./no-such-file.ts');
+    expect(badMod.stderr).toContain('--env-module ./no-such-file.ts: no such file');
   });
 
   it('align runs Align-RUDDER and BC+Q from the same demos, deterministically, and rejects a non-rooms env', async () => {
@@ -113,6 +119,85 @@ describe('rudder CLI', () => {
       .toBe(a.stdout.split('\n')[0]!.replace(/ · [\d.]+ s$/, ''));
     const bad = await rudder('align', '--env', 'CartPole-v1');
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/argument 'CartPole-v1' is invalid\. Allowed choices are FourRooms-v0/);
+    expect(bad.stderr).toMatch(/rooms experiment: "CartPole-v1" is not a rooms env \(its factory must return a RoomsEnv/);
+  });
+});
+
+describe('--env-module from anywhere', () => {
+  // A folder outside the repository with no package.json: .ts and .js files there are CommonJS to Node.
+  const dir = mkdtempSync(join(tmpdir(), 'rudder-env-module-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const jsEnv = (id: string): string => `import { BaseEnv, Box, Discrete, register } from 'rudder-ts';
+class E extends BaseEnv {
+  actionSpace = new Discrete(2);
+  observationSpace = new Box(0, 1, [1]);
+  reset(o) { this.seedRng(o); return { obs: new Float32Array(1), info: {} }; }
+  step() { return { obs: new Float32Array(1), reward: 1, terminated: true, truncated: false, info: {} }; }
+}
+register('${id}', () => new E(), { maxEpisodeSteps: 7, options: [] });
+`;
+
+  it('loads .ts, .mts, .js and .mjs files from a folder that is not a package, each importing rudder-ts', async () => {
+    cpSync(resolve(ROOT, 'examples/custom-env.ts'), join(dir, 'corridor.ts'));
+    mkdirSync(join(dir, 'sub'));
+    // A .ts module that imports a .ts helper of its own.
+    writeFileSync(join(dir, 'sub', 'length.ts'), 'export const LENGTH: number = 6;\n');
+    writeFileSync(join(dir, 'sub', 'short.mts'), readFileSync(resolve(ROOT, 'examples/custom-env.ts'), 'utf8')
+      .replace("from 'rudder-ts';", "from 'rudder-ts';\nimport { LENGTH } from './length.ts';").replace(/Corridor-v0/g, 'ShortCorridor-v0').replace(': 10)', ': LENGTH)'));
+    writeFileSync(join(dir, 'plain.js'), jsEnv('PlainJs-v0'));
+    writeFileSync(join(dir, 'plain.mjs'), jsEnv('PlainMjs-v0'));
+    const r = await rudderIn(dir, 'envs', '--env-module', 'corridor.ts', '--env-module', 'sub/short.mts', '--env-module', 'plain.js', '--env-module', join(dir, 'plain.mjs'));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Corridor-v0 +100 .*Box\(0, 1, \[10\]/m);
+    expect(r.stdout).toMatch(/^ShortCorridor-v0 +100 .*Box\(0, 1, \[6\]/m);
+    expect(r.stdout).toMatch(/^PlainJs-v0 +7 /m);
+    expect(r.stdout).toMatch(/^PlainMjs-v0 +7 /m);
+    const kw = await rudderIn(dir, 'play', '--env-module', 'corridor.ts', '--env', 'Corridor-v0');
+    expect(kw.code).toBe(0);
+    const other = await rudderIn(dir, 'envs', '--env-module', 'env.py');
+    expect(other.stderr).toContain('--env-module env.py: expected a .ts, .mts, .js, .mjs file');
+    writeFileSync(join(dir, 'throws.ts'), "throw new Error('broken on purpose');\n");
+    const throws = await rudderIn(dir, 'envs', '--env-module', 'throws.ts');
+    expect(throws.stderr).toContain('could not load env module throws.ts: broken on purpose');
+  });
+
+  it('a run remembers its module: the hint names it, eval and --resume load it, a moved module is named', async () => {
+    const t = await rudderIn(dir, 'train', '--env-module', 'corridor.ts', '--env', 'Corridor-v0', '--steps', '1024', '--checkpoint-every', '1', '--out', 'runs/c', '--no-progress');
+    expect(t.stderr).toBe('');
+    expect(t.stdout).toContain('evaluate it: npx rudder eval --env-module corridor.ts --run runs/c');
+    expect(JSON.parse(readFileSync(join(dir, 'runs/c/config.json'), 'utf8')).envModules).toEqual([join(dir, 'corridor.ts')]);
+    const ev = await rudderIn(dir, 'eval', '--run', 'runs/c', '--episodes', '1');
+    expect(ev.stderr).toBe('');
+    expect(ev.stdout).toContain('Corridor-v0 · runs/c checkpoint iter-0000002');
+    const resumed = await rudderIn(dir, 'train', '--out', 'runs/c', '--resume', '--steps', '2048', '--no-progress');
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toContain('Corridor-v0 · PPO · seed 1 · 2,048 steps');
+    renameSync(join(dir, 'corridor.ts'), join(dir, 'moved.ts'));
+    const gone = await rudderIn(dir, 'eval', '--run', 'runs/c', '--episodes', '1');
+    expect(gone.stderr).toContain(`runs/c was trained with --env-module ${join(dir, 'corridor.ts')}, which no longer exists; pass --env-module <its new path>`);
+    const moved = await rudderIn(dir, 'eval', '--env-module', 'moved.ts', '--run', 'runs/c', '--episodes', '1');
+    expect(moved.stderr).toBe('');
+    renameSync(join(dir, 'moved.ts'), join(dir, 'corridor.ts'));
+  });
+
+  it('names a missing checkpoint and the ones that exist; a --resume before the first checkpoint starts over', async () => {
+    // runs/c is the run the test above trained.
+    const best = await rudderIn(dir, 'eval', '--run', 'runs/c', '--checkpoint', 'best');
+    expect(best.stderr).toMatch(/runs\/c has no checkpoint best; its checkpoints: iter-\d{7}, iter-\d{7} \(`rudder train --resume <label>` continues from one, `rudder eval --checkpoint <label>` evaluates one\)/);
+    // A run stopped before its first checkpoint: its config.json and metrics, no checkpoints/.
+    const out = join(dir, 'runs', 'early');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'config.json'), JSON.stringify({ envId: 'CartPole-v1', totalTimesteps: 512, numEnvs: 2, numSteps: 128, seed: 5 }));
+    const again = await rudderIn(dir, 'train', '--out', 'runs/early', '--resume', '--no-progress');
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain('note: runs/early has no checkpoint yet (the run stopped before its first); starting it over from its config.json');
+    expect(again.stdout).toContain('CartPole-v1 · PPO · seed 5 · 512 steps');
+    // A typo in a config file's envKwargs is an error before anything is written.
+    writeFileSync(join(dir, 'typo.json'), JSON.stringify({ envId: 'KeyDoorTreasure-v0', envKwargs: { sise: 6 } }));
+    const typo = await rudderIn(dir, 'train', '--config', 'typo.json', '--out', 'runs/typo');
+    expect(typo.stderr).toContain('make("KeyDoorTreasure-v0"): unknown option "sise". Did you mean "size"? KeyDoorTreasure-v0 takes: size, maxSteps, reward, distractors, observation');
+    expect(existsSync(join(dir, 'runs/typo'))).toBe(false); // no stray metrics.csv (nor folder) after the failure
+    const none = await rudderIn(dir, 'train', '--out', 'runs/nothing-here', '--resume');
+    expect(none.stderr).toContain('nothing to resume in runs/nothing-here: it holds no run (no checkpoint, no config.json)');
   });
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,9 +30,18 @@ describe('MetricsLog: a fresh run', () => {
     const d = fresh();
     writeFileSync(join(d, 'metrics.csv'), `${CSV_COLUMNS.join(',')}\n`);
     const log = MetricsLog.create(d);
+    expect(existsSync(log.csvPath)).toBe(false); // the header-only CSV is gone, and none is written before a row
     log.event('episode', { global_step: 1, return: 2, length: 3 });
-    expect(readFileSync(log.csvPath, 'utf8')).toBe(`${CSV_COLUMNS.join(',')}\n`);
-    expect(log.mark().jsonlBytes).toBe(readFileSync(log.jsonlPath).length);
+    expect(existsSync(log.csvPath)).toBe(false);
+    expect(log.mark()).toEqual({ jsonlBytes: readFileSync(log.jsonlPath).length, csvBytes: 0 });
+  });
+
+  it('writes nothing, not even the folder, before the first record (a run that fails to start leaves no files)', () => {
+    const d = join(fresh(), 'not-yet');
+    const log = MetricsLog.create(d);
+    expect(existsSync(d)).toBe(false);
+    log.iteration(Object.fromEntries(CSV_COLUMNS.map((c) => [c, 1])) as Parameters<MetricsLog['iteration']>[0]);
+    expect(readFileSync(log.csvPath, 'utf8')).toBe(`${CSV_COLUMNS.join(',')}\n${CSV_COLUMNS.map(() => 1).join(',')}\n`);
   });
 });
 
@@ -78,7 +87,7 @@ describe('MetricsLog: a resume cuts the files back to the checkpoint', () => {
     const { notes } = log.cutBack(undefined, 'iter-0000003');
     expect(readFileSync(log.jsonlPath, 'utf8')).toBe(kept);
     expect(notes[0]).toMatch(/checkpoint iter-0000003 does not record where metrics\.jsonl ended/);
-    expect(readFileSync(log.csvPath, 'utf8')).toBe(`${CSV_COLUMNS.join(',')}\n`);
+    expect(existsSync(log.csvPath)).toBe(false); // no rows to keep, so no file (its header comes with the first row)
   });
 });
 

@@ -87,11 +87,12 @@ describe('rudder train / eval', () => {
     const cwd = mkdtempSync(join(tmp, 'readme-'));
     const r = await rudderIn(cwd, 'train');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('CartPole-v1 · PPO · seed 1 · 199,680 steps');
+    expect(r.stdout).toContain('CartPole-v1 · PPO · seed 1 · 499,712 steps');
     expect(r.stdout).toContain('saved in runs/CartPole-v1-ppo-seed1/');
     const summary = JSON.parse(readFileSync(join(cwd, 'runs/CartPole-v1-ppo-seed1/summary.json'), 'utf8')) as { meanReturnLast20: number };
-    // 200k steps of PPO take CartPole far past random play (~22), (338 here).
-    expect(summary.meanReturnLast20).toBeGreaterThan(250);
+    // The first impression: the default run solves CartPole (its threshold, 475, is printed as reached).
+    expect(summary.meanReturnLast20).toBeGreaterThanOrEqual(475);
+    expect(r.stdout).toContain('(reward threshold 475: reached)');
   });
 
   it('trains, saves a run folder with metrics and a plot, and evaluates it', async () => {

@@ -178,7 +178,46 @@ describe('make', () => {
   it('rejects a factory that does not return an env', () => {
     register('NotAnEnv-v0', () => ({}) as unknown as Env);
     made.push('NotAnEnv-v0');
-    expect(() => make('NotAnEnv-v0')).toThrow(/make\("NotAnEnv-v0"\): the registered factory did not return an env/);
+    expect(() => make('NotAnEnv-v0')).toThrow(/make\("NotAnEnv-v0"\): the registered factory did not return an env: an object without reset\(\), step\(\), render\(\), close\(\), actionSpace, observationSpace, unwrapped/);
+    // What used to fail deep inside make ("Cannot set properties of undefined (setting 'spec')"): step and reset but no unwrapped.
+    register('HalfEnv-v0', () => ({ step() {}, reset() {}, render() {}, close() {}, actionSpace: new Discrete(2), observationSpace: new Box(0, 1, [1]) }) as unknown as Env);
+    made.push('HalfEnv-v0');
+    expect(() => make('HalfEnv-v0')).toThrow(/make\("HalfEnv-v0"\): the registered factory did not return an env: an object without unwrapped \(extend BaseEnv/);
+    register('Undef-v0', () => undefined as unknown as Env);
+    made.push('Undef-v0');
+    expect(() => make('Undef-v0')).toThrow(/make\("Undef-v0"\): .* it returned undefined/);
+  });
+});
+
+describe('declared env options', () => {
+  it('an unknown kwarg is an error naming the env, the valid keys and the closest one', () => {
+    expect(() => make('KeyDoorTreasure-v0', { sise: 6 })).toThrow(
+      'make("KeyDoorTreasure-v0"): unknown option "sise". Did you mean "size"? KeyDoorTreasure-v0 takes: size, maxSteps, reward, distractors, observation; and, as every env: reward, delay, delayObservation, renderMode',
+    );
+    expect(() => make('CartPole-v1', { zzzzzzzz: 1 })).toThrow(/unknown option "zzzzzzzz"\. CartPole-v1 takes: suttonBartoReward;/); // nothing close: no guess
+    expect(() => makeVec('CartPole-v1', 2, { kwargs: { suttonBarto: true } })).toThrow(/make\("CartPole-v1"\): unknown option "suttonBarto"\. Did you mean "suttonBartoReward"\?/);
+    expect(() => makeVec('KeyDoorTreasure-v0', 2, { kwargs: { sise: 6 } })).toThrow(/unknown option "sise"/);
+  });
+
+  it("every built-in env declares its options, and make accepts each declared one and make's own", () => {
+    for (const id of listEnvs()) {
+      const s = spec(id);
+      expect(s.options, id).not.toBeNull();
+      expect(() => make(id, { renderMode: null, reward: 'delayed' }).close(), id).not.toThrow();
+    }
+    expect(make('KeyDoorTreasure-v0', { size: 6 }).unwrapped).toMatchObject({ size: 6 });
+    expect(make('Venture-v0', { lives: 2, hallMonsterSpeed: 0.5 }).unwrapped).toMatchObject({ startLives: 2 });
+  });
+
+  it('an env registered without options takes any kwargs (not checked); a bad declaration is refused', () => {
+    register('Free-v0', (kw) => new KwEnv(kw));
+    made.push('Free-v0');
+    expect((make('Free-v0', { anything: 1 }).unwrapped as KwEnv).kwargs.anything).toBe(1);
+    register('Declared-v0', (kw) => new KwEnv(kw), { options: ['width'] });
+    made.push('Declared-v0');
+    expect((make('Declared-v0', { width: 3 }).unwrapped as KwEnv).kwargs.width).toBe(3);
+    expect(() => make('Declared-v0', { widht: 3 })).toThrow('make("Declared-v0"): unknown option "widht". Did you mean "width"?');
+    expect(() => register('Bad-v0', (kw) => new KwEnv(kw), { options: [3] as unknown as string[] })).toThrow(/options must be a list of option names/);
   });
 });
 

@@ -98,7 +98,7 @@ export const DEFAULT_DEMO_NOISE = 0.175;
 /** The rooms env behind an id (the bare RoomsEnv: it ends episodes at 200 steps itself, so no wrappers are needed). */
 export function roomsEnv(id: string): RoomsEnv {
   const env = make(id).unwrapped;
-  if (!(env instanceof RoomsEnv)) throw new TypeError(`rooms experiment: "${id}" is not a rooms env (FourRooms-v0/v1, EightRooms-v0/v1)`);
+  if (!(env instanceof RoomsEnv)) throw new TypeError(`rooms experiment: "${id}" is not a rooms env (its factory must return a RoomsEnv, as FourRooms-v0/v1 and EightRooms-v0/v1 do)`);
   return env;
 }
 

@@ -93,14 +93,15 @@ export function checkpointContents(t: PpoLearningState, sessionSeconds: number):
 
 /**
  * The checkpoint to resume (the latest, or the named one) and its config with `input` over it. Only the
- * length of training may change on resume; anything that shapes the model or the data may not.
+ * length of training (and where the env modules are: they may have moved) may change on resume; anything
+ * that shapes the model or the data may not.
  */
 export function loadResumeCheckpoint(runDir: string, name: string | undefined, input: Partial<PpoConfig>): CheckpointContents<PpoCheckpointState> & { label: string; config: PpoConfig } {
   const ck = loadCheckpoint<PpoCheckpointState>(runDir, name);
   if (ck.state.kind !== 'ppo') throw new Error(`checkpoint ${ck.label} is a ${String(ck.state.kind)} checkpoint, not ppo`);
   const config = parsePpoConfig({ ...ck.state.config, ...input }, `checkpoint ${ck.label} config`);
   for (const k of Object.keys(input) as (keyof PpoConfig)[]) {
-    if (k !== 'totalTimesteps' && JSON.stringify(input[k]) !== JSON.stringify(ck.state.config[k])) {
+    if (k !== 'totalTimesteps' && k !== 'envModules' && JSON.stringify(input[k]) !== JSON.stringify(ck.state.config[k])) {
       throw new Error(`cannot resume ${runDir} with ${k} = ${JSON.stringify(input[k])}: the checkpoint was trained with ${JSON.stringify(ck.state.config[k])}`);
     }
   }

@@ -98,8 +98,13 @@ export function loadCheckpoint<S>(runDir: string, label?: string): CheckpointCon
   if (which === null) throw new CheckpointError(`${runDir} has no checkpoint (no checkpoints/latest.json)`);
   const dir = join(runDir, 'checkpoints', which);
   const others = listCheckpoints(runDir).filter((c) => c !== which);
+  // The CLI names a checkpoint with `train --resume <label>` and `eval --checkpoint <label>`.
+  const use = '`rudder train --resume <label>` continues from one, `rudder eval --checkpoint <label>` evaluates one';
+  if (!existsSync(dir)) {
+    throw new CheckpointError(`${runDir} has no checkpoint ${which}${others.length ? `; its checkpoints: ${others.join(', ')} (${use})` : ' and no other checkpoint'}`);
+  }
   const fail = (msg: string): never => {
-    throw new CheckpointError(`checkpoint ${dir} is unusable: ${msg}${others.length ? `. Other checkpoints in this run: ${others.join(', ')} (resume from one with --checkpoint <label>)` : ''}`);
+    throw new CheckpointError(`checkpoint ${dir} is unusable: ${msg}${others.length ? `. Other checkpoints in this run: ${others.join(', ')} (${use})` : ''}`);
   };
   let file: StateFile<S>;
   try {

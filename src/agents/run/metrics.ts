@@ -32,12 +32,14 @@ export class MetricsLog {
   readonly jsonlPath: string;
   readonly csvPath: string;
 
-  /** Appends to the run folder's files as they are (the CSV gets its header if new); `create` and `resume` are the checked ways in. */
+  /**
+   * Appends to the run folder's files as they are; `create` and `cutBack` are the checked ways in. Nothing
+   * is written (not even the folder or the CSV header) before the first record, so a run that fails to
+   * start leaves no files behind.
+   */
   constructor(readonly runDir: string) {
-    mkdirSync(runDir, { recursive: true });
     this.jsonlPath = join(runDir, 'metrics.jsonl');
     this.csvPath = join(runDir, 'metrics.csv');
-    if (!existsSync(this.csvPath) || statSync(this.csvPath).size === 0) appendFileSync(this.csvPath, `${CSV_COLUMNS.join(',')}\n`);
   }
 
   /**
@@ -96,13 +98,12 @@ export class MetricsLog {
       if (at === undefined) notes.push(`note: checkpoint ${label} does not record where ${name} ended (it predates that); kept its ${keep < size ? 'complete lines (dropped a cut-short last line)' : 'lines'}, so records written after the checkpoint may appear twice`);
       else notes.push(`note: ${name} is shorter than checkpoint ${label} recorded (${size} < ${at} bytes); kept its complete lines, so some records of the run are missing`);
     }
-    if (statSync(this.csvPath).size === 0) appendFileSync(this.csvPath, `${CSV_COLUMNS.join(',')}\n`);
     return { notes, cut };
   }
 
   /** Where the files end now (recorded in each checkpoint). */
   mark(): MetricsMark {
-    return { jsonlBytes: existsSync(this.jsonlPath) ? statSync(this.jsonlPath).size : 0, csvBytes: statSync(this.csvPath).size };
+    return { jsonlBytes: existsSync(this.jsonlPath) ? statSync(this.jsonlPath).size : 0, csvBytes: existsSync(this.csvPath) ? statSync(this.csvPath).size : 0 };
   }
 
   /** Flush both files to disk (before a checkpoint records their ends, so a power cut does not leave them shorter than recorded). */
@@ -119,12 +120,14 @@ export class MetricsLog {
   }
 
   event(type: string, fields: Record<string, MetricValue>): void {
+    mkdirSync(this.runDir, { recursive: true });
     appendFileSync(this.jsonlPath, `${JSON.stringify({ type, ...fields })}\n`);
   }
 
   iteration(row: Record<(typeof CSV_COLUMNS)[number], MetricValue>): void {
     this.event('iteration', row);
-    appendFileSync(this.csvPath, `${CSV_COLUMNS.map((c) => csvCell(row[c])).join(',')}\n`);
+    const header = !existsSync(this.csvPath) || statSync(this.csvPath).size === 0 ? `${CSV_COLUMNS.join(',')}\n` : '';
+    appendFileSync(this.csvPath, `${header}${CSV_COLUMNS.map((c) => csvCell(row[c])).join(',')}\n`);
   }
 }
 

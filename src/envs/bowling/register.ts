@@ -1,6 +1,7 @@
+import { optionNames } from '../core/env-options.ts';
 import { register } from '../core/registry.ts';
 import type { EnvKwargs } from '../core/spec.ts';
-import { BOWLING_MAX_STEPS, BOWLING_TIME_LIMIT, BowlingEnv } from './bowling.ts';
+import { BOWLING_MAX_STEPS, BOWLING_TIME_LIMIT, BowlingEnv, type BowlingOptions } from './bowling.ts';
 import { bowlingExpert } from './expert.ts';
 
 // Bowling-v0 ends every game itself, within BOWLING_MAX_STEPS (2331) steps thanks to its idle and roll
@@ -12,4 +13,5 @@ register('Bowling-v0', (kw: EnvKwargs) => new BowlingEnv(kw), {
   maxEpisodeSteps: BOWLING_TIME_LIMIT,
   kwargs: { reward: 'delayed' },
   expert: bowlingExpert,
+  options: optionNames<BowlingOptions>({ reward: true }),
 });

@@ -32,3 +32,12 @@ export function rewardOption<M extends string>(env: string, value: unknown, mode
   const hint = value === 'delayed' ? ` (the env class pays its natural reward; make(id, { reward: 'delayed' }) or new DelayedReward(env) delays it)` : ` ('delayed' through make, which adds the DelayedReward wrapper)`;
   throw new RangeError(`${env}: option reward must be one of ${valid}, got ${JSON.stringify(value)}${hint}`);
 }
+
+/**
+ * The option names of an env's options interface `O` (all but `renderMode`, which every env takes), for
+ * `register(id, factory, { options })`. The object must name every option of `O` and nothing else, so the
+ * compiler keeps the registered list and the interface together: `optionNames<CartPoleOptions>({ suttonBartoReward: true })`.
+ */
+export function optionNames<O>(names: { readonly [K in Exclude<keyof O, 'renderMode'>]-?: true }): string[] {
+  return Object.keys(names);
+}

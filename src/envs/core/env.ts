@@ -83,6 +83,11 @@ export interface Env<O = unknown, A = unknown> {
   close(): void;
   /** The innermost env below any wrappers. */
   readonly unwrapped: Env<unknown, unknown>;
+  /**
+   * Steps after which the env truncates an episode itself, for envs registered without a TimeLimit because
+   * their limit follows their options (KeyDoorTreasure's 10·size²); `rudder envs` shows it. Optional.
+   */
+  readonly maxSteps?: number;
   /** The env-state contract (./env-state.ts), optional: test with `hasEnvState(env)`. */
   getState?(): EnvState;
   setState?(state: EnvState): void;

@@ -22,6 +22,12 @@ export interface RegisterOptions {
   orderEnforce?: boolean;
   disableEnvChecker?: boolean;
   kwargs?: Record<string, unknown>;
+  /**
+   * The keyword arguments the factory reads (e.g. `['size', 'maxSteps']`, or `optionNames<MyOptions>({…})`),
+   * so that `make` refuses an unknown one (a typo like `sise`) instead of ignoring it. Leave it out and
+   * any kwargs are passed on unchecked.
+   */
+  options?: readonly string[] | null;
   additionalWrappers?: WrapperFactory[];
   vectorFactory?: VectorFactoryRef | null;
   /** The env's scripted expert, read back by `expertFor(id)`. */
@@ -53,6 +59,8 @@ export function register<O, A>(id: string, factory: EnvFactory<O, A>, options: R
   if (options.expert != null && typeof options.expert !== 'function') throw new TypeError(`register("${id}"): expert must be a function (env) => Policy, got ${typeof options.expert}`);
   const max = options.maxEpisodeSteps ?? null;
   if (max !== null && (!Number.isInteger(max) || max <= 0)) throw new RangeError(`register("${id}"): maxEpisodeSteps must be a positive integer or null, got ${String(max)}`);
+  const opts = options.options ?? null;
+  if (opts !== null && (!Array.isArray(opts) || opts.some((o) => typeof o !== 'string'))) throw new TypeError(`register("${id}"): options must be a list of option names (strings)`);
   const spec: EnvSpec = Object.freeze({
     id,
     namespace,
@@ -66,6 +74,7 @@ export function register<O, A>(id: string, factory: EnvFactory<O, A>, options: R
     nondeterministic: options.nondeterministic ?? false,
     orderEnforce: options.orderEnforce ?? true,
     disableEnvChecker: options.disableEnvChecker ?? false,
+    options: opts === null ? null : Object.freeze([...opts]),
     kwargs: Object.freeze({ ...(options.kwargs ?? {}) }),
     additionalWrappers: Object.freeze([...(options.additionalWrappers ?? [])]),
     vectorFactory: options.vectorFactory ?? null,
@@ -112,6 +121,7 @@ export function make<K extends keyof EnvRegistry>(id: K, kwargs?: Record<string,
 export function make<O = unknown, A = unknown>(id: string, kwargs?: Record<string, unknown>, options?: MakeOptions): Env<O, A>;
 export function make(id: string, kwargs: Record<string, unknown> = {}, options: MakeOptions = {}): Env<unknown, unknown> {
   const s = spec(id);
+  checkEnvKwargs(s, kwargs);
   const merged: EnvKwargs = { ...structuredClone(s.kwargs), ...kwargs };
   if (options.renderMode !== undefined) merged.renderMode = options.renderMode;
   const delayed = merged.reward === 'delayed';
@@ -121,9 +131,8 @@ export function make(id: string, kwargs: Record<string, unknown> = {}, options: 
   }
   const delayOpts = delayed ? { delay: numberIn(`make("${id}")`, 'delay', merged.delay, 0, 1e9, 0, true), delayObservation: oneOf(`make("${id}")`, 'delayObservation', merged.delayObservation, ['counter', 'frozen'] as const, 'counter') } : null;
   const base = s.factory(merged);
-  if (!base || typeof base.step !== 'function' || typeof base.reset !== 'function') {
-    throw new TypeError(`make("${id}"): the registered factory did not return an env (got ${typeof base})`);
-  }
+  const missing = missingEnvParts(base);
+  if (missing !== null) throw new TypeError(`make("${id}"): the registered factory did not return an env: ${missing} (extend BaseEnv, or implement the Env interface)`);
   const max = options.maxEpisodeSteps === undefined ? s.maxEpisodeSteps : options.maxEpisodeSteps === -1 ? null : options.maxEpisodeSteps;
   const disableEnvChecker = options.disableEnvChecker ?? s.disableEnvChecker;
   // The env's spec records what it was really made with (as Gymnasium's make does), so it can be rebuilt.
@@ -137,6 +146,41 @@ export function make(id: string, kwargs: Record<string, unknown> = {}, options: 
   if (delayOpts) env = new DelayedReward(env, delayOpts);
   for (const w of s.additionalWrappers) env = w(env);
   return env;
+}
+
+/** Keyword arguments `make` takes for every env, whatever the env declares. */
+export const MAKE_KWARGS: readonly string[] = ['reward', 'delay', 'delayObservation', 'renderMode'];
+
+/**
+ * Refuses a keyword argument the env does not take (when its spec declares `options`), naming the env, the
+ * valid keys and the closest one: `make("KeyDoorTreasure-v0"): unknown option "sise". Did you mean "size"? …`.
+ */
+export function checkEnvKwargs(s: EnvSpec, kwargs: Readonly<Record<string, unknown>>): void {
+  if (s.options === null) return;
+  const valid = [...s.options, ...MAKE_KWARGS.filter((k) => !s.options!.includes(k))];
+  for (const key of Object.keys(kwargs)) {
+    if (valid.includes(key)) continue;
+    // The closest key within a few edits, else one the key begins (`suttonBarto` → `suttonBartoReward`).
+    const lower = key.toLowerCase();
+    const near = valid.map((k) => ({ k, d: editDistance(lower, k.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
+    const guess = near && near.d <= Math.max(2, Math.floor(key.length / 3)) ? near.k : valid.find((k) => lower.length >= 3 && k.toLowerCase().startsWith(lower));
+    const hint = guess ? ` Did you mean "${guess}"?` : '';
+    const own = s.options.length ? s.options.join(', ') : 'none of its own';
+    throw new RangeError(`make("${s.id}"): unknown option "${key}".${hint} ${s.id} takes: ${own}; and, as every env: ${MAKE_KWARGS.join(', ')}`);
+  }
+}
+
+/** What keeps `value` from being an env (a missing method or space, as a phrase), or null if nothing does. */
+function missingEnvParts(value: unknown): string | null {
+  if (value === null || typeof value !== 'object') return `it returned ${value === null ? 'null' : typeof value}`;
+  const v = value as Record<string, unknown>;
+  const missing = [
+    ...['reset', 'step', 'render', 'close'].filter((m) => typeof v[m] !== 'function').map((m) => `${m}()`),
+    ...['actionSpace', 'observationSpace'].filter((k) => v[k] === null || typeof v[k] !== 'object'),
+    ...(v.unwrapped === null || typeof v.unwrapped !== 'object' ? ['unwrapped'] : []),
+  ];
+  const name = (v.constructor as { name?: string } | undefined)?.name;
+  return missing.length ? `${name && name !== 'Object' ? `a ${name} ` : 'an object '}without ${missing.join(', ')}` : null;
 }
 
 function withoutMakeKwargs(kwargs: EnvKwargs): EnvKwargs {

@@ -27,6 +27,12 @@ export interface EnvSpec {
   readonly nondeterministic: boolean;
   readonly orderEnforce: boolean;
   readonly disableEnvChecker: boolean;
+  /**
+   * The keyword arguments the env takes (its own options; `make` adds `reward: 'delayed'`, `delay`,
+   * `delayObservation` and `renderMode` for every env), checked by `make`: an unknown key is an error
+   * naming the valid ones. null: not declared, so not checked (a user's env registered without `options`).
+   */
+  readonly options: readonly string[] | null;
   /** Default keyword arguments for the factory; `make`'s kwargs override them. */
   readonly kwargs: Readonly<Record<string, unknown>>;
   /** Wrappers `make` adds outside TimeLimit, innermost first. */

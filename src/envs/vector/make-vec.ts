@@ -1,5 +1,5 @@
 import type { Env } from '../core/env.ts';
-import { make, spec as specOf } from '../core/registry.ts';
+import { checkEnvKwargs, make, spec as specOf } from '../core/registry.ts';
 import type { EnvSpec } from '../core/spec.ts';
 import { SyncVectorEnv } from './sync-vector-env.ts';
 import { ThreadVectorEnv } from './thread-vector-env.ts';
@@ -76,6 +76,7 @@ export function makeVec<BO = unknown, BA = unknown>(id: string, numEnvs = 1, opt
   } else {
     if (wrappers.length > 0) throw new RangeError(`${who}: wrappers need vectorizationMode "sync"; vector_entry_point builds no single envs to wrap`);
     if (delayed) throw new RangeError(`${who}: reward "delayed" is make's DelayedReward wrapper and needs vectorizationMode "sync" or "threads"; vector_entry_point builds no single envs to wrap`);
+    checkEnvKwargs(s!, kwargs); // make checks them in the other modes
     const factory = s!.vectorFactory;
     if (!factory) throw new RangeError(`${who}: the spec has no vectorFactory; use vectorizationMode "sync" or "threads"`);
     const made = factory(numEnvs, { ...structuredClone(s!.kwargs), ...kwargs, autoresetMode }) as VectorEnv<BO, BA> | null;

@@ -1,0 +1,87 @@
+/**
+ * `--env-module` files: modules that register the user's own envs, loaded before a command runs. They may
+ * be `.ts`, `.mts`, `.js` or `.mjs` files anywhere (their folder need not be a package, nor `"type":
+ * "module"`), and may import `rudder-ts` whether or not their folder can resolve it (env-module-hooks.mjs).
+ * A run records its modules (PpoConfig.envModules, as absolute paths), so `eval` and `--resume` load them again.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { register as registerHooks } from 'node:module';
+import { extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+
+/** The package's entry points (package.json `exports`), by module path under src/. */
+const ENTRY_POINTS: Record<string, string> = {
+  'rudder-ts': 'index', 'rudder-ts/agents': 'agents/index', 'rudder-ts/rudder': 'rudder/index', 'rudder-ts/align': 'align/index', 'rudder-ts/experiments': 'experiments/index',
+};
+
+/** Whether this process runs the TypeScript sources (through tsx or vitest), rather than the compiled package. */
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+
+const loaded = new Set<string>();
+let hooked = false;
+
+/** Absolute paths of `paths` (as given on the command line, relative to the working directory). */
+export function absoluteModulePaths(paths: readonly string[]): string[] {
+  return paths.map((p) => resolve(p));
+}
+
+/** Import each env module once, in order; an error names the module and what went wrong. */
+export async function loadEnvModules(paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  for (const p of paths) {
+    if (!EXTENSIONS.includes(extname(p))) throw new Error(`--env-module ${p}: expected a ${EXTENSIONS.join(', ')} file`);
+    if (!existsSync(p)) throw new Error(`--env-module ${p}: no such file`);
+  }
+  await installHooks(paths.some((p) => extname(p).endsWith('ts')));
+  for (const p of paths) {
+    const url = pathToFileURL(resolve(p)).href;
+    if (loaded.has(url)) continue;
+    try {
+      await import(url);
+    } catch (e) {
+      throw new Error(`could not load env module ${p}: ${(e as Error).message}`);
+    }
+    loaded.add(url);
+  }
+}
+
+/** The env modules a run was trained with (its config.json's envModules); [] when it has none or no config. */
+export function savedEnvModules(runDir: string): string[] {
+  const file = join(runDir, 'config.json');
+  if (!existsSync(file)) return [];
+  try {
+    const m = (JSON.parse(readFileSync(file, 'utf8')) as { envModules?: unknown }).envModules;
+    return Array.isArray(m) ? m.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return []; // a broken config.json is reported by whatever reads the run next
+  }
+}
+
+/**
+ * For `eval` and `--resume`: load the env modules `runDir` was trained with, unless the command was given
+ * its own `--env-module` (then those replace them: e.g. the module moved). A recorded module that is gone
+ * is an error saying how to point at it again.
+ */
+export async function loadRunEnvModules(runDir: string, given: readonly string[]): Promise<void> {
+  if (given.length > 0) return; // loaded by the global option already
+  const saved = savedEnvModules(runDir);
+  const gone = saved.filter((p) => !existsSync(p));
+  if (gone.length) throw new Error(`${runDir} was trained with --env-module ${gone.join(', ')}, which no longer exists; pass --env-module <its new path>`);
+  await loadEnvModules(saved);
+}
+
+async function installHooks(typescript: boolean): Promise<void> {
+  if (hooked) return;
+  hooked = true;
+  // The compiled package has no TypeScript loader until a .ts module needs one; registered before the
+  // hooks below, so those run first (the last registered runs first).
+  if (typescript && !FROM_SOURCES) {
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
+  const ext = FROM_SOURCES ? '.ts' : '.js';
+  const own = Object.fromEntries(Object.entries(ENTRY_POINTS).map(([spec, path]) => [spec, new URL(`../src/${path}${ext}`, import.meta.url).href]));
+  registerHooks(new URL('./env-module-hooks.mjs', import.meta.url), { data: { own } });
+}
