@@ -1,11 +1,12 @@
 /**
  * `npm run bench -- <suite>`: runs a benchmark suite and writes its section of BENCHMARKS.md.
- * Suites: envs, ppo, kernels, rudder, align, watch-repair, lstm, delay, venture, viewer.
+ * Suites: envs, ppo, kernels, rudder, align, align-speed, watch-repair, lstm, delay, venture, viewer.
  */
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { runAlignBench } from './align.ts';
+import { runAlignSpeedBench } from './align-speed.ts';
 import { reportDelayFromResults, runDelayBench } from './delay.ts';
 import { runEnvBench } from './envs.ts';
 import { runLstmBench } from './lstm.ts';
@@ -18,10 +19,10 @@ import { runWatchRepairBench } from './watch-repair.ts';
 
 const program = new Command('bench')
   .description('Run a benchmark suite and write its results to BENCHMARKS.md')
-  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | watch-repair | lstm | delay | venture | viewer')
+  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | align-speed | watch-repair | lstm | delay | venture | viewer')
   .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists; lstm: skip torch')
-  .option('--rounds <n>', 'kernels, lstm, viewer: interleaved timing rounds (viewer default 3)', '7')
+  .option('--rounds <n>', 'kernels, lstm, align-speed, viewer: interleaved timing rounds (viewer default 3)', '7')
   .option('--viewer-steps <n>', 'viewer: PPO steps per timed run', '100000')
   .option('--seeds <n>', 'ppo: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method; delay: seeds per delay and arm', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size (delay: default 8)', '12')
@@ -55,6 +56,7 @@ const program = new Command('bench')
     else if (suite === 'rudder') await runGameBench(opts.task, { seeds: Number(opts.seeds), steps: Number(opts.steps), jobs: Number(opts.jobs) });
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.
     else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env });
+    else if (suite === 'align-speed') await runAlignSpeedBench({ rounds: Number(opts.rounds) });
     else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes) });
     else if (suite === 'lstm') await runLstmBench({ rounds: Number(opts.rounds), anchor: opts.anchor });
     else if (suite === 'delay' && opts.reportOnly) reportDelayFromResults();
@@ -72,7 +74,7 @@ const program = new Command('bench')
       const rounds = program.getOptionValueSource('rounds') === 'default' ? 3 : Number(opts.rounds), steps = Number(opts.viewerSteps);
       await runViewerBench({ steps, rounds, command: `npm run bench -- viewer --rounds ${rounds} --viewer-steps ${steps}` });
     }
-    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, watch-repair, lstm, delay, venture, viewer)`);
+    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, align-speed, watch-repair, lstm, delay, venture, viewer)`);
   });
 
 await program.parseAsync();
