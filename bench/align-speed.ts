@@ -79,7 +79,7 @@ function clustalMatrix(matrix: ScoringMatrix): string {
   const lines = [`   ${syms.join('      ')}`];
   for (let i = 0; i <= K; i++) {
     const cells = syms.map((_, j) => (i === K ? -0.1 : j === K ? -1 : matrix.scores[i * K + j]!).toFixed(4).padStart(7));
-    lines.push(`${syms[i]} ${cells.join('')}`);
+    lines.push(`${syms[i]} ${cells.join(' ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -18,34 +18,41 @@
 /** DP states and path ops: both columns aligned, the first side's column against a gap, the second's against a gap. */
 export const M = 0, X = 1, Y = 2;
 
-let cells = 0;
-let sM = new Float64Array(0), sX = new Float64Array(0), sY = new Float64Array(0);
-let fM = new Uint8Array(0), fX = new Uint8Array(0), fY = new Uint8Array(0);
-let opsBuf = new Uint8Array(0);
-let pairBuf = new Float64Array(0);
+/**
+ * The DP tables [(n + 1) · (m + 1)] and the pair scratch, grown on demand (never shrunk) and shared by every
+ * call. One const object whose fields the functions copy into locals: a module-level `let` would be
+ * re-read (and TDZ-checked) on every use inside the loops.
+ */
+const tables = {
+  cells: 0,
+  sM: new Float64Array(0), sX: new Float64Array(0), sY: new Float64Array(0),
+  fM: new Uint8Array(0), fX: new Uint8Array(0), fY: new Uint8Array(0),
+  pair: new Float64Array(0),
+};
 
 function ensureTables(size: number): void {
-  if (size <= cells) return;
-  cells = Math.max(size, 2 * cells, 1024);
-  sM = new Float64Array(cells);
-  sX = new Float64Array(cells);
-  sY = new Float64Array(cells);
-  fM = new Uint8Array(cells);
-  fX = new Uint8Array(cells);
-  fY = new Uint8Array(cells);
+  if (size <= tables.cells) return;
+  const cells = Math.max(size, 2 * tables.cells, 1024);
+  tables.cells = cells;
+  tables.sM = new Float64Array(cells);
+  tables.sX = new Float64Array(cells);
+  tables.sY = new Float64Array(cells);
+  tables.fM = new Uint8Array(cells);
+  tables.fX = new Uint8Array(cells);
+  tables.fY = new Uint8Array(cells);
 }
 
 /** A reused scratch table of at least `size` entries for the caller to fill as `pair`; valid until the next call. */
 export function pairScratch(size: number): Float64Array {
-  if (size > pairBuf.length) pairBuf = new Float64Array(Math.max(size, 2 * pairBuf.length, 1024));
-  return pairBuf;
+  if (size > tables.pair.length) tables.pair = new Float64Array(Math.max(size, 2 * tables.pair.length, 1024));
+  return tables.pair;
 }
 
 /**
  * The last alignment's result, overwritten by every `align` call: the best score, and the path as ops
  * from the start in `ops[start .. start + length)`.
  */
-export const path = { score: 0, ops: opsBuf, start: 0, length: 0 };
+export const path = { score: 0, ops: new Uint8Array(0), start: 0, length: 0 };
 
 /** Fills the DP tables for `pair` [n · m]; `open`/`ext` are the gap penalties (≥ 0). */
 function fill(pair: Float64Array, n: number, m: number, open: number, ext: number): void {
@@ -59,7 +66,7 @@ function fill(pair: Float64Array, n: number, m: number, open: number, ext: numbe
  * ties) is not stored: traceback recomputes it, with the same arithmetic, on the n + m cells it visits.
  */
 function fillZero(pair: Float64Array, n: number, m: number): void {
-  const W = m + 1, H = sM;
+  const W = m + 1, H = tables.sM;
   // Row 0 and column 0: only gaps reach them, at no cost.
   for (let j = 0; j <= m; j++) H[j] = 0;
   for (let i = 1; i <= n; i++) {
@@ -85,7 +92,7 @@ function fillZero(pair: Float64Array, n: number, m: number): void {
  * profile Q [K · m] (Q[k · m + j] = s(k, b_j)) instead of a table of n · m.
  */
 function fillZeroSeq(a: Int32Array, Q: Float64Array, n: number, m: number): void {
-  const W = m + 1, H = sM;
+  const W = m + 1, H = tables.sM;
   for (let j = 0; j <= m; j++) H[j] = 0;
   for (let i = 1; i <= n; i++) {
     const c0 = i * W, q = a[i - 1]! * m - c0 - 1;
@@ -105,7 +112,7 @@ function fillZeroSeq(a: Int32Array, Q: Float64Array, n: number, m: number): void
 
 /** The best state at (i, j) of a zero-gap table, M then Y then X on ties; `diag` = pair(i − 1, j − 1). */
 function bestZero(i: number, j: number, W: number, diag: number): number {
-  const c = i * W + j, H = sM;
+  const c = i * W + j, H = tables.sM;
   let k = M, v = i > 0 && j > 0 ? diag + H[c - W - 1]! : -Infinity;
   if (j > 0 && H[c - 1]! > v) (k = Y), (v = H[c - 1]!);
   if (i > 0 && H[c - W]! > v) k = X;
@@ -114,7 +121,7 @@ function bestZero(i: number, j: number, W: number, diag: number): number {
 
 /** Affine gaps: Gotoh's three tables and their back-pointers; `oe` = open + extend. */
 function fillAffine(pair: Float64Array, n: number, m: number, oe: number, ext: number): void {
-  const W = m + 1;
+  const W = m + 1, sM = tables.sM, sX = tables.sX, sY = tables.sY, fM = tables.fM, fX = tables.fX, fY = tables.fY;
   sM[0] = 0;
   sX[0] = -Infinity;
   sY[0] = -Infinity;
@@ -180,16 +187,14 @@ function fillAffine(pair: Float64Array, n: number, m: number, oe: number, ext: n
 export function align(pair: Float64Array, n: number, m: number, open: number, ext: number): void {
   fill(pair, n, m, open, ext);
   const W = m + 1, L = n + m;
-  if (opsBuf.length < L) {
-    opsBuf = new Uint8Array(Math.max(L, 2 * opsBuf.length, 256));
-    path.ops = opsBuf;
-  }
+  if (path.ops.length < L) path.ops = new Uint8Array(Math.max(L, 2 * path.ops.length, 256));
+  const ops = path.ops, { sM, sX, sY, fM, fX, fY } = tables;
   let i = n, j = m, c = n * W + m, p = L;
   if (open === 0 && ext === 0) {
     path.score = sM[c]!;
     while (i > 0 || j > 0) {
       const state = bestZero(i, j, W, i > 0 && j > 0 ? pair[(i - 1) * m + j - 1]! : 0);
-      opsBuf[--p] = state;
+      ops[--p] = state;
       if (state === M) i--, j--;
       else if (state === X) i--;
       else j--;
@@ -201,7 +206,7 @@ export function align(pair: Float64Array, n: number, m: number, open: number, ex
     if (vx > v) (state = X), (v = vx);
     path.score = v;
     while (i > 0 || j > 0) {
-      opsBuf[--p] = state;
+      ops[--p] = state;
       const prev = state === M ? fM[c]! : state === X ? fX[c]! : fY[c]!;
       if (state === M) i--, j--;
       else if (state === X) i--;
@@ -220,7 +225,7 @@ export function align(pair: Float64Array, n: number, m: number, open: number, ex
  */
 export function prefixBest(pair: Float64Array, n: number, m: number, open: number, ext: number, out: Float64Array): void {
   fill(pair, n, m, open, ext);
-  const W = m + 1, zero = open === 0 && ext === 0;
+  const W = m + 1, zero = open === 0 && ext === 0, { sM, sX, sY } = tables;
   for (let i = 1; i <= n; i++) {
     let b = -Infinity;
     const c0 = i * W;

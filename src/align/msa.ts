@@ -160,15 +160,17 @@ function pairTableInto(A: FlatRows, B: FlatRows, S: Float64Array, K: number, out
   const fB = columnFrequencies(B, K);
   if (nzStart.length < m + 1) nzStart = new Int32Array(Math.max(m + 1, 2 * nzStart.length));
   if (nzEvent.length < m * K) (nzEvent = new Int32Array(m * K)), (nzFreq = new Float64Array(m * K));
+  // Module-level bindings into locals: a `let` at module level is re-read (and TDZ-checked) on every use.
+  const start = nzStart, event = nzEvent, freq = nzFreq;
   let p = 0;
   for (let j = 0; j < m; j++) {
-    nzStart[j] = p;
+    start[j] = p;
     for (let l = 0; l < K; l++) {
       const f = fB[j * K + l]!;
-      if (f !== 0) (nzEvent[p] = l), (nzFreq[p++] = f);
+      if (f !== 0) (event[p] = l), (freq[p++] = f);
     }
   }
-  nzStart[m] = p;
+  start[m] = p;
   const fA = columnFrequencies(A, K);
   if (rowBuf.length < K) rowBuf = new Float64Array(K);
   const row = rowBuf;
@@ -181,13 +183,13 @@ function pairTableInto(A: FlatRows, B: FlatRows, S: Float64Array, K: number, out
     }
     const o = i * m;
     for (let j = 0; j < m; j++) {
-      const q0 = nzStart[j]!, end = nzStart[j + 1]!;
+      const q0 = start[j]!, end = start[j + 1]!;
       if (end - q0 === 1) {
-        out[o + j] = 0 + row[nzEvent[q0]!]! * nzFreq[q0]!; // most columns hold one event
+        out[o + j] = 0 + row[event[q0]!]! * freq[q0]!; // most columns hold one event
         continue;
       }
       let v = 0;
-      for (let q = q0; q < end; q++) v += row[nzEvent[q]!]! * nzFreq[q]!;
+      for (let q = q0; q < end; q++) v += row[event[q]!]! * freq[q]!;
       out[o + j] = v;
     }
   }
@@ -205,10 +207,36 @@ export function profilePairTable(A: readonly Int32Array[], B: readonly Int32Arra
 
 /**
  * Global alignment of an MSA's columns (first side) to a query's events (second), scored by the sum of
- * pairs as in `alignProfiles`; the result is in gotoh.ts `path`. For profile-align.ts; inputs trusted.
+ * pairs as in `alignProfiles`; the result is in gotoh.ts `path`. For profile-align.ts, once per episode, so
+ * it skips `pairTableInto`'s general steps: the MSA's rows are read in place (no flat copy) and the query, a
+ * single row, has frequency 1 at its event, so pair(i, j) = 0 + row_i[b_j], the same sum. Inputs trusted.
  */
 export function alignQueryToMsa(msaRows: readonly Int32Array[], query: Int32Array, matrix: ScoringMatrix, gaps: GapCosts): void {
-  alignBlocks(msaRows.length === 1 ? oneRow(msaRows[0]!) : flatten(msaRows), oneRow(query), matrix, gaps);
+  const K = matrix.size, S = matrix.scores, n = msaRows[0]!.length, m = query.length;
+  if (freqBuf.length < n * K) freqBuf = new Float64Array(Math.max(n * K, 2 * freqBuf.length));
+  if (rowBuf.length < K) rowBuf = new Float64Array(K);
+  const fA = freqBuf, row = rowBuf, w = 1 / msaRows.length, pair = pairScratch(n * m);
+  fA.fill(0, 0, n * K);
+  for (const r of msaRows) {
+    for (let t = 0; t < n; t++) {
+      const e = r[t]!;
+      if (e !== GAP) fA[t * K + e]! += w;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    row.fill(0, 0, K);
+    for (let k = 0; k < K; k++) {
+      const a = fA[i * K + k]!;
+      if (a === 0) continue;
+      for (let l = 0; l < K; l++) row[l]! += a * S[k * K + l]!;
+    }
+    const o = i * m;
+    for (let j = 0; j < m; j++) {
+      const b = query[j]!;
+      pair[o + j] = b === GAP ? 0 : 0 + row[b]!;
+    }
+  }
+  align(pair, n, m, gaps.open, gaps.extend);
 }
 
 /**
