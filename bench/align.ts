@@ -1,5 +1,5 @@
 import { machineLine, median, table, writeResults, writeSection } from './report.ts';
-import { runRoomsExperiment, DEFAULT_DEMO_NOISE, type RoomsExperimentResult, type RoomsMethod } from '../src/experiments/rooms.ts';
+import { runRoomsExperiment, srPassesFor, DEFAULT_DEMO_NOISE, type RoomsExperimentResult, type RoomsMethod } from '../src/experiments/rooms.ts';
 
 /**
  * `npm run bench -- align`: Align-RUDDER vs BC+Q on a rooms env, the reference's gridworld figure (rudder.md
@@ -20,7 +20,9 @@ const METHODS: { method: RoomsMethod; name: string }[] = [
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en');
 
-export async function runAlignBench(opts: { seeds: number; demos: number[]; maxEpisodes: number; env: string }): Promise<void> {
+export async function runAlignBench(opts: { seeds: number; demos: number[]; maxEpisodes: number; env: string; srPasses: number | 'scaled' }): Promise<void> {
+  // The reference's 10 SR passes write the section align-<env>; another setting its own section beside it.
+  const variant = opts.srPasses === 10 ? '' : `-sr-${opts.srPasses}`, name = `align-${opts.env}${variant}`;
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const results: (RoomsExperimentResult & { wall: number })[] = [];
   const t0 = performance.now();
@@ -28,7 +30,7 @@ export async function runAlignBench(opts: { seeds: number; demos: number[]; maxE
     for (let seed = 1; seed <= opts.seeds; seed++) {
       for (const { method, name } of METHODS) {
         const t = performance.now();
-        const r = runRoomsExperiment({ method, numDemos, seed, env: opts.env, maxEpisodes: opts.maxEpisodes });
+        const r = runRoomsExperiment({ method, numDemos, seed, env: opts.env, maxEpisodes: opts.maxEpisodes, srPasses: opts.srPasses });
         const wall = (performance.now() - t) / 1000;
         results.push({ ...r, wall });
         log(`${name}, ${opts.env}, ${numDemos} demos, seed ${seed}: ${r.reached ? `${r.episodes} episodes` : `capped at ${r.episodes}`} (last eval ${r.lastEvalReturn.toFixed(3)}, target ${r.target.toFixed(3)}), ${wall.toFixed(1)} s`);
@@ -48,19 +50,19 @@ export async function runAlignBench(opts: { seeds: number; demos: number[]; maxE
     cells.push(p ? p[0] : '–', p ? p[1] : '–');
     return cells;
   });
-  const command = `npm run bench -- align --seeds ${opts.seeds} --demos ${opts.demos.join(',')} --max-episodes ${opts.maxEpisodes} --env ${opts.env}`;
-  writeResults(`align-${opts.env}`, command, results);
+  const command = `npm run bench -- align --seeds ${opts.seeds} --demos ${opts.demos.join(',')} --max-episodes ${opts.maxEpisodes} --env ${opts.env}${variant ? ` --sr-passes ${opts.srPasses}` : ''}`;
+  writeResults(name, command, results);
   const labels = results.filter((r) => r.numLabels !== undefined).map((r) => r.numLabels!);
   const demoLen = results.map((r) => r.meanDemoLength);
   const body = [
-    `## Align-RUDDER vs BC+Q on ${opts.env} (\`npm run bench -- align\`)`,
+    `## Align-RUDDER vs BC+Q on ${opts.env}${variant ? `, SR passes ${opts.srPasses === 'scaled' ? 'scaled to the demo count' : opts.srPasses}` : ''} (\`npm run bench -- align\`)`,
     '',
-    `Command: \`${command}\` · ${machineLine()} · per-seed results: bench/results/align-${opts.env}.json`,
+    `Command: \`${command}\` · ${machineLine()} · per-seed results: bench/results/${name}.json`,
     '',
-    `Training episodes until the evaluation return (every 10 episodes, ε = 0.1; 20 episodes for Align-RUDDER, 40 for BC+Q, as in the reference's run scripts) reaches 0.8 × the mean demo return, over ${opts.seeds} seeds (1…${opts.seeds}); both methods of a seed learn from the same demos. Tabular Q, Q ~ N(1, 0.5²) then BC init, ε = 0.2, γ = 1. Align-RUDDER: α = 0.1, Q over (state, clusters visited so far), updated after each episode towards κ_t = the 20-step sum of the redistributed reward; BC+Q: α = 0.01, one Q-learning step per env step. Demos: the scripted expert with ${DEFAULT_DEMO_NOISE} action noise from the solvable start rooms (mean ${(demoLen.reduce((a, b) => a + b, 0) / demoLen.length).toFixed(1)} steps; the reference's FourRooms demos average 27.6). Runs that never reach the target stop at ${fmt(opts.maxEpisodes)} episodes (the reference's cap is 100,000) and count as ${fmt(opts.maxEpisodes)}, so a mean with capped runs is a lower bound. Align-RUDDER used ${Math.min(...labels)}–${Math.max(...labels)} event labels. The paper's values are ≈fig (read off its plot, mean over 100 seeds; rudder.md §4.3). Total wall time ${fmt(total)} s.`,
+    `Training episodes until the evaluation return (every 10 episodes, ε = 0.1; 20 episodes for Align-RUDDER, 40 for BC+Q, as in the reference's run scripts) reaches 0.8 × the mean demo return, over ${opts.seeds} seeds (1…${opts.seeds}); both methods of a seed learn from the same demos. Tabular Q, Q ~ N(1, 0.5²) then BC init, ε = 0.2, γ = 1. Align-RUDDER: α = 0.1, Q over (state, clusters visited so far), updated after each episode towards κ_t = the 20-step sum of the redistributed reward; BC+Q: α = 0.01, one Q-learning step per env step. Demos: the scripted expert with ${DEFAULT_DEMO_NOISE} action noise from the solvable start rooms (mean ${(demoLen.reduce((a, b) => a + b, 0) / demoLen.length).toFixed(1)} steps; the reference's FourRooms demos average 27.6). Runs that never reach the target stop at ${fmt(opts.maxEpisodes)} episodes (the reference's cap is 100,000) and count as ${fmt(opts.maxEpisodes)}, so a mean with capped runs is a lower bound. Align-RUDDER used ${Math.min(...labels)}–${Math.max(...labels)} event labels; its successor representation learned from ${opts.srPasses === 10 ? '10 passes over the demos (the reference)' : opts.srPasses === 'scaled' ? `max(4, round(20 / demos)) passes over the demos (${opts.demos.map((d) => `${d} demos: ${srPassesFor('scaled', d)}`).join(', ')}) instead of the reference's 10 (see src/experiments/rooms.ts \`srPasses\`)` : `${opts.srPasses} passes over the demos (the reference: 10)`}. The paper's values are ≈fig (read off its plot, mean over 100 seeds; rudder.md §4.3). Total wall time ${fmt(total)} s.`,
     '',
     table(['demos', 'Align-RUDDER median', 'Align-RUDDER mean', 'Align-RUDDER capped', 'BC+Q median', 'BC+Q mean', 'BC+Q capped', 'paper Align-RUDDER', 'paper BC+Q'], rows),
   ].join('\n');
-  writeSection(`align-${opts.env}`, body);
-  log(`wrote BENCHMARKS.md (section align-${opts.env}), ${total.toFixed(0)} s`);
+  writeSection(name, body);
+  log(`wrote BENCHMARKS.md (section ${name}), ${total.toFixed(0)} s`);
 }

@@ -1,11 +1,12 @@
 /**
  * `npm run bench -- <suite>`: runs a benchmark suite and writes its section of BENCHMARKS.md.
- * Suites: envs, ppo, kernels, rudder, align, watch-repair, lstm, delay, venture, viewer.
+ * Suites: envs, ppo, kernels, rudder, align, align-speed, watch-repair, lstm, delay, venture, viewer.
  */
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { runAlignBench } from './align.ts';
+import { runAlignSpeedBench } from './align-speed.ts';
 import { reportDelayFromResults, runDelayBench } from './delay.ts';
 import { runEnvBench } from './envs.ts';
 import { runLstmBench } from './lstm.ts';
@@ -18,10 +19,10 @@ import { runWatchRepairBench } from './watch-repair.ts';
 
 const program = new Command('bench')
   .description('Run a benchmark suite and write its results to BENCHMARKS.md')
-  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | watch-repair | lstm | delay | venture | viewer')
+  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | align-speed | watch-repair | lstm | delay | venture | viewer')
   .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists; lstm: skip torch')
-  .option('--rounds <n>', 'kernels, lstm, viewer: interleaved timing rounds (viewer default 3)', '7')
+  .option('--rounds <n>', 'kernels, lstm, align-speed, viewer: interleaved timing rounds (viewer default 3)', '7')
   .option('--viewer-steps <n>', 'viewer: PPO steps per timed run', '100000')
   .option('--seeds <n>', 'ppo: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method; delay: seeds per delay and arm', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size (delay: default 8)', '12')
@@ -34,6 +35,7 @@ const program = new Command('bench')
   .option('--demos <list>', 'align: numbers of demonstrations, comma-separated', '2,5,10')
   .option('--max-episodes <n>', 'align: training-episode cap per run', '20000')
   .option('--env <id>', 'align: rooms env id', 'FourRooms-v0')
+  .option('--sr-passes <n>', "align: Align-RUDDER's SR passes over the demos: 10 (the reference) or 'scaled' (src/experiments/rooms.ts srPasses)", '10')
   .option('--wr-max-episodes <n>', 'watch-repair: episode cap per run', '300000')
   .option('--delays <list>', 'delay: the delays D, comma-separated', '0,50,200,800')
   .option('--budget <n>', 'delay: env steps per run at most (a run stops once it reaches the target)', '2000000')
@@ -46,7 +48,7 @@ const program = new Command('bench')
   .option('--venture-steps <n>', 'venture: PPO steps per seed', '2000000')
   .option('--venture-kwargs <json>', "venture: Venture-v0 options as JSON ({}: the game's own rules)", '{}')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; constantLr?: boolean; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string }) => {
+  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; constantLr?: boolean; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
     else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     // A process of its own: a fresh JIT, as the other suites' cases get.
@@ -54,7 +56,8 @@ const program = new Command('bench')
     else if (suite === 'rudder' && opts.task === 'kdt') await runRudderBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), size: Number(opts.size) });
     else if (suite === 'rudder') await runGameBench(opts.task, { seeds: Number(opts.seeds), steps: Number(opts.steps), jobs: Number(opts.jobs) });
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.
-    else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env });
+    else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env, srPasses: opts.srPasses === 'scaled' ? 'scaled' : Number(opts.srPasses) });
+    else if (suite === 'align-speed') await runAlignSpeedBench({ rounds: Number(opts.rounds) });
     else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes) });
     else if (suite === 'lstm') await runLstmBench({ rounds: Number(opts.rounds), anchor: opts.anchor });
     else if (suite === 'delay' && opts.reportOnly) reportDelayFromResults();
@@ -72,7 +75,7 @@ const program = new Command('bench')
       const rounds = program.getOptionValueSource('rounds') === 'default' ? 3 : Number(opts.rounds), steps = Number(opts.viewerSteps);
       await runViewerBench({ steps, rounds, command: `npm run bench -- viewer --rounds ${rounds} --viewer-steps ${steps}` });
     }
-    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, watch-repair, lstm, delay, venture, viewer)`);
+    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, align-speed, watch-repair, lstm, delay, venture, viewer)`);
   });
 
 await program.parseAsync();

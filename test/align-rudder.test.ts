@@ -3,7 +3,7 @@ import { AugmentedQ, TabularQ } from '../src/agents/tabular/q-learning.ts';
 import { redistributeCode, topByReturn } from '../src/align/align-redistribution.ts';
 import { AlignRudder } from '../src/align/align-rudder.ts';
 import { GAP } from '../src/align/events.ts';
-import { roomsEnv, roomsSrStates, runRoomsExperiment, sampleRoomsDemos } from '../src/experiments/rooms.ts';
+import { roomsEnv, roomsSrStates, runRoomsExperiment, sampleRoomsDemos, srPassesFor } from '../src/experiments/rooms.ts';
 import { Rng } from '../src/envs/core/rng.ts';
 import { NUM_START_ROOMS } from '../src/envs/grid/rooms.ts';
 
@@ -236,6 +236,18 @@ describe('runRoomsExperiment', () => {
       if (method === 'align-rudder') expect(a.numLabels).toBeLessThanOrEqual(17);
     }
     expect(runRoomsExperiment({ method: 'bc-q', numDemos: 5, seed: 4, maxEpisodes: 150 })).not.toEqual(runRoomsExperiment({ method: 'bc-q', numDemos: 5, seed: 3, maxEpisodes: 150 }));
+  });
+
+  it("SR passes: the reference's 10 by default, 'scaled' = max(4, round(20 / demos)), reported with the run", () => {
+    expect([1, 2, 3, 5, 10, 100].map((n) => srPassesFor('scaled', n))).toEqual([20, 10, 7, 4, 4, 4]);
+    expect(srPassesFor(6, 10)).toBe(6);
+    expect(() => srPassesFor(0, 2)).toThrow(/srPasses must be a positive integer or 'scaled', got 0/);
+    const base = { method: 'align-rudder' as const, numDemos: 10, seed: 3, maxEpisodes: 10 };
+    expect(runRoomsExperiment(base).srPasses).toBe(10);
+    const scaled = runRoomsExperiment({ ...base, srPasses: 'scaled' });
+    expect(scaled.srPasses).toBe(4);
+    // Fewer SR updates along the chain every demo crosses: finer clusters there, so more labels.
+    expect(scaled.numLabels!).toBeGreaterThan(runRoomsExperiment(base).numLabels!);
   });
 
   it('rejects an unknown method and a non-rooms env', () => {

@@ -55,6 +55,7 @@ export function withFinalState(stepLabels: Int32Array, finalLabel: number): Int3
  * `what` names the argument in the message, e.g. `multipleAlignment: seqs[2]`.
  */
 export function checkEvents(seq: Int32Array, size: number, what: string, allowGaps = false): void {
+  if (seq.length > 0 && eventsInRange(seq, size, allowGaps)) return;
   if (seq.length === 0) throw new RangeError(`${what} is empty (an event sequence needs at least one event)`);
   const lo = allowGaps ? GAP : 0;
   for (let i = 0; i < seq.length; i++) {
@@ -63,4 +64,14 @@ export function checkEvents(seq: Int32Array, size: number, what: string, allowGa
       throw new RangeError(`${what}: event ${e} at position ${i} is outside 0..${size - 1}${allowGaps ? ' (or −1 for a gap)' : ''} (K = ${size} events)`);
     }
   }
+}
+
+/** Whether every entry of `seq` is an event id in 0..size−1 (or, with `allowGaps`, −1): `checkEvents`'s test without building a message. */
+export function eventsInRange(seq: Int32Array, size: number, allowGaps = false): boolean {
+  const lo = allowGaps ? GAP : 0;
+  for (let i = 0; i < seq.length; i++) {
+    const e = seq[i]!;
+    if (e < lo || e >= size) return false;
+  }
+  return true;
 }

@@ -1,4 +1,5 @@
 import { GAP, checkEvents } from './events.ts';
+import { M, X, Y, align, identity, pairScratch, path, prefixBest, sequenceIdentity } from './gotoh.ts';
 import type { ScoringMatrix } from './scoring.ts';
 
 /**
@@ -66,63 +67,11 @@ export interface MsaOptions {
   distance?: DistanceKind;
 }
 
-function checkGaps(g: GapCosts, what: string): void {
+/** Throws unless `g` holds finite penalties ≥ 0; `what` names the caller in the message. */
+export function checkGapCosts(g: GapCosts, what: string): void {
   if (!(g.open >= 0 && g.extend >= 0 && Number.isFinite(g.open) && Number.isFinite(g.extend))) {
     throw new RangeError(`${what}: gap costs must be finite penalties ≥ 0, got open ${g.open}, extend ${g.extend}`);
   }
-}
-
-// Which DP state a cell's best path ends in: both columns aligned, the first input's column against a gap
-// (a gap in the second), or the second's column against a gap (a gap in the first).
-const M = 0, X = 1, Y = 2;
-
-/** The three Gotoh tables [(n + 1) · (m + 1)] and their back-pointers. */
-interface Gotoh {
-  n: number;
-  m: number;
-  s: [Float64Array, Float64Array, Float64Array];
-  from: [Uint8Array, Uint8Array, Uint8Array];
-}
-
-/** Best of the three states in preference order M, Y, X (the tie-breaking above, seen from the end). */
-function best3(vm: number, vx: number, vy: number): number {
-  let k = M, v = vm;
-  if (vy > v) (k = Y), (v = vy);
-  if (vx > v) k = X;
-  return k;
-}
-
-/**
- * Gotoh's affine-gap global alignment DP over a precomputed column-pair score table
- * `pair` [n · m] (pair[i · m + j] = score of the first input's column i against the second's column j).
- */
-function fillGotoh(pair: Float64Array, n: number, m: number, gaps: GapCosts): Gotoh {
-  const W = m + 1, size = (n + 1) * W;
-  const sM = new Float64Array(size).fill(-Infinity), sX = new Float64Array(size).fill(-Infinity), sY = new Float64Array(size).fill(-Infinity);
-  const fM = new Uint8Array(size), fX = new Uint8Array(size), fY = new Uint8Array(size);
-  const openExt = gaps.open + gaps.extend, ext = gaps.extend;
-  sM[0] = 0;
-  for (let i = 0; i <= n; i++) {
-    for (let j = 0; j <= m; j++) {
-      const c = i * W + j;
-      if (i > 0 && j > 0) {
-        const p = c - W - 1, k = best3(sM[p]!, sX[p]!, sY[p]!);
-        sM[c] = pair[(i - 1) * m + j - 1]! + (k === M ? sM[p]! : k === X ? sX[p]! : sY[p]!);
-        fM[c] = k;
-      }
-      if (i > 0) {
-        const p = c - W, vm = sM[p]! - openExt, vx = sX[p]! - ext, vy = sY[p]! - openExt, k = best3(vm, vx, vy);
-        sX[c] = k === M ? vm : k === X ? vx : vy;
-        fX[c] = k;
-      }
-      if (j > 0) {
-        const p = c - 1, vm = sM[p]! - openExt, vx = sX[p]! - openExt, vy = sY[p]! - ext, k = best3(vm, vx, vy);
-        sY[c] = k === M ? vm : k === X ? vx : vy;
-        fY[c] = k;
-      }
-    }
-  }
-  return { n, m, s: [sM, sX, sY], from: [fM, fX, fY] };
 }
 
 /**
@@ -131,23 +80,10 @@ function fillGotoh(pair: Float64Array, n: number, m: number, gaps: GapCosts): Go
  * in the second), Y (second's column, gap in the first).
  */
 export function alignScoreTable(pair: Float64Array, n: number, m: number, gaps: GapCosts = ZERO_GAPS): { score: number; ops: Uint8Array } {
-  checkGaps(gaps, 'alignScoreTable');
+  checkGapCosts(gaps, 'alignScoreTable');
   if (pair.length !== n * m) throw new RangeError(`alignScoreTable: pair has ${pair.length} entries, expected n · m = ${n * m}`);
-  const g = fillGotoh(pair, n, m, gaps), W = m + 1;
-  let i = n, j = m, c = n * W + m;
-  let state = best3(g.s[M][c]!, g.s[X][c]!, g.s[Y][c]!);
-  const score = g.s[state]![c]!;
-  const ops: number[] = [];
-  while (i > 0 || j > 0) {
-    ops.push(state);
-    const prev = g.from[state]![c]!;
-    if (state === M) i--, j--;
-    else if (state === X) i--;
-    else j--;
-    c = i * W + j;
-    state = prev;
-  }
-  return { score, ops: Uint8Array.from(ops.reverse()) };
+  align(pair, n, m, gaps.open, gaps.extend);
+  return { score: path.score, ops: path.ops.slice(path.start, path.start + path.length) };
 }
 
 /**
@@ -156,28 +92,107 @@ export function alignScoreTable(pair: Float64Array, n: number, m: number, gaps: 
  * last column is free, so a prefix is not charged for columns it has not reached yet.
  */
 export function prefixAlignScores(pair: Float64Array, n: number, m: number, gaps: GapCosts = ZERO_GAPS): Float64Array {
-  checkGaps(gaps, 'prefixAlignScores');
+  checkGapCosts(gaps, 'prefixAlignScores');
   if (pair.length !== n * m) throw new RangeError(`prefixAlignScores: pair has ${pair.length} entries, expected n · m = ${n * m}`);
-  const g = fillGotoh(pair, n, m, gaps), W = m + 1, out = new Float64Array(n);
-  for (let i = 1; i <= n; i++) {
-    let b = -Infinity;
-    for (let j = 0; j <= m; j++) {
-      const c = i * W + j;
-      b = Math.max(b, g.s[M][c]!, g.s[X][c]!, g.s[Y][c]!);
-    }
-    out[i - 1] = b;
-  }
+  const out = new Float64Array(n);
+  prefixBest(pair, n, m, gaps.open, gaps.extend, out);
   return out;
 }
 
+/** Aligned rows stored flat: row r is data[r · length .. (r + 1) · length). */
+interface FlatRows {
+  data: Int32Array;
+  count: number;
+  length: number;
+}
+
+const oneRow = (r: Int32Array): FlatRows => ({ data: r, count: 1, length: r.length });
+
+/** Copies rows (checked to be rectangular) into one flat array. */
+function flatten(rows: readonly Int32Array[]): FlatRows {
+  const L = rows[0]!.length, data = new Int32Array(rows.length * L);
+  rows.forEach((r, k) => data.set(r, k * L));
+  return { data, count: rows.length, length: L };
+}
+
+const unflatten = (f: FlatRows): Int32Array[] => Array.from({ length: f.count }, (_, r) => f.data.slice(r * f.length, (r + 1) * f.length));
+
+// Scratch for the pair tables, reused across calls (see gotoh.ts): dense column frequencies [L · K],
+// one row of Σ_k fA[i,k] s_kl [K], and the second side's nonzero frequencies per column (sparse, by event).
+let freqBuf = new Float64Array(0), rowBuf = new Float64Array(0);
+let nzStart = new Int32Array(0), nzEvent = new Int32Array(0), nzFreq = new Float64Array(0);
+
 /**
- * Column profile of aligned rows: freq[col · K + k] = (rows with event k in col) / rows. Gaps add
- * nothing, so a column that is half gaps scores half as strongly.
+ * Column profile of aligned rows into `freqBuf`: freq[col · K + k] = (rows with event k in col) / rows.
+ * Gaps add nothing, so a column that is half gaps scores half as strongly.
  */
-function columnFrequencies(rows: readonly Int32Array[], K: number): Float64Array {
-  const L = rows[0]!.length, f = new Float64Array(L * K), w = 1 / rows.length;
-  for (const r of rows) for (let t = 0; t < L; t++) if (r[t]! !== GAP) f[t * K + r[t]!]! += w;
+function columnFrequencies(rows: FlatRows, K: number): Float64Array {
+  const L = rows.length, data = rows.data;
+  if (freqBuf.length < L * K) freqBuf = new Float64Array(Math.max(L * K, 2 * freqBuf.length));
+  const f = freqBuf, w = 1 / rows.count;
+  f.fill(0, 0, L * K);
+  for (let r = 0, o = 0; r < rows.count; r++, o += L) {
+    for (let t = 0; t < L; t++) {
+      const e = data[o + t]!;
+      if (e !== GAP) f[t * K + e]! += w;
+    }
+  }
   return f;
+}
+
+/**
+ * pair(i, j) = Σ_{k,l} fA[i,k] · s_kl · fB[j,l] into `out` [n · m] (see `profilePairTable`). Summed in the
+ * order of the dense form (k, then l, ascending) but skipping zero frequencies: a skipped term adds ±0
+ * to a sum that starts at +0, which changes nothing, so the table is the dense form's bit for bit.
+ */
+function pairTableInto(A: FlatRows, B: FlatRows, S: Float64Array, K: number, out: Float64Array): void {
+  const n = A.length, m = B.length;
+  if (A.count === 1 && B.count === 1) {
+    // Two rows: each frequency is 1 (or 0 at a gap), so the sum is 0 + (0 + s_kl); `+ 0` keeps its −0 → +0.
+    const a = A.data, b = B.data;
+    for (let i = 0; i < n; i++) {
+      const k = a[i]!, base = k * K, o = i * m;
+      if (k === GAP) out.fill(0, o, o + m);
+      else for (let j = 0; j < m; j++) out[o + j] = b[j] === GAP ? 0 : S[base + b[j]!]! + 0;
+    }
+    return;
+  }
+  const fB = columnFrequencies(B, K);
+  if (nzStart.length < m + 1) nzStart = new Int32Array(Math.max(m + 1, 2 * nzStart.length));
+  if (nzEvent.length < m * K) (nzEvent = new Int32Array(m * K)), (nzFreq = new Float64Array(m * K));
+  // Module-level bindings into locals: a `let` at module level is re-read (and TDZ-checked) on every use.
+  const start = nzStart, event = nzEvent, freq = nzFreq;
+  let p = 0;
+  for (let j = 0; j < m; j++) {
+    start[j] = p;
+    for (let l = 0; l < K; l++) {
+      const f = fB[j * K + l]!;
+      if (f !== 0) (event[p] = l), (freq[p++] = f);
+    }
+  }
+  start[m] = p;
+  const fA = columnFrequencies(A, K);
+  if (rowBuf.length < K) rowBuf = new Float64Array(K);
+  const row = rowBuf;
+  for (let i = 0; i < n; i++) {
+    row.fill(0, 0, K); // row[l] = Σ_k fA[i,k] s_kl
+    for (let k = 0; k < K; k++) {
+      const a = fA[i * K + k]!;
+      if (a === 0) continue;
+      for (let l = 0; l < K; l++) row[l]! += a * S[k * K + l]!;
+    }
+    const o = i * m;
+    for (let j = 0; j < m; j++) {
+      const q0 = start[j]!, end = start[j + 1]!;
+      if (end - q0 === 1) {
+        out[o + j] = 0 + row[event[q0]!]! * freq[q0]!; // most columns hold one event
+        continue;
+      }
+      let v = 0;
+      for (let q = q0; q < end; q++) v += row[event[q]!]! * freq[q]!;
+      out[o + j] = v;
+    }
+  }
 }
 
 /**
@@ -185,44 +200,79 @@ function columnFrequencies(rows: readonly Int32Array[], K: number): Float64Array
  * For two single sequences this is just s(a_i, b_j). Returns [A.columns · B.columns].
  */
 export function profilePairTable(A: readonly Int32Array[], B: readonly Int32Array[], matrix: ScoringMatrix): Float64Array {
-  const K = matrix.size, S = matrix.scores;
-  const n = A[0]!.length, m = B[0]!.length, fA = columnFrequencies(A, K), fB = columnFrequencies(B, K);
-  const pair = new Float64Array(n * m), row = new Float64Array(K);
+  const pair = new Float64Array(A[0]!.length * B[0]!.length);
+  pairTableInto(flatten(A), flatten(B), matrix.scores, matrix.size, pair);
+  return pair;
+}
+
+/**
+ * Global alignment of an MSA's columns (first side) to a query's events (second), scored by the sum of
+ * pairs as in `alignProfiles`; the result is in gotoh.ts `path`. For profile-align.ts, once per episode, so
+ * it skips `pairTableInto`'s general steps: the MSA's rows are read in place (no flat copy) and the query, a
+ * single row, has frequency 1 at its event, so pair(i, j) = 0 + row_i[b_j], the same sum. Inputs trusted.
+ */
+export function alignQueryToMsa(msaRows: readonly Int32Array[], query: Int32Array, matrix: ScoringMatrix, gaps: GapCosts): void {
+  const K = matrix.size, S = matrix.scores, n = msaRows[0]!.length, m = query.length;
+  if (freqBuf.length < n * K) freqBuf = new Float64Array(Math.max(n * K, 2 * freqBuf.length));
+  if (rowBuf.length < K) rowBuf = new Float64Array(K);
+  const fA = freqBuf, row = rowBuf, w = 1 / msaRows.length, pair = pairScratch(n * m);
+  fA.fill(0, 0, n * K);
+  for (const r of msaRows) {
+    for (let t = 0; t < n; t++) {
+      const e = r[t]!;
+      if (e !== GAP) fA[t * K + e]! += w;
+    }
+  }
   for (let i = 0; i < n; i++) {
-    row.fill(0); // row[l] = Σ_k fA[i,k] s_kl
+    row.fill(0, 0, K);
     for (let k = 0; k < K; k++) {
       const a = fA[i * K + k]!;
       if (a === 0) continue;
       for (let l = 0; l < K; l++) row[l]! += a * S[k * K + l]!;
     }
+    const o = i * m;
     for (let j = 0; j < m; j++) {
-      let v = 0;
-      for (let l = 0; l < K; l++) v += row[l]! * fB[j * K + l]!;
-      pair[i * m + j] = v;
+      const b = query[j]!;
+      pair[o + j] = b === GAP ? 0 : 0 + row[b]!;
     }
   }
-  return pair;
+  align(pair, n, m, gaps.open, gaps.extend);
+}
+
+/**
+ * The pair table of two blocks of rows in the shared scratch, aligned by gotoh.ts (result in `path`).
+ * Inputs are trusted: callers check them first.
+ */
+function alignBlocks(A: FlatRows, B: FlatRows, matrix: ScoringMatrix, gaps: GapCosts): void {
+  const n = A.length, m = B.length, pair = pairScratch(n * m);
+  pairTableInto(A, B, matrix.scores, matrix.size, pair);
+  align(pair, n, m, gaps.open, gaps.extend);
+}
+
+/** The merged rows (A's first) along the path of the last `alignBlocks`. */
+function mergeRows(A: FlatRows, B: FlatRows): FlatRows {
+  const ops = path.ops, s = path.start, L = path.length, data = new Int32Array((A.count + B.count) * L);
+  for (let r = 0; r < A.count; r++) {
+    const src = A.data, o = r * L;
+    for (let t = 0, i = r * A.length; t < L; t++) data[o + t] = ops[s + t] === Y ? GAP : src[i++]!;
+  }
+  for (let r = 0; r < B.count; r++) {
+    const src = B.data, o = (A.count + r) * L;
+    for (let t = 0, j = r * B.length; t < L; t++) data[o + t] = ops[s + t] === X ? GAP : src[j++]!;
+  }
+  return { data, count: A.count + B.count, length: L };
 }
 
 /** Align two blocks of aligned rows against each other; returns the merged rows (A's first) and the score. */
 export function alignProfiles(A: readonly Int32Array[], B: readonly Int32Array[], matrix: ScoringMatrix, gaps: GapCosts = ZERO_GAPS): { rows: Int32Array[]; score: number } {
   if (A.length === 0 || B.length === 0) throw new RangeError('alignProfiles: both profiles need at least one row');
+  checkGapCosts(gaps, 'alignProfiles');
   const n = A[0]!.length, m = B[0]!.length;
   A.forEach((r, k) => checkRow(r, n, matrix.size, `alignProfiles: A[${k}]`));
   B.forEach((r, k) => checkRow(r, m, matrix.size, `alignProfiles: B[${k}]`));
-  const { score, ops } = alignScoreTable(profilePairTable(A, B, matrix), n, m, gaps);
-  const L = ops.length, rows: Int32Array[] = [];
-  for (const r of A) {
-    const out = new Int32Array(L);
-    for (let t = 0, i = 0; t < L; t++) out[t] = ops[t] === Y ? GAP : r[i++]!;
-    rows.push(out);
-  }
-  for (const r of B) {
-    const out = new Int32Array(L);
-    for (let t = 0, j = 0; t < L; t++) out[t] = ops[t] === X ? GAP : r[j++]!;
-    rows.push(out);
-  }
-  return { rows, score };
+  const fa = flatten(A), fb = flatten(B);
+  alignBlocks(fa, fb, matrix, gaps);
+  return { rows: unflatten(mergeRows(fa, fb)), score: path.score };
 }
 
 function checkRow(r: Int32Array, columns: number, K: number, what: string): void {
@@ -298,11 +348,53 @@ export function upgma(dist: Float64Array, n: number): GuideTreeNode[] {
   return tree;
 }
 
+/**
+ * Distance of two sequences from their global alignment (`alignmentDistance` without building the rows):
+ * aligned pairs are the path's M ops.
+ */
+function sequenceDistance(a: Int32Array, b: Int32Array, matrix: ScoringMatrix, gaps: GapCosts, kind: DistanceKind): number {
+  alignBlocks(oneRow(a), oneRow(b), matrix, gaps);
+  const ops = path.ops;
+  let pairs = 0, same = 0;
+  for (let t = path.start, end = path.start + path.length, i = 0, j = 0; t < end; t++) {
+    const op = ops[t]!;
+    if (op === M) {
+      pairs++;
+      if (a[i++] === b[j++]) same++;
+    } else if (op === X) i++;
+    else j++;
+  }
+  if (kind === 'identity') return pairs === 0 ? 1 : 1 - same / pairs;
+  return 1 - same / Math.min(a.length, b.length);
+}
+
 /** All-pairs distances [n · n] from pairwise global alignments (step 1). */
 export function pairwiseDistances(seqs: readonly Int32Array[], matrix: ScoringMatrix, gaps: GapCosts = ZERO_GAPS, kind: DistanceKind = 'identity'): Float64Array {
+  checkGapCosts(gaps, 'pairwiseDistances');
+  seqs.forEach((s, k) => checkEvents(s, matrix.size, `pairwiseDistances: seqs[${k}]`));
+  return distancesOf(seqs, matrix, gaps, kind);
+}
+
+function distancesOf(seqs: readonly Int32Array[], matrix: ScoringMatrix, gaps: GapCosts, kind: DistanceKind): Float64Array {
   const n = seqs.length, dist = new Float64Array(n * n);
+  if (gaps.open === 0 && gaps.extend === 0) {
+    // The reference's case, the MSA's hot spot: per second sequence b its profile Q[k · m + j] = s(k, b_j)
+    // (`+ 0` as in pairTableInto), shared by its partners, instead of a pair table per pair.
+    const K = matrix.size, S = matrix.scores;
+    for (let j = 1; j < n; j++) {
+      const b = seqs[j]!, m = b.length, Q = pairScratch(K * m);
+      for (let k = 0; k < K; k++) for (let t = 0; t < m; t++) Q[k * m + t] = S[k * K + b[t]!]! + 0;
+      for (let i = 0; i < j; i++) {
+        const a = seqs[i]!;
+        sequenceIdentity(a, b, Q);
+        const { pairs, same } = identity;
+        dist[i * n + j] = dist[j * n + i] = kind === 'identity' ? (pairs === 0 ? 1 : 1 - same / pairs) : 1 - same / Math.min(a.length, m);
+      }
+    }
+    return dist;
+  }
   for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) dist[i * n + j] = dist[j * n + i] = alignmentDistance(needlemanWunsch(seqs[i]!, seqs[j]!, matrix, gaps), kind);
+    for (let j = i + 1; j < n; j++) dist[i * n + j] = dist[j * n + i] = sequenceDistance(seqs[i]!, seqs[j]!, matrix, gaps, kind);
   }
   return dist;
 }
@@ -316,17 +408,18 @@ export function multipleAlignment(seqs: readonly Int32Array[], matrix: ScoringMa
   if (n === 0) throw new RangeError('multipleAlignment: seqs is empty (need at least one sequence)');
   seqs.forEach((s, k) => checkEvents(s, matrix.size, `multipleAlignment: seqs[${k}]`));
   const gaps = opts.gaps ?? ZERO_GAPS, pwGaps = opts.pairwiseGaps ?? ZERO_GAPS;
-  checkGaps(gaps, 'multipleAlignment: gaps');
-  checkGaps(pwGaps, 'multipleAlignment: pairwiseGaps');
+  checkGapCosts(gaps, 'multipleAlignment: gaps');
+  checkGapCosts(pwGaps, 'multipleAlignment: pairwiseGaps');
   if (n === 1) return { rows: [Int32Array.from(seqs[0]!)], columns: seqs[0]!.length };
-  const tree = upgma(pairwiseDistances(seqs, matrix, pwGaps, opts.distance ?? 'identity'), n);
+  const tree = upgma(distancesOf(seqs, matrix, pwGaps, opts.distance ?? 'identity'), n);
   // Per cluster: its aligned rows and which input each row is.
-  const blocks: { rows: Int32Array[]; ids: number[] }[] = seqs.map((s, k) => ({ rows: [Int32Array.from(s)], ids: [k] }));
+  const blocks: { rows: FlatRows; ids: number[] }[] = seqs.map((s, k) => ({ rows: oneRow(s), ids: [k] }));
   for (const node of tree) {
     const A = blocks[node.left]!, B = blocks[node.right]!;
-    blocks.push({ rows: alignProfiles(A.rows, B.rows, matrix, gaps).rows, ids: [...A.ids, ...B.ids] });
+    alignBlocks(A.rows, B.rows, matrix, gaps);
+    blocks.push({ rows: mergeRows(A.rows, B.rows), ids: [...A.ids, ...B.ids] });
   }
-  const root = blocks[blocks.length - 1]!, rows = new Array<Int32Array>(n);
-  root.ids.forEach((id, r) => (rows[id] = root.rows[r]!));
-  return { rows, columns: root.rows[0]!.length };
+  const root = blocks[blocks.length - 1]!, L = root.rows.length, rows = new Array<Int32Array>(n);
+  root.ids.forEach((id, r) => (rows[id] = root.rows.data.slice(r * L, (r + 1) * L)));
+  return { rows, columns: L };
 }

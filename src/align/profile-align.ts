@@ -1,5 +1,6 @@
 import { GAP, checkEvents } from './events.ts';
-import { ZERO_GAPS, alignScoreTable, prefixAlignScores, profilePairTable, type GapCosts, type MultipleAlignment } from './msa.ts';
+import { X, Y, align, pairScratch, path, prefixBest } from './gotoh.ts';
+import { ZERO_GAPS, alignQueryToMsa, checkGapCosts, type GapCosts, type MultipleAlignment } from './msa.ts';
 import { checkAlignment, type Pssm } from './pssm.ts';
 import type { ScoringMatrix } from './scoring.ts';
 
@@ -22,10 +23,13 @@ export interface ProfileAlignOptions {
   gaps?: GapCosts;
 }
 
-/** pair[i · columns + t] = PSSM score of query event i in column t. */
+/** pair[i · columns + t] = PSSM score of query event i in column t, into the shared scratch. */
 function pssmPairTable(query: Int32Array, pssm: Pssm): Float64Array {
-  const n = query.length, m = pssm.columns, K = pssm.size, pair = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) for (let t = 0; t < m; t++) pair[i * m + t] = pssm.scores[t * K + query[i]!]!;
+  const n = query.length, m = pssm.columns, K = pssm.size, scores = pssm.scores, pair = pairScratch(n * m);
+  for (let i = 0; i < n; i++) {
+    const q = query[i]!, o = i * m;
+    for (let t = 0; t < m; t++) pair[o + t] = scores[t * K + q]!;
+  }
   return pair;
 }
 
@@ -41,15 +45,17 @@ function readScores(query: Int32Array, column: Int32Array, pssm: Pssm): Float64A
  */
 export function profileAlign(query: Int32Array, pssm: Pssm, opts: ProfileAlignOptions = {}): ProfileAlignment {
   checkEvents(query, pssm.size, 'profileAlign: query');
-  const n = query.length, m = pssm.columns;
-  const { score, ops } = alignScoreTable(pssmPairTable(query, pssm), n, m, opts.gaps ?? ZERO_GAPS);
-  const column = new Int32Array(n);
-  for (let k = 0, i = 0, t = 0; k < ops.length; k++) {
-    if (ops[k] === 0) column[i++] = t++; // event in column t
-    else if (ops[k] === 1) column[i++] = GAP; // event against a gap
-    else t++; // column skipped
+  const n = query.length, m = pssm.columns, gaps = opts.gaps ?? ZERO_GAPS;
+  checkGapCosts(gaps, 'profileAlign');
+  align(pssmPairTable(query, pssm), n, m, gaps.open, gaps.extend);
+  const column = new Int32Array(n), ops = path.ops;
+  for (let k = path.start, end = path.start + path.length, i = 0, t = 0; k < end; k++) {
+    const op = ops[k]!;
+    if (op === Y) t++; // column skipped
+    else if (op === X) column[i++] = GAP; // event against a gap
+    else column[i++] = t++; // event in column t
   }
-  return { score, column, eventScores: readScores(query, column, pssm) };
+  return { score: path.score, column, eventScores: readScores(query, column, pssm) };
 }
 
 /**
@@ -63,15 +69,17 @@ export function profileAlignMsa(query: Int32Array, msa: MultipleAlignment, matri
     throw new RangeError(`profileAlignMsa: the PSSM is ${pssm.columns} columns × ${pssm.size} events, the MSA and matrix ${msa.columns} × ${matrix.size}`);
   }
   checkEvents(query, matrix.size, 'profileAlignMsa: query');
-  const n = query.length, m = msa.columns;
-  const { score, ops } = alignScoreTable(profilePairTable(msa.rows, [query], matrix), m, n, opts.gaps ?? ZERO_GAPS);
-  const column = new Int32Array(n);
-  for (let k = 0, i = 0, t = 0; k < ops.length; k++) {
-    if (ops[k] === 0) column[i++] = t++;
-    else if (ops[k] === 1) t++; // MSA column against a gap in the query
-    else column[i++] = GAP; // query event in a new all-gap column
+  const n = query.length, gaps = opts.gaps ?? ZERO_GAPS;
+  checkGapCosts(gaps, 'profileAlignMsa');
+  alignQueryToMsa(msa.rows, query, matrix, gaps);
+  const column = new Int32Array(n), ops = path.ops;
+  for (let k = path.start, end = path.start + path.length, i = 0, t = 0; k < end; k++) {
+    const op = ops[k]!;
+    if (op === X) t++; // MSA column against a gap in the query
+    else if (op === Y) column[i++] = GAP; // query event in a new all-gap column
+    else column[i++] = t++;
   }
-  return { score, column, eventScores: readScores(query, column, pssm) };
+  return { score: path.score, column, eventScores: readScores(query, column, pssm) };
 }
 
 /**
@@ -82,5 +90,8 @@ export function profileAlignMsa(query: Int32Array, msa: MultipleAlignment, matri
  */
 export function prefixScores(query: Int32Array, pssm: Pssm, opts: ProfileAlignOptions = {}): Float64Array {
   checkEvents(query, pssm.size, 'prefixScores: query');
-  return prefixAlignScores(pssmPairTable(query, pssm), query.length, pssm.columns, opts.gaps ?? ZERO_GAPS);
+  const gaps = opts.gaps ?? ZERO_GAPS, out = new Float64Array(query.length);
+  checkGapCosts(gaps, 'prefixScores');
+  prefixBest(pssmPairTable(query, pssm), query.length, pssm.columns, gaps.open, gaps.extend, out);
+  return out;
 }

@@ -59,6 +59,17 @@ export interface RoomsExperimentOptions {
   numClusters?: number;
   topN?: number;
   /**
+   * Align-RUDDER's SR passes over the demos: 10 (the reference's), another count, or 'scaled': max(4, round(20 / numDemos)).
+   * With a fixed count, a state every demo crosses (the chain rooms) gets passes × numDemos SR updates, and
+   * since each pass bootstraps one demo after another, its row reaches further down the chain the more demos
+   * there are; affinity propagation's fixed preference (−0.5) then cuts the chain into fewer, coarser events
+   * (EightRooms, seeds 1–8: 15 chain labels and 15 chain events per demo with 2 demos, 10 and 11 with 10) and
+   * Align-RUDDER needs more episodes with more demos. 'scaled' keeps passes × numDemos near the 20 of 2 demos
+   * × 10 passes, but gives at least 4 passes, since states only one demo visits (its start room) need some
+   * (2 passes with 10 demos gives the start rooms 9 of the labels). See BENCHMARKS.md's EightRooms sections.
+   */
+  srPasses?: number | 'scaled';
+  /**
    * Probability that the scripted expert's action is replaced by a uniformly random one while recording demos
    * (on top of the env's own 1 % noise). The reference's demos take 22–39 steps (mean 27.6) where the optimum
    * is 21–22, so they are not optimal; 0.175 gives similar lengths and returns on both envs (mean 27.6 and ≈ 61 steps).
@@ -87,9 +98,17 @@ export interface RoomsExperimentResult {
   target: number;
   /** Mean demo length in steps. */
   meanDemoLength: number;
-  /** Align-RUDDER only: event labels and the MSA's columns. */
+  /** Align-RUDDER only: event labels, the MSA's columns and the SR passes over the demos. */
   numLabels?: number;
   msaColumns?: number;
+  srPasses?: number;
+}
+
+/** SR passes for `RoomsExperimentOptions.srPasses`. */
+export function srPassesFor(passes: number | 'scaled', numDemos: number): number {
+  if (passes === 'scaled') return Math.max(4, Math.round(20 / numDemos));
+  if (!(Number.isInteger(passes) && passes >= 1)) throw new RangeError(`runRoomsExperiment: srPasses must be a positive integer or 'scaled', got ${String(passes)}`);
+  return passes;
 }
 
 /** See `RoomsExperimentOptions.demoNoise`. */
@@ -201,7 +220,7 @@ export function runRoomsExperiment(opts: RoomsExperimentOptions): RoomsExperimen
   let ar: AlignRudder | null = null, aq: AugmentedQ | null = null;
   if (align) {
     const goalStates = (opts.goalLabel ?? 'every-room') === 'goal' ? [env.goalState] : Array.from({ length: env.numRooms }, (_, room) => env.stateIndex(room, 4, 4));
-    ar = AlignRudder.fromDemos(demos, { numStates: S, goalStates, numClusters: opts.numClusters ?? 15, topN: opts.topN ?? 12, seed: rng.childSeed(), srStates: roomsSrStates(env) });
+    ar = AlignRudder.fromDemos(demos, { numStates: S, goalStates, numClusters: opts.numClusters ?? 15, topN: opts.topN ?? 12, seed: rng.childSeed(), srStates: roomsSrStates(env), srPasses: srPassesFor(opts.srPasses ?? 10, numDemos) });
     aq = new AugmentedQ(q, ar.numLabels);
   }
   const labelOf = ar ? (s: number): number => ar.labels[s]! : null;
@@ -255,6 +274,7 @@ export function runRoomsExperiment(opts: RoomsExperimentOptions): RoomsExperimen
     if (ar) {
       out.numLabels = ar.numLabels;
       out.msaColumns = ar.profile.msa.columns;
+      out.srPasses = srPassesFor(opts.srPasses ?? 10, numDemos);
     }
     return out;
   }
