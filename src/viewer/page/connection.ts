@@ -7,7 +7,7 @@ import { pack, unpack } from 'msgpackr';
 import type { ClientMessage, ServerMessage } from '../protocol.ts';
 import { WS_PATH } from '../protocol-core.ts';
 
-const SERVER_TYPES = new Set<ServerMessage['type']>(['hello', 'episode_start', 'step', 'episode_end', 'redistribution', 'metrics', 'saved', 'error']);
+const SERVER_TYPES = new Set<ServerMessage['type']>(['hello', 'episode_start', 'step', 'episode_end', 'redistribution', 'metrics', 'saved', 'error', 'runs']);
 
 export interface ConnectionHandlers {
   message(m: ServerMessage): void;

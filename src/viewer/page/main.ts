@@ -24,7 +24,7 @@ const $ = (id: string): HTMLElement => {
 };
 
 const state: ViewerState = {
-  ready: false, backend: '', connected: false, connections: 0, runs: [], live: false, episodes: [], episode: null, envId: null, source: null,
+  ready: false, backend: '', connected: false, connections: 0, runs: [], live: false, episodes: [], episode: null, envId: null, source: null, seed: null, subEnv: -1, globalStep: null,
   t: 0, frameCount: 0, ended: false, playing: false, speed: 1, hud: null, hudText: '', captionText: '', labels: [], cell: 0,
   draws: 0, panes: 1,
   plots: { rewards: [], redistributed: [], predictions: [], cumReturn: [], cumRedistributed: [], quality: null, error: null, trust: { episodes: [], quality: [] } },
@@ -82,7 +82,9 @@ const timeline = new Timeline($('timeline'), {
     return n;
   },
   fps: () => main.episode?.fps ?? 10,
-  growing: () => main.episode !== null && main.episode.end === null && main.episode.source !== 'replay',
+  // Still arriving (a replay streams too): playing waits at its newest frame instead of stopping there,
+  // which would send the server `pause` and hold the rest of the stream.
+  growing: () => main.episode !== null && main.episode.end === null && main.episode.dropped === 0,
   nextEvent: (t) => main.episode?.nextEvent(t) ?? -1,
   previousEvent: (t) => main.episode?.previousEvent(t) ?? -1,
   show: (t) => showFrame(t),
@@ -174,6 +176,9 @@ function setMain(ep: Episode): void {
   state.episode = ep.id;
   state.envId = ep.envId;
   state.source = ep.source;
+  state.seed = ep.seed;
+  state.subEnv = ep.subEnv;
+  state.globalStep = ep.globalStep;
   state.ended = ep.end !== null;
   setKeyMap(ep);
   plots.show(ep);
@@ -242,6 +247,11 @@ function onMessage(m: ServerMessage): void {
         return;
       }
       for (const id of [...byId.keys()]) if (id >= 0) byId.delete(id); // a new connection numbers from 1 again
+      state.runs = m.runs;
+      state.live = m.live;
+      renderRuns($('runs'), m.runs, m.live, listActions);
+      return;
+    case 'runs':
       state.runs = m.runs;
       state.live = m.live;
       renderRuns($('runs'), m.runs, m.live, listActions);

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
-import { PROTOCOL_VERSION, sceneDelta as sceneDeltaOf, type ClientMessage, type ServerMessage } from '../protocol.ts';
+import { PROTOCOL_VERSION, sceneDelta as sceneDeltaOf, type ClientMessage, type RunInfo, type ServerMessage } from '../protocol.ts';
 import { SCENE_VERSION } from '../../envs/core/scene.ts';
 import { decodeClientMessage, encodeMessage } from './codec.ts';
 import { episodeMessages, replayDemonstration, type EpisodeData } from './episodes.ts';
@@ -31,6 +31,8 @@ export interface ServerContext {
   live: LiveSource | null;
   /** The live run's id, when a live source is attached. */
   liveRunId: string | null;
+  /** Something in the run folders changed (a demonstration saved): look again now, tell every page. */
+  runsChanged(): void;
 }
 
 type ErrorCode = 'bad_message' | 'too_large' | 'unknown_run' | 'not_found' | 'invalid_action' | 'invalid_file' | 'busy' | 'internal';
@@ -52,6 +54,11 @@ export class Connection {
 
   hello(): void {
     this.send({ type: 'hello', protocol: PROTOCOL_VERSION, sceneVersion: SCENE_VERSION, runs: this.ctx.runs().map((r) => r.info()), live: this.ctx.live !== null && !this.ctx.live.finished });
+  }
+
+  /** The run list again (after a change the server noticed). */
+  runs(runs: RunInfo[], live: boolean): void {
+    this.send({ type: 'runs', runs, live });
   }
 
   /** Sends `msg` unless the socket is closed; droppable ones are dropped while the client is behind. */
@@ -211,6 +218,7 @@ export class Connection {
     if (!s) throw new PlayError('bad_message', 'no episode in play: send play_reset, play, then play_save');
     const saved = s.save(note);
     this.send({ type: 'saved', ...saved });
+    this.ctx.runsChanged();
   }
 
   close(): void {

@@ -32,9 +32,12 @@ export class Playback {
   /**
    * Plays `item` now, abandoning what plays (a replay the user asked for). A waiting live episode stays queued:
    * it plays next, and starting it asks its subscription for the one after, so live resumes after a replay.
+   * It also lifts a pause: the page sends `pause` whenever its timeline stops (also with nothing on screen),
+   * and an episode asked for while paused must still reach it.
    */
   playNow(item: PlayItem): void {
     this.stopTimer();
+    this.paused = false;
     this.current = item;
     this.next = null;
     item.onStart?.();
