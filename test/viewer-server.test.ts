@@ -8,6 +8,8 @@ import { expertFor } from '../src/envs/core/experts.ts';
 import { roomsSrStates } from '../src/experiments/rooms.ts';
 import { applySceneDelta, type EpisodeEndMessage, type EpisodeStartMessage, type ErrorMessage, type HelloMessage, type MetricsMessage, type RunsMessage, type SavedMessage, type StepMessage } from '../src/viewer/protocol.ts';
 import { createViewerServer, type ViewerServer } from '../src/viewer/server/index.ts';
+import { sceneAsReceived } from '../src/viewer/wire.ts';
+import type { Scene } from '../src/envs/core/scene.ts';
 import { rawGet, ViewerClient } from './support/viewer-client.ts';
 
 /** A run folder as `rudder train` leaves it (config, metrics, model), plus a demonstration, and things that must not be served. */
@@ -164,14 +166,14 @@ describe('viewer server', () => {
     // Paced at 10 fps × 8: T frames take about T/80 s.
     expect(performance.now() - t0).toBeGreaterThan(((steps.length - 2) / 80) * 1000);
     // The deltas rebuild the env's own scenes.
-    const env = make('KeyDoorTreasure-v0', { size: 5 }).unwrapped as unknown as { scene(): unknown; reset(o: object): unknown; step(a: number): unknown };
+    const env = make('KeyDoorTreasure-v0', { size: 5 }).unwrapped as unknown as { scene(): Scene; reset(o: object): unknown; step(a: number): unknown };
     env.reset({ seed: 11 });
     let scene = start.scene;
-    expect(scene).toEqual(env.scene());
+    expect(scene).toEqual(sceneAsReceived(env.scene()));
     for (const s of steps) {
       env.step(s.action);
       scene = applySceneDelta(scene, s.delta);
-      expect(scene).toEqual(env.scene());
+      expect(scene).toEqual(sceneAsReceived(env.scene()));
     }
     await c.close();
   });
@@ -256,7 +258,7 @@ describe('viewer server', () => {
       const env = make('FourRooms-v0');
       env.reset({ seed: start.seed! });
       let scene = start.scene;
-      expect(scene).toEqual((env.unwrapped as RoomsEnv).scene());
+      expect(scene).toEqual(sceneAsReceived((env.unwrapped as RoomsEnv).scene()));
       let ending = [false, false];
       for (let t = 1; ; t++) {
         if (t === 3) {
@@ -268,7 +270,7 @@ describe('viewer server', () => {
         const s = await c.ask<StepMessage>({ type: 'play_act', action: a }, (m) => m.type === 'step' && m.t === t);
         expect([s.action, s.reward]).toEqual([a, r.reward]);
         scene = applySceneDelta(scene, s.delta);
-        expect(scene).toEqual((env.unwrapped as RoomsEnv).scene());
+        expect(scene).toEqual(sceneAsReceived((env.unwrapped as RoomsEnv).scene()));
         ending = [r.terminated, r.truncated];
         if (r.terminated || r.truncated) break;
       }
