@@ -105,20 +105,35 @@ const timeline = new Timeline($('timeline'), {
 });
 
 /**
- * Slider and plots follow arriving steps once per animation frame, not per step: a replay arrives as a
- * burst of hundreds of steps, and redrawing the plots for each would cost O(length²).
+ * The slider follows arriving steps once per animation frame, not per step (a replay arrives as a burst of
+ * hundreds of steps). The plots and the episode list, whose redraw grows with the episode, follow at most
+ * every SLOW_REFRESH_MS while steps stream, and once more when the episode ends: redrawn at every frame they
+ * cost a long episode's playback its frame rate.
  */
+const SLOW_REFRESH_MS = 250;
 let refreshQueued = false;
+let slowQueued = false;
 function scheduleRefresh(): void {
-  if (refreshQueued) return;
-  refreshQueued = true;
-  requestAnimationFrame(() => {
-    refreshQueued = false;
-    timeline.refresh();
-    refreshLists(); // running episodes show their step count
-    const ep = main.episode;
-    if (ep && !ep.redistribution) plots.show(ep);
-  });
+  if (!refreshQueued) {
+    refreshQueued = true;
+    requestAnimationFrame(() => {
+      refreshQueued = false;
+      timeline.refresh();
+    });
+  }
+  if (!slowQueued) {
+    slowQueued = true;
+    setTimeout(() => {
+      slowQueued = false;
+      slowRefresh();
+    }, SLOW_REFRESH_MS);
+  }
+}
+
+function slowRefresh(): void {
+  refreshLists(); // running episodes show their step count
+  const ep = main.episode;
+  if (ep && !ep.redistribution) plots.show(ep);
 }
 
 function showFrame(t: number): void {
@@ -279,7 +294,10 @@ function onMessage(m: ServerMessage): void {
       const ep = byId.get(m.episode);
       if (!ep) return;
       ep.end = m;
-      if (ep === main.episode) state.ended = true;
+      if (ep === main.episode) {
+        state.ended = true;
+        if (!ep.redistribution) plots.show(ep); // the last steps, without waiting for the slow refresh
+      }
       refreshLists();
       return;
     }
