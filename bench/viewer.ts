@@ -179,6 +179,7 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
     if (parts.has('page')) try {
       const { chromium } = await import('playwright-core');
       const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--use-angle=swiftshader'] });
+      // bypassCSP: the page's CSP forbids eval, and playwright evaluates the string probes below with it.
       const p = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
       type G = { __viewer: { ready: boolean; connected: boolean; runs: unknown[]; draws: number; frameCount: number; playing: boolean } };
       await p.goto(server.url);
