@@ -3,7 +3,7 @@ import { pack, unpack } from 'msgpackr';
 import { listEnvs, make } from '../src/envs/core/registry.ts';
 import { hasScene, sceneOf, type Scene } from '../src/envs/core/scene.ts';
 import '../src/envs/registrations.ts';
-import { sceneDelta } from '../src/viewer/protocol.ts';
+import { applySceneDelta, sceneDelta } from '../src/viewer/protocol.ts';
 import { decodeRuns, encodeRuns, fromWire, MAX_LAYER_CELLS, sceneAsReceived, toWire } from '../src/viewer/wire.ts';
 
 describe('the wire form of server messages', () => {
@@ -30,12 +30,15 @@ describe('the wire form of server messages', () => {
       const back = fromWire(unpack(pack(toWire(start)))) as typeof start;
       expect(back.scene, id).toEqual(sceneAsReceived(s0));
       expect(pack(toWire(start)).length, id).toBeLessThan(pack(start).length);
-      let prev = s0;
-      for (let t = 0; t < 30; t++) {
+      let prev = s0, rebuilt = s0;
+      for (let t = 0; t < 60; t++) {
         const r = env.step(env.actionSpace.sample());
-        const next = JSON.parse(JSON.stringify(sceneOf(env))) as Scene;
+        // The env's own objects, as the server gets them (deltas cache JSON by object identity), and a copy to compare.
+        const next = sceneOf(env), copy = JSON.parse(JSON.stringify(next)) as Scene;
         const step = { type: 'step', episode: 1, t: t + 1, delta: sceneDelta(prev, next) };
-        expect(fromWire(unpack(pack(toWire(step)))), id).toEqual(step);
+        expect(fromWire(unpack(pack(toWire(step)))), id).toEqual(JSON.parse(JSON.stringify(step)));
+        rebuilt = JSON.parse(JSON.stringify(applySceneDelta(rebuilt, step.delta))) as Scene;
+        expect(rebuilt, `${id} step ${t + 1}`).toEqual({ ...copy, events: copy.events ?? [] }); // the deltas rebuild the env's scenes
         prev = next;
         if (r.terminated || r.truncated) break;
       }
