@@ -14,7 +14,7 @@ import { runPpoBench } from './ppo.ts';
 import { runRudderBench } from './rudder.ts';
 import { runGameBench } from './rudder-games.ts';
 import { runVentureBench } from './venture.ts';
-import { runViewerBench } from './viewer.ts';
+import { runViewerBench, VIEWER_PARTS, type ViewerPart } from './viewer.ts';
 import { runWatchRepairBench } from './watch-repair.ts';
 
 const program = new Command('bench')
@@ -24,6 +24,7 @@ const program = new Command('bench')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists; lstm: skip torch')
   .option('--rounds <n>', 'kernels, lstm, align-speed, viewer: interleaved timing rounds (viewer default 3)', '7')
   .option('--viewer-steps <n>', 'viewer: PPO steps per timed run', '100000')
+  .option('--viewer-parts <list>', `viewer: only these parts, comma-separated (${VIEWER_PARTS.join(', ')}); a partial run writes no report`, VIEWER_PARTS.join(','))
   .option('--seeds <n>', 'ppo: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method; delay: seeds per delay and arm', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size (delay: default 8)', '12')
   .option('--task <name>', 'rudder: kdt (KeyDoorTreasure, RUDDER variants) | bowling | venture (delayed PPO, PPO + RUDDER, natural-reward oracle)', 'kdt')
@@ -48,7 +49,7 @@ const program = new Command('bench')
   .option('--venture-steps <n>', 'venture: PPO steps per seed', '2000000')
   .option('--venture-kwargs <json>', "venture: Venture-v0 options as JSON ({}: the game's own rules)", '{}')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; constantLr?: boolean; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string }) => {
+  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; constantLr?: boolean; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string; viewerParts: string }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
     else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     // A process of its own: a fresh JIT, as the other suites' cases get.
@@ -73,7 +74,10 @@ const program = new Command('bench')
     else if (suite === 'venture') await runVentureBench({ seeds: Number(opts.ventureSeeds), steps: Number(opts.ventureSteps), kwargs: JSON.parse(opts.ventureKwargs) as Record<string, unknown> });
     else if (suite === 'viewer') {
       const rounds = program.getOptionValueSource('rounds') === 'default' ? 3 : Number(opts.rounds), steps = Number(opts.viewerSteps);
-      await runViewerBench({ steps, rounds, command: `npm run bench -- viewer --rounds ${rounds} --viewer-steps ${steps}` });
+      const parts = opts.viewerParts.split(',').map((x) => x.trim()) as ViewerPart[];
+      const unknown = parts.filter((x) => !(VIEWER_PARTS as readonly string[]).includes(x));
+      if (unknown.length) program.error(`viewer: unknown part(s) ${unknown.join(', ')} (known: ${VIEWER_PARTS.join(', ')})`);
+      await runViewerBench({ steps, rounds, parts, command: `npm run bench -- viewer --rounds ${rounds} --viewer-steps ${steps}` });
     }
     else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, align-speed, watch-repair, lstm, delay, venture, viewer)`);
   });

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePpoConfig, type PpoConfig } from '../src/agents/ppo/config.ts';
 import { buildPage } from '../src/viewer/build-page.ts';
-import { createViewerServer, findRunDirs, LiveSource, type ViewerServer } from '../src/viewer/server/index.ts';
+import { createViewerServer, LiveSource, type ViewerServer } from '../src/viewer/server/index.ts';
 
 export const DEFAULT_VIEW_PORT = 8765;
 export const DEFAULT_VIEW_HOST = '127.0.0.1';
@@ -23,22 +23,20 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** Builds the page and starts the server; `log` gets the URL (and a warning when it is reachable from elsewhere). */
 export async function startViewer(o: ViewOptions, log: (line: string) => void): Promise<ViewerServer> {
-  let runDirs = o.runDirs;
-  if (runDirs.length === 0 && !o.live) {
-    runDirs = findRunDirs('runs');
-    if (runDirs.length === 0) throw new Error('no run folders given and none in ./runs: pass RUN_DIR (a folder written by `rudder train`)');
-  }
+  // No RUN_DIR: every run folder under ./runs, and those that appear there later.
+  const runsRoot = o.runDirs.length === 0 && !o.live ? 'runs' : null;
+  if (runsRoot && !existsSync(runsRoot)) throw new Error('no run folders given and no ./runs folder: pass RUN_DIR (a folder written by `rudder train`)');
   const staticDir = await buildPage();
   let server: ViewerServer;
   try {
-    server = await createViewerServer({ host: o.host, port: o.port, staticDir, runDirs, live: o.live ?? null });
+    server = await createViewerServer({ host: o.host, port: o.port, staticDir, runDirs: o.runDirs, runsRoot, live: o.live ?? null });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new Error(`port ${o.port} is in use: pass --port <another>, or --port 0 for any free port`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new Error(`--host ${o.host}: not an address of this machine`);
     throw e;
   }
-  log(`viewer: ${server.url}  (runs: ${server.runs.map((r) => r.id).join(', ')}${server.liveRunId ? `; live: ${server.liveRunId}` : ''})`);
+  log(`viewer: ${server.url}  (runs: ${server.runs.map((r) => r.id).join(', ') || 'none yet'}${server.liveRunId ? `; live: ${server.liveRunId}` : ''})`);
   if (!LOOPBACK.has(o.host)) log(`warning: --host ${o.host} serves the viewer to other machines: whoever reaches this port can watch your runs and save demonstrations into them`);
   return server;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { trainPpo, type EpisodeRecord } from '../src/agents/ppo/ppo.ts';
-import { EpisodeTap, type CapturedEpisode } from '../src/agents/ppo/episode-tap.ts';
+import { captureScenes, EpisodeTap, type CapturedEpisode } from '../src/agents/ppo/episode-tap.ts';
 import { validateScene } from '../src/envs/index.ts';
 import { RudderRedistribution, type RudderEpisode } from '../src/rudder/ppo-redistribution.ts';
 
@@ -25,10 +25,13 @@ describe("PPO's episode tap (the viewer's capture)", () => {
     expect(captured.map((c) => c.env)).toEqual([1, 2]);
     for (const c of captured) {
       const T = c.actions.length;
-      expect(c.scenes.length).toBe(T + 1);
-      for (const s of [c.scenes[0]!, c.scenes[T]!]) validateScene(s);
-      expect(c.scenes[0]!.hud.step).toBe(0);
-      expect(c.scenes[T]!.hud.step).toBe(T);
+      expect(c.scenes).toBeNull(); // KeyDoorTreasure has getState: the scenes are re-made, not recorded
+      expect(c.start).not.toBeNull();
+      const scenes = [...captureScenes(c, CFG.envId, CFG.envKwargs)]; // throws if a reward differs from the captured one
+      expect(scenes.length).toBe(T + 1);
+      for (const s of [scenes[0]!, scenes[T]!]) validateScene(s);
+      expect(scenes[0]!.hud.step).toBe(0);
+      expect(scenes[T]!.hud.step).toBe(T);
       expect(c.terminated || c.truncated).toBe(true);
       // The trainer's own record of that episode: same sub-env, end step, length and return.
       const mine = episodes.find((e) => e.env === c.env && e.globalStep === c.globalStep);
@@ -45,5 +48,38 @@ describe("PPO's episode tap (the viewer's capture)", () => {
     await trainPpo({ ...CFG, totalTimesteps: 1024 }, { backend: 'cpu', hooks: { onEpisode: (e) => void b.push(e) } });
     expect(a).toEqual(b);
     expect(a.length).toBeGreaterThan(3);
+  });
+
+  it('records scenes step by step for an env without state support, and a capture re-made with other options fails naming the reward', async () => {
+    const { make } = await import('../src/envs/core/registry.ts');
+    const { sceneOf } = await import('../src/envs/core/scene.ts');
+    const env = make(CFG.envId, CFG.envKwargs);
+    // The same env, seen through an object without getState: the tap falls back to one scene() per step.
+    const plain = { scene: () => sceneOf(env) } as unknown as import('../src/envs/core/env.ts').Env;
+    let got: CapturedEpisode | null = null;
+    const tap = new EpisodeTap((c) => void (got = c));
+    tap.arm(0);
+    env.reset({ seed: 2 });
+    tap.step(plain, true, 0, 0, false, false, 0);
+    const actions = [2, 2, 1];
+    actions.forEach((a, i) => {
+      const r = env.step(a);
+      tap.step(plain, false, a, r.reward, r.terminated, i === 2, i + 1); // cut as truncated after 3 steps
+      if (i < 2) expect(tap.env).toBe(0);
+    });
+    tap.flush();
+    expect(got!.start).toBeNull();
+    expect(got!.scenes!.map((s) => s.hud.step)).toEqual([0, 1, 2, 3]);
+    expect([...captureScenes(got!, CFG.envId, CFG.envKwargs)]).toEqual(got!.scenes); // the recorded ones, as they are
+    // A stateful capture replayed through an env made with other options: its rewards differ, and it says so.
+    const stateful = new EpisodeTap((c) => void (got = c));
+    stateful.arm(0);
+    const kdt = make(CFG.envId, CFG.envKwargs);
+    kdt.reset({ seed: 4 });
+    stateful.step(kdt, true, 0, 0, false, false, 0);
+    const r = kdt.step(2);
+    stateful.step(kdt, false, 2, r.reward + 1, false, true, 1); // a reward the env did not give
+    stateful.flush();
+    expect(() => [...captureScenes(got!, CFG.envId, CFG.envKwargs)]).toThrow(/reward .* at step 1, the trainer got/);
   });
 });

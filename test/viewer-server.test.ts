@@ -6,8 +6,10 @@ import { AlignRudder, alignDemoFrom } from '../src/align/index.ts';
 import { loadDemonstrations, make, nextRoomsAction, recordDemonstration, RoomsEnv, saveDemonstration } from '../src/envs/index.ts';
 import { expertFor } from '../src/envs/core/experts.ts';
 import { roomsSrStates } from '../src/experiments/rooms.ts';
-import { applySceneDelta, type EpisodeEndMessage, type EpisodeStartMessage, type ErrorMessage, type HelloMessage, type MetricsMessage, type SavedMessage, type StepMessage } from '../src/viewer/protocol.ts';
+import { applySceneDelta, type EpisodeEndMessage, type EpisodeStartMessage, type ErrorMessage, type HelloMessage, type MetricsMessage, type RunsMessage, type SavedMessage, type StepMessage } from '../src/viewer/protocol.ts';
 import { createViewerServer, type ViewerServer } from '../src/viewer/server/index.ts';
+import { sceneAsReceived } from '../src/viewer/wire.ts';
+import type { Scene } from '../src/envs/core/scene.ts';
 import { rawGet, ViewerClient } from './support/viewer-client.ts';
 
 /** A run folder as `rudder train` leaves it (config, metrics, model), plus a demonstration, and things that must not be served. */
@@ -164,14 +166,14 @@ describe('viewer server', () => {
     // Paced at 10 fps × 8: T frames take about T/80 s.
     expect(performance.now() - t0).toBeGreaterThan(((steps.length - 2) / 80) * 1000);
     // The deltas rebuild the env's own scenes.
-    const env = make('KeyDoorTreasure-v0', { size: 5 }).unwrapped as unknown as { scene(): unknown; reset(o: object): unknown; step(a: number): unknown };
+    const env = make('KeyDoorTreasure-v0', { size: 5 }).unwrapped as unknown as { scene(): Scene; reset(o: object): unknown; step(a: number): unknown };
     env.reset({ seed: 11 });
     let scene = start.scene;
-    expect(scene).toEqual(env.scene());
+    expect(scene).toEqual(sceneAsReceived(env.scene()));
     for (const s of steps) {
       env.step(s.action);
       scene = applySceneDelta(scene, s.delta);
-      expect(scene).toEqual(env.scene());
+      expect(scene).toEqual(sceneAsReceived(env.scene()));
     }
     await c.close();
   });
@@ -189,7 +191,37 @@ describe('viewer server', () => {
     c.send({ type: 'pause', paused: false });
     const msgs = await c.episode(start.episode);
     expect(msgs.filter((m) => m.type === 'step').length).toBe(fx.demo.actions.length);
+    // A replay asked for while paused still comes (the page pauses whenever its timeline stops).
+    c.send({ type: 'pause', paused: true });
+    const again = await c.ask<EpisodeStartMessage>({ type: 'open_replay', runId: 'kdt-run', path: 'demos/expert-11.json' }, (m) => m.type === 'episode_start');
+    expect((await c.episode(again.episode)).filter((m) => m.type === 'step').length).toBe(fx.demo.actions.length);
     await c.close();
+  });
+
+  it('serves run folders that appear under runsRoot, and tells connected pages when the run list changes', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'viewer-runs-root-'));
+    const s = await createViewerServer({ staticDir: fx.staticDir, runsRoot: parent, refreshMs: 50 });
+    try {
+      const c = await ViewerClient.open(s.url);
+      expect((c.messages[0] as HelloMessage).runs).toEqual([]);
+      const dir = join(parent, 'later');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ envId: 'FourRooms-v0', envKwargs: {} }));
+      const first = await c.wait<RunsMessage>((m) => m.type === 'runs');
+      expect(first).toMatchObject({ live: false, runs: [{ id: 'later', envId: 'FourRooms-v0', episodes: [], hasModel: false }] });
+      saveDemonstration(join(dir, 'demos', 'd.json'), recordDemonstration('FourRooms-v0', {}, 2, [0, 1], 'test'));
+      const second = await c.wait<RunsMessage>((m) => m.type === 'runs' && m !== first);
+      expect(second.runs[0]!.episodes).toEqual(['demos/d.json']);
+      // A folder that is no valid run is skipped, not fatal.
+      mkdirSync(join(parent, 'broken'));
+      writeFileSync(join(parent, 'broken', 'config.json'), '{"envId": "NoSuchEnv-v0"}');
+      s.refreshRuns();
+      expect(s.runs.map((r) => r.id)).toEqual(['later']);
+      expect((await c.ask<EpisodeStartMessage>({ type: 'open_replay', runId: 'later', path: 'demos/d.json' }, (m) => m.type === 'episode_start')).envId).toBe('FourRooms-v0');
+      await c.close();
+    } finally {
+      await s.close();
+    }
   });
 
   it('answers bad requests with errors naming the problem', async () => {
@@ -226,7 +258,7 @@ describe('viewer server', () => {
       const env = make('FourRooms-v0');
       env.reset({ seed: start.seed! });
       let scene = start.scene;
-      expect(scene).toEqual((env.unwrapped as RoomsEnv).scene());
+      expect(scene).toEqual(sceneAsReceived((env.unwrapped as RoomsEnv).scene()));
       let ending = [false, false];
       for (let t = 1; ; t++) {
         if (t === 3) {
@@ -238,7 +270,7 @@ describe('viewer server', () => {
         const s = await c.ask<StepMessage>({ type: 'play_act', action: a }, (m) => m.type === 'step' && m.t === t);
         expect([s.action, s.reward]).toEqual([a, r.reward]);
         scene = applySceneDelta(scene, s.delta);
-        expect(scene).toEqual((env.unwrapped as RoomsEnv).scene());
+        expect(scene).toEqual(sceneAsReceived((env.unwrapped as RoomsEnv).scene()));
         ending = [r.terminated, r.truncated];
         if (r.terminated || r.truncated) break;
       }

@@ -21,8 +21,8 @@ export interface SceneDelta {
 /** The changed part of `next` relative to `prev` (same env, same static layers unless they changed). */
 export function sceneDelta(prev: Scene, next: Scene): SceneDelta {
   const d: SceneDelta = {};
-  if (JSON.stringify(prev.sprites) !== JSON.stringify(next.sprites)) d.sprites = next.sprites;
-  if (JSON.stringify(prev.hud) !== JSON.stringify(next.hud)) d.hud = next.hud;
+  if (prev.sprites !== next.sprites && json(prev.sprites) !== json(next.sprites)) d.sprites = next.sprites;
+  if (prev.hud !== next.hud && json(prev.hud) !== json(next.hud)) d.hud = next.hud;
   if (prev.text !== next.text && next.text !== undefined) d.text = next.text;
   if (next.events && next.events.length) d.events = [...next.events];
   const changed: { index: number; layer: TileLayer }[] = [];
@@ -34,6 +34,15 @@ export function sceneDelta(prev: Scene, next: Scene): SceneDelta {
   });
   if (changed.length) d.layers = changed;
   return d;
+}
+
+// Deltas go along an episode, so each scene's sprites and HUD are compared twice (as next, then as prev):
+// their JSON is kept by object identity. Scenes are not mutated after they are made (scene.ts).
+const jsonOf = new WeakMap<object, string>();
+function json(x: object): string {
+  let j = jsonOf.get(x);
+  if (j === undefined) jsonOf.set(x, (j = JSON.stringify(x)));
+  return j;
 }
 
 /** The scene after a step: the previous frame's scene with the step's `delta` applied (apply them in order from s_0). */

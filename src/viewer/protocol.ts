@@ -111,6 +111,17 @@ export interface RedistributionMessage {
   error: number;
 }
 
+/**
+ * The served runs changed since `hello` (a run folder appeared, an episode was recorded, a model was saved):
+ * the whole list again, sent to every page when a periodic look at the folders finds a difference.
+ */
+export interface RunsMessage {
+  type: 'runs';
+  runs: RunInfo[];
+  /** As in `hello`: false once the live run has finished training. */
+  live: boolean;
+}
+
 /** Training metrics rows (as written to metrics.jsonl), for learning curves. */
 export interface MetricsMessage {
   type: 'metrics';
@@ -135,7 +146,7 @@ export interface ErrorMessage {
 
 export type ServerMessage =
   | HelloMessage | EpisodeStartMessage | StepMessage | EpisodeEndMessage | RedistributionMessage
-  | MetricsMessage | SavedMessage | ErrorMessage;
+  | MetricsMessage | SavedMessage | ErrorMessage | RunsMessage;
 
 // ---------------------------------------------------------------- page → server
 

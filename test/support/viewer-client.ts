@@ -2,6 +2,7 @@
 import { pack, unpack } from 'msgpackr';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../src/viewer/protocol.ts';
+import { fromWire } from '../../src/viewer/wire.ts';
 
 export class ViewerClient {
   readonly messages: ServerMessage[] = [];
@@ -10,7 +11,7 @@ export class ViewerClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
-      const m = unpack(data) as ServerMessage;
+      const m = fromWire(unpack(data)) as ServerMessage; // the wire form undone, as the page does
       this.messages.push(m);
       this.waiters = this.waiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
     });

@@ -4,10 +4,11 @@
  * skew should produce an error line, not a crash deep in the renderer).
  */
 import { pack, unpack } from 'msgpackr';
+import { fromWire } from '../wire.ts';
 import type { ClientMessage, ServerMessage } from '../protocol.ts';
 import { WS_PATH } from '../protocol-core.ts';
 
-const SERVER_TYPES = new Set<ServerMessage['type']>(['hello', 'episode_start', 'step', 'episode_end', 'redistribution', 'metrics', 'saved', 'error']);
+const SERVER_TYPES = new Set<ServerMessage['type']>(['hello', 'episode_start', 'step', 'episode_end', 'redistribution', 'metrics', 'saved', 'error', 'runs']);
 
 export interface ConnectionHandlers {
   message(m: ServerMessage): void;
@@ -71,7 +72,7 @@ export class Connection {
     if (!(data instanceof ArrayBuffer)) return this.on.bad('text frame (the protocol is binary msgpack)');
     let m: unknown;
     try {
-      m = unpack(new Uint8Array(data));
+      m = fromWire(unpack(new Uint8Array(data)));
     } catch (e) {
       return this.on.bad(`undecodable frame: ${(e as Error).message}`);
     }

@@ -14,6 +14,9 @@ export class Episode {
   readonly runId: string;
   readonly envId: string;
   readonly seed: number | null;
+  /** The live run's sub-env (−1 otherwise) and PPO's global step at the episode's end (null otherwise). */
+  readonly subEnv: number;
+  readonly globalStep: number | null;
   readonly actionNames: string[];
   readonly fps: number;
   /** frames[t] is s_t; frames[0] is the start scene. */
@@ -37,6 +40,8 @@ export class Episode {
     this.runId = start.runId;
     this.envId = start.envId;
     this.seed = start.seed;
+    this.subEnv = start.subEnv;
+    this.globalStep = start.globalStep;
     this.actionNames = start.actionNames;
     this.fps = start.fps > 0 && Number.isFinite(start.fps) ? start.fps : 10;
     this.frames = [start.scene];

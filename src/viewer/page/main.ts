@@ -24,7 +24,7 @@ const $ = (id: string): HTMLElement => {
 };
 
 const state: ViewerState = {
-  ready: false, backend: '', connected: false, connections: 0, runs: [], live: false, episodes: [], episode: null, envId: null, source: null,
+  ready: false, backend: '', connected: false, connections: 0, runs: [], live: false, episodes: [], episode: null, envId: null, source: null, seed: null, subEnv: -1, globalStep: null,
   t: 0, frameCount: 0, ended: false, playing: false, speed: 1, hud: null, hudText: '', captionText: '', labels: [], cell: 0,
   draws: 0, panes: 1,
   plots: { rewards: [], redistributed: [], predictions: [], cumReturn: [], cumRedistributed: [], quality: null, error: null, trust: { episodes: [], quality: [] } },
@@ -82,7 +82,9 @@ const timeline = new Timeline($('timeline'), {
     return n;
   },
   fps: () => main.episode?.fps ?? 10,
-  growing: () => main.episode !== null && main.episode.end === null && main.episode.source !== 'replay',
+  // Still arriving (a replay streams too): playing waits at its newest frame instead of stopping there,
+  // which would send the server `pause` and hold the rest of the stream.
+  growing: () => main.episode !== null && main.episode.end === null && main.episode.dropped === 0,
   nextEvent: (t) => main.episode?.nextEvent(t) ?? -1,
   previousEvent: (t) => main.episode?.previousEvent(t) ?? -1,
   show: (t) => showFrame(t),
@@ -103,20 +105,35 @@ const timeline = new Timeline($('timeline'), {
 });
 
 /**
- * Slider and plots follow arriving steps once per animation frame, not per step: a replay arrives as a
- * burst of hundreds of steps, and redrawing the plots for each would cost O(length²).
+ * The slider follows arriving steps once per animation frame, not per step (a replay arrives as a burst of
+ * hundreds of steps). The plots and the episode list, whose redraw grows with the episode, follow at most
+ * every SLOW_REFRESH_MS while steps stream, and once more when the episode ends: redrawn at every frame they
+ * cost a long episode's playback its frame rate.
  */
+const SLOW_REFRESH_MS = 250;
 let refreshQueued = false;
+let slowQueued = false;
 function scheduleRefresh(): void {
-  if (refreshQueued) return;
-  refreshQueued = true;
-  requestAnimationFrame(() => {
-    refreshQueued = false;
-    timeline.refresh();
-    refreshLists(); // running episodes show their step count
-    const ep = main.episode;
-    if (ep && !ep.redistribution) plots.show(ep);
-  });
+  if (!refreshQueued) {
+    refreshQueued = true;
+    requestAnimationFrame(() => {
+      refreshQueued = false;
+      timeline.refresh();
+    });
+  }
+  if (!slowQueued) {
+    slowQueued = true;
+    setTimeout(() => {
+      slowQueued = false;
+      slowRefresh();
+    }, SLOW_REFRESH_MS);
+  }
+}
+
+function slowRefresh(): void {
+  refreshLists(); // running episodes show their step count
+  const ep = main.episode;
+  if (ep && !ep.redistribution) plots.show(ep);
 }
 
 function showFrame(t: number): void {
@@ -174,6 +191,9 @@ function setMain(ep: Episode): void {
   state.episode = ep.id;
   state.envId = ep.envId;
   state.source = ep.source;
+  state.seed = ep.seed;
+  state.subEnv = ep.subEnv;
+  state.globalStep = ep.globalStep;
   state.ended = ep.end !== null;
   setKeyMap(ep);
   plots.show(ep);
@@ -246,6 +266,11 @@ function onMessage(m: ServerMessage): void {
       state.live = m.live;
       renderRuns($('runs'), m.runs, m.live, listActions);
       return;
+    case 'runs':
+      state.runs = m.runs;
+      state.live = m.live;
+      renderRuns($('runs'), m.runs, m.live, listActions);
+      return;
     case 'episode_start':
       return addEpisode(m);
     case 'step': {
@@ -269,7 +294,10 @@ function onMessage(m: ServerMessage): void {
       const ep = byId.get(m.episode);
       if (!ep) return;
       ep.end = m;
-      if (ep === main.episode) state.ended = true;
+      if (ep === main.episode) {
+        state.ended = true;
+        if (!ep.redistribution) plots.show(ep); // the last steps, without waiting for the slow refresh
+      }
       refreshLists();
       return;
     }

@@ -7,6 +7,7 @@
  * The world sits at the canvas's top-left corner, `cell` pixels per cell; the HUD and caption below it.
  * Tile layers are redrawn only when the layer object changes (frames share unchanged layers).
  */
+import 'pixi.js/unsafe-eval'; // shader code without new Function, so the page runs under a CSP with no 'unsafe-eval'
 import { Application, Container, Graphics, Text, type TextStyleOptions } from 'pixi.js';
 import { shapeCorners, spriteDirection, type HudValue, type Scene, type Sprite, type TileLayer } from '../../envs/core/scene.ts';
 

@@ -37,6 +37,10 @@ export interface ViewerState {
   episode: number | null;
   envId: string | null;
   source: string | null;
+  /** The main pane's episode: its seed (null for live episodes), sub-env (−1 unless live), PPO's global step at its end (live only). */
+  seed: number | null;
+  subEnv: number;
+  globalStep: number | null;
   t: number;
   frameCount: number;
   ended: boolean;

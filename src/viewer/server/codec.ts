@@ -5,10 +5,11 @@
  */
 import { pack, unpack } from 'msgpackr';
 import { parseClientMessage, type ClientMessage, type ServerMessage } from '../protocol.ts';
+import { toWire } from '../wire.ts';
 
-/** The frame for `msg`. */
+/** The frame for `msg`, in its wire form (wire.ts: tile layers as runs). */
 export function encodeMessage(msg: ServerMessage): Buffer {
-  return pack(msg);
+  return pack(toWire(msg));
 }
 
 export type Decoded = { ok: true; message: ClientMessage } | { ok: false; error: string };

@@ -7,10 +7,11 @@
  */
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
-import { PROTOCOL_VERSION, sceneDelta as sceneDeltaOf, type ClientMessage, type ServerMessage } from '../protocol.ts';
+import { PROTOCOL_VERSION, sceneDelta as sceneDeltaOf, type ClientMessage, type RunInfo, type ServerMessage } from '../protocol.ts';
 import { SCENE_VERSION } from '../../envs/core/scene.ts';
 import { decodeClientMessage, encodeMessage } from './codec.ts';
 import { episodeMessages, replayDemonstration, type EpisodeData } from './episodes.ts';
+import { captureScenes } from '../../agents/ppo/episode-tap.ts';
 import type { LiveEpisode, LiveSource, LiveSubscription, MetricsRow } from './live-source.ts';
 import { METRICS_CHUNK, readMetricsRows } from './metrics-file.ts';
 import { Playback, SOFT_BUFFER_BYTES } from './playback.ts';
@@ -31,6 +32,8 @@ export interface ServerContext {
   live: LiveSource | null;
   /** The live run's id, when a live source is attached. */
   liveRunId: string | null;
+  /** Something in the run folders changed (a demonstration saved): look again now, tell every page. */
+  runsChanged(): void;
 }
 
 type ErrorCode = 'bad_message' | 'too_large' | 'unknown_run' | 'not_found' | 'invalid_action' | 'invalid_file' | 'busy' | 'internal';
@@ -52,6 +55,11 @@ export class Connection {
 
   hello(): void {
     this.send({ type: 'hello', protocol: PROTOCOL_VERSION, sceneVersion: SCENE_VERSION, runs: this.ctx.runs().map((r) => r.info()), live: this.ctx.live !== null && !this.ctx.live.finished });
+  }
+
+  /** The run list again (after a change the server noticed). */
+  runs(runs: RunInfo[], live: boolean): void {
+    this.send({ type: 'runs', runs, live });
   }
 
   /** Sends `msg` unless the socket is closed; droppable ones are dropped while the client is behind. */
@@ -134,7 +142,7 @@ export class Connection {
     // On demand: the next episode is captured when this one starts to play, so the trainer records only
     // episodes this page will show (one waits while one plays).
     const sub: LiveSubscription = live.subscribe(subEnv, (e) => this.playback.enqueue({
-      frames: episodeMessages(liveEpisodeData(e, runId, live.envId, actionNames, fps), ++this.episodeIds), fps, onStart: () => sub.request(),
+      frames: episodeMessages(liveEpisodeData(e, runId, live.envId, live.envKwargs, actionNames, fps), ++this.episodeIds), fps, onStart: () => sub.request(),
     }), { onDemand: true });
     this.subscription = sub;
   }
@@ -211,6 +219,7 @@ export class Connection {
     if (!s) throw new PlayError('bad_message', 'no episode in play: send play_reset, play, then play_save');
     const saved = s.save(note);
     this.send({ type: 'saved', ...saved });
+    this.ctx.runsChanged();
   }
 
   close(): void {
@@ -226,10 +235,11 @@ export class Connection {
 }
 
 /** A live capture as an episode to play (RUDDER's arrays become plain numbers: msgpack has no Float32Array). */
-export function liveEpisodeData(e: LiveEpisode, runId: string, envId: string, actionNames: string[], fps: number): EpisodeData {
+export function liveEpisodeData(e: LiveEpisode, runId: string, envId: string, envKwargs: Record<string, unknown>, actionNames: string[], fps: number): EpisodeData {
   const c = e.captured, r = e.rudder;
   return {
-    source: 'live', runId, envId, subEnv: c.env, seed: null, globalStep: c.globalStep, actionNames, fps, scenes: c.scenes,
+    source: 'live', runId, envId, subEnv: c.env, seed: null, globalStep: c.globalStep, actionNames, fps,
+    scenes: { [Symbol.iterator]: () => captureScenes(c, envId, envKwargs) }, // re-made as it plays, off the trainer's rollout
     actions: c.actions, rewards: c.rewards, terminated: c.terminated, truncated: c.truncated,
     redistribution: r ? {
       method: 'rudder', rewards: Array.from(c.rewards), redistributed: Array.from(r.redistributed), predictions: Array.from(r.predictions), quality: r.quality, error: r.error,

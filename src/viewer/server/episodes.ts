@@ -10,8 +10,8 @@ import { sceneDelta, type EpisodeLabel, type RedistributionMessage, type ServerM
 
 /** One whole episode with what the page needs to label it. */
 export interface EpisodeData extends EpisodeLabel {
-  /** s_0 … s_T. */
-  scenes: Scene[];
+  /** s_0 … s_T, taken one at a time as the episode plays (a live capture re-makes them then: captureScenes). */
+  scenes: Iterable<Scene>;
   actions: ArrayLike<number>;
   rewards: ArrayLike<number>;
   terminated: boolean;
@@ -25,17 +25,26 @@ export interface EpisodeData extends EpisodeLabel {
  * packed whole). The redistribution comes right after the start, so the page can plot it while playing.
  */
 export function* episodeMessages(ep: EpisodeData, id: number): Generator<ServerMessage, void, void> {
+  const scenes = ep.scenes[Symbol.iterator]();
+  const T = ep.actions.length;
+  const scene = (t: number): Scene => {
+    const n = scenes.next();
+    if (n.done) throw new Error(`episode ${id}: no scene for step ${t} of ${T}`);
+    return n.value;
+  };
+  let prev = scene(0);
   yield {
     type: 'episode_start', episode: id, source: ep.source, runId: ep.runId, envId: ep.envId, subEnv: ep.subEnv, seed: ep.seed,
-    globalStep: ep.globalStep, actionNames: ep.actionNames, fps: ep.fps, scene: ep.scenes[0]!,
+    globalStep: ep.globalStep, actionNames: ep.actionNames, fps: ep.fps, scene: prev,
   };
   if (ep.redistribution) yield { type: 'redistribution', episode: id, ...ep.redistribution };
   let ret = 0;
-  const T = ep.actions.length;
   for (let t = 1; t <= T; t++) {
     const reward = ep.rewards[t - 1]!;
     ret += reward;
-    yield { type: 'step', episode: id, t, action: ep.actions[t - 1]!, reward, delta: sceneDelta(ep.scenes[t - 1]!, ep.scenes[t]!) };
+    const next = scene(t);
+    yield { type: 'step', episode: id, t, action: ep.actions[t - 1]!, reward, delta: sceneDelta(prev, next) };
+    prev = next;
   }
   yield { type: 'episode_end', episode: id, length: T, return: ret, terminated: ep.terminated, truncated: ep.truncated };
 }

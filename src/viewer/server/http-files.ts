@@ -14,8 +14,22 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm', '.map': 'application/json', '.ico': 'image/x-icon', '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Headers on every answer: no sniffing, no caching (runs change), no framing by other sites (keyboard play). */
-const COMMON = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' } as const;
+/**
+ * The page's Content-Security-Policy: scripts only from this server (no inline script, no eval: PixiJS runs
+ * with `pixi.js/unsafe-eval`'s static shader code), the WebSocket and fetches back to it only, inline styles
+ * (index.html's <style>, PixiJS's canvas style), data: images (the favicon), blob: workers (PixiJS's image
+ * loader), and no framing.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:", "connect-src 'self'",
+  "worker-src 'self' blob:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers on every answer: no sniffing, no caching (runs change), no framing by other sites (keyboard play), the CSP. */
+const COMMON = {
+  'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+} as const;
 
 export function plain(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { ...COMMON, 'Content-Type': 'text/plain; charset=utf-8' });

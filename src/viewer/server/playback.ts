@@ -9,6 +9,12 @@ import type { ServerMessage } from '../protocol.ts';
 
 /** Unsent bytes above which the player holds its next frame. */
 export const SOFT_BUFFER_BYTES = 256 * 1024;
+/**
+ * Shortest time between two sends (ms): faster than 10 frames/s, the frames due go out together. Each send
+ * wakes the page's process; in `rudder train --view` the sends run on the trainer's thread, so fewer, fuller
+ * sends cost the trainer less. The page paces playback itself, so it does not see the grouping.
+ */
+export const MIN_SEND_INTERVAL_MS = 100;
 
 export interface PlayItem {
   /** The episode's messages, made on demand (episodeMessages). */
@@ -24,6 +30,9 @@ export class Playback {
   private timer: NodeJS.Timeout | null = null;
   private paused = false;
   private speed = 1;
+  /** Frames owed (fps × speed × time since the last send), so grouped sends keep the average rate. */
+  private owed = 0;
+  private lastSend = 0;
   /** Live episodes skipped because a newer one arrived before they could start. */
   skipped = 0;
 
@@ -32,9 +41,14 @@ export class Playback {
   /**
    * Plays `item` now, abandoning what plays (a replay the user asked for). A waiting live episode stays queued:
    * it plays next, and starting it asks its subscription for the one after, so live resumes after a replay.
+   * It also lifts a pause: the page sends `pause` whenever its timeline stops (also with nothing on screen),
+   * and an episode asked for while paused must still reach it.
    */
   playNow(item: PlayItem): void {
     this.stopTimer();
+    this.paused = false;
+    this.owed = 0;
+    this.lastSend = performance.now();
     this.current = item;
     this.next = null;
     item.onStart?.();
@@ -79,7 +93,11 @@ export class Playback {
       this.schedule();
       return;
     }
-    let sentFrame = false;
+    const now = performance.now();
+    this.owed = Math.min(this.owed + ((now - this.lastSend) / 1000) * this.current.fps * this.speed, Math.max(1, (MIN_SEND_INTERVAL_MS / 1000) * this.current.fps * this.speed) + 1);
+    this.lastSend = now;
+    let frames = Math.max(1, Math.floor(this.owed)); // at least one frame a tick (the first tick of an episode too)
+    this.owed = Math.max(0, this.owed - frames);
     for (;;) {
       const msg = this.peek();
       if (msg === null) {
@@ -89,10 +107,11 @@ export class Playback {
         this.current.onStart?.();
         continue;
       }
-      if (sentFrame && (msg.type === 'step' || msg.type === 'episode_start')) break;
+      const isFrame = msg.type === 'step' || msg.type === 'episode_start';
+      if (isFrame && frames === 0) break;
       this.next = null;
       this.send(msg);
-      if (msg.type === 'step' || msg.type === 'episode_start') sentFrame = true;
+      if (isFrame) frames--;
     }
     this.schedule();
   }
@@ -102,14 +121,21 @@ export class Playback {
   // The current episode's next message without taking it (null when it has no more).
   private peek(): ServerMessage | null {
     if (this.next) return this.next;
-    const n = this.current!.frames.next();
+    let n: IteratorResult<ServerMessage, void>;
+    try {
+      n = this.current!.frames.next();
+    } catch (e) {
+      // A frame that cannot be made (a live capture that does not re-simulate) ends that episode, not the server.
+      this.send({ type: 'error', code: 'internal', message: `episode stopped: ${(e as Error).message}` });
+      return null;
+    }
     if (n.done) return null;
     return (this.next = n.value);
   }
 
   private schedule(): void {
     if (this.timer || !this.current || this.paused) return;
-    const ms = 1000 / (this.current.fps * this.speed);
+    const ms = Math.max(1000 / (this.current.fps * this.speed), MIN_SEND_INTERVAL_MS);
     this.timer = setTimeout(() => this.tick(), ms);
   }
 

@@ -8,14 +8,14 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_INBOUND_BYTES, WS_PATH } from '../protocol.ts';
 import { Connection, type ServerContext } from './connection.ts';
 import { allowedHosts, checkRequest } from './host-check.ts';
 import { plain, serveFile } from './http-files.ts';
 import type { LiveSource } from './live-source.ts';
-import { loadRuns, runId, ServedRun } from './runs.ts';
+import { findRunDirs, loadRuns, runId, ServedRun } from './runs.ts';
 
 export interface ViewerServerOptions {
   /** Interface to bind (default 127.0.0.1; `0.0.0.0` serves other machines, only when asked). */
@@ -26,6 +26,13 @@ export interface ViewerServerOptions {
   staticDir: string;
   /** Run folders written by `rudder train`. */
   runDirs?: readonly string[];
+  /**
+   * A folder whose run folders (those with a config.json) are all served, new ones included as they appear
+   * (`rudder view` with no RUN_DIR: `./runs`). A folder that is no valid run is skipped.
+   */
+  runsRoot?: string | null;
+  /** How often the run folders are looked at again for new runs, episodes and models (ms; default 2000). */
+  refreshMs?: number;
   /** A training run in this process to stream live. */
   live?: LiveSource | null;
   /** More Host names to accept (e.g. a machine name when bound to 0.0.0.0). */
@@ -39,8 +46,10 @@ export interface ViewerServer {
   url: string;
   port: number;
   host: string;
-  /** The runs served (the live one first when there is one). */
-  runs: readonly ServedRun[];
+  /** The runs served (the live one first when there is one); grows as `runsRoot` gains run folders. */
+  readonly runs: readonly ServedRun[];
+  /** Looks at the run folders now, and sends the run list to every page if it changed. */
+  refreshRuns(): void;
   /** The live run's id, or null. */
   liveRunId: string | null;
   close(): Promise<void>;
@@ -60,7 +69,35 @@ export async function createViewerServer(opts: ViewerServerOptions): Promise<Vie
   }
   const runs = [...(liveRun ? [liveRun] : []), ...loadRuns(opts.runDirs ?? [], taken)];
   const byId = new Map(runs.map((r) => [r.id, r]));
-  const ctx: ServerContext = { runs: () => runs, run: (id) => byId.get(id), live, liveRunId: liveRun?.id ?? null };
+  const servedDirs = new Set(runs.map((r) => r.dir).filter((d): d is string => d !== null));
+  const runsRoot = opts.runsRoot ? resolve(opts.runsRoot) : null;
+  const connections = new Set<Connection>();
+  const isLive = (): boolean => live !== null && !live.finished;
+  let lastList = '';
+  // New run folders under runsRoot join the list; then the list (episodes, models, live) is compared with
+  // what the pages were last told, and sent again when it differs.
+  const refreshRuns = (): void => {
+    if (runsRoot) {
+      for (const dir of findRunDirs(runsRoot)) {
+        if (servedDirs.has(dir)) continue;
+        servedDirs.add(dir); // once: a folder that fails is not retried every tick
+        try {
+          const [run] = loadRuns([dir], taken);
+          runs.push(run!);
+          byId.set(run!.id, run!);
+        } catch {
+          // not a run this viewer can serve (bad config.json, unknown env): skipped, as at start
+        }
+      }
+    }
+    const infos = runs.map((r) => r.info()), list = JSON.stringify([infos, isLive()]);
+    if (list === lastList) return;
+    const first = lastList === '';
+    lastList = list;
+    if (!first) for (const c of connections) c.runs(infos, isLive());
+  };
+  refreshRuns();
+  const ctx: ServerContext = { runs: () => runs, run: (id) => byId.get(id), live, liveRunId: liveRun?.id ?? null, runsChanged: refreshRuns };
 
   let allowed = new Set<string>();
   const anyIp = host === '0.0.0.0' || host === '::';
@@ -90,7 +127,6 @@ export async function createViewerServer(opts: ViewerServerOptions): Promise<Vie
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => wss.emit('connection', ws, req));
   });
 
-  const connections = new Set<Connection>();
   wss.on('connection', (ws: WebSocket) => {
     const c = new Connection(ws, ctx);
     connections.add(c);
@@ -110,13 +146,22 @@ export async function createViewerServer(opts: ViewerServerOptions): Promise<Vie
       resolvePromise();
     });
   });
+  const ticker = setInterval(() => {
+    try {
+      refreshRuns();
+    } catch {
+      // a folder vanished between readdir and read: the next tick sees the settled state
+    }
+  }, opts.refreshMs ?? 2000);
+  ticker.unref();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
   allowed = allowedHosts(host, port, opts.allowedHostNames);
   const shown = anyIp ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shown}:${port}/`, port, host, runs, liveRunId: liveRun?.id ?? null,
+    url: `http://${shown}:${port}/`, port, host, runs, liveRunId: liveRun?.id ?? null, refreshRuns,
     close: async () => {
+      clearInterval(ticker);
       for (const c of connections) c.close();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
