@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -114,5 +116,18 @@ describe('rudder CLI', () => {
     const bad = await rudder('align', '--env', 'CartPole-v1');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/argument 'CartPole-v1' is invalid\. Allowed choices are FourRooms-v0/);
+  });
+
+  it('demos record writes expert episodes to a .jsonl file that demos show reads back; an env without an expert is a clear error', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'cli-demos-')), 'kdt.jsonl');
+    const rec = await rudder('demos', 'record', '--env', 'KeyDoorTreasure-v0', '--episodes', '3', '--seed', '2', '--noise', '0.1', '--out', out);
+    expect(rec.code).toBe(0);
+    const show = await rudder('demos', 'show', out);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('3 episode(s) of KeyDoorTreasure-v0, each checked by replay');
+    expect(show.stdout.match(/^ +\d +[234] +\d+ +[\d.]+ +terminated +expert ε=0\.1$/gm)?.length).toBe(3);
+    const bad = await rudder('demos', 'record', '--env', 'CartPole-v1', '--episodes', '1', '--out', join(tmpdir(), 'x.json'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/\.jsonl/);
   });
 });

@@ -19,6 +19,7 @@ export * from './vector/index.ts';
 export * from './core/experts.ts';
 export * from './core/scene.ts';
 export * from './core/demonstration.ts';
+export * from './core/expert-demonstrations.ts';
 export * from './core/scene-rendered-env.ts';
 export * from './core/finished-episode.ts';
 export * from './core/step-result.ts';
