@@ -21,3 +21,8 @@ export {
   type AlignProfile, type AlignProfileOptions, type CodeRedistributionOptions, type PaperRedistributionOptions,
 } from './align-redistribution.ts';
 export { alignDemoFrom } from './demonstrations.ts';
+export { NO_EVENT, episodeEvents, type TransitionEvents, type FeatureEpisode, type ObsSlice } from './transition-events.ts';
+export { SignPatternEvents } from './feature-events.ts';
+export { ClusterEvents, type ClusterEventsOptions } from './cluster-events.ts';
+export { SuccessorEvents } from './successor-events.ts';
+export { envEvents, demoFeatureEpisodes, randomFeatureEpisodes, type EnvEvents, type EnvEventsOptions, type RandomEpisodesOptions } from './event-episodes.ts';

@@ -28,3 +28,4 @@ export * from './watch-repair/index.ts';
 export * from './bowling/index.ts';
 export * from './item-chain/index.ts';
 export * from './venture/index.ts';
+export * from './core/event-features.ts';
