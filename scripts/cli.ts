@@ -54,6 +54,7 @@ Examples:
   $ rudder play --render ansi --episodes 1        print the final frame of the episode
   $ rudder demos record --env ItemChain-v0 --episodes 10 --out demos.jsonl   expert demonstrations to a file
   $ rudder demos show demos.jsonl                 their episodes, lengths and returns (checked by replay)
+  $ rudder train --env ItemChain-v0 --align demos.jsonl   PPO + Align-RUDDER's online redistribution from the demos
   $ rudder align --env FourRooms-v0 --demos 5     Align-RUDDER vs BC+Q from 5 expert demonstrations
   $ rudder train --env KeyDoorTreasure-v0 --rudder --view   watch the run live in the browser (prints the URL)
   $ rudder view runs/cp3                          open runs in the browser viewer: replays, curves, play and record demos
@@ -81,6 +82,8 @@ const TRAIN = {
   progress: negatable('--no-progress', 'plain log lines instead of a progress bar'),
   rudder: flag('--rudder', "experimental: RUDDER's LSTM redistributes the delayed reward (Discrete actions; --resume brings it back from the checkpoint)"),
   rudderFeatures: choice('--rudder-features <name>', "what RUDDER's LSTM sees of an observation (implies --rudder; settings in the config file's `rudder` object)", ['observation', 'gridCodeCounts']),
+  align: value('--align <demos.jsonl>', "Align-RUDDER: redistribute the reward online from these demonstrations (a .jsonl/.json file or folder, of the run's env)"),
+  alignCorrection: choice('--align-correction <kind>', "with --align: `final` also pays each episode's last step G − Σ R (return-equivalent), `none` only the alignment's C·ΔS", ['none', 'final'], 'none'),
   view: flag('--view', 'watch the run live in the browser viewer (prints its URL; it keeps serving after training until Ctrl-C)'),
   port: value('--port <n>', `the viewer's port, with --view (default ${DEFAULT_VIEW_PORT}; 0: any free port)`, int('--port', 0)),
   host: value('--host <address>', `the viewer's address, with --view (default ${DEFAULT_VIEW_HOST}: this machine only)`),
@@ -107,6 +110,7 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
     await runTrain({
       config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
       evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder, live,
+      align: o.align ? { demos: o.align, correction: o.alignCorrection } : null,
     }, say);
     say(formatSummary(out));
     live?.finish();

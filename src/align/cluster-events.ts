@@ -31,10 +31,12 @@ export interface ClusterEventsOptions {
 export class ClusterEvents implements TransitionEvents {
   readonly name: string;
   readonly numEvents: number;
+  readonly hasStartEvent: boolean;
   private readonly diff: Float32Array;
 
   private constructor(readonly slice: ObsSlice, readonly on: 'change' | 'state', /** [K · dim] */ readonly exemplars: Float32Array, readonly converged: boolean) {
     this.numEvents = exemplars.length / slice.length;
+    this.hasStartEvent = on === 'state';
     this.diff = new Float32Array(slice.length);
     this.name = `clusters of feature ${on === 'change' ? 'changes' : 'vectors'} (${this.numEvents})`;
   }

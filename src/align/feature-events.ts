@@ -12,6 +12,7 @@ import { NO_EVENT, checkFeatureEpisodes, type FeatureEpisode, type ObsSlice, typ
 export class SignPatternEvents implements TransitionEvents {
   readonly name: string;
   readonly numEvents: number;
+  readonly hasStartEvent = false;
   private readonly ids = new Map<string, number>();
   private readonly key: Int8Array;
 

@@ -10,6 +10,7 @@ import { NO_EVENT, type TransitionEvents } from './transition-events.ts';
 export class SuccessorEvents implements TransitionEvents {
   readonly name: string;
   readonly numEvents: number;
+  readonly hasStartEvent = true;
 
   constructor(readonly model: AlignRudder, private readonly stateOf: (obs: Float32Array) => number) {
     this.numEvents = model.numLabels;

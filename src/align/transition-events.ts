@@ -16,6 +16,8 @@ export interface TransitionEvents {
   readonly name: string;
   /** K: event ids are 0..K−1. */
   readonly numEvents: number;
+  /** Whether `start` gives events (an episode's sequence then begins with its start event, which is not paid). */
+  readonly hasStartEvent: boolean;
   /** The event of an episode's first observation (the state-cluster route: its start cluster), or NO_EVENT. */
   start(obs: Float32Array): number;
   /** The event of the transition `obs` → `next` (taking `action`), or NO_EVENT. `obs`, `next`: [D], not kept. */
