@@ -26,3 +26,8 @@ export { SignPatternEvents } from './feature-events.ts';
 export { ClusterEvents, type ClusterEventsOptions } from './cluster-events.ts';
 export { SuccessorEvents } from './successor-events.ts';
 export { envEvents, demoFeatureEpisodes, randomFeatureEpisodes, type EnvEvents, type EnvEventsOptions, type RandomEpisodesOptions } from './event-episodes.ts';
+export { PrefixScorer } from './prefix-scorer.ts';
+export { buildEventProfile, keepFilledColumns, scoreGain, eventScale, REFERENCE_PROFILE, type EventProfileOptions } from './event-profile.ts';
+export {
+  AlignRedistribution, alignFromDemos, redistributeEventsOffline, type AlignPpoOptions, type AlignFromDemosOptions, type AlignSetup, type AlignCheckpointState,
+} from './ppo-align.ts';
