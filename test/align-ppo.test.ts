@@ -155,6 +155,8 @@ describe('Align-RUDDER online in PPO', () => {
       return out;
     };
     expect(run(1)).toEqual(run(null));
+    const other = new AlignRedistribution(itemEvents, profile, 2, { obsDim: 3 });
+    expect(() => other.redistribute(views[0]!, new Float32Array(20), new Float32Array(20))).toThrow(/observations have 2 values, the demonstrations' env 3/);
   });
 
   it('the tabular route online gives the paper-form redistribution of the gridworld pipeline', () => {

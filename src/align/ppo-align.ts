@@ -1,5 +1,7 @@
 import type { RedistributionState, RewardRedistribution, RolloutView } from '../agents/ppo/redistribution.ts';
 import type { Demonstration } from '../envs/core/demonstration.ts';
+import { make } from '../envs/core/registry.ts';
+import { Box } from '../envs/spaces/box.ts';
 import type { AlignProfile } from './align-redistribution.ts';
 import type { ClusterEventsOptions } from './cluster-events.ts';
 import { envEvents } from './event-episodes.ts';
@@ -21,6 +23,8 @@ import { NO_EVENT, type TransitionEvents } from './transition-events.ts';
  * the redistributed reward instead of the environment's (the return-equivalent MDP).
  */
 export interface AlignPpoOptions {
+  /** The observation size the encoder was fitted for; a rollout of another size is refused (e.g. another `view`). */
+  obsDim?: number;
   /** `final`: the last step of each episode also gets G − Σ R (return-equivalent); `none` (default): only C·ΔS. */
   correction?: 'final' | 'none';
   /** `reward` (default): RR replaces the environment reward before GAE; `advantage`: mixed into the advantages. */
@@ -39,6 +43,7 @@ export class AlignRedistribution implements RewardRedistribution {
   readonly name: string;
   readonly mode: 'reward' | 'advantage';
   readonly correction: 'final' | 'none';
+  private readonly obsDim: number | null;
   private scorers: PrefixScorer[] = [];
   private events: number[][] = [];
   private started = new Uint8Array(0);
@@ -52,6 +57,7 @@ export class AlignRedistribution implements RewardRedistribution {
     if (profile.pssm.size !== encoder.numEvents) throw new RangeError(`AlignRedistribution: the profile has ${profile.pssm.size} events, the encoder ${encoder.numEvents}`);
     this.mode = opts.mode ?? 'reward';
     this.correction = opts.correction ?? 'none';
+    this.obsDim = opts.obsDim ?? null;
     this.name = `Align-RUDDER (${encoder.name}, ${profile.pssm.columns} columns, C = ${scale.toPrecision(3)})`;
   }
 
@@ -84,6 +90,7 @@ export class AlignRedistribution implements RewardRedistribution {
 
   redistribute(view: RolloutView, rr: Float32Array, quality: Float32Array): void {
     const { numSteps: T, numEnvs: N, obsDim: D } = view;
+    if (this.obsDim !== null && D !== this.obsDim) throw new RangeError(`${this.name}: the rollout's observations have ${D} values, the demonstrations' env ${this.obsDim} (the same env id with other kwargs?)`);
     this.ensureEnvs(N);
     for (let t = 0; t < T; t++) {
       for (let i = 0; i < N; i++) {
@@ -198,7 +205,10 @@ export function alignFromDemos(demos: readonly Demonstration[], opts: AlignFromD
   const returns = demos.map((d) => d.return);
   const profile = buildEventProfile(ev.demoEvents, returns, ev.otherEvents, ev.encoder.numEvents, opts.profile ?? {});
   const scale = eventScale(ev.demoEvents, returns, profile, ev.encoder.hasStartEvent);
-  const ppo: AlignPpoOptions = {};
+  const probe = make(envId, envKwargs);
+  const space = probe.observationSpace;
+  probe.close();
+  const ppo: AlignPpoOptions = space instanceof Box ? { obsDim: space.size } : {};
   if (opts.correction) ppo.correction = opts.correction;
   if (opts.mode) ppo.mode = opts.mode;
   return { redistribution: new AlignRedistribution(ev.encoder, profile, scale, ppo), demoEvents: ev.demoEvents, otherEvents: ev.otherEvents };
