@@ -84,6 +84,8 @@ const TRAIN = {
   rudderFeatures: choice('--rudder-features <name>', "what RUDDER's LSTM sees of an observation (implies --rudder; settings in the config file's `rudder` object)", ['observation', 'gridCodeCounts']),
   align: value('--align <demos.jsonl>', "Align-RUDDER: redistribute the reward online from these demonstrations (a .jsonl/.json file or folder, of the run's env)"),
   alignCorrection: choice('--align-correction <kind>', "with --align: `final` also pays each episode's last step G − Σ R (return-equivalent), `none` only the alignment's C·ΔS", ['none', 'final'], 'none'),
+  bc: value('--bc <demos.jsonl>', "pre-train the actor by behaviour cloning on these demonstrations before PPO (a fresh run only)"),
+  bcEpochs: value('--bc-epochs <n>', 'passes over the demo steps, with --bc', int('--bc-epochs', 1), 50),
   view: flag('--view', 'watch the run live in the browser viewer (prints its URL; it keeps serving after training until Ctrl-C)'),
   port: value('--port <n>', `the viewer's port, with --view (default ${DEFAULT_VIEW_PORT}; 0: any free port)`, int('--port', 0)),
   host: value('--host <address>', `the viewer's address, with --view (default ${DEFAULT_VIEW_HOST}: this machine only)`),
@@ -111,6 +113,7 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
       config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
       evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder, live,
       align: o.align ? { demos: o.align, correction: o.alignCorrection } : null,
+      bc: o.bc ? { demos: o.bc, epochs: o.bcEpochs } : null,
     }, say);
     say(formatSummary(out));
     live?.finish();

@@ -18,6 +18,8 @@ import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/
 import { AlignRedistribution, alignFromDemos } from '../src/align/ppo-align.ts';
 import { loadDemonstrations } from '../src/envs/core/demonstration.ts';
 import type { RewardRedistribution } from '../src/agents/ppo/redistribution.ts';
+import { bcPretrain, demoSteps } from '../src/agents/ppo/bc.ts';
+import type { Agent } from '../src/agents/ppo/agent.ts';
 import { parseRudderSettings, settingsConfig, type RudderSettings } from '../src/rudder/settings.ts';
 import type { LiveSource } from '../src/viewer/server/index.ts';
 
@@ -38,6 +40,8 @@ export interface TrainCommand {
    * end-of-episode correction or not; null: none.
    */
   align?: { demos: string; correction: 'final' | 'none' } | null;
+  /** BC pre-training of the actor on these demonstrations before PPO (`--bc FILE`; a fresh run only); null: none. */
+  bc?: { demos: string; epochs: number } | null;
   /** The viewer's live source (`--view`): its tap goes to PPO, RUDDER's episodes and the metrics rows to it. */
   live?: LiveSource | null;
 }
@@ -65,6 +69,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     throw new Error(`${c.out} already holds a run (checkpoints: ${listCheckpoints(c.out).join(', ')}); pass --resume to continue it or choose another --out`);
   }
   const resumeFrom = c.resume ? loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined) : null;
+  if (c.bc && c.resume) log('note: --bc is skipped on a resume (the weights come from the checkpoint)');
   if (c.align && c.rudder) throw new Error('--align and --rudder are two reward redistributions: choose one');
   const aligned = c.align ? newAlign(c, c.align, log) : null;
   if (resumeFrom?.state.redistribution?.state?.kind === 'align' && !aligned) throw new Error(`${c.out} was trained with Align-RUDDER: resume it with the same --align FILE`);
@@ -105,6 +110,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   const trainer = await PpoTrainer.create(c.config, {
     backend: c.backend, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
     evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution, tap: live?.tap ?? null,
+    pretrain: c.bc ? bcPretrainer(c.bc, c.config.seed ?? 1, log) : null,
     metricsMark: () => {
       metrics.sync();
       return metrics.mark();
@@ -174,6 +180,15 @@ function sameRunConfig(out: string, input: Partial<PpoConfig>): boolean {
     return false;
   }
   return JSON.stringify(saved) === JSON.stringify(parsePpoConfig(input));
+}
+
+/** BC of the actor on the demos, for PpoTrainOptions.pretrain (a resumed run skips it: its weights come from the checkpoint). */
+function bcPretrainer(bc: NonNullable<TrainCommand['bc']>, seed: number, log: (s: string) => void): (agent: Agent) => void {
+  return (agent) => {
+    const steps = demoSteps(loadDemonstrations(bc.demos));
+    const r = bcPretrain(agent, steps, { epochs: bc.epochs, seed });
+    log(`BC: ${steps.actions.length} demo steps from ${bc.demos}, ${bc.epochs} epochs: the demo actions' cross-entropy ${r.before.toFixed(3)} → ${r.after.toFixed(3)}`);
+  };
 }
 
 /** Align-RUDDER from the demonstration file, for the env of the run's config (the demos must be of it). */
