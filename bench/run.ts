@@ -1,12 +1,13 @@
 /**
  * `npm run bench -- <suite>`: runs a benchmark suite and writes its section of BENCHMARKS.md.
- * Suites: envs, ppo, kernels, rudder, align, align-speed, watch-repair, lstm, delay, venture, viewer.
+ * Suites: envs, ppo, kernels, rudder, align, align-speed, align-ppo, watch-repair, lstm, delay, venture, viewer.
  */
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { runAlignBench } from './align.ts';
 import { runAlignSpeedBench } from './align-speed.ts';
+import { ARMS, runAlignPpoBench, type Arm } from './align-ppo.ts';
 import { reportDelayFromResults, runDelayBench } from './delay.ts';
 import { runEnvBench } from './envs.ts';
 import { runLstmBench } from './lstm.ts';
@@ -19,7 +20,7 @@ import { runWatchRepairBench } from './watch-repair.ts';
 
 const program = new Command('bench')
   .description('Run a benchmark suite and write its results to BENCHMARKS.md')
-  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | align-speed | watch-repair | lstm | delay | venture | viewer')
+  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | align-speed | align-ppo | watch-repair | lstm | delay | venture | viewer')
   .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists; lstm: skip torch')
   .option('--rounds <n>', 'kernels, lstm, align-speed, viewer: interleaved timing rounds (viewer default 3)', '7')
@@ -48,8 +49,13 @@ const program = new Command('bench')
   .option('--venture-seeds <n>', 'venture: PPO seeds', '5')
   .option('--venture-steps <n>', 'venture: PPO steps per seed', '2000000')
   .option('--venture-kwargs <json>', "venture: Venture-v0 options as JSON ({}: the game's own rules)", '{}')
+  .option('--arms <list>', `align-ppo: arms, comma-separated (${ARMS.join(', ')})`, ARMS.join(','))
+  .option('--rewards <list>', 'align-ppo: natural, delayed or both, comma-separated', 'natural,delayed')
+  .option('--eval-episodes <n>', 'align-ppo: sampled evaluation episodes per run', '100')
+  .option('--noise <x>', "align-ppo: the expert demos' ε-random actions", '0.1')
+  .option('--bc-epochs <n>', 'align-ppo: BC epochs on the demo steps', '50')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; constantLr?: boolean; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string; viewerParts: string }) => {
+  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; constantLr?: boolean; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string; viewerParts: string; arms: string; rewards: string; evalEpisodes: string; noise: string; bcEpochs: string }) => {
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
     else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     // A process of its own: a fresh JIT, as the other suites' cases get.
@@ -59,6 +65,15 @@ const program = new Command('bench')
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.
     else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env, srPasses: opts.srPasses === 'scaled' ? 'scaled' : Number(opts.srPasses) });
     else if (suite === 'align-speed') await runAlignSpeedBench({ rounds: Number(opts.rounds) });
+    else if (suite === 'align-ppo') {
+      // The issue's defaults: 10 seeds, 1M steps.
+      const seeds = program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), steps = program.getOptionValueSource('steps') === 'default' ? 1_000_000 : Number(opts.steps);
+      const arms = opts.arms.split(','), rewards = opts.rewards.split(','), demos = opts.demos.split(',').map(Number);
+      const badArm = arms.find((a) => !(ARMS as readonly string[]).includes(a)), badReward = rewards.find((r) => r !== 'natural' && r !== 'delayed');
+      if (badArm || badReward) program.error(`align-ppo: unknown ${badArm ? `arm "${badArm}" (known: ${ARMS.join(', ')})` : `reward "${badReward}" (natural, delayed)`}`);
+      const o = { seeds, steps, demos, arms: arms as Arm[], rewards: rewards as ('natural' | 'delayed')[], evalEpisodes: Number(opts.evalEpisodes), noise: Number(opts.noise), bcEpochs: Number(opts.bcEpochs) };
+      await runAlignPpoBench({ ...o, command: `npm run bench -- align-ppo --seeds ${seeds} --steps ${steps} --demos ${demos.join(',')} --arms ${arms.join(',')} --rewards ${rewards.join(',')} --eval-episodes ${o.evalEpisodes} --noise ${o.noise} --bc-epochs ${o.bcEpochs}` });
+    }
     else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes) });
     else if (suite === 'lstm') await runLstmBench({ rounds: Number(opts.rounds), anchor: opts.anchor });
     else if (suite === 'delay' && opts.reportOnly) reportDelayFromResults();
@@ -79,7 +94,7 @@ const program = new Command('bench')
       if (unknown.length) program.error(`viewer: unknown part(s) ${unknown.join(', ')} (known: ${VIEWER_PARTS.join(', ')})`);
       await runViewerBench({ steps, rounds, parts, command: `npm run bench -- viewer --rounds ${rounds} --viewer-steps ${steps}` });
     }
-    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, align-speed, watch-repair, lstm, delay, venture, viewer)`);
+    else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, align-speed, align-ppo, watch-repair, lstm, delay, venture, viewer)`);
   });
 
 await program.parseAsync();

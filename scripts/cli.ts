@@ -6,6 +6,8 @@ import { Command } from 'commander';
 import { CLI_TOTAL_TIMESTEPS, EVAL_SEED_OFFSET } from '../src/agents/ppo/config.ts';
 import { checkEnv, listEnvs, make, spec, type Env } from '../src/index.ts';
 import { expertFor } from '../src/envs/core/experts.ts';
+import { loadDemonstrations, saveDemonstrations } from '../src/envs/core/demonstration.ts';
+import { formatDemonstrations, recordExpertDemonstrations } from '../src/envs/core/expert-demonstrations.ts';
 import { BACKEND_CHOICES } from '../src/agents/backend.ts';
 import { runRoomsExperiment, type RoomsMethod } from '../src/experiments/index.ts';
 import { choice, command, flag, int, negatable, num, optionalValue, repeatable, required, addOptions, value, type OptionValues } from './cli-options.ts';
@@ -44,6 +46,9 @@ Examples:
   $ rudder play                                   seeded expert episodes on CartPole-v1, with statistics
   $ rudder play --env CartPole-v1 --policy random --episodes 10 --seed 7
   $ rudder play --render ansi --episodes 1        print the final frame of the episode
+  $ rudder demos record --env ItemChain-v0 --episodes 10 --out demos.jsonl   expert demonstrations to a file
+  $ rudder demos show demos.jsonl                 their episodes, lengths and returns (checked by replay)
+  $ rudder train --env ItemChain-v0 --align demos.jsonl   PPO + Align-RUDDER's online redistribution from the demos
   $ rudder align --env FourRooms-v0 --demos 5     Align-RUDDER vs BC+Q from 5 expert demonstrations
   $ rudder train --env KeyDoorTreasure-v0 --rudder --view   watch the run live in the browser (prints the URL)
   $ rudder view runs/cp3                          open runs in the browser viewer: replays, curves, play and record demos
@@ -72,6 +77,10 @@ const TRAIN = {
   progress: negatable('--no-progress', 'plain log lines instead of a progress bar'),
   rudder: flag('--rudder', "experimental: RUDDER's LSTM redistributes the delayed reward (Discrete actions; --resume brings it back from the checkpoint)"),
   rudderFeatures: choice('--rudder-features <name>', "what RUDDER's LSTM sees of an observation (implies --rudder; settings in the config file's `rudder` object)", ['observation', 'gridCodeCounts', 'gridEvents']),
+  align: value('--align <demos.jsonl>', "Align-RUDDER: redistribute the reward online from these demonstrations (a .jsonl/.json file or folder, of the run's env)"),
+  alignCorrection: choice('--align-correction <kind>', "with --align: `final` also pays each episode's last step G − Σ R (return-equivalent), `none` only the alignment's C·ΔS", ['none', 'final'], 'none'),
+  bc: value('--bc <demos.jsonl>', "pre-train the actor by behaviour cloning on these demonstrations before PPO (a fresh run only)"),
+  bcEpochs: value('--bc-epochs <n>', 'passes over the demo steps, with --bc', int('--bc-epochs', 1), 50),
   view: flag('--view', 'watch the run live in the browser viewer (prints its URL; it keeps serving after training until Ctrl-C)'),
   port: value('--port <n>', `the viewer's port, with --view (default ${DEFAULT_VIEW_PORT}; 0: any free port)`, int('--port', 0)),
   host: value('--host <address>', `the viewer's address, with --view (default ${DEFAULT_VIEW_HOST}: this machine only)`),
@@ -100,6 +109,8 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
     await runTrain({
       config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
       evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder, live,
+      align: o.align ? { demos: o.align, correction: o.alignCorrection } : null,
+      bc: o.bc ? { demos: o.bc, epochs: o.bcEpochs } : null,
     }, say);
     say(formatSummary(out));
     live?.finish();
@@ -189,6 +200,30 @@ command(program, 'align', 'Align-RUDDER from a few expert demonstrations on a ro
   }
   process.stdout.write(`${o.env}, ${o.demos} demonstrations (mean length ${demoLength.toFixed(1)} steps), seed ${o.seed}; \`npm run bench -- align\` compares over seeds and demo counts\n`);
 });
+
+const demos = program.command('demos').description('demonstration files: record them from an env\'s scripted expert, show what a file holds');
+
+const DEMOS_RECORD = {
+  env: required('-e, --env <id>', 'environment id (it must have a scripted expert)'),
+  episodes: value('-n, --episodes <n>', 'number of episodes', int('--episodes', 1), 10),
+  noise: value('--noise <epsilon>', 'probability of a uniformly random action instead of the expert\'s', num('--noise'), 0),
+  seed: value('-s, --seed <seed>', 'seed of the first episode (episode i uses seed + i) and of the noise', int('--seed', 0), 0),
+  out: required('-o, --out <file>', 'the .jsonl file to write (one episode per line, written atomically)'),
+  observations: flag('--observations', 'also store each step\'s observation (checked on load; large)'),
+};
+
+command(demos, 'record', 'record episodes of an env\'s scripted expert into a demonstration file (.jsonl)', DEMOS_RECORD, (o) => {
+  if (!o.out.endsWith('.jsonl')) throw new Error(`--out ${o.out}: a file of several episodes is .jsonl (one episode per line)`);
+  const recorded = recordExpertDemonstrations(o.env, { episodes: o.episodes, seed: o.seed, noise: o.noise, observations: o.observations ?? false });
+  saveDemonstrations(o.out, recorded);
+  process.stdout.write(formatDemonstrations(o.out, recorded));
+});
+
+const showDemos = command(demos, 'show', 'print the episodes of a demonstration file or folder (each checked by replay): env, seeds, lengths, returns', {}, () => {
+  const path = showDemos.args[0]!;
+  process.stdout.write(formatDemonstrations(path, loadDemonstrations(path)));
+});
+showDemos.argument('<FILE>', 'a .jsonl or .json demonstration file, or a folder of them');
 
 const VIEW = {
   port: value('-p, --port <n>', `port to serve on (0: any free port)`, int('--port', 0), DEFAULT_VIEW_PORT),

@@ -15,6 +15,11 @@ import { curveSvg } from '../src/agents/run/curve-svg.ts';
 import { MetricsLog } from '../src/agents/run/metrics.ts';
 import { spec } from '../src/index.ts';
 import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
+import { AlignRedistribution, alignFromDemos } from '../src/align/ppo-align.ts';
+import { loadDemonstrations } from '../src/envs/core/demonstration.ts';
+import type { RewardRedistribution } from '../src/agents/ppo/redistribution.ts';
+import { bcPretrain, demoSteps } from '../src/agents/ppo/bc.ts';
+import type { Agent } from '../src/agents/ppo/agent.ts';
 import { parseRudderSettings, settingsConfig, type RudderSettings } from '../src/rudder/settings.ts';
 import type { LiveSource } from '../src/viewer/server/index.ts';
 import { savedEnvModules } from './env-modules.ts';
@@ -31,6 +36,13 @@ export interface TrainCommand {
   progress: boolean;
   /** RUDDER's settings (`{}`: the defaults), or null for plain PPO (a resume brings back the checkpoint's). */
   rudder?: RudderSettings | null;
+  /**
+   * Align-RUDDER's online redistribution from this demonstration file (`--align FILE`), with the
+   * end-of-episode correction or not; null: none.
+   */
+  align?: { demos: string; correction: 'final' | 'none' } | null;
+  /** BC pre-training of the actor on these demonstrations before PPO (`--bc FILE`; a fresh run only); null: none. */
+  bc?: { demos: string; epochs: number } | null;
   /** The viewer's live source (`--view`): its tap goes to PPO, RUDDER's episodes and the metrics rows to it. */
   live?: LiveSource | null;
 }
@@ -59,7 +71,12 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     throw new Error(`${c.out} already holds a run (checkpoints: ${listCheckpoints(c.out).join(', ')}); pass --resume to continue it or choose another --out`);
   }
   const resumeFrom = c.resume ? loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined) : null;
-  const redistribution = resumeFrom ? resumedRudder(c, resumeFrom) : newRudder(c);
+  if (c.bc && c.resume) log('note: --bc is skipped on a resume (the weights come from the checkpoint)');
+  if (c.align && c.rudder) throw new Error('--align and --rudder are two reward redistributions: choose one');
+  const aligned = c.align ? newAlign(c, c.align, log) : null;
+  if (resumeFrom?.state.redistribution?.state?.kind === 'align' && !aligned) throw new Error(`${c.out} was trained with Align-RUDDER: resume it with the same --align FILE`);
+  const rudder = aligned ? null : resumeFrom ? resumedRudder(c, resumeFrom) : newRudder(c);
+  const redistribution: RewardRedistribution | null = aligned ?? rudder;
   if (!resumeFrom && MetricsLog.holdsRecords(c.out) && sameRunConfig(c.out, c.config)) {
     // The same run (same config and seed) stopped before its first checkpoint: it starts over, and its records would come out the same.
     log(`note: ${c.out} holds the metrics of this run (same config.json), stopped before its first checkpoint; starting it over`);
@@ -77,9 +94,9 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
       live.metric({ type, ...fields });
     };
   }
-  if (redistribution) {
+  if (rudder) {
     // Per finished episode, where RUDDER put the return (the whole arrays go to onEpisode listeners: the viewer).
-    redistribution.onEpisode = (e) => {
+    rudder.onEpisode = (e) => {
       let at = 0;
       for (let i = 1; i < e.length; i++) if (e.redistributed[i]! > e.redistributed[at]!) at = i;
       metrics.event('rudder_episode', {
@@ -88,13 +105,14 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
       });
     };
   }
-  if (redistribution && live) live.attachRudder(redistribution); // after the logger above, which it keeps
+  if (rudder && live) live.attachRudder(rudder); // after the logger above, which it keeps
   let bar: SingleBar | null = null;
   let lastLine = 0;
   const recent: number[] = [];
   const trainer = await PpoTrainer.create(c.config, {
     backend: c.backend, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
     evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution, tap: live?.tap ?? null,
+    pretrain: c.bc ? bcPretrainer(c.bc, c.config.seed ?? 1, log) : null,
     metricsMark: () => {
       metrics.sync();
       return metrics.mark();
@@ -112,7 +130,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
           episode_length: s.episodeLength, episodes: s.episodes, learning_rate: s.learningRate, policy_loss: s.policyLoss, value_loss: s.valueLoss,
           entropy: s.entropy, old_approx_kl: s.oldApproxKl, approx_kl: s.approxKl, clip_frac: s.clipFrac, explained_variance: s.explainedVariance,
           backend: trainer.backend,
-          ...(redistribution ? rudderMetrics(redistribution) : {}),
+          ...(rudder ? rudderMetrics(rudder) : {}),
         });
         const mean = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN;
         if (bar) bar.update(s.globalStep, { sps: Math.round(s.sps), ret: Number.isNaN(mean) ? '-' : mean.toFixed(1) });
@@ -137,7 +155,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     if (cut) writeRunSummary(c.out, { config: trainer.cfg, backend: trainer.backend, globalStep: trainer.globalStep, iteration: trainer.iteration, stoppedEarly: false, bestEval: trainer.bestEval });
   }
   const total = trainer.numIterations * trainer.cfg.numEnvs * trainer.cfg.numSteps;
-  log(`${trainer.cfg.envId} · PPO${redistribution ? ' + RUDDER' : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · kernels ${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'} · tfjs backend ${trainer.backend} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
+  log(`${trainer.cfg.envId} · PPO${rudder ? ' + RUDDER' : aligned ? ` + ${aligned.name}` : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · kernels ${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'} · tfjs backend ${trainer.backend} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
   metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
   writeFileAtomic(join(c.out, 'config.json'), `${JSON.stringify(trainer.cfg, null, 2)}\n`);
   if (c.progress) {
@@ -187,6 +205,26 @@ function sameRunConfig(out: string, input: Partial<PpoConfig>): boolean {
     return false;
   }
   return JSON.stringify(saved) === JSON.stringify(parsePpoConfig(input));
+}
+
+/** BC of the actor on the demos, for PpoTrainOptions.pretrain (a resumed run skips it: its weights come from the checkpoint). */
+function bcPretrainer(bc: NonNullable<TrainCommand['bc']>, seed: number, log: (s: string) => void): (agent: Agent) => void {
+  return (agent) => {
+    const steps = demoSteps(loadDemonstrations(bc.demos));
+    const r = bcPretrain(agent, steps, { epochs: bc.epochs, seed });
+    log(`BC: ${steps.actions.length} demo steps from ${bc.demos}, ${bc.epochs} epochs: the demo actions' cross-entropy ${r.before.toFixed(3)} → ${r.after.toFixed(3)}`);
+  };
+}
+
+/** Align-RUDDER from the demonstration file, for the env of the run's config (the demos must be of it). */
+function newAlign(c: TrainCommand, a: NonNullable<TrainCommand['align']>, log: (s: string) => void): AlignRedistribution {
+  const cfg = parsePpoConfig(c.config, '--align');
+  const demos = loadDemonstrations(a.demos);
+  const other = demos.find((d) => d.envId !== cfg.envId);
+  if (other) throw new Error(`--align ${a.demos}: its episodes are of ${other.envId}, the run trains ${cfg.envId}`);
+  const setup = alignFromDemos(demos, { correction: a.correction, seed: cfg.seed });
+  log(`Align-RUDDER: ${demos.length} demonstrations from ${a.demos}; ${setup.redistribution.encoder.name}; profile of ${setup.redistribution.profile.pssm.columns} columns; C = ${setup.redistribution.scale.toPrecision(4)}; correction ${a.correction}`);
+  return setup.redistribution;
 }
 
 /** RUDDER_DEFAULTS (reward mode, scale-free) under the `rudder` settings, or null for plain PPO. */

@@ -200,4 +200,17 @@ register('${id}', () => new E(), { maxEpisodeSteps: 7, options: [] });
     const none = await rudderIn(dir, 'train', '--out', 'runs/nothing-here', '--resume');
     expect(none.stderr).toContain('nothing to resume in runs/nothing-here: it holds no run (no checkpoint, no config.json)');
   });
+
+  it('demos record writes expert episodes to a .jsonl file that demos show reads back; an env without an expert is a clear error', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'cli-demos-')), 'kdt.jsonl');
+    const rec = await rudder('demos', 'record', '--env', 'KeyDoorTreasure-v0', '--episodes', '3', '--seed', '2', '--noise', '0.1', '--out', out);
+    expect(rec.code).toBe(0);
+    const show = await rudder('demos', 'show', out);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('3 episode(s) of KeyDoorTreasure-v0, each checked by replay');
+    expect(show.stdout.match(/^ +\d +[234] +\d+ +[\d.]+ +terminated +expert ε=0\.1$/gm)?.length).toBe(3);
+    const bad = await rudder('demos', 'record', '--env', 'CartPole-v1', '--episodes', '1', '--out', join(tmpdir(), 'x.json'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/\.jsonl/);
+  });
 });

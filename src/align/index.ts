@@ -21,3 +21,13 @@ export {
   type AlignProfile, type AlignProfileOptions, type CodeRedistributionOptions, type PaperRedistributionOptions,
 } from './align-redistribution.ts';
 export { alignDemoFrom } from './demonstrations.ts';
+export { NO_EVENT, episodeEvents, type TransitionEvents, type FeatureEpisode, type ObsSlice } from './transition-events.ts';
+export { SignPatternEvents } from './feature-events.ts';
+export { ClusterEvents, type ClusterEventsOptions } from './cluster-events.ts';
+export { SuccessorEvents } from './successor-events.ts';
+export { envEvents, demoFeatureEpisodes, randomFeatureEpisodes, type EnvEvents, type EnvEventsOptions, type RandomEpisodesOptions } from './event-episodes.ts';
+export { PrefixScorer } from './prefix-scorer.ts';
+export { buildEventProfile, keepFilledColumns, scoreGain, eventScale, REFERENCE_PROFILE, type EventProfileOptions } from './event-profile.ts';
+export {
+  AlignRedistribution, alignFromDemos, redistributeEventsOffline, type AlignPpoOptions, type AlignFromDemosOptions, type AlignSetup, type AlignCheckpointState,
+} from './ppo-align.ts';

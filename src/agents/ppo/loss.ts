@@ -99,6 +99,15 @@ export class PpoLoss {
     };
   }
 
+  /** log π(a|s) of each sample of `mb` under the current policy into `out` [B] (a forward pass, no gradient; BC uses it). */
+  logProbs(mb: Minibatch, out: Float32Array): void {
+    const B = mb.size;
+    if (B > this.capacity) this.grow(B);
+    this.pass.forward(mb.obs, B);
+    this.logRatioAndEntropy({ ...mb, oldLogProbs: new Float32Array(B) });
+    for (let b = 0; b < B; b++) out[b] = this.logRatio[b]!;
+  }
+
   /**
    * log π(a|s) − log π_old(a|s) into logRatio, and entropy_loss, the mean entropy. Heads are independent
    * categoricals (log-softmax per segment; masked logits count as −∞), so log π(a|s) and the entropy are

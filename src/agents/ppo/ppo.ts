@@ -82,6 +82,8 @@ export interface PpoTrainOptions {
   /** Stop once the evaluation mean (or, without evaluation, the mean of the last RETURN_WINDOW episodes) reaches this. */
   stopAtReturn?: number | null;
   redistribution?: RewardRedistribution | null;
+  /** Called once on a fresh run's new agent before training (not on a resume), e.g. BC pre-training of the actor (bc.ts). */
+  pretrain?: ((agent: Agent) => void) | null;
   hooks?: PpoHooks;
   /** The viewer's tap: records an armed sub-env's next episode (./episode-tap.ts); off when its `env` is −1. */
   tap?: RolloutTap | null;
@@ -243,6 +245,12 @@ export class PpoTrainer implements PpoLearningState {
       return t;
     }
     const t = new PpoTrainer(parsePpoConfig(input), backend, opts);
+    try {
+      opts.pretrain?.(t.agent);
+    } catch (e) {
+      t.close();
+      throw e;
+    }
     t.resetEnvs(t.cfg.seed);
     return t;
   }

@@ -8,13 +8,16 @@
  * Observations are not stored: they are re-made by the replay (a Bowling episode of 738 steps is
  * 1.5 kB this way against ~1 MB of frames, measurements-2026-12.md §3).
  *
- * One JSON file per episode, e.g. `demos/KeyDoorTreasure-v0-0001.json`:
+ * Files: a `.json` file holds one episode (the viewer writes these), a `.jsonl` file one episode per line
+ * (`rudder demos record` writes these); both are written atomically and checked by replay on load, and an
+ * error names the file, the episode (its line) and the field. An episode, e.g. `demos/KeyDoorTreasure-v0-0001.json`:
  * ```json
  * { "format": "rudder-demonstration", "version": 1, "envId": "KeyDoorTreasure-v0", "envKwargs": {},
  *   "seed": 7, "actions": [2, 2, 3, 1, 2], "rewards": [0, 0, 0, 0, 1], "return": 1,
  *   "terminated": true, "truncated": false, "source": "human", "recordedAt": "2026-12-02T21:00:00.000Z" }
  * ```
- * Only discrete actions (an integer per step) for now.
+ * Only discrete actions (an integer per step) for now. `observations` [T + 1][D] (optional: s_0..s_T, the
+ * reset observation first) lets a reader check that the env still makes what was seen; the replay compares them.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +46,8 @@ const schema = z.strictObject({
   source: z.string().min(1),
   recordedAt: z.string().optional(),
   note: z.string().optional(),
+  /** s_0..s_T as flat number arrays, when recorded; the replay checks them. */
+  observations: z.array(z.array(z.number().refine(Number.isFinite, 'must be finite'))).optional(),
 });
 
 export type Demonstration = z.infer<typeof schema>;
@@ -62,6 +67,7 @@ export function parseDemonstration(x: unknown, label = 'demonstration'): Demonst
   const d = r.data;
   if (d.rewards.length !== d.actions.length) throw new DemonstrationError(`${label}: ${d.actions.length} actions but ${d.rewards.length} rewards (one reward per step)`);
   if (d.terminated && d.truncated) throw new DemonstrationError(`${label}: terminated and truncated are both true`);
+  if (d.observations && d.observations.length !== d.actions.length + 1) throw new DemonstrationError(`${label}: observations has ${d.observations.length} entries, expected ${d.actions.length + 1} (s_0..s_T, one more than the actions)`);
   const sum = d.rewards.reduce((a, b) => a + b, 0);
   if (!close(sum, d.return)) throw new DemonstrationError(`${label}: return ${d.return} is not the sum of its rewards (${sum})`);
   return d;
@@ -90,6 +96,7 @@ export function checkDemonstration<O = unknown>(demo: Demonstration, label = 'de
   }
   try {
     const first = env.reset(demo.resetOptions ? { seed: demo.seed, options: demo.resetOptions } : { seed: demo.seed });
+    if (demo.observations) checkObservation(demo.observations[0]!, first.obs, `${label}: observations.0 (after reset)`);
     listen.onReset?.(env, first.obs);
     const T = demo.actions.length;
     for (let t = 0; t < T; t++) {
@@ -97,6 +104,7 @@ export function checkDemonstration<O = unknown>(demo: Demonstration, label = 'de
       if (!env.actionSpace.contains(a)) throw new DemonstrationError(`${label}: action ${t} = ${a} is not in ${demo.envId}'s action space ${env.actionSpace.toString()}`);
       const r = env.step(a);
       if (!close(r.reward, demo.rewards[t]!)) throw new DemonstrationError(`${label}: step ${t} (action ${a}) gives reward ${r.reward} on replay, the file says ${demo.rewards[t]} (another env version, kwargs or seed?)`);
+      if (demo.observations) checkObservation(demo.observations[t + 1]!, r.obs, `${label}: observations.${t + 1} (after step ${t})`);
       listen.onStep?.({ t, env, obs: r.obs, action: a, reward: r.reward });
       const done = r.terminated || r.truncated;
       if (done && t < T - 1) throw new DemonstrationError(`${label}: the episode ends at step ${t} on replay, but the file has ${T} actions`);
@@ -138,25 +146,78 @@ export function saveDemonstration(path: string, demo: Demonstration): void {
   writeFileAtomic(path, `${JSON.stringify(demo)}\n`);
 }
 
-/** Reads and checks one demonstration file (shape and replay). */
+/**
+ * Writes several episodes to one `.jsonl` file (one episode per line) atomically, after checking that each
+ * replays (errors name the episode: `FILE episode 2: …`).
+ */
+export function saveDemonstrations(path: string, demos: readonly Demonstration[]): void {
+  if (demos.length === 0) throw new DemonstrationError(`${path}: no episodes to write`);
+  const lines = demos.map((d, i) => {
+    const label = `${path} episode ${i}`;
+    checkDemonstration(parseDemonstration(d, label), label);
+    return JSON.stringify(d);
+  });
+  writeFileAtomic(path, `${lines.join('\n')}\n`);
+}
+
+/**
+ * Reads and checks one demonstration file (shape and replay): a `.jsonl` file must hold exactly one
+ * episode here (use {@link loadDemonstrations} for several).
+ */
 export function loadDemonstration(path: string): Demonstration {
+  const demos = loadDemonstrationFile(path);
+  if (demos.length !== 1) throw new DemonstrationError(`${path}: holds ${demos.length} episodes, expected one (loadDemonstrations reads several)`);
+  return demos[0]!;
+}
+
+/**
+ * The episodes of one file, each checked (shape and replay): a `.jsonl` file one per non-empty line,
+ * any other file one JSON object. Errors name the episode and its line: `FILE episode 2 (line 3): …`.
+ */
+export function loadDemonstrationFile(path: string): Demonstration[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new DemonstrationError(`${path}: cannot read (${(e as Error).message})`);
+  }
+  if (!path.endsWith('.jsonl')) return [parseAndCheck(text, path, 'a JSON file')];
+  const out: Demonstration[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    out.push(parseAndCheck(line, `${path} episode ${out.length} (line ${i + 1})`, 'a JSON line'));
+  });
+  if (out.length === 0) throw new DemonstrationError(`${path}: no episodes (a .jsonl file holds one JSON episode per line)`);
+  return out;
+}
+
+function parseAndCheck(text: string, label: string, what: string): Demonstration {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new DemonstrationError(`${path}: not a JSON file (${(e as Error).message})`);
+    throw new DemonstrationError(`${label}: not ${what} (${(e as Error).message})`);
   }
-  const d = parseDemonstration(raw, path);
-  checkDemonstration(d, path);
+  const d = parseDemonstration(raw, label);
+  checkDemonstration(d, label);
   return d;
 }
 
-/** The demonstrations in `path`: one file, or every `*.json` of a folder in name order. */
+/** The demonstrations in `path`: one file (`.json`: one episode, `.jsonl`: several), or every such file of a folder in name order. */
 export function loadDemonstrations(path: string): Demonstration[] {
-  if (!statSync(path).isDirectory()) return [loadDemonstration(path)];
-  const files = readdirSync(path).filter((f) => f.endsWith('.json')).sort();
-  if (files.length === 0) throw new DemonstrationError(`${path}: no demonstration files (*.json) in this folder`);
-  return files.map((f) => loadDemonstration(join(path, f)));
+  if (!statSync(path).isDirectory()) return loadDemonstrationFile(path);
+  const files = readdirSync(path).filter((f) => f.endsWith('.json') || f.endsWith('.jsonl')).sort();
+  if (files.length === 0) throw new DemonstrationError(`${path}: no demonstration files (*.json, *.jsonl) in this folder`);
+  return files.flatMap((f) => loadDemonstrationFile(join(path, f)));
+}
+
+function checkObservation(expected: readonly number[], obs: unknown, label: string): void {
+  if (!(obs instanceof Float32Array || obs instanceof Float64Array || Array.isArray(obs))) throw new DemonstrationError(`${label}: the env's observation is not a flat numeric array, so it cannot be checked (drop \`observations\`)`);
+  const o = obs as ArrayLike<number>;
+  if (o.length !== expected.length) throw new DemonstrationError(`${label}: the file has ${expected.length} values, the env's observation ${o.length}`);
+  for (let i = 0; i < o.length; i++) {
+    if (!close(o[i]!, expected[i]!)) throw new DemonstrationError(`${label}: value ${i} is ${expected[i]} in the file, ${o[i]} on replay`);
+  }
 }
 
 // Rewards go through float32 in some envs' buffers and through JSON's decimal text in files.

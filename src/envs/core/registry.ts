@@ -2,7 +2,7 @@ import type { Env, RenderMode } from './env.ts';
 import { numberIn, oneOf } from './env-options.ts';
 import { UnknownEnvError } from './errors.ts';
 import type { ExpertFactory } from './experts.ts';
-import type { EnvFactory, EnvKwargs, EnvSpec, VectorFactoryRef, WrapperFactory } from './spec.ts';
+import type { EnvFactory, EnvKwargs, EnvSpec, EventFeaturesFactory, VectorFactoryRef, WrapperFactory } from './spec.ts';
 import { DelayedReward } from '../wrappers/delayed-reward.ts';
 import { OrderEnforcing } from '../wrappers/order-enforcing.ts';
 import { PassiveEnvChecker } from '../wrappers/passive-env-checker.ts';
@@ -32,6 +32,8 @@ export interface RegisterOptions {
   vectorFactory?: VectorFactoryRef | null;
   /** The env's scripted expert, read back by `expertFor(id)`. */
   expert?: ExpertFactory | null;
+  /** The slice of the observation whose changes are the env's events, read back by `eventFeaturesFor(id, kwargs)`. */
+  eventFeatures?: EventFeaturesFactory | null;
 }
 
 export interface MakeOptions {
@@ -56,6 +58,7 @@ export function parseEnvId(id: string): { namespace: string | null; name: string
 export function register<O, A>(id: string, factory: EnvFactory<O, A>, options: RegisterOptions = {}): EnvSpec {
   const { namespace, name, version } = parseEnvId(id);
   if (typeof factory !== 'function') throw new TypeError(`register("${id}"): factory must be a function (kwargs) => Env`);
+  if (options.eventFeatures != null && typeof options.eventFeatures !== 'function') throw new TypeError(`register("${id}"): eventFeatures must be a function (env) => FeatureSlice, got ${typeof options.eventFeatures}`);
   if (options.expert != null && typeof options.expert !== 'function') throw new TypeError(`register("${id}"): expert must be a function (env) => Policy, got ${typeof options.expert}`);
   const max = options.maxEpisodeSteps ?? null;
   if (max !== null && (!Number.isInteger(max) || max <= 0)) throw new RangeError(`register("${id}"): maxEpisodeSteps must be a positive integer or null, got ${String(max)}`);
@@ -79,6 +82,7 @@ export function register<O, A>(id: string, factory: EnvFactory<O, A>, options: R
     additionalWrappers: Object.freeze([...(options.additionalWrappers ?? [])]),
     vectorFactory: options.vectorFactory ?? null,
     expert: options.expert ?? null,
+    eventFeatures: options.eventFeatures ?? null,
   });
   registry.set(id, spec);
   return spec;

@@ -41,7 +41,26 @@ export interface EnvSpec {
   readonly vectorFactory: VectorFactoryRef | null;
   /** The env's scripted expert (`rudder play --policy expert`, Align-RUDDER's demonstrations); null: none. */
   readonly expert: ExpertFactory | null;
+  /** Where the env's events are read in its observation (Align-RUDDER); null: none declared (events are then learned clusters). */
+  readonly eventFeatures: EventFeaturesFactory | null;
 }
+
+/**
+ * A slice of a flat observation whose changes are the env's events (Align-RUDDER's step (I)): for
+ * ItemChain the inventory counts, so each collect, craft, place and smelt is its own event.
+ */
+export interface FeatureSlice {
+  /** What the slice is, e.g. `inventory`. */
+  readonly name: string;
+  /** First index in the observation and number of values. */
+  readonly offset: number;
+  readonly length: number;
+  /** A name per value (for event names such as `+log`), when known. */
+  readonly names?: readonly string[];
+}
+
+/** The event features of an env instance (its kwargs may move the slice), or none. */
+export type EventFeaturesFactory = (env: Env<unknown, unknown>) => FeatureSlice;
 
 /** Opaque reference to a vector-env factory (typed in `vector/`, which depends on this module). */
 export type VectorFactoryRef = (numEnvs: number, kwargs: EnvKwargs & { autoresetMode?: 'next_step' | 'same_step' }) => unknown;

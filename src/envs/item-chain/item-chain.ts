@@ -135,6 +135,8 @@ export class ItemChainEnv extends SceneRenderedEnv<Float32Array, number> {
   private readonly viewCodes: Uint8Array;
   private readonly channels: number;
   private readonly extraOffset: number;
+  /** Where the 11 inventory counts start in the observation (the event features Align-RUDDER reads). */
+  readonly inventoryOffset: number;
   private readonly info: { events: readonly string[] } = { events: EVENTS.get(0) };
   private readonly result: StepResult<Float32Array>;
   private readonly resetResult: ResetResult<Float32Array>;
@@ -156,6 +158,7 @@ export class ItemChainEnv extends SceneRenderedEnv<Float32Array, number> {
     const viewCells = this.viewSize * this.viewSize;
     this.channels = this.encoding === 'onehot' ? MATERIAL_COUNT : 1;
     this.extraOffset = viewCells * this.channels;
+    this.inventoryOffset = this.extraOffset + 4;
     const extras = 4 + ITEM_COUNT + (this.fullView ? 2 : 0);
     this.obs = new Float32Array(this.extraOffset + extras);
     this.viewCodes = new Uint8Array(viewCells);

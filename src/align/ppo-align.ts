@@ -1,0 +1,215 @@
+import type { RedistributionState, RewardRedistribution, RolloutView } from '../agents/ppo/redistribution.ts';
+import type { Demonstration } from '../envs/core/demonstration.ts';
+import { make } from '../envs/core/registry.ts';
+import { Box } from '../envs/spaces/box.ts';
+import type { AlignProfile } from './align-redistribution.ts';
+import type { ClusterEventsOptions } from './cluster-events.ts';
+import { envEvents } from './event-episodes.ts';
+import { buildEventProfile, eventScale, type EventProfileOptions } from './event-profile.ts';
+import { prefixScores } from './profile-align.ts';
+import { PrefixScorer } from './prefix-scorer.ts';
+import { NO_EVENT, type TransitionEvents } from './transition-events.ts';
+
+/**
+ * Align-RUDDER for PPO, online (rudder.md §3 (V), the papers' form): inside each rollout, every transition
+ * that makes an event (transition-events.ts) extends its episode's event prefix by one DP row against the
+ * demos' profile (prefix-scorer.ts), and the step is paid
+ *
+ *   R_t = C · (S(τ_t) − S(τ_{t−1})),   C = E_demo[G] / E_demo[S(τ_T) − S(τ_0)],
+ *
+ * so the reward arrives as the events happen and depends only on the past; with `correction: 'final'` the
+ * episode's last step also gets G − Σ_t R_t (the papers' R_{T+2}), making the rewards sum to the return.
+ * Through PPO's `RewardRedistribution` seam in `reward` mode with trust 1: GAE and the value function see
+ * the redistributed reward instead of the environment's (the return-equivalent MDP).
+ */
+export interface AlignPpoOptions {
+  /** The observation size the encoder was fitted for; a rollout of another size is refused (e.g. another `view`). */
+  obsDim?: number;
+  /** `final`: the last step of each episode also gets G − Σ R (return-equivalent); `none` (default): only C·ΔS. */
+  correction?: 'final' | 'none';
+  /** `reward` (default): RR replaces the environment reward before GAE; `advantage`: mixed into the advantages. */
+  mode?: 'reward' | 'advantage';
+}
+
+/** The in-progress episode of each env, for checkpoints. */
+export interface AlignCheckpointState {
+  kind: 'align';
+  version: 1;
+  /** Per env: whether an episode is under way, its events so far, the reward paid and the env return so far. */
+  episodes: { started: boolean; events: number[]; paid: number; ret: number }[];
+}
+
+export class AlignRedistribution implements RewardRedistribution {
+  readonly name: string;
+  readonly mode: 'reward' | 'advantage';
+  readonly correction: 'final' | 'none';
+  private readonly obsDim: number | null;
+  private scorers: PrefixScorer[] = [];
+  private events: number[][] = [];
+  private started = new Uint8Array(0);
+  private prevScore = new Float64Array(0);
+  private paid = new Float64Array(0);
+  private ret = new Float64Array(0);
+
+  /** `scale` is C (`eventScale`). */
+  constructor(readonly encoder: TransitionEvents, readonly profile: AlignProfile, readonly scale: number, opts: AlignPpoOptions = {}) {
+    if (!Number.isFinite(scale)) throw new RangeError(`AlignRedistribution: scale C must be finite, got ${scale}`);
+    if (profile.pssm.size !== encoder.numEvents) throw new RangeError(`AlignRedistribution: the profile has ${profile.pssm.size} events, the encoder ${encoder.numEvents}`);
+    this.mode = opts.mode ?? 'reward';
+    this.correction = opts.correction ?? 'none';
+    this.obsDim = opts.obsDim ?? null;
+    this.name = `Align-RUDDER (${encoder.name}, ${profile.pssm.columns} columns, C = ${scale.toPrecision(3)})`;
+  }
+
+  private ensureEnvs(N: number): void {
+    if (this.scorers.length === N) return;
+    if (this.scorers.length !== 0) throw new RangeError(`AlignRedistribution: rollouts of ${N} envs after rollouts of ${this.scorers.length}`);
+    this.scorers = Array.from({ length: N }, () => new PrefixScorer(this.profile.pssm, this.profile.gaps));
+    this.events = Array.from({ length: N }, () => []);
+    this.started = new Uint8Array(N);
+    this.prevScore = new Float64Array(N);
+    this.paid = new Float64Array(N);
+    this.ret = new Float64Array(N);
+  }
+
+  /** Begin env i's episode at observation `obs`: the empty prefix, or its start event's. */
+  private begin(i: number, obs: Float32Array): void {
+    const sc = this.scorers[i]!;
+    sc.reset();
+    this.events[i]!.length = 0;
+    const s0 = this.encoder.start(obs);
+    if (s0 !== NO_EVENT) {
+      sc.push(s0);
+      this.events[i]!.push(s0);
+    }
+    this.prevScore[i] = sc.score;
+    this.paid[i] = 0;
+    this.ret[i] = 0;
+    this.started[i] = 1;
+  }
+
+  redistribute(view: RolloutView, rr: Float32Array, quality: Float32Array): void {
+    const { numSteps: T, numEnvs: N, obsDim: D } = view;
+    if (this.obsDim !== null && D !== this.obsDim) throw new RangeError(`${this.name}: the rollout's observations have ${D} values, the demonstrations' env ${this.obsDim} (the same env id with other kwargs?)`);
+    this.ensureEnvs(N);
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < N; i++) {
+        const k = t * N + i;
+        if (!view.valid[k]) continue; // an autoreset row: the next row begins a new episode
+        const obs = view.obs.subarray(k * D, k * D + D);
+        if (!this.started[i]) this.begin(i, obs);
+        // The observation after this step: the next row's (an autoreset row's obs is the terminal one), or the rollout's last.
+        const next = t + 1 < T ? view.obs.subarray((k + N) * D, (k + N) * D + D) : view.nextObs.subarray(i * D, i * D + D);
+        const e = this.encoder.event(obs, view.actions[k]!, next);
+        let r = 0;
+        if (e !== NO_EVENT) {
+          const s = this.scorers[i]!.push(e);
+          this.events[i]!.push(e);
+          r = this.scale * (s - this.prevScore[i]!);
+          this.prevScore[i] = s;
+        }
+        this.ret[i]! += view.rewards[k]!;
+        const done = view.terminated[k] || view.truncated[k];
+        if (done && this.correction === 'final') r += this.ret[i]! - (this.paid[i]! + r);
+        this.paid[i]! += r;
+        rr[k] = r;
+        quality[k] = 1;
+        if (done) this.started[i] = 0;
+      }
+    }
+  }
+
+  resetEpisodes(): void {
+    this.started.fill(0);
+  }
+
+  saveState(): RedistributionState {
+    const state: AlignCheckpointState = {
+      kind: 'align', version: 1,
+      episodes: this.scorers.map((_, i) => ({ started: this.started[i] === 1, events: [...this.events[i]!], paid: this.paid[i]!, ret: this.ret[i]! })),
+    };
+    return { state, tensors: {} };
+  }
+
+  restoreState(state: RedistributionState['state'], _tensors: Record<string, Float32Array>, label: string): void {
+    const s = state as Partial<AlignCheckpointState>;
+    if (s.kind !== 'align' || s.version !== 1 || !Array.isArray(s.episodes)) throw new Error(`checkpoint ${label}: not an Align-RUDDER state (kind ${String(s.kind)})`);
+    this.scorers = [];
+    this.ensureEnvs(s.episodes.length);
+    s.episodes.forEach((ep, i) => {
+      const sc = this.scorers[i]!;
+      sc.reset();
+      for (const e of ep.events) sc.push(e); // replayed through the DP: the same prefix score as before
+      this.events[i] = [...ep.events];
+      this.started[i] = ep.started ? 1 : 0;
+      this.prevScore[i] = sc.score;
+      this.paid[i] = ep.paid;
+      this.ret[i] = ep.ret;
+    });
+  }
+}
+
+/**
+ * The offline counterpart, for a finished episode: its per-step events [T] (NO_EVENT where none) and start
+ * event (or NO_EVENT) → the T rewards the online form pays, computed with profile-align.ts `prefixScores`.
+ */
+export function redistributeEventsOffline(stepEvents: Int32Array, startEvent: number, profile: AlignProfile, scale: number, episodeReturn: number, correction: 'final' | 'none' = 'none'): Float32Array {
+  const seq: number[] = startEvent === NO_EVENT ? [] : [startEvent];
+  for (const e of stepEvents) if (e !== NO_EVENT) seq.push(e);
+  const S = seq.length ? prefixScores(Int32Array.from(seq), profile.pssm, { gaps: profile.gaps }) : new Float64Array(0);
+  const T = stepEvents.length, out = new Float32Array(T);
+  let j = startEvent === NO_EVENT ? 0 : 1, prev = startEvent === NO_EVENT ? 0 : S[0]!, sum = 0;
+  for (let t = 0; t < T; t++) {
+    let r = 0;
+    if (stepEvents[t] !== NO_EVENT) {
+      r = scale * (S[j]! - prev);
+      prev = S[j++]!;
+    }
+    if (t === T - 1 && correction === 'final') r += episodeReturn - (sum + r);
+    sum += r;
+    out[t] = r;
+  }
+  return out;
+}
+
+export interface AlignFromDemosOptions extends AlignPpoOptions {
+  /** Random-policy episodes besides the demos: event fitting and (with `demos+others`) the profile's frequencies. Default 20. */
+  otherEpisodes?: number;
+  /** Seed of those episodes and of any clustering. */
+  seed?: number;
+  /** Cut the random episodes after this many steps (default: the env's own end). */
+  maxSteps?: number;
+  profile?: EventProfileOptions;
+  cluster?: ClusterEventsOptions;
+}
+
+/** What `alignFromDemos` built, besides the redistribution: for reports and tests. */
+export interface AlignSetup {
+  redistribution: AlignRedistribution;
+  demoEvents: Int32Array[];
+  otherEvents: Int32Array[];
+}
+
+/**
+ * Align-RUDDER for PPO from demonstrations of one env (all the same id and kwargs): events (the env's
+ * declared features, else clusters), the profile (`EventProfileOptions`, default: frequencies from demos
+ * and non-demo episodes, columns ≥ half filled), the scale C, and the online redistribution.
+ */
+export function alignFromDemos(demos: readonly Demonstration[], opts: AlignFromDemosOptions = {}): AlignSetup {
+  if (demos.length === 0) throw new RangeError('alignFromDemos: no demonstrations');
+  const { envId, envKwargs } = demos[0]!;
+  demos.forEach((d, k) => {
+    if (d.envId !== envId || JSON.stringify(d.envKwargs) !== JSON.stringify(envKwargs)) throw new RangeError(`alignFromDemos: demo ${k} is of ${d.envId} ${JSON.stringify(d.envKwargs)}, demo 0 of ${envId} ${JSON.stringify(envKwargs)}: one env per profile`);
+  });
+  const ev = envEvents(envId, envKwargs, demos, { otherEpisodes: opts.otherEpisodes ?? 20, seed: opts.seed ?? 0, ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}), ...(opts.cluster ? { cluster: opts.cluster } : {}) });
+  const returns = demos.map((d) => d.return);
+  const profile = buildEventProfile(ev.demoEvents, returns, ev.otherEvents, ev.encoder.numEvents, opts.profile ?? {});
+  const scale = eventScale(ev.demoEvents, returns, profile, ev.encoder.hasStartEvent);
+  const probe = make(envId, envKwargs);
+  const space = probe.observationSpace;
+  probe.close();
+  const ppo: AlignPpoOptions = space instanceof Box ? { obsDim: space.size } : {};
+  if (opts.correction) ppo.correction = opts.correction;
+  if (opts.mode) ppo.mode = opts.mode;
+  return { redistribution: new AlignRedistribution(ev.encoder, profile, scale, ppo), demoEvents: ev.demoEvents, otherEvents: ev.otherEvents };
+}
