@@ -24,6 +24,8 @@ export interface DelayBenchOptions {
   constantLr: boolean;
   /** Training runs at a time, each in its own process. */
   jobs: number;
+  /** Keep the runs of the saved sweep made with the same settings (see reuseSaved). */
+  continue?: boolean;
   /** The command line that reproduces this run, for the report. */
   command: string;
 }
@@ -63,13 +65,16 @@ export async function runDelayBench(o: DelayBenchOptions): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const rows: DelayRow[] = [];
   const distractors = { probability: o.distractorProbability, magnitude: o.distractorMagnitude };
-  const save = (): void => writeResults('delay-sweep', o.command, { options: { ...o, command: undefined, jobs: undefined }, results: rows });
+  const arms = ARMS.map((a) => ({ name: a.name, rudder: a.rudder }));
+  const save = (): void => writeResults('delay-sweep', o.command, { options: { ...o, command: undefined, jobs: undefined, continue: undefined, arms }, results: rows });
   const cases = o.delays.flatMap((delay) => Array.from({ length: o.seeds }, (_, i) => ARMS.map((arm) => ({ delay, seed: i + 1, arm })))).flat();
   const done: (DelayRow | undefined)[] = new Array(cases.length);
+  if (o.continue) reuseSaved(o, arms, cases, done, log);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < cases.length) {
       const i = next++, { delay, seed, arm } = cases[i]!;
+      if (done[i]) continue;
       const envKwargs = { reward: 'delayed', size: o.size, delay, distractors };
       log(`${arm.name}, ${ENV_ID} ${o.size}×${o.size} delayed, D = ${delay}, seed ${seed}: up to ${o.budget} steps …`);
       const r = await runDelayCase({ envId: ENV_ID, envKwargs, seed, budget: o.budget, window: o.window, target: o.target, constantLr: o.constantLr, rudder: arm.rudder });
@@ -87,6 +92,33 @@ export async function runDelayBench(o: DelayBenchOptions): Promise<void> {
 
 type DelayRow = { arm: string; delay: number } & DelayCaseResult & { wall: number };
 
+/**
+ * `--continue`: the runs of bench/results/delay-sweep.json made with the same settings (budget, size, window,
+ * target, distractors, learning-rate schedule and each arm's RUDDER config) are kept, not run again.
+ */
+function reuseSaved(o: DelayBenchOptions, arms: unknown, cases: { delay: number; seed: number; arm: { name: string } }[], done: (DelayRow | undefined)[], log: (m: string) => void): void {
+  let saved: { results: { options: Record<string, unknown>; results: DelayRow[] } };
+  try {
+    saved = JSON.parse(readFileSync(resolve(ROOT, 'bench/results/delay-sweep.json'), 'utf8')) as typeof saved;
+  } catch {
+    log('--continue: no readable bench/results/delay-sweep.json, running every case');
+    return;
+  }
+  const so = saved.results.options, keys = ['budget', 'size', 'window', 'target', 'distractorProbability', 'distractorMagnitude', 'constantLr'] as const;
+  const differs = keys.filter((k) => so[k] !== o[k]);
+  if (JSON.stringify(so.arms) !== JSON.stringify(arms)) differs.push('arms' as never);
+  if (differs.length) {
+    log(`--continue: the saved sweep differs in ${differs.join(', ')}; running every case`);
+    return;
+  }
+  let kept = 0;
+  cases.forEach((c, i) => {
+    const r = saved.results.results.find((x) => x.arm === c.arm.name && x.delay === c.delay && x.seed === c.seed);
+    if (r) (done[i] = r), kept++;
+  });
+  log(`--continue: kept ${kept} of ${cases.length} runs from bench/results/delay-sweep.json`);
+}
+
 /** `npm run bench -- delay --report-only`: the table and the plot again from bench/results/delay-sweep.json, without running. */
 export function reportDelayFromResults(): void {
   const saved = JSON.parse(readFileSync(resolve(ROOT, 'bench/results/delay-sweep.json'), 'utf8')) as { command: string; machine: string; results: { options: Omit<DelayBenchOptions, 'command'>; results: DelayRow[] } };
@@ -94,7 +126,8 @@ export function reportDelayFromResults(): void {
   process.stderr.write('wrote bench/results/delay-sweep.svg and BENCHMARKS.md (section delay) from bench/results/delay-sweep.json\n');
 }
 
-function reportDelay(o: DelayBenchOptions, rows: DelayRow[], machine: string): void {
+function reportDelay(run: DelayBenchOptions, rows: DelayRow[], machine: string): void {
+  const o = { ...run, delays: [...run.delays].sort((a, b) => a - b) }; // a sweep may run the long delays first
 
   const cell = (v: number | null): string => (v === null ? `> ${fmtSteps(o.budget)}` : fmtSteps(v));
   const values = (arm: string, delay: number): (number | null)[] => rows.filter((r) => r.arm === arm && r.delay === delay).sort((a, b) => a.seed - b.seed).map((r) => r.stepsToTarget);
