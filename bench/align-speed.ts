@@ -11,8 +11,8 @@
  * per episode, the reference's profile alignment to the MSA (`profileAlignMsa`, what the redistribution
  * runs), the alignment to the PSSM (`profileAlign`) and all prefix scores (`prefixScores`).
  *
- * The machine is shared: the cases run in interleaved rounds; a round's figure is the mean over enough calls
- * to take ≥ 30 ms (ClustalW: 10 calls), and the table gives the median over rounds and the best round.
+ * The machine is shared: the cases run in interleaved rounds after a warm-up; a round's figure is the mean over enough calls
+ * to take ≥ 100 ms (ClustalW: at least 10 calls), and the table gives the median over rounds and the best round.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,17 +52,20 @@ function episodeEvents(seed: number, policy: 'expert' | 'random', noise: number)
   return compressRuns(Int32Array.from(labels)).events;
 }
 
-interface Case { name: string; minCalls: number; run: () => void; perCall: number }
+interface Case { name: string; minCalls: number; run: () => void; perCall: number; warmup: number }
+
+/** A timing window, long enough on a loaded machine for hundreds of calls, so JIT compiles (whose threads count as CPU time) are done. */
+const WINDOW_MS = 100;
 
 /**
- * Mean seconds per call over ≥ 30 ms (or `minCalls` calls, whichever is more): wall time, and this process's
+ * Mean seconds per call over ≥ WINDOW_MS (or `minCalls` calls, whichever is more): wall time, and this process's
  * CPU time (user + system), which a loaded machine inflates less (a subprocess's CPU is not counted in it).
  */
 function timeCase(c: Case): { wall: number; cpu: number } {
   let calls = 0;
   const c0 = process.cpuUsage(), t0 = performance.now();
   let t = t0;
-  while (calls < c.minCalls || t - t0 < 30) {
+  while (calls < c.minCalls || t - t0 < WINDOW_MS) {
     c.run();
     calls++;
     t = performance.now();
@@ -119,10 +122,10 @@ export async function runAlignSpeedBench(opts: { rounds: number }): Promise<void
     if (runClustal(msaArgs(clustering).map((a) => (a === '-OUTPUT=GDE' ? '-OUTPUT=CLUSTAL' : a === '-OUTFILE=msa.gde' ? '-OUTFILE=msa.aln' : a))) !== 0) throw new Error('clustalw: writing the profile failed');
     expertQueries.forEach((q, k) => writeFileSync(join(dir, `q${k}.fa`), fasta([q], 'q')));
     clustal = { version, clustering };
-    clustalCases.push({ name: `ClustalW ${version} MSA (subprocess, -CLUSTERING=${clustering})`, minCalls: 10, perCall: 1, run: () => void runClustal(msaArgs(clustering)) });
+    clustalCases.push({ name: `ClustalW ${version} MSA (subprocess, -CLUSTERING=${clustering})`, minCalls: 10, perCall: 1, warmup: 2, run: () => void runClustal(msaArgs(clustering)) });
     let next = 0;
     clustalCases.push({
-      name: 'ClustalW profile alignment (subprocess, -PROFILE)', minCalls: 10, perCall: 1,
+      name: 'ClustalW profile alignment (subprocess, -PROFILE)', minCalls: 10, perCall: 1, warmup: 2,
       run: () => {
         const k = next++ % expertQueries.length;
         if (runClustal(['-PROFILE', '-PROFILE1=msa.aln', `-PROFILE2=q${k}.fa`, '-OUTPUT=GDE', `-OUTFILE=p.gde`, ...common]) !== 0) throw new Error('clustalw -PROFILE failed');
@@ -133,27 +136,36 @@ export async function runAlignSpeedBench(opts: { rounds: number }): Promise<void
   }
 
   const msaOpts = { gaps: ZERO_GAPS, pairwiseGaps: ZERO_GAPS };
-  const perEpisode = (name: string, qs: Int32Array[], f: (q: Int32Array) => void): Case => ({ name, minCalls: 1, perCall: qs.length, run: () => { for (const q of qs) f(q); } });
+  const perEpisode = (name: string, qs: Int32Array[], f: (q: Int32Array) => void, warmup = 300): Case => ({ name, minCalls: 1, perCall: qs.length, warmup, run: () => { for (const q of qs) f(q); } });
   const cases: Case[] = [
-    { name: 'MSA of the 12 demos', minCalls: 1, perCall: 1, run: () => void multipleAlignment(demos, matrix, msaOpts) },
-    { name: 'MSA of the 12 demos, before (straightforward)', minCalls: 1, perCall: 1, run: () => void refMultipleAlignment(demos, matrix, ZERO_GAPS, ZERO_GAPS, 'identity') },
+    { name: 'MSA of the 12 demos', minCalls: 1, perCall: 1, warmup: 1000, run: () => void multipleAlignment(demos, matrix, msaOpts) },
+    { name: 'MSA of the 12 demos, before (straightforward)', minCalls: 1, perCall: 1, warmup: 50, run: () => void refMultipleAlignment(demos, matrix, ZERO_GAPS, ZERO_GAPS, 'identity') },
     perEpisode('profileAlignMsa per expert episode', expertQueries, (q) => void profileAlignMsa(q, msa, matrix, pssm)),
-    perEpisode('profileAlignMsa per expert episode, before', expertQueries, (q) => void refProfileAlignMsa(q, msa, matrix, ZERO_GAPS)),
+    perEpisode('profileAlignMsa per expert episode, before', expertQueries, (q) => void refProfileAlignMsa(q, msa, matrix, ZERO_GAPS), 30),
     perEpisode('profileAlign (PSSM) per expert episode', expertQueries, (q) => void profileAlign(q, pssm)),
     perEpisode('prefixScores per expert episode', expertQueries, (q) => void prefixScores(q, pssm)),
     perEpisode('profileAlignMsa per random episode', randomQueries, (q) => void profileAlignMsa(q, msa, matrix, pssm)),
     perEpisode('prefixScores per random episode', randomQueries, (q) => void prefixScores(q, pssm)),
     ...clustalCases,
   ];
-  for (const c of cases) for (let w = 0; w < 3; w++) timeCase(c); // JIT warm-up
+  // Two phases of interleaved rounds: this code beside ClustalW, then the code before. The code before
+  // allocates fresh tables per DP, and the garbage it leaves would be collected in the other cases' windows.
   const perRound: number[][] = cases.map(() => []), cpuRound: number[][] = cases.map(() => []);
-  for (let r = 0; r < opts.rounds; r++) {
-    cases.forEach((c, i) => {
-      const { wall, cpu } = timeCase(c);
-      perRound[i]!.push(wall);
-      cpuRound[i]!.push(cpu);
-    });
-    log(`round ${r + 1}/${opts.rounds}: ${cases.map((c, i) => `${c.name} ${fmt(perRound[i]![r]!)}`).join('; ')}`);
+  const before = (c: Case): boolean => c.name.includes('before');
+  for (const phase of [false, true]) {
+    const mine = cases.map((c, i) => ({ c, i })).filter(({ c }) => before(c) === phase);
+    for (const { c } of mine) for (let w = 0; w < c.warmup; w++) c.run(); // JIT warm-up
+    for (let r = 0; r < opts.rounds; r++) {
+      for (const { c, i } of mine) {
+        // Untimed settling calls first: after ClustalW's fork the process's pages are copy-on-write, and the
+        // first write to each costs a page fault, which would be charged to the next case.
+        for (let w = 0; w < c.warmup / 10; w++) c.run();
+        const { wall, cpu } = timeCase(c);
+        perRound[i]!.push(wall);
+        cpuRound[i]!.push(cpu);
+      }
+      log(`round ${r + 1}/${opts.rounds}: ${mine.map(({ c, i }) => `${c.name} ${fmt(perRound[i]![r]!)}`).join('; ')}`);
+    }
   }
   rmSync(dir, { recursive: true, force: true });
 
@@ -175,7 +187,7 @@ export async function runAlignSpeedBench(opts: { rounds: number }): Promise<void
     '',
     `Command: \`${command}\` · ${machineLine()} · per-round figures: bench/results/align-speed.json`,
     '',
-    `ItemChain-v0 event sequences (13 event kinds: the actions' collects, crafts, places and smelts, run-length compressed): 12 demos of the scripted expert with ε = 0.25 random actions, ${lens(demos)} events, aligned into ${msa.columns} columns with the reference's code matrix and zero gap costs; per-episode cases over 36 such expert episodes (the 12 demos among them) and 8 random-policy episodes of ${lens(randomQueries)} events. Each figure: median over ${opts.rounds} interleaved rounds (and the best round) of the mean wall time per call (per episode), and the median of this process's CPU time per call, which the shared machine's load inflates less (load average at the start: ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores). "Before" is the straightforward implementation this code replaced (test/support/align-reference.ts; test/align-fast-path.test.ts checks the two give identical alignments and scores). ClustalW runs as the reference runs it, one subprocess per call, process start included, with the reference's options (gap costs 0, -NEGATIVE, the same matrix with its '*' row, -NOPGAP -NOHGAP -NOVGAP -ENDGAPS -MAXDIV=0)${clustal?.clustering === 'NJ' ? ' except -CLUSTERING=NJ: the installed clustalw 2.1 crashes (SIGSEGV) with UPGMA on any input' : ''}; its profile alignment aligns one episode to its own MSA of the demos (-PROFILE).`,
+    `ItemChain-v0 event sequences (13 event kinds: the actions' collects, crafts, places and smelts, run-length compressed): 12 demos of the scripted expert with ε = 0.25 random actions, ${lens(demos)} events, aligned into ${msa.columns} columns with the reference's code matrix and zero gap costs; per-episode cases over 36 such expert episodes (the 12 demos among them) and 8 random-policy episodes of ${lens(randomQueries)} events. Each figure: median over ${opts.rounds} interleaved rounds (this code and ClustalW in one set of rounds, then the code before in its own, since its garbage would be collected in the others' windows) (and the best round) of the mean wall time per call (per episode) over ≥ 100 ms (ClustalW: at least 10 calls), after a warm-up of 1,000 MSAs / 300 passes over the episodes, and the median of this process's CPU time per call, which the shared machine's load inflates less (load average at the start: ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores). "Before" is the straightforward implementation this code replaced (test/support/align-reference.ts; test/align-fast-path.test.ts checks the two give identical alignments and scores). ClustalW runs as the reference runs it, one subprocess per call, process start included, with the reference's options (gap costs 0, -NEGATIVE, the same matrix with its '*' row, -NOPGAP -NOHGAP -NOVGAP -ENDGAPS -MAXDIV=0)${clustal?.clustering === 'NJ' ? ' except -CLUSTERING=NJ: the installed clustalw 2.1 crashes (SIGSEGV) with UPGMA on any input' : ''}; its profile alignment aligns one episode to its own MSA of the demos (-PROFILE).`,
     '',
     table(['case', 'median (wall)', 'best round (wall)', 'median CPU time'], rows),
     '',

@@ -8,7 +8,9 @@
  * and nothing here calls back out, so one set suffices), the inner loops are plain typed-array
  * arithmetic without calls or closures, and with zero gap costs (the reference's setting) the three
  * Gotoh states collapse to one table: every state of a cell takes the best of its predecessor's three,
- * so one best value H and one arg-best per cell carry the whole traceback.
+ * so the best value H per cell is all the fill keeps; traceback recomputes each visited cell's arg-best.
+ * Pairwise distances between two event sequences (the bulk of an MSA) read their scores from the second
+ * sequence's profile [K · m] instead of a pair table per pair (`sequenceIdentity`).
  *
  * Tie-breaking is msa.ts's: among equal-scoring paths, traceback from the end prefers M (both
  * columns), then Y (a gap in the first side), then X (a gap in the second). The results equal the

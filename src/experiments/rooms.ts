@@ -63,10 +63,11 @@ export interface RoomsExperimentOptions {
    * With a fixed count, a state every demo crosses (the chain rooms) gets passes × numDemos SR updates, and
    * since each pass bootstraps one demo after another, its row reaches further down the chain the more demos
    * there are; affinity propagation's fixed preference (−0.5) then cuts the chain into fewer, coarser events
-   * (EightRooms, seeds 1–8: 15 chain labels and 15 chain events per demo with 2 demos, 10 and 11 with 10) and
-   * Align-RUDDER needs more episodes with more demos. 'scaled' keeps passes × numDemos near the 20 of 2 demos
-   * × 10 passes, but gives at least 4 passes, since states only one demo visits (its start room) need some
-   * (2 passes with 10 demos gives the start rooms 9 of the labels). See BENCHMARKS.md's EightRooms sections.
+   * (EightRooms, seeds 1–8, means: 14.8 labels on the chain rooms and 15.3 events per demo there with 2
+   * demos, 10.1 and 11.2 with 10 demos), and Align-RUDDER needs more episodes with more demos. 'scaled' keeps
+   * passes × numDemos near the 20 of 2 demos × 10 passes, but at least 4 passes: states only one demo visits
+   * (its start room) need some (2 passes with 10 demos give the start rooms about 9 of the labels, and runs
+   * fail). The rule was chosen on seeds 1–8; BENCHMARKS.md's EightRooms sections compare it over 20 seeds.
    */
   srPasses?: number | 'scaled';
   /**
