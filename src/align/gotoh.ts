@@ -30,6 +30,8 @@ const tables = {
   sM: new Float64Array(0), sX: new Float64Array(0), sY: new Float64Array(0),
   fM: new Uint8Array(0), fX: new Uint8Array(0), fY: new Uint8Array(0),
   pair: new Float64Array(0),
+  /** Per DP row, where its scores start (fillZeroRows). */
+  off: new Int32Array(0),
 };
 
 function ensureTables(size: number): void {
@@ -68,25 +70,9 @@ function fill(pair: Float64Array, n: number, m: number, open: number, ext: numbe
  * ties) is not stored: traceback recomputes it, with the same arithmetic, on the n + m cells it visits.
  */
 function fillZero(pair: Float64Array, n: number, m: number): void {
-  const W = m + 1, H = tables.sM;
-  // Row 0 and column 0: only gaps reach them, at no cost.
-  for (let j = 0; j <= m; j++) H[j] = 0;
-  for (let i = 1; i <= n; i++) {
-    const c0 = i * W, pr = (i - 1) * m - c0 - 1;
-    H[c0] = 0;
-    // The value is the max whatever the order of comparison (ties only matter to traceback); the left
-    // neighbour, on the loop-carried chain, goes last, and the diagonal rides along in a register.
-    let left = 0, diag = 0;
-    for (let c = c0 + 1, end = c0 + m; c <= end; c++) {
-      const up = H[c - W]!;
-      let v = pair[pr + c]! + diag;
-      diag = up;
-      if (up > v) v = up;
-      if (left > v) v = left;
-      H[c] = v;
-      left = v;
-    }
-  }
+  const off = rowOffsets(n);
+  for (let i = 0; i < n; i++) off[i] = i * m;
+  fillZeroRows(pair, off, n, m);
 }
 
 /**
@@ -94,19 +80,59 @@ function fillZero(pair: Float64Array, n: number, m: number): void {
  * profile Q [K · m] (Q[k · m + j] = s(k, b_j)) instead of a table of n · m.
  */
 function fillZeroSeq(a: Int32Array, Q: Float64Array, n: number, m: number): void {
+  const off = rowOffsets(n);
+  for (let i = 0; i < n; i++) off[i] = a[i]! * m;
+  fillZeroRows(Q, off, n, m);
+}
+
+function rowOffsets(n: number): Int32Array {
+  if (tables.off.length < n) tables.off = new Int32Array(Math.max(n, 2 * tables.off.length, 256));
+  return tables.off;
+}
+
+/**
+ * The zero-gap fill: H(i, j) = max(s(i, j) + H(i − 1, j − 1), H(i − 1, j), H(i, j − 1)), with row i's
+ * scores s(i, ·) at S[off[i − 1] ..]. The value is the max whatever the order of comparison (ties only
+ * matter to traceback), so the left neighbour, on the loop-carried chain, goes last, and the diagonal rides
+ * along in a register. Rows go in pairs: the two rows' chains are independent and run side by side.
+ */
+function fillZeroRows(S: Float64Array, off: Int32Array, n: number, m: number): void {
   const W = m + 1, H = tables.sM;
+  // Row 0 and column 0: only gaps reach them, at no cost.
   for (let j = 0; j <= m; j++) H[j] = 0;
-  for (let i = 1; i <= n; i++) {
-    const c0 = i * W, q = a[i - 1]! * m - c0 - 1;
+  let i = 1;
+  for (; i < n; i += 2) {
+    const c1 = i * W, c2 = c1 + W, q1 = off[i - 1]! - 1, q2 = off[i]! - 1, p = c1 - W;
+    H[c1] = 0;
+    H[c2] = 0;
+    let l1 = 0, d1 = 0, l2 = 0, d2 = 0;
+    for (let j = 1; j <= m; j++) {
+      const up = H[p + j]!;
+      let v1 = S[q1 + j]! + d1;
+      d1 = up;
+      if (up > v1) v1 = up;
+      if (l1 > v1) v1 = l1;
+      H[c1 + j] = v1;
+      l1 = v1;
+      let v2 = S[q2 + j]! + d2;
+      d2 = v1;
+      if (v1 > v2) v2 = v1;
+      if (l2 > v2) v2 = l2;
+      H[c2 + j] = v2;
+      l2 = v2;
+    }
+  }
+  if (i === n) {
+    const c0 = i * W, q = off[i - 1]! - 1, p = c0 - W;
     H[c0] = 0;
     let left = 0, diag = 0;
-    for (let c = c0 + 1, end = c0 + m; c <= end; c++) {
-      const up = H[c - W]!;
-      let v = Q[q + c]! + diag;
+    for (let j = 1; j <= m; j++) {
+      const up = H[p + j]!;
+      let v = S[q + j]! + diag;
       diag = up;
       if (up > v) v = up;
       if (left > v) v = left;
-      H[c] = v;
+      H[c0 + j] = v;
       left = v;
     }
   }

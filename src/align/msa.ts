@@ -1,4 +1,4 @@
-import { GAP, checkEvents } from './events.ts';
+import { GAP, checkEvents, eventsInRange } from './events.ts';
 import { M, X, Y, align, identity, pairScratch, path, prefixBest, sequenceIdentity } from './gotoh.ts';
 import type { ScoringMatrix } from './scoring.ts';
 
@@ -371,7 +371,9 @@ function sequenceDistance(a: Int32Array, b: Int32Array, matrix: ScoringMatrix, g
 /** All-pairs distances [n · n] from pairwise global alignments (step 1). */
 export function pairwiseDistances(seqs: readonly Int32Array[], matrix: ScoringMatrix, gaps: GapCosts = ZERO_GAPS, kind: DistanceKind = 'identity'): Float64Array {
   checkGapCosts(gaps, 'pairwiseDistances');
-  seqs.forEach((s, k) => checkEvents(s, matrix.size, `pairwiseDistances: seqs[${k}]`));
+  seqs.forEach((s, k) => {
+    if (s.length === 0 || !eventsInRange(s, matrix.size)) checkEvents(s, matrix.size, `pairwiseDistances: seqs[${k}]`); // the message is built only on failure
+  });
   return distancesOf(seqs, matrix, gaps, kind);
 }
 
@@ -406,7 +408,9 @@ function distancesOf(seqs: readonly Int32Array[], matrix: ScoringMatrix, gaps: G
 export function multipleAlignment(seqs: readonly Int32Array[], matrix: ScoringMatrix, opts: MsaOptions = {}): MultipleAlignment {
   const n = seqs.length;
   if (n === 0) throw new RangeError('multipleAlignment: seqs is empty (need at least one sequence)');
-  seqs.forEach((s, k) => checkEvents(s, matrix.size, `multipleAlignment: seqs[${k}]`));
+  seqs.forEach((s, k) => {
+    if (s.length === 0 || !eventsInRange(s, matrix.size)) checkEvents(s, matrix.size, `multipleAlignment: seqs[${k}]`); // the message is built only on failure
+  });
   const gaps = opts.gaps ?? ZERO_GAPS, pwGaps = opts.pairwiseGaps ?? ZERO_GAPS;
   checkGapCosts(gaps, 'multipleAlignment: gaps');
   checkGapCosts(pwGaps, 'multipleAlignment: pairwiseGaps');
