@@ -8,12 +8,12 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^rudder-ts$/, replacement: `${src}index.ts` },
-      { find: /^rudder-ts\/(agents|rudder|align|experiments)$/, replacement: `${src}$1/index.ts` },
+      { find: /^rudder-ts\/(agents|rudder|align|experiments|viewer)$/, replacement: `${src}$1/index.ts` },
     ],
   },
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    testTimeout: 120_000, // the CLI tests spawn real training processes; a busy 2-core machine runs them 2× slower
     pool: 'forks',
     // The JSON report lets .ci/run print the plain "N passed, N failed" line.
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
