@@ -25,10 +25,11 @@ export interface SceneDelta {
 /** The changed part of `next` relative to `prev` (same env, same static layers unless they changed). */
 export function sceneDelta(prev: Scene, next: Scene): SceneDelta {
   const d: SceneDelta = {};
-  if (prev.sprites !== next.sprites && json(prev.sprites) !== json(next.sprites)) {
+  if (prev.sprites !== next.sprites) {
+    // Sprite by sprite (each one's JSON made once along the episode); the whole list when its shape changed.
     const updates = spriteUpdates(prev.sprites, next.sprites);
-    if (updates) d.spriteUpdates = updates;
-    else d.sprites = next.sprites;
+    if (updates === null) d.sprites = next.sprites;
+    else if (updates.length) d.spriteUpdates = updates;
   }
   if (prev.hud !== next.hud && json(prev.hud) !== json(next.hud)) d.hud = next.hud;
   if (prev.text !== next.text && next.text !== undefined) d.text = next.text;
@@ -62,7 +63,7 @@ function spriteUpdates(prev: readonly Sprite[], next: readonly Sprite[]): { inde
     if (a.id !== b.id || a.kind !== b.kind) return null; // another sprite in this slot: send the list
     if (a !== b && json(a) !== json(b)) out.push({ index: i, sprite: b });
   }
-  return out.length * 2 <= next.length ? out : null;
+  return out.length * 2 <= next.length ? out : null; // most changed: the list is as small and simpler
 }
 
 /** The scene after a step: the previous frame's scene with the step's `delta` applied (apply them in order from s_0). */
