@@ -65,7 +65,7 @@ describe('viewer server', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
     const c = await ViewerClient.open(server.url);
     const hello = c.messages[0] as HelloMessage;
-    expect(hello).toMatchObject({ type: 'hello', protocol: 1, sceneVersion: 1, live: false });
+    expect(hello).toMatchObject({ type: 'hello', protocol: 2, sceneVersion: 1, live: false });
     expect(hello.runs).toEqual([{
       id: 'kdt-run', envId: 'KeyDoorTreasure-v0', envKwargs: { size: 5 }, actionNames: make('KeyDoorTreasure-v0').metadata.actionNames, fps: 10,
       episodes: ['demos/expert-11.json'], hasModel: true,

@@ -45,6 +45,22 @@ describe('the wire form of server messages', () => {
     }
   });
 
+  it('deltas name only the sprites that changed, unless the list changed shape or most of it moved', () => {
+    const base = { version: 1, width: 3, height: 1, palette: [], layers: [], hud: {} } as unknown as Scene;
+    const pins = (xs: number[]) => xs.map((x, i) => ({ kind: 'pin', id: `p${i}`, x, y: 0 }));
+    const a = { ...base, sprites: pins([0, 1, 2, 3]) }, b = { ...base, sprites: pins([0, 1, 5, 3]) };
+    const d = sceneDelta(a, b);
+    expect(d.sprites).toBeUndefined();
+    expect(d.spriteUpdates).toEqual([{ index: 2, sprite: b.sprites[2] }]);
+    expect(applySceneDelta(a, d).sprites).toEqual(b.sprites);
+    expect(sceneDelta(a, { ...base, sprites: pins([0, 1, 2]) }).sprites).toHaveLength(3); // one fell: the list
+    expect(sceneDelta(a, { ...base, sprites: pins([9, 9, 9, 3]) }).sprites).toHaveLength(4); // most moved: the list
+    const renamed = { ...base, sprites: [...pins([0, 1, 2]), { kind: 'ball', id: 'b', x: 3, y: 0 }] };
+    expect(sceneDelta(a, renamed).sprites).toEqual(renamed.sprites); // another sprite in a slot: the list
+    // A bad index from the wire is ignored, never a hole in the list.
+    expect(applySceneDelta(a, { spriteUpdates: [{ index: 7, sprite: b.sprites[2]! }, { index: -1, sprite: b.sprites[2]! }] }).sprites).toEqual(a.sprites);
+  });
+
   it('a plain sender’s layers (tiles, no runs) pass through', () => {
     const m = { type: 'episode_start', scene: { layers: [{ name: 'a', width: 2, height: 1, tiles: [1, 2] }] } };
     expect(fromWire(m)).toEqual(m);
