@@ -31,3 +31,4 @@ export { buildEventProfile, keepFilledColumns, scoreGain, eventScale, REFERENCE_
 export {
   AlignRedistribution, alignFromDemos, redistributeEventsOffline, type AlignPpoOptions, type AlignFromDemosOptions, type AlignSetup, type AlignCheckpointState,
 } from './ppo-align.ts';
+export { SubgoalObservation, subgoalWrapper, subgoalDemoSteps } from './subgoal-observation.ts';
