@@ -32,3 +32,4 @@ export {
   AlignRedistribution, alignFromDemos, redistributeEventsOffline, type AlignPpoOptions, type AlignFromDemosOptions, type AlignSetup, type AlignCheckpointState,
 } from './ppo-align.ts';
 export { SubgoalObservation, subgoalWrapper, subgoalDemoSteps } from './subgoal-observation.ts';
+export { readSubgoals, columnRewards, type Subgoal, type SubgoalOptions, type ColumnRewards } from './subgoals.ts';
