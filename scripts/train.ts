@@ -15,7 +15,9 @@ import { curveSvg } from '../src/agents/run/curve-svg.ts';
 import { MetricsLog } from '../src/agents/run/metrics.ts';
 import { spec } from '../src/index.ts';
 import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
-import { AlignRedistribution, alignFromDemos } from '../src/align/ppo-align.ts';
+import { alignFromDemos, type AlignCheckpointState, type AlignSetup } from '../src/align/ppo-align.ts';
+import { subgoalDemoSteps } from '../src/align/subgoal-observation.ts';
+import type { TransitionEvents } from '../src/align/transition-events.ts';
 import { loadDemonstrations } from '../src/envs/core/demonstration.ts';
 import type { RewardRedistribution } from '../src/agents/ppo/redistribution.ts';
 import { bcPretrain, demoSteps } from '../src/agents/ppo/bc.ts';
@@ -38,9 +40,10 @@ export interface TrainCommand {
   rudder?: RudderSettings | null;
   /**
    * Align-RUDDER's online redistribution from this demonstration file (`--align FILE`), with the
-   * end-of-episode correction or not; null: none.
+   * end-of-episode correction or not, and with the state augmentation (`--align-augment`: one flag per
+   * event kind seen so far appended to the observation); null: none.
    */
-  align?: { demos: string; correction: 'final' | 'none' } | null;
+  align?: { demos: string; correction: 'final' | 'none'; augment?: boolean } | null;
   /** BC pre-training of the actor on these demonstrations before PPO (`--bc FILE`; a fresh run only); null: none. */
   bc?: { demos: string; epochs: number } | null;
   /** The viewer's live source (`--view`): its tap goes to PPO, RUDDER's episodes and the metrics rows to it. */
@@ -73,8 +76,14 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   const resumeFrom = c.resume ? loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined) : null;
   if (c.bc && c.resume) log('note: --bc is skipped on a resume (the weights come from the checkpoint)');
   if (c.align && c.rudder) throw new Error('--align and --rudder are two reward redistributions: choose one');
-  const aligned = c.align ? newAlign(c, c.align, log) : null;
+  // A resume's config is the checkpoint's, under what the command line gives (often only totalTimesteps).
+  const alignSetup = c.align ? newAlign({ ...resumeFrom?.state.config, ...c.config }, c.align, log) : null;
+  const aligned = alignSetup?.redistribution ?? null;
   if (resumeFrom?.state.redistribution?.state?.kind === 'align' && !aligned) throw new Error(`${c.out} was trained with Align-RUDDER: resume it with the same --align FILE`);
+  const savedAlign = resumeFrom?.state.redistribution?.state as Partial<AlignCheckpointState> | undefined;
+  if (savedAlign?.kind === 'align' && aligned && (savedAlign.appended ?? 0) > 0 !== Boolean(c.align?.augment)) {
+    throw new Error(`${c.out} was trained ${savedAlign.appended ? 'with' : 'without'} Align-RUDDER's state augmentation: resume it ${savedAlign.appended ? 'with' : 'without'} --align-augment`);
+  }
   const rudder = aligned ? null : resumeFrom ? resumedRudder(c, resumeFrom) : newRudder(c);
   const redistribution: RewardRedistribution | null = aligned ?? rudder;
   if (!resumeFrom && MetricsLog.holdsRecords(c.out) && sameRunConfig(c.out, c.config)) {
@@ -112,7 +121,8 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   const trainer = await PpoTrainer.create(c.config, {
     backend: c.backend, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
     evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution, tap: live?.tap ?? null,
-    pretrain: c.bc ? bcPretrainer(c.bc, c.config.seed ?? 1, log) : null,
+    envWrappers: alignSetup?.envWrappers ?? [],
+    pretrain: c.bc ? bcPretrainer(c.bc, c.config.seed ?? 1, log, c.align?.augment ? alignSetup!.redistribution.encoder : null) : null,
     metricsMark: () => {
       metrics.sync();
       return metrics.mark();
@@ -208,23 +218,24 @@ function sameRunConfig(out: string, input: Partial<PpoConfig>): boolean {
 }
 
 /** BC of the actor on the demos, for PpoTrainOptions.pretrain (a resumed run skips it: its weights come from the checkpoint). */
-function bcPretrainer(bc: NonNullable<TrainCommand['bc']>, seed: number, log: (s: string) => void): (agent: Agent) => void {
+function bcPretrainer(bc: NonNullable<TrainCommand['bc']>, seed: number, log: (s: string) => void, flags: TransitionEvents | null): (agent: Agent) => void {
   return (agent) => {
-    const steps = demoSteps(loadDemonstrations(bc.demos));
+    const demos = loadDemonstrations(bc.demos);
+    const steps = flags ? subgoalDemoSteps(demos, flags) : demoSteps(demos); // with --align-augment, the observations the policy sees
     const r = bcPretrain(agent, steps, { epochs: bc.epochs, seed });
     log(`BC: ${steps.actions.length} demo steps from ${bc.demos}, ${bc.epochs} epochs: the demo actions' cross-entropy ${r.before.toFixed(3)} → ${r.after.toFixed(3)}`);
   };
 }
 
 /** Align-RUDDER from the demonstration file, for the env of the run's config (the demos must be of it). */
-function newAlign(c: TrainCommand, a: NonNullable<TrainCommand['align']>, log: (s: string) => void): AlignRedistribution {
-  const cfg = parsePpoConfig(c.config, '--align');
+function newAlign(config: Partial<PpoConfig>, a: NonNullable<TrainCommand['align']>, log: (s: string) => void): AlignSetup {
+  const cfg = parsePpoConfig(config, '--align');
   const demos = loadDemonstrations(a.demos);
   const other = demos.find((d) => d.envId !== cfg.envId);
   if (other) throw new Error(`--align ${a.demos}: its episodes are of ${other.envId}, the run trains ${cfg.envId}`);
-  const setup = alignFromDemos(demos, { correction: a.correction, seed: cfg.seed });
-  log(`Align-RUDDER: ${demos.length} demonstrations from ${a.demos}; ${setup.redistribution.encoder.name}; profile of ${setup.redistribution.profile.pssm.columns} columns; C = ${setup.redistribution.scale.toPrecision(4)}; correction ${a.correction}`);
-  return setup.redistribution;
+  const setup = alignFromDemos(demos, { correction: a.correction, seed: cfg.seed, augment: a.augment ?? false });
+  log(`Align-RUDDER: ${demos.length} demonstrations from ${a.demos}; ${setup.redistribution.encoder.name}; profile of ${setup.redistribution.profile.pssm.columns} columns; C = ${setup.redistribution.scale.toPrecision(4)}; correction ${a.correction}${a.augment ? `; observations + ${setup.redistribution.encoder.numEvents} event flags` : ''}`);
+  return setup;
 }
 
 /** RUDDER_DEFAULTS (reward mode, scale-free) under the `rudder` settings, or null for plain PPO. */

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlignRudder, alignDemoFrom } from '../src/align/index.ts';
-import { loadDemonstrations, make, nextRoomsAction, recordDemonstration, RoomsEnv, saveDemonstration } from '../src/envs/index.ts';
+import { loadDemonstrations, make, nextRoomsAction, recordDemonstration, recordExpertDemonstrations, RoomsEnv, saveDemonstration, saveDemonstrations } from '../src/envs/index.ts';
+import type { Demonstration } from '../src/envs/core/demonstration.ts';
 import { expertFor } from '../src/envs/core/experts.ts';
 import { roomsSrStates } from '../src/experiments/rooms.ts';
 import { applySceneDelta, type EpisodeEndMessage, type EpisodeStartMessage, type ErrorMessage, type HelloMessage, type MetricsMessage, type RunsMessage, type SavedMessage, type StepMessage } from '../src/viewer/protocol.ts';
@@ -13,7 +14,7 @@ import type { Scene } from '../src/envs/core/scene.ts';
 import { rawGet, ViewerClient } from './support/viewer-client.ts';
 
 /** A run folder as `rudder train` leaves it (config, metrics, model), plus a demonstration, and things that must not be served. */
-function makeFixture(): { root: string; staticDir: string; runDir: string; demo: ReturnType<typeof recordDemonstration> } {
+function makeFixture(): { root: string; staticDir: string; runDir: string; demo: ReturnType<typeof recordDemonstration>; lines: Demonstration[] } {
   const root = mkdtempSync(join(tmpdir(), 'viewer-'));
   const staticDir = join(root, 'page');
   mkdirSync(staticDir);
@@ -47,7 +48,10 @@ function makeFixture(): { root: string; staticDir: string; runDir: string; demo:
   }
   const demo = recordDemonstration('KeyDoorTreasure-v0', { size: 5 }, 11, actions, 'expert');
   saveDemonstration(join(runDir, 'demos', 'expert-11.json'), demo);
-  return { root, staticDir, runDir, demo };
+  // A .jsonl file of two episodes (`rudder demos record` writes these): each is its own replay entry.
+  const lines = recordExpertDemonstrations('KeyDoorTreasure-v0', { episodes: 2, seed: 20, envKwargs: { size: 5 } });
+  saveDemonstrations(join(runDir, 'demos', 'expert-20.jsonl'), lines);
+  return { root, staticDir, runDir, demo, lines };
 }
 
 describe('viewer server', () => {
@@ -68,7 +72,7 @@ describe('viewer server', () => {
     expect(hello).toMatchObject({ type: 'hello', protocol: 2, sceneVersion: 1, live: false });
     expect(hello.runs).toEqual([{
       id: 'kdt-run', envId: 'KeyDoorTreasure-v0', envKwargs: { size: 5 }, actionNames: make('KeyDoorTreasure-v0').metadata.actionNames, fps: 10,
-      episodes: ['demos/expert-11.json'], hasModel: true,
+      episodes: ['demos/expert-11.json', 'demos/expert-20.jsonl#0', 'demos/expert-20.jsonl#1'], hasModel: true,
     }]);
     expect(hello.runs[0]!.actionNames.length).toBeGreaterThan(2);
     await c.close();
@@ -174,6 +178,24 @@ describe('viewer server', () => {
       env.step(s.action);
       scene = applySceneDelta(scene, s.delta);
       expect(scene).toEqual(sceneAsReceived(env.scene()));
+    }
+    await c.close();
+  });
+
+  it('replays each episode of a .jsonl file as its own entry', async () => {
+    const c = await ViewerClient.open(server.url);
+    c.send({ type: 'speed', factor: 8 });
+    expect(fx.lines[0]!.actions).not.toEqual(fx.lines[1]!.actions); // two different episodes (seeds 20, 21)
+    for (const k of [1, 0]) {
+      const start = await c.ask<EpisodeStartMessage>({ type: 'open_replay', runId: 'kdt-run', path: `demos/expert-20.jsonl#${k}` }, (m) => m.type === 'episode_start');
+      expect(start).toMatchObject({ source: 'replay', envId: 'KeyDoorTreasure-v0', seed: fx.lines[k]!.seed });
+      const steps = (await c.episode(start.episode)).filter((m): m is StepMessage => m.type === 'step');
+      expect(steps.map((s) => s.action)).toEqual(fx.lines[k]!.actions);
+      expect(steps.map((s) => s.reward)).toEqual(fx.lines[k]!.rewards);
+    }
+    const err = (path: string) => c.ask<ErrorMessage>({ type: 'open_replay', runId: 'kdt-run', path }, (m) => m.type === 'error');
+    for (const path of ['demos/expert-20.jsonl', 'demos/expert-20.jsonl#2', 'demos/expert-20.jsonl#01', 'demos/expert-11.json#0']) {
+      expect(await err(path)).toMatchObject({ code: 'not_found' });
     }
     await c.close();
   });

@@ -31,3 +31,5 @@ export { buildEventProfile, keepFilledColumns, scoreGain, eventScale, REFERENCE_
 export {
   AlignRedistribution, alignFromDemos, redistributeEventsOffline, type AlignPpoOptions, type AlignFromDemosOptions, type AlignSetup, type AlignCheckpointState,
 } from './ppo-align.ts';
+export { SubgoalObservation, subgoalWrapper, subgoalDemoSteps } from './subgoal-observation.ts';
+export { readSubgoals, columnRewards, type Subgoal, type SubgoalOptions, type ColumnRewards } from './subgoals.ts';

@@ -1,5 +1,6 @@
 import type { RedistributionState, RewardRedistribution, RolloutView } from '../agents/ppo/redistribution.ts';
 import type { Demonstration } from '../envs/core/demonstration.ts';
+import type { EnvWrapper } from '../envs/vector/make-vec.ts';
 import { make } from '../envs/core/registry.ts';
 import { Box } from '../envs/spaces/box.ts';
 import type { AlignProfile } from './align-redistribution.ts';
@@ -8,6 +9,7 @@ import { envEvents } from './event-episodes.ts';
 import { buildEventProfile, eventScale, type EventProfileOptions } from './event-profile.ts';
 import { prefixScores } from './profile-align.ts';
 import { PrefixScorer } from './prefix-scorer.ts';
+import { subgoalWrapper } from './subgoal-observation.ts';
 import { NO_EVENT, type TransitionEvents } from './transition-events.ts';
 
 /**
@@ -29,6 +31,11 @@ export interface AlignPpoOptions {
   correction?: 'final' | 'none';
   /** `reward` (default): RR replaces the environment reward before GAE; `advantage`: mixed into the advantages. */
   mode?: 'reward' | 'advantage';
+  /**
+   * Values appended to each observation after the env's own `obsDim` (subgoal-observation.ts's flags): the
+   * rollout's rows are then `obsDim + appended` wide and the encoder reads the first `obsDim`. Default 0.
+   */
+  appended?: number;
 }
 
 /** The in-progress episode of each env, for checkpoints. */
@@ -37,6 +44,8 @@ export interface AlignCheckpointState {
   version: 1;
   /** Per env: whether an episode is under way, its events so far, the reward paid and the env return so far. */
   episodes: { started: boolean; events: number[]; paid: number; ret: number }[];
+  /** Values appended to the observation (state augmentation's flags); absent in older checkpoints: 0. */
+  appended?: number;
 }
 
 export class AlignRedistribution implements RewardRedistribution {
@@ -44,6 +53,7 @@ export class AlignRedistribution implements RewardRedistribution {
   readonly mode: 'reward' | 'advantage';
   readonly correction: 'final' | 'none';
   private readonly obsDim: number | null;
+  private readonly appended: number;
   private scorers: PrefixScorer[] = [];
   private events: number[][] = [];
   private started = new Uint8Array(0);
@@ -58,6 +68,9 @@ export class AlignRedistribution implements RewardRedistribution {
     this.mode = opts.mode ?? 'reward';
     this.correction = opts.correction ?? 'none';
     this.obsDim = opts.obsDim ?? null;
+    this.appended = opts.appended ?? 0;
+    if (!(Number.isInteger(this.appended) && this.appended >= 0)) throw new RangeError(`AlignRedistribution: appended must be an integer ≥ 0, got ${this.appended}`);
+    if (this.appended > 0 && this.obsDim === null) throw new RangeError('AlignRedistribution: appended values need obsDim (where the env\'s own observation ends)');
     this.name = `Align-RUDDER (${encoder.name}, ${profile.pssm.columns} columns, C = ${scale.toPrecision(3)})`;
   }
 
@@ -90,16 +103,19 @@ export class AlignRedistribution implements RewardRedistribution {
 
   redistribute(view: RolloutView, rr: Float32Array, quality: Float32Array): void {
     const { numSteps: T, numEnvs: N, obsDim: D } = view;
-    if (this.obsDim !== null && D !== this.obsDim) throw new RangeError(`${this.name}: the rollout's observations have ${D} values, the demonstrations' env ${this.obsDim} (the same env id with other kwargs?)`);
+    if (this.obsDim !== null && D !== this.obsDim + this.appended) {
+      throw new RangeError(`${this.name}: the rollout's observations have ${D} values, the demonstrations' env ${this.obsDim}${this.appended ? ` + ${this.appended} appended` : ''} (the same env id with other kwargs? state augmentation on one side only?)`);
+    }
+    const E = this.obsDim ?? D; // what the encoder reads of each row: the env's own observation
     this.ensureEnvs(N);
     for (let t = 0; t < T; t++) {
       for (let i = 0; i < N; i++) {
         const k = t * N + i;
         if (!view.valid[k]) continue; // an autoreset row: the next row begins a new episode
-        const obs = view.obs.subarray(k * D, k * D + D);
+        const obs = view.obs.subarray(k * D, k * D + E);
         if (!this.started[i]) this.begin(i, obs);
         // The observation after this step: the next row's (an autoreset row's obs is the terminal one), or the rollout's last.
-        const next = t + 1 < T ? view.obs.subarray((k + N) * D, (k + N) * D + D) : view.nextObs.subarray(i * D, i * D + D);
+        const next = t + 1 < T ? view.obs.subarray((k + N) * D, (k + N) * D + E) : view.nextObs.subarray(i * D, i * D + E);
         const e = this.encoder.event(obs, view.actions[k]!, next);
         let r = 0;
         if (e !== NO_EVENT) {
@@ -125,7 +141,7 @@ export class AlignRedistribution implements RewardRedistribution {
 
   saveState(): RedistributionState {
     const state: AlignCheckpointState = {
-      kind: 'align', version: 1,
+      kind: 'align', version: 1, appended: this.appended,
       episodes: this.scorers.map((_, i) => ({ started: this.started[i] === 1, events: [...this.events[i]!], paid: this.paid[i]!, ret: this.ret[i]! })),
     };
     return { state, tensors: {} };
@@ -134,6 +150,10 @@ export class AlignRedistribution implements RewardRedistribution {
   restoreState(state: RedistributionState['state'], _tensors: Record<string, Float32Array>, label: string): void {
     const s = state as Partial<AlignCheckpointState>;
     if (s.kind !== 'align' || s.version !== 1 || !Array.isArray(s.episodes)) throw new Error(`checkpoint ${label}: not an Align-RUDDER state (kind ${String(s.kind)})`);
+    const appended = s.appended ?? 0;
+    if (appended !== this.appended) {
+      throw new Error(`checkpoint ${label}: trained ${appended ? `with state augmentation (${appended} flags)` : 'without state augmentation'}, resumed ${this.appended ? 'with' : 'without'} it (--align-augment)`);
+    }
     this.scorers = [];
     this.ensureEnvs(s.episodes.length);
     s.episodes.forEach((ep, i) => {
@@ -181,6 +201,8 @@ export interface AlignFromDemosOptions extends AlignPpoOptions {
   maxSteps?: number;
   profile?: EventProfileOptions;
   cluster?: ClusterEventsOptions;
+  /** State augmentation (subgoal-observation.ts): the env's observation plus one flag per event kind seen so far. */
+  augment?: boolean;
 }
 
 /** What `alignFromDemos` built, besides the redistribution: for reports and tests. */
@@ -188,6 +210,8 @@ export interface AlignSetup {
   redistribution: AlignRedistribution;
   demoEvents: Int32Array[];
   otherEvents: Int32Array[];
+  /** What PPO must wrap each env in (`PpoTrainOptions.envWrappers`): the flags with `augment`, else none. */
+  envWrappers: EnvWrapper[];
 }
 
 /**
@@ -211,5 +235,7 @@ export function alignFromDemos(demos: readonly Demonstration[], opts: AlignFromD
   const ppo: AlignPpoOptions = space instanceof Box ? { obsDim: space.size } : {};
   if (opts.correction) ppo.correction = opts.correction;
   if (opts.mode) ppo.mode = opts.mode;
-  return { redistribution: new AlignRedistribution(ev.encoder, profile, scale, ppo), demoEvents: ev.demoEvents, otherEvents: ev.otherEvents };
+  if (opts.augment) ppo.appended = ev.encoder.numEvents;
+  const envWrappers = opts.augment ? [subgoalWrapper(ev.encoder)] : [];
+  return { redistribution: new AlignRedistribution(ev.encoder, profile, scale, ppo), demoEvents: ev.demoEvents, otherEvents: ev.otherEvents, envWrappers };
 }

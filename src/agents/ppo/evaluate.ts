@@ -1,4 +1,5 @@
-import { make, type Info } from '../../envs/index.ts';
+import { make, type Env, type Info } from '../../envs/index.ts';
+import type { EnvWrapper } from '../../envs/vector/make-vec.ts';
 import type { Agent } from './agent.ts';
 import { Rng } from '../../envs/core/rng.ts';
 
@@ -18,11 +19,15 @@ export interface EvalOptions {
   kwargs?: Record<string, unknown>;
   /** Respect `info.action_mask`, as in training with `actionMasks`. */
   actionMasks?: boolean;
+  /** Wrap the env in these, innermost first, as training did (`PpoTrainOptions.envWrappers`). */
+  wrappers?: readonly EnvWrapper[];
 }
 
 /** Run `episodes` episodes of `envId` with the agent's policy and return their statistics. */
 export function evaluatePolicy(agent: Agent, envId: string, opts: EvalOptions): EvalResult {
-  const env = make<Float32Array, number | Int32Array>(envId, opts.kwargs ?? {});
+  let inner = make(envId, opts.kwargs ?? {});
+  for (const w of opts.wrappers ?? []) inner = w(inner);
+  const env = inner as Env<Float32Array, number | Int32Array>;
   const rng = new Rng(opts.seed);
   const K = agent.numHeads;
   const actions = new Int32Array(K), logp = new Float32Array(1);

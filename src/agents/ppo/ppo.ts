@@ -13,6 +13,7 @@ import { MultiDiscrete } from '../../envs/spaces/multi-discrete.ts';
 import type { Info } from '../../envs/core/env.ts';
 import { Rng } from '../../envs/core/rng.ts';
 import { makeVec, VectorRecordEpisodeStatistics } from '../../envs/index.ts'; // the package entry registers the built-in envs
+import type { EnvWrapper } from '../../envs/vector/make-vec.ts';
 import { Adam, clipScale } from '../adam.ts';
 import { initBackend, type BackendChoice } from '../backend.ts';
 import { saveCheckpoint } from '../run/checkpoint.ts';
@@ -82,6 +83,8 @@ export interface PpoTrainOptions {
   /** Stop once the evaluation mean (or, without evaluation, the mean of the last RETURN_WINDOW episodes) reaches this. */
   stopAtReturn?: number | null;
   redistribution?: RewardRedistribution | null;
+  /** Wrap each sub-env (and the evaluation env) in these, innermost first, e.g. Align-RUDDER's state augmentation. */
+  envWrappers?: readonly EnvWrapper[];
   /** Called once on a fresh run's new agent before training (not on a resume), e.g. BC pre-training of the actor (bc.ts). */
   pretrain?: ((agent: Agent) => void) | null;
   hooks?: PpoHooks;
@@ -165,7 +168,7 @@ export class PpoTrainer implements PpoLearningState {
     const N = cfg.numEnvs, T = cfg.numSteps, batch = N * T;
     this.numIterations = Math.floor(cfg.totalTimesteps / batch);
     if (this.numIterations < 1) throw new Error(`totalTimesteps ${cfg.totalTimesteps} is less than one rollout (numEnvs × numSteps = ${batch})`);
-    this.envs = new VectorRecordEpisodeStatistics(makeVec<Float32Array, Int32Array>(cfg.envId, N, { autoresetMode: 'next_step', kwargs: cfg.envKwargs }));
+    this.envs = new VectorRecordEpisodeStatistics(makeVec<Float32Array, Int32Array>(cfg.envId, N, { autoresetMode: 'next_step', kwargs: cfg.envKwargs, ...(opts.envWrappers?.length ? { wrappers: [...opts.envWrappers] } : {}) }));
     const obsSpace = this.envs.singleObservationSpace, actSpace = this.envs.singleActionSpace;
     const rank = cfg.policy === 'cnn' ? 3 : 1;
     if (!(obsSpace instanceof Box) || obsSpace.dtype !== 'float32' || obsSpace.shape.length !== rank) {
@@ -460,7 +463,7 @@ export class PpoTrainer implements PpoLearningState {
 
   /** Deterministic (greedy) evaluation; saves `best/` in the run folder when it beats the best so far. */
   evaluate(): EvalResult {
-    const r = evaluatePolicy(this.agent, this.cfg.envId, { episodes: this.opts.evalEpisodes ?? 10, seed: EVAL_SEED_OFFSET + this.cfg.seed, kwargs: this.cfg.envKwargs, actionMasks: this.cfg.actionMasks });
+    const r = evaluatePolicy(this.agent, this.cfg.envId, { episodes: this.opts.evalEpisodes ?? 10, seed: EVAL_SEED_OFFSET + this.cfg.seed, kwargs: this.cfg.envKwargs, actionMasks: this.cfg.actionMasks, wrappers: this.opts.envWrappers ?? [] });
     const best = this.bestEval === null || r.meanReturn > this.bestEval.meanReturn;
     if (best) {
       this.bestEval = r;

@@ -5,5 +5,5 @@ export {
 } from './batching.ts';
 export { SyncVectorEnv, type SyncVectorEnvOptions } from './sync-vector-env.ts';
 export { ThreadVectorEnv, type ThreadVectorEnvOptions } from './thread-vector-env.ts';
-export { makeVec, type MakeVecOptions, type VectorizationMode } from './make-vec.ts';
+export { makeVec, type EnvWrapper, type MakeVecOptions, type VectorizationMode } from './make-vec.ts';
 export { VectorRecordEpisodeStatistics } from './record-episode-statistics.ts';

@@ -5,6 +5,9 @@ import { SyncVectorEnv } from './sync-vector-env.ts';
 import { ThreadVectorEnv } from './thread-vector-env.ts';
 import { parseAutoresetMode, type AutoresetMode, type VectorEnv } from './vector-env.ts';
 
+/** Wraps one env (a `makeVec` `wrappers` entry). */
+export type EnvWrapper = (env: Env<unknown, unknown>) => Env<unknown, unknown>;
+
 export type VectorizationMode = 'sync' | 'threads' | 'vector_entry_point';
 
 export interface MakeVecOptions {
@@ -19,7 +22,7 @@ export interface MakeVecOptions {
   /** Keyword arguments of each sub-env (override the spec's). */
   kwargs?: Record<string, unknown>;
   /** Wrap each sub-env, innermost first (sync mode only: functions cannot cross into worker threads). */
-  wrappers?: ((env: Env<unknown, unknown>) => Env<unknown, unknown>)[];
+  wrappers?: EnvWrapper[];
   /** Threads mode: modules each worker imports first so user envs register (absolute paths or file URLs). */
   modules?: string[];
   /** Threads mode: number of workers (default min(numEnvs, os.availableParallelism())). */

@@ -17,7 +17,7 @@ import { METRICS_CHUNK, readMetricsRows } from './metrics-file.ts';
 import { Playback, SOFT_BUFFER_BYTES } from './playback.ts';
 import { PlayError, PlaySession } from './play-session.ts';
 import { pathSegments, resolveInside } from './safe-path.ts';
-import { envFacts as envFactsOf, type ServedRun } from './runs.ts';
+import { envFacts as envFactsOf, splitEpisodePath, type ServedRun } from './runs.ts';
 
 /** Unsent bytes past which a client that does not read is disconnected. */
 export const HARD_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -151,8 +151,9 @@ export class Connection {
     const run = this.runOrError(runId);
     if (!run) return;
     // Only the episodes the run lists (its demos/ and episodes/ files), then confined to its folder.
-    const seg = pathSegments(`/${path}`);
-    if (!run.dir || !seg.ok || !run.episodes().includes(seg.segments.join('/'))) {
+    const { file: filePath, index } = splitEpisodePath(path);
+    const seg = pathSegments(`/${filePath}`);
+    if (!run.dir || !seg.ok || !run.episodes().includes(index === null ? seg.segments.join('/') : `${seg.segments.join('/')}#${index}`)) {
       this.error('not_found', `run "${runId}" has no recorded episode "${path}" (see RunInfo.episodes)`);
       return;
     }
@@ -163,7 +164,7 @@ export class Connection {
     }
     let replay: ReturnType<typeof replayDemonstration>;
     try {
-      replay = replayDemonstration(file.path, path);
+      replay = replayDemonstration(file.path, path, index);
     } catch (e) {
       this.error('invalid_file', (e as Error).message);
       return;

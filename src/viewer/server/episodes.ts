@@ -49,16 +49,33 @@ export function* episodeMessages(ep: EpisodeData, id: number): Generator<ServerM
   yield { type: 'episode_end', episode: id, length: T, return: ret, terminated: ep.terminated, truncated: ep.truncated };
 }
 
+/** Episode `index` of a `.jsonl` file's text: its index-th non-empty line. */
+function jsonlLine(text: string, index: number, label: string): string {
+  let k = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    if (k++ === index) return line;
+  }
+  throw new Error(`${label}: the file holds ${k} episodes, none with index ${index}`);
+}
+
 /**
- * Reads a demonstration file and re-simulates it through `make` (demonstration.ts checks every reward on the
+ * Reads a demonstration file (with `index`: episode `index` of a `.jsonl` file) and re-simulates it through `make` (demonstration.ts checks every reward on the
  * way), keeping the scene after reset and after each step. Throws a DemonstrationError naming the problem.
  */
-export function replayDemonstration(path: string, label: string): { demo: Demonstration; scenes: Scene[] } {
+export function replayDemonstration(path: string, label: string, index: number | null = null): { demo: Demonstration; scenes: Scene[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`${label}: cannot read (${(e as Error).message})`);
+  }
+  if (index !== null) text = jsonlLine(text, index, label);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${label}: not a JSON file (${(e as Error).message})`);
+    throw new Error(`${label}: not ${index === null ? 'a JSON file' : 'a JSON line'} (${(e as Error).message})`);
   }
   const demo = parseDemonstration(raw, label);
   const scenes: Scene[] = [];

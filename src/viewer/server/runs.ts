@@ -37,6 +37,7 @@ export function envFacts(envId: string, envKwargs: Record<string, unknown>): Env
 
 export class ServedRun {
   private facts: EnvFacts | null = null;
+  private readonly jsonlCounts = new Map<string, { mtimeMs: number; size: number; count: number }>();
 
   constructor(readonly id: string, readonly dir: string | null, readonly envId: string, readonly envKwargs: Record<string, unknown>) {}
 
@@ -45,7 +46,10 @@ export class ServedRun {
     return (this.facts ??= envFacts(this.envId, this.envKwargs));
   }
 
-  /** Recorded episodes, as paths relative to the run folder (`demos/x.json`), in name order. */
+  /**
+   * Recorded episodes, as paths relative to the run folder, in name order: `demos/x.json` for a one-episode
+   * file, `demos/x.jsonl#k` for episode k (0-based, counting non-empty lines) of a `.jsonl` file.
+   */
   episodes(): string[] {
     if (!this.dir) return [];
     const out: string[] = [];
@@ -57,15 +61,52 @@ export class ServedRun {
       } catch {
         continue;
       }
-      for (const f of names.sort()) if (f.endsWith('.json') && !f.startsWith('.')) out.push(`${folder}/${f}`);
+      for (const f of names.sort()) {
+        if (f.startsWith('.')) continue;
+        if (f.endsWith('.json')) out.push(`${folder}/${f}`);
+        else if (f.endsWith('.jsonl')) for (let k = 0, n = this.jsonlEpisodes(join(d, f)); k < n; k++) out.push(`${folder}/${f}#${k}`);
+      }
     }
     return out;
+  }
+
+  /** The non-empty lines of a `.jsonl` file (re-counted only when its size or time changes; 0 if unreadable). */
+  private jsonlEpisodes(path: string): number {
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      return 0;
+    }
+    const known = this.jsonlCounts.get(path);
+    if (known && known.mtimeMs === st.mtimeMs && known.size === st.size) return known.count;
+    let count = 0;
+    try {
+      count = countJsonlEpisodes(readFileSync(path, 'utf8'));
+    } catch {
+      count = 0;
+    }
+    this.jsonlCounts.set(path, { mtimeMs: st.mtimeMs, size: st.size, count });
+    return count;
   }
 
   info(): RunInfo {
     const { actionNames, fps } = this.envFacts();
     return { id: this.id, envId: this.envId, envKwargs: this.envKwargs, actionNames, fps, episodes: this.episodes(), hasModel: this.dir !== null && existsSync(join(this.dir, 'model', 'model.json')) };
   }
+}
+
+/** Episodes in a `.jsonl` demonstration file's text: its non-empty lines (demonstration.ts `loadDemonstrationFile`). */
+export function countJsonlEpisodes(text: string): number {
+  let n = 0;
+  for (const line of text.split('\n')) if (line.trim() !== '') n++;
+  return n;
+}
+
+/** A `RunInfo.episodes` path → the file (relative to the run) and, for a `.jsonl` file's episode, its index. */
+export function splitEpisodePath(path: string): { file: string; index: number | null } {
+  const m = /^(.*\.jsonl)#(0|[1-9]\d{0,8})$/.exec(path);
+  return m ? { file: m[1]!, index: Number(m[2]) } : { file: path, index: null };
 }
 
 /** A run folder's env, from its config.json (or, failing that, summary.json); the error names what is missing. */
