@@ -55,7 +55,7 @@ describe('kill -9 of a real `rudder train`, resumed each time', () => {
     const out = join(tmp, 'crashed');
     // The first kill comes as soon as the first checkpoint is written, so that at least one crash lands mid-run
     // whatever the machine's speed; the later ones at random moments (a session that finishes first ends the loop).
-    const delays = Array.from({ length: 4 }, (_, k) => (k === 0 ? 0 : Math.round(50 + Math.random() * 700)));
+    const delays = Array.from({ length: 10 }, (_, k) => (k === 0 ? 0 : Math.round(50 + Math.random() * 700)));
     const kills: string[] = [];
     for (let k = 0; k < delays.length; k++) {
       const args = k === 0 ? trainArgs(out) : [...trainArgs(out), '--resume'];
@@ -64,6 +64,7 @@ describe('kill -9 of a real `rudder train`, resumed each time', () => {
       if (!wasKilled) break;
     }
     expect(kills[0], kills.join("; ")).toContain("killed"); // at least one crash happened mid-run
+    console.log(`crash test: ${kills.join("; ")}`);
     const last = await promisify(execFile)(process.execPath, [...trainArgs(out), '--resume']);
     expect(last.stdout).toContain('resumed at step');
     const got = exactRunMetrics(out);
