@@ -131,7 +131,12 @@ function reportDelay(run: DelayBenchOptions, rows: DelayRow[], machine: string):
 
   const cell = (v: number | null): string => (v === null ? `> ${fmtSteps(o.budget)}` : fmtSteps(v));
   const values = (arm: string, delay: number): (number | null)[] => rows.filter((r) => r.arm === arm && r.delay === delay).sort((a, b) => a.seed - b.seed).map((r) => r.stepsToTarget);
+  // A sweep stopped before its end (its JSON is saved after every run) is reported as far as it got.
+  const complete = (arm: string, delay: number): boolean => values(arm, delay).length === o.seeds;
+  const median = (arm: string, delay: number): string => (complete(arm, delay) ? cell(censoredMedian(values(arm, delay))) : `${values(arm, delay).length} of ${o.seeds} seeds run`);
+  const missing = o.delays.length * o.seeds * ARMS.length - rows.length;
   const ratio = (delay: number): string => {
+    if (!complete('PPO', delay) || !complete('PPO + RUDDER', delay)) return 'n/a (not every seed run)';
     const p = censoredMedian(values('PPO', delay)), r = censoredMedian(values('PPO + RUDDER', delay));
     if (p !== null && r !== null) return (r / p).toFixed(2);
     if (p === null && r !== null) return `< ${(r / o.budget).toFixed(2)}`;
@@ -161,11 +166,12 @@ function reportDelay(run: DelayBenchOptions, rows: DelayRow[], machine: string):
     `Command: \`${o.command}\` · ${machine} · per-seed results: bench/results/delay-sweep.json · plot: bench/results/delay-sweep.svg`,
     '',
     `KeyDoorTreasure-v0 ${o.size}×${o.size}, \`make('${ENV_ID}', { reward: 'delayed', delay: D, distractors: { probability: ${o.distractorProbability}, magnitude: ${o.distractorMagnitude} } })\`: the episode runs D steps after the treasure (actions ignored, the observation frozen with a counter of the delay left), the distractors go on through the delay, and the whole return is paid at the very end. Measure: env steps (the delay's included) until the success rate of the last ${o.window} training episodes first reaches ${(100 * o.target).toFixed(0)} %, budget ${o.budget.toLocaleString('en')} steps per run ("> budget": not reached). Success = the episode reached the treasure (it ended terminated), whatever its noisy return; uniformly random actions succeed in ${(100 * random).toFixed(0)} % of episodes at this size. Medians count a censored run as +∞.`,
+    ...(missing > 0 ? ['', `**Incomplete:** the sweep was stopped with ${missing} of its ${o.delays.length * o.seeds * ARMS.length} runs not made; a cell says how many seeds it holds, and medians and ratios are given only where every seed ran.`] : []),
     '',
     ...ARMS.map((a) => `- **${a.name}**: ${a.what}.`),
     '',
     table(['D', ...ARMS.flatMap((a) => [`${a.name}, per seed`, `${a.name}, median`]), 'RUDDER / PPO (medians)'],
-      o.delays.map((d) => [String(d), ...ARMS.flatMap((a) => [values(a.name, d).map(cell).join(', '), cell(censoredMedian(values(a.name, d)))]), ratio(d)])),
+      o.delays.map((d) => [String(d), ...ARMS.flatMap((a) => [values(a.name, d).map(cell).join(', '), median(a.name, d)]), ratio(d)])),
     '',
     `Success rate of the last ${o.window} training episodes, per seed: the best over the run${rows.some((r) => r.bestRate === undefined) ? ' (read off the curve, sampled every 10 PPO iterations)' : ''} / at its end (a run that reached the target stopped at the end of that PPO iteration):`,
     '',
