@@ -1,5 +1,8 @@
 import { make, type Info } from '../../envs/index.ts';
-import type { Agent } from './agent.ts';
+import type { PpoPolicy } from './policy.ts';
+
+/** What evaluation needs of a policy: the built-in agents and a tfjs policy both have it. */
+export type ActingPolicy = Pick<PpoPolicy, 'numHeads' | 'numLogits' | 'act'>;
 import { Rng } from '../../envs/core/rng.ts';
 
 export interface EvalResult {
@@ -21,7 +24,7 @@ export interface EvalOptions {
 }
 
 /** Run `episodes` episodes of `envId` with the agent's policy and return their statistics. */
-export function evaluatePolicy(agent: Agent, envId: string, opts: EvalOptions): EvalResult {
+export function evaluatePolicy(agent: ActingPolicy, envId: string, opts: EvalOptions): EvalResult {
   const env = make<Float32Array, number | Int32Array>(envId, opts.kwargs ?? {});
   const rng = new Rng(opts.seed);
   const K = agent.numHeads;
