@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/agents/backend.ts';
 import { ActorCritic } from '../src/agents/ppo/agent.ts';
 import type { LossStats, Minibatch } from '../src/agents/ppo/loss.ts';
 import { FusedPolicy, type UpdateCoefs } from '../src/agents/ppo/policy.ts';
 import { actionHeads, trainPpo, type PpoIterationStats } from '../src/agents/ppo/ppo.ts';
-import { TfjsActorCritic } from '../src/agents/ppo/tfjs-policy.ts';
-import { toLayersModel } from '../src/agents/run/model-io.ts';
+import { TfjsActorCritic, type TfjsModelBuilder } from '../src/agents/ppo/tfjs-policy.ts';
+import { loadLayersPolicy, loadPolicyModel, toLayersModel, type PolicyModelJson } from '../src/agents/run/model-io.ts';
 import { Rng } from '../src/envs/core/rng.ts';
 
 beforeAll(async () => {
@@ -125,5 +129,60 @@ describe("PPO policy 'tfjs': a tfjs Layers model trained by tfjs autodiff", () =
     } finally {
       p.dispose();
     }
+  });
+});
+
+describe("PPO policy 'tfjs': a network the fused path does not have", () => {
+  /** ReLU dense → layer normalisation → tanh dense, a shared torso with linear logits and value heads; seeded init. */
+  const build: TfjsModelBuilder = (obs, act) => {
+    const input = tfl.input({ shape: [...obs.shape] });
+    let h = tfl.layers.dense({ units: 64, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }).apply(input) as tfl.SymbolicTensor;
+    h = tfl.layers.layerNormalization().apply(h) as tfl.SymbolicTensor;
+    h = tfl.layers.dense({ units: 64, activation: 'tanh', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) }).apply(h) as tfl.SymbolicTensor;
+    const logits = tfl.layers.dense({ units: actionHeads(act)![0]!, kernelInitializer: tfl.initializers.randomNormal({ mean: 0, stddev: 0.01, seed: 3 }) }).apply(h) as tfl.SymbolicTensor;
+    const value = tfl.layers.dense({ units: 1, kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }).apply(h) as tfl.SymbolicTensor;
+    return tfl.model({ inputs: input, outputs: [logits, value] });
+  };
+
+  it('trains on CartPole to a rising return (fixed seed), and saves model/ that tfjs-layers loads and runs the same', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rudder-tfjs-'));
+    const notes: string[] = [];
+    try {
+      const r = await trainPpo({ envId: 'CartPole-v1', seed: 1, policy: 'tfjs', totalTimesteps: 8192, learningRate: 1e-3 }, {
+        backend: 'wasm', tfjsModel: build, runDir: dir, hooks: { onNote: (m) => void notes.push(m) },
+      });
+      const policy = r.policy as TfjsActorCritic;
+      try {
+        const mean = (a: { return: number }[]): number => a.reduce((x, e) => x + e.return, 0) / a.length;
+        const first = mean(r.episodes.slice(0, 20)), last = mean(r.episodes.slice(-20));
+        expect(last).toBeGreaterThan(2 * first); // seen: 21.4 → 98.0
+        expect(notes.join()).toMatch(/no checkpoints/);
+
+        const json = JSON.parse(readFileSync(join(dir, 'model', 'model.json'), 'utf8')) as PolicyModelJson;
+        expect(json.userDefinedMetadata?.rudder.topology).toEqual({ policy: 'tfjs', obsShape: [4], nvec: [2], envId: 'CartPole-v1' });
+        expect(JSON.stringify(json.modelTopology)).toContain('LayerNormalization');
+        expect(() => loadPolicyModel(join(dir, 'model'))).toThrow(/policy 'tfjs'.*loadLayersPolicy/);
+        const loaded = await loadLayersPolicy(join(dir, 'model'));
+        const x = tf.tensor2d([[0.01, -0.2, 0.03, 0.4], [0.1, 0.5, -0.05, -0.3]]);
+        const a = policy.model.predict(x) as tf.Tensor[], b = loaded.predict(x) as tf.Tensor[];
+        expect(Array.from(b[0]!.dataSync())).toEqual(Array.from(a[0]!.dataSync()));
+        expect(Array.from(b[1]!.dataSync())).toEqual(Array.from(a[1]!.dataSync()));
+        tf.dispose([x, ...a, ...b]);
+        loaded.dispose();
+      } finally {
+        policy.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a model whose outputs are not [logits, value], naming what it got', async () => {
+    const bad: TfjsModelBuilder = (obs) => {
+      const input = tfl.input({ shape: [...obs.shape] });
+      return tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 2 }).apply(input) as tfl.SymbolicTensor });
+    };
+    await expect(trainPpo({ envId: 'CartPole-v1', policy: 'tfjs', totalTimesteps: 512 }, { tfjsModel: bad })).rejects.toThrow(/outputs should be \[logits \[null, 2\], value \[null, 1\]\], got \[\[null,2\]\]/);
+    await expect(trainPpo({ envId: 'CartPole-v1', policy: 'tfjs', totalTimesteps: 512 })).rejects.toThrow(/needs a model: pass tfjsModel/);
   });
 });

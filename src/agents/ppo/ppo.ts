@@ -276,6 +276,7 @@ export class PpoTrainer implements PpoLearningState {
       return t;
     }
     const t = new PpoTrainer(parsePpoConfig(input), backend, opts);
+    if (opts.runDir && t.policy.kind === 'tfjs') t.note("note: policy 'tfjs' writes no checkpoints yet (no resume, no best/); the run folder gets the final model/ only");
     try {
       if (opts.pretrain && t.policy.kind !== 'fused') throw new Error("pretrain works on the fused agent only, not on policy 'tfjs'");
       opts.pretrain?.(t.agent);
