@@ -31,6 +31,8 @@ export interface PpoPolicy {
   value(obs: Float32Array, rows: number, out: Float32Array): void;
   /** PPO's loss on `mb`, its gradient, the clip and one optimiser step; returns the loss terms before the step. */
   update(mb: Minibatch, c: UpdateCoefs): LossStats;
+  /** Frees what the policy holds outside the JS heap (a tfjs model's tensors; nothing for the fused one). */
+  dispose(): void;
 }
 
 /** The built-in MLP or CNN agent with its hand-written loss gradient and the fused Adam. */
@@ -78,5 +80,9 @@ export class FusedPolicy implements PpoPolicy {
     const stats = this.loss.run(mb, c, this.grads);
     this.adam.update(this.grads, clipScale(this.grads, c.maxGradNorm).scale);
     return stats;
+  }
+
+  dispose(): void {
+    // plain Float32Arrays: the garbage collector frees them
   }
 }
