@@ -10,6 +10,7 @@ import type { LossStats, Minibatch } from '../src/agents/ppo/loss.ts';
 import { FusedPolicy, type UpdateCoefs } from '../src/agents/ppo/policy.ts';
 import { actionHeads, trainPpo, type PpoIterationStats } from '../src/agents/ppo/ppo.ts';
 import { TfjsActorCritic, type TfjsModelBuilder } from '../src/agents/ppo/tfjs-policy.ts';
+import { useExplicitTransposeMatMulGrad } from '../src/agents/ppo/tfjs-matmul-grad.ts';
 import { loadLayersPolicy, loadPolicyModel, toLayersModel, type PolicyModelJson } from '../src/agents/run/model-io.ts';
 import { Rng } from '../src/envs/core/rng.ts';
 
@@ -184,5 +185,27 @@ describe("PPO policy 'tfjs': a network the fused path does not have", () => {
     };
     await expect(trainPpo({ envId: 'CartPole-v1', policy: 'tfjs', totalTimesteps: 512 }, { tfjsModel: bad })).rejects.toThrow(/outputs should be \[logits \[null, 2\], value \[null, 1\]\], got \[\[null,2\]\]/);
     await expect(trainPpo({ envId: 'CartPole-v1', policy: 'tfjs', totalTimesteps: 512 })).rejects.toThrow(/needs a model: pass tfjsModel/);
+  });
+});
+
+describe('matmul gradient with explicit transposes (tfjs-wasm keeps it on XNNPACK)', () => {
+  it("gives the values of tfjs's own gradient (dy·bᵀ and aᵀ·dy as transposed matmuls)", () => {
+    useExplicitTransposeMatMulGrad();
+    const ours = tf.getGradient('BatchMatMul');
+    const original: typeof ours = { ...ours, gradFunc: (dy, [a, b]) => ({ a: () => tf.matMul(dy as tf.Tensor, b!, false, true), b: () => tf.matMul(a!, dy as tf.Tensor, true, false) }) };
+    const rng = new Rng(9);
+    const a = tf.tensor2d(Float32Array.from({ length: 6 * 5 }, () => rng.normal()), [6, 5]);
+    const b = tf.tensor2d(Float32Array.from({ length: 5 * 3 }, () => rng.normal()), [5, 3]);
+    const w = tf.tensor2d(Float32Array.from({ length: 6 * 3 }, () => rng.normal()), [6, 3]);
+    const grads = (): Float32Array[] => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), w)))([a, b]).map((g) => g.dataSync() as Float32Array);
+    const withOurs = grads();
+    tf.registerGradient(original);
+    const withTfjs = grads();
+    tf.registerGradient(ours);
+    for (let i = 0; i < 2; i++) {
+      expect(withOurs[i]!.length).toBe(i === 0 ? 30 : 15);
+      withOurs[i]!.forEach((v, k) => expect(v).toBeCloseTo(withTfjs[i]![k]!, 5));
+    }
+    tf.dispose([a, b, w]);
   });
 });

@@ -7,7 +7,8 @@
  * trainer, as for the fused path. Checked against it in test/ppo-tfjs.test.ts.
  *
  * Traps on tfjs-wasm avoided here (backends.md §5): no `tf.gather` under the gradient (its gradient kernel
- * is missing on wasm), so log π(a|s) is Σ logSoftmax(logits) · onehot(a).
+ * is missing on wasm), so log π(a|s) is Σ logSoftmax(logits) · onehot(a); and matmul gradients transpose
+ * explicitly (./tfjs-matmul-grad.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -18,6 +19,7 @@ import type { MultiDiscrete } from '../../envs/spaces/multi-discrete.ts';
 import { sampleCategorical } from '../categorical.ts';
 import type { LossCoefs, LossStats, Minibatch } from './loss.ts';
 import type { PpoPolicy, UpdateCoefs } from './policy.ts';
+import { useExplicitTransposeMatMulGrad } from './tfjs-matmul-grad.ts';
 
 /** Builds the actor-critic for an env's single observation and action space. */
 export type TfjsModelBuilder = (obsSpace: Box, actionSpace: Discrete | MultiDiscrete) => tfl.LayersModel;
@@ -54,6 +56,7 @@ export class TfjsActorCritic implements PpoPolicy {
     this.nvec = Int32Array.from(nvec);
     this.numLogits = nvec.reduce((a, b) => a + b, 0);
     checkModel(model, this.obsShape, this.numLogits);
+    useExplicitTransposeMatMulGrad();
     this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.lrValue = lr;
     this.optimizer = new AnnealedAdam(lr, 0.9, 0.999, 1e-5); // CleanRL's torch Adam, eps 1e-5
