@@ -3,6 +3,7 @@
  * options are one table (cli-options.ts), from which both the declaration and the action's type come.
  */
 import { Command } from 'commander';
+import { dirname, resolve } from 'node:path';
 import { CLI_TOTAL_TIMESTEPS, EVAL_SEED_OFFSET } from '../src/agents/ppo/config.ts';
 import { checkEnv, listEnvs, make, spec, type Env } from '../src/index.ts';
 import { expertFor } from '../src/envs/core/experts.ts';
@@ -68,7 +69,9 @@ const TRAIN = {
   out: value('-o, --out <dir>', 'run folder (default runs/<env>-ppo-seed<seed>)'),
   config: value('-c, --config <file>', 'JSON file of PPO settings (CleanRL names in camelCase: learningRate, numEnvs, numSteps, …); flags override it'),
   numEnvs: value('--num-envs <n>', 'parallel envs', int('--num-envs', 1)),
-  backend: choice('-b, --backend <backend>', 'TensorFlow.js backend', BACKEND_CHOICES, 'auto'),
+  backend: choice('-b, --backend <backend>', "TensorFlow.js backend (runs the training math with --policy tfjs; the built-in policies run on the fused kernels)", BACKEND_CHOICES, 'auto'),
+  policy: choice('-p, --policy <kind>', "the actor-critic: the built-in MLP or CNN (fused kernels), or your own tfjs model (tfjs autodiff on --backend; needs --policy-module)", ['mlp', 'cnn', 'tfjs']),
+  policyModule: value('--policy-module <path>', "a .ts/.mts/.js/.mjs module exporting buildPolicy(obsSpace, actionSpace) => tf.LayersModel with outputs [logits, value] (implies --policy tfjs)"),
   resume: optionalValue('--resume [checkpoint]', 'continue the run in --out from its latest (or the named) checkpoint'),
   checkpointEvery: value('--checkpoint-every <iterations>', 'save a checkpoint every N iterations (and always at the end)', int('--checkpoint-every', 0), 20),
   evalEvery: value('--eval-every <steps>', 'evaluate the greedy policy every N env steps and keep the best as checkpoints/best (0: never)', int('--eval-every', 0), 0),
@@ -95,6 +98,13 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
   if (o.env !== undefined) config.envId = o.env;
   if (o.seed !== undefined) config.seed = o.seed;
   if (o.numEnvs !== undefined) config.numEnvs = o.numEnvs;
+  if (o.policy !== undefined) config.policy = o.policy;
+  if (o.policyModule !== undefined) {
+    config.policyModule = resolve(o.policyModule); // recorded as an absolute path
+    config.policy ??= 'tfjs';
+  } else if (file?.ppo.policyModule) {
+    config.policyModule = resolve(dirname(o.config!), file.ppo.policyModule); // relative to the config file
+  }
   if (o.steps !== undefined) config.totalTimesteps = o.steps;
   else if (!o.config && !o.resume) config.totalTimesteps = CLI_TOTAL_TIMESTEPS;
   if (envModules().length) config.envModules = absoluteModulePaths(envModules()); // recorded for eval and --resume

@@ -7,7 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { register as registerHooks } from 'node:module';
 import { extname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import type { TfjsModelBuilder } from '../src/agents/ppo/tfjs-policy.ts';
 
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
@@ -18,6 +20,9 @@ const ENTRY_POINTS: Record<string, string> = {
 
 /** Whether this process runs the TypeScript sources (through tsx or vitest), rather than the compiled package. */
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
+
+/** The tfjs packages a user's module shares with the running copy (for a policy module's model). */
+const TFJS_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers'];
 
 const loaded = new Set<string>();
 let hooked = false;
@@ -45,6 +50,26 @@ export async function loadEnvModules(paths: readonly string[]): Promise<void> {
     }
     loaded.add(url);
   }
+}
+
+/**
+ * A `--policy-module` file: its `buildPolicy` export (or default export) builds PPO's tfjs actor-critic,
+ * `(obsSpace, actionSpace) => LayersModel`. Loaded as env modules are; its `@tensorflow/*` imports resolve
+ * to the copies that train it (a second tfjs-layers would build variables tfjs's autodiff here cannot see).
+ */
+export async function loadPolicyModule(p: string): Promise<TfjsModelBuilder> {
+  if (!EXTENSIONS.includes(extname(p))) throw new Error(`--policy-module ${p}: expected a ${EXTENSIONS.join(', ')} file`);
+  if (!existsSync(p)) throw new Error(`--policy-module ${p}: no such file`);
+  await installHooks(extname(p).endsWith('ts'));
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(resolve(p)).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`could not load policy module ${p}: ${(e as Error).message}`);
+  }
+  const build = mod.buildPolicy ?? mod.default;
+  if (typeof build !== 'function') throw new Error(`--policy-module ${p}: expected a function export \`buildPolicy\` (or a default export) (obsSpace, actionSpace) => tf.LayersModel, found exports: ${Object.keys(mod).join(', ') || 'none'}`);
+  return build as TfjsModelBuilder;
 }
 
 /** The env modules a run was trained with (its config.json's envModules); [] when it has none or no config. */
@@ -82,6 +107,8 @@ async function installHooks(typescript: boolean): Promise<void> {
     register();
   }
   const ext = FROM_SOURCES ? '.ts' : '.js';
-  const own = Object.fromEntries(Object.entries(ENTRY_POINTS).map(([spec, path]) => [spec, new URL(`../src/${path}${ext}`, import.meta.url).href]));
+  const own: Record<string, string> = Object.fromEntries(Object.entries(ENTRY_POINTS).map(([spec, path]) => [spec, new URL(`../src/${path}${ext}`, import.meta.url).href]));
+  const require = createRequire(import.meta.url);
+  for (const pkg of TFJS_PACKAGES) own[pkg] = pathToFileURL(require.resolve(pkg)).href; // one tfjs for the user's model and the trainer
   registerHooks(new URL('./env-module-hooks.mjs', import.meta.url), { data: { own } });
 }

@@ -24,7 +24,7 @@ import { bcPretrain, demoSteps } from '../src/agents/ppo/bc.ts';
 import type { Agent } from '../src/agents/ppo/agent.ts';
 import { parseRudderSettings, settingsConfig, type RudderSettings } from '../src/rudder/settings.ts';
 import type { LiveSource } from '../src/viewer/server/index.ts';
-import { savedEnvModules } from './env-modules.ts';
+import { loadPolicyModule, savedEnvModules } from './env-modules.ts';
 
 export interface TrainCommand {
   config: Partial<PpoConfig>;
@@ -118,8 +118,12 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   let bar: SingleBar | null = null;
   let lastLine = 0;
   const recent: number[] = [];
+  const policy = c.config.policy ?? 'mlp';
+  if (policy === 'tfjs' && !c.config.policyModule) throw new Error("--policy tfjs needs --policy-module <file> (or policyModule in the config file): the module that builds your tfjs model");
+  if (policy !== 'tfjs' && c.config.policyModule) throw new Error(`--policy-module builds a tfjs policy, but the policy is '${policy}': drop --policy ${policy} or the module`);
+  const tfjsModel = policy === 'tfjs' ? await loadPolicyModule(c.config.policyModule!) : null;
   const trainer = await PpoTrainer.create(c.config, {
-    backend: c.backend, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
+    backend: c.backend, tfjsModel, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
     evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution, tap: live?.tap ?? null,
     envWrappers: alignSetup?.envWrappers ?? [],
     pretrain: c.bc ? bcPretrainer(c.bc, c.config.seed ?? 1, log, c.align?.augment ? alignSetup!.redistribution.encoder : null) : null,
@@ -165,7 +169,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     if (cut) writeRunSummary(c.out, { config: trainer.cfg, backend: trainer.backend, globalStep: trainer.globalStep, iteration: trainer.iteration, stoppedEarly: false, bestEval: trainer.bestEval });
   }
   const total = trainer.numIterations * trainer.cfg.numEnvs * trainer.cfg.numSteps;
-  log(`${trainer.cfg.envId} · PPO${rudder ? ' + RUDDER' : aligned ? ` + ${aligned.name}` : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · kernels ${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'} · tfjs backend ${trainer.backend} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
+  log(`${trainer.cfg.envId} · PPO${rudder ? ' + RUDDER' : aligned ? ` + ${aligned.name}` : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · ${trainer.kernels === 'tfjs' ? `tfjs policy: the ${trainer.backend} backend runs its training math` : `fused kernels (${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'}) run the nets; tfjs backend ${trainer.backend} only saves the model`} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
   metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
   writeFileAtomic(join(c.out, 'config.json'), `${JSON.stringify(trainer.cfg, null, 2)}\n`);
   if (c.progress) {
@@ -273,7 +277,7 @@ function writeRunSummary(out: string, r: Pick<PpoResult, 'config' | 'backend' | 
   const episodes = readEpisodes(join(out, 'metrics.jsonl'));
   const last = episodes.slice(-20).map((e) => e.return);
   const summary = {
-    env: r.config.envId, agent: 'ppo', seed: r.config.seed, backend: r.backend, globalStep: r.globalStep, iterations: r.iteration,
+    env: r.config.envId, agent: 'ppo', policy: r.config.policy, seed: r.config.seed, backend: r.backend, globalStep: r.globalStep, iterations: r.iteration,
     stoppedEarly: r.stoppedEarly, episodes: episodes.length,
     meanReturnLast20: last.length ? last.reduce((a, b) => a + b, 0) / last.length : null,
     bestEvalReturn: r.bestEval?.meanReturn ?? null, checkpoint: latestCheckpoint(out), rewardThreshold: spec(r.config.envId).rewardThreshold,
@@ -304,13 +308,14 @@ function shownPath(p: string): string {
 
 export function formatSummary(out: string): string {
   const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
-    globalStep: number; episodes: number; meanReturnLast20: number | null; bestEvalReturn: number | null; checkpoint: string; stoppedEarly: boolean; rewardThreshold: number | null;
+    globalStep: number; episodes: number; meanReturnLast20: number | null; bestEvalReturn: number | null; checkpoint: string | null; stoppedEarly: boolean; rewardThreshold: number | null; policy?: string;
   };
+  const tfjs = s.policy === 'tfjs';
   const reached = s.rewardThreshold !== null && s.meanReturnLast20 !== null ? ` (reward threshold ${s.rewardThreshold}: ${s.meanReturnLast20 >= s.rewardThreshold ? 'reached' : 'not reached'})` : '';
   return [
     `done: ${s.globalStep.toLocaleString('en')} steps, ${s.episodes} episodes${s.stoppedEarly ? ' (stopped early: return threshold reached)' : ''}`,
     `mean return of the last 20 episodes: ${s.meanReturnLast20 === null ? '-' : s.meanReturnLast20.toFixed(2)}${reached}${s.bestEvalReturn !== null ? ` · best evaluation: ${s.bestEvalReturn.toFixed(2)}` : ''}`,
-    `saved in ${out}/: checkpoints/${s.checkpoint} · model/ (tfjs) · metrics.jsonl · metrics.csv · curve.svg · summary.json`,
-    `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}`,
+    `saved in ${out}/: ${s.checkpoint === null ? '' : `checkpoints/${s.checkpoint} · `}model/ (tfjs${tfjs ? ', your layers' : ''}) · metrics.jsonl · metrics.csv · curve.svg · summary.json`,
+    tfjs ? `run it: loadLayersPolicy('${out}/model') (rudder eval runs the built-in policies only, for now)` : `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}`,
   ].join('\n');
 }

@@ -214,3 +214,30 @@ register('${id}', () => new E(), { maxEpisodeSteps: 7, options: [] });
     expect(bad.stderr).toMatch(/\.jsonl/);
   });
 });
+
+describe('train --policy-module: your own tfjs network', () => {
+  // A folder outside the repo, with no node_modules: its module's tfjs imports resolve to the trainer's tfjs.
+  const dir = mkdtempSync(join(tmpdir(), 'rudder-policy-module-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('trains the example module on the chosen backend, records it, and saves its layers as model/', async () => {
+    cpSync(join(ROOT, 'examples/tfjs-policy.ts'), join(dir, 'net.ts'));
+    const t = await rudderIn(dir, 'train', '--policy-module', 'net.ts', '--backend', 'wasm', '--steps', '1024', '--out', 'runs/p', '--no-progress');
+    expect(t.stderr).toBe('');
+    expect(t.stdout).toContain('tfjs policy: the wasm backend runs its training math');
+    expect(t.stdout).toContain("run it: loadLayersPolicy('runs/p/model')");
+    const config = JSON.parse(readFileSync(join(dir, 'runs/p/config.json'), 'utf8')) as { policy: string; policyModule: string };
+    expect(config).toMatchObject({ policy: 'tfjs', policyModule: join(dir, 'net.ts') });
+    const model = JSON.parse(readFileSync(join(dir, 'runs/p/model/model.json'), 'utf8')) as { modelTopology: unknown; userDefinedMetadata: { rudder: { topology: { policy: string } } } };
+    expect(model.userDefinedMetadata.rudder.topology.policy).toBe('tfjs');
+    expect(JSON.stringify(model.modelTopology)).toContain('LayerNormalization');
+
+    const plain = await rudderIn(dir, 'train', '--steps', '512', '--out', 'runs/m', '--no-progress');
+    expect(plain.stdout).toContain('fused kernels');
+    const noModule = await rudderIn(dir, 'train', '--policy', 'tfjs', '--steps', '512', '--out', 'runs/x', '--no-progress');
+    expect(noModule.stderr).toContain('--policy tfjs needs --policy-module <file>');
+    writeFileSync(join(dir, 'empty.ts'), 'export const nothing = 1;\n');
+    const noBuilder = await rudderIn(dir, 'train', '--policy-module', 'empty.ts', '--steps', '512', '--out', 'runs/y', '--no-progress');
+    expect(noBuilder.stderr).toMatch(/--policy-module \S*empty\.ts: expected a function export `buildPolicy`.*found exports: nothing/);
+  });
+});

@@ -8,6 +8,9 @@ export { ActorCritic, CnnActorCritic, createAgent, type Agent } from './ppo/agen
 export { evaluatePolicy, type EvalResult } from './ppo/evaluate.ts';
 export { computeGae, type GaeInput } from './ppo/gae.ts';
 export { PpoLoss, type Minibatch, type LossCoefs, type LossStats } from './ppo/loss.ts';
+export { FusedPolicy, type PpoPolicy, type UpdateCoefs } from './ppo/policy.ts';
+export { TfjsActorCritic, type TfjsModelBuilder, type TfjsModelSource } from './ppo/tfjs-policy.ts';
+export type { ActingPolicy } from './ppo/evaluate.ts';
 export { mixAdvantage, type RewardRedistribution, type RolloutView } from './ppo/redistribution.ts';
 export { Mlp, type DenseParams } from './nets/mlp.ts';
 export { Cnn, CONV_KERNEL, type ConvParams } from './nets/cnn.ts';
@@ -17,4 +20,4 @@ export { initBackend, BACKEND_CHOICES, type BackendChoice } from './backend.ts';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, listCheckpoints, CheckpointError, type CheckpointContents } from './run/checkpoint.ts';
 export { MetricsLog, CSV_COLUMNS, type MetricsMark } from './run/metrics.ts';
 export { writeFileAtomic } from './run/atomic.ts';
-export { savePolicyModel, loadPolicyModel, loadLayersPolicy, toLayersModel, MODEL_FORMAT_VERSION, type PolicyModelJson, type PolicyModelMetadata, type MlpTopology, type CnnTopology } from './run/model-io.ts';
+export { savePolicyModel, saveTfjsPolicyModel, loadPolicyModel, loadLayersPolicy, toLayersModel, MODEL_FORMAT_VERSION, type PolicyModelJson, type PolicyModelMetadata, type MlpTopology, type CnnTopology, type TfjsTopology } from './run/model-io.ts';

@@ -10,8 +10,9 @@ export type Agent = ActorCritic | CnnActorCritic;
 
 /** The policy a config asks for, on observations of `obsShape` and actions with heads `nvec`. */
 export function createAgent(
-  c: { policy: 'mlp' | 'cnn'; hidden: readonly number[]; cnnChannels: readonly number[]; seed: number }, obsShape: readonly number[], nvec: readonly number[],
+  c: { policy: 'mlp' | 'cnn' | 'tfjs'; hidden: readonly number[]; cnnChannels: readonly number[]; seed: number }, obsShape: readonly number[], nvec: readonly number[],
 ): Agent {
+  if (c.policy === 'tfjs') throw new Error("policy 'tfjs' is a user's tfjs model, not a built-in agent (see ppo/tfjs-policy.ts)");
   if (c.policy === 'cnn') return new CnnActorCritic(obsShape, nvec, c.cnnChannels, c.hidden, c.seed);
   return new ActorCritic(obsShape.reduce((a, b) => a * b, 1), nvec, c.hidden, c.seed);
 }

@@ -55,8 +55,16 @@ export const PpoConfigSchema = z
      * `mlp`: separate tanh MLPs for the actor and the critic (CleanRL `ppo.py`), on a flat float32 Box.
      * `cnn`: a shared ReLU CNN torso with an actor and a critic head (CleanRL `ppo_atari.py`'s arrangement,
      * nets/cnn.ts), on an image: a float32 Box of shape [H, W, C].
+     * `tfjs`: a user's TensorFlow.js Layers model (outputs [logits, value]) trained by tfjs autodiff on the
+     * active backend (ppo/tfjs-policy.ts); the model comes with the train call (`tfjsModel`).
      */
-    policy: z.enum(['mlp', 'cnn']).default('mlp'),
+    policy: z.enum(['mlp', 'cnn', 'tfjs']).default('mlp'),
+    /**
+     * With `policy: 'tfjs'` from the CLI or a config file: the module (absolute path, as `rudder train
+     * --policy-module` records it) whose `buildPolicy` export, or default export, builds the tfjs model
+     * `(obsSpace, actionSpace) => LayersModel`. The trainer itself does not import it (the library takes `tfjsModel`).
+     */
+    policyModule: z.string().min(1).nullable().default(null),
     /** Hidden layer sizes: of the actor and of the critic MLP (tanh), or of the CNN's dense layers after its convolutions (ReLU). */
     hidden: z.array(z.number().int().positive()).min(1).default([64, 64]),
     /** CNN only: output channels of its 3×3 convolutions (stride 1, unpadded, ReLU), in order. */

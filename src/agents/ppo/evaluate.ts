@@ -1,6 +1,9 @@
 import { make, type Env, type Info } from '../../envs/index.ts';
 import type { EnvWrapper } from '../../envs/vector/make-vec.ts';
-import type { Agent } from './agent.ts';
+import type { PpoPolicy } from './policy.ts';
+
+/** What evaluation needs of a policy: the built-in agents and a tfjs policy both have it. */
+export type ActingPolicy = Pick<PpoPolicy, 'numHeads' | 'numLogits' | 'act'>;
 import { Rng } from '../../envs/core/rng.ts';
 
 export interface EvalResult {
@@ -24,7 +27,7 @@ export interface EvalOptions {
 }
 
 /** Run `episodes` episodes of `envId` with the agent's policy and return their statistics. */
-export function evaluatePolicy(agent: Agent, envId: string, opts: EvalOptions): EvalResult {
+export function evaluatePolicy(agent: ActingPolicy, envId: string, opts: EvalOptions): EvalResult {
   let inner = make(envId, opts.kwargs ?? {});
   for (const w of opts.wrappers ?? []) inner = w(inner);
   const env = inner as Env<Float32Array, number | Int32Array>;

@@ -14,17 +14,19 @@ import type { Info } from '../../envs/core/env.ts';
 import { Rng } from '../../envs/core/rng.ts';
 import { makeVec, VectorRecordEpisodeStatistics } from '../../envs/index.ts'; // the package entry registers the built-in envs
 import type { EnvWrapper } from '../../envs/vector/make-vec.ts';
-import { Adam, clipScale } from '../adam.ts';
+import type { Adam } from '../adam.ts';
 import { initBackend, type BackendChoice } from '../backend.ts';
 import { saveCheckpoint } from '../run/checkpoint.ts';
-import { savePolicyModel } from '../run/model-io.ts';
+import { savePolicyModel, saveTfjsPolicyModel } from '../run/model-io.ts';
 import { join } from 'node:path';
 import { createAgent, type Agent } from './agent.ts';
 import { checkpointContents, loadResumeCheckpoint, restoreLearningState, type PpoLearningState } from './checkpoint.ts';
 import { EVAL_SEED_OFFSET, parsePpoConfig, RESUME_SEED_STRIDE, RETURN_WINDOW, type PpoConfig } from './config.ts';
 import { evaluatePolicy, type EvalResult } from './evaluate.ts';
 import { computeGae } from './gae.ts';
-import { PpoLoss, type LossStats, type Minibatch } from './loss.ts';
+import type { LossStats, Minibatch } from './loss.ts';
+import { FusedPolicy, type PpoPolicy } from './policy.ts';
+import { TfjsActorCritic, type TfjsModelSource } from './tfjs-policy.ts';
 import { mixAdvantage, type RewardRedistribution, type RolloutView } from './redistribution.ts';
 import { subEnvsOf, type RolloutTap } from './episode-tap.ts';
 import type { Env } from '../../envs/core/env.ts';
@@ -90,12 +92,20 @@ export interface PpoTrainOptions {
   hooks?: PpoHooks;
   /** The viewer's tap: records an armed sub-env's next episode (./episode-tap.ts); off when its `env` is −1. */
   tap?: RolloutTap | null;
+  /**
+   * With `policy: 'tfjs'`: the actor-critic as a tfjs Layers model with outputs `[logits, value]`, or a builder
+   * `(obsSpace, actionSpace) => model` (./tfjs-policy.ts). Training updates it in place; the result's
+   * `policy.dispose()` frees it and its optimiser.
+   */
+  tfjsModel?: TfjsModelSource | null;
   /** Where the run's metrics files end now; each checkpoint records it so that a resume can cut them back (`rudder train` passes MetricsLog.mark). */
   metricsMark?: () => MetricsMark;
 }
 
 export interface PpoResult {
-  agent: Agent;
+  /** The fused agent; throws for a tfjs policy (use `policy`). */
+  readonly agent: Agent;
+  policy: PpoPolicy;
   config: PpoConfig;
   backend: string;
   globalStep: number;
@@ -131,12 +141,12 @@ interface RedistributedBuffers {
 /** PPO's whole state and loop. `trainPpo` is the usual entry; the class exists for checkpoints and tests. */
 export class PpoTrainer implements PpoLearningState {
   readonly envs: VectorRecordEpisodeStatistics<Float32Array, Int32Array>;
-  readonly agent: Agent;
-  readonly adam: Adam;
+  /** What acts and learns: the fused agent (default) or a tfjs model (`policy: 'tfjs'`). */
+  readonly policy: PpoPolicy;
   readonly rng: Rng; // action sampling and minibatch shuffles
   readonly numIterations: number;
-  /** What computes PPO's passes: our WebAssembly-SIMD kernels, or their JS fallback (tfjs is not on this path). */
-  readonly kernels: 'wasm' | 'js';
+  /** What computes PPO's passes: our WebAssembly-SIMD kernels, their JS fallback, or tfjs on its active backend. */
+  readonly kernels: 'wasm' | 'js' | 'tfjs';
   iteration = 0;
   globalStep = 0;
   readonly episodes: EpisodeRecord[] = [];
@@ -144,8 +154,6 @@ export class PpoTrainer implements PpoLearningState {
   nextEvalStep: number;
   elapsedBefore = 0; // seconds spent in earlier sessions of a resumed run
   readonly redistribution: RewardRedistribution | null;
-  private readonly loss: PpoLoss;
-  private readonly grads: Float32Array[];
   readonly obsShape: readonly number[];
   private readonly D: number; // observation size (H·W·C for an image)
   private readonly K: number; // action heads
@@ -170,10 +178,11 @@ export class PpoTrainer implements PpoLearningState {
     if (this.numIterations < 1) throw new Error(`totalTimesteps ${cfg.totalTimesteps} is less than one rollout (numEnvs × numSteps = ${batch})`);
     this.envs = new VectorRecordEpisodeStatistics(makeVec<Float32Array, Int32Array>(cfg.envId, N, { autoresetMode: 'next_step', kwargs: cfg.envKwargs, ...(opts.envWrappers?.length ? { wrappers: [...opts.envWrappers] } : {}) }));
     const obsSpace = this.envs.singleObservationSpace, actSpace = this.envs.singleActionSpace;
-    const rank = cfg.policy === 'cnn' ? 3 : 1;
-    if (!(obsSpace instanceof Box) || obsSpace.dtype !== 'float32' || obsSpace.shape.length !== rank) {
+    const rank = cfg.policy === 'cnn' ? 3 : cfg.policy === 'mlp' ? 1 : null; // a tfjs model says its own
+    if (!(obsSpace instanceof Box) || obsSpace.dtype !== 'float32' || (rank !== null && obsSpace.shape.length !== rank)) {
       this.envs.close();
-      throw new Error(cfg.policy === 'cnn'
+      throw new Error(cfg.policy === 'tfjs' ? `${cfg.envId}: PPO's tfjs policy needs a float32 Box observation, got ${obsSpace.toString()}`
+        : cfg.policy === 'cnn'
         ? `${cfg.envId}: PPO's CNN policy needs an image observation, a float32 Box of shape [H, W, C], got ${obsSpace.toString()}${cfg.envId === 'KeyDoorTreasure-v0' ? ' (pass envKwargs { "observation": "image" })' : ''}`
         : `${cfg.envId}: PPO's MLP policy needs a flat float32 Box observation, got ${obsSpace.toString()} (wrap the env in FlattenObservation when registering it${obsSpace instanceof Box && obsSpace.shape.length === 3 ? ', or use policy "cnn" for an [H, W, C] image' : ''})`);
     }
@@ -185,16 +194,25 @@ export class PpoTrainer implements PpoLearningState {
     const D = (this.D = obsSpace.size), K = (this.K = nvec.length), L = (this.L = nvec.reduce((x, y) => x + y, 0));
     this.obsShape = [...obsSpace.shape];
     try {
-      this.agent = createAgent(cfg, this.obsShape, nvec);
+      if ((cfg.policy === 'tfjs') !== (opts.tfjsModel != null)) {
+        throw new Error(cfg.policy === 'tfjs' ? "policy 'tfjs' needs a model: pass tfjsModel (a tfjs LayersModel or a builder (obsSpace, actionSpace) => model)"
+          : `a tfjsModel was given, but policy is '${cfg.policy}' (set policy: 'tfjs' to train it)`);
+      }
+      if (cfg.policy === 'tfjs') {
+        const src = opts.tfjsModel!;
+        const model = typeof src === 'function' ? src(obsSpace, actSpace as Discrete | MultiDiscrete) : src;
+        this.policy = new TfjsActorCritic(model, this.obsShape, nvec, cfg.learningRate);
+        this.kernels = 'tfjs';
+      } else {
+        const fused = new FusedPolicy(createAgent(cfg, this.obsShape, nvec), cfg.learningRate);
+        this.policy = fused;
+        this.kernels = fused.loss.kernels;
+      }
     } catch (e) {
       this.envs.close();
       throw new Error(`${cfg.envId}: ${(e as Error).message}`);
     }
-    this.adam = new Adam(this.agent.params(), cfg.learningRate, 0.9, 0.999, 1e-5);
     this.rng = new Rng(cfg.seed + 1);
-    this.loss = new PpoLoss(this.agent);
-    this.kernels = this.loss.kernels;
-    this.grads = this.agent.params().map((p) => new Float32Array(p.length));
     this.buf = {
       obs: new Float32Array(batch * D), actions: new Int32Array(batch * K), masks: cfg.actionMasks ? new Uint8Array(batch * L) : null, logProbs: new Float32Array(batch),
       rewards: new Float32Array(batch), values: new Float32Array(batch), terminated: new Uint8Array(batch),
@@ -221,11 +239,24 @@ export class PpoTrainer implements PpoLearningState {
     }
   }
 
+  /** The fused agent; a tfjs policy has none (its weights live in `policy.model`). */
+  get agent(): Agent {
+    if (this.policy.kind !== 'fused') throw new Error("this trainer's policy is a tfjs model, not a fused agent: use trainer.policy");
+    return (this.policy as FusedPolicy).agent;
+  }
+
+  /** The fused agent's Adam (checkpoints hold its moments). */
+  get adam(): Adam {
+    if (this.policy.kind !== 'fused') throw new Error("this trainer's policy is a tfjs model: its optimiser is tfjs's");
+    return (this.policy as FusedPolicy).adam;
+  }
+
   /** A fresh trainer, or one restored from a checkpoint when `opts.resume` is set. */
   static async create(input: Partial<PpoConfig>, opts: PpoTrainOptions = {}): Promise<PpoTrainer> {
     const backend = await initBackend(opts.backend ?? 'auto');
     if (opts.resume) {
       if (!opts.runDir) throw new Error('resume needs a runDir');
+      if (opts.tfjsModel) throw new Error("resume of a tfjs policy is not supported yet (its checkpoints are not written)");
       const ck = loadResumeCheckpoint(opts.runDir, typeof opts.resume === 'string' ? opts.resume : undefined, input);
       const t = new PpoTrainer(ck.config, backend, opts);
       try {
@@ -248,7 +279,9 @@ export class PpoTrainer implements PpoLearningState {
       return t;
     }
     const t = new PpoTrainer(parsePpoConfig(input), backend, opts);
+    if (opts.runDir && t.policy.kind === 'tfjs') t.note("note: policy 'tfjs' writes no checkpoints yet (no resume, no best/); the run folder gets the final model/ only");
     try {
+      if (opts.pretrain && t.policy.kind !== 'fused') throw new Error("pretrain works on the fused agent only, not on policy 'tfjs'");
       opts.pretrain?.(t.agent);
     } catch (e) {
       t.close();
@@ -265,7 +298,7 @@ export class PpoTrainer implements PpoLearningState {
     while (this.iteration < this.numIterations) {
       this.iteration++;
       // Linear learning-rate annealing to 0 (detail 4).
-      this.adam.lr = cfg.annealLr ? (1 - (this.iteration - 1) / this.numIterations) * cfg.learningRate : cfg.learningRate;
+      this.policy.lr = cfg.annealLr ? (1 - (this.iteration - 1) / this.numIterations) * cfg.learningRate : cfg.learningRate;
       const ep = this.rollout();
       const view = this.rolloutView();
       opts.hooks?.onRolloutEnd?.(view);
@@ -276,7 +309,7 @@ export class PpoTrainer implements PpoLearningState {
 
       const elapsed = this.elapsedBefore + (performance.now() - start) / 1000;
       const s: PpoIterationStats = {
-        ...stats, iteration: this.iteration, numIterations: this.numIterations, globalStep: this.globalStep, learningRate: this.adam.lr,
+        ...stats, iteration: this.iteration, numIterations: this.numIterations, globalStep: this.globalStep, learningRate: this.policy.lr,
         explainedVariance: explainedVariance(this.buf.values, this.buf.returns, this.buf.valid), sps: this.globalStep / elapsed,
         episodeReturn: ep.count ? ep.returnSum / ep.count : NaN, episodeLength: ep.count ? ep.lengthSum / ep.count : NaN, episodes: ep.count,
       };
@@ -291,7 +324,7 @@ export class PpoTrainer implements PpoLearningState {
         if (last.reduce((a, e) => a + e.return, 0) / RETURN_WINDOW >= opts.stopAtReturn) stop = stoppedEarly = true;
       }
       const every = opts.checkpointEvery ?? 0;
-      if (opts.runDir && (stop || this.iteration === this.numIterations || (every > 0 && this.iteration % every === 0))) {
+      if (opts.runDir && this.policy.kind === 'fused' && (stop || this.iteration === this.numIterations || (every > 0 && this.iteration % every === 0))) {
         this.checkpoint((performance.now() - start) / 1000);
       }
       if (stop) break;
@@ -300,16 +333,20 @@ export class PpoTrainer implements PpoLearningState {
       if (opts.tap) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     // The final policy as a tfjs model (model.json + weights.bin), loadable in a browser.
-    if (opts.runDir) await savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId);
+    if (opts.runDir) {
+      if (this.policy instanceof TfjsActorCritic) await saveTfjsPolicyModel(join(opts.runDir, 'model'), this.policy.model, this.policy.nvec, cfg.envId);
+      else await savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId);
+    }
+    const trainer = this;
     return {
-      agent: this.agent, config: cfg, backend: this.backend, globalStep: this.globalStep, iteration: this.iteration,
+      get agent() { return trainer.agent; }, policy: this.policy, config: cfg, backend: this.backend, globalStep: this.globalStep, iteration: this.iteration,
       episodes: this.episodes, bestEval: this.bestEval, stoppedEarly,
     };
   }
 
   /** ---- rollout: numSteps steps of every env with the current policy ---- */
   private rollout(): { count: number; returnSum: number; lengthSum: number } {
-    const { envs, agent, buf, nextObs, prevDone } = this;
+    const { envs, policy, buf, nextObs, prevDone } = this;
     const N = this.cfg.numEnvs, T = this.cfg.numSteps, D = this.D, K = this.K, L = this.L;
     const nextMask = this.nextMask, tap = this.opts.tap ?? null;
     let count = 0, returnSum = 0, lengthSum = 0;
@@ -317,7 +354,7 @@ export class PpoTrainer implements PpoLearningState {
       this.globalStep += N;
       buf.obs.set(nextObs, t * N * D);
       if (nextMask) buf.masks!.set(nextMask, t * N * L);
-      agent.act(nextObs, N, this.rng, this.stepActions, this.stepLogp, this.stepValues, false, nextMask);
+      policy.act(nextObs, N, this.rng, this.stepActions, this.stepLogp, this.stepValues, false, nextMask);
       buf.actions.set(this.stepActions, t * N * K);
       const r = envs.step(this.stepActions);
       for (let i = 0; i < N; i++) {
@@ -411,7 +448,7 @@ export class PpoTrainer implements PpoLearningState {
   /** ---- bootstrap value, GAE (detail 5), and the redistributed reward to mix in ---- */
   private advantages(view: RolloutView): void {
     const { cfg, buf } = this;
-    this.agent.value(this.nextObs, cfg.numEnvs, this.nextValues);
+    this.policy.value(this.nextObs, cfg.numEnvs, this.nextValues);
     const red = this.opts.redistribution, out = this.redistributed;
     let rewards = buf.rewards;
     if (red && out) {
@@ -451,10 +488,9 @@ export class PpoTrainer implements PpoLearningState {
       shuffle(order, numValid, this.rng);
       for (let s = 0; s < numValid; s += mbSize) {
         gather(mb, order, s, Math.min(s + mbSize, numValid), buf, this.D, this.K, this.L, cfg.normAdv, mix);
-        last = this.loss.run(mb, cfg, this.grads);
+        last = this.policy.update(mb, cfg);
         clipFracSum += last.clipFrac;
         n++;
-        this.adam.update(this.grads, clipScale(this.grads, cfg.maxGradNorm).scale);
       }
       if (cfg.targetKl !== null && last.approxKl > cfg.targetKl) break;
     }
@@ -463,11 +499,11 @@ export class PpoTrainer implements PpoLearningState {
 
   /** Deterministic (greedy) evaluation; saves `best/` in the run folder when it beats the best so far. */
   evaluate(): EvalResult {
-    const r = evaluatePolicy(this.agent, this.cfg.envId, { episodes: this.opts.evalEpisodes ?? 10, seed: EVAL_SEED_OFFSET + this.cfg.seed, kwargs: this.cfg.envKwargs, actionMasks: this.cfg.actionMasks, wrappers: this.opts.envWrappers ?? [] });
+    const r = evaluatePolicy(this.policy, this.cfg.envId, { episodes: this.opts.evalEpisodes ?? 10, seed: EVAL_SEED_OFFSET + this.cfg.seed, kwargs: this.cfg.envKwargs, actionMasks: this.cfg.actionMasks, wrappers: this.opts.envWrappers ?? [] });
     const best = this.bestEval === null || r.meanReturn > this.bestEval.meanReturn;
     if (best) {
       this.bestEval = r;
-      if (this.opts.runDir) saveCheckpoint(this.opts.runDir, 'best', checkpointContents(this, 0), { pointer: false });
+      if (this.opts.runDir && this.policy.kind === 'fused') saveCheckpoint(this.opts.runDir, 'best', checkpointContents(this, 0), { pointer: false });
     }
     this.opts.hooks?.onEval?.({ ...r, globalStep: this.globalStep, best });
     return r;
@@ -483,7 +519,7 @@ export class PpoTrainer implements PpoLearningState {
   }
 
   close(): void {
-    this.envs.close();
+    this.envs.close(); // a tfjs policy's model stays alive: it is the result (dispose it with result.policy.dispose())
   }
 }
 

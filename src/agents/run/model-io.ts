@@ -20,7 +20,10 @@ import { writeFileAtomic } from './atomic.ts';
 export const MODEL_FORMAT_VERSION = 2;
 
 /** `userDefinedMetadata.rudder` of a saved model. */
-export interface PolicyModelMetadata { format: 'rudder-actor-critic'; version: number; topology: MlpTopology | CnnTopology }
+export interface PolicyModelMetadata { format: 'rudder-actor-critic'; version: number; topology: MlpTopology | CnnTopology | TfjsTopology }
+
+/** A user's tfjs model (`policy: 'tfjs'`): its layers are in `modelTopology`; only tfjs-layers loads it. */
+export interface TfjsTopology { policy: 'tfjs'; obsShape: number[]; nvec: number[]; envId: string }
 
 /** Separate actor and critic MLPs: obsDim → hidden… (tanh) → logits / value. */
 export interface MlpTopology { policy: 'mlp'; obsDim: number; nvec: number[]; hidden: number[]; activation: 'tanh'; envId: string }
@@ -104,7 +107,25 @@ export function toLayersModel(agent: Agent): tfl.LayersModel {
 export async function savePolicyModel(dir: string, agent: Agent, envId: string): Promise<void> {
   const model = toLayersModel(agent);
   try {
-    model.setUserDefinedMetadata({ rudder: { format: 'rudder-actor-critic', version: MODEL_FORMAT_VERSION, topology: topology(agent, envId) } satisfies PolicyModelMetadata });
+    await writeLayersModel(dir, model, { format: 'rudder-actor-critic', version: MODEL_FORMAT_VERSION, topology: topology(agent, envId) });
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * Write a user's tfjs actor-critic (`policy: 'tfjs'`) in the same format: its own layers in `modelTopology`, and
+ * a `tfjs` topology in the metadata (no fused agent can load it: use {@link loadLayersPolicy}).
+ */
+export async function saveTfjsPolicyModel(dir: string, model: tfl.LayersModel, nvec: ArrayLike<number>, envId: string): Promise<void> {
+  const obsShape = model.inputs[0]!.shape.slice(1) as number[];
+  await writeLayersModel(dir, model, { format: 'rudder-actor-critic', version: MODEL_FORMAT_VERSION, topology: { policy: 'tfjs', obsShape, nvec: Array.from(nvec), envId } });
+}
+
+async function writeLayersModel(dir: string, model: tfl.LayersModel, meta: PolicyModelMetadata): Promise<void> {
+  const before = model.getUserDefinedMetadata();
+  model.setUserDefinedMetadata({ rudder: meta });
+  try {
     await model.save(tf.io.withSaveHandler(async (a) => {
       const data = a.weightData instanceof ArrayBuffer ? a.weightData : tf.io.concatenateArrayBuffers(a.weightData!);
       const json: PolicyModelJson = {
@@ -117,7 +138,7 @@ export async function savePolicyModel(dir: string, agent: Agent, envId: string):
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }));
   } finally {
-    model.dispose();
+    if (before) model.setUserDefinedMetadata(before);
   }
 }
 
@@ -144,6 +165,7 @@ export function loadPolicyModel(dir: string): { agent: Agent; envId: string } {
     throw new Error(`${path} is not a rudder actor-critic model (userDefinedMetadata.rudder should have format "rudder-actor-critic" and version ${MODEL_FORMAT_VERSION}, found ${JSON.stringify(meta ?? null)})`);
   }
   const t = legacy ? (json.modelTopology as MlpTopology | CnnTopology) : meta!.topology;
+  if (t.policy === 'tfjs') throw new Error(`${path} holds a user's tfjs network (policy 'tfjs'), which only tfjs-layers can run: load it with loadLayersPolicy`);
   let agent: Agent;
   if (t.policy === 'cnn') {
     if (t.kernelSize !== CONV_KERNEL || t.strides !== 1 || t.padding !== 'valid') throw new Error(`${path}: only ${CONV_KERNEL}×${CONV_KERNEL} convolutions with stride 1 and 'valid' padding are supported, got kernelSize ${t.kernelSize}, strides ${t.strides}, padding ${t.padding}`);

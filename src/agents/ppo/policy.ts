@@ -1,0 +1,88 @@
+/**
+ * The seam between PPO's loop and what computes its nets: acting on a batch of observations, and one
+ * update on a minibatch (loss, gradient, global-norm clip, optimiser step). Two kinds implement it: the
+ * fused policy (our hand-written kernels and Adam over Float32Arrays, the default) and a user's tfjs model
+ * trained by tfjs autodiff (./tfjs-policy.ts).
+ */
+import type { Rng } from '../../envs/core/rng.ts';
+import { Adam, clipScale } from '../adam.ts';
+import type { Agent } from './agent.ts';
+import { PpoLoss, type LossCoefs, type LossStats, type Minibatch } from './loss.ts';
+
+export interface UpdateCoefs extends LossCoefs {
+  /** Global gradient-norm clip. */
+  maxGradNorm: number;
+}
+
+export interface PpoPolicy {
+  readonly kind: 'fused' | 'tfjs';
+  /** Choices per action head. */
+  readonly nvec: Int32Array;
+  readonly numLogits: number;
+  readonly numHeads: number;
+  /** Adam's step size for the next updates (the trainer anneals it). */
+  lr: number;
+  /**
+   * One acting step for `rows` observations `obs [rows, obsDim]`: sampled (or greedy) actions
+   * `[rows, numHeads]`, their log-probabilities `[rows]` and V(obs) `[rows]`; `mask [rows, numLogits]` restricts.
+   */
+  act(obs: Float32Array, rows: number, rng: Rng, actions: Int32Array, logProbs: Float32Array, values: Float32Array | null, greedy?: boolean, mask?: Uint8Array | null): void;
+  /** V(obs) for `rows` observations into `out`. */
+  value(obs: Float32Array, rows: number, out: Float32Array): void;
+  /** PPO's loss on `mb`, its gradient, the clip and one optimiser step; returns the loss terms before the step. */
+  update(mb: Minibatch, c: UpdateCoefs): LossStats;
+  /** Frees what the policy holds outside the JS heap (a tfjs model's tensors; nothing for the fused one). */
+  dispose(): void;
+}
+
+/** The built-in MLP or CNN agent with its hand-written loss gradient and the fused Adam. */
+export class FusedPolicy implements PpoPolicy {
+  readonly kind = 'fused' as const;
+  readonly adam: Adam;
+  readonly loss: PpoLoss;
+  private readonly grads: Float32Array[];
+
+  constructor(readonly agent: Agent, lr: number) {
+    this.adam = new Adam(agent.params(), lr, 0.9, 0.999, 1e-5);
+    this.loss = new PpoLoss(agent);
+    this.grads = agent.params().map((p) => new Float32Array(p.length));
+  }
+
+  get nvec(): Int32Array {
+    return this.agent.nvec;
+  }
+
+  get numLogits(): number {
+    return this.agent.numLogits;
+  }
+
+  get numHeads(): number {
+    return this.agent.numHeads;
+  }
+
+  get lr(): number {
+    return this.adam.lr;
+  }
+
+  set lr(v: number) {
+    this.adam.lr = v;
+  }
+
+  act(obs: Float32Array, rows: number, rng: Rng, actions: Int32Array, logProbs: Float32Array, values: Float32Array | null, greedy = false, mask: Uint8Array | null = null): void {
+    this.agent.act(obs, rows, rng, actions, logProbs, values, greedy, mask);
+  }
+
+  value(obs: Float32Array, rows: number, out: Float32Array): void {
+    this.agent.value(obs, rows, out);
+  }
+
+  update(mb: Minibatch, c: UpdateCoefs): LossStats {
+    const stats = this.loss.run(mb, c, this.grads);
+    this.adam.update(this.grads, clipScale(this.grads, c.maxGradNorm).scale);
+    return stats;
+  }
+
+  dispose(): void {
+    // plain Float32Arrays: the garbage collector frees them
+  }
+}
