@@ -175,12 +175,7 @@ function pairTableInto(A: FlatRows, B: FlatRows, S: Float64Array, K: number, out
   if (rowBuf.length < K) rowBuf = new Float64Array(K);
   const row = rowBuf;
   for (let i = 0; i < n; i++) {
-    row.fill(0, 0, K); // row[l] = Σ_k fA[i,k] s_kl
-    for (let k = 0; k < K; k++) {
-      const a = fA[i * K + k]!;
-      if (a === 0) continue;
-      for (let l = 0; l < K; l++) row[l]! += a * S[k * K + l]!;
-    }
+    profileScoreRow(fA, i, K, S, row);
     const o = i * m;
     for (let j = 0; j < m; j++) {
       const q0 = start[j]!, end = start[j + 1]!;
@@ -224,12 +219,7 @@ export function alignQueryToMsa(msaRows: readonly Int32Array[], query: Int32Arra
     }
   }
   for (let i = 0; i < n; i++) {
-    row.fill(0, 0, K);
-    for (let k = 0; k < K; k++) {
-      const a = fA[i * K + k]!;
-      if (a === 0) continue;
-      for (let l = 0; l < K; l++) row[l]! += a * S[k * K + l]!;
-    }
+    profileScoreRow(fA, i, K, S, row);
     const o = i * m;
     for (let j = 0; j < m; j++) {
       const b = query[j]!;
@@ -426,4 +416,14 @@ export function multipleAlignment(seqs: readonly Int32Array[], matrix: ScoringMa
   const root = blocks[blocks.length - 1]!, L = root.rows.length, rows = new Array<Int32Array>(n);
   root.ids.forEach((id, r) => (rows[id] = root.rows.data.slice(r * L, (r + 1) * L)));
   return { rows, columns: L };
+}
+
+/** row[l] = Σ_k fA[i,k]·S[k,l]: column i's expected score against each event (zero frequencies skipped, so sums match bit for bit). */
+function profileScoreRow(fA: Float64Array, i: number, K: number, S: Float64Array, row: Float64Array): void {
+  row.fill(0, 0, K);
+  for (let k = 0; k < K; k++) {
+    const a = fA[i * K + k]!;
+    if (a === 0) continue;
+    for (let l = 0; l < K; l++) row[l]! += a * S[k * K + l]!;
+  }
 }
