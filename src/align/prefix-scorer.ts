@@ -1,4 +1,4 @@
-import { ZERO_GAPS, type GapCosts } from './msa.ts';
+import { checkGapCosts, ZERO_GAPS, type GapCosts } from './msa.ts';
 import type { Pssm } from './pssm.ts';
 
 /**
@@ -21,9 +21,7 @@ export class PrefixScorer {
   readonly columns: number;
 
   constructor(readonly pssm: Pssm, readonly gaps: GapCosts = ZERO_GAPS) {
-    if (!(gaps.open >= 0 && gaps.extend >= 0 && Number.isFinite(gaps.open) && Number.isFinite(gaps.extend))) {
-      throw new RangeError(`PrefixScorer: gap costs must be finite penalties ≥ 0, got open ${gaps.open}, extend ${gaps.extend}`);
-    }
+    checkGapCosts(gaps, 'PrefixScorer');
     const W = (this.columns = pssm.columns) + 1;
     this.m = new Float64Array(W);
     this.x = new Float64Array(W);
