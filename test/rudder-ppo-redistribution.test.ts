@@ -253,6 +253,27 @@ describe('RUDDER through the PPO seam', () => {
     expect(atari.quality).toBeGreaterThan(0.5); // the Atari ε trusts the same mean predictor
   });
 
+  it("the `explained` gate refuses a mean predictor, and trusts a model that learned the signal under noise no input predicts", () => {
+    // Signal: the first observation (0.5 or 0.1) decides G = 0.5 or 0; noise: ±0.3 added at random, seen by
+    // nothing. The best model explains 41 % of Var(G) (0.0625 signal, 0.09 noise). Without the signal in the
+    // observation (the mean predictor's task above) it explains nothing.
+    const run = (signal: boolean) => {
+      const red = new RudderRedistribution(D, { numActions: 2, trustGate: 'explained', seed: 2 });
+      const rng = new Rng(11), rr = new Float32Array(T * N), q = new Float32Array(T * N);
+      const env = () => {
+        const good = rng.random() < 0.5, x = signal && good ? 0.5 : 0.1, G = (good ? 0.5 : 0) + (rng.random() < 0.5 ? 0.3 : -0.3);
+        return [step(x, 0), step(0.25, 0, G, 'term'), null];
+      };
+      for (let i = 0; i < 500; i++) red.redistribute(rollout([[...env(), ...env()], [...env(), ...env()]]), rr, q);
+      return red.stats().quality;
+    };
+    expect(run(false)).toBeLessThan(0.02);
+    const trusted = run(true);
+    expect(trusted).toBeGreaterThan(0.2);
+    expect(trusted).toBeLessThan(0.45); // no more than the signal's share of the variance
+    expect(() => new RudderRedistribution(D, { numActions: 2, trustGate: 'r2' as 'episode' })).toThrow(/trustGate must be 'episode' or 'explained', got "r2"/);
+  });
+
   it('reports every finished episode to onEpisode (sums to G, predictions before training), without changing what PPO gets', () => {
     const rollouts = [0, 1, 2, 3].map((i) => rollout([
       [step(0.1, 0), step(0.2, 1, i % 2), step(0.3, 0, 0.5, 'term'), null, step(0.5, 1), step(0.6, 0)],

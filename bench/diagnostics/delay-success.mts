@@ -3,7 +3,8 @@
 import { trainPpo } from '../../src/agents/ppo/ppo.ts';
 import { RudderRedistribution } from '../../src/rudder/ppo-redistribution.ts';
 const D = Number(process.argv[2]), budget = Number(process.argv[3]), rud = process.argv[4] === 'rudder', extra = JSON.parse(process.argv[5] ?? '{}'), envExtra = JSON.parse(process.argv[6] ?? '{}'), ppoExtra = JSON.parse(process.argv[7] ?? '{}');
-const envKwargs = { reward: 'delayed', size: 8, delay: D, distractors: { probability: 0.1, magnitude: 0.03 }, ...envExtra };
+const envKwargs: Record<string, unknown> = { reward: "delayed", size: 8, delay: D, distractors: { probability: 0.1, magnitude: 0.03 }, ...envExtra };
+if (envKwargs.reward !== "delayed") delete envKwargs.delay; // delay is the DelayedReward wrapper's
 const red = rud ? RudderRedistribution.forEnv('KeyDoorTreasure-v0', envKwargs, { seed: 1, returnScale: 1, ...extra }) : null;
 let eps = 0, succ = 0, ent = 0, ni = 0; const line: string[] = [];
 await trainPpo({ envId: 'KeyDoorTreasure-v0', envKwargs, seed: Number(process.env.SEED ?? 1), totalTimesteps: budget, ...ppoExtra }, { redistribution: red, hooks: {

@@ -50,6 +50,17 @@ export interface RudderConfig {
    */
   trustEps: number | 'atari';
   /**
+   * How trust is measured. `episode`: per finished episode from its own error, as above (the papers').
+   * `explained`: the share of the returns' variance the model explains, R² = 1 − E[(G − ŷ)²] / Var(G) (EMAs
+   * over episodes, ŷ predicted before the model trains on the episode), the same q for every episode, 0
+   * while R² < `minExplained`. Where the return holds noise no input can predict (distractor rewards paid
+   * at the end), the per-episode error stays near the noise's share of G² however good the model is, and the
+   * `episode` gate refuses it; R² still rises with what the model learns and is 0 for a mean predictor.
+   */
+  trustGate: 'episode' | 'explained';
+  /** The `explained` gate's threshold on R² (trust 0 below it). */
+  minExplained: number;
+  /**
    * Divide the LSTM's targets by this (the model's `returnScale`). `auto`: the first non-zero |G| seen,
    * then the RMS of the non-zero returns (an EMA) whenever it has moved more than 2× away, the head and
    * Adam's moments rescaled so predictions stay as they are; so the model, its losses and the lessons
@@ -100,7 +111,7 @@ export const RUDDER_DEFAULTS: Omit<RudderConfig, 'numActions'> = {
   features: null,
   units: 32, outputGate: false, forgetGate: false, fullyConnected: true, delta: true, decomposition: { learningRate: 1e-2, maxGradNorm: 0.5, l2: 1e-6 },
   buffer: 'prioritized', bufferCapacity: 64, warmupEpisodes: 20, replaysPerEpisode: 1, trace: 0, maxError: 0.2, vfContrib: 0.5, mode: 'reward', seed: 0,
-  trustEps: 0.1, returnScale: 'auto', rrNormalization: 'advantage', terminalObservation: true, actionInput: true, timeEncoding: null, updateTraining: null,
+  trustEps: 0.1, trustGate: 'episode', minExplained: 0.2, returnScale: 'auto', rrNormalization: 'advantage', terminalObservation: true, actionInput: true, timeEncoding: null, updateTraining: null,
 };
 
 /** What RUDDER made of one finished episode, for a listener (`onEpisode`): the viewer plots it. */
@@ -150,6 +161,8 @@ export interface RudderCheckpointState {
   qualityMean: number;
   avgReturn: number;
   avgSquaredReturn: number;
+  /** EMA of (G − ŷ)² (the `explained` gate); absent in older checkpoints. */
+  avgSquaredError?: number;
   /** EMA of G² over the episodes with G ≠ 0 (returnScale `auto`); absent in older checkpoints. */
   nonzeroSquaredReturn?: number;
   scaleFixed: boolean;
@@ -201,6 +214,7 @@ export class RudderRedistribution implements RewardRedistribution {
   private qualityMean = 0;
   private avgReturn = 0; // EMA (decay 0.99) of episode returns: the Atari code's ε
   private avgSquaredReturn = 0; // EMA (decay 0.99) of G²: the scale-free ε
+  private avgSquaredError = 0; // EMA (decay 0.99) of (G − ŷ)²: the `explained` gate
   private nonzeroSquaredReturn = 0; // EMA (decay 0.99) of G² over episodes with G ≠ 0: `auto`'s scale
   private scaleFixed: boolean; // whether the model's returnScale is set (always, unless `auto` saw no return yet)
   private lossEma = NaN; // updateTraining's EMA of minibatch main losses
@@ -221,6 +235,8 @@ export class RudderRedistribution implements RewardRedistribution {
     this.mode = c.mode;
     this.normalizeRr = c.rrNormalization === 'advantage';
     if (!(c.trustEps === 'atari' || (typeof c.trustEps === 'number' && c.trustEps >= 0))) throw new RangeError(`RUDDER: trustEps must be a number ≥ 0 or 'atari', got ${JSON.stringify(c.trustEps)}`);
+    if (c.trustGate !== 'episode' && c.trustGate !== 'explained') throw new RangeError(`RUDDER: trustGate must be 'episode' or 'explained', got ${JSON.stringify(c.trustGate)}`);
+    if (!(c.minExplained >= 0 && c.minExplained <= 1)) throw new RangeError(`RUDDER: minExplained must be in [0, 1], got ${c.minExplained}`);
     if (!(c.returnScale === 'auto' || (typeof c.returnScale === 'number' && c.returnScale > 0))) throw new RangeError(`RUDDER: returnScale must be a positive number or 'auto', got ${JSON.stringify(c.returnScale)}`);
     const u = c.updateTraining;
     if (u && !(Number.isInteger(u.batchSize) && u.batchSize >= 1 && Number.isInteger(u.maxBatches) && u.maxBatches >= 0 && u.lossThreshold >= 0)) {
@@ -380,7 +396,7 @@ export class RudderRedistribution implements RewardRedistribution {
     const predicted = preds[rows - 1]!, rest = ret - predicted;
     const eps = this.cfg.trustEps === 'atari' ? Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5)) : this.cfg.trustEps * this.avgSquaredReturn;
     const error = (rest * rest) / (ret * ret + eps);
-    const q = this.active && error < this.cfg.maxError ? 1 - error : 0;
+    const q = this.active ? this.trust(error) : 0;
     let whole: Float32Array | null = null, predictions: Float32Array | null = null;
     if (this.onEpisode) {
       predictions = preds.slice(0, L);
@@ -407,7 +423,16 @@ export class RudderRedistribution implements RewardRedistribution {
     }
     this.avgReturn = this.episodes === 0 ? ret : 0.99 * this.avgReturn + 0.01 * ret;
     this.avgSquaredReturn = this.episodes === 0 ? ret * ret : 0.99 * this.avgSquaredReturn + 0.01 * ret * ret;
+    this.avgSquaredError = this.episodes === 0 ? rest * rest : 0.99 * this.avgSquaredError + 0.01 * rest * rest;
     this.episodes++;
+  }
+
+  /** The trust q of a finished episode with relative error `error` (the `explained` gate: of the episodes before it). */
+  private trust(error: number): number {
+    if (this.cfg.trustGate === 'episode') return error < this.cfg.maxError ? 1 - error : 0;
+    const variance = this.avgSquaredReturn - this.avgReturn * this.avgReturn;
+    const explained = variance > 0 ? 1 - this.avgSquaredError / variance : 0;
+    return explained >= this.cfg.minExplained ? Math.min(1, explained) : 0;
   }
 
   /**
@@ -483,7 +508,7 @@ export class RudderRedistribution implements RewardRedistribution {
     });
     const state: RudderCheckpointState = {
       kind: 'rudder', version: 1, settings: this.savedSettings(), episodes: this.episodes, lastLoss: Number.isNaN(this.lastLoss) ? null : this.lastLoss,
-      qualityMean: this.qualityMean, avgReturn: this.avgReturn, avgSquaredReturn: this.avgSquaredReturn, nonzeroSquaredReturn: this.nonzeroSquaredReturn, scaleFixed: this.scaleFixed,
+      qualityMean: this.qualityMean, avgReturn: this.avgReturn, avgSquaredReturn: this.avgSquaredReturn, avgSquaredError: this.avgSquaredError, nonzeroSquaredReturn: this.nonzeroSquaredReturn, scaleFixed: this.scaleFixed,
       returnScale: this.model.cfg.returnScale, lossEma: Number.isNaN(this.lossEma) ? null : this.lossEma, adamStep: this.model.adam.step,
       rng: this.rng.getState(), buffer: { next: this.buffer.nextSlot, lessons: lessons.map((l) => ({ length: l.length, ret: l.ret, loss: l.loss })) },
       traces: this.traces.map((ep) => ({ length: ep.length, paid: ep.paid, given: ep.given, carried: ep.carried, lastY: ep.lastY, fresh: ep.state.fresh })),
@@ -496,8 +521,10 @@ export class RudderRedistribution implements RewardRedistribution {
     if (state?.kind !== 'rudder' || state.version !== 1) throw new Error(`${label}: not a RUDDER state (kind ${JSON.stringify(state?.kind)}, version ${JSON.stringify(state?.version)})`);
     const mine = this.savedSettings();
     for (const k of Object.keys(mine) as (keyof RudderSavedSettings)[]) {
-      if (JSON.stringify(mine[k]) !== JSON.stringify(state.settings[k])) {
-        throw new Error(`${label}: RUDDER was trained with ${k} = ${JSON.stringify(state.settings[k])}, this run has ${JSON.stringify(mine[k])}`);
+      // A setting added since the checkpoint was written counts as its default there.
+      const saved = k in state.settings ? state.settings[k] : (RUDDER_DEFAULTS as Partial<RudderSavedSettings>)[k];
+      if (JSON.stringify(mine[k]) !== JSON.stringify(saved)) {
+        throw new Error(`${label}: RUDDER was trained with ${k} = ${JSON.stringify(saved)}, this run has ${JSON.stringify(mine[k])}`);
       }
     }
     const need = (name: string, len: number): Float32Array => {
@@ -541,6 +568,7 @@ export class RudderRedistribution implements RewardRedistribution {
     this.qualityMean = state.qualityMean;
     this.avgReturn = state.avgReturn;
     this.avgSquaredReturn = state.avgSquaredReturn;
+    this.avgSquaredError = state.avgSquaredError ?? 0;
     this.nonzeroSquaredReturn = state.nonzeroSquaredReturn ?? state.returnScale * state.returnScale;
     this.scaleFixed = state.scaleFixed;
     this.lossEma = state.lossEma ?? NaN;

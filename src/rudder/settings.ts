@@ -23,6 +23,8 @@ export const RudderSettingsSchema = z
     trace: z.number().min(0).max(1),
     maxError: z.number().positive(),
     trustEps: z.union([z.number().min(0), z.literal('atari')]),
+    trustGate: z.enum(['episode', 'explained']),
+    minExplained: z.number().min(0).max(1),
     returnScale: z.union([z.number().positive(), z.literal('auto')]),
     rrNormalization: z.enum(['advantage', 'none']),
     vfContrib: z.number().min(0).max(1),
