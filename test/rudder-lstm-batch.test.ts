@@ -181,3 +181,26 @@ describe('ReturnDecomposition.trainBatch on the batched pass', () => {
     }
   });
 });
+
+describe('ReturnDecomposition: a gradient that overflows float32', () => {
+  it('drops the Adam step and counts it, instead of writing NaN into every weight', () => {
+    // No forget gate, c = 0 held by zero inputs and biases, recurrent weights 1: each step back multiplies
+    // dL/dh by about 1 + ½·H·U, so 400 steps overflow (before the guard, the clip's 0·∞ made every weight NaN).
+    const m = new ReturnDecomposition({ inputDim: 3, units: 4, outputGate: false, forgetGate: false, fullyConnected: true, init: 'atari', seed: 1 }, { maxGradNorm: 0.5, returnScale: 1 });
+    const names = m.lstm.paramNames();
+    m.lstm.params().forEach((p, k) => p.fill(names[k]!.startsWith('U_') || names[k] === 'W_y' ? 1 : 0));
+    const before = m.lstm.params().map((p) => p.slice());
+    const T = 400, inputs = new Float32Array(T * 3);
+    m.trainBatch([{ inputs, length: T, ret: 1 }, { inputs, length: T, ret: 0 }]);
+    const preds = new Float32Array(T);
+    m.trainEpisode({ inputs, length: T, ret: 1 }, preds);
+    expect(m.skippedSteps).toBe(2);
+    expect(m.adam.step).toBe(0);
+    expect(m.lstm.params()).toEqual(before);
+    expect(preds.every(Number.isFinite)).toBe(true);
+    // A short sequence's finite gradient still trains.
+    m.trainBatch([{ inputs: inputs.subarray(0, 30), length: 10, ret: 1 }]);
+    expect(m.adam.step).toBe(1);
+    expect(m.skippedSteps).toBe(2);
+  });
+});

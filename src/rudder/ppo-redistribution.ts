@@ -148,6 +148,8 @@ export interface RudderStats {
   bufferSize: number;
   /** Adam steps taken by the return-decomposition model. */
   trainSteps: number;
+  /** Its steps dropped because the gradient overflowed (see ReturnDecomposition.skippedSteps). */
+  skippedSteps: number;
 }
 
 /** RUDDER's learning state in a checkpoint (the arrays go in as tensors, see {@link RudderRedistribution.saveState}). */
@@ -169,6 +171,8 @@ export interface RudderCheckpointState {
   returnScale: number;
   lossEma: number | null;
   adamStep: number;
+  /** Absent in older checkpoints. */
+  skippedSteps?: number;
   rng: ReturnType<Rng['getState']>;
   buffer: { next: number; lessons: { length: number; ret: number; loss: number }[] };
   traces: { length: number; paid: number; given?: number; carried: number; lastY: number; fresh: boolean }[];
@@ -275,7 +279,7 @@ export class RudderRedistribution implements RewardRedistribution {
   }
 
   stats(): RudderStats {
-    return { episodes: this.episodes, active: this.active, lastLoss: this.lastLoss, quality: this.qualityMean, bufferSize: this.buffer.size, trainSteps: this.model.adam.step };
+    return { episodes: this.episodes, active: this.active, lastLoss: this.lastLoss, quality: this.qualityMean, bufferSize: this.buffer.size, trainSteps: this.model.adam.step, skippedSteps: this.model.skippedSteps };
   }
 
   redistribute(v: RolloutView, rr: Float32Array, quality: Float32Array): void {
@@ -394,6 +398,8 @@ export class RudderRedistribution implements RewardRedistribution {
     for (let i = 0; i < L; i++) r[i] = preds[i]! - (i > 0 ? preds[i - 1]! : 0);
     if (rows > L) r[L - 1]! += preds[L]! - preds[L - 1]!;
     const predicted = preds[rows - 1]!, rest = ret - predicted;
+    // Never hand PPO a NaN: 0·NaN is NaN, so even an untrusted one would poison every weight.
+    if (!Number.isFinite(predicted)) throw new Error(`RUDDER: the LSTM's return prediction is ${predicted} (its weights are not finite); the run cannot go on with RUDDER`);
     const eps = this.cfg.trustEps === 'atari' ? Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5)) : this.cfg.trustEps * this.avgSquaredReturn;
     const error = (rest * rest) / (ret * ret + eps);
     const q = this.active ? this.trust(error) : 0;
@@ -509,7 +515,7 @@ export class RudderRedistribution implements RewardRedistribution {
     const state: RudderCheckpointState = {
       kind: 'rudder', version: 1, settings: this.savedSettings(), episodes: this.episodes, lastLoss: Number.isNaN(this.lastLoss) ? null : this.lastLoss,
       qualityMean: this.qualityMean, avgReturn: this.avgReturn, avgSquaredReturn: this.avgSquaredReturn, avgSquaredError: this.avgSquaredError, nonzeroSquaredReturn: this.nonzeroSquaredReturn, scaleFixed: this.scaleFixed,
-      returnScale: this.model.cfg.returnScale, lossEma: Number.isNaN(this.lossEma) ? null : this.lossEma, adamStep: this.model.adam.step,
+      returnScale: this.model.cfg.returnScale, lossEma: Number.isNaN(this.lossEma) ? null : this.lossEma, adamStep: this.model.adam.step, skippedSteps: this.model.skippedSteps,
       rng: this.rng.getState(), buffer: { next: this.buffer.nextSlot, lessons: lessons.map((l) => ({ length: l.length, ret: l.ret, loss: l.loss })) },
       traces: this.traces.map((ep) => ({ length: ep.length, paid: ep.paid, given: ep.given, carried: ep.carried, lastY: ep.lastY, fresh: ep.state.fresh })),
     };
@@ -539,6 +545,7 @@ export class RudderRedistribution implements RewardRedistribution {
       this.model.adam.v[i]!.set(need(`adam_v/${i}`, p.length));
     });
     this.model.adam.step = state.adamStep;
+    this.model.skippedSteps = state.skippedSteps ?? 0;
     this.model.setReturnScale(state.returnScale);
     const all = need('lessons', state.buffer.lessons.reduce((s, l) => s + l.length * W, 0));
     let at = 0;

@@ -49,6 +49,12 @@ export class ReturnDecomposition {
   private y = new Float32Array(0);
   private dy = new Float32Array(0);
   private batchPass: LstmBatch | null = null;
+  /**
+   * Adam steps skipped because the gradient was not finite. Without a forget gate the cell state is not
+   * bounded, and backpropagation through a sequence of ~1,000 steps can overflow float32; clipping cannot
+   * mend an infinite norm (its scale is 0, and 0·∞ is NaN in every weight), so the step is dropped.
+   */
+  skippedSteps = 0;
 
   constructor(lstm: Lstm | LstmConfig, cfg: Partial<DecompositionConfig> = {}) {
     this.lstm = lstm instanceof Lstm ? lstm : new Lstm(lstm);
@@ -154,7 +160,11 @@ export class ReturnDecomposition {
         for (let i = 0; i < p.length; i++) g[i]! += this.cfg.l2 * p[i]!;
       });
     }
-    const scale = this.cfg.maxGradNorm > 0 ? clipScale(this.grads, this.cfg.maxGradNorm).scale : 1;
+    const { scale, norm } = clipScale(this.grads, this.cfg.maxGradNorm > 0 ? this.cfg.maxGradNorm : Infinity);
+    if (!Number.isFinite(norm)) {
+      this.skippedSteps++;
+      return;
+    }
     this.adam.update(this.grads, scale);
   }
 
