@@ -26,6 +26,8 @@ export interface DelayBenchOptions {
   jobs: number;
   /** Keep the runs of the saved sweep made with the same settings (see reuseSaved). */
   continue?: boolean;
+  /** With `continue`: this arm's saved runs are not kept but run again. */
+  rerun?: string;
   /** The command line that reproduces this run, for the report. */
   command: string;
 }
@@ -66,7 +68,7 @@ export async function runDelayBench(o: DelayBenchOptions): Promise<void> {
   const rows: DelayRow[] = [];
   const distractors = { probability: o.distractorProbability, magnitude: o.distractorMagnitude };
   const arms = ARMS.map((a) => ({ name: a.name, rudder: a.rudder }));
-  const save = (): void => writeResults('delay-sweep', o.command, { options: { ...o, command: undefined, jobs: undefined, continue: undefined, arms }, results: rows });
+  const save = (): void => writeResults('delay-sweep', o.command, { options: { ...o, command: undefined, jobs: undefined, continue: undefined, rerun: undefined, arms }, results: rows });
   const cases = o.delays.flatMap((delay) => Array.from({ length: o.seeds }, (_, i) => ARMS.map((arm) => ({ delay, seed: i + 1, arm })))).flat();
   const done: (DelayRow | undefined)[] = new Array(cases.length);
   if (o.continue) reuseSaved(o, arms, cases, done, log);
@@ -111,8 +113,10 @@ function reuseSaved(o: DelayBenchOptions, arms: unknown, cases: { delay: number;
     log(`--continue: the saved sweep differs in ${differs.join(', ')}; running every case`);
     return;
   }
+  if (o.rerun !== undefined && !cases.some((c) => c.arm.name === o.rerun)) throw new Error(`--rerun: no arm named "${o.rerun}" (arms: ${[...new Set(cases.map((c) => c.arm.name))].join(', ')})`);
   let kept = 0;
   cases.forEach((c, i) => {
+    if (c.arm.name === o.rerun) return;
     const r = saved.results.results.find((x) => x.arm === c.arm.name && x.delay === c.delay && x.seed === c.seed);
     if (r) (done[i] = r), kept++;
   });
