@@ -83,7 +83,7 @@ const program = new Command('bench')
       const size = program.getOptionValueSource('size') === 'default' ? 8 : Number(opts.size);
       const delays = opts.delays.split(',').map(Number), [p, m] = opts.distractors.split(',').map(Number);
       const o = { delays, seeds: Number(opts.seeds), budget: Number(opts.budget), size, window: Number(opts.window), target: Number(opts.target), distractorProbability: p!, distractorMagnitude: m!, constantLr: opts.constantLr === true, jobs: Number(opts.jobs), continue: opts.continue === true, rerun: opts.rerun };
-      const bad = Object.entries(o).find(([, v]) => typeof v !== 'boolean' && (Array.isArray(v) ? v.some((x) => !Number.isInteger(x) || x < 0) || v.length === 0 : !Number.isFinite(v)));
+      const bad = Object.entries(o).find(([, v]) => typeof v !== 'boolean' && typeof v !== 'string' && v !== undefined && (Array.isArray(v) ? v.some((x) => !Number.isInteger(x) || x < 0) || v.length === 0 : !Number.isFinite(v)));
       if (bad || !(o.seeds >= 1 && o.budget >= 1 && o.window >= 1 && o.target > 0 && o.target <= 1)) program.error(`delay: bad option ${bad?.[0] ?? '(seeds, budget, window ≥ 1; target in (0, 1])'}: --delays ${opts.delays} --seeds ${opts.seeds} --budget ${opts.budget} --window ${opts.window} --target ${opts.target} --distractors ${opts.distractors}`);
       const command = `npm run bench -- delay --delays ${delays.join(',')} --seeds ${o.seeds} --budget ${o.budget} --size ${size} --window ${o.window} --target ${o.target} --distractors ${p},${m}${o.constantLr ? ' --constant-lr' : ''}${o.jobs > 1 ? ` --jobs ${o.jobs}` : ''}${o.continue ? ' --continue' : ''}${o.rerun ? ` --rerun '${o.rerun}'` : ''}`;
       await runDelayBench({ ...o, command });
