@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { machineLine, median, table, writeResults, writeSection } from './report.ts';
 import { runCase, type CaseResult } from './ppo.ts';
 import { VENTURE_EASY, VENTURE_PPO } from '../src/experiments/venture.ts';
@@ -34,13 +36,29 @@ const ARMS = [
 
 interface Row { arm: string; seed: number; score: number; r: CaseResult }
 
-export async function runGameBench(name: string, opts: { seeds: number; steps: number; jobs: number }): Promise<void> {
+interface SavedRow { arm: string; seed: number; score: number; finalMean20: number; wall: number; sps: number; rudder: CaseResult['rudder'] }
+
+/**
+ * `rerun`: the saved runs (bench/results/rudder-NAME.json, same steps) of every arm but this one are kept,
+ * and this arm's runs are made again (after a fix to it). Throws when the saved file does not fit.
+ */
+function keptRows(name: string, opts: { seeds: number; steps: number; rerun: string }): Row[] {
+  if (!ARMS.some((a) => a.name === opts.rerun)) throw new Error(`--rerun: no arm named "${opts.rerun}" (arms: ${ARMS.map((a) => a.name).join(', ')})`);
+  const file = resolve(import.meta.dirname, 'results', `rudder-${name}.json`);
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { command: string; results: SavedRow[] };
+  if (!saved.command.includes(`--steps ${opts.steps}`)) throw new Error(`--rerun: ${file} was made with other settings (${saved.command})`);
+  const rows = saved.results.filter((x) => x.arm !== opts.rerun && x.seed <= opts.seeds).map((x) => ({ arm: x.arm, seed: x.seed, score: x.score, r: { finalMean20: x.finalMean20, wall: x.wall, sps: x.sps, rudder: x.rudder } as CaseResult }));
+  if (rows.length !== (ARMS.length - 1) * opts.seeds) throw new Error(`--rerun: ${file} has ${rows.length} runs of the other arms, ${(ARMS.length - 1) * opts.seeds} needed`);
+  return rows;
+}
+
+export async function runGameBench(name: string, opts: { seeds: number; steps: number; jobs: number; rerun?: string }): Promise<void> {
   const task = GAME_TASKS[name];
   if (!task) throw new Error(`rudder --task ${name}: unknown (known: kdt, ${Object.keys(GAME_TASKS).join(', ')})`);
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
+  const rows: Row[] = opts.rerun !== undefined ? keptRows(name, { ...opts, rerun: opts.rerun }) : [];
   // Seed-major order, so that a busy spell of the machine slows every arm alike.
-  const jobs = Array.from({ length: opts.seeds }, (_, i) => ARMS.map((arm) => ({ arm, seed: i + 1 }))).flat();
-  const rows: Row[] = [];
+  const jobs = Array.from({ length: opts.seeds }, (_, i) => ARMS.map((arm) => ({ arm, seed: i + 1 }))).flat().filter((j) => opts.rerun === undefined || j.arm.name === opts.rerun);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < jobs.length) {
@@ -55,7 +73,7 @@ export async function runGameBench(name: string, opts: { seeds: number; steps: n
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.jobs) }, worker));
   rows.sort((a, b) => a.seed - b.seed || ARMS.findIndex((x) => x.name === a.arm) - ARMS.findIndex((x) => x.name === b.arm));
-  const command = `npm run bench -- rudder --task ${name} --seeds ${opts.seeds} --steps ${opts.steps}${opts.jobs > 1 ? ` --jobs ${opts.jobs}` : ''}`;
+  const command = `npm run bench -- rudder --task ${name} --seeds ${opts.seeds} --steps ${opts.steps}${opts.jobs > 1 ? ` --jobs ${opts.jobs}` : ''}${opts.rerun !== undefined ? ` --rerun '${opts.rerun}'` : ''}`;
   const file = `rudder-${name}`;
   writeResults(file, command, rows.map((x) => ({ arm: x.arm, seed: x.seed, score: x.score, finalMean20: x.r.finalMean20, wall: x.r.wall, sps: x.r.sps, rudder: x.r.rudder })));
 
@@ -88,7 +106,7 @@ export async function runGameBench(name: string, opts: { seeds: number; steps: n
       : `- Median delayed PPO is ${med(delayed!).toFixed(1)}, so the ratio of medians is undefined (target ≥ ${t.ratio}×: not shown); medians ${med(rudder!).toFixed(1)} vs ${med(delayed!).toFixed(1)}, means ${mean(rudder!).toFixed(1)} vs ${mean(delayed!).toFixed(1)}.`,
     t.oracleShare !== null ? `- Median PPO + RUDDER / median oracle: **${(100 * share).toFixed(0)} %** (target ≥ ${100 * t.oracleShare} %: ${verdict(share >= t.oracleShare)}).` : `- Median PPO + RUDDER / median oracle: ${(100 * share).toFixed(0)} %.`,
     `- PPO + RUDDER better than delayed PPO on **${wins} of ${opts.seeds}** paired seeds${t.wins !== null ? ` (target ≥ ${t.wins} of 10: ${verdict(wins >= t.wins * (opts.seeds / 10))})` : ''}.`,
-    `- Wall time, PPO + RUDDER / delayed PPO (medians, same runs): **${(wall(rudder!) / wall(delayed!)).toFixed(2)}×** (target ≤ 1.5×${opts.jobs > 1 ? `; ${opts.jobs} runs at a time` : ''}).`,
+    `- Wall time, PPO + RUDDER / delayed PPO (medians, same runs): **${(wall(rudder!) / wall(delayed!)).toFixed(2)}×** (target ≤ 1.5×${opts.jobs > 1 ? `; ${opts.jobs} runs at a time` : ''})${opts.rerun !== undefined ? `; not a fair ratio here: the "${opts.rerun}" runs were made again later, on a differently loaded machine` : ''}.`,
   ].join('\n');
   writeSection(file, body);
   log(`wrote BENCHMARKS.md (section ${file})`);

@@ -47,7 +47,7 @@ const program = new Command('bench')
   .option('--constant-lr', "delay: PPO's learning rate constant instead of annealed over the budget")
   .option('--report-only', 'delay: redraw the table and the plot from bench/results/delay-sweep.json, without running')
   .option('--continue', 'delay: keep the runs of bench/results/delay-sweep.json made with the same settings, run only the rest')
-  .option('--rerun <arm>', 'delay, with --continue: run this arm\'s cases again (e.g. "PPO + RUDDER" after a fix to it), keeping the others')
+  .option('--rerun <arm>', 'delay (with --continue), rudder --task bowling|venture: run this arm\'s cases again (e.g. "PPO + RUDDER" after a fix to it), keeping the saved runs of the others')
   .option('--venture-seeds <n>', 'venture: PPO seeds', '5')
   .option('--venture-steps <n>', 'venture: PPO steps per seed', '2000000')
   .option('--venture-kwargs <json>', "venture: Venture-v0 options as JSON ({}: the game's own rules)", '{}')
@@ -63,7 +63,7 @@ const program = new Command('bench')
     // A process of its own: a fresh JIT, as the other suites' cases get.
     else if (suite === 'kernels') execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'ppo-kernels.ts'), opts.rounds], { stdio: 'inherit' });
     else if (suite === 'rudder' && opts.task === 'kdt') await runRudderBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), size: Number(opts.size) });
-    else if (suite === 'rudder') await runGameBench(opts.task, { seeds: Number(opts.seeds), steps: Number(opts.steps), jobs: Number(opts.jobs) });
+    else if (suite === 'rudder') await runGameBench(opts.task, { seeds: Number(opts.seeds), steps: Number(opts.steps), jobs: Number(opts.jobs), rerun: opts.rerun });
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.
     else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env, srPasses: opts.srPasses === 'scaled' ? 'scaled' : Number(opts.srPasses) });
     else if (suite === 'align-speed') await runAlignSpeedBench({ rounds: Number(opts.rounds) });
