@@ -1,0 +1,55 @@
+/**
+ * The sweep commands of the CLI: `rudder sweep` (local pool, Slurm script, queue), `rudder worker` and
+ * `rudder report`. The work is in src/sweep; this file only declares the options.
+ */
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { command, int, value } from './cli-options.ts';
+import { runPool } from '../src/sweep/pool.ts';
+import { runOne, type RudderCommand } from '../src/sweep/run-one.ts';
+import { readSweepFile, sweepRuns } from '../src/sweep/spec.ts';
+
+/** bin/rudder.mjs and its parent-watch module: beside scripts/ in a clone, two levels up from dist/scripts/ in the package. */
+function rudderCommand(): RudderCommand {
+  for (const up of ['..', '../..']) {
+    const bin = fileURLToPath(new URL(`${up}/bin/rudder.mjs`, import.meta.url));
+    if (existsSync(bin)) return { node: process.execPath, bin, guard: fileURLToPath(new URL(`${up}/bin/parent-watch.mjs`, import.meta.url)) };
+  }
+  throw new Error('cannot find bin/rudder.mjs to start the runs with');
+}
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+const SWEEP = {
+  workers: value('-w, --workers <n>', `runs at a time on this machine (default: the ${availableParallelism()} cores)`, int('--workers', 1)),
+  run: value('--run <arm:seed>', 'train only this run of the sweep (what the Slurm script calls)'),
+};
+
+export function addSweepCommands(program: Command): void {
+  const sweep = command(program, 'sweep', 'run a sweep file: every arm × seed as a `rudder train` run in its own folder; run it again to continue where it stopped', SWEEP, async (o) => {
+    const [file] = sweep.args as [string];
+    const s = readSweepFile(file);
+    const cmd = rudderCommand();
+    if (o.run !== undefined) {
+      const m = /^(.+):(\d+)$/.exec(o.run);
+      const run = m ? sweepRuns(s).find((r) => r.arm === m[1] && r.seed === Number(m[2])) : undefined;
+      if (!run) throw new Error(`--run ${o.run}: not a run of sweep ${s.name} (arms ${s.arms.map((a) => a.name).join(', ')}; seeds ${s.seeds.join(', ')}; write arm:seed)`);
+      const r = await runOne(s, run, cmd, (pid, resumed) => say(`${s.name}: ${run.arm} seed ${run.seed}${resumed ? ', resumed from its checkpoint' : ''} · pid ${pid} · log ${run.dir}.log`));
+      if (r.status === 'failed') throw new Error(`${run.arm} seed ${run.seed} failed (${r.signal ?? `exit code ${r.code}`}; log ${r.log}):\n${r.tail}`);
+      say(`${s.name}: ${run.arm} seed ${run.seed} done, mean return (last 20) ${r.summary.meanReturnLast20?.toFixed(2) ?? '-'}`);
+      return;
+    }
+    const r = await runPool(s, { workers: o.workers ?? availableParallelism(), cmd }, say);
+    if (r.failed.length) throw new Error(`${r.failed.length} run(s) failed (their logs are named above); run the sweep again to retry them`);
+  });
+  sweep.argument('<FILE>', 'the sweep file (JSON)').addHelpText('after', `
+A sweep file (paths relative to it; each arm's fields replace base's):
+  { "name": "cartpole-lr", "seeds": "1-10", "out": "sweeps/cartpole-lr",
+    "base": { "envId": "CartPole-v1", "totalTimesteps": 100000, "checkpointEvery": 5 },
+    "arms": { "default": {}, "fast": { "learningRate": 0.001 }, "rudder": { "rudder": true } } }
+Each run trains in <out>/<arm>/seed-<seed> (log beside it); a finished run's summary.json marks it done.`);
+}
+
+
