@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { command, int, value } from './cli-options.ts';
+import { command, int, num, value } from './cli-options.ts';
+import { writeReport } from '../src/sweep/report.ts';
 import { runPool } from '../src/sweep/pool.ts';
 import { runOne, type RudderCommand } from '../src/sweep/run-one.ts';
 import { readSweepFile, sweepRuns } from '../src/sweep/spec.ts';
@@ -50,6 +51,18 @@ A sweep file (paths relative to it; each arm's fields replace base's):
     "base": { "envId": "CartPole-v1", "totalTimesteps": 100000, "checkpointEvery": 5 },
     "arms": { "default": {}, "fast": { "learningRate": 0.001 }, "rudder": { "rudder": true } } }
 Each run trains in <out>/<arm>/seed-<seed> (log beside it); a finished run's summary.json marks it done.`);
+
+  const report = command(program, 'report', "compare a sweep's arms over seeds: median, mean, IQR and Mann–Whitney p of the final return and of the steps to the threshold; writes report.md, report.json and curves.svg into DIR", REPORT, (o) => {
+    const [dir] = report.args as [string];
+    say(writeReport(dir, { baseline: o.baseline, threshold: o.threshold ?? null }));
+    say(`\nwritten: ${dir}/report.md, report.json, curves.svg (learning curves: median and quartiles over seeds)`);
+  });
+  report.argument('<DIR>', 'the sweep\'s folder (its "out")');
 }
+
+const REPORT = {
+  baseline: value('-b, --baseline <arm>', 'the arm the others are tested against (default: the first)'),
+  threshold: value('-t, --threshold <return>', "the return steps-to-threshold measures (default: the sweep file's threshold, else the env's reward threshold)", num('--threshold')),
+};
 
 
