@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { command, int, num, value } from './cli-options.ts';
+import { command, int, num, optionalValue, repeatable, value } from './cli-options.ts';
+import { writeSlurmScript } from '../src/sweep/slurm.ts';
 import { writeReport } from '../src/sweep/report.ts';
 import { runPool } from '../src/sweep/pool.ts';
 import { runOne, type RudderCommand } from '../src/sweep/run-one.ts';
@@ -26,6 +27,9 @@ const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const SWEEP = {
   workers: value('-w, --workers <n>', `runs at a time on this machine (default: the ${availableParallelism()} cores)`, int('--workers', 1)),
   run: value('--run <arm:seed>', 'train only this run of the sweep (what the Slurm script calls)'),
+  slurm: optionalValue('--slurm [script]', 'write a Slurm job array script (default <out>/sweep.sbatch) instead of running: one task per run, requeued tasks resume'),
+  maxParallel: value('--max-parallel <k>', 'with --slurm: at most k tasks at a time (--array=0-N%k)', int('--max-parallel', 1)),
+  sbatch: repeatable('--sbatch <option>', 'with --slurm: an extra #SBATCH option, e.g. --sbatch --partition=cpu --sbatch --time=02:00:00 (repeatable)'),
 };
 
 export function addSweepCommands(program: Command): void {
@@ -33,6 +37,11 @@ export function addSweepCommands(program: Command): void {
     const [file] = sweep.args as [string];
     const s = readSweepFile(file);
     const cmd = rudderCommand();
+    if (o.slurm !== undefined) {
+      const path = writeSlurmScript(s, { cmd, maxParallel: o.maxParallel ?? null, sbatch: o.sbatch }, typeof o.slurm === 'string' ? o.slurm : undefined);
+      say(`wrote ${path}: ${sweepRuns(s).length} array tasks (${s.arms.length} arms × ${s.seeds.length} seeds); submit it with: sbatch ${path}`);
+      return;
+    }
     if (o.run !== undefined) {
       const m = /^(.+):(\d+)$/.exec(o.run);
       const run = m ? sweepRuns(s).find((r) => r.arm === m[1] && r.seed === Number(m[2])) : undefined;
