@@ -6,8 +6,9 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { command, int, num, optionalValue, repeatable, value } from './cli-options.ts';
+import { command, int, num, optionalValue, repeatable, required, value } from './cli-options.ts';
 import { writeSlurmScript } from '../src/sweep/slurm.ts';
+import { enqueueSweep, runWorker, sweepStatus } from '../src/sweep/queue.ts';
 import { writeReport } from '../src/sweep/report.ts';
 import { runPool } from '../src/sweep/pool.ts';
 import { runOne, type RudderCommand } from '../src/sweep/run-one.ts';
@@ -29,17 +30,29 @@ const SWEEP = {
   run: value('--run <arm:seed>', 'train only this run of the sweep (what the Slurm script calls)'),
   slurm: optionalValue('--slurm [script]', 'write a Slurm job array script (default <out>/sweep.sbatch) instead of running: one task per run, requeued tasks resume'),
   maxParallel: value('--max-parallel <k>', 'with --slurm: at most k tasks at a time (--array=0-N%k)', int('--max-parallel', 1)),
+  queue: value('-q, --queue <url>', 'enqueue the runs on BullMQ at redis://HOST:PORT instead of running them (`rudder worker` runs them; with `status`: the queue to ask)'),
   sbatch: repeatable('--sbatch <option>', 'with --slurm: an extra #SBATCH option, e.g. --sbatch --partition=cpu --sbatch --time=02:00:00 (repeatable)'),
 };
 
 export function addSweepCommands(program: Command): void {
   const sweep = command(program, 'sweep', 'run a sweep file: every arm × seed as a `rudder train` run in its own folder; run it again to continue where it stopped', SWEEP, async (o) => {
-    const [file] = sweep.args as [string];
+    const [file, name] = sweep.args as [string, string | undefined];
+    if (file === 'status') {
+      if (!name || !o.queue) throw new Error('usage: rudder sweep status NAME --queue redis://HOST:PORT');
+      say(await sweepStatus(name, o.queue));
+      return;
+    }
+    if (name !== undefined) throw new Error(`unexpected argument ${name}: rudder sweep takes one sweep file`);
     const s = readSweepFile(file);
     const cmd = rudderCommand();
     if (o.slurm !== undefined) {
       const path = writeSlurmScript(s, { cmd, maxParallel: o.maxParallel ?? null, sbatch: o.sbatch }, typeof o.slurm === 'string' ? o.slurm : undefined);
       say(`wrote ${path}: ${sweepRuns(s).length} array tasks (${s.arms.length} arms × ${s.seeds.length} seeds); submit it with: sbatch ${path}`);
+      return;
+    }
+    if (o.queue !== undefined) {
+      const n = await enqueueSweep(s, o.queue);
+      say(`sweep ${s.name}: ${n.added} run(s) enqueued, ${n.retried} failed one(s) retried, ${n.queued} already queued, ${n.done} done; \`rudder worker --queue ${o.queue}\` on each machine runs them; \`rudder sweep status ${s.name} --queue ${o.queue}\` shows progress`);
       return;
     }
     if (o.run !== undefined) {
@@ -54,12 +67,16 @@ export function addSweepCommands(program: Command): void {
     const r = await runPool(s, { workers: o.workers ?? availableParallelism(), cmd }, say);
     if (r.failed.length) throw new Error(`${r.failed.length} run(s) failed (their logs are named above); run the sweep again to retry them`);
   });
-  sweep.argument('<FILE>', 'the sweep file (JSON)').addHelpText('after', `
+  sweep.argument('<FILE>', 'the sweep file (JSON), or `status` to show a queued sweep').argument('[NAME]', 'with `status`: the sweep\'s name').addHelpText('after', `
 A sweep file (paths relative to it; each arm's fields replace base's):
   { "name": "cartpole-lr", "seeds": "1-10", "out": "sweeps/cartpole-lr",
     "base": { "envId": "CartPole-v1", "totalTimesteps": 100000, "checkpointEvery": 5 },
     "arms": { "default": {}, "fast": { "learningRate": 0.001 }, "rudder": { "rudder": true } } }
 Each run trains in <out>/<arm>/seed-<seed> (log beside it); a finished run's summary.json marks it done.`);
+
+  command(program, 'worker', "take a sweep's runs from a BullMQ queue (Redis) and train them, each in a `rudder train` child process; a run retried after a crash resumes its checkpoint", WORKER, async (o) => {
+    await runWorker(o.queue, { cmd: rudderCommand(), concurrency: o.jobs, lockMs: o.lockMs }, say);
+  });
 
   const report = command(program, 'report', "compare a sweep's arms over seeds: median, mean, IQR and Mann–Whitney p of the final return and of the steps to the threshold; writes report.md, report.json and curves.svg into DIR", REPORT, (o) => {
     const [dir] = report.args as [string];
@@ -68,6 +85,12 @@ Each run trains in <out>/<arm>/seed-<seed> (log beside it); a finished run's sum
   });
   report.argument('<DIR>', 'the sweep\'s folder (its "out")');
 }
+
+const WORKER = {
+  queue: required('-q, --queue <url>', 'the queue: redis://HOST:PORT'),
+  jobs: value('-j, --jobs <n>', 'runs at a time on this machine', int('--jobs', 1), 1),
+  lockMs: value('--lock-ms <ms>', "how long a job stays claimed without this worker renewing it: a dead worker's job returns to the queue after this", int('--lock-ms', 500), 30_000),
+};
 
 const REPORT = {
   baseline: value('-b, --baseline <arm>', 'the arm the others are tested against (default: the first)'),
