@@ -8,7 +8,6 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { command, int, num, optionalValue, repeatable, required, value } from './cli-options.ts';
 import { writeSlurmScript } from '../src/sweep/slurm.ts';
-import { enqueueSweep, runWorker, sweepStatus } from '../src/sweep/queue.ts';
 import { writeReport } from '../src/sweep/report.ts';
 import { runPool } from '../src/sweep/pool.ts';
 import { runOne, type RudderCommand } from '../src/sweep/run-one.ts';
@@ -22,6 +21,9 @@ function rudderCommand(): RudderCommand {
   }
   throw new Error('cannot find bin/rudder.mjs to start the runs with');
 }
+
+/** BullMQ and its Redis client load only for the queue's commands, not on every `rudder` start. */
+const queueModule = (): Promise<typeof import('../src/sweep/queue.ts')> => import('../src/sweep/queue.ts');
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -39,6 +41,7 @@ export function addSweepCommands(program: Command): void {
     const [file, name] = sweep.args as [string, string | undefined];
     if (file === 'status') {
       if (!name || !o.queue) throw new Error('usage: rudder sweep status NAME --queue redis://HOST:PORT');
+      const { sweepStatus } = await queueModule();
       say(await sweepStatus(name, o.queue));
       return;
     }
@@ -51,6 +54,7 @@ export function addSweepCommands(program: Command): void {
       return;
     }
     if (o.queue !== undefined) {
+      const { enqueueSweep } = await queueModule();
       const n = await enqueueSweep(s, o.queue);
       say(`sweep ${s.name}: ${n.added} run(s) enqueued, ${n.retried} failed one(s) retried, ${n.queued} already queued, ${n.done} done; \`rudder worker --queue ${o.queue}\` on each machine runs them; \`rudder sweep status ${s.name} --queue ${o.queue}\` shows progress`);
       return;
@@ -75,6 +79,7 @@ A sweep file (paths relative to it; each arm's fields replace base's):
 Each run trains in <out>/<arm>/seed-<seed> (log beside it); a finished run's summary.json marks it done.`);
 
   command(program, 'worker', "take a sweep's runs from a BullMQ queue (Redis) and train them, each in a `rudder train` child process; a run retried after a crash resumes its checkpoint", WORKER, async (o) => {
+    const { runWorker } = await queueModule();
     await runWorker(o.queue, { cmd: rudderCommand(), concurrency: o.jobs, lockMs: o.lockMs }, say);
   });
 

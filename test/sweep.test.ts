@@ -47,6 +47,7 @@ describe('sweep file', () => {
     const b = s.arms[1]!;
     expect(b.config).toEqual({ envId: 'CartPole-v1', totalTimesteps: 2048, learningRate: 1e-3 });
     expect(b.flags).toContain('--rudder');
+    expect(parseSweep({ ...ok, envModules: ['my-env.ts'] }, '/x/sweep.json').envModules).toEqual(['/x/my-env.ts']);
     expect(parseSeeds('1-3,7, 9-10')).toEqual([1, 2, 3, 7, 9, 10]);
     expect(parseSeeds([4, 2])).toEqual([4, 2]);
   });
@@ -73,6 +74,14 @@ describe('sweep file', () => {
     expect(bad({ arms: { a: { alignAugment: true } } })).toMatch(/arms\.a\.alignAugment: sets up Align-RUDDER: add `align`/);
     expect(bad({ arms: { a: { rudder: { units: -1 } } } })).toMatch(/arms\.a\.rudder\.units/);
     expect(bad({ arms: { a: { numEnvs: 3, numSteps: 5 } } })).toMatch(/arms\.a \(base \+ its overrides\): numEnvs × numSteps = 15 must be divisible by numMinibatches = 4/);
+  });
+
+  it("the README's example sweep file is valid", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /## Sweeps[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1]!;
+    const s = parseSweep(JSON.parse(block), '/x/cartpole-lr.json');
+    expect(sweepRuns(s).length).toBe(30);
+    expect(s.arms.map((a) => a.name)).toEqual(['default', 'fast', 'rudder']);
   });
 
   it('the CLI names a bad file and the field', async () => {

@@ -64,7 +64,7 @@ export function finishedRun(s: Sweep, run: SweepRun): RunSummary | null {
 /** `rudder train` arguments for the run; `resume` continues its checkpoint. */
 export function trainArgs(s: Sweep, run: SweepRun, resume: boolean): string[] {
   const a = findArm(s, run.arm);
-  return ['train', '--config', armConfigPath(s, a.name), '--seed', String(run.seed), '--out', run.dir, '--no-progress', ...a.flags, ...(resume ? ['--resume'] : [])];
+  return [...s.envModules.flatMap((m) => ['--env-module', m]), 'train', '--config', armConfigPath(s, a.name), '--seed', String(run.seed), '--out', run.dir, '--no-progress', ...a.flags, ...(resume ? ['--resume'] : [])];
 }
 
 /**

@@ -57,6 +57,8 @@ const SweepSchema = z.object({
   arms: z.record(z.string(), z.record(z.string(), z.unknown())).refine((a) => Object.keys(a).length > 0, 'needs at least one arm'),
   /** The return the report's steps-to-threshold measures (default: the env's reward threshold). */
   threshold: z.number().optional(),
+  /** Modules that register your own envs, loaded by every run (`rudder train --env-module`). */
+  envModules: z.array(z.string().min(1)).optional(),
 }).strict();
 
 export interface SweepArm {
@@ -78,6 +80,8 @@ export interface Sweep {
   seeds: number[];
   arms: SweepArm[];
   threshold: number | null;
+  /** Absolute paths of the env modules every run loads. */
+  envModules: string[];
 }
 
 /** One (arm, seed) of a sweep; `index` is its place in {@link sweepRuns} (a Slurm array task id). */
@@ -112,7 +116,8 @@ export function parseSweep(raw: unknown, file: string): Sweep {
     if (!NAME.test(armName)) throw invalid(file, [{ path: ['arms', armName], message: 'an arm name must be letters, digits, _ . - (starting with a letter or digit)' }]);
     return arm(armName, { ...base, ...settings(overrides, ['arms', armName], file) }, here, file);
   });
-  return { name: s.name, file, out: resolve(here, s.out ?? join('sweeps', s.name)), seeds: parseSeeds(s.seeds, file), arms, threshold: s.threshold ?? null };
+  return { name: s.name, file, out: resolve(here, s.out ?? join('sweeps', s.name)), seeds: parseSeeds(s.seeds, file), arms, threshold: s.threshold ?? null,
+    envModules: (s.envModules ?? []).map((m) => resolve(here, m)) };
 }
 
 /** Every run of the sweep, seed by seed with the arms in file order, so early results cover every arm. */
