@@ -155,8 +155,8 @@ describe('running a sweep', () => {
   const base = { envId: 'CartPole-v1', totalTimesteps: 2048, checkpointEvery: 1 };
 
   it('the local pool trains every arm × seed once, resumes a killed run, skips finished ones on a rerun; the report reads them', async () => {
-    // Arms a and twin are the same settings: twin trains uninterrupted, a's seed 1 is killed after its second checkpoint.
-    const file = sweepFile('pool', { name: 'pool', seeds: '1-2', out: 'out', base: { ...base, totalTimesteps: 16384 }, arms: { a: {}, twin: {}, b: { learningRate: 1e-3 } } });
+    // Arms a and twin are the same settings: twin trains uninterrupted, a is killed after its second checkpoint.
+    const file = sweepFile('pool', { name: 'pool', seeds: [1], out: 'out', base: { ...base, totalTimesteps: 16384 }, arms: { a: {}, twin: {}, b: { learningRate: 1e-3 } } });
     const out = join(tmp, 'pool', 'out');
     const child = spawn(process.execPath, [BIN, 'sweep', file, '--run', 'a:1'], { stdio: 'ignore' });
     const ckpt = join(out, 'a', 'seed-1', 'checkpoints');
@@ -170,13 +170,11 @@ describe('running a sweep', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/start {2}a seed 1 \(resumed from its checkpoint\)/);
-    expect(r.stdout).toMatch(/sweep pool:\n {2}a {5}2\/2 done\n {2}twin {2}2\/2 done\n {2}b {5}2\/2 done/);
+    expect(r.stdout).toMatch(/sweep pool:\n {2}a {5}1\/1 done\n {2}twin {2}1\/1 done\n {2}b {5}1\/1 done/);
     for (const arm of ['a', 'twin', 'b']) {
-      for (const seed of [1, 2]) {
-        const dir = join(out, arm, `seed-${seed}`);
-        expect(json<{ globalStep: number; seed: number }>(join(dir, 'summary.json'))).toMatchObject({ globalStep: 16384, seed });
-        expect(json<{ learningRate: number }>(join(dir, 'config.json')).learningRate).toBe(arm === 'b' ? 1e-3 : 2.5e-4);
-      }
+      const dir = join(out, arm, 'seed-1');
+      expect(json<{ globalStep: number; seed: number }>(join(dir, 'summary.json'))).toMatchObject({ globalStep: 16384, seed: 1 });
+      expect(json<{ learningRate: number }>(join(dir, 'config.json')).learningRate).toBe(arm === 'b' ? 1e-3 : 2.5e-4);
     }
     const starts = readFileSync(join(out, 'a', 'seed-1', 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"start"')).map((l) => JSON.parse(l) as { resumed_at: number });
     expect(starts.length).toBe(2);
@@ -187,15 +185,15 @@ describe('running a sweep', () => {
     expect(a.jsonl).toEqual(twin.jsonl);
 
     const again = await rudder('sweep', file, '--workers', '2');
-    expect(again.stdout).toContain('6 already done; 0 to run');
+    expect(again.stdout).toContain('3 already done; 0 to run');
     const rep = await rudder('report', out, '--threshold', '25');
     expect(rep.code).toBe(0);
-    const finals = [1, 2].map((seed) => json<{ meanReturnLast20: number }>(join(out, 'b', `seed-${seed}`, 'summary.json')).meanReturnLast20);
-    // The median of two is their mean; a "p vs a" of 2 runs against 2 is at least 2 / C(4, 2) = 0.333.
-    expect(rep.stdout).toMatch(new RegExp(`\\| b \\| 2 \\| ${String(Number(((finals[0]! + finals[1]!) / 2).toPrecision(3))).replace('.', '\\.')} \\|`));
-    expect(rep.stdout).toMatch(/\| (0\.333|0\.667|1\.000) \(exact\) \|/);
+    const final = json<{ meanReturnLast20: number }>(join(out, 'b', 'seed-1', 'summary.json')).meanReturnLast20;
+    // One seed per arm: the median and mean are its final return, the IQR 0, and one run against one is p = 1.
+    const f = String(Number(final.toPrecision(3))).replace('.', '\\.');
+    expect(rep.stdout).toMatch(new RegExp(`\\| b \\| 1 \\| ${f} \\| ${f} \\| 0 \\[${f}, ${f}\\] \\| 1\\.000 \\(exact\\) \\|`));
     expect(existsSync(join(out, 'curves.svg'))).toBe(true);
-  }, 60_000);
+  }, 120_000); // generous: the machine may be busy with other suites
 
   it('the Slurm script maps SLURM_ARRAY_TASK_ID to its arm and seed and trains that run only', async () => {
     const file = sweepFile('slurm', { name: 'slurm', seeds: '1-2', out: 'out', base, arms: { a: {}, b: { learningRate: 1e-3 } } });
@@ -215,5 +213,5 @@ describe('running a sweep', () => {
     const outside = await exec('bash', [join(out, 'sweep.sbatch')], { env: { ...process.env, SLURM_ARRAY_TASK_ID: '4' } }).catch((e: { stderr: string; code: number }) => e);
     expect(outside).toMatchObject({ code: 2 });
     expect((outside as { stderr: string }).stderr).toContain('task 4 is outside 0-3');
-  }, 60_000);
+  }, 120_000); // generous: the machine may be busy with other suites
 });

@@ -6,6 +6,24 @@ import { finishedRun, prepareSweep, runOne, type RudderCommand, type RunOutcome 
 import { SweepProgress } from './progress.ts';
 import { sweepRuns, type Sweep, type SweepRun } from './spec.ts';
 
+/**
+ * `fn` over every item, at most `workers` at a time, started in the items' order; the results in that order
+ * too, whatever finished first (the benchmarks' suites run their seeds through it with `--jobs`).
+ */
+export async function inPool<T, R>(items: readonly T[], workers: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be an integer ≥ 1, got ${workers}`);
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(workers, items.length) }, worker));
+  return out;
+}
+
 export interface PoolResult {
   done: number;
   failed: { run: SweepRun; outcome: Extract<RunOutcome, { status: 'failed' }> }[];
@@ -22,27 +40,23 @@ export async function runPool(s: Sweep, opts: { workers: number; cmd: RudderComm
     return !finished;
   });
   const result: PoolResult = { done: all.length - runs.length, failed: [] };
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < runs.length) {
-      const run = runs[next++]!;
-      const o = await runOne(s, run, opts.cmd, (pid, resumed) => {
-        progress.set(run, 'running');
-        say(`start  ${run.arm} seed ${run.seed}${resumed ? ' (resumed from its checkpoint)' : ''} · pid ${pid} · ${progress.line()}`);
-      });
-      if (o.status === 'done') {
-        result.done++;
-        progress.set(run, 'done');
-        say(`done   ${run.arm} seed ${run.seed}: mean return (last 20) ${o.summary.meanReturnLast20?.toFixed(2) ?? '-'} · ${progress.line()}`);
-      } else {
-        result.failed.push({ run, outcome: o });
-        progress.set(run, 'failed');
-        say(`FAILED ${run.arm} seed ${run.seed} (${o.signal ?? `exit code ${o.code}`}; log ${o.log}) · ${progress.line()}\n${o.tail.replace(/^/gm, '    ')}`);
-      }
+  const one = async (run: SweepRun): Promise<void> => {
+    const o = await runOne(s, run, opts.cmd, (pid, resumed) => {
+      progress.set(run, 'running');
+      say(`start  ${run.arm} seed ${run.seed}${resumed ? ' (resumed from its checkpoint)' : ''} · pid ${pid} · ${progress.line()}`);
+    });
+    if (o.status === 'done') {
+      result.done++;
+      progress.set(run, 'done');
+      say(`done   ${run.arm} seed ${run.seed}: mean return (last 20) ${o.summary.meanReturnLast20?.toFixed(2) ?? '-'} · ${progress.line()}`);
+    } else {
+      result.failed.push({ run, outcome: o });
+      progress.set(run, 'failed');
+      say(`FAILED ${run.arm} seed ${run.seed} (${o.signal ?? `exit code ${o.code}`}; log ${o.log}) · ${progress.line()}\n${o.tail.replace(/^/gm, '    ')}`);
     }
   };
   say(`sweep ${s.name}: ${all.length} runs (${s.arms.length} arms × ${s.seeds.length} seeds) in ${s.out}${result.done ? `, ${result.done} already done` : ''}; ${runs.length} to run, ${opts.workers} at a time`);
-  await Promise.all(Array.from({ length: Math.min(opts.workers, runs.length) }, worker));
+  await inPool(runs, opts.workers, one);
   say(`sweep ${s.name}:\n${progress.table()}`);
   return result;
 }

@@ -23,14 +23,14 @@ export interface SlurmOptions {
   sbatch: string[];
 }
 
-export function slurmScript(s: Sweep, o: SlurmOptions): string {
+export function slurmScript(s: Sweep, o: SlurmOptions, path = join(s.out, 'sweep.sbatch')): string {
   const runs = sweepRuns(s);
   const last = runs.length - 1;
   const q = shellQuote;
   return [
     '#!/bin/bash',
     `# rudder sweep ${s.name}: ${runs.length} runs (${s.arms.length} arms × ${s.seeds.length} seeds) as a Slurm job array.`,
-    `# Submit with: sbatch ${join(s.out, 'sweep.sbatch')}`,
+    `# Submit with: sbatch ${path}`,
     '# A requeued task resumes its run from the checkpoint; submitting again skips the runs that are done.',
     `#SBATCH --job-name=rudder-${s.name}`,
     `#SBATCH --array=0-${last}${o.maxParallel ? `%${o.maxParallel}` : ''}`,
@@ -58,7 +58,7 @@ export function slurmScript(s: Sweep, o: SlurmOptions): string {
 export function writeSlurmScript(s: Sweep, o: SlurmOptions, path = join(s.out, 'sweep.sbatch')): string {
   prepareSweep(s);
   mkdirSync(join(s.out, 'slurm'), { recursive: true }); // Slurm does not create --output's folder
-  writeFileAtomic(path, slurmScript(s, o));
+  writeFileAtomic(path, slurmScript(s, o, path));
   chmodSync(path, 0o755);
   return path;
 }
