@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { median, summarize } from '../src/stats/index.ts';
 import { buildReport, formatReport, readSweepDir, stepsToThreshold, writeReport } from '../src/sweep/report.ts';
+import { inPool } from '../src/sweep/pool.ts';
 import { parseSeeds, parseSweep, sweepRuns } from '../src/sweep/spec.ts';
 import { exactRunMetrics } from './support/run-metrics.ts';
 
@@ -89,6 +90,25 @@ describe('sweep file', () => {
     const r = await rudder('sweep', file);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/rudder: sweep file .*bad\/sweep\.json is invalid:\n {2}- arms\.a\.gamma: /);
+  });
+});
+
+describe('inPool', () => {
+  it('runs at most N at a time, starts in order, and returns results in the items\' order whatever finished first', async () => {
+    let running = 0, most = 0;
+    const started: number[] = [];
+    const out = await inPool([30, 5, 20, 1, 10], 2, async (ms, i) => {
+      started.push(i);
+      most = Math.max(most, ++running);
+      await new Promise((res) => setTimeout(res, ms));
+      running--;
+      return ms * 2;
+    });
+    expect(out).toEqual([60, 10, 40, 2, 20]);
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    expect(most).toBe(2);
+    expect(await inPool([], 3, async () => 1)).toEqual([]);
+    await expect(inPool([1], 0, async () => 1)).rejects.toThrow(/workers must be an integer ≥ 1, got 0/);
   });
 });
 
