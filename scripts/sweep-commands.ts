@@ -46,6 +46,9 @@ export function addSweepCommands(program: Command): void {
       return;
     }
     if (name !== undefined) throw new Error(`unexpected argument ${name}: rudder sweep takes one sweep file`);
+    const modes = [o.slurm !== undefined && '--slurm', o.queue !== undefined && '--queue', o.run !== undefined && '--run', o.workers !== undefined && '--workers'].filter((m) => m !== false);
+    if (modes.length > 1) throw new Error(`${modes.join(' and ')} are different ways to run a sweep: choose one`);
+    if (o.slurm === undefined && (o.maxParallel !== undefined || o.sbatch.length)) throw new Error('--max-parallel and --sbatch shape the Slurm script: add --slurm');
     const s = readSweepFile(file);
     const cmd = rudderCommand();
     if (o.slurm !== undefined) {

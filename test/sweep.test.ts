@@ -90,6 +90,8 @@ describe('sweep file', () => {
     const r = await rudder('sweep', file);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/rudder: sweep file .*bad\/sweep\.json is invalid:\n {2}- arms\.a\.gamma: /);
+    const both = await rudder('sweep', file, '--slurm', '--workers', '2');
+    expect(both.stderr).toContain('rudder: --slurm and --workers are different ways to run a sweep: choose one');
   });
 });
 
