@@ -84,6 +84,7 @@ Each run trains in <out>/<arm>/seed-<seed> (log beside it); a finished run's sum
   command(program, 'worker', "take a sweep's runs from a BullMQ queue (Redis) and train them, each in a `rudder train` child process; a run retried after a crash resumes its checkpoint", WORKER, async (o) => {
     const { runWorker } = await queueModule();
     await runWorker(o.queue, { cmd: rudderCommand(), concurrency: o.jobs, lockMs: o.lockMs }, say);
+    process.exit(0); // Redis's reconnecting clients would keep a stopped worker alive
   });
 
   const report = command(program, 'report', "compare a sweep's arms over seeds: median, mean, IQR and Mann–Whitney p of the final return and of the steps to the threshold; writes report.md, report.json and curves.svg into DIR", REPORT, (o) => {

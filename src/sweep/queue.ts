@@ -93,7 +93,7 @@ export interface WorkerOptions {
   lockMs: number;
 }
 
-/** Serve the queue until SIGINT or SIGTERM. */
+/** Serve the queue until SIGINT or SIGTERM; then the caller ends the process (Redis's client may still hold it open). */
 export async function runWorker(url: string, o: WorkerOptions, say: (line: string) => void): Promise<void> {
   await checkQueue(url);
   const worker = new Worker<SweepJobData, RunSummary>(QUEUE_NAME, async (job: Job<SweepJobData, RunSummary>) => {
@@ -109,7 +109,14 @@ export async function runWorker(url: string, o: WorkerOptions, say: (line: strin
     say(`done ${job.id}: mean return (last 20) ${o2.summary.meanReturnLast20?.toFixed(2) ?? '-'}`);
     return o2.summary;
   }, { connection: connection(url), concurrency: o.concurrency, lockDuration: o.lockMs, stalledInterval: o.lockMs, maxStalledCount: 2 });
-  worker.on('error', (e) => say(`worker error: ${e.message}`));
+  // A lost Redis is retried for ever (an outage should not end the workers); its error is said once a minute.
+  let lastError = '', lastAt = 0;
+  worker.on('error', (e) => {
+    if (e.message === lastError && Date.now() - lastAt < 60_000) return;
+    lastError = e.message;
+    lastAt = Date.now();
+    say(`worker error: ${e.message}${e.message.includes('ECONNREFUSED') ? ' (retrying)' : ''}`);
+  });
   await worker.waitUntilReady();
   say(`worker ${process.pid}: serving queue ${QUEUE_NAME} at ${url}, ${o.concurrency} job(s) at a time; Ctrl-C to stop`);
   await new Promise<void>((res) => {
@@ -118,7 +125,8 @@ export async function runWorker(url: string, o: WorkerOptions, say: (line: strin
     process.once('SIGTERM', stop);
   });
   say('stopping: running jobs return to the queue once their lock expires');
-  await worker.close(true);
+  // close() waits on Redis; with Redis gone it would wait for ever, so the caller ends the process after 5 s at most.
+  await Promise.race([worker.close(true), new Promise((res) => setTimeout(res, 5000).unref())]);
 }
 
 const STATES: JobType[] = ['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'];
