@@ -6,6 +6,7 @@ import type { DelayCaseConfig, DelayCaseResult } from './delay-case.ts';
 import { randomSuccess } from './ppo.ts';
 import { machineLine, table, writeResults, writeSection } from './report.ts';
 import { censoredMedian, fmtSteps, svgPlot } from './svg-plot.ts';
+import { inPool } from '../src/sweep/pool.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CASE = resolve(ROOT, 'bench/delay-case.ts');
@@ -72,22 +73,17 @@ export async function runDelayBench(o: DelayBenchOptions): Promise<void> {
   const cases = o.delays.flatMap((delay) => Array.from({ length: o.seeds }, (_, i) => ARMS.map((arm) => ({ delay, seed: i + 1, arm })))).flat();
   const done: (DelayRow | undefined)[] = new Array(cases.length);
   if (o.continue) reuseSaved(o, arms, cases, done, log);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < cases.length) {
-      const i = next++, { delay, seed, arm } = cases[i]!;
-      if (done[i]) continue;
-      const envKwargs = { reward: 'delayed', size: o.size, delay, distractors };
-      log(`${arm.name}, ${ENV_ID} ${o.size}×${o.size} delayed, D = ${delay}, seed ${seed}: up to ${o.budget} steps …`);
-      const r = await runDelayCase({ envId: ENV_ID, envKwargs, seed, budget: o.budget, window: o.window, target: o.target, constantLr: o.constantLr, rudder: arm.rudder });
-      log(`  ${arm.name}, D = ${delay}, seed ${seed}: ${r.stepsToTarget === null ? `not reached (> ${o.budget}), final rate ${(100 * r.finalRate).toFixed(0)} %` : `${(100 * o.target).toFixed(0)} % at ${r.stepsToTarget} steps`}, ${r.episodes} episodes, ${r.wall.toFixed(0)} s, ${Math.round(r.sps)} SPS${r.rudder ? `, RUDDER q ${r.rudder.quality.toFixed(2)}` : ''}`);
-      done[i] = { arm: arm.name, delay, ...r };
-      rows.length = 0;
-      for (const d of done) if (d) rows.push(d); // in sweep order whatever finished first
-      save(); // a long sweep keeps what it has
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, o.jobs) }, worker));
+  await inPool(cases, o.jobs, async ({ delay, seed, arm }, i) => {
+    if (done[i]) return;
+    const envKwargs = { reward: 'delayed', size: o.size, delay, distractors };
+    log(`${arm.name}, ${ENV_ID} ${o.size}×${o.size} delayed, D = ${delay}, seed ${seed}: up to ${o.budget} steps …`);
+    const r = await runDelayCase({ envId: ENV_ID, envKwargs, seed, budget: o.budget, window: o.window, target: o.target, constantLr: o.constantLr, rudder: arm.rudder });
+    log(`  ${arm.name}, D = ${delay}, seed ${seed}: ${r.stepsToTarget === null ? `not reached (> ${o.budget}), final rate ${(100 * r.finalRate).toFixed(0)} %` : `${(100 * o.target).toFixed(0)} % at ${r.stepsToTarget} steps`}, ${r.episodes} episodes, ${r.wall.toFixed(0)} s, ${Math.round(r.sps)} SPS${r.rudder ? `, RUDDER q ${r.rudder.quality.toFixed(2)}` : ''}`);
+    done[i] = { arm: arm.name, delay, ...r };
+    rows.length = 0;
+    for (const d of done) if (d) rows.push(d); // in sweep order whatever finished first
+    save(); // a long sweep keeps what it has
+  });
   reportDelay(o, rows, machineLine());
   log('wrote bench/results/delay-sweep.{json,svg} and BENCHMARKS.md (section delay)');
 }

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fmtRate, machineLine, median, table, writeResults, writeSection } from './report.ts';
 import { make } from '../src/index.ts';
+import { mannWhitneyU } from '../src/stats/mann-whitney.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CASE = resolve(ROOT, 'bench/ppo-case.ts');
@@ -87,27 +88,17 @@ export function randomSuccess(episodes: number, size: number): number {
 
 /**
  * Means and the Mann–Whitney U comparison of two samples of steps-to-threshold (not reached = ∞): the
- * probability that a run of ours needs more steps than one of CleanRL's, and a two-sided p-value from the
- * normal approximation (no tie correction), so "same or fewer steps" is judged against the seed noise.
+ * probability that a run of ours needs more steps than one of CleanRL's, and a two-sided p-value (src/stats:
+ * exact with ties for these sample sizes), so "same or fewer steps" is judged against the seed noise.
  */
 function compareSteps(ours: (number | null)[], theirs: (number | null)[]): string {
   const a = ours.map((x) => x ?? Infinity), b = theirs.map((x) => x ?? Infinity);
-  let u = 0;
-  for (const x of a) for (const y of b) u += x > y ? 1 : x === y ? 0.5 : 0;
-  const n1 = a.length, n2 = b.length, mu = (n1 * n2) / 2, sd = Math.sqrt((n1 * n2 * (n1 + n2 + 1)) / 12);
-  const z = (u - mu) / sd, p = 2 * (1 - normalCdf(Math.abs(z)));
+  const t = mannWhitneyU(a, b);
   const mean = (xs: number[]): string => {
     const f = xs.filter(Number.isFinite);
     return f.length === xs.length ? Math.round(f.reduce((s, x) => s + x, 0) / f.length).toLocaleString('en') : 'n/a (some never reached)';
   };
-  return `Means: ours ${mean(a)}, CleanRL ${mean(b)}. Mann–Whitney: P(ours needs more steps) = ${(u / (n1 * n2)).toFixed(2)}, two-sided p ≈ ${p.toFixed(2)}.`;
-}
-
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7). */
-function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2, t = 1 / (1 + 0.3275911 * x);
-  const erf = 1 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t) * Math.exp(-x * x);
-  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+  return `Means: ours ${mean(a)}, CleanRL ${mean(b)}. Mann–Whitney: P(ours needs more steps) = ${t.effect.toFixed(2)}, two-sided p = ${t.p.toFixed(2)} (${t.method === 'exact' ? 'exact, ties handled' : 'normal approximation, tie-corrected'}).`;
 }
 
 export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps: number; kdtSeeds: number; kdtSize: number; cleanrlSeeds: number }): Promise<void> {

@@ -3,6 +3,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import os from 'node:os';
 import { resolve } from 'node:path';
 
+/** The statistics live in src/stats (the sweep report uses them too); re-exported for the suites. */
+export { median } from '../src/stats/summary.ts';
+
 const FILE = resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
 
 /** Where and when a benchmark ran: the figures mean little without it. */
@@ -53,10 +56,4 @@ export function fmtRate(perSecond: number): string {
   if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)}M`;
   if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)}k`;
   return perSecond.toFixed(0);
-}
-
-/** The median (the mean of the middle two for an even count). */
-export function median(a: readonly number[]): number {
-  const s = [...a].sort((x, y) => x - y), n = s.length;
-  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { inPool } from '../src/sweep/pool.ts';
 import { machineLine, median, table, writeResults, writeSection } from './report.ts';
 import { runCase, type CaseResult } from './ppo.ts';
 import { VENTURE_EASY, VENTURE_PPO } from '../src/experiments/venture.ts';
@@ -56,22 +57,18 @@ export async function runGameBench(name: string, opts: { seeds: number; steps: n
   const task = GAME_TASKS[name];
   if (!task) throw new Error(`rudder --task ${name}: unknown (known: kdt, ${Object.keys(GAME_TASKS).join(', ')})`);
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const rows: Row[] = opts.rerun !== undefined ? keptRows(name, { ...opts, rerun: opts.rerun }) : [];
+  const kept: Row[] = opts.rerun !== undefined ? keptRows(name, { ...opts, rerun: opts.rerun }) : [];
   // Seed-major order, so that a busy spell of the machine slows every arm alike.
   const jobs = Array.from({ length: opts.seeds }, (_, i) => ARMS.map((arm) => ({ arm, seed: i + 1 }))).flat().filter((j) => opts.rerun === undefined || j.arm.name === opts.rerun);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const { arm, seed } = jobs[next++]!;
-      const kwargs = { ...task.kwargs, reward: arm.reward };
-      log(`${arm.name}, ${task.envId}, seed ${seed}: ${opts.steps.toLocaleString('en')} steps …`);
-      const r = await runCase({ envId: task.envId, envKwargs: kwargs, seed, totalTimesteps: opts.steps, ...task.ppo }, kwargs, arm.rudder ? task.rudder : undefined);
-      const score = r.evalReturns!.reduce((a, b) => a + b, 0) / r.evalReturns!.length;
-      log(`  ${arm.name} seed ${seed}: score ${score.toFixed(1)}, ${r.wall.toFixed(0)} s${r.rudder ? `, RUDDER q ${r.rudder.quality.toFixed(2)}` : ''}`);
-      rows.push({ arm: arm.name, seed, score, r });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, opts.jobs) }, worker));
+  const ran: Row[] = await inPool(jobs, opts.jobs, async ({ arm, seed }) => {
+    const kwargs = { ...task.kwargs, reward: arm.reward };
+    log(`${arm.name}, ${task.envId}, seed ${seed}: ${opts.steps.toLocaleString('en')} steps …`);
+    const r = await runCase({ envId: task.envId, envKwargs: kwargs, seed, totalTimesteps: opts.steps, ...task.ppo }, kwargs, arm.rudder ? task.rudder : undefined);
+    const score = r.evalReturns!.reduce((a, b) => a + b, 0) / r.evalReturns!.length;
+    log(`  ${arm.name} seed ${seed}: score ${score.toFixed(1)}, ${r.wall.toFixed(0)} s${r.rudder ? `, RUDDER q ${r.rudder.quality.toFixed(2)}` : ''}`);
+    return { arm: arm.name, seed, score, r };
+  });
+  const rows = [...kept, ...ran];
   rows.sort((a, b) => a.seed - b.seed || ARMS.findIndex((x) => x.name === a.arm) - ARMS.findIndex((x) => x.name === b.arm));
   const command = `npm run bench -- rudder --task ${name} --seeds ${opts.seeds} --steps ${opts.steps}${opts.jobs > 1 ? ` --jobs ${opts.jobs}` : ''}${opts.rerun !== undefined ? ` --rerun '${opts.rerun}'` : ''}`;
   const file = `rudder-${name}`;

@@ -29,7 +29,7 @@ const program = new Command('bench')
   .option('--seeds <n>', 'ppo: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method; delay: seeds per delay and arm', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size (delay: default 8)', '12')
   .option('--task <name>', 'rudder: kdt (KeyDoorTreasure, RUDDER variants) | bowling | venture (delayed PPO, PPO + RUDDER, natural-reward oracle)', 'kdt')
-  .option('--jobs <n>', 'rudder --task bowling|venture, delay: training runs at a time (each in its own process)', '1')
+  .option('--jobs <n>', 'rudder, venture, delay: training runs at a time, each in its own process (src/sweep/pool.ts; per-seed results as one after another)', '1')
   .option('--steps <n>', 'ppo: CartPole steps per seed; rudder: steps per run', '500000')
   .option('--kdt-steps <n>', 'ppo: KeyDoorTreasure steps per run', '500000')
   .option('--kdt-size <n>', 'ppo: KeyDoorTreasure grid size', '12')
@@ -62,7 +62,7 @@ const program = new Command('bench')
     else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     // A process of its own: a fresh JIT, as the other suites' cases get.
     else if (suite === 'kernels') execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'ppo-kernels.ts'), opts.rounds], { stdio: 'inherit' });
-    else if (suite === 'rudder' && opts.task === 'kdt') await runRudderBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), size: Number(opts.size) });
+    else if (suite === 'rudder' && opts.task === 'kdt') await runRudderBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), size: Number(opts.size), jobs: Number(opts.jobs) });
     else if (suite === 'rudder') await runGameBench(opts.task, { seeds: Number(opts.seeds), steps: Number(opts.steps), jobs: Number(opts.jobs), rerun: opts.rerun });
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.
     else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env, srPasses: opts.srPasses === 'scaled' ? 'scaled' : Number(opts.srPasses) });
@@ -88,7 +88,7 @@ const program = new Command('bench')
       const command = `npm run bench -- delay --delays ${delays.join(',')} --seeds ${o.seeds} --budget ${o.budget} --size ${size} --window ${o.window} --target ${o.target} --distractors ${p},${m}${o.constantLr ? ' --constant-lr' : ''}${o.jobs > 1 ? ` --jobs ${o.jobs}` : ''}${o.continue ? ' --continue' : ''}${o.rerun ? ` --rerun '${o.rerun}'` : ''}`;
       await runDelayBench({ ...o, command });
     }
-    else if (suite === 'venture') await runVentureBench({ seeds: Number(opts.ventureSeeds), steps: Number(opts.ventureSteps), kwargs: JSON.parse(opts.ventureKwargs) as Record<string, unknown> });
+    else if (suite === 'venture') await runVentureBench({ seeds: Number(opts.ventureSeeds), steps: Number(opts.ventureSteps), kwargs: JSON.parse(opts.ventureKwargs) as Record<string, unknown>, jobs: Number(opts.jobs) });
     else if (suite === 'viewer') {
       const rounds = program.getOptionValueSource('rounds') === 'default' ? 3 : Number(opts.rounds), steps = Number(opts.viewerSteps);
       const parts = opts.viewerParts.split(',').map((x) => x.trim()) as ViewerPart[];

@@ -4,6 +4,10 @@
  * open markers, labelled "> budget".
  */
 
+import { censoredMedian } from '../src/stats/summary.ts';
+
+export { censoredMedian };
+
 export interface PlotSeries {
   name: string;
   color: string;
@@ -30,14 +34,6 @@ export function fmtSteps(n: number): string {
   if (n >= 1e6) return `${Number((n / 1e6).toPrecision(3))}M`;
   if (n >= 1e3) return `${Number((n / 1e3).toPrecision(3))}k`;
   return String(Math.round(n));
-}
-
-/** The median of per-seed values with censored ones counted as +∞ (null when the median itself is censored). */
-export function censoredMedian(v: (number | null)[]): number | null {
-  const s = v.map((x) => x ?? Infinity).sort((a, b) => a - b), n = s.length;
-  if (n === 0) return null;
-  const m = n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-  return Number.isFinite(m) ? m : null;
 }
 
 export function svgPlot(p: PlotSpec): string {

@@ -1,32 +1,34 @@
 import { machineLine, median, table, writeResults, writeSection } from './report.ts';
 import { runCase, type CaseResult } from './ppo.ts';
+import { inPool } from '../src/sweep/pool.ts';
 import { VENTURE_PPO, ventureRandomReturns } from '../src/experiments/venture.ts';
 
 /**
  * `npm run bench -- venture`: plain PPO (VENTURE_PPO, src/experiments/venture.ts) on Venture-v0's natural
- * reward, one run per seed, one at a time, each evaluated on 100 games with sampled actions (game i reset
+ * reward, one run per seed (`--jobs N`: N at a time), each evaluated on 100 games with sampled actions (game i reset
  * with seed 5_000_000 + i), against uniformly random actions on the same 100 games and on 1000.
  * `kwargs` are Venture's options for training and evaluation alike ({}: the game's own rules).
  */
-export async function runVentureBench(opts: { seeds: number; steps: number; kwargs: Record<string, unknown> }): Promise<void> {
+export async function runVentureBench(opts: { seeds: number; steps: number; kwargs: Record<string, unknown>; jobs: number }): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const mean = (a: readonly number[]): number => a.reduce((s, x) => s + x, 0) / Math.max(1, a.length);
   const share = (a: readonly number[]): number => a.filter((x) => x > 0).length / Math.max(1, a.length);
   const random100 = ventureRandomReturns(100, 5_000_000, opts.kwargs);
   const random1000 = ventureRandomReturns(1000, 5_000_000, opts.kwargs);
   log(`random policy: mean ${mean(random100).toFixed(1)} over 100 games, ${mean(random1000).toFixed(1)} over 1000 (${(100 * share(random1000)).toFixed(1)} % score)`);
-  const runs: { seed: number; r: CaseResult; mean: number; scoring: number }[] = [];
-  for (let seed = 1; seed <= opts.seeds; seed++) {
+  const seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
+  // With --jobs, that many runs at a time, each its own process: the per-seed results are those of one after another.
+  const runs: { seed: number; r: CaseResult; mean: number; scoring: number }[] = await inPool(seeds, opts.jobs, async (seed) => {
     log(`Venture-v0 ${JSON.stringify(opts.kwargs)} seed ${seed}: ${opts.steps} steps …`);
     const r = await runCase({ ...VENTURE_PPO, envKwargs: opts.kwargs, seed, totalTimesteps: opts.steps }, opts.kwargs);
     const ev = r.evalReturns!;
-    runs.push({ seed, r, mean: mean(ev), scoring: share(ev) });
-    log(`  mean ${mean(ev).toFixed(1)} over 100 sampled games (${(100 * share(ev)).toFixed(0)} % score), final 20-game training mean ${r.finalMean20.toFixed(1)}, ${r.wall.toFixed(0)} s`);
-  }
+    log(`  seed ${seed}: mean ${mean(ev).toFixed(1)} over 100 sampled games (${(100 * share(ev)).toFixed(0)} % score), final 20-game training mean ${r.finalMean20.toFixed(1)}, ${r.wall.toFixed(0)} s`);
+    return { seed, r, mean: mean(ev), scoring: share(ev) };
+  });
   const kw = JSON.stringify(opts.kwargs);
   // The game's own rules and any gentler options each keep a section (and a results file) of their own.
   const name = kw === '{}' ? 'venture-default' : 'venture';
-  const command = `npm run bench -- venture --venture-seeds ${opts.seeds} --venture-steps ${opts.steps}${kw === '{}' ? '' : ` --venture-kwargs '${kw}'`}`;
+  const command = `npm run bench -- venture --venture-seeds ${opts.seeds} --venture-steps ${opts.steps}${kw === '{}' ? '' : ` --venture-kwargs '${kw}'`}${opts.jobs > 1 ? ` --jobs ${opts.jobs}` : ''}`;
   writeResults(name, command, {
     ppo: VENTURE_PPO, envKwargs: opts.kwargs,
     random: { returns100: random100, mean100: mean(random100), mean1000: mean(random1000), scoring1000: share(random1000) },

@@ -16,6 +16,7 @@ import { absoluteModulePaths, loadEnvModules, loadRunEnvModules } from './env-mo
 import { formatEvalReport, runEval } from './eval.ts';
 import { runEpisodes, formatEpisodeReport } from './play.ts';
 import { formatSummary, readConfigFile, runTrain } from './train.ts';
+import { addSweepCommands } from './sweep-commands.ts';
 import { DEFAULT_VIEW_HOST, DEFAULT_VIEW_PORT, liveSourceFor, startViewer, untilInterrupted } from './view.ts';
 
 /**
@@ -268,6 +269,8 @@ command(program, 'check', "run checkEnv (Gymnasium's env checker) on a registere
   for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
   process.stdout.write(`${o.env}: checkEnv passed${warnings.length ? ` with ${warnings.length} warning(s)` : ''}\n`);
 });
+
+addSweepCommands(program);
 
 try {
   await program.parseAsync();
