@@ -10,7 +10,7 @@ import type { WebSocket } from 'ws';
 import { PROTOCOL_VERSION, sceneDelta as sceneDeltaOf, type ClientMessage, type RunInfo, type ServerMessage } from '../protocol.ts';
 import { SCENE_VERSION } from '../../envs/core/scene.ts';
 import { decodeClientMessage, encodeMessage } from './codec.ts';
-import { episodeMessages, replayDemonstration, type EpisodeData } from './episodes.ts';
+import { episodeMessages, readRecordedEpisode, type EpisodeData, type RecordedEpisode } from './episodes.ts';
 import { captureScenes } from '../../agents/ppo/episode-tap.ts';
 import type { LiveEpisode, LiveSource, LiveSubscription, MetricsRow } from './live-source.ts';
 import { METRICS_CHUNK, readMetricsRows } from './metrics-file.ts';
@@ -162,19 +162,19 @@ export class Connection {
       this.error('not_found', `run "${runId}": ${path}: ${file.reason}`);
       return;
     }
-    let replay: ReturnType<typeof replayDemonstration>;
+    let rec: RecordedEpisode;
     try {
-      replay = replayDemonstration(file.path, path, index);
+      rec = readRecordedEpisode(file.path, path, index);
     } catch (e) {
       this.error('invalid_file', (e as Error).message);
       return;
     }
-    const { demo, scenes } = replay;
-    const facts = demo.envId === run.envId ? run.envFacts() : null;
-    const { actionNames, fps } = facts ?? envFactsOf(demo.envId, demo.envKwargs);
+    const facts = rec.envId === run.envId ? run.envFacts() : null;
+    const { actionNames, fps } = facts ?? envFactsOf(rec.envId, rec.envKwargs);
+    // A training episode comes with RUDDER's redistribution as recorded: plotted beside it as in the live view.
     const ep: EpisodeData = {
-      source: 'replay', runId, envId: demo.envId, subEnv: -1, seed: demo.seed, globalStep: null, actionNames, fps, scenes,
-      actions: demo.actions, rewards: demo.rewards, terminated: demo.terminated, truncated: demo.truncated, redistribution: null,
+      source: 'replay', runId, envId: rec.envId, subEnv: rec.subEnv, seed: rec.seed, globalStep: rec.globalStep, actionNames, fps, scenes: rec.scenes,
+      actions: rec.actions, rewards: rec.rewards, terminated: rec.terminated, truncated: rec.truncated, redistribution: rec.redistribution,
     };
     this.playback.playNow({ frames: episodeMessages(ep, ++this.episodeIds), fps });
   }

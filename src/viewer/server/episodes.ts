@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { checkDemonstration, parseDemonstration, type Demonstration } from '../../envs/core/demonstration.ts';
 import { hasScene, sceneOf, type Scene } from '../../envs/core/scene.ts';
+import { captureScenes } from '../../agents/ppo/episode-tap.ts';
 import { sceneDelta, type EpisodeLabel, type RedistributionMessage, type ServerMessage } from '../protocol.ts';
+import { isTrainingEpisode, parseTrainingEpisode, startState } from './training-episode.ts';
 
 /** One whole episode with what the page needs to label it. */
 export interface EpisodeData extends EpisodeLabel {
@@ -59,11 +61,53 @@ function jsonlLine(text: string, index: number, label: string): string {
   throw new Error(`${label}: the file holds ${k} episodes, none with index ${index}`);
 }
 
+/** A recorded episode read back from disk: what `open_replay` plays. */
+export interface RecordedEpisode {
+  envId: string;
+  envKwargs: Record<string, unknown>;
+  /** The reset seed (demonstrations), or null (a training episode starts from a stored state). */
+  seed: number | null;
+  subEnv: number;
+  globalStep: number | null;
+  actions: number[];
+  rewards: number[];
+  terminated: boolean;
+  truncated: boolean;
+  scenes: Scene[];
+  redistribution: EpisodeData['redistribution'];
+}
+
 /**
- * Reads a demonstration file (with `index`: episode `index` of a `.jsonl` file) and re-simulates it through `make` (demonstration.ts checks every reward on the
- * way), keeping the scene after reset and after each step. Throws a DemonstrationError naming the problem.
+ * Reads a recorded episode file (with `index`: episode `index` of a `.jsonl` file): a demonstration
+ * (re-simulated from its seed) or a training episode (training-episode.ts: re-simulated from its stored
+ * start state, with RUDDER's redistribution as recorded). Every reward is checked on the way; an error
+ * names the file and the problem.
  */
-export function replayDemonstration(path: string, label: string, index: number | null = null): { demo: Demonstration; scenes: Scene[] } {
+export function readRecordedEpisode(path: string, label: string, index: number | null = null): RecordedEpisode {
+  const raw = readJson(path, label, index);
+  if (isTrainingEpisode(raw)) {
+    const e = parseTrainingEpisode(raw, label);
+    let scenes: Scene[];
+    try {
+      scenes = [...captureScenes({ env: e.subEnv, globalStep: e.globalStep, start: startState(e), scenes: null, actions: Int32Array.from(e.actions), rewards: Float64Array.from(e.rewards), return: e.return, terminated: e.terminated, truncated: e.truncated }, e.envId, e.envKwargs)];
+    } catch (err) {
+      throw new Error(`${label}: does not replay: ${(err as Error).message}`);
+    }
+    const rd = e.redistribution;
+    return {
+      envId: e.envId, envKwargs: e.envKwargs, seed: null, subEnv: e.subEnv, globalStep: e.globalStep, actions: e.actions, rewards: e.rewards,
+      terminated: e.terminated, truncated: e.truncated, scenes,
+      redistribution: rd ? { method: rd.method, rewards: e.rewards, redistributed: rd.redistributed, predictions: rd.predictions, quality: rd.quality, error: rd.error ?? NaN } : null,
+    };
+  }
+  const { demo, scenes } = replayParsedDemonstration(raw, label);
+  return {
+    envId: demo.envId, envKwargs: demo.envKwargs, seed: demo.seed, subEnv: -1, globalStep: null, actions: demo.actions, rewards: demo.rewards,
+    terminated: demo.terminated, truncated: demo.truncated, scenes, redistribution: null,
+  };
+}
+
+function readJson(path: string, label: string, index: number | null): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -71,12 +115,22 @@ export function replayDemonstration(path: string, label: string, index: number |
     throw new Error(`${label}: cannot read (${(e as Error).message})`);
   }
   if (index !== null) text = jsonlLine(text, index, label);
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new Error(`${label}: not ${index === null ? 'a JSON file' : 'a JSON line'} (${(e as Error).message})`);
   }
+}
+
+/**
+ * Reads a demonstration file (with `index`: episode `index` of a `.jsonl` file) and re-simulates it through `make` (demonstration.ts checks every reward on the
+ * way), keeping the scene after reset and after each step. Throws a DemonstrationError naming the problem.
+ */
+export function replayDemonstration(path: string, label: string, index: number | null = null): { demo: Demonstration; scenes: Scene[] } {
+  return replayParsedDemonstration(readJson(path, label, index), label);
+}
+
+function replayParsedDemonstration(raw: unknown, label: string): { demo: Demonstration; scenes: Scene[] } {
   const demo = parseDemonstration(raw, label);
   const scenes: Scene[] = [];
   const grab = (env: unknown): void => {
