@@ -83,11 +83,14 @@ function episodeActions(id: string, seed: number, cap: number): number[] {
   return actions;
 }
 
-async function spsRuns(o: ViewerBenchOptions): Promise<{ env: string; arm: string; sps: number[] }[]> {
+/** One arm's runs: SPS per round, and the share of the training's wall time the viewer's server spent on its thread. */
+interface SpsRow { env: string; arm: string; sps: number[]; busy: number[] }
+
+async function spsRuns(o: ViewerBenchOptions): Promise<SpsRow[]> {
   const arms = [{ name: 'no viewer', clients: 0 }, { name: '1 client', clients: 1 }, { name: '20 clients', clients: 20 }];
-  const out: { env: string; arm: string; sps: number[] }[] = [];
+  const out: SpsRow[] = [];
   for (const envId of ['KeyDoorTreasure-v0', 'Bowling-v0']) {
-    const rows = arms.map((a) => ({ env: envId, arm: a.name, sps: [] as number[] }));
+    const rows: SpsRow[] = arms.map((a) => ({ env: envId, arm: a.name, sps: [], busy: [] }));
     await trainPpo({ envId, totalTimesteps: Math.min(o.steps, 20_000), seed: 1 }, {}); // warm-up (JIT, wasm)
     for (let r = 0; r < o.rounds; r++) {
       for (let i = 0; i < arms.length; i++) {
@@ -99,7 +102,9 @@ async function spsRuns(o: ViewerBenchOptions): Promise<{ env: string; arm: strin
           const live = new LiveSource({ envId, numEnvs: 4, runId: 'live' });
           const server = await createViewerServer({ staticDir: mkdtempSync(join(tmpdir(), 'viewer-bench-static-')), live });
           const clients = await startClients(server.url, arm.clients, 'live', 'live');
+          const b0 = server.busyMs(), t0 = performance.now();
           await trainPpo({ envId, totalTimesteps: o.steps, seed: 1 }, { tap: live.tap, hooks: { onIteration: (s) => void (sps = s.sps) } });
+          row.busy.push((server.busyMs() - b0) / (performance.now() - t0));
           const got = await clients.stop();
           live.finish();
           await server.close();
@@ -208,7 +213,7 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
     await server.close();
 
     const sps = parts.has('sps') ? await spsRuns(o) : [];
-    for (const r of sps) log(`${r.env}, ${r.arm}: median ${Math.round(median(r.sps))} SPS`);
+    for (const r of sps) log(`${r.env}, ${r.arm}: median ${Math.round(median(r.sps))} SPS${r.busy.length ? `, server work on the trainer's thread ${(100 * median(r.busy)).toFixed(2)} % of the run's time` : ''}`);
     if (parts.size < VIEWER_PARTS.length) {
       log(`only ${[...parts].join(', ')} run: BENCHMARKS.md and bench/results/viewer.json left as they are`);
       return;
@@ -230,9 +235,9 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
       '',
       `**PPO with the viewer attached** (CleanRL's defaults, 4 envs, ${o.steps.toLocaleString('en')} steps per run, ${o.rounds} rounds interleaved; clients are ws clients in another process that subscribe to sub-env 0 as the page does: each asks for the next episode when one starts). Target: ≤ 3 % slowdown with one page.`,
       '',
-      table(['env', 'arm', 'SPS per round', 'median', 'vs no viewer'], sps.map((r) => [r.env, r.arm, r.sps.map((x) => Math.round(x).toLocaleString('en')).join(', '), Math.round(median(r.sps)).toLocaleString('en'), `${(100 * (median(r.sps) / base(r.env) - 1)).toFixed(1)} %`])),
+      table(['env', 'arm', 'SPS per round', 'median', 'vs no viewer', "server's work on the trainer's thread (median)"], sps.map((r) => [r.env, r.arm, r.sps.map((x) => Math.round(x).toLocaleString('en')).join(', '), Math.round(median(r.sps)).toLocaleString('en'), `${(100 * (median(r.sps) / base(r.env) - 1)).toFixed(1)} %`, r.busy.length ? `${(100 * median(r.busy)).toFixed(2)} % of the run's time` : '–'])),
       '',
-      `The no-viewer runs alone spread by ${spread('KeyDoorTreasure-v0')} (KeyDoorTreasure) and ${spread('Bowling-v0')} (Bowling) from round to round (max / min − 1); a difference between arms smaller than that is not resolved by this run.`,
+      `The no-viewer runs alone spread by ${spread('KeyDoorTreasure-v0')} (KeyDoorTreasure) and ${spread('Bowling-v0')} (Bowling) from round to round (max / min − 1); a difference between arms smaller than that is not resolved by this run. The last column is resolved: the time the viewer's server spent on the training thread (making the live episode's frames, packing them, handing them to the sockets, answering requests; \`ViewerServer.busyMs()\`) over the training run's wall time. The sends never wait for a socket (ws queues what the kernel does not take; a page behind by 256 KiB gets no frames until it catches up, one past 8 MiB is cut off), and pages watching the same sub-env share one set of messages, each packed once. The tap's own part (a getState per captured episode, two pushes per step of one sub-env) is inside PPO's loop and not in this column.`,
       '',
       '**Bytes per frame** (msgpack as sent; full = `episode_start` with the whole scene, step = `step` with the scene delta; the expert\'s or random first ≤ 300 steps from seed 1). Target: ≤ 2 KiB full, ≤ 1 KiB per changing frame.',
       '',

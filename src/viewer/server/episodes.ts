@@ -51,6 +51,49 @@ export function* episodeMessages(ep: EpisodeData, id: number): Generator<ServerM
   yield { type: 'episode_end', episode: id, length: T, return: ret, terminated: ep.terminated, truncated: ep.truncated };
 }
 
+/**
+ * One episode's messages made once and shared by every page that plays it (a live episode that several pages
+ * watch): each page walks it at its own pace with {@link SharedEpisode.reader}; the first to need message k
+ * makes it (scene re-made, delta taken), the others get the same object (packed once: codec.ts `encodeShared`).
+ */
+export class SharedEpisode {
+  private readonly made: ServerMessage[] = [];
+  private source: Iterator<ServerMessage, void, void> | null;
+  private failure: Error | null = null;
+
+  constructor(ep: EpisodeData, readonly id: number) {
+    this.source = episodeMessages(ep, id);
+  }
+
+  /** Message k, or null past the end; a frame that could not be made throws for every reader. */
+  at(k: number): ServerMessage | null {
+    while (this.made.length <= k && this.source) {
+      if (this.failure) throw this.failure;
+      let n: IteratorResult<ServerMessage, void>;
+      try {
+        n = this.source.next();
+      } catch (e) {
+        this.failure = e as Error;
+        this.source = null;
+        throw e;
+      }
+      if (n.done) this.source = null;
+      else this.made.push(n.value);
+    }
+    if (this.failure && k >= this.made.length) throw this.failure;
+    return this.made[k] ?? null;
+  }
+
+  /** A reader from the first message on. */
+  *reader(): Generator<ServerMessage, void, void> {
+    for (let k = 0; ; k++) {
+      const m = this.at(k);
+      if (m === null) return;
+      yield m;
+    }
+  }
+}
+
 /** Episode `index` of a `.jsonl` file's text: its index-th non-empty line. */
 function jsonlLine(text: string, index: number, label: string): string {
   let k = 0;
