@@ -223,7 +223,7 @@ describe('episode view', () => {
     // The current step is marked: the marker line over the reward plot moves right as t grows.
     const markerAt = async (t: number): Promise<number> => {
       await page.evaluate((k) => (globalThis as unknown as G).__viewer.seek(k), t);
-      const tf = await page.$eval('#plot-reward + .plot-marker', (e) => (e as HTMLElement).style.display === 'none' ? 'none' : (e as HTMLElement).style.transform);
+      const tf = await page.$eval('#plot-reward + .plot-marker', (e) => { const st = (e as unknown as { style: { display: string; transform: string } }).style; return st.display === 'none' ? 'none' : st.transform; });
       const m = /translateX\((\d+)px\)/.exec(tf);
       expect(m, `marker at t = ${t}: ${tf}`).not.toBeNull();
       return Number(m![1]);
