@@ -13,26 +13,33 @@ const k = Number(kArg);
 const ws = new URL('ws', url!).href.replace(/^http/, 'ws');
 let messages = 0, bytes = 0, steps = 0, episodes = 0;
 const sockets: WebSocket[] = [];
+const ready = new Map<WebSocket, () => void>();
 await Promise.all(Array.from({ length: k }, () => new Promise<void>((resolve, reject) => {
   const s = new WebSocket(ws, { headers: { Origin: new URL(url!).origin } });
   sockets.push(s);
+  ready.set(s, resolve);
   s.on('error', reject);
   s.on('message', (data: Buffer) => {
     messages++;
     bytes += data.length;
-    const m = unpack(data) as { type: string };
-    if (m.type === 'hello') {
-      if (mode === 'live') s.send(pack({ type: 'subscribe', runId, subEnv: 0 }));
-      else {
-        s.send(pack({ type: 'speed', factor: Number(speedArg ?? 1) }));
-        s.send(pack({ type: 'open_replay', runId, path }));
-      }
-      resolve();
-    } else if (m.type === 'step') steps++;
-    else if (m.type === 'episode_start') episodes++;
-    else if (m.type === 'episode_end' && mode === 'replay') s.send(pack({ type: 'open_replay', runId, path })); // loop
+    const raw = unpack(data) as { type: string } | { type: string }[];
+    for (const m of Array.isArray(raw) ? raw : [raw]) onMessage(s, m);
   });
 })));
+
+// One message (a frame may carry several: protocol 3).
+function onMessage(s: WebSocket, m: { type: string }): void {
+  if (m.type === 'hello') {
+    if (mode === 'live') s.send(pack({ type: 'subscribe', runId, subEnv: 0 }));
+    else {
+      s.send(pack({ type: 'speed', factor: Number(speedArg ?? 1) }));
+      s.send(pack({ type: 'open_replay', runId, path }));
+    }
+    ready.get(s)?.();
+  } else if (m.type === 'step') steps++;
+  else if (m.type === 'episode_start') episodes++;
+  else if (m.type === 'episode_end' && mode === 'replay') s.send(pack({ type: 'open_replay', runId, path })); // loop
+}
 console.log('ready');
 process.on('SIGTERM', () => {
   console.log(JSON.stringify({ messages, bytes, steps, episodes }));

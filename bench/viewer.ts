@@ -7,7 +7,7 @@
  * - frames drawn per second in one headless chromium page replaying Bowling at 1× (30 fps);
  * - the page's bundle, gzipped; a recorded episode's bytes per step (a demonstration file).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +31,35 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b), n = s.length;
   return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 };
+
+/**
+ * CPU time (ms, user + system) of the chromium launched with `--viewer-bench=<marker>` and all its child
+ * processes (GPU, renderer, …), from /proc; NaN where there is no /proc. Unlike frames per second, this per
+ * drawn frame hardly depends on how loaded the machine is.
+ */
+function chromiumCpuMs(marker: string): number {
+  try {
+    const root = Number(execFileSync('pgrep', ['-o', '-f', '--', `--viewer-bench=${marker}`]).toString().trim().split('\n')[0]);
+    const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=']).toString().trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+    const tree = new Set([root]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [pid, ppid] of rows) if (tree.has(ppid!) && !tree.has(pid!)) grew = tree.add(pid!) !== null;
+    }
+    let ms = 0;
+    for (const pid of tree) {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        ms += ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+      } catch {
+        // a process that ended meanwhile
+      }
+    }
+    return ms;
+  } catch {
+    return NaN;
+  }
+}
 
 /** The bench's parts; a run of only some of them logs its figures and writes no report. */
 export const VIEWER_PARTS = ['frames', 'recording', 'bundle', 'cpu', 'page', 'sps'] as const;
@@ -83,11 +112,14 @@ function episodeActions(id: string, seed: number, cap: number): number[] {
   return actions;
 }
 
-async function spsRuns(o: ViewerBenchOptions): Promise<{ env: string; arm: string; sps: number[] }[]> {
+/** One arm's runs: SPS per round, and the share of the training's wall time the viewer's server spent on its thread. */
+interface SpsRow { env: string; arm: string; sps: number[]; busy: number[] }
+
+async function spsRuns(o: ViewerBenchOptions): Promise<SpsRow[]> {
   const arms = [{ name: 'no viewer', clients: 0 }, { name: '1 client', clients: 1 }, { name: '20 clients', clients: 20 }];
-  const out: { env: string; arm: string; sps: number[] }[] = [];
+  const out: SpsRow[] = [];
   for (const envId of ['KeyDoorTreasure-v0', 'Bowling-v0']) {
-    const rows = arms.map((a) => ({ env: envId, arm: a.name, sps: [] as number[] }));
+    const rows: SpsRow[] = arms.map((a) => ({ env: envId, arm: a.name, sps: [], busy: [] }));
     await trainPpo({ envId, totalTimesteps: Math.min(o.steps, 20_000), seed: 1 }, {}); // warm-up (JIT, wasm)
     for (let r = 0; r < o.rounds; r++) {
       for (let i = 0; i < arms.length; i++) {
@@ -99,7 +131,9 @@ async function spsRuns(o: ViewerBenchOptions): Promise<{ env: string; arm: strin
           const live = new LiveSource({ envId, numEnvs: 4, runId: 'live' });
           const server = await createViewerServer({ staticDir: mkdtempSync(join(tmpdir(), 'viewer-bench-static-')), live });
           const clients = await startClients(server.url, arm.clients, 'live', 'live');
+          const b0 = server.busyMs(), t0 = performance.now();
           await trainPpo({ envId, totalTimesteps: o.steps, seed: 1 }, { tap: live.tap, hooks: { onIteration: (s) => void (sps = s.sps) } });
+          row.busy.push((server.busyMs() - b0) / (performance.now() - t0));
           const got = await clients.stop();
           live.finish();
           await server.close();
@@ -175,10 +209,11 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
     }
 
     // Frames drawn in one headless page replaying Bowling at 1× (30 fps).
-    let page: { raf: number; draws: number } | null = null, pageError = 'not run';
+    let page: { raf: number; draws: number; cpuMsPerDraw: number } | null = null, pageError = 'not run';
     if (parts.has('page')) try {
       const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--use-angle=swiftshader'] });
+      const marker = `${process.pid}-${Date.now()}`;
+      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--use-angle=swiftshader', `--viewer-bench=${marker}`] });
       // bypassCSP: the page's CSP forbids eval, and playwright evaluates the string probes below with it.
       const p = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
       type G = { __viewer: { ready: boolean; connected: boolean; runs: unknown[]; draws: number; frameCount: number; playing: boolean } };
@@ -189,7 +224,8 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
       if (!(await p.evaluate(() => (globalThis as unknown as G).__viewer.playing))) await p.click('#tl-play');
       await p.waitForFunction(() => (globalThis as unknown as G).__viewer.playing, null, { timeout: 10_000 });
       // A string, not a function: tsx's transform would wrap a function's inner closures in a helper the page lacks.
-      page = (await p.evaluate(`new Promise((done) => {
+      const cpu0 = chromiumCpuMs(marker);
+      const seen = (await p.evaluate(`new Promise((done) => {
         const v = globalThis.__viewer, d0 = v.draws, t0 = performance.now();
         let raf = 0;
         const tick = () => {
@@ -199,8 +235,9 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
         };
         requestAnimationFrame(tick);
       })`)) as { raf: number; draws: number };
+      page = { ...seen, cpuMsPerDraw: (chromiumCpuMs(marker) - cpu0) / (seen.draws * 5) };
       await browser.close();
-      log(`page: ${page.raf.toFixed(1)} animation frames/s, ${page.draws.toFixed(1)} scene draws/s`);
+      log(`page: ${page.raf.toFixed(1)} animation frames/s, ${page.draws.toFixed(1)} scene draws/s, chromium CPU ${page.cpuMsPerDraw.toFixed(1)} ms per draw`);
     } catch (e) {
       pageError = (e as Error).message.split('\n')[0]!;
       log(`page fps not measured: ${pageError}`);
@@ -208,7 +245,7 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
     await server.close();
 
     const sps = parts.has('sps') ? await spsRuns(o) : [];
-    for (const r of sps) log(`${r.env}, ${r.arm}: median ${Math.round(median(r.sps))} SPS`);
+    for (const r of sps) log(`${r.env}, ${r.arm}: median ${Math.round(median(r.sps))} SPS${r.busy.length ? `, server work on the trainer's thread ${(100 * median(r.busy)).toFixed(2)} % of the run's time` : ''}`);
     if (parts.size < VIEWER_PARTS.length) {
       log(`only ${[...parts].join(', ')} run: BENCHMARKS.md and bench/results/viewer.json left as they are`);
       return;
@@ -230,9 +267,9 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
       '',
       `**PPO with the viewer attached** (CleanRL's defaults, 4 envs, ${o.steps.toLocaleString('en')} steps per run, ${o.rounds} rounds interleaved; clients are ws clients in another process that subscribe to sub-env 0 as the page does: each asks for the next episode when one starts). Target: ≤ 3 % slowdown with one page.`,
       '',
-      table(['env', 'arm', 'SPS per round', 'median', 'vs no viewer'], sps.map((r) => [r.env, r.arm, r.sps.map((x) => Math.round(x).toLocaleString('en')).join(', '), Math.round(median(r.sps)).toLocaleString('en'), `${(100 * (median(r.sps) / base(r.env) - 1)).toFixed(1)} %`])),
+      table(['env', 'arm', 'SPS per round', 'median', 'vs no viewer', "server's work on the trainer's thread (median)"], sps.map((r) => [r.env, r.arm, r.sps.map((x) => Math.round(x).toLocaleString('en')).join(', '), Math.round(median(r.sps)).toLocaleString('en'), `${(100 * (median(r.sps) / base(r.env) - 1)).toFixed(1)} %`, r.busy.length ? `${(100 * median(r.busy)).toFixed(2)} % of the run's time` : '–'])),
       '',
-      `The no-viewer runs alone spread by ${spread('KeyDoorTreasure-v0')} (KeyDoorTreasure) and ${spread('Bowling-v0')} (Bowling) from round to round (max / min − 1); a difference between arms smaller than that is not resolved by this run.`,
+      `The no-viewer runs alone spread by ${spread('KeyDoorTreasure-v0')} (KeyDoorTreasure) and ${spread('Bowling-v0')} (Bowling) from round to round (max / min − 1); a difference between arms smaller than that is not resolved by this run. The last column is resolved: the time the viewer's server spent on the training thread (making the live episode's frames, packing them, handing them to the sockets, answering requests; \`ViewerServer.busyMs()\`) over the training run's wall time. The sends never wait for a socket (ws queues what the kernel does not take; a page behind by 256 KiB gets no frames until it catches up, one past 8 MiB is cut off), and pages watching the same sub-env share one set of messages, each packed once. The tap's own part (a getState per captured episode, two pushes per step of one sub-env) is inside PPO's loop and not in this column.`,
       '',
       '**Bytes per frame** (msgpack as sent; full = `episode_start` with the whole scene, step = `step` with the scene delta; the expert\'s or random first ≤ 300 steps from seed 1). Target: ≤ 2 KiB full, ≤ 1 KiB per changing frame.',
       '',
@@ -240,7 +277,7 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
       '',
       `**Server CPU**, 32 clients each replaying a ${bowlingActions.length}-step Bowling game at 2× its 30 fps (60 frames/s each), 10 s: **${(100 * serverCpu).toFixed(1)} % of a core** (target ≤ 15 %); the clients received ${perClientFps.toFixed(1)} frames/s each.`,
       '',
-      page ? `**One headless chromium page** (Debian's, SwiftShader WebGL) replaying that game at 1× (30 fps): **${page.draws.toFixed(1)} scene draws/s**, ${page.raf.toFixed(1)} animation frames/s (target ≥ 30).` : `**One headless page**: not measured (${pageError}).`,
+      page ? `**One headless chromium page** (Debian's, SwiftShader WebGL: the GPU emulated on the CPU) replaying that game at 1× (30 fps): **${page.draws.toFixed(1)} scene draws/s**, ${page.raf.toFixed(1)} animation frames/s (target ≥ 30); chromium's processes (renderer, GPU, …) spent **${page.cpuMsPerDraw.toFixed(1)} ms of CPU per drawn frame**, so 30 draws/s need ${((30 * page.cpuMsPerDraw) / 1000).toFixed(2)} cores for chromium alone: the draw rate is what the machine's free CPU allows (see the load average above).` : `**One headless page**: not measured (${pageError}).`,
       '',
       `**Bundle**: ${bundle.map((b) => `\`${b.file}\` ${kb(b.bytes)} (${kb(b.gzip)} gzipped)`).join(', ')}; the base page is \`index.html\` + \`app.js\`: ${kb(gz.gzip + bundle.find((b) => b.file === 'index.html')!.gzip)} gzipped (target ≤ 250 kB); \`policy.js\` (TensorFlow.js and the envs) loads only when a policy plays.`,
       '',

@@ -86,6 +86,7 @@ const TRAIN = {
   alignAugment: flag('--align-augment', "with --align: append to the observation one 0/1 flag per event kind seen so far in the episode (the reference's state augmentation)"),
   bc: value('--bc <demos.jsonl>', "pre-train the actor by behaviour cloning on these demonstrations before PPO (a fresh run only)"),
   bcEpochs: value('--bc-epochs <n>', 'passes over the demo steps, with --bc', int('--bc-epochs', 1), 50),
+  recordEvery: value('--record-every <steps>', 'save the next training episode of sub-env 0 every N env steps to RUN_DIR/episodes/ (with RUDDER\'s redistribution), for rudder view to replay (0: never)', int('--record-every', 0), 0),
   view: flag('--view', 'watch the run live in the browser viewer (prints its URL; it keeps serving after training until Ctrl-C)'),
   port: value('--port <n>', `the viewer's port, with --view (default ${DEFAULT_VIEW_PORT}; 0: any free port)`, int('--port', 0)),
   host: value('--host <address>', `the viewer's address, with --view (default ${DEFAULT_VIEW_HOST}: this machine only)`),
@@ -121,7 +122,7 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
   try {
     await runTrain({
       config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
-      evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder, live,
+      evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder, live, recordEvery: o.recordEvery,
       align: o.align ? { demos: o.align, correction: o.alignCorrection, augment: o.alignAugment } : null,
       bc: o.bc ? { demos: o.bc, epochs: o.bcEpochs } : null,
     }, say);

@@ -23,7 +23,7 @@ import type { RewardRedistribution } from '../src/agents/ppo/redistribution.ts';
 import { bcPretrain, demoSteps } from '../src/agents/ppo/bc.ts';
 import type { Agent } from '../src/agents/ppo/agent.ts';
 import { parseRudderSettings, settingsConfig, type RudderSettings } from '../src/rudder/settings.ts';
-import type { LiveSource } from '../src/viewer/server/index.ts';
+import { EpisodeRecorder, LiveSource } from '../src/viewer/server/index.ts';
 import { loadPolicyModule, savedEnvModules } from './env-modules.ts';
 
 export interface TrainCommand {
@@ -48,6 +48,8 @@ export interface TrainCommand {
   bc?: { demos: string; epochs: number } | null;
   /** The viewer's live source (`--view`): its tap goes to PPO, RUDDER's episodes and the metrics rows to it. */
   live?: LiveSource | null;
+  /** `--record-every N`: sub-env 0's next episode every N env steps to RUN/episodes/ (with RUDDER's redistribution); 0 or absent: none. */
+  recordEvery?: number;
 }
 
 /** Read and validate a `--config FILE` (JSON with PpoConfig fields); errors name the file and the field. */
@@ -94,7 +96,11 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   // A fresh run refuses a folder with another run's metrics here; a resumed run's metrics are cut back to
   // its checkpoint below, once the trainer has accepted the checkpoint (a refused resume loses nothing).
   const metrics = resumeFrom ? new MetricsLog(c.out) : MetricsLog.create(c.out);
-  const live = c.live ?? null;
+  const recordEvery = c.recordEvery ?? 0;
+  if (!(Number.isInteger(recordEvery) && recordEvery >= 0)) throw new Error(`--record-every must be an integer ≥ 0, got ${recordEvery}`);
+  // Recording training episodes rides on the viewer's live source (one more on-demand subscriber of its tap).
+  const ownLive = recordEvery > 0 && !c.live;
+  const live = c.live ?? (ownLive ? liveSourceOf({ ...resumeFrom?.state.config, ...c.config }, c.out) : null);
   if (live) {
     // Every row written to metrics.jsonl also goes to the viewer's followers of the live run.
     const write = metrics.event.bind(metrics);
@@ -115,6 +121,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     };
   }
   if (rudder && live) live.attachRudder(rudder); // after the logger above, which it keeps
+  const recorder = live && recordEvery > 0 ? new EpisodeRecorder(live, c.out, { everySteps: recordEvery, log }) : null;
   let bar: SingleBar | null = null;
   let lastLine = 0;
   const recent: number[] = [];
@@ -139,6 +146,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
         if (recent.length > 20) recent.shift();
       },
       onIteration: (s) => {
+        recorder?.tick(s.globalStep);
         metrics.iteration({
           iteration: s.iteration, global_step: s.globalStep, time_s: s.globalStep / s.sps, sps: Math.round(s.sps), episode_return: s.episodeReturn,
           episode_length: s.episodeLength, episodes: s.episodes, learning_rate: s.learningRate, policy_loss: s.policyLoss, value_loss: s.valueLoss,
@@ -182,7 +190,10 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   } finally {
     bar?.stop();
     trainer.close();
+    recorder?.close();
+    if (ownLive) live!.finish();
   }
+  if (recorder?.written.length) log(`recorded ${recorder.written.length} training episodes in ${join(c.out, 'episodes')} (rudder view ${c.out} replays them)`);
   writeRunSummary(c.out, result);
   return result;
 }
@@ -240,6 +251,12 @@ function newAlign(config: Partial<PpoConfig>, a: NonNullable<TrainCommand['align
   const setup = alignFromDemos(demos, { correction: a.correction, seed: cfg.seed, augment: a.augment ?? false });
   log(`Align-RUDDER: ${demos.length} demonstrations from ${a.demos}; ${setup.redistribution.encoder.name}; profile of ${setup.redistribution.profile.pssm.columns} columns; C = ${setup.redistribution.scale.toPrecision(4)}; correction ${a.correction}${a.augment ? `; observations + ${setup.redistribution.encoder.numEvents} event flags` : ''}`);
   return setup;
+}
+
+/** A live source for the run's env, when only the episode recorder needs one (no viewer). */
+function liveSourceOf(config: Partial<PpoConfig>, out: string): LiveSource {
+  const cfg = parsePpoConfig(config, '--record-every');
+  return new LiveSource({ envId: cfg.envId, envKwargs: cfg.envKwargs, numEnvs: cfg.numEnvs, runDir: out });
 }
 
 /** RUDDER_DEFAULTS (reward mode, scale-free) under the `rudder` settings, or null for plain PPO. */

@@ -14,7 +14,7 @@ import { roomsSrStates } from '../src/experiments/rooms.ts';
 import { RudderRedistribution, type RudderEpisode } from '../src/rudder/ppo-redistribution.ts';
 import { buildPage } from '../src/viewer/build-page.ts';
 import type { ViewerState } from '../src/viewer/page/state.ts';
-import { createViewerServer, LiveSource, type ViewerServer } from '../src/viewer/server/index.ts';
+import { createViewerServer, EpisodeRecorder, LiveSource, loadTrainingEpisode, type ViewerServer } from '../src/viewer/server/index.ts';
 import { launchChromium } from './viewer-page-harness.ts';
 
 const WAIT = { timeout: 10_000 };
@@ -27,6 +27,10 @@ let page: Page;
 let server: ViewerServer;
 let live: LiveSource;
 const pageErrors: string[] = [];
+// The live run's records (trainer and RUDDER), kept for the replay of its recorded episodes.
+const episodes: EpisodeRecord[] = [];
+const reports: RudderEpisode[] = [];
+let recorded: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rudder-viewer-e2e-'));
@@ -67,7 +71,6 @@ const state = (): Promise<ViewerState> => page.evaluate(() => JSON.parse(JSON.st
 describe('the viewer against the real server', () => {
   it('shows a live PPO + RUDDER episode as the trainer and RUDDER saw it', async () => {
     const red = RudderRedistribution.forEnv(CFG.envId, CFG.envKwargs, { seed: 3, features: 'gridCodeCounts' });
-    const reports: RudderEpisode[] = [];
     red.onEpisode = (e) => void reports.push(e);
     live.attachRudder(red);
     await page.selectOption('#tl-speed', '8');
@@ -76,8 +79,14 @@ describe('the viewer against the real server', () => {
     for (let k = 0; live.subscribers === 0 && k < 400; k++) await new Promise((r) => setTimeout(r, 5));
     expect(live.armedEnv).toBe(0);
 
-    const episodes: EpisodeRecord[] = [];
-    await trainPpo(CFG, { backend: 'cpu', tap: live.tap, redistribution: red, runDir: join(dir, 'runs', 'kdt'), hooks: { onEpisode: (e) => void episodes.push(e) } });
+    // rudder train --record-every's recorder on the same live source: training episodes to runs/kdt/episodes/.
+    const recorder = new EpisodeRecorder(live, join(dir, 'runs', 'kdt'), { everySteps: 4096 });
+    await trainPpo(CFG, {
+      backend: 'cpu', tap: live.tap, redistribution: red, runDir: join(dir, 'runs', 'kdt'),
+      hooks: { onEpisode: (e) => void episodes.push(e), onIteration: (s) => recorder.tick(s.globalStep) },
+    });
+    recorder.close();
+    recorded = recorder.written;
     // The first live episode on screen, arrived whole with its redistribution; read at its last frame in the same
     // task (playback moves on to the next live episode as soon as it reaches the end).
     await until(() => {
@@ -102,6 +111,27 @@ describe('the viewer against the real server', () => {
     expect(v.plots.predictions).toEqual(Array.from(theirs.predictions));
     expect(v.plots.quality).toBe(theirs.quality);
     live.finish();
+  }, 60_000);
+
+  it('replays a recorded training episode from disk beside RUDDER’s redistribution of it', async () => {
+    expect(recorded.length).toBeGreaterThanOrEqual(1);
+    const path = recorded.at(-1)!;
+    const file = loadTrainingEpisode(join(dir, 'runs', 'kdt', path));
+    await until((p) => (globalThis as unknown as G).__viewer.runs.some((r) => r.id === 'kdt' && r.episodes.includes(p)), path);
+    await page.locator('.run[data-run="kdt"] button.replay', { hasText: path }).click();
+    await until((n) => { const v = (globalThis as unknown as G).__viewer; return v.source === 'replay' && v.ended && v.frameCount === n && v.plots.quality !== null; }, file.actions.length + 1);
+    const v = await state();
+    expect(v.globalStep).toBe(file.globalStep);
+    // Which episode it was, from the trainer's records; RUDDER's k-th report on sub-env 0 is its k-th episode there.
+    const onEnv0 = episodes.filter((e) => e.env === 0), reports0 = reports.filter((e) => e.env === 0);
+    const mine = onEnv0.find((e) => e.globalStep === file.globalStep && e.length === file.actions.length)!;
+    expect(mine).toBeDefined();
+    const theirs = reports0[onEnv0.indexOf(mine)]!;
+    expect(v.plots.rewards).toEqual(file.rewards);
+    expect(v.plots.redistributed).toEqual(Array.from(theirs.redistributed));
+    expect(v.plots.predictions).toEqual(Array.from(theirs.predictions));
+    expect(v.plots.quality).toBe(theirs.quality);
+    expect(v.plots.cumReturn.at(-1)).toBeCloseTo(mine.return, 6);
   }, 60_000);
 
   it('plays FourRooms by keyboard as Node steps it, saves a demonstration Align-RUDDER accepts, and replays it', async () => {

@@ -220,6 +220,19 @@ describe('episode view', () => {
     expect(s.plots.quality).toBe(r.quality);
     expect(s.plots.trust.episodes).toContain(s.episode);
     expect(await page.textContent('#trust-line')).toContain('trust q = 0.813');
+    // The current step is marked: the marker line over the reward plot moves right as t grows.
+    const markerAt = async (t: number): Promise<number> => {
+      await page.evaluate((k) => (globalThis as unknown as G).__viewer.seek(k), t);
+      const tf = await page.$eval('#plot-reward + .plot-marker', (e) => { const st = (e as unknown as { style: { display: string; transform: string } }).style; return st.display === 'none' ? 'none' : st.transform; });
+      const m = /translateX\((\d+)px\)/.exec(tf);
+      expect(m, `marker at t = ${t}: ${tf}`).not.toBeNull();
+      return Number(m![1]);
+    };
+    const n = s.frameCount;
+    const xs = [await markerAt(1), await markerAt(Math.floor(n / 2)), await markerAt(n - 1)];
+    expect(xs[0]).toBeLessThan(xs[1]!);
+    expect(xs[1]).toBeLessThan(xs[2]!);
+    expect(xs[2]).toBeLessThanOrEqual(400); // inside the 400-pixel canvas
   });
 
   it('shows an HTML label of a custom env as literal text, drawn with no per-env code', async () => {

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EpisodeEndMessage, HelloMessage } from '../src/viewer/protocol.ts';
 import { ViewerClient } from './support/viewer-client.ts';
+import '../src/envs/index.ts'; // registers the built-in envs the replay makes
+import { loadTrainingEpisode, readRecordedEpisode } from '../src/viewer/server/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = resolve(ROOT, 'bin/rudder.mjs');
@@ -63,6 +65,21 @@ describe('rudder train --view and rudder view', () => {
       expect(await p.exited).toBe(0);
     } finally {
       p.child.kill('SIGKILL');
+    }
+  });
+
+  it('train --record-every writes training episodes with RUDDER’s redistribution that replay from disk (no viewer needed)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'viewer-cli-rec-')), out = join(dir, 'kdt');
+    writeFileSync(join(dir, 'kdt.json'), JSON.stringify({ envId: 'KeyDoorTreasure-v0', envKwargs: { size: 5, maxSteps: 60 } }));
+    const p = start(['train', '--config', join(dir, 'kdt.json'), '--steps', '8192', '--seed', '2', '--rudder', '--record-every', '4096', '--out', out, '--no-progress']);
+    expect(await p.exited).toBe(0);
+    const files = readdirSync(join(out, 'episodes'));
+    expect(p.output()).toContain(`recorded ${files.length} training episodes in ${join(out, 'episodes')}`);
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    for (const f of files) {
+      const e = loadTrainingEpisode(join(out, 'episodes', f));
+      expect(e.redistribution?.redistributed.length).toBe(e.actions.length);
+      expect(readRecordedEpisode(join(out, 'episodes', f), f).redistribution?.redistributed).toEqual(e.redistribution!.redistributed);
     }
   });
 

@@ -132,6 +132,35 @@ describe('live training in the viewer', () => {
     }
   });
 
+  it('pages watching one sub-env share its messages; a page that stops reading holds up neither training nor the others', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'viewer-live-'));
+    const live = new LiveSource({ envId: CFG.envId, envKwargs: CFG.envKwargs, numEnvs: CFG.numEnvs, runId: 'live' });
+    const server = await createViewerServer({ staticDir: root, live });
+    try {
+      const pages = await Promise.all([0, 1, 2].map(() => ViewerClient.open(server.url)));
+      const stalled = await ViewerClient.open(server.url);
+      for (const p of [...pages, stalled]) {
+        p.send({ type: 'speed', factor: 8 });
+        p.send({ type: 'subscribe', runId: 'live', subEnv: 0 });
+      }
+      await until(() => live.subscribers === 4);
+      (stalled.ws as unknown as { _socket: { pause(): void } })._socket.pause(); // reads nothing from now on
+      const r = await trainPpo({ ...CFG, totalTimesteps: 4096 }, { backend: 'cpu', tap: live.tap });
+      expect(r.globalStep).toBe(4096); // training ran to its end with a page that does not read
+      const firsts = await Promise.all(pages.map((p) => p.wait<EpisodeStartMessage>((m) => m.type === 'episode_start', 10_000, 0)));
+      // The first capture went to all of them: one episode id on this server, the same messages.
+      expect(new Set(firsts.map((f) => f.episode)).size).toBe(1);
+      const eps = await Promise.all(pages.map((p) => p.episode(firsts[0]!.episode)));
+      expect(eps[0]!.length).toBeGreaterThan(3);
+      expect(eps[1]).toEqual(eps[0]);
+      expect(eps[2]).toEqual(eps[0]);
+      expect(server.busyMs()).toBeGreaterThan(0);
+      for (const p of pages) await p.close();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('refuses to show an env without a scene, and a capture that fails never stops training', async () => {
     const root = mkdtempSync(join(tmpdir(), 'viewer-live-'));
     await import('../examples/custom-env.ts'); // Corridor-v0: a user's env with no scene()

@@ -9,6 +9,7 @@ import { expertFor } from '../src/envs/core/experts.ts';
 import { roomsSrStates } from '../src/experiments/rooms.ts';
 import { applySceneDelta, type EpisodeEndMessage, type EpisodeStartMessage, type ErrorMessage, type HelloMessage, type MetricsMessage, type RunsMessage, type SavedMessage, type StepMessage } from '../src/viewer/protocol.ts';
 import { createViewerServer, type ViewerServer } from '../src/viewer/server/index.ts';
+import { MIN_SEND_INTERVAL_MS } from '../src/viewer/server/playback.ts';
 import { sceneAsReceived } from '../src/viewer/wire.ts';
 import type { Scene } from '../src/envs/core/scene.ts';
 import { rawGet, ViewerClient } from './support/viewer-client.ts';
@@ -69,7 +70,7 @@ describe('viewer server', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
     const c = await ViewerClient.open(server.url);
     const hello = c.messages[0] as HelloMessage;
-    expect(hello).toMatchObject({ type: 'hello', protocol: 2, sceneVersion: 1, live: false });
+    expect(hello).toMatchObject({ type: 'hello', protocol: 3, sceneVersion: 1, live: false });
     expect(hello.runs).toEqual([{
       id: 'kdt-run', envId: 'KeyDoorTreasure-v0', envKwargs: { size: 5 }, actionNames: make('KeyDoorTreasure-v0').metadata.actionNames, fps: 10,
       episodes: ['demos/expert-11.json', 'demos/expert-20.jsonl#0', 'demos/expert-20.jsonl#1'], hasModel: true,
@@ -153,7 +154,7 @@ describe('viewer server', () => {
 
   it('replays a demonstration: re-simulated, every step streamed with the file’s reward, scenes rebuilt from deltas', async () => {
     const c = await ViewerClient.open(server.url);
-    c.send({ type: 'speed', factor: 8 });
+    c.send({ type: 'speed', factor: 0.5 });
     const start = await c.ask<EpisodeStartMessage>({ type: 'open_replay', runId: 'kdt-run', path: 'demos/expert-11.json' }, (m) => m.type === 'episode_start');
     expect(start).toMatchObject({ source: 'replay', envId: 'KeyDoorTreasure-v0', seed: 11, fps: 10, subEnv: -1 });
     const t0 = performance.now();
@@ -167,8 +168,12 @@ describe('viewer server', () => {
     expect(end).toMatchObject({ type: 'episode_end', length: fx.demo.actions.length, terminated: true });
     expect(end.return).toBeCloseTo(fx.demo.return, 9);
     expect(fx.demo.return).toBeGreaterThan(0);
-    // Paced at 10 fps × 8: T frames take about T/80 s.
-    expect(performance.now() - t0).toBeGreaterThan(((steps.length - 2) / 80) * 1000);
+    // Paced at 10 fps × 0.5: after the frames sent ahead at the start (one send interval's), T frames take about T/5 s,
+    // sent in few frames (several messages each).
+    const ahead = Math.ceil((MIN_SEND_INTERVAL_MS / 1000) * 5) + 1;
+    expect(steps.length).toBeGreaterThan(ahead + 1);
+    expect(performance.now() - t0).toBeGreaterThan(((steps.length - ahead - 1) / 5) * 1000);
+    expect(c.frames).toBeLessThan(c.messages.length);
     // The deltas rebuild the env's own scenes.
     const env = make('KeyDoorTreasure-v0', { size: 5 }).unwrapped as unknown as { scene(): Scene; reset(o: object): unknown; step(a: number): unknown };
     env.reset({ seed: 11 });
@@ -202,13 +207,13 @@ describe('viewer server', () => {
 
   it('pauses and resumes a replay', async () => {
     const c = await ViewerClient.open(server.url);
-    c.send({ type: 'speed', factor: 8 });
+    c.send({ type: 'speed', factor: 1 });
     const start = await c.ask<EpisodeStartMessage>({ type: 'open_replay', runId: 'kdt-run', path: 'demos/expert-11.json' }, (m) => m.type === 'episode_start');
     await c.wait((m) => m.type === 'step' && m.t === 2);
     c.send({ type: 'pause', paused: true });
     await new Promise((r) => setTimeout(r, 150));
     const n = c.messages.length;
-    await new Promise((r) => setTimeout(r, 300)); // 24 frames' time at 80 fps
+    await new Promise((r) => setTimeout(r, 600)); // 6 frames' time at 10 fps
     expect(c.messages.length).toBe(n);
     c.send({ type: 'pause', paused: false });
     const msgs = await c.episode(start.episode);

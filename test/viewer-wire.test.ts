@@ -45,20 +45,31 @@ describe('the wire form of server messages', () => {
     }
   });
 
-  it('deltas name only the sprites that changed, unless the list changed shape or most of it moved', () => {
+  it('deltas name only the changed fields of the sprites that changed, unless the list’s length or ids changed', () => {
     const base = { version: 1, width: 3, height: 1, palette: [], layers: [], hud: {} } as unknown as Scene;
-    const pins = (xs: number[]) => xs.map((x, i) => ({ kind: 'pin', id: `p${i}`, x, y: 0 }));
+    const pins = (xs: number[]) => xs.map((x, i) => ({ kind: 'pin', id: `p${i}`, x, y: 0, color: '#ffffff' }));
     const a = { ...base, sprites: pins([0, 1, 2, 3]) }, b = { ...base, sprites: pins([0, 1, 5, 3]) };
     const d = sceneDelta(a, b);
     expect(d.sprites).toBeUndefined();
-    expect(d.spriteUpdates).toEqual([{ index: 2, sprite: b.sprites[2] }]);
+    expect(d.spritePatches).toEqual([{ index: 2, set: { x: 5 } }]);
     expect(applySceneDelta(a, d).sprites).toEqual(b.sprites);
-    expect(sceneDelta(a, { ...base, sprites: pins([0, 1, 2]) }).sprites).toHaveLength(3); // one fell: the list
-    expect(sceneDelta(a, { ...base, sprites: pins([9, 9, 9, 3]) }).sprites).toHaveLength(4); // most moved: the list
-    const renamed = { ...base, sprites: [...pins([0, 1, 2]), { kind: 'ball', id: 'b', x: 3, y: 0 }] };
-    expect(sceneDelta(a, renamed).sprites).toEqual(renamed.sprites); // another sprite in a slot: the list
-    // A bad index from the wire is ignored, never a hole in the list.
-    expect(applySceneDelta(a, { spriteUpdates: [{ index: 7, sprite: b.sprites[2]! }, { index: -1, sprite: b.sprites[2]! }] }).sprites).toEqual(a.sprites);
+    // One went, one came back elsewhere: the new list, each sprite patched from the one with its id, a new one whole.
+    const moved = { ...base, sprites: [pins([0, 1, 2, 3])[3]!, pins([0, 7])[1]!, { kind: 'ball', id: 'b', x: 1, y: 0 }] };
+    const dm = sceneDelta(a, moved);
+    expect(dm.spriteList).toEqual([{ from: 3 }, { from: 1, set: { x: 7 } }, { set: moved.sprites[2] }]);
+    expect(applySceneDelta(a, dm).sprites).toEqual(moved.sprites);
+    // Most moved, and one fell (another kind, a field lost, one gained): still patches, field by field.
+    const fell = { ...base, sprites: pins([9, 9, 9, 3]).map((p, i) => (i === 1 ? { kind: 'fallen_pin', id: p.id, x: p.x, y: p.y, angle: 1 } : p)) };
+    const df = sceneDelta(a, fell);
+    expect(df.spritePatches).toEqual([{ index: 0, set: { x: 9 } }, { index: 1, set: { kind: 'fallen_pin', x: 9, angle: 1 }, unset: ['color'] }, { index: 2, set: { x: 9 } }]);
+    expect(applySceneDelta(a, df).sprites).toEqual(fell.sprites);
+    const noIds = { ...base, sprites: [{ kind: 'x', x: 0, y: 0 }, { kind: 'y', x: 1, y: 0 }] };
+    const noIds2 = { ...base, sprites: [{ kind: 'x', x: 2, y: 0 }] };
+    expect(sceneDelta(noIds, noIds2).spriteList).toEqual([{ from: 0, set: { x: 2 } }]); // without ids: by index
+    expect(applySceneDelta(a, { spriteList: [{ from: 99, set: { kind: 'k', x: 1, y: 1 } }, 3 as unknown as object] }).sprites).toEqual([{ kind: 'k', x: 1, y: 1 }]);
+    // A bad index or patch from the wire is ignored, never a hole in the list.
+    expect(applySceneDelta(a, { spritePatches: [{ index: 7, set: { x: 1 } }, { index: -1, set: { x: 1 } }] }).sprites).toEqual(a.sprites);
+    expect(applySceneDelta(a, { spritePatches: [{ index: 0, set: 5 as unknown as object, unset: 'x' as unknown as [] }] }).sprites).toEqual(a.sprites);
   });
 
   it('a plain sender’s layers (tiles, no runs) pass through', () => {

@@ -7,13 +7,20 @@ import { fromWire } from '../../src/viewer/wire.ts';
 export class ViewerClient {
   readonly messages: ServerMessage[] = [];
   closeCode: number | null = null;
+  /** WebSocket frames received (a frame may carry several messages). */
+  frames = 0;
   private waiters: { pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
-      const m = fromWire(unpack(data)) as ServerMessage; // the wire form undone, as the page does
-      this.messages.push(m);
-      this.waiters = this.waiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
+      const raw: unknown = unpack(data);
+      this.frames++;
+      // One message, or several in one frame (protocol 3); the wire form undone, as the page does.
+      for (const one of Array.isArray(raw) ? raw : [raw]) {
+        const m = fromWire(one) as ServerMessage;
+        this.messages.push(m);
+        this.waiters = this.waiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
+      }
     });
     ws.on('close', (code) => (this.closeCode = code));
     ws.on('error', () => {});

@@ -70,15 +70,26 @@ export class Connection {
 
   private receive(data: unknown): void {
     if (!(data instanceof ArrayBuffer)) return this.on.bad('text frame (the protocol is binary msgpack)');
-    let m: unknown;
+    let raw: unknown;
     try {
-      m = fromWire(unpack(new Uint8Array(data)));
+      raw = unpack(new Uint8Array(data));
     } catch (e) {
       return this.on.bad(`undecodable frame: ${(e as Error).message}`);
     }
-    if (typeof m !== 'object' || m === null || !SERVER_TYPES.has((m as { type?: unknown }).type as ServerMessage['type'])) {
-      return this.on.bad('frame without a known "type"');
+    // Protocol 3: a frame is one message, or an array of messages to handle in order.
+    for (const one of Array.isArray(raw) ? raw : [raw]) {
+      let m: unknown;
+      try {
+        m = fromWire(one);
+      } catch (e) {
+        this.on.bad(`undecodable message: ${(e as Error).message}`);
+        continue;
+      }
+      if (typeof m !== 'object' || m === null || !SERVER_TYPES.has((m as { type?: unknown }).type as ServerMessage['type'])) {
+        this.on.bad('message without a known "type"');
+        continue;
+      }
+      this.on.message(m as ServerMessage);
     }
-    this.on.message(m as ServerMessage);
   }
 }

@@ -37,8 +37,9 @@ window.__viewer = state;
 /** Every episode held, oldest first (the list, and what eviction walks). */
 const held: Episode[] = [];
 /**
- * Episodes by id: the server's ids (≥ 0) count per connection, so they are forgotten at each hello (a
- * reconnect starts again at 1; the episodes stay in `held`); the page's own (< 0) stay.
+ * Episodes by id: the server's ids (≥ 0) are unique within a connection only (another server, or the same one
+ * restarted, numbers from 1 again), so they are forgotten at each hello (the episodes stay in `held`); the
+ * page's own (< 0) stay.
  */
 const byId = new Map<number, Episode>();
 /** A live episode that began while the previous one still plays; shown when playback reaches the end. */
@@ -261,7 +262,7 @@ function onMessage(m: ServerMessage): void {
         conn.close();
         return;
       }
-      for (const id of [...byId.keys()]) if (id >= 0) byId.delete(id); // a new connection numbers from 1 again
+      for (const id of [...byId.keys()]) if (id >= 0) byId.delete(id); // a new connection's ids may repeat old ones
       state.runs = m.runs;
       state.live = m.live;
       renderRuns($('runs'), m.runs, m.live, listActions);

@@ -1,6 +1,10 @@
 /**
  * Line plots on a plain 2D canvas: a few series against x, a vertical marker at the current step. The
  * data arrays are held by reference (the test hook reads the same arrays the plot draws).
+ *
+ * The marker is a 1-pixel element over the canvas, moved by a CSS transform: during playback it moves every
+ * frame, and moving it costs the browser no canvas redraw (with software GL, a canvas redrawn per frame was
+ * a good part of a frame's cost).
  */
 
 export interface Series {
@@ -10,27 +14,34 @@ export interface Series {
   data: readonly number[];
 }
 
+/** Space above and below the plotted area (title, x labels), px. */
+const PAD_T = 18, PAD_B = 18;
+
 export class LinePlot {
   private series: Series[] = [];
   private xs: readonly number[] | null = null;
   private x0 = 0;
   private marker: number | null = null;
   private readonly ctx: CanvasRenderingContext2D;
-  /** The plot without the marker: moving the marker (every frame in playback) is one blit and a line. */
-  private readonly base: HTMLCanvasElement;
-  private readonly baseCtx: CanvasRenderingContext2D;
+  /** The marker line, over the canvas (the canvas is wrapped in a positioned box for it). */
+  private readonly markerLine: HTMLElement;
   private markerX: ((x: number) => number) | null = null;
   private xRange: [number, number] = [0, 0];
+  private shownAt: number | null = null;
 
   constructor(readonly canvas: HTMLCanvasElement, private title: string) {
     const ctx = canvas.getContext('2d');
-    this.base = document.createElement('canvas');
-    this.base.width = canvas.width;
-    this.base.height = canvas.height;
-    const baseCtx = this.base.getContext('2d');
-    if (!ctx || !baseCtx) throw new Error('no 2D canvas context');
+    if (!ctx) throw new Error('no 2D canvas context');
     this.ctx = ctx;
-    this.baseCtx = baseCtx;
+    const box = document.createElement('div');
+    box.className = 'plot-box';
+    box.style.cssText = `position: relative; width: ${canvas.width}px; contain: layout paint;`;
+    canvas.parentElement?.replaceChild(box, canvas);
+    box.appendChild(canvas);
+    this.markerLine = document.createElement('div');
+    this.markerLine.className = 'plot-marker';
+    this.markerLine.style.cssText = `position: absolute; left: 0; top: ${PAD_T}px; width: 0; height: ${canvas.height - PAD_T - PAD_B}px; border-left: 1px dashed #ffffff; display: none; will-change: transform; pointer-events: none;`;
+    box.appendChild(this.markerLine);
   }
 
   /** Replaces the data; `x0` is the x of data[0] when `xs` is not given. */
@@ -46,34 +57,36 @@ export class LinePlot {
   mark(x: number | null): void {
     if (x === this.marker) return;
     this.marker = x;
-    this.present();
+    this.placeMarker();
   }
 
-  /** Redraws the data into the base canvas, then shows it with the marker. */
+  /** Redraws the data, and places the marker on the new scale. */
   draw(): void {
-    this.drawBase();
-    this.present();
+    this.drawData();
+    this.placeMarker();
   }
 
-  private present(): void {
-    const { ctx, canvas } = this;
-    ctx.drawImage(this.base, 0, 0);
+  /** Where the marker is drawn (canvas pixels from the left), or null when hidden: for tests. */
+  get markerPixel(): number | null {
+    return this.shownAt;
+  }
+
+  private placeMarker(): void {
     const x = this.marker, px = this.markerX;
-    if (x === null || !px || x < this.xRange[0] || x > this.xRange[1]) return;
-    ctx.strokeStyle = '#ffffff';
-    ctx.lineWidth = 1;
-    ctx.setLineDash([3, 3]);
-    ctx.beginPath();
-    ctx.moveTo(px(x), 18);
-    ctx.lineTo(px(x), canvas.height - 18);
-    ctx.stroke();
-    ctx.setLineDash([]);
+    const at = x === null || !px || x < this.xRange[0] || x > this.xRange[1] ? null : Math.round(px(x));
+    if (at === this.shownAt) return; // a long episode moves it a pixel every few frames
+    this.shownAt = at;
+    if (at === null) this.markerLine.style.display = 'none';
+    else {
+      this.markerLine.style.display = 'block';
+      this.markerLine.style.transform = `translateX(${at}px)`;
+    }
   }
 
-  private drawBase(): void {
-    const ctx = this.baseCtx, canvas = this.base;
+  private drawData(): void {
+    const { ctx, canvas } = this;
     const W = canvas.width, H = canvas.height;
-    const L = 44, R = 8, T = 18, B = 18;
+    const L = 44, R = 8, T = PAD_T, B = PAD_B;
     ctx.fillStyle = '#1b1e26';
     ctx.fillRect(0, 0, W, H);
     ctx.font = '11px monospace';

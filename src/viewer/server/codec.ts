@@ -12,6 +12,28 @@ export function encodeMessage(msg: ServerMessage): Buffer {
   return pack(toWire(msg));
 }
 
+// A live episode's messages are one set of objects shared by every page that watches it (SharedEpisode),
+// so each is packed once however many pages get it; the bytes go when the message object does.
+const packed = new WeakMap<ServerMessage, Buffer>();
+
+/** {@link encodeMessage}, packed once per message object. */
+export function encodeShared(msg: ServerMessage): Buffer {
+  let b = packed.get(msg);
+  if (!b) packed.set(msg, (b = encodeMessage(msg)));
+  return b;
+}
+
+/**
+ * Several messages as one frame (protocol 3): a msgpack array of them, made from their packed bytes (so a
+ * message shared by several pages is still packed once). One message goes as itself.
+ */
+export function encodeBatch(msgs: readonly ServerMessage[]): Buffer {
+  if (msgs.length === 1) return encodeShared(msgs[0]!);
+  const n = msgs.length;
+  const head = n < 16 ? Buffer.from([0x90 | n]) : n < 0x10000 ? Buffer.from([0xdc, n >> 8, n & 0xff]) : Buffer.from([0xdd, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+  return Buffer.concat([head, ...msgs.map(encodeShared)]);
+}
+
 export type Decoded = { ok: true; message: ClientMessage } | { ok: false; error: string };
 
 /**

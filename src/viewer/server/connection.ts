@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import type { WebSocket } from 'ws';
 import { PROTOCOL_VERSION, sceneDelta as sceneDeltaOf, type ClientMessage, type RunInfo, type ServerMessage } from '../protocol.ts';
 import { SCENE_VERSION } from '../../envs/core/scene.ts';
-import { decodeClientMessage, encodeMessage } from './codec.ts';
-import { episodeMessages, replayDemonstration, type EpisodeData } from './episodes.ts';
+import { decodeClientMessage, encodeBatch } from './codec.ts';
+import { episodeMessages, readRecordedEpisode, SharedEpisode, type EpisodeData, type RecordedEpisode } from './episodes.ts';
+import type { CapturedEpisode } from '../../agents/ppo/episode-tap.ts';
 import { captureScenes } from '../../agents/ppo/episode-tap.ts';
 import type { LiveEpisode, LiveSource, LiveSubscription, MetricsRow } from './live-source.ts';
 import { METRICS_CHUNK, readMetricsRows } from './metrics-file.ts';
-import { Playback, SOFT_BUFFER_BYTES } from './playback.ts';
+import { BusyClock, Playback, SOFT_BUFFER_BYTES } from './playback.ts';
 import { PlayError, PlaySession } from './play-session.ts';
 import { pathSegments, resolveInside } from './safe-path.ts';
 import { envFacts as envFactsOf, splitEpisodePath, type ServedRun } from './runs.ts';
@@ -34,12 +35,15 @@ export interface ServerContext {
   liveRunId: string | null;
   /** Something in the run folders changed (a demonstration saved): look again now, tell every page. */
   runsChanged(): void;
+  /** A new episode id, unique on this server (so pages watching the same live episode share its messages). */
+  nextEpisodeId(): number;
+  /** A live capture's messages, made once for every page that plays it. */
+  sharedLive(c: CapturedEpisode, make: (id: number) => SharedEpisode): SharedEpisode;
 }
 
 type ErrorCode = 'bad_message' | 'too_large' | 'unknown_run' | 'not_found' | 'invalid_action' | 'invalid_file' | 'busy' | 'internal';
 
 export class Connection {
-  private episodeIds = 0;
   private readonly playback: Playback;
   private play: PlaySession | null = null;
   private playEpisode = -1;
@@ -48,9 +52,10 @@ export class Connection {
   private tokens = MESSAGE_BURST;
   private lastRefill = performance.now();
   private closed = false;
+  private readonly clock = new BusyClock();
 
   constructor(private readonly ws: WebSocket, private readonly ctx: ServerContext) {
-    this.playback = new Playback((m) => this.send(m), () => this.ws.bufferedAmount);
+    this.playback = new Playback((msgs) => this.send(msgs), () => this.ws.bufferedAmount, this.clock);
   }
 
   hello(): void {
@@ -62,8 +67,16 @@ export class Connection {
     this.send({ type: 'runs', runs, live });
   }
 
-  /** Sends `msg` unless the socket is closed; droppable ones are dropped while the client is behind. */
-  send(msg: ServerMessage, droppable = false): boolean {
+  /** Time this connection has spent on its thread (ms): requests, making and sending frames. */
+  get busyMs(): number {
+    return this.clock.ms;
+  }
+
+  /**
+   * Sends `msg` (or several, as one frame) unless the socket is closed; droppable ones are dropped while the
+   * client is behind.
+   */
+  send(msg: ServerMessage | ServerMessage[], droppable = false): boolean {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return false;
     const buffered = this.ws.bufferedAmount;
     if (buffered > HARD_BUFFER_BYTES) {
@@ -71,7 +84,7 @@ export class Connection {
       return false;
     }
     if (droppable && buffered > SOFT_BUFFER_BYTES) return false;
-    this.ws.send(encodeMessage(msg), { binary: true });
+    this.clock.time(() => this.ws.send(encodeBatch(Array.isArray(msg) ? msg : [msg]), { binary: true })); // never waits: ws queues what the socket cannot take yet
     return true;
   }
 
@@ -80,6 +93,10 @@ export class Connection {
   }
 
   onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    this.clock.time(() => this.receive(data, isBinary));
+  }
+
+  private receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     const now = performance.now();
     this.tokens = Math.min(MESSAGE_BURST, this.tokens + ((now - this.lastRefill) / 1000) * MESSAGE_RATE);
     this.lastRefill = now;
@@ -141,8 +158,10 @@ export class Connection {
     this.subscription = null;
     // On demand: the next episode is captured when this one starts to play, so the trainer records only
     // episodes this page will show (one waits while one plays).
+    // Every page that gets this capture plays the same messages, made once (SharedEpisode), packed once.
     const sub: LiveSubscription = live.subscribe(subEnv, (e) => this.playback.enqueue({
-      frames: episodeMessages(liveEpisodeData(e, runId, live.envId, live.envKwargs, actionNames, fps), ++this.episodeIds), fps, onStart: () => sub.request(),
+      frames: this.ctx.sharedLive(e.captured, (id) => new SharedEpisode(liveEpisodeData(e, runId, live.envId, live.envKwargs, actionNames, fps), id)).reader(),
+      fps, onStart: () => sub.request(),
     }), { onDemand: true });
     this.subscription = sub;
   }
@@ -162,21 +181,21 @@ export class Connection {
       this.error('not_found', `run "${runId}": ${path}: ${file.reason}`);
       return;
     }
-    let replay: ReturnType<typeof replayDemonstration>;
+    let rec: RecordedEpisode;
     try {
-      replay = replayDemonstration(file.path, path, index);
+      rec = readRecordedEpisode(file.path, path, index);
     } catch (e) {
       this.error('invalid_file', (e as Error).message);
       return;
     }
-    const { demo, scenes } = replay;
-    const facts = demo.envId === run.envId ? run.envFacts() : null;
-    const { actionNames, fps } = facts ?? envFactsOf(demo.envId, demo.envKwargs);
+    const facts = rec.envId === run.envId ? run.envFacts() : null;
+    const { actionNames, fps } = facts ?? envFactsOf(rec.envId, rec.envKwargs);
+    // A training episode comes with RUDDER's redistribution as recorded: plotted beside it as in the live view.
     const ep: EpisodeData = {
-      source: 'replay', runId, envId: demo.envId, subEnv: -1, seed: demo.seed, globalStep: null, actionNames, fps, scenes,
-      actions: demo.actions, rewards: demo.rewards, terminated: demo.terminated, truncated: demo.truncated, redistribution: null,
+      source: 'replay', runId, envId: rec.envId, subEnv: rec.subEnv, seed: rec.seed, globalStep: rec.globalStep, actionNames, fps, scenes: rec.scenes,
+      actions: rec.actions, rewards: rec.rewards, terminated: rec.terminated, truncated: rec.truncated, redistribution: rec.redistribution,
     };
-    this.playback.playNow({ frames: episodeMessages(ep, ++this.episodeIds), fps });
+    this.playback.playNow({ frames: episodeMessages(ep, this.ctx.nextEpisodeId()), fps });
   }
 
   private getMetrics(runId: string): void {
@@ -196,7 +215,7 @@ export class Connection {
     const session = PlaySession.start(run, envId);
     this.play?.close();
     this.play = session;
-    this.playEpisode = ++this.episodeIds;
+    this.playEpisode = this.ctx.nextEpisodeId();
     const { actionNames, fps } = envId === run.envId ? run.envFacts() : envFactsOf(envId, session.envKwargs);
     this.send({
       type: 'episode_start', episode: this.playEpisode, source: 'play', runId, envId, subEnv: -1, seed: session.seed, globalStep: null,

@@ -3,6 +3,8 @@ export { createViewerServer, type ViewerServer, type ViewerServerOptions } from 
 export { LiveSource, type LiveEpisode, type LiveListener, type LiveSourceOptions, type LiveSubscription, type MetricsRow } from './live-source.ts';
 export { ServedRun, loadRuns, findRunDirs, readRunEnv, envFacts, EPISODE_FOLDERS, SERVED_RUN_FILES } from './runs.ts';
 export { encodeMessage, decodeClientMessage } from './codec.ts';
-export { episodeMessages, replayDemonstration, type EpisodeData } from './episodes.ts';
+export { episodeMessages, readRecordedEpisode, replayDemonstration, type EpisodeData, type RecordedEpisode } from './episodes.ts';
+export { EpisodeRecorder, type EpisodeRecorderOptions } from './episode-recorder.ts';
+export { loadTrainingEpisode, parseTrainingEpisode, saveTrainingEpisode, TRAINING_EPISODE_FORMAT, TRAINING_EPISODE_VERSION, type TrainingEpisode } from './training-episode.ts';
 export { HARD_BUFFER_BYTES } from './connection.ts';
 export { SOFT_BUFFER_BYTES } from './playback.ts';

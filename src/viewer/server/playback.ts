@@ -10,11 +10,30 @@ import type { ServerMessage } from '../protocol.ts';
 /** Unsent bytes above which the player holds its next frame. */
 export const SOFT_BUFFER_BYTES = 256 * 1024;
 /**
- * Shortest time between two sends (ms): faster than 10 frames/s, the frames due go out together. Each send
- * wakes the page's process; in `rudder train --view` the sends run on the trainer's thread, so fewer, fuller
- * sends cost the trainer less. The page paces playback itself, so it does not see the grouping.
+ * Shortest time between two sends (ms): faster than 4 frames/s, the frames due go out together, as one
+ * WebSocket frame (protocol 3's batch). Each send is a socket write that wakes the page's process, and on a
+ * busy machine the writer often loses its core to the woken reader for a millisecond or more (measured:
+ * 0.7–2.7 ms per send under load); in `rudder train --view` the sends run on the trainer's thread, so fewer,
+ * fuller sends cost the trainer less. An episode starts one interval's frames ahead, so the page, which paces
+ * playback itself, has the next frames before it needs them.
  */
-export const MIN_SEND_INTERVAL_MS = 100;
+export const MIN_SEND_INTERVAL_MS = 250;
+
+/** Time spent inside `time()` (ms), nested calls counted once: what a connection costs its thread. */
+export class BusyClock {
+  ms = 0;
+  private depth = 0;
+  private t0 = 0;
+
+  time<T>(f: () => T): T {
+    if (this.depth++ === 0) this.t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      if (--this.depth === 0) this.ms += performance.now() - this.t0;
+    }
+  }
+}
 
 export interface PlayItem {
   /** The episode's messages, made on demand (episodeMessages). */
@@ -36,7 +55,9 @@ export class Playback {
   /** Live episodes skipped because a newer one arrived before they could start. */
   skipped = 0;
 
-  constructor(private readonly send: (msg: ServerMessage) => void, private readonly bufferedAmount: () => number) {}
+  /** `clock` times making and sending frames: in `rudder train --view` that is the trainer's thread. */
+  /** `send` gets the messages of one tick, in order (the connection packs them into one frame). */
+  constructor(private readonly send: (msgs: ServerMessage[]) => void, private readonly bufferedAmount: () => number, private readonly clock = new BusyClock()) {}
 
   /**
    * Plays `item` now, abandoning what plays (a replay the user asked for). A waiting live episode stays queued:
@@ -47,7 +68,7 @@ export class Playback {
   playNow(item: PlayItem): void {
     this.stopTimer();
     this.paused = false;
-    this.owed = 0;
+    this.owed = this.lead(item);
     this.lastSend = performance.now();
     this.current = item;
     this.next = null;
@@ -63,6 +84,11 @@ export class Playback {
     }
     if (this.pending) this.skipped++;
     this.pending = item;
+  }
+
+  // Frames sent ahead at an episode's start: one send interval's worth.
+  private lead(item: PlayItem): number {
+    return (MIN_SEND_INTERVAL_MS / 1000) * item.fps * this.speed;
   }
 
   setPaused(paused: boolean): void {
@@ -87,6 +113,10 @@ export class Playback {
 
   // Sends one frame: the start (with the redistribution) or one step, plus an end that follows it.
   private tick(): void {
+    this.clock.time(() => this.sendDue());
+  }
+
+  private sendDue(): void {
     this.timer = null;
     if (!this.current || this.paused) return;
     if (this.bufferedAmount() > SOFT_BUFFER_BYTES) {
@@ -94,24 +124,29 @@ export class Playback {
       return;
     }
     const now = performance.now();
-    this.owed = Math.min(this.owed + ((now - this.lastSend) / 1000) * this.current.fps * this.speed, Math.max(1, (MIN_SEND_INTERVAL_MS / 1000) * this.current.fps * this.speed) + 1);
+    this.owed = Math.min(this.owed + ((now - this.lastSend) / 1000) * this.current.fps * this.speed, 2 * Math.max(1, this.lead(this.current)) + 1);
     this.lastSend = now;
     let frames = Math.max(1, Math.floor(this.owed)); // at least one frame a tick (the first tick of an episode too)
     this.owed = Math.max(0, this.owed - frames);
-    for (;;) {
-      const msg = this.peek();
-      if (msg === null) {
-        this.current = this.pending;
-        this.pending = null;
-        if (!this.current) return;
-        this.current.onStart?.();
-        continue;
+    const out: ServerMessage[] = [];
+    try {
+      for (;;) {
+        const msg = this.peek(out);
+        if (msg === null) {
+          this.current = this.pending;
+          this.pending = null;
+          if (!this.current) return;
+          this.current.onStart?.();
+          continue;
+        }
+        const isFrame = msg.type === 'step' || msg.type === 'episode_start';
+        if (isFrame && frames === 0) break;
+        this.next = null;
+        out.push(msg);
+        if (isFrame) frames--;
       }
-      const isFrame = msg.type === 'step' || msg.type === 'episode_start';
-      if (isFrame && frames === 0) break;
-      this.next = null;
-      this.send(msg);
-      if (isFrame) frames--;
+    } finally {
+      if (out.length) this.send(out);
     }
     this.schedule();
   }
@@ -119,14 +154,14 @@ export class Playback {
   private next: ServerMessage | null = null;
 
   // The current episode's next message without taking it (null when it has no more).
-  private peek(): ServerMessage | null {
+  private peek(out: ServerMessage[]): ServerMessage | null {
     if (this.next) return this.next;
     let n: IteratorResult<ServerMessage, void>;
     try {
       n = this.current!.frames.next();
     } catch (e) {
       // A frame that cannot be made (a live capture that does not re-simulate) ends that episode, not the server.
-      this.send({ type: 'error', code: 'internal', message: `episode stopped: ${(e as Error).message}` });
+      out.push({ type: 'error', code: 'internal', message: `episode stopped: ${(e as Error).message}` });
       return null;
     }
     if (n.done) return null;

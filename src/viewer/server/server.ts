@@ -12,6 +12,8 @@ import { basename, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_INBOUND_BYTES, WS_PATH } from '../protocol.ts';
 import { Connection, type ServerContext } from './connection.ts';
+import type { SharedEpisode } from './episodes.ts';
+import type { CapturedEpisode } from '../../agents/ppo/episode-tap.ts';
 import { allowedHosts, checkRequest } from './host-check.ts';
 import { plain, serveFile } from './http-files.ts';
 import type { LiveSource } from './live-source.ts';
@@ -52,6 +54,11 @@ export interface ViewerServer {
   refreshRuns(): void;
   /** The live run's id, or null. */
   liveRunId: string | null;
+  /**
+   * Time the server has spent making and sending episode frames and replies, over all pages (ms of this
+   * thread: in `rudder train --view`, the trainer's). The sends themselves never wait for a socket.
+   */
+  busyMs(): number;
   close(): Promise<void>;
 }
 
@@ -97,7 +104,17 @@ export async function createViewerServer(opts: ViewerServerOptions): Promise<Vie
     if (!first) for (const c of connections) c.runs(infos, isLive());
   };
   refreshRuns();
-  const ctx: ServerContext = { runs: () => runs, run: (id) => byId.get(id), live, liveRunId: liveRun?.id ?? null, runsChanged: refreshRuns };
+  let episodeIds = 0;
+  const shared = new WeakMap<CapturedEpisode, SharedEpisode>();
+  const ctx: ServerContext = {
+    runs: () => runs, run: (id) => byId.get(id), live, liveRunId: liveRun?.id ?? null, runsChanged: refreshRuns, nextEpisodeId: () => ++episodeIds,
+    sharedLive: (c, make) => {
+      let s = shared.get(c);
+      if (!s) shared.set(c, (s = make(++episodeIds)));
+      return s;
+    },
+  };
+  let closedBusyMs = 0;
 
   let allowed = new Set<string>();
   const anyIp = host === '0.0.0.0' || host === '::';
@@ -133,6 +150,7 @@ export async function createViewerServer(opts: ViewerServerOptions): Promise<Vie
     ws.on('error', () => ws.terminate()); // e.g. a frame over maxPayload (close 1009): that socket only
     ws.on('message', (data, isBinary) => c.onMessage(data as Buffer, isBinary));
     ws.on('close', () => {
+      closedBusyMs += c.busyMs;
       c.close();
       connections.delete(c);
     });
@@ -160,6 +178,7 @@ export async function createViewerServer(opts: ViewerServerOptions): Promise<Vie
   const shown = anyIp ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shown}:${port}/`, port, host, runs, liveRunId: liveRun?.id ?? null, refreshRuns,
+    busyMs: () => closedBusyMs + [...connections].reduce((a, c) => a + c.busyMs, 0),
     close: async () => {
       clearInterval(ticker);
       for (const c of connections) c.close();
