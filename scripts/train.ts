@@ -285,7 +285,7 @@ function resumedRudder(c: TrainCommand, ck: CheckpointContents<PpoCheckpointStat
 
 function rudderMetrics(r: RudderRedistribution): Record<string, number> {
   const s = r.stats();
-  return { rudder_episodes: s.episodes, rudder_active: s.active ? 1 : 0, rudder_loss: s.lastLoss, rudder_quality: s.quality };
+  return { rudder_episodes: s.episodes, rudder_active: s.active ? 1 : 0, rudder_loss: s.lastLoss, rudder_quality: s.quality, rudder_skipped_steps: s.skippedSteps };
 }
 
 /** summary.json and curve.svg, rebuilt from metrics.jsonl: at the end of a run, and when a resume has cut the metrics back. */

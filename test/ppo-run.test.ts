@@ -194,6 +194,7 @@ describe('rudder train / eval', () => {
     expect(last.rudder_active).toBe(1);
     expect(Number.isFinite(last.rudder_loss)).toBe(true);
     expect(last.rudder_quality).toBeGreaterThan(0);
+    expect(last.rudder_skipped_steps).toBe(0); // short episodes: no gradient overflowed
     // One rudder_episode record per finished episode, saying where the redistribution put the return.
     const eps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"rudder_episode"')).map((l) => JSON.parse(l) as Record<string, number | boolean>);
     expect(eps).toHaveLength(last.rudder_episodes!);
