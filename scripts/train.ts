@@ -24,7 +24,7 @@ import { bcPretrain, demoSteps } from '../src/agents/ppo/bc.ts';
 import type { Agent } from '../src/agents/ppo/agent.ts';
 import { parseRudderSettings, settingsConfig, type RudderSettings } from '../src/rudder/settings.ts';
 import type { LiveSource } from '../src/viewer/server/index.ts';
-import { loadPolicyModule, savedEnvModules } from './env-modules.ts';
+import { checkRecordedPolicyModule, loadPolicyModule, savedEnvModules } from './env-modules.ts';
 
 export interface TrainCommand {
   config: Partial<PpoConfig>;
@@ -118,10 +118,14 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   let bar: SingleBar | null = null;
   let lastLine = 0;
   const recent: number[] = [];
-  const policy = c.config.policy ?? 'mlp';
-  if (policy === 'tfjs' && !c.config.policyModule) throw new Error("--policy tfjs needs --policy-module <file> (or policyModule in the config file): the module that builds your tfjs model");
-  if (policy !== 'tfjs' && c.config.policyModule) throw new Error(`--policy-module builds a tfjs policy, but the policy is '${policy}': drop --policy ${policy} or the module`);
-  const tfjsModel = policy === 'tfjs' ? await loadPolicyModule(c.config.policyModule!) : null;
+  // A resume rebuilds the network from the module the run recorded, or from the --policy-module given now (it moved).
+  const runConfig = { ...resumeFrom?.state.config, ...c.config };
+  const policy = runConfig.policy ?? 'mlp';
+  if (policy === 'tfjs' && !runConfig.policyModule) throw new Error("--policy tfjs needs --policy-module <file> (or policyModule in the config file): the module that builds your tfjs model");
+  if (policy !== 'tfjs' && runConfig.policyModule) throw new Error(`--policy-module builds a tfjs policy, but the policy is '${policy}': drop --policy ${policy} or the module`);
+  if (resumeFrom && policy === 'tfjs' && !c.config.policyModule) checkRecordedPolicyModule(c.out, runConfig.policyModule!);
+  if (c.bc && !resumeFrom && policy === 'tfjs') throw new Error('--bc with --policy tfjs is not supported yet: BC pre-trains the built-in fused policies only');
+  const tfjsModel = policy === 'tfjs' ? await loadPolicyModule(runConfig.policyModule!) : null;
   const trainer = await PpoTrainer.create(c.config, {
     backend: c.backend, tfjsModel, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
     evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution, tap: live?.tap ?? null,
@@ -316,6 +320,6 @@ export function formatSummary(out: string): string {
     `done: ${s.globalStep.toLocaleString('en')} steps, ${s.episodes} episodes${s.stoppedEarly ? ' (stopped early: return threshold reached)' : ''}`,
     `mean return of the last 20 episodes: ${s.meanReturnLast20 === null ? '-' : s.meanReturnLast20.toFixed(2)}${reached}${s.bestEvalReturn !== null ? ` · best evaluation: ${s.bestEvalReturn.toFixed(2)}` : ''}`,
     `saved in ${out}/: ${s.checkpoint === null ? '' : `checkpoints/${s.checkpoint} · `}model/ (tfjs${tfjs ? ', your layers' : ''}) · metrics.jsonl · metrics.csv · curve.svg · summary.json`,
-    tfjs ? `run it: loadLayersPolicy('${out}/model') (rudder eval runs the built-in policies only, for now)` : `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}`,
+    `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}${tfjs ? ` (or in any tfjs program: loadLayersPolicy('${out}/model'))` : ''}`,
   ].join('\n');
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -157,7 +157,7 @@ describe("PPO policy 'tfjs': a network the fused path does not have", () => {
         const mean = (a: { return: number }[]): number => a.reduce((x, e) => x + e.return, 0) / a.length;
         const first = mean(r.episodes.slice(0, 20)), last = mean(r.episodes.slice(-20));
         expect(last).toBeGreaterThan(2 * first); // seen: 21.4 → 98.0
-        expect(notes.join()).toMatch(/no checkpoints/);
+        expect(existsSync(join(dir, 'checkpoints', 'iter-0000016', 'tensors.bin'))).toBe(true); // the final checkpoint
 
         const json = JSON.parse(readFileSync(join(dir, 'model', 'model.json'), 'utf8')) as PolicyModelJson;
         expect(json.userDefinedMetadata?.rudder.topology).toEqual({ policy: 'tfjs', obsShape: [4], nvec: [2], envId: 'CartPole-v1' });
@@ -173,6 +173,59 @@ describe("PPO policy 'tfjs': a network the fused path does not have", () => {
       } finally {
         policy.dispose();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('resumes bit for bit: 4 iterations straight give the weights of 2, a checkpoint, and 2 more in a new trainer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rudder-tfjs-resume-'));
+    const cfg = { envId: 'CartPole-v1', seed: 2, policy: 'tfjs' as const, numEnvs: 4, numSteps: 32, numMinibatches: 2, updateEpochs: 2, totalTimesteps: 4 * 4 * 32 };
+    const weights = (p: TfjsActorCritic): Float32Array[] => p.model.getWeights().map((w) => w.dataSync() as Float32Array);
+    try {
+      const straight = await trainPpo(cfg, { backend: 'wasm', tfjsModel: build, runDir: dir, checkpointEvery: 2 });
+      const want = weights(straight.policy as TfjsActorCritic);
+      const wantMoments = (straight.policy as TfjsActorCritic).saveState().tensors;
+      straight.policy.dispose();
+      // A new trainer (a freshly built, differently initialised network) from the iteration-2 checkpoint.
+      const other: TfjsModelBuilder = (obs, act) => { const m = build(obs, act); m.setWeights(m.getWeights().map((w) => tf.mul(w, 0.5))); return m; };
+      const resumed = await trainPpo(cfg, { backend: 'wasm', tfjsModel: other, runDir: dir, resume: 'iter-0000002' });
+      const p = resumed.policy as TfjsActorCritic;
+      try {
+        expect(resumed.iteration).toBe(4);
+        expect(p.step).toBe(4 * 2 * 2); // Adam's t: iterations × epochs × minibatches
+        const got = weights(p);
+        expect(got.length).toBe(want.length);
+        got.forEach((w, i) => expect(Array.from(w), `weight ${i}`).toEqual(Array.from(want[i]!)));
+        const moments = p.saveState().tensors;
+        for (const k of Object.keys(wantMoments)) expect(Array.from(moments[k]!), k).toEqual(Array.from(wantMoments[k]!));
+        expect(Object.keys(wantMoments)).toContain('adam_beta_pow');
+      } finally {
+        p.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a checkpoint that does not fit the network, or is corrupt, is a clear error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rudder-tfjs-bad-'));
+    const cfg = { envId: 'CartPole-v1', seed: 2, policy: 'tfjs' as const, numEnvs: 4, numSteps: 32, totalTimesteps: 2 * 4 * 32 };
+    try {
+      (await trainPpo(cfg, { backend: 'wasm', tfjsModel: build, runDir: dir })).policy.dispose();
+      const wider: TfjsModelBuilder = (obs, act) => {
+        const input = tfl.input({ shape: [...obs.shape] });
+        const h = tfl.layers.dense({ units: 32, activation: 'tanh' }).apply(input) as tfl.SymbolicTensor;
+        return tfl.model({ inputs: input, outputs: [tfl.layers.dense({ units: actionHeads(act)![0]! }).apply(h) as tfl.SymbolicTensor, tfl.layers.dense({ units: 1 }).apply(h) as tfl.SymbolicTensor] });
+      };
+      await expect(trainPpo({ ...cfg, totalTimesteps: 4 * 4 * 32 }, { backend: 'wasm', tfjsModel: wider, runDir: dir, resume: true }))
+        .rejects.toThrow(/checkpoint iter-0000002: tensor adam_m\/0 has 256 values, the tfjs model "\w+" needs 128/);
+      const bin = join(dir, 'checkpoints', 'iter-0000002', 'tensors.bin');
+      const bytes = readFileSync(bin);
+      bytes[100] ^= 1;
+      writeFileSync(bin, bytes);
+      await expect(trainPpo({ ...cfg, totalTimesteps: 4 * 4 * 32 }, { backend: 'wasm', tfjsModel: build, runDir: dir, resume: true }))
+        .rejects.toThrow(/iter-0000002 is unusable: tensors.bin does not match its SHA-256/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
