@@ -173,7 +173,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     if (cut) writeRunSummary(c.out, { config: trainer.cfg, backend: trainer.backend, globalStep: trainer.globalStep, iteration: trainer.iteration, stoppedEarly: false, bestEval: trainer.bestEval });
   }
   const total = trainer.numIterations * trainer.cfg.numEnvs * trainer.cfg.numSteps;
-  log(`${trainer.cfg.envId} · PPO${rudder ? ' + RUDDER' : aligned ? ` + ${aligned.name}` : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · ${trainer.kernels === 'tfjs' ? `tfjs policy: the ${trainer.backend} backend runs its training math` : `fused kernels (${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'}) run the nets; tfjs backend ${trainer.backend} only saves the model`} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
+  log(`${trainer.cfg.envId} · PPO${rudder ? ' + RUDDER' : aligned ? ` + ${aligned.name}` : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · ${trainer.kernels === 'tfjs' ? `tfjs policy: the ${trainer.backend} backend runs its training math` : `built-in ${trainer.cfg.policy}: our fused kernels (${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'}) run the training math, the tfjs backend ${trainer.backend} only saves the model (--policy tfjs with --policy-module trains your own network on it)`} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
   metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
   writeFileAtomic(join(c.out, 'config.json'), `${JSON.stringify(trainer.cfg, null, 2)}\n`);
   if (c.progress) {

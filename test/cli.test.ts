@@ -255,7 +255,7 @@ describe('train --policy-module: your own tfjs network', () => {
     expect(bc.stderr).toContain('--bc with --policy tfjs is not supported yet');
 
     const plain = await rudderIn(dir, 'train', '--steps', '512', '--out', 'runs/m', '--no-progress');
-    expect(plain.stdout).toContain('fused kernels');
+    expect(plain.stdout).toContain('built-in mlp: our fused kernels (wasm-simd) run the training math, the tfjs backend wasm only saves the model (--policy tfjs with --policy-module trains your own network on it)');
     const noModule = await rudderIn(dir, 'train', '--policy', 'tfjs', '--steps', '512', '--out', 'runs/x', '--no-progress');
     expect(noModule.stderr).toContain('--policy tfjs needs --policy-module <file>');
     writeFileSync(join(dir, 'empty.ts'), 'export const nothing = 1;\n');

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../src/agents/backend.ts';
+import { initBackend, type NativeLoader } from '../src/agents/backend.ts';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ActorCritic } from '../src/agents/ppo/agent.ts';
 import type { LossStats, Minibatch } from '../src/agents/ppo/loss.ts';
 import { FusedPolicy, type UpdateCoefs } from '../src/agents/ppo/policy.ts';
@@ -238,6 +239,49 @@ describe("PPO policy 'tfjs': a network the fused path does not have", () => {
     };
     await expect(trainPpo({ envId: 'CartPole-v1', policy: 'tfjs', totalTimesteps: 512 }, { tfjsModel: bad })).rejects.toThrow(/outputs should be \[logits \[null, 2\], value \[null, 1\]\], got \[\[null,2\]\]/);
     await expect(trainPpo({ envId: 'CartPole-v1', policy: 'tfjs', totalTimesteps: 512 })).rejects.toThrow(/needs a model: pass tfjsModel/);
+  });
+});
+
+describe("PPO policy 'tfjs' on the backend the ladder picks (tfjs-node stand-in)", () => {
+  // tfjs-node(-gpu) cannot be installed here (their install downloads libtensorflow). As in backend.test.ts, a
+  // loader stands in for them: importing "tfjs-node" registers a `tensorflow` backend, here one whose kernels
+  // are the cpu backend's, counted. What this shows: the trainer runs its tfjs math on whatever backend the
+  // ladder picked. It has not run on real tfjs-node or a GPU.
+  const calls = new Map<string, number>();
+  const standIn: NativeLoader = async (pkg) => {
+    if (pkg === '@tensorflow/tfjs-node-gpu') throw new Error('libcudart.so.11.0: cannot open shared object file'); // no CUDA: falls through
+    if (tf.findBackend('tensorflow')) return;
+    for (const k of tf.getKernelsForBackend('cpu')) {
+      tf.registerKernel({ ...k, backendName: 'tensorflow', kernelFunc: (args) => (calls.set(k.kernelName, (calls.get(k.kernelName) ?? 0) + 1), k.kernelFunc(args)) });
+    }
+    tf.registerBackend('tensorflow', () => new MathBackendCPU());
+  };
+  const cfg = { envId: 'CartPole-v1', seed: 3, numEnvs: 4, numSteps: 32, totalTimesteps: 2 * 4 * 32, numMinibatches: 2, updateEpochs: 2 };
+  const run = async (backend: 'auto' | 'cpu', policy: 'tfjs' | 'mlp'): Promise<{ stats: PpoIterationStats[]; backend: string }> => {
+    const stats: PpoIterationStats[] = [];
+    const r = await trainPpo({ ...cfg, policy }, {
+      backend, loadNative: standIn, hooks: { onIteration: (s) => void stats.push(s) },
+      tfjsModel: policy === 'tfjs' ? (obs, act) => toLayersModel(new ActorCritic(obs.size, actionHeads(act)!, [64, 64], cfg.seed)) : null,
+    });
+    r.policy.dispose();
+    return { stats, backend: r.backend };
+  };
+
+  it("trains a tfjs policy on the stand-in 'tensorflow' backend (its kernels run the math), as on cpu; the fused path calls none of them", async () => {
+    await import('@tensorflow/tfjs-backend-cpu');
+    const onCpu = await run('cpu', 'tfjs');
+    calls.clear();
+    const native = await run('auto', 'tfjs');
+    expect(native.backend).toBe('tensorflow');
+    expect(calls.get('BatchMatMul') ?? 0).toBeGreaterThan(0); // forward and gradient matmuls ran on it
+    expect([...calls.keys()]).toContain('Sqrt'); // and Adam's update
+    // The stand-in's kernels are cpu's: the same run, step for step.
+    expect(native.stats.map((s) => [s.loss, s.entropy, s.approxKl])).toEqual(onCpu.stats.map((s) => [s.loss, s.entropy, s.approxKl]));
+    calls.clear();
+    const fused = await run('auto', 'mlp');
+    expect(fused.backend).toBe('tensorflow');
+    expect(calls.size).toBe(0); // the built-in policy's training math is the fused kernels', whatever the backend
+    await initBackend('wasm');
   });
 });
 
