@@ -12,6 +12,7 @@ import { FusedPolicy, type UpdateCoefs } from '../src/agents/ppo/policy.ts';
 import { actionHeads, trainPpo, type PpoIterationStats } from '../src/agents/ppo/ppo.ts';
 import { TfjsActorCritic, type TfjsModelBuilder } from '../src/agents/ppo/tfjs-policy.ts';
 import { useExplicitTransposeMatMulGrad } from '../src/agents/ppo/tfjs-matmul-grad.ts';
+import { useConv3dFilterGradOnWasm } from '../src/agents/ppo/tfjs-conv-grad.ts';
 import { loadLayersPolicy, loadPolicyModel, toLayersModel, type PolicyModelJson } from '../src/agents/run/model-io.ts';
 import { Rng } from '../src/envs/core/rng.ts';
 
@@ -304,5 +305,24 @@ describe('matmul gradient with explicit transposes (tfjs-wasm keeps it on XNNPAC
       withOurs[i]!.forEach((v, k) => expect(v).toBeCloseTo(withTfjs[i]![k]!, 5));
     }
     tf.dispose([a, b, w]);
+  });
+});
+
+describe("Conv2D's filter gradient on wasm through Conv3DBackpropFilterV2 (wasm has no Conv2DBackpropFilter)", () => {
+  it("gives the cpu backend's gradients at stride 1, 'valid' and 'same' padding", async () => {
+    useConv3dFilterGradOnWasm();
+    const rng = new Rng(4);
+    const xs = Float32Array.from({ length: 2 * 6 * 5 * 3 }, () => rng.normal()), ws = Float32Array.from({ length: 3 * 3 * 3 * 4 }, () => rng.normal());
+    const grads = async (backend: 'wasm' | 'cpu', pad: 'valid' | 'same'): Promise<Float32Array[]> => {
+      await initBackend(backend);
+      return tf.tidy(() => tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, 1, pad))))([tf.tensor4d(xs, [2, 6, 5, 3]), tf.tensor4d(ws, [3, 3, 3, 4])]))
+        .map((g) => g.dataSync() as Float32Array);
+    };
+    for (const pad of ['valid', 'same'] as const) {
+      const onWasm = await grads('wasm', pad), onCpu = await grads('cpu', pad);
+      expect(onWasm[1]!.length).toBe(3 * 3 * 3 * 4);
+      onWasm.forEach((g, i) => g.forEach((v, k) => expect(Math.abs(v - onCpu[i]![k]!), `${pad} grad ${i}[${k}]`).toBeLessThan(1e-4 * (1 + Math.abs(v)))));
+    }
+    await initBackend('wasm');
   });
 });

@@ -7,8 +7,9 @@
  * trainer, as for the fused path. Checked against it in test/ppo-tfjs.test.ts.
  *
  * Traps on tfjs-wasm avoided here (backends.md §5): no `tf.gather` under the gradient (its gradient kernel
- * is missing on wasm), so log π(a|s) is Σ logSoftmax(logits) · onehot(a); and matmul gradients transpose
- * explicitly (./tfjs-matmul-grad.ts).
+ * is missing on wasm), so log π(a|s) is Σ logSoftmax(logits) · onehot(a); matmul gradients transpose
+ * explicitly (./tfjs-matmul-grad.ts); and a convolution's filter gradient, which has no wasm kernel, goes
+ * through the 3-D one (./tfjs-conv-grad.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -20,6 +21,7 @@ import { sampleCategorical } from '../categorical.ts';
 import type { LossCoefs, LossStats, Minibatch } from './loss.ts';
 import { checkTensors, type PpoPolicy, type UpdateCoefs } from './policy.ts';
 import { useExplicitTransposeMatMulGrad } from './tfjs-matmul-grad.ts';
+import { useConv3dFilterGradOnWasm } from './tfjs-conv-grad.ts';
 
 /** Builds the actor-critic for an env's single observation and action space. */
 export type TfjsModelBuilder = (obsSpace: Box, actionSpace: Discrete | MultiDiscrete) => tfl.LayersModel;
@@ -100,6 +102,7 @@ export class TfjsActorCritic implements PpoPolicy {
     this.numLogits = nvec.reduce((a, b) => a + b, 0);
     checkModel(model, this.obsShape, this.numLogits);
     useExplicitTransposeMatMulGrad();
+    useConv3dFilterGradOnWasm();
     this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.lrValue = lr;
     this.optimizer = new AnnealedAdam(lr, 0.9, 0.999, 1e-5); // CleanRL's torch Adam, eps 1e-5
@@ -144,6 +147,16 @@ export class TfjsActorCritic implements PpoPolicy {
 
   /** PPO's loss on `mb`, its gradient by autodiff, the global-norm clip and one Adam step. */
   update(mb: Minibatch, c: UpdateCoefs): LossStats {
+    try {
+      return this.step1(mb, c);
+    } catch (e) {
+      const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec((e as Error).message);
+      if (!missing) throw e;
+      throw new Error(`tfjs policy "${this.model.name}": the ${missing[2]} backend has no ${missing[1]} kernel, which this network's gradient needs; train it on another backend (--backend cpu, or tensorflow with tfjs-node)`);
+    }
+  }
+
+  private step1(mb: Minibatch, c: UpdateCoefs): LossStats {
     const B = mb.size, L = this.numLogits;
     // The chosen action of each head as a one-hot row [B, L] (heads side by side), built on the JS side.
     const onehot = new Float32Array(B * L);
