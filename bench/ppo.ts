@@ -15,7 +15,7 @@ const CLEANRL = { spsQuiet: 4_600, spsLoaded: 2_450, stepsTo475Seed1: 176_932 };
 interface CleanrlRun { seed: number; stepsToThreshold: number | null; finalMean20: number; sps: number; wall: number }
 
 /** Global step at which the mean of the last 20 episode returns first reached `threshold`, or null. */
-function stepsToMean20(episodes: { step: number; ret: number }[], threshold: number): number | null {
+export function stepsToMean20(episodes: { step: number; ret: number }[], threshold: number): number | null {
   for (let i = 19; i < episodes.length; i++) {
     let sum = 0;
     for (let j = i - 19; j <= i; j++) sum += episodes[j]!.ret;
@@ -104,7 +104,7 @@ function compareSteps(ours: (number | null)[], theirs: (number | null)[]): strin
 }
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7). */
-function normalCdf(z: number): number {
+export function normalCdf(z: number): number {
   const x = Math.abs(z) / Math.SQRT2, t = 1 / (1 + 0.3275911 * x);
   const erf = 1 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t) * Math.exp(-x * x);
   return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
