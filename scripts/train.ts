@@ -75,6 +75,14 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   }
   const resumeFrom = c.resume ? loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined) : null;
   if (c.bc && c.resume) log('note: --bc is skipped on a resume (the weights come from the checkpoint)');
+  // A resume rebuilds the network from the module the run recorded, or from the --policy-module given now (it moved).
+  const runConfig = { ...resumeFrom?.state.config, ...c.config };
+  const policy = runConfig.policy ?? 'mlp';
+  if (policy === 'tfjs' && !runConfig.policyModule) throw new Error("--policy tfjs needs --policy-module <file> (or policyModule in the config file): the module that builds your tfjs model");
+  if (policy !== 'tfjs' && runConfig.policyModule) throw new Error(`--policy-module builds a tfjs policy, but the policy is '${policy}': drop --policy ${policy} or the module`);
+  if (resumeFrom && policy === 'tfjs' && !c.config.policyModule) checkRecordedPolicyModule(c.out, runConfig.policyModule!);
+  if (c.bc && !resumeFrom && policy === 'tfjs') throw new Error('--bc with --policy tfjs is not supported yet: BC pre-trains the built-in fused policies only');
+  const tfjsModel = policy === 'tfjs' ? await loadPolicyModule(runConfig.policyModule!) : null;
   if (c.align && c.rudder) throw new Error('--align and --rudder are two reward redistributions: choose one');
   // A resume's config is the checkpoint's, under what the command line gives (often only totalTimesteps).
   const alignSetup = c.align ? newAlign({ ...resumeFrom?.state.config, ...c.config }, c.align, log) : null;
@@ -118,14 +126,6 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   let bar: SingleBar | null = null;
   let lastLine = 0;
   const recent: number[] = [];
-  // A resume rebuilds the network from the module the run recorded, or from the --policy-module given now (it moved).
-  const runConfig = { ...resumeFrom?.state.config, ...c.config };
-  const policy = runConfig.policy ?? 'mlp';
-  if (policy === 'tfjs' && !runConfig.policyModule) throw new Error("--policy tfjs needs --policy-module <file> (or policyModule in the config file): the module that builds your tfjs model");
-  if (policy !== 'tfjs' && runConfig.policyModule) throw new Error(`--policy-module builds a tfjs policy, but the policy is '${policy}': drop --policy ${policy} or the module`);
-  if (resumeFrom && policy === 'tfjs' && !c.config.policyModule) checkRecordedPolicyModule(c.out, runConfig.policyModule!);
-  if (c.bc && !resumeFrom && policy === 'tfjs') throw new Error('--bc with --policy tfjs is not supported yet: BC pre-trains the built-in fused policies only');
-  const tfjsModel = policy === 'tfjs' ? await loadPolicyModule(runConfig.policyModule!) : null;
   const trainer = await PpoTrainer.create(c.config, {
     backend: c.backend, tfjsModel, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
     evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution, tap: live?.tap ?? null,
