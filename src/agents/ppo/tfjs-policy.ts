@@ -148,7 +148,7 @@ export class TfjsActorCritic implements PpoPolicy {
   /** PPO's loss on `mb`, its gradient by autodiff, the global-norm clip and one Adam step. */
   update(mb: Minibatch, c: UpdateCoefs): LossStats {
     try {
-      return this.step1(mb, c);
+      return this.trainStep(mb, c);
     } catch (e) {
       const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec((e as Error).message);
       if (!missing) throw e;
@@ -156,7 +156,7 @@ export class TfjsActorCritic implements PpoPolicy {
     }
   }
 
-  private step1(mb: Minibatch, c: UpdateCoefs): LossStats {
+  private trainStep(mb: Minibatch, c: UpdateCoefs): LossStats {
     const B = mb.size, L = this.numLogits;
     // The chosen action of each head as a one-hot row [B, L] (heads side by side), built on the JS side.
     const onehot = new Float32Array(B * L);
@@ -196,7 +196,7 @@ export class TfjsActorCritic implements PpoPolicy {
   }
 
   /** Weights `param/i` (model.weights's order, non-trainable ones included), Adam's `adam_m/j`, `adam_v/j` (trainable weights' order) and β₁ᵗ, β₂ᵗ. */
-  saveState(): { tensors: Record<string, Float32Array> ; adamStep: number } {
+  saveState(): { tensors: Record<string, Float32Array>; adamStep: number } {
     const tensors: Record<string, Float32Array> = {};
     this.model.weights.forEach((w, i) => {
       tensors[`param/${i}`] = (w.read().dataSync() as Float32Array).slice();
