@@ -11,7 +11,7 @@ import type { LossStats, Minibatch } from '../src/agents/ppo/loss.ts';
 import { FusedPolicy, type UpdateCoefs } from '../src/agents/ppo/policy.ts';
 import { actionHeads, trainPpo, type PpoIterationStats } from '../src/agents/ppo/ppo.ts';
 import { TfjsActorCritic, type TfjsModelBuilder } from '../src/agents/ppo/tfjs-policy.ts';
-import { useExplicitTransposeMatMulGrad } from '../src/agents/ppo/tfjs-matmul-grad.ts';
+import { useExplicitTransposeMatMulOnWasm } from '../src/agents/ppo/tfjs-wasm-matmul.ts';
 import { useConv3dFilterGradOnWasm } from '../src/agents/ppo/tfjs-conv-grad.ts';
 import { loadLayersPolicy, loadPolicyModel, toLayersModel, type PolicyModelJson } from '../src/agents/run/model-io.ts';
 import { Rng } from '../src/envs/core/rng.ts';
@@ -286,25 +286,28 @@ describe("PPO policy 'tfjs' on the backend the ladder picks (tfjs-node stand-in)
   });
 });
 
-describe('matmul gradient with explicit transposes (tfjs-wasm keeps it on XNNPACK)', () => {
-  it("gives the values of tfjs's own gradient (dy·bᵀ and aᵀ·dy as transposed matmuls)", () => {
-    useExplicitTransposeMatMulGrad();
-    const ours = tf.getGradient('BatchMatMul');
-    const original: typeof ours = { ...ours, gradFunc: (dy, [a, b]) => ({ a: () => tf.matMul(dy as tf.Tensor, b!, false, true), b: () => tf.matMul(a!, dy as tf.Tensor, true, false) }) };
+describe('transposed matmuls on wasm: explicit transposes first, so XNNPACK runs them', () => {
+  it("gives the cpu backend's values for transposeA / transposeB at rank 2 and 3, and frees its temporaries", async () => {
     const rng = new Rng(9);
-    const a = tf.tensor2d(Float32Array.from({ length: 6 * 5 }, () => rng.normal()), [6, 5]);
-    const b = tf.tensor2d(Float32Array.from({ length: 5 * 3 }, () => rng.normal()), [5, 3]);
-    const w = tf.tensor2d(Float32Array.from({ length: 6 * 3 }, () => rng.normal()), [6, 3]);
-    const grads = (): Float32Array[] => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), w)))([a, b]).map((g) => g.dataSync() as Float32Array);
-    const withOurs = grads();
-    tf.registerGradient(original);
-    const withTfjs = grads();
-    tf.registerGradient(ours);
-    for (let i = 0; i < 2; i++) {
-      expect(withOurs[i]!.length).toBe(i === 0 ? 30 : 15);
-      withOurs[i]!.forEach((v, k) => expect(v).toBeCloseTo(withTfjs[i]![k]!, 5));
-    }
-    tf.dispose([a, b, w]);
+    const cases = [
+      { a: [6, 5], b: [6, 3], ta: true, tb: false }, { a: [6, 5], b: [3, 5], ta: false, tb: true }, { a: [5, 6], b: [3, 5], ta: true, tb: true },
+      { a: [1, 6, 5], b: [1, 6, 3], ta: true, tb: false }, { a: [2, 6, 5], b: [2, 3, 5], ta: false, tb: true },
+    ].map((c) => ({ ...c, av: Float32Array.from({ length: c.a.reduce((x, y) => x * y) }, () => rng.normal()), bv: Float32Array.from({ length: c.b.reduce((x, y) => x * y) }, () => rng.normal()) }));
+    const products = async (backend: 'wasm' | 'cpu'): Promise<Float32Array[]> => {
+      await initBackend(backend);
+      useExplicitTransposeMatMulOnWasm();
+      return cases.map((c) => tf.tidy(() => tf.matMul(tf.tensor(c.av, c.a), tf.tensor(c.bv, c.b), c.ta, c.tb).dataSync() as Float32Array));
+    };
+    const onCpu = await products('cpu'), onWasm = await products('wasm');
+    expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc.toString()).toContain('transposeA'); // the wrapper is installed
+    onWasm.forEach((p, i) => {
+      expect(p.length).toBe(onCpu[i]!.length);
+      p.forEach((v, k) => expect(Math.abs(v - onCpu[i]![k]!), `case ${i}[${k}]`).toBeLessThan(1e-5 * (1 + Math.abs(v))));
+    });
+    const backend = tf.engine().backend;
+    const before = backend.numDataIds();
+    await products('wasm');
+    expect(backend.numDataIds()).toBe(before); // the explicit transposes are freed
   });
 });
 

@@ -7,9 +7,9 @@
  * trainer, as for the fused path. Checked against it in test/ppo-tfjs.test.ts.
  *
  * Traps on tfjs-wasm avoided here (backends.md §5): no `tf.gather` under the gradient (its gradient kernel
- * is missing on wasm), so log π(a|s) is Σ logSoftmax(logits) · onehot(a); matmul gradients transpose
- * explicitly (./tfjs-matmul-grad.ts); and a convolution's filter gradient, which has no wasm kernel, goes
- * through the 3-D one (./tfjs-conv-grad.ts).
+ * is missing on wasm), so log π(a|s) is Σ logSoftmax(logits) · onehot(a); transposed matmuls (every
+ * matmul gradient) transpose explicitly first (./tfjs-wasm-matmul.ts); and a convolution's filter
+ * gradient, which has no wasm kernel, goes through the 3-D one (./tfjs-conv-grad.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -20,7 +20,7 @@ import type { MultiDiscrete } from '../../envs/spaces/multi-discrete.ts';
 import { sampleCategorical } from '../categorical.ts';
 import type { LossCoefs, LossStats, Minibatch } from './loss.ts';
 import { checkTensors, type PpoPolicy, type UpdateCoefs } from './policy.ts';
-import { useExplicitTransposeMatMulGrad } from './tfjs-matmul-grad.ts';
+import { useExplicitTransposeMatMulOnWasm } from './tfjs-wasm-matmul.ts';
 import { useConv3dFilterGradOnWasm } from './tfjs-conv-grad.ts';
 
 /** Builds the actor-critic for an env's single observation and action space. */
@@ -101,7 +101,7 @@ export class TfjsActorCritic implements PpoPolicy {
     this.nvec = Int32Array.from(nvec);
     this.numLogits = nvec.reduce((a, b) => a + b, 0);
     checkModel(model, this.obsShape, this.numLogits);
-    useExplicitTransposeMatMulGrad();
+    useExplicitTransposeMatMulOnWasm();
     useConv3dFilterGradOnWasm();
     this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.lrValue = lr;
