@@ -16,7 +16,7 @@ const CLEANRL = { spsQuiet: 4_600, spsLoaded: 2_450, stepsTo475Seed1: 176_932 };
 interface CleanrlRun { seed: number; stepsToThreshold: number | null; finalMean20: number; sps: number; wall: number }
 
 /** Global step at which the mean of the last 20 episode returns first reached `threshold`, or null. */
-function stepsToMean20(episodes: { step: number; ret: number }[], threshold: number): number | null {
+export function stepsToMean20(episodes: { step: number; ret: number }[], threshold: number): number | null {
   for (let i = 19; i < episodes.length; i++) {
     let sum = 0;
     for (let j = i - 19; j <= i; j++) sum += episodes[j]!.ret;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <suite>`: runs a benchmark suite and writes its section of BENCHMARKS.md.
- * Suites: envs, ppo, kernels, rudder, align, align-speed, align-ppo, watch-repair, lstm, delay, venture, viewer.
+ * Suites: envs, ppo, kernels, tfjs-efficiency, rudder, align, align-speed, align-ppo, watch-repair, lstm, delay, venture, viewer.
  */
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
@@ -12,6 +12,7 @@ import { reportDelayFromResults, runDelayBench } from './delay.ts';
 import { runEnvBench } from './envs.ts';
 import { runLstmBench } from './lstm.ts';
 import { runPpoBench } from './ppo.ts';
+import { runTfjsEfficiencyBench } from './tfjs-efficiency.ts';
 import { runRudderBench } from './rudder.ts';
 import { runGameBench } from './rudder-games.ts';
 import { runVentureBench } from './venture.ts';
@@ -20,13 +21,13 @@ import { runWatchRepairBench } from './watch-repair.ts';
 
 const program = new Command('bench')
   .description('Run a benchmark suite and write its results to BENCHMARKS.md')
-  .argument('<suite>', 'which suite: envs | ppo | kernels | rudder | align | align-speed | align-ppo | watch-repair | lstm | delay | venture | viewer')
+  .argument('<suite>', 'which suite: envs | ppo | kernels | tfjs-efficiency | rudder | align | align-speed | align-ppo | watch-repair | lstm | delay | venture | viewer')
   .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists; lstm: skip torch')
   .option('--rounds <n>', 'kernels, lstm, align-speed, viewer: interleaved timing rounds (viewer default 3)', '7')
   .option('--viewer-steps <n>', 'viewer: PPO steps per timed run', '100000')
   .option('--viewer-parts <list>', `viewer: only these parts, comma-separated (${VIEWER_PARTS.join(', ')}); a partial run writes no report`, VIEWER_PARTS.join(','))
-  .option('--seeds <n>', 'ppo: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method; delay: seeds per delay and arm', '5')
+  .option('--seeds <n>', 'ppo, tfjs-efficiency: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method; delay: seeds per delay and arm', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size (delay: default 8)', '12')
   .option('--task <name>', 'rudder: kdt (KeyDoorTreasure, RUDDER variants) | bowling | venture (delayed PPO, PPO + RUDDER, natural-reward oracle)', 'kdt')
   .option('--jobs <n>', 'rudder, venture, delay: training runs at a time, each in its own process (src/sweep/pool.ts; per-seed results as one after another)', '1')
@@ -61,7 +62,12 @@ const program = new Command('bench')
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
     else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
     // A process of its own: a fresh JIT, as the other suites' cases get.
-    else if (suite === 'kernels') execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'ppo-kernels.ts'), opts.rounds], { stdio: 'inherit' });
+    else if (suite === 'kernels') {
+      execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'ppo-kernels.ts'), opts.rounds], { stdio: 'inherit' });
+      // Then whole PPO runs, fused vs a tfjs policy on wasm and cpu (its rounds are long: at most 3).
+      execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'ppo-engines.ts'), String(Math.min(3, Number(opts.rounds))), '20480', '4096', opts.rounds], { stdio: 'inherit' });
+    }
+    else if (suite === 'tfjs-efficiency') await runTfjsEfficiencyBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds) });
     else if (suite === 'rudder' && opts.task === 'kdt') await runRudderBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), size: Number(opts.size), jobs: Number(opts.jobs) });
     else if (suite === 'rudder') await runGameBench(opts.task, { seeds: Number(opts.seeds), steps: Number(opts.steps), jobs: Number(opts.jobs), rerun: opts.rerun });
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.

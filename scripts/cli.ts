@@ -143,12 +143,13 @@ const EVAL = {
   seed: value('-s, --seed <seed>', 'seed of the first episode', int('--seed', 0), EVAL_SEED_OFFSET),
   checkpoint: value('--checkpoint <label>', 'which checkpoint: the latest (default), best, or an iter-NNNNNNN label'),
   sample: flag('--sample', 'sample actions from the policy instead of taking the most likely one'),
+  policyModule: value('--policy-module <path>', "a tfjs-policy run: the module that builds its network, if it moved (default: the one the run recorded)"),
 };
 
 command(program, 'eval', "run greedy (deterministic) episodes of a trained run's policy and print their statistics", EVAL, async (o) => {
   await loadRunEnvModules(o.run, envModules());
-  const c = { run: o.run, episodes: o.episodes, seed: o.seed, checkpoint: o.checkpoint, sample: o.sample ?? false };
-  process.stdout.write(formatEvalReport(c, runEval(c)));
+  const c = { run: o.run, episodes: o.episodes, seed: o.seed, checkpoint: o.checkpoint, sample: o.sample ?? false, policyModule: o.policyModule };
+  process.stdout.write(formatEvalReport(c, await runEval(c)));
 });
 
 const PLAY = {

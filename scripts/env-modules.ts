@@ -72,6 +72,14 @@ export async function loadPolicyModule(p: string): Promise<TfjsModelBuilder> {
   return build as TfjsModelBuilder;
 }
 
+/**
+ * A resumed or evaluated tfjs-policy run rebuilds its network from the `--policy-module` it recorded (an
+ * absolute path in config.json); when that file is gone, say so and how to point at it again.
+ */
+export function checkRecordedPolicyModule(runDir: string, path: string): void {
+  if (!existsSync(path)) throw new Error(`${runDir} was trained with --policy-module ${path}, which no longer exists; its network cannot be rebuilt without it: pass --policy-module <its new path>`);
+}
+
 /** The env modules a run was trained with (its config.json's envModules); [] when it has none or no config. */
 export function savedEnvModules(runDir: string): string[] {
   const file = join(runDir, 'config.json');

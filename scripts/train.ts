@@ -24,7 +24,7 @@ import { bcPretrain, demoSteps } from '../src/agents/ppo/bc.ts';
 import type { Agent } from '../src/agents/ppo/agent.ts';
 import { parseRudderSettings, settingsConfig, type RudderSettings } from '../src/rudder/settings.ts';
 import { EpisodeRecorder, LiveSource } from '../src/viewer/server/index.ts';
-import { loadPolicyModule, savedEnvModules } from './env-modules.ts';
+import { checkRecordedPolicyModule, loadPolicyModule, savedEnvModules } from './env-modules.ts';
 
 export interface TrainCommand {
   config: Partial<PpoConfig>;
@@ -77,6 +77,14 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   }
   const resumeFrom = c.resume ? loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined) : null;
   if (c.bc && c.resume) log('note: --bc is skipped on a resume (the weights come from the checkpoint)');
+  // A resume rebuilds the network from the module the run recorded, or from the --policy-module given now (it moved).
+  const runConfig = { ...resumeFrom?.state.config, ...c.config };
+  const policy = runConfig.policy ?? 'mlp';
+  if (policy === 'tfjs' && !runConfig.policyModule) throw new Error("--policy tfjs needs --policy-module <file> (or policyModule in the config file): the module that builds your tfjs model");
+  if (policy !== 'tfjs' && runConfig.policyModule) throw new Error(`--policy-module builds a tfjs policy, but the policy is '${policy}': drop --policy ${policy} or the module`);
+  if (resumeFrom && policy === 'tfjs' && !c.config.policyModule) checkRecordedPolicyModule(c.out, runConfig.policyModule!);
+  if (c.bc && !resumeFrom && policy === 'tfjs') throw new Error('--bc with --policy tfjs is not supported yet: BC pre-trains the built-in fused policies only');
+  const tfjsModel = policy === 'tfjs' ? await loadPolicyModule(runConfig.policyModule!) : null;
   if (c.align && c.rudder) throw new Error('--align and --rudder are two reward redistributions: choose one');
   // A resume's config is the checkpoint's, under what the command line gives (often only totalTimesteps).
   const alignSetup = c.align ? newAlign({ ...resumeFrom?.state.config, ...c.config }, c.align, log) : null;
@@ -125,10 +133,6 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   let bar: SingleBar | null = null;
   let lastLine = 0;
   const recent: number[] = [];
-  const policy = c.config.policy ?? 'mlp';
-  if (policy === 'tfjs' && !c.config.policyModule) throw new Error("--policy tfjs needs --policy-module <file> (or policyModule in the config file): the module that builds your tfjs model");
-  if (policy !== 'tfjs' && c.config.policyModule) throw new Error(`--policy-module builds a tfjs policy, but the policy is '${policy}': drop --policy ${policy} or the module`);
-  const tfjsModel = policy === 'tfjs' ? await loadPolicyModule(c.config.policyModule!) : null;
   const trainer = await PpoTrainer.create(c.config, {
     backend: c.backend, tfjsModel, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
     evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution, tap: live?.tap ?? null,
@@ -177,7 +181,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     if (cut) writeRunSummary(c.out, { config: trainer.cfg, backend: trainer.backend, globalStep: trainer.globalStep, iteration: trainer.iteration, stoppedEarly: false, bestEval: trainer.bestEval });
   }
   const total = trainer.numIterations * trainer.cfg.numEnvs * trainer.cfg.numSteps;
-  log(`${trainer.cfg.envId} · PPO${rudder ? ' + RUDDER' : aligned ? ` + ${aligned.name}` : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · ${trainer.kernels === 'tfjs' ? `tfjs policy: the ${trainer.backend} backend runs its training math` : `fused kernels (${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'}) run the nets; tfjs backend ${trainer.backend} only saves the model`} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
+  log(`${trainer.cfg.envId} · PPO${rudder ? ' + RUDDER' : aligned ? ` + ${aligned.name}` : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · ${trainer.kernels === 'tfjs' ? `tfjs policy: the ${trainer.backend} backend runs its training math` : `built-in ${trainer.cfg.policy}: our fused kernels (${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'}) run the training math, the tfjs backend ${trainer.backend} only saves the model (--policy tfjs with --policy-module trains your own network on it)`} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
   metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
   writeFileAtomic(join(c.out, 'config.json'), `${JSON.stringify(trainer.cfg, null, 2)}\n`);
   if (c.progress) {
@@ -333,6 +337,6 @@ export function formatSummary(out: string): string {
     `done: ${s.globalStep.toLocaleString('en')} steps, ${s.episodes} episodes${s.stoppedEarly ? ' (stopped early: return threshold reached)' : ''}`,
     `mean return of the last 20 episodes: ${s.meanReturnLast20 === null ? '-' : s.meanReturnLast20.toFixed(2)}${reached}${s.bestEvalReturn !== null ? ` · best evaluation: ${s.bestEvalReturn.toFixed(2)}` : ''}`,
     `saved in ${out}/: ${s.checkpoint === null ? '' : `checkpoints/${s.checkpoint} · `}model/ (tfjs${tfjs ? ', your layers' : ''}) · metrics.jsonl · metrics.csv · curve.svg · summary.json`,
-    tfjs ? `run it: loadLayersPolicy('${out}/model') (rudder eval runs the built-in policies only, for now)` : `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}`,
+    `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}${tfjs ? ` (or in any tfjs program: loadLayersPolicy('${out}/model'))` : ''}`,
   ].join('\n');
 }

@@ -225,15 +225,37 @@ describe('train --policy-module: your own tfjs network', () => {
     const t = await rudderIn(dir, 'train', '--policy-module', 'net.ts', '--backend', 'wasm', '--steps', '1024', '--out', 'runs/p', '--no-progress');
     expect(t.stderr).toBe('');
     expect(t.stdout).toContain('tfjs policy: the wasm backend runs its training math');
-    expect(t.stdout).toContain("run it: loadLayersPolicy('runs/p/model')");
+    expect(t.stdout).toContain("evaluate it: npx rudder eval --run runs/p (or in any tfjs program: loadLayersPolicy('runs/p/model'))");
     const config = JSON.parse(readFileSync(join(dir, 'runs/p/config.json'), 'utf8')) as { policy: string; policyModule: string };
     expect(config).toMatchObject({ policy: 'tfjs', policyModule: join(dir, 'net.ts') });
     const model = JSON.parse(readFileSync(join(dir, 'runs/p/model/model.json'), 'utf8')) as { modelTopology: unknown; userDefinedMetadata: { rudder: { topology: { policy: string } } } };
     expect(model.userDefinedMetadata.rudder.topology.policy).toBe('tfjs');
     expect(JSON.stringify(model.modelTopology)).toContain('LayerNormalization');
 
+    // Its checkpoint: eval rebuilds the network from the recorded module; --resume continues it.
+    const ev = await rudderIn(dir, 'eval', '--run', 'runs/p', '--episodes', '2');
+    expect(ev.stderr).toBe('');
+    expect(ev.stdout).toMatch(/CartPole-v1 · runs\/p checkpoint iter-0000002 · greedy policy · 2 episode\(s\)/);
+    expect(ev.stdout).toMatch(/mean return \d+\.\d\d ±/);
+    const more = await rudderIn(dir, 'train', '--out', 'runs/p', '--resume', '--steps', '2048', '--no-progress');
+    expect(more.stderr).toBe('');
+    expect(more.stdout).toContain('(resumed at step 1024)');
+    expect(more.stdout).toContain('checkpoints/iter-0000004');
+    // The module moved: a clear error, and --policy-module points at it again.
+    renameSync(join(dir, 'net.ts'), join(dir, 'moved.ts'));
+    const gone = await rudderIn(dir, 'eval', '--run', 'runs/p', '--episodes', '1');
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`runs/p was trained with --policy-module ${join(dir, 'net.ts')}, which no longer exists; its network cannot be rebuilt without it: pass --policy-module <its new path>`);
+    const goneResume = await rudderIn(dir, 'train', '--out', 'runs/p', '--resume', '--steps', '3072', '--no-progress');
+    expect(goneResume.stderr).toContain('which no longer exists');
+    const found = await rudderIn(dir, 'eval', '--run', 'runs/p', '--episodes', '2', '--policy-module', 'moved.ts');
+    expect(found.stderr).toBe('');
+    expect(found.stdout).toMatch(/checkpoint iter-0000004 · greedy policy · 2 episode\(s\)/);
+    const bc = await rudderIn(dir, 'train', '--policy-module', 'moved.ts', '--bc', 'none.jsonl', '--steps', '512', '--out', 'runs/bc', '--no-progress');
+    expect(bc.stderr).toContain('--bc with --policy tfjs is not supported yet');
+
     const plain = await rudderIn(dir, 'train', '--steps', '512', '--out', 'runs/m', '--no-progress');
-    expect(plain.stdout).toContain('fused kernels');
+    expect(plain.stdout).toContain('built-in mlp: our fused kernels (wasm-simd) run the training math, the tfjs backend wasm only saves the model (--policy tfjs with --policy-module trains your own network on it)');
     const noModule = await rudderIn(dir, 'train', '--policy', 'tfjs', '--steps', '512', '--out', 'runs/x', '--no-progress');
     expect(noModule.stderr).toContain('--policy tfjs needs --policy-module <file>');
     writeFileSync(join(dir, 'empty.ts'), 'export const nothing = 1;\n');

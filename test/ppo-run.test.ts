@@ -100,7 +100,7 @@ describe('rudder train / eval', () => {
     const r = await rudder('train', '--steps', '4096', '--seed', '2', '--out', out, '--no-progress', '--checkpoint-every', '2', '--eval-every', '2048', '--eval-episodes', '3');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/CartPole-v1 · PPO · seed 2 · 4,096 steps · fused kernels \((wasm-simd|js)\) run the nets; tfjs backend (wasm|cpu|tensorflow) only saves the model · run folder/);
+    expect(r.stdout).toMatch(/CartPole-v1 · PPO · seed 2 · 4,096 steps · built-in mlp: our fused kernels \((wasm-simd|js)\) run the training math, the tfjs backend (wasm|cpu|tensorflow) only saves the model \(--policy tfjs with --policy-module trains your own network on it\) · run folder/);
     expect(r.stdout).toMatch(/done: 4,096 steps, \d+ episodes/);
     for (const f of ['metrics.jsonl', 'metrics.csv', 'curve.svg', 'summary.json', 'config.json', 'checkpoints/latest.json', 'checkpoints/best/state.json', 'model/model.json', 'model/weights.bin']) {
       expect(existsSync(join(out, f)), f).toBe(true);

@@ -1,16 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../src/agents/backend.ts';
+import { initBackend, type NativeLoader } from '../src/agents/backend.ts';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ActorCritic } from '../src/agents/ppo/agent.ts';
 import type { LossStats, Minibatch } from '../src/agents/ppo/loss.ts';
 import { FusedPolicy, type UpdateCoefs } from '../src/agents/ppo/policy.ts';
 import { actionHeads, trainPpo, type PpoIterationStats } from '../src/agents/ppo/ppo.ts';
 import { TfjsActorCritic, type TfjsModelBuilder } from '../src/agents/ppo/tfjs-policy.ts';
-import { useExplicitTransposeMatMulGrad } from '../src/agents/ppo/tfjs-matmul-grad.ts';
+import { useExplicitTransposeMatMulOnWasm } from '../src/agents/ppo/tfjs-wasm-matmul.ts';
+import { useConv3dFilterGradOnWasm } from '../src/agents/ppo/tfjs-conv-grad.ts';
 import { loadLayersPolicy, loadPolicyModel, toLayersModel, type PolicyModelJson } from '../src/agents/run/model-io.ts';
 import { Rng } from '../src/envs/core/rng.ts';
 
@@ -113,7 +115,7 @@ describe("PPO policy 'tfjs': a tfjs Layers model trained by tfjs autodiff", () =
     expect(viaTfjs[0]!.episodes).toBe(fused[0]!.episodes); // same rollout: same actions sampled
   });
 
-  it('leaks no tensors: tf.memory().numTensors is flat over 60 updates and 60 acting steps', () => {
+  it('leaks no tensors: tf.memory().numTensors is flat over 100 updates and 100 acting steps', () => {
     const agent = new ActorCritic(4, [2], [16, 16], 1);
     const p = new TfjsActorCritic(toLayersModel(agent), [4], [2], 1e-3);
     try {
@@ -121,12 +123,12 @@ describe("PPO policy 'tfjs': a tfjs Layers model trained by tfjs autodiff", () =
       const actions = new Int32Array(4), logp = new Float32Array(4), values = new Float32Array(4), rng = new Rng(1);
       p.update(mb, COEFS); // the first step creates Adam's moment variables
       const before = tf.memory().numTensors;
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 100; i++) {
         p.update(mb, COEFS);
         p.act(mb.obs, 4, rng, actions, logp, values);
       }
       expect(tf.memory().numTensors).toBe(before);
-      expect(p.step).toBe(61);
+      expect(p.step).toBe(101);
     } finally {
       p.dispose();
     }
@@ -157,7 +159,7 @@ describe("PPO policy 'tfjs': a network the fused path does not have", () => {
         const mean = (a: { return: number }[]): number => a.reduce((x, e) => x + e.return, 0) / a.length;
         const first = mean(r.episodes.slice(0, 20)), last = mean(r.episodes.slice(-20));
         expect(last).toBeGreaterThan(2 * first); // seen: 21.4 → 98.0
-        expect(notes.join()).toMatch(/no checkpoints/);
+        expect(existsSync(join(dir, 'checkpoints', 'iter-0000016', 'tensors.bin'))).toBe(true); // the final checkpoint
 
         const json = JSON.parse(readFileSync(join(dir, 'model', 'model.json'), 'utf8')) as PolicyModelJson;
         expect(json.userDefinedMetadata?.rudder.topology).toEqual({ policy: 'tfjs', obsShape: [4], nvec: [2], envId: 'CartPole-v1' });
@@ -178,6 +180,59 @@ describe("PPO policy 'tfjs': a network the fused path does not have", () => {
     }
   });
 
+  it('resumes bit for bit: 4 iterations straight give the weights of 2, a checkpoint, and 2 more in a new trainer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rudder-tfjs-resume-'));
+    const cfg = { envId: 'CartPole-v1', seed: 2, policy: 'tfjs' as const, numEnvs: 4, numSteps: 32, numMinibatches: 2, updateEpochs: 2, totalTimesteps: 4 * 4 * 32 };
+    const weights = (p: TfjsActorCritic): Float32Array[] => p.model.getWeights().map((w) => w.dataSync() as Float32Array);
+    try {
+      const straight = await trainPpo(cfg, { backend: 'wasm', tfjsModel: build, runDir: dir, checkpointEvery: 2 });
+      const want = weights(straight.policy as TfjsActorCritic);
+      const wantMoments = (straight.policy as TfjsActorCritic).saveState().tensors;
+      straight.policy.dispose();
+      // A new trainer (a freshly built, differently initialised network) from the iteration-2 checkpoint.
+      const other: TfjsModelBuilder = (obs, act) => { const m = build(obs, act); m.setWeights(m.getWeights().map((w) => tf.mul(w, 0.5))); return m; };
+      const resumed = await trainPpo(cfg, { backend: 'wasm', tfjsModel: other, runDir: dir, resume: 'iter-0000002' });
+      const p = resumed.policy as TfjsActorCritic;
+      try {
+        expect(resumed.iteration).toBe(4);
+        expect(p.step).toBe(4 * 2 * 2); // Adam's t: iterations × epochs × minibatches
+        const got = weights(p);
+        expect(got.length).toBe(want.length);
+        got.forEach((w, i) => expect(Array.from(w), `weight ${i}`).toEqual(Array.from(want[i]!)));
+        const moments = p.saveState().tensors;
+        for (const k of Object.keys(wantMoments)) expect(Array.from(moments[k]!), k).toEqual(Array.from(wantMoments[k]!));
+        expect(Object.keys(wantMoments)).toContain('adam_beta_pow');
+      } finally {
+        p.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a checkpoint that does not fit the network, or is corrupt, is a clear error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rudder-tfjs-bad-'));
+    const cfg = { envId: 'CartPole-v1', seed: 2, policy: 'tfjs' as const, numEnvs: 4, numSteps: 32, totalTimesteps: 2 * 4 * 32 };
+    try {
+      (await trainPpo(cfg, { backend: 'wasm', tfjsModel: build, runDir: dir })).policy.dispose();
+      const wider: TfjsModelBuilder = (obs, act) => {
+        const input = tfl.input({ shape: [...obs.shape] });
+        const h = tfl.layers.dense({ units: 32, activation: 'tanh' }).apply(input) as tfl.SymbolicTensor;
+        return tfl.model({ inputs: input, outputs: [tfl.layers.dense({ units: actionHeads(act)![0]! }).apply(h) as tfl.SymbolicTensor, tfl.layers.dense({ units: 1 }).apply(h) as tfl.SymbolicTensor] });
+      };
+      await expect(trainPpo({ ...cfg, totalTimesteps: 4 * 4 * 32 }, { backend: 'wasm', tfjsModel: wider, runDir: dir, resume: true }))
+        .rejects.toThrow(/checkpoint iter-0000002: tensor adam_m\/0 has 256 values, the tfjs model "\w+" needs 128/);
+      const bin = join(dir, 'checkpoints', 'iter-0000002', 'tensors.bin');
+      const bytes = readFileSync(bin);
+      bytes[100] ^= 1;
+      writeFileSync(bin, bytes);
+      await expect(trainPpo({ ...cfg, totalTimesteps: 4 * 4 * 32 }, { backend: 'wasm', tfjsModel: build, runDir: dir, resume: true }))
+        .rejects.toThrow(/iter-0000002 is unusable: tensors.bin does not match its SHA-256/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a model whose outputs are not [logits, value], naming what it got', async () => {
     const bad: TfjsModelBuilder = (obs) => {
       const input = tfl.input({ shape: [...obs.shape] });
@@ -188,24 +243,89 @@ describe("PPO policy 'tfjs': a network the fused path does not have", () => {
   });
 });
 
-describe('matmul gradient with explicit transposes (tfjs-wasm keeps it on XNNPACK)', () => {
-  it("gives the values of tfjs's own gradient (dy·bᵀ and aᵀ·dy as transposed matmuls)", () => {
-    useExplicitTransposeMatMulGrad();
-    const ours = tf.getGradient('BatchMatMul');
-    const original: typeof ours = { ...ours, gradFunc: (dy, [a, b]) => ({ a: () => tf.matMul(dy as tf.Tensor, b!, false, true), b: () => tf.matMul(a!, dy as tf.Tensor, true, false) }) };
-    const rng = new Rng(9);
-    const a = tf.tensor2d(Float32Array.from({ length: 6 * 5 }, () => rng.normal()), [6, 5]);
-    const b = tf.tensor2d(Float32Array.from({ length: 5 * 3 }, () => rng.normal()), [5, 3]);
-    const w = tf.tensor2d(Float32Array.from({ length: 6 * 3 }, () => rng.normal()), [6, 3]);
-    const grads = (): Float32Array[] => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), w)))([a, b]).map((g) => g.dataSync() as Float32Array);
-    const withOurs = grads();
-    tf.registerGradient(original);
-    const withTfjs = grads();
-    tf.registerGradient(ours);
-    for (let i = 0; i < 2; i++) {
-      expect(withOurs[i]!.length).toBe(i === 0 ? 30 : 15);
-      withOurs[i]!.forEach((v, k) => expect(v).toBeCloseTo(withTfjs[i]![k]!, 5));
+describe("PPO policy 'tfjs' on the backend the ladder picks (tfjs-node stand-in)", () => {
+  // tfjs-node(-gpu) cannot be installed here (their install downloads libtensorflow). As in backend.test.ts, a
+  // loader stands in for them: importing "tfjs-node" registers a `tensorflow` backend, here one whose kernels
+  // are the cpu backend's, counted. What this shows: the trainer runs its tfjs math on whatever backend the
+  // ladder picked. It has not run on real tfjs-node or a GPU.
+  const calls = new Map<string, number>();
+  const standIn: NativeLoader = async (pkg) => {
+    if (pkg === '@tensorflow/tfjs-node-gpu') throw new Error('libcudart.so.11.0: cannot open shared object file'); // no CUDA: falls through
+    if (tf.findBackend('tensorflow')) return;
+    for (const k of tf.getKernelsForBackend('cpu')) {
+      tf.registerKernel({ ...k, backendName: 'tensorflow', kernelFunc: (args) => (calls.set(k.kernelName, (calls.get(k.kernelName) ?? 0) + 1), k.kernelFunc(args)) });
     }
-    tf.dispose([a, b, w]);
+    tf.registerBackend('tensorflow', () => new MathBackendCPU());
+  };
+  const cfg = { envId: 'CartPole-v1', seed: 3, numEnvs: 4, numSteps: 32, totalTimesteps: 2 * 4 * 32, numMinibatches: 2, updateEpochs: 2 };
+  const run = async (backend: 'auto' | 'cpu', policy: 'tfjs' | 'mlp'): Promise<{ stats: PpoIterationStats[]; backend: string }> => {
+    const stats: PpoIterationStats[] = [];
+    const r = await trainPpo({ ...cfg, policy }, {
+      backend, loadNative: standIn, hooks: { onIteration: (s) => void stats.push(s) },
+      tfjsModel: policy === 'tfjs' ? (obs, act) => toLayersModel(new ActorCritic(obs.size, actionHeads(act)!, [64, 64], cfg.seed)) : null,
+    });
+    r.policy.dispose();
+    return { stats, backend: r.backend };
+  };
+
+  it("trains a tfjs policy on the stand-in 'tensorflow' backend (its kernels run the math), as on cpu; the fused path calls none of them", async () => {
+    await import('@tensorflow/tfjs-backend-cpu');
+    const onCpu = await run('cpu', 'tfjs');
+    calls.clear();
+    const native = await run('auto', 'tfjs');
+    expect(native.backend).toBe('tensorflow');
+    expect(calls.get('BatchMatMul') ?? 0).toBeGreaterThan(0); // forward and gradient matmuls ran on it
+    expect([...calls.keys()]).toContain('Sqrt'); // and Adam's update
+    // The stand-in's kernels are cpu's: the same run, step for step.
+    expect(native.stats.map((s) => [s.loss, s.entropy, s.approxKl])).toEqual(onCpu.stats.map((s) => [s.loss, s.entropy, s.approxKl]));
+    calls.clear();
+    const fused = await run('auto', 'mlp');
+    expect(fused.backend).toBe('tensorflow');
+    expect(calls.size).toBe(0); // the built-in policy's training math is the fused kernels', whatever the backend
+    await initBackend('wasm');
+  });
+});
+
+describe('transposed matmuls on wasm: explicit transposes first, so XNNPACK runs them', () => {
+  it("gives the cpu backend's values for transposeA / transposeB at rank 2 and 3, and frees its temporaries", async () => {
+    const rng = new Rng(9);
+    const cases = [
+      { a: [6, 5], b: [6, 3], ta: true, tb: false }, { a: [6, 5], b: [3, 5], ta: false, tb: true }, { a: [5, 6], b: [3, 5], ta: true, tb: true },
+      { a: [1, 6, 5], b: [1, 6, 3], ta: true, tb: false }, { a: [2, 6, 5], b: [2, 3, 5], ta: false, tb: true },
+    ].map((c) => ({ ...c, av: Float32Array.from({ length: c.a.reduce((x, y) => x * y) }, () => rng.normal()), bv: Float32Array.from({ length: c.b.reduce((x, y) => x * y) }, () => rng.normal()) }));
+    const products = async (backend: 'wasm' | 'cpu'): Promise<Float32Array[]> => {
+      await initBackend(backend);
+      useExplicitTransposeMatMulOnWasm();
+      return cases.map((c) => tf.tidy(() => tf.matMul(tf.tensor(c.av, c.a), tf.tensor(c.bv, c.b), c.ta, c.tb).dataSync() as Float32Array));
+    };
+    const onCpu = await products('cpu'), onWasm = await products('wasm');
+    expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc.toString()).toContain('transposeA'); // the wrapper is installed
+    onWasm.forEach((p, i) => {
+      expect(p.length).toBe(onCpu[i]!.length);
+      p.forEach((v, k) => expect(Math.abs(v - onCpu[i]![k]!), `case ${i}[${k}]`).toBeLessThan(1e-5 * (1 + Math.abs(v))));
+    });
+    const backend = tf.engine().backend;
+    const before = backend.numDataIds();
+    await products('wasm');
+    expect(backend.numDataIds()).toBe(before); // the explicit transposes are freed
+  });
+});
+
+describe("Conv2D's filter gradient on wasm through Conv3DBackpropFilterV2 (wasm has no Conv2DBackpropFilter)", () => {
+  it("gives the cpu backend's gradients at stride 1, 'valid' and 'same' padding", async () => {
+    useConv3dFilterGradOnWasm();
+    const rng = new Rng(4);
+    const xs = Float32Array.from({ length: 2 * 6 * 5 * 3 }, () => rng.normal()), ws = Float32Array.from({ length: 3 * 3 * 3 * 4 }, () => rng.normal());
+    const grads = async (backend: 'wasm' | 'cpu', pad: 'valid' | 'same'): Promise<Float32Array[]> => {
+      await initBackend(backend);
+      return tf.tidy(() => tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, 1, pad))))([tf.tensor4d(xs, [2, 6, 5, 3]), tf.tensor4d(ws, [3, 3, 3, 4])]))
+        .map((g) => g.dataSync() as Float32Array);
+    };
+    for (const pad of ['valid', 'same'] as const) {
+      const onWasm = await grads('wasm', pad), onCpu = await grads('cpu', pad);
+      expect(onWasm[1]!.length).toBe(3 * 3 * 3 * 4);
+      onWasm.forEach((g, i) => g.forEach((v, k) => expect(Math.abs(v - onCpu[i]![k]!), `${pad} grad ${i}[${k}]`).toBeLessThan(1e-4 * (1 + Math.abs(v)))));
+    }
+    await initBackend('wasm');
   });
 });

@@ -6,13 +6,15 @@
  * ended, so a resume cuts them back to that point.
  */
 import type { Rng, RngState } from '../../envs/core/rng.ts';
-import type { Adam } from '../adam.ts';
 import { loadCheckpoint, type CheckpointContents } from '../run/checkpoint.ts';
 import { createAgent, type Agent } from './agent.ts';
 import { parsePpoConfig, type PpoConfig } from './config.ts';
 import type { EvalResult } from './evaluate.ts';
 import type { RewardRedistribution } from './redistribution.ts';
 import type { PpoRolloutState } from './rollout-state.ts';
+import type { PpoPolicy } from './policy.ts';
+import { TfjsActorCritic } from './tfjs-policy.ts';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { MetricsMark } from '../run/metrics.ts';
 
 /** Everything a checkpoint holds besides tensors. */
@@ -48,8 +50,8 @@ export interface PpoCheckpointState {
 /** The part of a PPO trainer a checkpoint saves and restores. */
 export interface PpoLearningState {
   readonly cfg: PpoConfig;
-  readonly agent: Agent;
-  readonly adam: Adam;
+  /** The fused agent with its Adam, or a tfjs model with tfjs's Adam (./policy.ts): each saves its own tensors. */
+  readonly policy: PpoPolicy;
   readonly rng: Rng;
   readonly obsShape: readonly number[];
   iteration: number;
@@ -66,22 +68,17 @@ export interface PpoLearningState {
   metricsMark(): MetricsMark | null;
 }
 
-/** The state and tensors (weights and Adam moments, `param/i`, `adam_m/i`, `adam_v/i`) to save. */
+/** The state and tensors (weights and Adam moments, `param/i`, `adam_m/i`, `adam_v/i`; a tfjs policy also `adam_beta_pow`) to save. */
 export function checkpointContents(t: PpoLearningState, sessionSeconds: number): CheckpointContents<PpoCheckpointState> {
+  const { tensors, adamStep } = t.policy.saveState();
   const state: PpoCheckpointState = {
-    kind: 'ppo', config: t.cfg, iteration: t.iteration, globalStep: t.globalStep, adamStep: t.adam.step,
+    kind: 'ppo', config: t.cfg, iteration: t.iteration, globalStep: t.globalStep, adamStep,
     rng: t.rng.getState(), elapsedSeconds: t.elapsedBefore + sessionSeconds, bestEvalReturn: t.bestEval?.meanReturn ?? null,
-    nextEvalStep: Number.isFinite(t.nextEvalStep) ? t.nextEvalStep : -1, obsDim: t.agent.obsDim, obsShape: [...t.obsShape], nvec: [...t.agent.nvec],
+    nextEvalStep: Number.isFinite(t.nextEvalStep) ? t.nextEvalStep : -1, obsDim: sizeOf(t.obsShape), obsShape: [...t.obsShape], nvec: [...t.policy.nvec],
     rollout: t.saveRollout(),
   };
   const mark = t.metricsMark();
   if (mark) state.metrics = mark;
-  const tensors: Record<string, Float32Array> = {};
-  t.agent.params().forEach((p, i) => {
-    tensors[`param/${i}`] = p;
-    tensors[`adam_m/${i}`] = t.adam.m[i]!;
-    tensors[`adam_v/${i}`] = t.adam.v[i]!;
-  });
   const red = t.redistribution;
   if (red) {
     const saved = red.saveState?.() ?? null;
@@ -101,7 +98,7 @@ export function loadResumeCheckpoint(runDir: string, name: string | undefined, i
   if (ck.state.kind !== 'ppo') throw new Error(`checkpoint ${ck.label} is a ${String(ck.state.kind)} checkpoint, not ppo`);
   const config = parsePpoConfig({ ...ck.state.config, ...input }, `checkpoint ${ck.label} config`);
   for (const k of Object.keys(input) as (keyof PpoConfig)[]) {
-    if (k !== 'totalTimesteps' && k !== 'envModules' && JSON.stringify(input[k]) !== JSON.stringify(ck.state.config[k])) {
+    if (k !== 'totalTimesteps' && k !== 'envModules' && k !== 'policyModule' && JSON.stringify(input[k]) !== JSON.stringify(ck.state.config[k])) {
       throw new Error(`cannot resume ${runDir} with ${k} = ${JSON.stringify(input[k])}: the checkpoint was trained with ${JSON.stringify(ck.state.config[k])}`);
     }
   }
@@ -111,19 +108,13 @@ export function loadResumeCheckpoint(runDir: string, name: string | undefined, i
 /** Puts a checkpoint's weights, Adam state, RNG and counters back into a trainer built with its config. */
 export function restoreLearningState(t: PpoLearningState, s: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string): void {
   const shape = s.obsShape ?? [s.obsDim];
-  const nvec = [...t.agent.nvec];
-  if (s.obsDim !== t.agent.obsDim || JSON.stringify(s.nvec) !== JSON.stringify(nvec) || JSON.stringify(shape) !== JSON.stringify(t.obsShape)) {
+  const nvec = [...t.policy.nvec];
+  if (s.obsDim !== sizeOf(t.obsShape) || JSON.stringify(s.nvec) !== JSON.stringify(nvec) || JSON.stringify(shape) !== JSON.stringify(t.obsShape)) {
     throw new Error(`checkpoint ${label} was trained on observations of shape [${String(shape)}] and actions [${String(s.nvec)}]; ${t.cfg.envId} now has [${t.obsShape.join(',')}] and [${nvec.join(',')}]`);
   }
-  t.agent.params().forEach((p, i) => {
-    for (const [name, dst] of [[`param/${i}`, p], [`adam_m/${i}`, t.adam.m[i]!], [`adam_v/${i}`, t.adam.v[i]!]] as const) {
-      const src = tensors[name];
-      if (!src || src.length !== dst.length) throw new Error(`checkpoint ${label}: tensor ${name} has ${src?.length ?? 'no'} values, the model needs ${dst.length}`);
-      dst.set(src);
-    }
-  });
+  if (s.config.policy !== t.cfg.policy) throw new Error(`checkpoint ${label} holds a '${s.config.policy}' policy; this trainer's is '${t.cfg.policy}'`);
+  t.policy.restoreState(tensors, s.adamStep, `checkpoint ${label}`);
   restoreRedistribution(t.redistribution, s, tensors, label);
-  t.adam.step = s.adamStep;
   t.rng.setState(s.rng);
   t.iteration = s.iteration;
   t.globalStep = s.globalStep;
@@ -151,6 +142,7 @@ function restoreRedistribution(red: RewardRedistribution | null, s: PpoCheckpoin
  */
 export function agentFromCheckpoint(state: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string): Agent {
   const cfg = parsePpoConfig(state.config, `checkpoint ${label} config`);
+  if (cfg.policy === 'tfjs') throw new Error(`checkpoint ${label} holds a tfjs policy (your own layers): rebuild its model and use tfjsPolicyFromCheckpoint`);
   const agent = createAgent(cfg, state.obsShape ?? [state.obsDim], state.nvec);
   agent.params().forEach((p, i) => {
     const src = tensors[`param/${i}`];
@@ -158,4 +150,35 @@ export function agentFromCheckpoint(state: PpoCheckpointState, tensors: Record<s
     p.set(src);
   });
   return agent;
+}
+
+/**
+ * The tfjs policy a PPO checkpoint holds, for evaluation: `model` is a fresh build of the run's network (the
+ * same builder, e.g. its `--policy-module`), whose weights are replaced by the checkpoint's. Takes ownership
+ * of `model` (dispose the result).
+ */
+export function tfjsPolicyFromCheckpoint(state: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string, model: LayersModel): TfjsActorCritic {
+  const cfg = parsePpoConfig(state.config, `checkpoint ${label} config`);
+  if (cfg.policy !== 'tfjs') {
+    model.dispose();
+    throw new Error(`checkpoint ${label} holds the built-in ${cfg.policy} policy, not a tfjs one: use agentFromCheckpoint`);
+  }
+  let policy: TfjsActorCritic;
+  try {
+    policy = new TfjsActorCritic(model, state.obsShape ?? [state.obsDim], state.nvec, cfg.learningRate);
+  } catch (e) {
+    model.dispose();
+    throw new Error(`checkpoint ${label}: ${(e as Error).message}`);
+  }
+  try {
+    policy.loadWeights(tensors, `checkpoint ${label}`);
+  } catch (e) {
+    policy.dispose();
+    throw e;
+  }
+  return policy;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
 }

@@ -31,8 +31,23 @@ export interface PpoPolicy {
   value(obs: Float32Array, rows: number, out: Float32Array): void;
   /** PPO's loss on `mb`, its gradient, the clip and one optimiser step; returns the loss terms before the step. */
   update(mb: Minibatch, c: UpdateCoefs): LossStats;
+  /**
+   * For a checkpoint: the weights (`param/i`) and the optimiser's state (`adam_m/i`, `adam_v/i`, …) as named
+   * float32 arrays (copies or live views: the caller serialises them at once), and Adam's step count.
+   */
+  saveState(): { tensors: Record<string, Float32Array>; adamStep: number };
+  /** Puts `saveState`'s arrays back; every array is checked first, so a refused checkpoint changes nothing. `where` names it in errors. */
+  restoreState(tensors: Record<string, Float32Array>, adamStep: number, where: string): void;
   /** Frees what the policy holds outside the JS heap (a tfjs model's tensors; nothing for the fused one). */
   dispose(): void;
+}
+
+/** Each `[name, destination]` pair's source in `tensors` must exist with the destination's length; says which does not. */
+export function checkTensors(tensors: Record<string, Float32Array>, wanted: readonly (readonly [string, number])[], where: string, model: string): void {
+  for (const [name, length] of wanted) {
+    const src = tensors[name];
+    if (!src || src.length !== length) throw new Error(`${where}: tensor ${name} has ${src?.length ?? 'no'} values, the ${model} needs ${length}`);
+  }
 }
 
 /** The built-in MLP or CNN agent with its hand-written loss gradient and the fused Adam. */
@@ -80,6 +95,23 @@ export class FusedPolicy implements PpoPolicy {
     const stats = this.loss.run(mb, c, this.grads);
     this.adam.update(this.grads, clipScale(this.grads, c.maxGradNorm).scale);
     return stats;
+  }
+
+  saveState(): { tensors: Record<string, Float32Array>; adamStep: number } {
+    const tensors: Record<string, Float32Array> = {};
+    this.agent.params().forEach((p, i) => {
+      tensors[`param/${i}`] = p;
+      tensors[`adam_m/${i}`] = this.adam.m[i]!;
+      tensors[`adam_v/${i}`] = this.adam.v[i]!;
+    });
+    return { tensors, adamStep: this.adam.step };
+  }
+
+  restoreState(tensors: Record<string, Float32Array>, adamStep: number, where: string): void {
+    const pairs = this.agent.params().flatMap((p, i) => [[`param/${i}`, p], [`adam_m/${i}`, this.adam.m[i]!], [`adam_v/${i}`, this.adam.v[i]!]] as const);
+    checkTensors(tensors, pairs.map(([n, d]) => [n, d.length] as const), where, `${this.agent.kind} model`);
+    for (const [name, dst] of pairs) dst.set(tensors[name]!);
+    this.adam.step = adamStep;
   }
 
   dispose(): void {

@@ -15,7 +15,7 @@ import { Rng } from '../../envs/core/rng.ts';
 import { makeVec, VectorRecordEpisodeStatistics } from '../../envs/index.ts'; // the package entry registers the built-in envs
 import type { EnvWrapper } from '../../envs/vector/make-vec.ts';
 import type { Adam } from '../adam.ts';
-import { initBackend, type BackendChoice } from '../backend.ts';
+import { initBackend, type BackendChoice, type NativeLoader } from '../backend.ts';
 import { saveCheckpoint } from '../run/checkpoint.ts';
 import { savePolicyModel, saveTfjsPolicyModel } from '../run/model-io.ts';
 import { join } from 'node:path';
@@ -72,7 +72,10 @@ export interface PpoHooks {
 }
 
 export interface PpoTrainOptions {
+  /** The tfjs backend: it runs a tfjs policy's training math; the built-in policies run on the fused kernels whatever it is. */
   backend?: BackendChoice;
+  /** How the backend ladder imports tfjs-node(-gpu) (../backend.ts; tests pass a stand-in). */
+  loadNative?: NativeLoader;
   /** Run folder for checkpoints, the best checkpoint and the final tfjs model (`model/`); null: write nothing. */
   runDir?: string | null;
   /** Resume from the run folder's latest checkpoint (true) or from a named one. */
@@ -253,10 +256,9 @@ export class PpoTrainer implements PpoLearningState {
 
   /** A fresh trainer, or one restored from a checkpoint when `opts.resume` is set. */
   static async create(input: Partial<PpoConfig>, opts: PpoTrainOptions = {}): Promise<PpoTrainer> {
-    const backend = await initBackend(opts.backend ?? 'auto');
+    const backend = await initBackend(opts.backend ?? 'auto', opts.loadNative);
     if (opts.resume) {
       if (!opts.runDir) throw new Error('resume needs a runDir');
-      if (opts.tfjsModel) throw new Error("resume of a tfjs policy is not supported yet (its checkpoints are not written)");
       const ck = loadResumeCheckpoint(opts.runDir, typeof opts.resume === 'string' ? opts.resume : undefined, input);
       const t = new PpoTrainer(ck.config, backend, opts);
       try {
@@ -279,7 +281,6 @@ export class PpoTrainer implements PpoLearningState {
       return t;
     }
     const t = new PpoTrainer(parsePpoConfig(input), backend, opts);
-    if (opts.runDir && t.policy.kind === 'tfjs') t.note("note: policy 'tfjs' writes no checkpoints yet (no resume, no best/); the run folder gets the final model/ only");
     try {
       if (opts.pretrain && t.policy.kind !== 'fused') throw new Error("pretrain works on the fused agent only, not on policy 'tfjs'");
       opts.pretrain?.(t.agent);
@@ -324,7 +325,7 @@ export class PpoTrainer implements PpoLearningState {
         if (last.reduce((a, e) => a + e.return, 0) / RETURN_WINDOW >= opts.stopAtReturn) stop = stoppedEarly = true;
       }
       const every = opts.checkpointEvery ?? 0;
-      if (opts.runDir && this.policy.kind === 'fused' && (stop || this.iteration === this.numIterations || (every > 0 && this.iteration % every === 0))) {
+      if (opts.runDir && (stop || this.iteration === this.numIterations || (every > 0 && this.iteration % every === 0))) {
         this.checkpoint((performance.now() - start) / 1000);
       }
       if (stop) break;
@@ -503,7 +504,7 @@ export class PpoTrainer implements PpoLearningState {
     const best = this.bestEval === null || r.meanReturn > this.bestEval.meanReturn;
     if (best) {
       this.bestEval = r;
-      if (this.opts.runDir && this.policy.kind === 'fused') saveCheckpoint(this.opts.runDir, 'best', checkpointContents(this, 0), { pointer: false });
+      if (this.opts.runDir) saveCheckpoint(this.opts.runDir, 'best', checkpointContents(this, 0), { pointer: false });
     }
     this.opts.hooks?.onEval?.({ ...r, globalStep: this.globalStep, best });
     return r;

@@ -7,8 +7,9 @@
  * trainer, as for the fused path. Checked against it in test/ppo-tfjs.test.ts.
  *
  * Traps on tfjs-wasm avoided here (backends.md §5): no `tf.gather` under the gradient (its gradient kernel
- * is missing on wasm), so log π(a|s) is Σ logSoftmax(logits) · onehot(a); and matmul gradients transpose
- * explicitly (./tfjs-matmul-grad.ts).
+ * is missing on wasm), so log π(a|s) is Σ logSoftmax(logits) · onehot(a); transposed matmuls (every
+ * matmul gradient) transpose explicitly first (./tfjs-wasm-matmul.ts); and a convolution's filter
+ * gradient, which has no wasm kernel, goes through the 3-D one (./tfjs-conv-grad.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -18,8 +19,9 @@ import type { Discrete } from '../../envs/spaces/discrete.ts';
 import type { MultiDiscrete } from '../../envs/spaces/multi-discrete.ts';
 import { sampleCategorical } from '../categorical.ts';
 import type { LossCoefs, LossStats, Minibatch } from './loss.ts';
-import type { PpoPolicy, UpdateCoefs } from './policy.ts';
-import { useExplicitTransposeMatMulGrad } from './tfjs-matmul-grad.ts';
+import { checkTensors, type PpoPolicy, type UpdateCoefs } from './policy.ts';
+import { useExplicitTransposeMatMulOnWasm } from './tfjs-wasm-matmul.ts';
+import { useConv3dFilterGradOnWasm } from './tfjs-conv-grad.ts';
 
 /** Builds the actor-critic for an env's single observation and action space. */
 export type TfjsModelBuilder = (obsSpace: Box, actionSpace: Discrete | MultiDiscrete) => tfl.LayersModel;
@@ -37,6 +39,49 @@ const MASKED = -1e9;
 class AnnealedAdam extends tf.AdamOptimizer {
   setLearningRate(lr: number): void {
     this.learningRate = lr;
+  }
+
+  /**
+   * Adam's state for variable i of the list each step is given (m, v: null before the first step), and
+   * β₁ᵗ, β₂ᵗ as tfjs keeps them (products, not powers: restoring the products keeps a resume bit for bit).
+   */
+  exportState(n: number): { m: (Float32Array | null)[]; v: (Float32Array | null)[]; betaPow: Float32Array } {
+    const s = this.internals();
+    const read = (a: { variable: tf.Variable }[], i: number): Float32Array | null => (a[i] ? (a[i].variable.dataSync() as Float32Array).slice() : null);
+    return {
+      m: Array.from({ length: n }, (_, i) => read(s.accumulatedFirstMoment, i)),
+      v: Array.from({ length: n }, (_, i) => read(s.accumulatedSecondMoment, i)),
+      betaPow: Float32Array.of(s.accBeta1.dataSync()[0]!, s.accBeta2.dataSync()[0]!),
+    };
+  }
+
+  /** Sets what exportState gave, for `vars` (moment variables are created as tfjs's first step would). */
+  importState(vars: readonly tf.Variable[], m: Float32Array[], v: Float32Array[], betaPow: Float32Array, step: number): void {
+    const s = this.internals();
+    const put = (a: { originalName: string; variable: tf.Variable }[], i: number, suffix: string, values: Float32Array): void => {
+      const t = tf.tensor(values, vars[i]!.shape, 'float32');
+      if (a[i]) {
+        a[i].variable.assign(t);
+        t.dispose();
+      } else {
+        a[i] = { originalName: `${vars[i]!.name}/${suffix}`, variable: t.variable(false) };
+        t.dispose(); // .variable() copies
+      }
+    };
+    vars.forEach((_, i) => {
+      put(s.accumulatedFirstMoment, i, 'm', m[i]!);
+      put(s.accumulatedSecondMoment, i, 'v', v[i]!);
+    });
+    tf.tidy(() => {
+      s.accBeta1.assign(tf.scalar(betaPow[0]!));
+      s.accBeta2.assign(tf.scalar(betaPow[1]!));
+    });
+    s.iterations_ = step;
+  }
+
+  /** tfjs 4.x keeps these private; they are plain fields at run time (checked by the resume test). */
+  private internals(): { accBeta1: tf.Variable; accBeta2: tf.Variable; iterations_: number; accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[]; accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[] } {
+    return this as unknown as ReturnType<AnnealedAdam['internals']>;
   }
 }
 
@@ -56,7 +101,8 @@ export class TfjsActorCritic implements PpoPolicy {
     this.nvec = Int32Array.from(nvec);
     this.numLogits = nvec.reduce((a, b) => a + b, 0);
     checkModel(model, this.obsShape, this.numLogits);
-    useExplicitTransposeMatMulGrad();
+    useExplicitTransposeMatMulOnWasm();
+    useConv3dFilterGradOnWasm();
     this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.lrValue = lr;
     this.optimizer = new AnnealedAdam(lr, 0.9, 0.999, 1e-5); // CleanRL's torch Adam, eps 1e-5
@@ -101,6 +147,16 @@ export class TfjsActorCritic implements PpoPolicy {
 
   /** PPO's loss on `mb`, its gradient by autodiff, the global-norm clip and one Adam step. */
   update(mb: Minibatch, c: UpdateCoefs): LossStats {
+    try {
+      return this.trainStep(mb, c);
+    } catch (e) {
+      const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec((e as Error).message);
+      if (!missing) throw e;
+      throw new Error(`tfjs policy "${this.model.name}": the ${missing[2]} backend has no ${missing[1]} kernel, which this network's gradient needs; train it on another backend (--backend cpu, or tensorflow with tfjs-node)`);
+    }
+  }
+
+  private trainStep(mb: Minibatch, c: UpdateCoefs): LossStats {
     const B = mb.size, L = this.numLogits;
     // The chosen action of each head as a one-hot row [B, L] (heads side by side), built on the JS side.
     const onehot = new Float32Array(B * L);
@@ -122,8 +178,11 @@ export class TfjsActorCritic implements PpoPolicy {
         stats = tf.keep(terms.stats);
         return terms.loss;
       }, this.vars);
-      // torch.nn.utils.clip_grad_norm_, as the fused path's clipScale: one scale over all gradients.
-      const names = Object.keys(grads);
+      // torch.nn.utils.clip_grad_norm_, as the fused path's clipScale: one scale over all gradients. Every
+      // trainable variable gets one, in this.vars's order: Adam's moment i is then this.vars[i]'s (checkpoints).
+      const names = this.vars.map((v) => v.name);
+      const unused = names.filter((n) => !grads[n]);
+      if (unused.length) throw new Error(`tfjs policy "${this.model.name}": PPO's loss gives no gradient to the trainable weight(s) ${unused.join(', ')} (not used by the outputs? make them trainable: false)`);
       const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!))))).dataSync()[0]!;
       const scale = Math.min(1, c.maxGradNorm / (norm + 1e-6));
       this.optimizer.applyGradients(names.map((name) => ({ name, tensor: scale < 1 ? tf.mul(grads[name]!, scale) : grads[name]! })));
@@ -134,6 +193,37 @@ export class TfjsActorCritic implements PpoPolicy {
     const [loss, policyLoss, valueLoss, entropy, oldApproxKl, approxKl, clipFrac] = s.dataSync() as Float32Array;
     s.dispose();
     return { loss: loss!, policyLoss: policyLoss!, valueLoss: valueLoss!, entropy: entropy!, oldApproxKl: oldApproxKl!, approxKl: approxKl!, clipFrac: clipFrac! };
+  }
+
+  /** Weights `param/i` (model.weights's order, non-trainable ones included), Adam's `adam_m/j`, `adam_v/j` (trainable weights' order) and β₁ᵗ, β₂ᵗ. */
+  saveState(): { tensors: Record<string, Float32Array>; adamStep: number } {
+    const tensors: Record<string, Float32Array> = {};
+    this.model.weights.forEach((w, i) => {
+      tensors[`param/${i}`] = (w.read().dataSync() as Float32Array).slice();
+    });
+    const adam = this.optimizer.exportState(this.vars.length);
+    this.vars.forEach((v, j) => {
+      tensors[`adam_m/${j}`] = adam.m[j] ?? new Float32Array(v.size); // before the first step: tfjs's zeros
+      tensors[`adam_v/${j}`] = adam.v[j] ?? new Float32Array(v.size);
+    });
+    tensors.adam_beta_pow = adam.betaPow;
+    return { tensors, adamStep: this.step };
+  }
+
+  restoreState(tensors: Record<string, Float32Array>, adamStep: number, where: string): void {
+    checkTensors(tensors, [...this.vars.flatMap((v, j) => [[`adam_m/${j}`, v.size], [`adam_v/${j}`, v.size]] as const), ['adam_beta_pow', 2]], where, `tfjs model "${this.model.name}"`);
+    this.loadWeights(tensors, where);
+    this.optimizer.importState(this.vars, this.vars.map((_, j) => tensors[`adam_m/${j}`]!), this.vars.map((_, j) => tensors[`adam_v/${j}`]!), tensors.adam_beta_pow!, adamStep);
+    this.step = adamStep;
+  }
+
+  /** The weights `param/i` of a checkpoint into the model (for evaluation: no optimiser state needed). */
+  loadWeights(tensors: Record<string, Float32Array>, where: string): void {
+    const weights = this.model.weights;
+    checkTensors(tensors, weights.map((w, i) => [`param/${i}`, w.shape.reduce((a: number, b) => a * (b ?? 1), 1)] as const), where, `tfjs model "${this.model.name}"`);
+    const values = weights.map((w, i) => tf.tensor(tensors[`param/${i}`]!, w.shape as number[], 'float32'));
+    this.model.setWeights(values); // assigns into the same variables (this.vars stays valid)
+    tf.dispose(values);
   }
 
   dispose(): void {
