@@ -13,6 +13,7 @@ const VARIANTS: [string, Omit<LstmConfig, 'inputDim' | 'units'>][] = [
   ['fully connected', { fullyConnected: true }],
   ['fully connected, forget gate', { fullyConnected: true, forgetGate: true }],
   ['fully connected, all gates, 3 outputs', { fullyConnected: true, forgetGate: true, outputGate: true, outputs: 3 }],
+  ['fully connected, recurrent gradient clipped', { fullyConnected: true, recurrentGradClip: 0.05 }],
 ];
 const KERNELS = wasmSimdSupported() ? (['wasm', 'js'] as const) : (['js'] as const);
 
@@ -202,5 +203,19 @@ describe('ReturnDecomposition: a gradient that overflows float32', () => {
     m.trainBatch([{ inputs: inputs.subarray(0, 30), length: 10, ret: 1 }]);
     expect(m.adam.step).toBe(1);
     expect(m.skippedSteps).toBe(2);
+  });
+
+  it('with the recurrent gradient clipped, the same 400 steps train', () => {
+    const m = new ReturnDecomposition({ inputDim: 3, units: 4, outputGate: false, forgetGate: false, fullyConnected: true, recurrentGradClip: 1, init: 'atari', seed: 1 }, { maxGradNorm: 0.5, returnScale: 1 });
+    const names = m.lstm.paramNames();
+    m.lstm.params().forEach((p, k) => p.fill(names[k]!.startsWith('U_') || names[k] === 'W_y' ? 1 : 0));
+    const before = m.lstm.params().map((p) => p.slice());
+    const T = 400, inputs = new Float32Array(T * 3);
+    m.trainBatch([{ inputs, length: T, ret: 1 }, { inputs, length: T, ret: 0 }]);
+    expect(m.skippedSteps).toBe(0);
+    expect(m.adam.step).toBe(1);
+    expect(m.lstm.params().every((p) => p.every(Number.isFinite))).toBe(true);
+    expect(m.lstm.params()).not.toEqual(before);
+    expect(() => new Lstm({ inputDim: 3, units: 4, recurrentGradClip: -1 })).toThrow(/recurrentGradClip must be ≥ 0/);
   });
 });

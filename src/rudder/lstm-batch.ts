@@ -298,6 +298,7 @@ export class LstmBatch {
     const dhRec = o.dhRec >> 2, dcNext = o.dcNext >> 2, act = o.act >> 2, cOff = o.c >> 2, dhOff = o.dh >> 2;
     f32.fill(0, dhRec, dhRec + Bp * Hp);
     f32.fill(0, dcNext, dcNext + Bp * Hp);
+    const clip = this.lstm.recurrentGradClip;
     for (let t = T - 1; t >= 0; t--) {
       const M = this.active[t]!;
       const cells = this.cells;
@@ -324,6 +325,7 @@ export class LstmBatch {
       if (M < Bp) f32.fill(0, act + (t * Bp + M) * NG, act + (t + 1) * Bp * NG);
       // dL/dh_{t−1} through the recurrent weights: dA_t·Uᵀ (rows ≥ M stay zero: they were never written).
       if (t > 0) k.gemm(o.act + 4 * (t * Bp * NG + this.uCol0), 4 * NG, 4, o.ut + 4 * this.uCol0 * Hp, 4 * Hp, o.dhRec, 4 * Hp, o.zeros, M, Hp, NG - this.uCol0);
+      if (t > 0 && clip > 0) for (let q = dhRec, end = dhRec + M * Hp; q < end; q++) f32[q] = Math.min(clip, Math.max(-clip, f32[q]!));
     }
     // Weight gradients over all rows: [x_t, h_{t−1}]ᵀ·dA, 1ᵀ·dA, hᵀ·dŷ, 1ᵀ·dŷ.
     // In blocks of rows that stay in the L2 cache where the accumulating gemm exists (wasm), else in one.

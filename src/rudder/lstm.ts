@@ -30,6 +30,12 @@ export interface LstmConfig {
    */
   init?: 'demo' | 'atari';
   seed?: number;
+  /**
+   * Backward only: clip the gradient carried back through the recurrent weights, dL/dh_{t−1}, to
+   * [−c, c] elementwise at every step (0: off, the default). Without a forget gate nothing bounds the cell,
+   * and through ~1,000 steps that gradient can grow geometrically until float32 overflows.
+   */
+  recurrentGradClip?: number;
 }
 
 type Gate = 'z' | 'i' | 'f' | 'o';
@@ -52,6 +58,8 @@ export class Lstm {
   readonly inputDim: number;
   readonly units: number;
   readonly outputs: number;
+  /** See {@link LstmConfig.recurrentGradClip}. */
+  readonly recurrentGradClip: number;
   readonly gates: readonly Gate[];
   private readonly g: Record<Gate, GateParams | null>;
   readonly Wy: Float32Array; // [K, H]
@@ -81,6 +89,8 @@ export class Lstm {
   constructor(cfg: LstmConfig) {
     const D = (this.inputDim = cfg.inputDim), H = (this.units = cfg.units), K = (this.outputs = cfg.outputs ?? 1);
     if (!(D >= 1 && H >= 1 && K >= 1) || ![D, H, K].every(Number.isInteger)) throw new RangeError(`Lstm: inputDim, units and outputs must be positive integers, got ${D}, ${H}, ${K}`);
+    this.recurrentGradClip = cfg.recurrentGradClip ?? 0;
+    if (!(this.recurrentGradClip >= 0)) throw new RangeError(`Lstm: recurrentGradClip must be ≥ 0 (0: off), got ${cfg.recurrentGradClip}`);
     const rng = new Rng(cfg.seed ?? 0);
     const normal = (n: number, mean: number, std: number): Float32Array => Float32Array.from({ length: n }, () => mean + std * rng.normal());
     const full = cfg.fullyConnected ?? false;
@@ -296,6 +306,8 @@ export class Lstm {
           }
         }
       }
+      const clip = this.recurrentGradClip;
+      if (clip > 0) for (let j = 0; j < H; j++) dhRec[j] = Math.min(clip, Math.max(-clip, dhRec[j]!));
     }
   }
 }

@@ -22,6 +22,8 @@ export interface RudderConfig {
   forgetGate: boolean;
   /** Every gate sees x_t and h_{t−1}: lets the input gate open on the step an event happens. */
   fullyConnected: boolean;
+  /** Clip dL/dh_{t−1} through the recurrent weights to ±this in backpropagation (0: off); see LstmConfig. */
+  recurrentGradClip: number;
   /** Feed state differences Δs_t (true, the demo after its fix) or raw states. */
   delta: boolean;
   /**
@@ -109,7 +111,7 @@ export interface RudderConfig {
  */
 export const RUDDER_DEFAULTS: Omit<RudderConfig, 'numActions'> = {
   features: null,
-  units: 32, outputGate: false, forgetGate: false, fullyConnected: true, delta: true, decomposition: { learningRate: 1e-2, maxGradNorm: 0.5, l2: 1e-6 },
+  units: 32, outputGate: false, forgetGate: false, fullyConnected: true, recurrentGradClip: 0, delta: true, decomposition: { learningRate: 1e-2, maxGradNorm: 0.5, l2: 1e-6 },
   buffer: 'prioritized', bufferCapacity: 64, warmupEpisodes: 20, replaysPerEpisode: 1, trace: 0, maxError: 0.2, vfContrib: 0.5, mode: 'reward', seed: 0,
   trustEps: 0.1, trustGate: 'episode', minExplained: 0.2, returnScale: 'auto', rrNormalization: 'advantage', terminalObservation: true, actionInput: true, timeEncoding: null, updateTraining: null,
 };
@@ -251,7 +253,7 @@ export class RudderRedistribution implements RewardRedistribution {
     const featDim = c.features ? c.features.dim : obsDim;
     const time = c.timeEncoding ? new TimeEncoding(c.timeEncoding.max, c.timeEncoding.span) : null;
     this.encoder = new StepEncoder(featDim, c.actionInput ? [c.numActions] : [], { delta: c.delta, time });
-    this.model = new ReturnDecomposition({ inputDim: this.encoder.width, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, fullyConnected: c.fullyConnected, init: 'atari', seed: c.seed }, { ...c.decomposition, returnScale: c.returnScale === 'auto' ? 1 : c.returnScale });
+    this.model = new ReturnDecomposition({ inputDim: this.encoder.width, units: c.units, outputGate: c.outputGate, forgetGate: c.forgetGate, fullyConnected: c.fullyConnected, recurrentGradClip: c.recurrentGradClip, init: 'atari', seed: c.seed }, { ...c.decomposition, returnScale: c.returnScale === 'auto' ? 1 : c.returnScale });
     this.buffer = new LessonsBuffer(c.buffer, c.bufferCapacity);
     this.rng = new Rng(c.seed + 1);
   }

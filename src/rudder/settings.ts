@@ -12,6 +12,7 @@ export const RudderSettingsSchema = z
     outputGate: z.boolean(),
     forgetGate: z.boolean(),
     fullyConnected: z.boolean(),
+    recurrentGradClip: z.number().min(0),
     delta: z.boolean(),
     /** What the LSTM sees of an observation: `observation` (the flat observation), `gridCodeCounts` or `gridEvents` (grid envs). */
     features: z.enum(['observation', 'gridCodeCounts', 'gridEvents']),
