@@ -92,9 +92,9 @@ type DelayRow = { arm: string; delay: number } & DelayCaseResult & { wall: numbe
 
 /**
  * `--continue`: the runs of bench/results/delay-sweep.json made with the same settings (budget, size, window,
- * target, distractors, learning-rate schedule and each arm's RUDDER config) are kept, not run again.
+ * target, distractors and learning-rate schedule, and the same arm with the same RUDDER config) are kept, not run again.
  */
-function reuseSaved(o: DelayBenchOptions, arms: unknown, cases: { delay: number; seed: number; arm: { name: string } }[], done: (DelayRow | undefined)[], log: (m: string) => void): void {
+function reuseSaved(o: DelayBenchOptions, arms: { name: string; rudder: unknown }[], cases: { delay: number; seed: number; arm: { name: string } }[], done: (DelayRow | undefined)[], log: (m: string) => void): void {
   let saved: { results: { options: Record<string, unknown>; results: DelayRow[] } };
   try {
     saved = JSON.parse(readFileSync(resolve(ROOT, 'bench/results/delay-sweep.json'), 'utf8')) as typeof saved;
@@ -104,15 +104,17 @@ function reuseSaved(o: DelayBenchOptions, arms: unknown, cases: { delay: number;
   }
   const so = saved.results.options, keys = ['budget', 'size', 'window', 'target', 'distractorProbability', 'distractorMagnitude', 'constantLr'] as const;
   const differs = keys.filter((k) => so[k] !== o[k]);
-  if (JSON.stringify(so.arms) !== JSON.stringify(arms)) differs.push('arms' as never);
   if (differs.length) {
     log(`--continue: the saved sweep differs in ${differs.join(', ')}; running every case`);
     return;
   }
   if (o.rerun !== undefined && !cases.some((c) => c.arm.name === o.rerun)) throw new Error(`--rerun: no arm named "${o.rerun}" (arms: ${[...new Set(cases.map((c) => c.arm.name))].join(', ')})`);
+  // An arm's runs are kept only if the arm is configured as it was (a new or changed arm runs again).
+  const savedArm = new Map((so.arms as { name: string }[] | undefined ?? []).map((a) => [a.name, JSON.stringify(a)]));
+  const same = new Set(arms.filter((a) => savedArm.get(a.name) === JSON.stringify(a)).map((a) => a.name));
   let kept = 0;
   cases.forEach((c, i) => {
-    if (c.arm.name === o.rerun) return;
+    if (c.arm.name === o.rerun || !same.has(c.arm.name)) return;
     const r = saved.results.results.find((x) => x.arm === c.arm.name && x.delay === c.delay && x.seed === c.seed);
     if (r) (done[i] = r), kept++;
   });
