@@ -181,7 +181,7 @@ function reportDelay(run: DelayBenchOptions, rows: DelayRow[], machine: string):
       .map((r) => `${(100 * (r.bestRate ?? Math.max(...r.curve.map((c) => c[1])))).toFixed(0)} / ${(100 * r.finalRate).toFixed(0)} %`).join(', '))])),
     '',
     ...(o.constantLr ? ['The learning rate was constant (`--constant-lr`).', ''] : []),
-    `Wall time per run (median): ${ARMS.map((a) => `${a.name} ${wallMed(a.name)}`).join(', ')}.`,
+    `Wall time per run (median): ${ARMS.map((a) => `${a.name} ${wallMed(a.name)}`).join(', ')}${o.command.includes('--rerun') ? ' (not comparable: with `--rerun` one arm ran again later, on a differently loaded machine)' : ''}.`,
     '',
     '![delay sweep](bench/results/delay-sweep.svg)',
   ].join('\n');
