@@ -100,6 +100,7 @@ export async function runAlignPpoBench(o: AlignPpoBenchOptions): Promise<void> {
           const ev = itemShares(agent, o.evalEpisodes, seed);
           const wall = (performance.now() - t) / 1000;
           results.push({ arm, reward, numDemos: arm === 'ppo' ? 0 : numDemos, seed, steps: arm === 'bc' ? 0 : o.steps, itemShare: ev.share, meanReturn: ev.meanReturn, bcCrossEntropy: bcCe, wall });
+          writeResults('align-ppo', o.command, results); // after every run: a stopped bench keeps what it finished
           log(`${arm}, ${reward}, N ${numDemos}, seed ${seed}: ${MILESTONES.map((m, i) => `${m.name} ${Math.round(100 * ev.share[i]!)}`).join(' ')} (${wall.toFixed(0)} s)`);
         }
       }
