@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runTrain, type TrainCommand } from '../scripts/train.ts';
 import { createAgent } from '../src/agents/ppo/agent.ts';
 import { bcPretrain, type DemoSteps } from '../src/agents/ppo/bc.ts';
 import { parsePpoConfig } from '../src/agents/ppo/config.ts';
@@ -9,7 +13,7 @@ import { alignFromDemos } from '../src/align/ppo-align.ts';
 import { stageDemoSteps, stageOf, subgoalAgents, subgoalStages, SubgoalPolicy } from '../src/align/subgoal-agents.ts';
 import type { Subgoal } from '../src/align/subgoals.ts';
 import { Rng } from '../src/envs/core/rng.ts';
-import { make, recordExpertDemonstrations } from '../src/envs/index.ts';
+import { make, recordExpertDemonstrations, saveDemonstrations } from '../src/envs/index.ts';
 import type { Env } from '../src/envs/core/env.ts';
 import { STAGES } from './support/tiny-chain.ts'; // registers TinyChain-v0
 
@@ -121,4 +125,27 @@ describe('sub-goal agents on the tiny chain', () => {
     }
     expect(seen).toEqual(Array.from({ length: m }, (_, j) => j));
   }, 30_000);
+});
+
+describe('rudder train --align FILE --align-subgoals', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'rudder-subgoals-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const demosPath = join(tmp, 'demos.jsonl');
+  saveDemonstrations(demosPath, recordExpertDemonstrations('ItemChain-v0', { episodes: 2, seed: 0 }));
+  const cmd = (out: string): TrainCommand => ({
+    config: { envId: 'ItemChain-v0', numEnvs: 2, numSteps: 32, numMinibatches: 2, updateEpochs: 1, seed: 3, totalTimesteps: 128 }, out, backend: 'cpu', resume: false,
+    checkpointEvery: 1, evalEvery: 0, evalEpisodes: 1, stopAt: null, progress: false, rudder: null,
+    align: { demos: demosPath, correction: 'none', augment: true, subgoals: { bcEpochs: 2 } }, bc: null,
+  });
+
+  it('trains the agents on ItemChain and says so; it writes no checkpoint and no model', async () => {
+    const out = join(tmp, 'run'), lines: string[] = [];
+    const r = await runTrain(cmd(out), (l) => void lines.push(l));
+    expect(r.policy).toBeInstanceOf(SubgoalPolicy);
+    expect(r.globalStep).toBe(128);
+    expect(lines.some((l) => /^sub-goal agents: \d+ sub-goals \(.*\+wooden_pickaxe.*\), \d+ agents/.test(l))).toBe(true);
+    expect(existsSync(join(out, 'metrics.jsonl'))).toBe(true);
+    expect(existsSync(join(out, 'checkpoints'))).toBe(false);
+    expect(existsSync(join(out, 'model'))).toBe(false);
+  }, 60_000);
 });
