@@ -242,6 +242,8 @@ export function reportAlignPpoFromResults(): void {
     `Command: \`${saved.command}\` · ${saved.machine} · per-seed results: bench/results/align-ppo.json`,
     '',
     `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps (the delayed-reward arms trained on the delayed reward). Demos: the scripted expert with ε = ${noise}, new ones per seed. BC: ${bcEpochs} epochs on the demo steps (the BC row: the cloned actor alone, no PPO). Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction. Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}. The p column compares each arm's per-seed iron-pickaxe shares with PPO's; it waits for src/stats' Mann–Whitney test ("pending").`,
+    '',
+    'The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment\'s reward: on the natural and the delayed reward they are the same run (seed 1 of each Align arm was run on both and gave identical figures), and the delayed-reward tables list the seeds actually run. BC uses no reward either.',
     `Wall time per run (median): ${ARMS.map(wall).filter(Boolean).join(', ')}.`,
     '',
     ...sections,
