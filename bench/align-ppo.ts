@@ -98,6 +98,7 @@ function itemShares(agent: ActingPolicy, episodes: number, seed: number, wrapper
 export async function runAlignPpoBench(o: AlignPpoBenchOptions): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const results: RunResult[] = o.continue ? keptRuns(o) : [];
+  const command = o.continue && existsSync(RESULTS) ? `${savedCommand()} ; then ${o.command}` : o.command; // read before this run's writes
   if (o.continue) log(`--continue: ${results.length} runs kept from ${RESULTS}`);
   const has = (arm: Arm, reward: string, n: number, seed: number): boolean => results.some((r) => r.arm === arm && r.reward === reward && r.numDemos === (arm === 'ppo' ? 0 : n) && r.seed === seed);
   const t0 = performance.now();
@@ -135,13 +136,12 @@ export async function runAlignPpoBench(o: AlignPpoBenchOptions): Promise<void> {
           const ev = itemShares(agent, o.evalEpisodes, seed, wrappers);
           const wall = (performance.now() - t) / 1000;
           results.push({ arm, reward, numDemos: arm === 'ppo' ? 0 : numDemos, seed, steps: arm === 'bc' ? 0 : o.steps, itemShare: ev.share, meanReturn: ev.meanReturn, bcCrossEntropy: bcCe, ...(subgoals ? { subgoals } : {}), wall });
-          writeResults('align-ppo', o.command, results); // after every run: a stopped bench keeps what it finished
+          writeResults('align-ppo', command, results); // after every run: a stopped bench keeps what it finished
           log(`${arm}, ${reward}, N ${numDemos}, seed ${seed}: ${MILESTONES.map((m, i) => `${m.name} ${Math.round(100 * ev.share[i]!)}`).join(' ')} (${wall.toFixed(0)} s)`);
         }
       }
     }
   }
-  const command = o.continue ? `${savedCommand()} ; then ${o.command}` : o.command;
   writeResults('align-ppo', command, results);
   log(`total wall time ${Math.round((performance.now() - t0) / 1000)} s`);
   reportAlignPpoFromResults();
@@ -244,9 +244,10 @@ export function reportAlignPpoFromResults(): void {
     `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps (the delayed-reward arms trained on the delayed reward). Demos: the scripted expert with ε = ${noise}, new ones per seed. BC: ${bcEpochs} epochs on the demo steps (the BC row: the cloned actor alone, no PPO). Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction. Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}. The p column compares each arm's per-seed iron-pickaxe shares with PPO's; it waits for src/stats' Mann–Whitney test ("pending").`,
     '',
     'The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment\'s reward: on the natural and the delayed reward they are the same run (seed 1 of each Align arm was run on both and gave identical figures), and the delayed-reward tables list the seeds actually run. BC uses no reward either.',
+    '',
     `Wall time per run (median): ${ARMS.map(wall).filter(Boolean).join(', ')}.`,
     '',
-    ...sections,
+    sections.join('\n\n'),
   ].join('\n');
   writeSection('align-ppo', body);
   process.stderr.write(`wrote ${rewards.map((w) => `bench/results/align-ppo-${w}.svg`).join(', ')} and BENCHMARKS.md (section align-ppo) from bench/results/align-ppo.json\n`);
