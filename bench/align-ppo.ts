@@ -187,6 +187,12 @@ function mannWhitneyP(_a: readonly number[], _b: readonly number[]): number | nu
   return null;
 }
 
+/** "3 seeds", or "1–3 seeds" when the arms ran different numbers. */
+function seedSpan(counts: number[]): string {
+  const lo = Math.min(...counts), hi = Math.max(...counts);
+  return `${lo === hi ? lo : `${lo}–${hi}`} seed${hi === 1 ? '' : 's'}`;
+}
+
 /** `npm run bench -- align-ppo --report-only`: the tables and plots from bench/results/align-ppo.json. */
 export function reportAlignPpoFromResults(): void {
   const saved = readSaved();
@@ -217,7 +223,7 @@ export function reportAlignPpoFromResults(): void {
     ]);
     const svg = svgPlot({
       title: `ItemChain-v0, ${reward} reward: items reached`,
-      subtitle: `share of ${evalEpisodes} sampled-action episodes per run; ${steps.toLocaleString('en')} PPO steps; ${seeds.length} seed${seeds.length === 1 ? '' : 's'}`,
+      subtitle: `share of ${evalEpisodes} sampled-action episodes per run; ${steps.toLocaleString('en')} PPO steps; ${seedSpan(gs.map((g) => g.runs.length))} per arm`,
       xLabel: 'item (in chain order)', yLabel: 'episodes that obtained it (%)', x: MILESTONES.map((m) => m.name),
       series: gs.map((g) => ({ name: `${ARM_STYLE[g.arm].name}${g.n ? ` (N=${g.n})` : ''}`, color: ARM_STYLE[g.arm].color, values: MILESTONES.map((_, i) => g.runs.map((r) => 100 * r.itemShare[i]!)) })),
       budget: 100, yScale: 'linear', yMax: 100, yFormat: (v) => `${Math.round(v)}`, width: 900,
