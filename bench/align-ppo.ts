@@ -1,10 +1,17 @@
-import { machineLine, median, table, writeResults, writeSection } from './report.ts';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { median, table, writeResults, writeSection } from './report.ts';
+import { svgPlot } from './svg-plot.ts';
 import type { Agent } from '../src/agents/ppo/agent.ts';
 import { createAgent } from '../src/agents/ppo/agent.ts';
 import { bcPretrain, demoSteps } from '../src/agents/ppo/bc.ts';
 import { parsePpoConfig } from '../src/agents/ppo/config.ts';
+import type { ActingPolicy } from '../src/agents/ppo/evaluate.ts';
 import { trainPpo } from '../src/agents/ppo/ppo.ts';
 import { alignFromDemos } from '../src/align/ppo-align.ts';
+import { subgoalAgents } from '../src/align/subgoal-agents.ts';
+import type { Env } from '../src/envs/core/env.ts';
+import type { EnvWrapper } from '../src/envs/vector/make-vec.ts';
 import { ACTION_COUNT, MILESTONES, Rng, make, recordExpertDemonstrations, type ItemChainEnv } from '../src/envs/index.ts';
 
 /**
@@ -15,8 +22,18 @@ import { ACTION_COUNT, MILESTONES, Rng, make, recordExpertDemonstrations, type I
  * is the share of them that obtained each milestone item. Runs in process, one after another.
  */
 
-export const ARMS = ['ppo', 'bc', 'bc+ppo', 'ppo+align', 'bc+ppo+align'] as const;
+export const ARMS = ['ppo', 'bc', 'bc+ppo', 'ppo+align', 'bc+ppo+align', 'subgoals'] as const;
 export type Arm = (typeof ARMS)[number];
+
+/** How the report names and draws each arm. */
+const ARM_STYLE: Record<Arm, { name: string; color: string }> = {
+  ppo: { name: 'PPO', color: '#555555' },
+  bc: { name: 'BC', color: '#b8860b' },
+  'bc+ppo': { name: 'BC + PPO', color: '#1f77b4' },
+  'ppo+align': { name: 'PPO + Align-RUDDER', color: '#d62728' },
+  'bc+ppo+align': { name: 'BC + PPO + Align-RUDDER', color: '#2ca02c' },
+  subgoals: { name: 'sub-goal agents', color: '#9467bd' },
+};
 
 export interface AlignPpoBenchOptions {
   seeds: number;
@@ -28,6 +45,8 @@ export interface AlignPpoBenchOptions {
   /** Expert demos' ε-random actions. */
   noise: number;
   bcEpochs: number;
+  /** Keep the runs of bench/results/align-ppo.json made with the same settings that this run does not repeat. */
+  continue?: boolean;
   command: string;
 }
 
@@ -41,6 +60,8 @@ interface RunResult {
   itemShare: number[];
   meanReturn: number;
   bcCrossEntropy: [number, number] | null;
+  /** The sub-goal agents' sub-goals (their event names), for the `subgoals` arm. */
+  subgoals?: string[];
   wall: number;
 }
 
@@ -48,8 +69,11 @@ const EVAL_SEED = 900_000; // evaluation episodes' reset seeds: EVAL_SEED + i, t
 const DEMO_SEED = 100_000; // seed s's demos: the expert from DEMO_SEED + 1000·s + i
 
 /** Share of `episodes` sampled-action episodes (natural reward, fixed seeds) that obtain each milestone. */
-function itemShares(agent: Agent, episodes: number, seed: number): { share: number[]; meanReturn: number } {
-  const env = make<Float32Array, number>('ItemChain-v0', {});
+function itemShares(agent: ActingPolicy, episodes: number, seed: number, wrappers: readonly EnvWrapper[] = []): { share: number[]; meanReturn: number } {
+  const inner = make<Float32Array, number>('ItemChain-v0', {});
+  let wrapped = inner as Env<unknown, unknown>;
+  for (const w of wrappers) wrapped = w(wrapped);
+  const env = wrapped as Env<Float32Array, number>;
   const rng = new Rng(seed), a = new Int32Array(1), lp = new Float32Array(1), share = new Array<number>(MILESTONES.length).fill(0);
   let ret = 0;
   try {
@@ -62,7 +86,7 @@ function itemShares(agent: Agent, episodes: number, seed: number): { share: numb
         obs = s.obs;
         if (s.terminated || s.truncated) break;
       }
-      const got = (env.unwrapped as ItemChainEnv).obtained;
+      const got = (inner.unwrapped as ItemChainEnv).obtained;
       for (let m = 0; m < MILESTONES.length; m++) share[m]! += got[m]! / episodes;
     }
   } finally {
@@ -73,7 +97,10 @@ function itemShares(agent: Agent, episodes: number, seed: number): { share: numb
 
 export async function runAlignPpoBench(o: AlignPpoBenchOptions): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const results: RunResult[] = [];
+  const results: RunResult[] = o.continue ? keptRuns(o) : [];
+  const command = o.continue && existsSync(RESULTS) ? `${savedCommand()} ; then ${o.command}` : o.command; // read before this run's writes
+  if (o.continue) log(`--continue: ${results.length} runs kept from ${RESULTS}`);
+  const has = (arm: Arm, reward: string, n: number, seed: number): boolean => results.some((r) => r.arm === arm && r.reward === reward && r.numDemos === (arm === 'ppo' ? 0 : n) && r.seed === seed);
   const t0 = performance.now();
   for (const reward of o.rewards) {
     for (const numDemos of o.demos) {
@@ -82,50 +109,152 @@ export async function runAlignPpoBench(o: AlignPpoBenchOptions): Promise<void> {
         const steps = demoSteps(demos);
         for (const arm of o.arms) {
           if (arm === 'ppo' && numDemos !== o.demos[0]) continue; // PPO uses no demos: run once per seed and reward
+          if (has(arm, reward, numDemos, seed)) continue; // kept from an earlier run (--continue)
           const t = performance.now();
           let bcCe: [number, number] | null = null;
           const pretrain = arm.startsWith('bc') ? (agent: Agent): void => {
             const r = bcPretrain(agent, steps, { epochs: o.bcEpochs, seed });
             bcCe = [r.before, r.after];
           } : null;
-          let agent: Agent;
+          let agent: ActingPolicy, wrappers: readonly EnvWrapper[] = [], subgoals: string[] | undefined;
           const cfg = { envId: 'ItemChain-v0', envKwargs: reward === 'delayed' ? { reward: 'delayed' } : {}, totalTimesteps: o.steps, seed };
           if (arm === 'bc') {
-            agent = createAgent(parsePpoConfig(cfg), [steps.obsDim], [ACTION_COUNT]);
-            pretrain!(agent);
+            const a: Agent = createAgent(parsePpoConfig(cfg), [steps.obsDim], [ACTION_COUNT]);
+            pretrain!(a);
+            agent = a;
+          } else if (arm === 'subgoals') {
+            // The paper's full method: one agent per sub-goal, each BC-initialised on its demo segments, switched by the event flags.
+            const setup = alignFromDemos(demos, { otherEpisodes: 20, seed, augment: true });
+            const sg = subgoalAgents(setup, demos, { bcEpochs: o.bcEpochs });
+            wrappers = setup.envWrappers;
+            subgoals = sg.subgoals.map((g) => g.name);
+            agent = (await trainPpo(cfg, { redistribution: setup.redistribution, envWrappers: wrappers, makePolicy: sg.makePolicy })).policy;
           } else {
             const redistribution = arm.endsWith('align') ? alignFromDemos(demos, { otherEpisodes: 20, seed }).redistribution : null;
             agent = (await trainPpo(cfg, { redistribution, pretrain })).agent;
           }
-          const ev = itemShares(agent, o.evalEpisodes, seed);
+          const ev = itemShares(agent, o.evalEpisodes, seed, wrappers);
           const wall = (performance.now() - t) / 1000;
-          results.push({ arm, reward, numDemos: arm === 'ppo' ? 0 : numDemos, seed, steps: arm === 'bc' ? 0 : o.steps, itemShare: ev.share, meanReturn: ev.meanReturn, bcCrossEntropy: bcCe, wall });
+          results.push({ arm, reward, numDemos: arm === 'ppo' ? 0 : numDemos, seed, steps: arm === 'bc' ? 0 : o.steps, itemShare: ev.share, meanReturn: ev.meanReturn, bcCrossEntropy: bcCe, ...(subgoals ? { subgoals } : {}), wall });
+          writeResults('align-ppo', command, results); // after every run: a stopped bench keeps what it finished
           log(`${arm}, ${reward}, N ${numDemos}, seed ${seed}: ${MILESTONES.map((m, i) => `${m.name} ${Math.round(100 * ev.share[i]!)}`).join(' ')} (${wall.toFixed(0)} s)`);
         }
       }
     }
   }
-  writeResults('align-ppo', o.command, results);
+  writeResults('align-ppo', command, results);
+  log(`total wall time ${Math.round((performance.now() - t0) / 1000)} s`);
+  reportAlignPpoFromResults();
+}
+
+const RESULTS = resolve(import.meta.dirname, 'results', 'align-ppo.json');
+
+interface SavedRuns {
+  command: string;
+  machine: string;
+  results: RunResult[];
+}
+
+function readSaved(): SavedRuns {
+  if (!existsSync(RESULTS)) throw new Error(`${RESULTS} does not exist: run the bench first`);
+  return JSON.parse(readFileSync(RESULTS, 'utf8')) as SavedRuns;
+}
+
+function savedCommand(): string {
+  return readSaved().command;
+}
+
+/** The value of `--name` in a recorded command (its last occurrence: a continued run's). */
+function flagOf(command: string, name: string): string | null {
+  const all = [...command.matchAll(new RegExp(`${name} (\\S+)`, 'g'))];
+  return all.length ? all[all.length - 1]![1]! : null;
+}
+
+/** --continue: the saved runs made with this run's steps, evaluation episodes, demo noise and BC epochs. */
+function keptRuns(o: AlignPpoBenchOptions): RunResult[] {
+  if (!existsSync(RESULTS)) return [];
+  const saved = readSaved();
+  const same = ['--eval-episodes', '--noise', '--bc-epochs'].every((f) => flagOf(saved.command, f) === String({ '--eval-episodes': o.evalEpisodes, '--noise': o.noise, '--bc-epochs': o.bcEpochs }[f]));
+  if (!same) throw new Error(`--continue: ${RESULTS} was made with other settings (${saved.command}); run without --continue to start over`);
+  return saved.results.filter((r) => r.arm === 'bc' || r.steps === o.steps);
+}
+
+/**
+ * Mann–Whitney U test's two-sided p-value of two samples, or null while src/stats (another change) has not
+ * landed: the table's p column is filled from here.
+ */
+function mannWhitneyP(_a: readonly number[], _b: readonly number[]): number | null {
+  return null;
+}
+
+/** "3 seeds", or "1–3 seeds" when the arms ran different numbers. */
+function seedSpan(counts: number[]): string {
+  const lo = Math.min(...counts), hi = Math.max(...counts);
+  return `${lo === hi ? lo : `${lo}–${hi}`} seed${hi === 1 ? '' : 's'}`;
+}
+
+/** `npm run bench -- align-ppo --report-only`: the tables and plots from bench/results/align-ppo.json. */
+export function reportAlignPpoFromResults(): void {
+  const saved = readSaved();
+  const results = saved.results;
   const pct = (x: number): string => `${Math.round(100 * x)}`;
-  const sections = o.rewards.map((reward) => {
-    const rows: string[][] = [];
-    const groups = [...new Set(results.filter((r) => r.reward === reward).map((r) => `${r.arm}|${r.numDemos}`))];
-    for (const g of groups) {
-      const [arm, n] = g.split('|');
-      const runs = results.filter((r) => r.reward === reward && r.arm === arm && String(r.numDemos) === n);
-      const ironPick = MILESTONES.findIndex((m) => m.name === 'iron_pickaxe');
-      rows.push([arm!, n === '0' ? '–' : n!, ...MILESTONES.map((_, i) => pct(median(runs.map((r) => r.itemShare[i]!)))), runs.map((r) => pct(r.itemShare[ironPick]!)).join('/')]);
-    }
-    return [`### ${reward} reward`, '', table(['arm', 'demos', ...MILESTONES.map((m) => m.name), 'iron pickaxe per seed'], rows)].join('\n');
+  const seeds = [...new Set(results.map((r) => r.seed))].sort((a, b) => a - b);
+  const steps = Math.max(...results.map((r) => r.steps));
+  const evalEpisodes = flagOf(saved.command, '--eval-episodes'), noise = flagOf(saved.command, '--noise'), bcEpochs = flagOf(saved.command, '--bc-epochs');
+  const rewards = (['natural', 'delayed'] as const).filter((w) => results.some((r) => r.reward === w));
+  const ironPick = MILESTONES.findIndex((m) => m.name === 'iron_pickaxe'), stonePick = MILESTONES.findIndex((m) => m.name === 'stone_pickaxe');
+  const groups = (reward: string): { arm: Arm; n: number; runs: RunResult[] }[] => {
+    const keys = [...new Set(results.filter((r) => r.reward === reward).map((r) => `${r.arm}|${r.numDemos}`))];
+    return keys.map((k) => {
+      const [arm, n] = k.split('|') as [Arm, string];
+      return { arm, n: Number(n), runs: results.filter((r) => r.reward === reward && r.arm === arm && r.numDemos === Number(n)).sort((a, b) => a.seed - b.seed) };
+    }).sort((a, b) => ARMS.indexOf(a.arm) - ARMS.indexOf(b.arm) || a.n - b.n);
+  };
+  const sections = rewards.map((reward) => {
+    const gs = groups(reward), ppo = gs.find((g) => g.arm === 'ppo')?.runs ?? [];
+    const p = (runs: RunResult[], arm: Arm): string => {
+      if (arm === 'ppo' || ppo.length === 0) return '–';
+      const v = mannWhitneyP(runs.map((r) => r.itemShare[ironPick]!), ppo.map((r) => r.itemShare[ironPick]!));
+      return v === null ? 'pending' : v.toPrecision(2);
+    };
+    const rows = gs.map((g) => [
+      ARM_STYLE[g.arm].name, g.n === 0 ? '–' : String(g.n), String(g.runs.length), ...MILESTONES.map((_, i) => pct(median(g.runs.map((r) => r.itemShare[i]!)))),
+      g.runs.map((r) => pct(r.itemShare[stonePick]!)).join('/'), g.runs.map((r) => pct(r.itemShare[ironPick]!)).join('/'), p(g.runs, g.arm),
+    ]);
+    const svg = svgPlot({
+      title: `ItemChain-v0, ${reward} reward: items reached`,
+      subtitle: `share of ${evalEpisodes} sampled-action episodes per run; ${steps.toLocaleString('en')} PPO steps; ${seedSpan(gs.map((g) => g.runs.length))} per arm`,
+      xLabel: 'item (in chain order)', yLabel: 'episodes that obtained it (%)', x: MILESTONES.map((m) => m.name),
+      series: gs.map((g) => ({ name: `${ARM_STYLE[g.arm].name}${g.n ? ` (N=${g.n})` : ''}`, color: ARM_STYLE[g.arm].color, values: MILESTONES.map((_, i) => g.runs.map((r) => 100 * r.itemShare[i]!)) })),
+      budget: 100, yScale: 'linear', yMax: 100, yFormat: (v) => `${Math.round(v)}`, width: 900,
+    });
+    writeFileSync(resolve(import.meta.dirname, 'results', `align-ppo-${reward}.svg`), svg);
+    return [
+      `### ${reward} reward`, '',
+      table(['arm', 'demos', 'seeds', ...MILESTONES.map((m) => m.name), 'stone pickaxe per seed', 'iron pickaxe per seed', 'iron pickaxe vs PPO: p (Mann–Whitney)'], rows),
+      '', `![items reached, ${reward} reward](bench/results/align-ppo-${reward}.svg)`,
+    ].join('\n');
   });
+  const wall = (arm: Arm): string => {
+    const w = results.filter((r) => r.arm === arm).map((r) => r.wall);
+    return w.length ? `${ARM_STYLE[arm].name} ${Math.round(median(w))} s` : '';
+  };
+  const goals = results.find((r) => r.subgoals)?.subgoals;
+  const reduced = seeds.length < 10 || steps < 1_000_000 || new Set(results.filter((r) => r.numDemos > 0).map((r) => r.numDemos)).size < 3;
   const body = [
     '## PPO + Align-RUDDER on ItemChain-v0 (`npm run bench -- align-ppo`)',
     '',
-    `Command: \`${o.command}\` · ${machineLine()} · per-seed results: bench/results/align-ppo.json`,
+    ...(reduced ? [`**A reduced run**: ${seeds.length} seed${seeds.length === 1 ? '' : 's'}, ${steps.toLocaleString('en')} steps, demos N ∈ {${[...new Set(results.filter((r) => r.numDemos > 0).map((r) => r.numDemos))].join(', ')}}, where issue 10 asks for 10 seeds, 1M steps and N ∈ {2, 5, 10} (\`npm run bench -- align-ppo\` with its defaults). It was sized to about 45 minutes of one core of this shared machine (the load made it longer); its figures are a first look, not the issue's claim.`, ''] : []),
+    `Command: \`${saved.command}\` · ${saved.machine} · per-seed results: bench/results/align-ppo.json`,
     '',
-    `Median over ${o.seeds} seeds of the share (%) of ${o.evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…) that obtained each item; ${o.steps.toLocaleString('en')} PPO steps per run. Demos: the scripted expert with ε = ${o.noise}, new ones per seed. BC: ${o.bcEpochs} epochs on the demo steps. Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction. Total wall time ${Math.round((performance.now() - t0) / 1000)} s.`,
+    `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps (the delayed-reward arms trained on the delayed reward). Demos: the scripted expert with ε = ${noise}, new ones per seed. BC: ${bcEpochs} epochs on the demo steps (the BC row: the cloned actor alone, no PPO). Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction. Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}. The p column compares each arm's per-seed iron-pickaxe shares with PPO's; it waits for src/stats' Mann–Whitney test ("pending").`,
     '',
-    ...sections,
+    'The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment\'s reward: on the natural and the delayed reward they are the same run (each seed of each Align arm here was run on both and gave identical figures). BC uses no reward either.',
+    '',
+    `Wall time per run (median): ${ARMS.map(wall).filter(Boolean).join(', ')}.`,
+    '',
+    sections.join('\n\n'),
   ].join('\n');
   writeSection('align-ppo', body);
+  process.stderr.write(`wrote ${rewards.map((w) => `bench/results/align-ppo-${w}.svg`).join(', ')} and BENCHMARKS.md (section align-ppo) from bench/results/align-ppo.json\n`);
 }

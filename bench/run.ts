@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { runAlignBench } from './align.ts';
 import { runAlignSpeedBench } from './align-speed.ts';
-import { ARMS, runAlignPpoBench, type Arm } from './align-ppo.ts';
+import { ARMS, reportAlignPpoFromResults, runAlignPpoBench, type Arm } from './align-ppo.ts';
 import { reportDelayFromResults, runDelayBench } from './delay.ts';
 import { runEnvBench } from './envs.ts';
 import { runLstmBench } from './lstm.ts';
@@ -46,8 +46,8 @@ const program = new Command('bench')
   .option('--target <x>', 'delay: the rolling success rate to reach', '0.5')
   .option('--distractors <p,m>', 'delay: distractor probability and magnitude per step', '0.1,0.03')
   .option('--constant-lr', "delay: PPO's learning rate constant instead of annealed over the budget")
-  .option('--report-only', 'delay: redraw the table and the plot from bench/results/delay-sweep.json, without running')
-  .option('--continue', 'delay: keep the runs of bench/results/delay-sweep.json made with the same settings, run only the rest')
+  .option('--report-only', 'delay, align-ppo: redraw the tables and plots from their bench/results JSON, without running')
+  .option('--continue', 'delay, align-ppo: keep the runs of the bench/results JSON made with the same settings, run only the rest')
   .option('--rerun <arm>', 'delay (with --continue), rudder --task bowling|venture: run this arm\'s cases again (e.g. "PPO + RUDDER" after a fix to it), keeping the saved runs of the others')
   .option('--venture-seeds <n>', 'venture: PPO seeds', '5')
   .option('--venture-steps <n>', 'venture: PPO steps per seed', '2000000')
@@ -73,6 +73,7 @@ const program = new Command('bench')
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.
     else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env, srPasses: opts.srPasses === 'scaled' ? 'scaled' : Number(opts.srPasses) });
     else if (suite === 'align-speed') await runAlignSpeedBench({ rounds: Number(opts.rounds) });
+    else if (suite === 'align-ppo' && opts.reportOnly) reportAlignPpoFromResults();
     else if (suite === 'align-ppo') {
       // The issue's defaults: 10 seeds, 1M steps.
       const seeds = program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), steps = program.getOptionValueSource('steps') === 'default' ? 1_000_000 : Number(opts.steps);
@@ -80,7 +81,7 @@ const program = new Command('bench')
       const badArm = arms.find((a) => !(ARMS as readonly string[]).includes(a)), badReward = rewards.find((r) => r !== 'natural' && r !== 'delayed');
       if (badArm || badReward) program.error(`align-ppo: unknown ${badArm ? `arm "${badArm}" (known: ${ARMS.join(', ')})` : `reward "${badReward}" (natural, delayed)`}`);
       const o = { seeds, steps, demos, arms: arms as Arm[], rewards: rewards as ('natural' | 'delayed')[], evalEpisodes: Number(opts.evalEpisodes), noise: Number(opts.noise), bcEpochs: Number(opts.bcEpochs) };
-      await runAlignPpoBench({ ...o, command: `npm run bench -- align-ppo --seeds ${seeds} --steps ${steps} --demos ${demos.join(',')} --arms ${arms.join(',')} --rewards ${rewards.join(',')} --eval-episodes ${o.evalEpisodes} --noise ${o.noise} --bc-epochs ${o.bcEpochs}` });
+      await runAlignPpoBench({ ...o, continue: opts.continue === true, command: `npm run bench -- align-ppo --seeds ${seeds} --steps ${steps} --demos ${demos.join(',')} --arms ${arms.join(',')} --rewards ${rewards.join(',')} --eval-episodes ${o.evalEpisodes} --noise ${o.noise} --bc-epochs ${o.bcEpochs}${opts.continue ? ' --continue' : ''}` });
     }
     else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes) });
     else if (suite === 'lstm') await runLstmBench({ rounds: Number(opts.rounds), anchor: opts.anchor });

@@ -23,8 +23,16 @@ export interface PlotSpec {
   /** The x categories, in order (e.g. the delays). */
   x: (number | string)[];
   series: PlotSeries[];
-  /** Censoring level: null values are drawn here. */
+  /** Censoring level: null values are drawn here (log scale). */
   budget: number;
+  /** `log` (default): step counts, censored at the budget. `linear`: 0..yMax, no censoring (null values are left out). */
+  yScale?: 'log' | 'linear';
+  /** The linear scale's top (default: the largest value). */
+  yMax?: number;
+  /** Tick labels of the linear scale (default: the number). */
+  yFormat?: (v: number) => string;
+  /** Plot width in pixels (default 680); x labels are slanted when the categories are many. */
+  width?: number;
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -37,21 +45,31 @@ export function fmtSteps(n: number): string {
 }
 
 export function svgPlot(p: PlotSpec): string {
-  const W = 680, H = 420, L = 78, R = 170, T = 56, B = 58;
+  const nx = p.x.length, slant = nx > 8;
+  const longest = Math.max(0, ...p.series.map((s) => s.name.length));
+  const W = p.width ?? 680, H = slant ? 470 : 420, L = 78, R = Math.max(170, 7 * longest + 44), T = 56, B = slant ? 108 : 58; // R: room for the legend
   const pw = W - L - R, ph = H - T - B;
-  const all = p.series.flatMap((s) => s.values.flat()).filter((v): v is number => v !== null && v > 0);
+  const linear = p.yScale === 'linear';
+  const all = p.series.flatMap((s) => s.values.flat()).filter((v): v is number => v !== null && (linear || v > 0));
   const lo = Math.min(p.budget, ...all), hi = p.budget;
-  const yMin = 10 ** Math.floor(Math.log10(lo)), yMax = hi * 1.5;
-  const y = (v: number): number => T + ph * (1 - (Math.log10(v) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin)));
-  const nx = p.x.length;
+  const yMin = linear ? 0 : 10 ** Math.floor(Math.log10(lo)), yMax = linear ? p.yMax ?? Math.max(1e-9, ...all) : hi * 1.5;
+  const y = linear ? (v: number): number => T + ph * (1 - v / yMax)
+    : (v: number): number => T + ph * (1 - (Math.log10(v) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin)));
   const x = (i: number): number => L + (nx === 1 ? pw / 2 : (pw * (i + 0.5)) / nx);
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${L}" y="22" font-size="15" font-weight="bold">${esc(p.title)}</text>`);
   if (p.subtitle) out.push(`<text x="${L}" y="40" fill="#555">${esc(p.subtitle)}</text>`);
-  // y grid: decades and 2×, 5×
-  for (let d = yMin; d <= yMax * 1.0001; d *= 10) {
+  // y grid: five steps (linear), or decades and 2×, 5× (log)
+  if (linear) {
+    for (let k = 0; k <= 5; k++) {
+      const v = (yMax * k) / 5, yy = y(v).toFixed(1);
+      out.push(`<line x1="${L}" x2="${L + pw}" y1="${yy}" y2="${yy}" stroke="${k === 0 ? '#ccc' : '#eee'}"/>`);
+      out.push(`<text x="${L - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle" fill="#333">${esc((p.yFormat ?? String)(v))}</text>`);
+    }
+  }
+  for (let d = yMin; !linear && d <= yMax * 1.0001; d *= 10) {
     for (const m of [1, 2, 5]) {
       const v = d * m;
       if (v > yMax * 1.0001) break;
@@ -62,11 +80,15 @@ export function svgPlot(p: PlotSpec): string {
   }
   // budget line
   const yb = y(p.budget).toFixed(1);
-  out.push(`<line x1="${L}" x2="${L + pw}" y1="${yb}" y2="${yb}" stroke="#999" stroke-dasharray="5,4"/>`);
-  out.push(`<text x="${L + 6}" y="${(Number(yb) - 6).toFixed(1)}" fill="#666">budget ${fmtSteps(p.budget)} (open circles: not reached)</text>`);
+  if (!linear) {
+    out.push(`<line x1="${L}" x2="${L + pw}" y1="${yb}" y2="${yb}" stroke="#999" stroke-dasharray="5,4"/>`);
+    out.push(`<text x="${L + 6}" y="${(Number(yb) - 6).toFixed(1)}" fill="#666">budget ${fmtSteps(p.budget)} (open circles: not reached)</text>`);
+  }
   // axes
   out.push(`<line x1="${L}" x2="${L}" y1="${T}" y2="${T + ph}" stroke="#333"/><line x1="${L}" x2="${L + pw}" y1="${T + ph}" y2="${T + ph}" stroke="#333"/>`);
-  p.x.forEach((v, i) => out.push(`<text x="${x(i).toFixed(1)}" y="${T + ph + 18}" text-anchor="middle">${esc(String(v))}</text>`));
+  p.x.forEach((v, i) => out.push(slant
+    ? `<text transform="translate(${x(i).toFixed(1)} ${T + ph + 14}) rotate(-40)" text-anchor="end">${esc(String(v))}</text>`
+    : `<text x="${x(i).toFixed(1)}" y="${T + ph + 18}" text-anchor="middle">${esc(String(v))}</text>`));
   out.push(`<text x="${L + pw / 2}" y="${H - 14}" text-anchor="middle">${esc(p.xLabel)}</text>`);
   out.push(`<text transform="translate(18 ${T + ph / 2}) rotate(-90)" text-anchor="middle">${esc(p.yLabel)}</text>`);
   // series: points jittered apart, then the median polyline
@@ -76,13 +98,15 @@ export function svgPlot(p: PlotSpec): string {
     const med: string[] = [];
     s.values.forEach((vals, i) => {
       vals.forEach((v, k) => {
+        if (v === null && linear) return;
         const jitter = vals.length === 1 ? 0 : ((k / (vals.length - 1)) - 0.5) * band * 0.35;
         const cx = (x(i) + off + jitter).toFixed(1), cy = (v === null ? y(p.budget) : y(v)).toFixed(1);
         out.push(v === null
           ? `<circle cx="${cx}" cy="${cy}" r="4" fill="white" stroke="${s.color}" stroke-width="1.5"><title>${esc(s.name)}, ${esc(String(p.x[i]))}: &gt; ${fmtSteps(p.budget)}</title></circle>`
-          : `<circle cx="${cx}" cy="${cy}" r="3.5" fill="${s.color}" fill-opacity="0.6"><title>${esc(s.name)}, ${esc(String(p.x[i]))}: ${fmtSteps(v)}</title></circle>`);
+          : `<circle cx="${cx}" cy="${cy}" r="3.5" fill="${s.color}" fill-opacity="0.6"><title>${esc(s.name)}, ${esc(String(p.x[i]))}: ${linear ? esc((p.yFormat ?? String)(v)) : fmtSteps(v)}</title></circle>`);
       });
-      const m = censoredMedian(vals);
+      if (linear && !vals.some((v) => v !== null)) return;
+      const m = censoredMedian(linear ? vals.filter((v) => v !== null) : vals);
       const mx = x(i) + off, my = m === null ? y(p.budget) : y(m);
       med.push(`${mx.toFixed(1)},${my.toFixed(1)}`);
       out.push(`<rect x="${(mx - 9).toFixed(1)}" y="${(my - 1.5).toFixed(1)}" width="18" height="3" fill="${s.color}"/>`);

@@ -84,6 +84,7 @@ const TRAIN = {
   align: value('--align <demos.jsonl>', "Align-RUDDER: redistribute the reward online from these demonstrations (a .jsonl/.json file or folder, of the run's env)"),
   alignCorrection: choice('--align-correction <kind>', "with --align: `final` also pays each episode's last step G − Σ R (return-equivalent), `none` only the alignment's C·ΔS", ['none', 'final'], 'none'),
   alignAugment: flag('--align-augment', "with --align: append to the observation one 0/1 flag per event kind seen so far in the episode (the reference's state augmentation)"),
+  alignSubgoals: flag('--align-subgoals', "with --align: the paper's sub-goal agents, one policy per sub-goal read from the profile, each BC-initialised on its demo segments (--bc-epochs) and switched by the detected event (implies --align-augment; a fresh run, no checkpoints)"),
   bc: value('--bc <demos.jsonl>', "pre-train the actor by behaviour cloning on these demonstrations before PPO (a fresh run only)"),
   bcEpochs: value('--bc-epochs <n>', 'passes over the demo steps, with --bc', int('--bc-epochs', 1), 50),
   recordEvery: value('--record-every <steps>', 'save the next training episode of sub-env 0 every N env steps to RUN_DIR/episodes/ (with RUDDER\'s redistribution), for rudder view to replay (0: never)', int('--record-every', 0), 0),
@@ -115,6 +116,7 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
   if (o.resume) await loadRunEnvModules(out, envModules());
   else spec(envId); // an unknown id fails here, naming the closest ones (a resume checks the checkpoint's)
   if (o.alignAugment && !o.align) throw new Error('--align-augment augments Align-RUDDER\'s observations: add --align FILE');
+  if (o.alignSubgoals && (!o.align || o.bc)) throw new Error(o.align ? '--align-subgoals BC-initialises each sub-goal agent on the --align demos itself: drop --bc' : '--align-subgoals reads the sub-goals from Align-RUDDER\'s profile: add --align FILE');
   if (!o.view && (o.port !== undefined || o.host !== undefined)) throw new Error('--port and --host set up the viewer: add --view');
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const live = o.view ? liveSourceFor(out, config, o.resume !== undefined && o.resume !== false) : null;
@@ -123,7 +125,7 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
     await runTrain({
       config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
       evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder, live, recordEvery: o.recordEvery,
-      align: o.align ? { demos: o.align, correction: o.alignCorrection, augment: o.alignAugment } : null,
+      align: o.align ? { demos: o.align, correction: o.alignCorrection, augment: o.alignAugment || o.alignSubgoals, subgoals: o.alignSubgoals ? { bcEpochs: o.bcEpochs } : null } : null,
       bc: o.bc ? { demos: o.bc, epochs: o.bcEpochs } : null,
     }, say);
     say(formatSummary(out));

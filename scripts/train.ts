@@ -17,6 +17,7 @@ import { spec } from '../src/index.ts';
 import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
 import { alignFromDemos, type AlignCheckpointState, type AlignSetup } from '../src/align/ppo-align.ts';
 import { subgoalDemoSteps } from '../src/align/subgoal-observation.ts';
+import { subgoalAgents, type SubgoalAgentsSetup } from '../src/align/subgoal-agents.ts';
 import type { TransitionEvents } from '../src/align/transition-events.ts';
 import { loadDemonstrations } from '../src/envs/core/demonstration.ts';
 import type { RewardRedistribution } from '../src/agents/ppo/redistribution.ts';
@@ -43,7 +44,7 @@ export interface TrainCommand {
    * end-of-episode correction or not, and with the state augmentation (`--align-augment`: one flag per
    * event kind seen so far appended to the observation); null: none.
    */
-  align?: { demos: string; correction: 'final' | 'none'; augment?: boolean } | null;
+  align?: { demos: string; correction: 'final' | 'none'; augment?: boolean; subgoals?: { bcEpochs: number } | null } | null;
   /** BC pre-training of the actor on these demonstrations before PPO (`--bc FILE`; a fresh run only); null: none. */
   bc?: { demos: string; epochs: number } | null;
   /** The viewer's live source (`--view`): its tap goes to PPO, RUDDER's episodes and the metrics rows to it. */
@@ -89,6 +90,8 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   // A resume's config is the checkpoint's, under what the command line gives (often only totalTimesteps).
   const alignSetup = c.align ? newAlign({ ...resumeFrom?.state.config, ...c.config }, c.align, log) : null;
   const aligned = alignSetup?.redistribution ?? null;
+  if (c.align?.subgoals && c.resume) throw new Error('--align-subgoals: the sub-goal agents write no checkpoints yet, so their run cannot be resumed; start a fresh one');
+  const subgoals = c.align?.subgoals && alignSetup ? newSubgoalAgents(alignSetup, c.align.demos, c.align.subgoals.bcEpochs, log) : null;
   if (resumeFrom?.state.redistribution?.state?.kind === 'align' && !aligned) throw new Error(`${c.out} was trained with Align-RUDDER: resume it with the same --align FILE`);
   const savedAlign = resumeFrom?.state.redistribution?.state as Partial<AlignCheckpointState> | undefined;
   if (savedAlign?.kind === 'align' && aligned && (savedAlign.appended ?? 0) > 0 !== Boolean(c.align?.augment)) {
@@ -136,7 +139,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   const trainer = await PpoTrainer.create(c.config, {
     backend: c.backend, tfjsModel, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
     evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution, tap: live?.tap ?? null,
-    envWrappers: alignSetup?.envWrappers ?? [],
+    envWrappers: alignSetup?.envWrappers ?? [], makePolicy: subgoals?.makePolicy ?? null,
     pretrain: c.bc ? bcPretrainer(c.bc, c.config.seed ?? 1, log, c.align?.augment ? alignSetup!.redistribution.encoder : null) : null,
     metricsMark: () => {
       metrics.sync();
@@ -173,6 +176,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
       beforeCheckpoint: (label) => metrics.event('checkpoint', { path: join(c.out, 'checkpoints', label) }),
     },
   });
+  if (subgoals) log(`sub-goal agents' BC: the demo actions' cross-entropy ${subgoals.bc.map((ce, j) => `${j}: ${ce ? `${ce[0].toFixed(2)} → ${ce[1].toFixed(2)}` : '–'}`).join(', ')}`);
   if (resumeFrom) {
     const { notes, cut } = metrics.cutBack(resumeFrom.state.metrics, resumeFrom.label);
     for (const n of notes) log(n);
@@ -263,6 +267,13 @@ function liveSourceOf(config: Partial<PpoConfig>, out: string): LiveSource {
   return new LiveSource({ envId: cfg.envId, envKwargs: cfg.envKwargs, numEnvs: cfg.numEnvs, runDir: out });
 }
 
+/** The sub-goal agents of `--align-subgoals`: the sub-goals read from the profile, each agent BC'd on its segments when PPO makes it. */
+function newSubgoalAgents(setup: AlignSetup, demos: string, bcEpochs: number, log: (s: string) => void): SubgoalAgentsSetup {
+  const sg = subgoalAgents(setup, loadDemonstrations(demos), { bcEpochs });
+  log(`sub-goal agents: ${sg.subgoals.length} sub-goals (${sg.subgoals.map((g) => g.name).join(', ')}), ${sg.stages.events.length} agents; demo steps per agent ${sg.stageSteps.map((s) => s.actions.length).join('/')}`);
+  return sg;
+}
+
 /** RUDDER_DEFAULTS (reward mode, scale-free) under the `rudder` settings, or null for plain PPO. */
 function newRudder(c: TrainCommand): RudderRedistribution | null {
   if (!c.rudder) return null;
@@ -336,7 +347,7 @@ export function formatSummary(out: string): string {
   return [
     `done: ${s.globalStep.toLocaleString('en')} steps, ${s.episodes} episodes${s.stoppedEarly ? ' (stopped early: return threshold reached)' : ''}`,
     `mean return of the last 20 episodes: ${s.meanReturnLast20 === null ? '-' : s.meanReturnLast20.toFixed(2)}${reached}${s.bestEvalReturn !== null ? ` · best evaluation: ${s.bestEvalReturn.toFixed(2)}` : ''}`,
-    `saved in ${out}/: ${s.checkpoint === null ? '' : `checkpoints/${s.checkpoint} · `}model/ (tfjs${tfjs ? ', your layers' : ''}) · metrics.jsonl · metrics.csv · curve.svg · summary.json`,
-    `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}${tfjs ? ` (or in any tfjs program: loadLayersPolicy('${out}/model'))` : ''}`,
+    `saved in ${out}/: ${s.checkpoint === null ? '' : `checkpoints/${s.checkpoint} · `}${existsSync(join(out, 'model')) ? `model/ (tfjs${tfjs ? ', your layers' : ''}) · ` : ''}metrics.jsonl · metrics.csv · curve.svg · summary.json`,
+    existsSync(join(out, 'model')) ? `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}${tfjs ? ` (or in any tfjs program: loadLayersPolicy('${out}/model'))` : ''}` : 'no checkpoint or model was written (sub-goal agents write none yet)',
   ].join('\n');
 }

@@ -33,3 +33,4 @@ export {
 } from './ppo-align.ts';
 export { SubgoalObservation, subgoalWrapper, subgoalDemoSteps } from './subgoal-observation.ts';
 export { readSubgoals, columnRewards, type Subgoal, type SubgoalOptions, type ColumnRewards } from './subgoals.ts';
+export { subgoalAgents, subgoalStages, stageOf, stageDemoSteps, SubgoalPolicy, type SubgoalStages, type SubgoalAgentsOptions, type SubgoalAgentsSetup } from './subgoal-agents.ts';

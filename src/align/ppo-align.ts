@@ -52,8 +52,10 @@ export class AlignRedistribution implements RewardRedistribution {
   readonly name: string;
   readonly mode: 'reward' | 'advantage';
   readonly correction: 'final' | 'none';
-  private readonly obsDim: number | null;
-  private readonly appended: number;
+  /** The env's own observation size (what the encoder reads of each row), when known. */
+  readonly obsDim: number | null;
+  /** Values appended after it (the state augmentation's K flags), or 0. */
+  readonly appended: number;
   private scorers: PrefixScorer[] = [];
   private events: number[][] = [];
   private started = new Uint8Array(0);

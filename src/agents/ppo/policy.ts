@@ -15,7 +15,8 @@ export interface UpdateCoefs extends LossCoefs {
 }
 
 export interface PpoPolicy {
-  readonly kind: 'fused' | 'tfjs';
+  /** `custom`: one given by `PpoTrainOptions.makePolicy` (e.g. Align-RUDDER's sub-goal agents). */
+  readonly kind: 'fused' | 'tfjs' | 'custom';
   /** Choices per action head. */
   readonly nvec: Int32Array;
   readonly numLogits: number;

@@ -92,6 +92,12 @@ export interface PpoTrainOptions {
   envWrappers?: readonly EnvWrapper[];
   /** Called once on a fresh run's new agent before training (not on a resume), e.g. BC pre-training of the actor (bc.ts). */
   pretrain?: ((agent: Agent) => void) | null;
+  /**
+   * A policy of the caller's making instead of the config's built-in one, given the config and the (wrapped)
+   * env's observation shape and action heads, e.g. Align-RUDDER's sub-goal agents (src/align/subgoal-agents.ts).
+   * A fresh run only: such a run writes no checkpoints and no model/.
+   */
+  makePolicy?: ((cfg: PpoConfig, obsShape: readonly number[], nvec: readonly number[]) => PpoPolicy & { readonly kernels: 'wasm' | 'js' }) | null;
   hooks?: PpoHooks;
   /** The viewer's tap: records an armed sub-env's next episode (./episode-tap.ts); off when its `env` is −1. */
   tap?: RolloutTap | null;
@@ -201,7 +207,12 @@ export class PpoTrainer implements PpoLearningState {
         throw new Error(cfg.policy === 'tfjs' ? "policy 'tfjs' needs a model: pass tfjsModel (a tfjs LayersModel or a builder (obsSpace, actionSpace) => model)"
           : `a tfjsModel was given, but policy is '${cfg.policy}' (set policy: 'tfjs' to train it)`);
       }
-      if (cfg.policy === 'tfjs') {
+      if (opts.makePolicy) {
+        const made = opts.makePolicy(cfg, this.obsShape, nvec);
+        if (made.kind !== 'custom') throw new Error(`makePolicy returned a '${made.kind}' policy; it makes 'custom' ones (the built-in kinds come from the config)`);
+        this.policy = made;
+        this.kernels = made.kernels;
+      } else if (cfg.policy === 'tfjs') {
         const src = opts.tfjsModel!;
         const model = typeof src === 'function' ? src(obsSpace, actSpace as Discrete | MultiDiscrete) : src;
         this.policy = new TfjsActorCritic(model, this.obsShape, nvec, cfg.learningRate);
@@ -244,7 +255,7 @@ export class PpoTrainer implements PpoLearningState {
 
   /** The fused agent; a tfjs policy has none (its weights live in `policy.model`). */
   get agent(): Agent {
-    if (this.policy.kind !== 'fused') throw new Error("this trainer's policy is a tfjs model, not a fused agent: use trainer.policy");
+    if (this.policy.kind !== 'fused') throw new Error(`this trainer's policy is a ${this.policy.kind} one, not a fused agent: use trainer.policy`);
     return (this.policy as FusedPolicy).agent;
   }
 
@@ -259,6 +270,7 @@ export class PpoTrainer implements PpoLearningState {
     const backend = await initBackend(opts.backend ?? 'auto', opts.loadNative);
     if (opts.resume) {
       if (!opts.runDir) throw new Error('resume needs a runDir');
+      if (opts.makePolicy) throw new Error('resume of a policy given by makePolicy is not supported (its checkpoints are not written)');
       const ck = loadResumeCheckpoint(opts.runDir, typeof opts.resume === 'string' ? opts.resume : undefined, input);
       const t = new PpoTrainer(ck.config, backend, opts);
       try {
@@ -281,8 +293,9 @@ export class PpoTrainer implements PpoLearningState {
       return t;
     }
     const t = new PpoTrainer(parsePpoConfig(input), backend, opts);
+    if (opts.runDir && t.policy.kind === 'custom') t.note('note: a policy given by makePolicy writes no checkpoints and no model/ (no resume, no best/)');
     try {
-      if (opts.pretrain && t.policy.kind !== 'fused') throw new Error("pretrain works on the fused agent only, not on policy 'tfjs'");
+      if (opts.pretrain && t.policy.kind !== 'fused') throw new Error(`pretrain works on the fused agent only, not on a '${t.policy.kind}' policy`);
       opts.pretrain?.(t.agent);
     } catch (e) {
       t.close();
@@ -325,7 +338,8 @@ export class PpoTrainer implements PpoLearningState {
         if (last.reduce((a, e) => a + e.return, 0) / RETURN_WINDOW >= opts.stopAtReturn) stop = stoppedEarly = true;
       }
       const every = opts.checkpointEvery ?? 0;
-      if (opts.runDir && (stop || this.iteration === this.numIterations || (every > 0 && this.iteration % every === 0))) {
+      // A policy from makePolicy (the sub-goal agents) cannot be resumed, so it writes no checkpoints.
+      if (opts.runDir && this.policy.kind !== 'custom' && (stop || this.iteration === this.numIterations || (every > 0 && this.iteration % every === 0))) {
         this.checkpoint((performance.now() - start) / 1000);
       }
       if (stop) break;
@@ -336,7 +350,7 @@ export class PpoTrainer implements PpoLearningState {
     // The final policy as a tfjs model (model.json + weights.bin), loadable in a browser.
     if (opts.runDir) {
       if (this.policy instanceof TfjsActorCritic) await saveTfjsPolicyModel(join(opts.runDir, 'model'), this.policy.model, this.policy.nvec, cfg.envId);
-      else await savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId);
+      else if (this.policy.kind === 'fused') await savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId);
     }
     const trainer = this;
     return {
@@ -504,7 +518,7 @@ export class PpoTrainer implements PpoLearningState {
     const best = this.bestEval === null || r.meanReturn > this.bestEval.meanReturn;
     if (best) {
       this.bestEval = r;
-      if (this.opts.runDir) saveCheckpoint(this.opts.runDir, 'best', checkpointContents(this, 0), { pointer: false });
+      if (this.opts.runDir && this.policy.kind !== 'custom') saveCheckpoint(this.opts.runDir, 'best', checkpointContents(this, 0), { pointer: false });
     }
     this.opts.hooks?.onEval?.({ ...r, globalStep: this.globalStep, best });
     return r;
