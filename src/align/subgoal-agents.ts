@@ -202,38 +202,13 @@ export class SubgoalPolicy implements PpoPolicy {
     return sum;
   }
 
-  /** Every agent's weights and Adam state under `agent/j/`, its Adam step as `agent/j/adam_step` (agents step apart). */
-  saveState(): { tensors: Record<string, Float32Array>; adamStep: number } {
-    const tensors: Record<string, Float32Array> = {};
-    this.policies.forEach((p, j) => {
-      const s = p.saveState();
-      for (const [name, t] of Object.entries(s.tensors)) tensors[`agent/${j}/${name}`] = t;
-      tensors[`agent/${j}/adam_step`] = Float32Array.of(s.adamStep);
-    });
-    return { tensors, adamStep: Math.max(...this.policies.map((p) => p.saveState().adamStep)) };
+  /** Not yet: PPO writes no checkpoints for a makePolicy policy, so nothing calls these. */
+  saveState(): never {
+    throw new Error('sub-goal agents are not checkpointed yet');
   }
 
-  restoreState(tensors: Record<string, Float32Array>, _adamStep: number, where: string): void {
-    const parts = this.policies.map((_, j) => {
-      const prefix = `agent/${j}/`, own: Record<string, Float32Array> = {};
-      for (const [name, t] of Object.entries(tensors)) if (name.startsWith(prefix) && name !== `${prefix}adam_step`) own[name.slice(prefix.length)] = t;
-      const step = tensors[`${prefix}adam_step`];
-      if (!step || step.length !== 1) throw new Error(`${where}: sub-goal agent ${j} has no adam_step`);
-      return { own, step: step[0]! };
-    });
-    // Each agent checks its arrays before writing; if agent j refuses, put agents 0..j−1 back as they were.
-    const saved = this.policies.map((p) => {
-      const st = p.saveState();
-      return { tensors: Object.fromEntries(Object.entries(st.tensors).map(([k, v]) => [k, v.slice()])), step: st.adamStep };
-    });
-    this.policies.forEach((p, j) => {
-      try {
-        p.restoreState(parts[j]!.own, parts[j]!.step, `${where} (sub-goal agent ${j})`);
-      } catch (e) {
-        for (let i = 0; i < j; i++) this.policies[i]!.restoreState(saved[i]!.tensors, saved[i]!.step, where);
-        throw e;
-      }
-    });
+  restoreState(): never {
+    throw new Error('sub-goal agents cannot be resumed yet');
   }
 
   dispose(): void {
