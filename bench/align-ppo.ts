@@ -1,3 +1,4 @@
+import { mannWhitneyU } from '../src/stats/index.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { median, table, writeResults, writeSection } from './report.ts';
@@ -179,14 +180,6 @@ function keptRuns(o: AlignPpoBenchOptions): RunResult[] {
   return saved.results.filter((r) => r.arm === 'bc' || r.steps === o.steps);
 }
 
-/**
- * Mann–Whitney U test's two-sided p-value of two samples, or null while src/stats (another change) has not
- * landed: the table's p column is filled from here.
- */
-function mannWhitneyP(_a: readonly number[], _b: readonly number[]): number | null {
-  return null;
-}
-
 /** "3 seeds", or "1–3 seeds" when the arms ran different numbers. */
 function seedSpan(counts: number[]): string {
   const lo = Math.min(...counts), hi = Math.max(...counts);
@@ -214,8 +207,7 @@ export function reportAlignPpoFromResults(): void {
     const gs = groups(reward), ppo = gs.find((g) => g.arm === 'ppo')?.runs ?? [];
     const p = (runs: RunResult[], arm: Arm): string => {
       if (arm === 'ppo' || ppo.length === 0) return '–';
-      const v = mannWhitneyP(runs.map((r) => r.itemShare[ironPick]!), ppo.map((r) => r.itemShare[ironPick]!));
-      return v === null ? 'pending' : v.toPrecision(2);
+      return mannWhitneyU(runs.map((r) => r.itemShare[ironPick]!), ppo.map((r) => r.itemShare[ironPick]!)).p.toPrecision(2);
     };
     const rows = gs.map((g) => [
       ARM_STYLE[g.arm].name, g.n === 0 ? '–' : String(g.n), String(g.runs.length), ...MILESTONES.map((_, i) => pct(median(g.runs.map((r) => r.itemShare[i]!)))),
@@ -247,7 +239,7 @@ export function reportAlignPpoFromResults(): void {
     ...(reduced ? [`**A reduced run**: ${seeds.length} seed${seeds.length === 1 ? '' : 's'}, ${steps.toLocaleString('en')} steps, demos N ∈ {${[...new Set(results.filter((r) => r.numDemos > 0).map((r) => r.numDemos))].join(', ')}}, where issue 10 asks for 10 seeds, 1M steps and N ∈ {2, 5, 10} (\`npm run bench -- align-ppo\` with its defaults). It was sized to about 45 minutes of one core of this shared machine (the load made it longer); its figures are a first look, not the issue's claim.`, ''] : []),
     `Command: \`${saved.command}\` · ${saved.machine} · per-seed results: bench/results/align-ppo.json`,
     '',
-    `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps (the delayed-reward arms trained on the delayed reward). Demos: the scripted expert with ε = ${noise}, new ones per seed. BC: ${bcEpochs} epochs on the demo steps (the BC row: the cloned actor alone, no PPO). Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction. Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}. The p column compares each arm's per-seed iron-pickaxe shares with PPO's; it waits for src/stats' Mann–Whitney test ("pending").`,
+    `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps (the delayed-reward arms trained on the delayed reward). Demos: the scripted expert with ε = ${noise}, new ones per seed. BC: ${bcEpochs} epochs on the demo steps (the BC row: the cloned actor alone, no PPO). Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction. Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}. The p column: Mann–Whitney U, two-sided (exact, ties handled; src/stats), of each arm's per-seed iron-pickaxe shares against PPO's; with 3 seeds against 3 the smallest p it can give is 0.1.`,
     '',
     'The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment\'s reward: on the natural and the delayed reward they are the same run (each seed of each Align arm here was run on both and gave identical figures). BC uses no reward either.',
     '',
