@@ -1,26 +1,13 @@
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { rudderIn } from './support/rudder-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BIN = resolve(ROOT, 'bin/rudder.mjs');
-const run = promisify(execFile);
 
 async function rudder(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   return rudderIn(ROOT, ...args);
-}
-
-async function rudderIn(cwd: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd });
-    return { stdout, stderr, code: 0 };
-  } catch (e) {
-    const err = e as { stdout: string; stderr: string; code: number };
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
-  }
 }
 
 describe('rudder CLI', () => {

@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../src/agents/ppo/evaluate.ts';
 import { agentFromCheckpoint, type PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
 import { PpoTrainer } from '../src/agents/ppo/ppo.ts';
 import { CheckpointError, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
 import { loadPolicyModel, type PolicyModelJson } from '../src/agents/run/model-io.ts';
+import { rudderIn } from './support/rudder-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const tmp = mkdtempSync(join(tmpdir(), 'rudder-ppo-run-'));
@@ -17,16 +16,6 @@ const small = { envId: 'CartPole-v1', numEnvs: 2, numSteps: 64, numMinibatches: 
 
 async function rudder(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   return rudderIn(ROOT, ...args);
-}
-
-async function rudderIn(cwd: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/rudder.mjs'), ...args], { cwd });
-    return { stdout, stderr, code: 0 };
-  } catch (e) {
-    const err = e as { stdout: string; stderr: string; code: number };
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
-  }
 }
 
 describe('PPO checkpoints', () => {

@@ -1,30 +1,23 @@
 // A sweep on BullMQ with a real Redis (Debian's redis-server; .ci/run installs it): two workers, one killed
 // mid-job, the job finishing on the other from its checkpoint, every seed's result exactly once.
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_NAME, type SweepJobData } from '../src/sweep/queue.ts';
 import type { RunSummary } from '../src/sweep/run-one.ts';
+import { rudderIn } from './support/rudder-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = resolve(ROOT, 'bin/rudder.mjs');
-const exec = promisify(execFile);
 const tmp = mkdtempSync(join(tmpdir(), 'rudder-queue-'));
 const children: ChildProcess[] = [];
 
 async function rudder(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { cwd: tmp });
-    return { stdout, stderr, code: 0 };
-  } catch (e) {
-    const err = e as { stdout: string; stderr: string; code: number };
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
-  }
+  return rudderIn(tmp, ...args);
 }
 
 async function freePort(): Promise<number> {

@@ -9,6 +9,7 @@ import { buildReport, formatReport, readSweepDir, stepsToThreshold, writeReport 
 import { inPool } from '../src/sweep/pool.ts';
 import { parseSeeds, parseSweep, sweepRuns } from '../src/sweep/spec.ts';
 import { exactRunMetrics } from './support/run-metrics.ts';
+import { rudderIn } from './support/rudder-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = resolve(ROOT, 'bin/rudder.mjs');
@@ -17,13 +18,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'rudder-sweep-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function rudder(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { cwd: tmp });
-    return { stdout, stderr, code: 0 };
-  } catch (e) {
-    const err = e as { stdout: string; stderr: string; code: number };
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
-  }
+  return rudderIn(tmp, ...args);
 }
 
 /** A sweep file in its own folder; returns its path. */
