@@ -8,6 +8,7 @@ import { KeyDoorTreasureEnv } from '../src/envs/grid/key-door-treasure.ts';
 import { CELL_COUNT } from '../src/envs/grid/cells.ts';
 import { Rng } from '../src/envs/core/rng.ts';
 import { make } from '../src/envs/core/registry.ts';
+import { eventFeaturesFor } from '../src/envs/core/event-features.ts';
 import type { Env } from '../src/envs/core/env.ts';
 import '../src/envs/registrations.ts';
 
@@ -142,6 +143,37 @@ describe('RUDDER through the PPO seam', () => {
     expect(red.model.lstm.inputDim).toBe(CELL_COUNT + 1);
   });
 
+  it("`declared` features are the env's declared event slice (Venture: map, facing, treasures, lives); an env without one is an error", () => {
+    const red = RudderRedistribution.forEnv('Venture-v0', {}, { features: 'declared', actionInput: false });
+    expect(red.model.lstm.inputDim).toBe(14);
+    const slice = eventFeaturesFor('Venture-v0')!;
+    const env = make('Venture-v0', {}) as Env<Float32Array, number>;
+    const { obs } = env.reset({ seed: 3 });
+    const f = red.cfg.features!, out = new Float32Array(f.dim);
+    f.write(obs, 0, out, 0);
+    expect(Array.from(out)).toEqual(Array.from(obs.subarray(slice.offset, slice.offset + 14)));
+    expect(out[0]).toBe(1); // the game starts in the hallway
+    expect(red.savedSettings().features).toBe('declared');
+    expect(() => RudderRedistribution.forEnv('CartPole-v1', {}, { features: 'declared' })).toThrow(/features "declared": CartPole-v1 declares no event features/);
+  });
+
+  it("the `none` gate trusts every episode once the warm-up is over, and each still pays exactly G", () => {
+    const red = new RudderRedistribution(D, { numActions: 2, trustGate: 'none', warmupEpisodes: 0, seed: 3 });
+    const rr = new Float32Array(T * N), q = new Float32Array(T * N);
+    const rng = new Rng(5);
+    for (let i = 0; i < 20; i++) {
+      const G = () => (rng.random() < 0.5 ? 1 : -0.4);
+      const g1 = G(), g2 = G(), wasActive = red.active;
+      red.redistribute(rollout([[step(0.1, 0), step(0.2, 1, g1, 'term'), null], [step(0.3, 1), step(0.4, 0, g2, 'term'), null]]), rr, q);
+      if (!wasActive) continue;
+      // Reward mode: PPO's per-step reward q·rr + (1 − q)·r_env sums to the episode's return.
+      expect(q[0]).toBe(1);
+      expect(rr[0]! + rr[N]!).toBeCloseTo(g1, 5);
+      expect(rr[1]! + rr[N + 1]!).toBeCloseTo(g2, 5);
+    }
+    expect(red.stats().quality).toBeGreaterThan(0.5);
+  });
+
   it('PPO is given exactly the return of an episode that spans rollouts, though the model and the trust changed in between', () => {
     // A lenient gate (maxError 1, a large ε), so that the running trust is not 0 and differs from the episode's.
     const red = new RudderRedistribution(D, { numActions: 2, warmupEpisodes: 0, trace: 0, seed: 5, maxError: 1, trustEps: 10 });
@@ -271,7 +303,7 @@ describe('RUDDER through the PPO seam', () => {
     const trusted = run(true);
     expect(trusted).toBeGreaterThan(0.2);
     expect(trusted).toBeLessThan(0.45); // no more than the signal's share of the variance
-    expect(() => new RudderRedistribution(D, { numActions: 2, trustGate: 'r2' as 'episode' })).toThrow(/trustGate must be 'episode' or 'explained', got "r2"/);
+    expect(() => new RudderRedistribution(D, { numActions: 2, trustGate: 'r2' as 'episode' })).toThrow(/trustGate must be 'episode', 'explained' or 'none', got "r2"/);
   });
 
   it('reports every finished episode to onEpisode (sums to G, predictions before training), without changing what PPO gets', () => {

@@ -7,6 +7,7 @@ import { LessonsBuffer } from './lessons-buffer.ts';
 import { LstmBatch } from './lstm-batch.ts';
 import { ReturnDecomposition, type DecompositionConfig } from './return-decomposition.ts';
 import { gridCodeCounts, gridEvents } from './grid-features.ts';
+import { eventFeaturesFor } from '../envs/core/event-features.ts';
 import type { FeatureName } from './settings.ts';
 import type { Env } from '../envs/core/env.ts';
 
@@ -58,8 +59,10 @@ export interface RudderConfig {
    * while R² < `minExplained`. Where the return holds noise no input can predict (distractor rewards paid
    * at the end), the per-episode error stays near the noise's share of G² however good the model is, and the
    * `episode` gate refuses it; R² still rises with what the model learns and is 0 for a mean predictor.
+   * `none`: no gate, q = 1 for every episode once the warm-up is over (the tutorial's and the watch-repair
+   * demo's form); each episode still pays exactly G, its last step taking what the prediction missed.
    */
-  trustGate: 'episode' | 'explained';
+  trustGate: 'episode' | 'explained' | 'none';
   /** The `explained` gate's threshold on R² (trust 0 below it). */
   minExplained: number;
   /**
@@ -241,7 +244,7 @@ export class RudderRedistribution implements RewardRedistribution {
     this.mode = c.mode;
     this.normalizeRr = c.rrNormalization === 'advantage';
     if (!(c.trustEps === 'atari' || (typeof c.trustEps === 'number' && c.trustEps >= 0))) throw new RangeError(`RUDDER: trustEps must be a number ≥ 0 or 'atari', got ${JSON.stringify(c.trustEps)}`);
-    if (c.trustGate !== 'episode' && c.trustGate !== 'explained') throw new RangeError(`RUDDER: trustGate must be 'episode' or 'explained', got ${JSON.stringify(c.trustGate)}`);
+    if (c.trustGate !== 'episode' && c.trustGate !== 'explained' && c.trustGate !== 'none') throw new RangeError(`RUDDER: trustGate must be 'episode', 'explained' or 'none', got ${JSON.stringify(c.trustGate)}`);
     if (!(c.minExplained >= 0 && c.minExplained <= 1)) throw new RangeError(`RUDDER: minExplained must be in [0, 1], got ${c.minExplained}`);
     if (!(c.returnScale === 'auto' || (typeof c.returnScale === 'number' && c.returnScale > 0))) throw new RangeError(`RUDDER: returnScale must be a positive number or 'auto', got ${JSON.stringify(c.returnScale)}`);
     const u = c.updateTraining;
@@ -267,7 +270,7 @@ export class RudderRedistribution implements RewardRedistribution {
     try {
       if (!(env.actionSpace instanceof Discrete)) throw new Error(`RUDDER needs a Discrete action space; ${envId} has ${env.actionSpace.constructor.name}`);
       const obsDim = (env.observationSpace.shape ?? []).reduce((a, b) => a * b, 1);
-      const features = typeof cfg.features === 'string' ? namedFeatures(cfg.features, envId, env.unwrapped, obsDim) : (cfg.features ?? null);
+      const features = typeof cfg.features === 'string' ? namedFeatures(cfg.features, envId, envKwargs, env.unwrapped, obsDim) : (cfg.features ?? null);
       const red = new RudderRedistribution(obsDim, { ...cfg, features, numActions: env.actionSpace.n });
       if (typeof cfg.features === 'string') red.featureName = cfg.features;
       return red;
@@ -437,6 +440,7 @@ export class RudderRedistribution implements RewardRedistribution {
 
   /** The trust q of a finished episode with relative error `error` (the `explained` gate: of the episodes before it). */
   private trust(error: number): number {
+    if (this.cfg.trustGate === 'none') return 1;
     if (this.cfg.trustGate === 'episode') return error < this.cfg.maxError ? 1 - error : 0;
     const variance = this.avgSquaredReturn - this.avgReturn * this.avgReturn;
     const explained = variance > 0 ? 1 - this.avgSquaredError / variance : 0;
@@ -586,8 +590,15 @@ export class RudderRedistribution implements RewardRedistribution {
 }
 
 /** Observation features chosen by name (settings files, the CLI) for an env of `obsDim` flat values. */
-function namedFeatures(name: FeatureName, envId: string, env: Env<unknown, unknown>, obsDim: number): ObservationFeatures | null {
+function namedFeatures(name: FeatureName, envId: string, envKwargs: Record<string, unknown>, env: Env<unknown, unknown>, obsDim: number): ObservationFeatures | null {
   if (name === 'observation') return null;
+  if (name === 'declared') {
+    // The slice the env declares as its events (`register(id, factory, { eventFeatures })`, as Align-RUDDER reads it).
+    const slice = eventFeaturesFor(envId, envKwargs);
+    if (!slice) throw new Error(`RUDDER features "declared": ${envId} declares no event features (register(id, factory, { eventFeatures }))`);
+    const { offset, length } = slice;
+    return { dim: length, write: (obs, at, out, outAt) => { for (let j = 0; j < length; j++) out[outAt + j] = obs[at + offset + j]!; } };
+  }
   // gridCodeCounts: a grid env's `codes` observation, [size²] cell codes then its extras.
   const size = (env as { size?: unknown }).size;
   if (typeof size !== 'number' || !(obsDim > size * size && obsDim - size * size < size * size)) { // extras are few; onehot/image are not codes

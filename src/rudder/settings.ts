@@ -14,8 +14,8 @@ export const RudderSettingsSchema = z
     fullyConnected: z.boolean(),
     recurrentGradClip: z.number().min(0),
     delta: z.boolean(),
-    /** What the LSTM sees of an observation: `observation` (the flat observation), `gridCodeCounts` or `gridEvents` (grid envs). */
-    features: z.enum(['observation', 'gridCodeCounts', 'gridEvents']),
+    /** What the LSTM sees of an observation: `observation` (the flat observation), `gridCodeCounts` or `gridEvents` (grid envs), `declared` (the env's declared event features, as Align-RUDDER's). */
+    features: z.enum(['observation', 'gridCodeCounts', 'gridEvents', 'declared']),
     decomposition: z.object({ auxWeight: z.number().min(0), learningRate: z.number().positive(), l2: z.number().min(0), maxGradNorm: z.number().min(0) }).partial().strict(),
     buffer: z.enum(['prioritized', 'fifo']),
     bufferCapacity: z.number().int().positive(),
@@ -24,7 +24,7 @@ export const RudderSettingsSchema = z
     trace: z.number().min(0).max(1),
     maxError: z.number().positive(),
     trustEps: z.union([z.number().min(0), z.literal('atari')]),
-    trustGate: z.enum(['episode', 'explained']),
+    trustGate: z.enum(['episode', 'explained', 'none']),
     minExplained: z.number().min(0).max(1),
     returnScale: z.union([z.number().positive(), z.literal('auto')]),
     rrNormalization: z.enum(['advantage', 'none']),
