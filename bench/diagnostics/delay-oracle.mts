@@ -1,6 +1,6 @@
 // Usage: SEED=1 npx tsx bench/diagnostics/delay-oracle.mts D budget '<ppo json>'
 // PPO on KeyDoorTreasure with a delay after the treasure but the natural (undelayed) reward: what a perfect
-// redistribution would give PPO. Args: D budget [ppoJson]; env SEED.
+// redistribution would give PPO. Args: D budget [ppoJson]; env SEED, ENVKW (extra KeyDoorTreasure kwargs as JSON).
 import { trainPpo } from '../../src/agents/ppo/ppo.ts';
 import { register } from '../../src/envs/core/registry.ts';
 import { make } from '../../src/envs/core/registry.ts';
@@ -27,9 +27,9 @@ class NatDelay extends Wrapper<Float32Array, number> {
   }
 }
 const D = Number(process.argv[2]), budget = Number(process.argv[3]), ppoExtra = JSON.parse(process.argv[4] ?? '{}');
-register('KdtNatDelay-v0', (kw) => new NatDelay(make('KeyDoorTreasure-v0', { size: 8, distractors: { probability: 0.1, magnitude: 0.03 } }) as Env<Float32Array, number>, Number(kw.D)), { maxEpisodeSteps: null });
+register('KdtNatDelay-v0', (kw) => new NatDelay(make('KeyDoorTreasure-v0', { size: 8, distractors: { probability: 0.1, magnitude: 0.03 }, ...JSON.parse(process.env.ENVKW ?? '{}') }) as Env<Float32Array, number>, Number(kw.D)), { maxEpisodeSteps: null });
 let eps = 0, succ = 0, ent = 0, ni = 0; const line: string[] = [];
 await trainPpo({ envId: 'KdtNatDelay-v0', envKwargs: { D }, seed: Number(process.env.SEED ?? 1), totalTimesteps: budget, ...ppoExtra }, { hooks: {
   onRolloutEnd: (v) => { for (let k = 0; k < v.numSteps * v.numEnvs; k++) if (v.valid[k] && (v.terminated[k] || v.truncated[k])) { eps++; if (v.terminated[k]) succ++; } },
   onIteration: (s) => { ent += s.entropy; ni++; if (s.iteration % 100 === 0) { line.push(`${Math.round(s.globalStep/1000)}k:${eps ? Math.round(100*succ/eps) : -1}%/H${(ent/ni).toFixed(2)}`); eps = 0; succ = 0; ent = 0; ni = 0; } return true; } } });
-console.log(`ORACLE D=${D} ${JSON.stringify(ppoExtra)}: ${line.join(' ')}`);
+console.log(`ORACLE D=${D} ${process.env.ENVKW ?? ''} ${JSON.stringify(ppoExtra)}: ${line.join(' ')}`);
