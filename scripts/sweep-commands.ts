@@ -82,7 +82,9 @@ A sweep file (paths relative to it; each arm's fields replace base's):
   { "name": "cartpole-lr", "seeds": "1-10", "out": "sweeps/cartpole-lr",
     "base": { "envId": "CartPole-v1", "totalTimesteps": 100000, "checkpointEvery": 5 },
     "arms": { "default": {}, "fast": { "learningRate": 0.001 }, "rudder": { "rudder": true } } }
-Each run trains in <out>/<arm>/seed-<seed> (log beside it); a finished run's summary.json marks it done.`);
+Each run trains in <out>/<arm>/seed-<seed> (log beside it); a finished run's summary.json marks it done.
+Your own envs: "envModules": ["my-env.ts"] in the file, or rudder --env-module my-env.ts sweep FILE …
+(passed to every run: the pool's, the queue's jobs on any worker, the Slurm script's tasks).`);
 
   command(program, 'worker', "take a sweep's runs from a BullMQ queue (Redis) and train them, each in a `rudder train` child process; a run retried after a crash resumes its checkpoint", WORKER, async (o) => {
     const { runWorker } = await queueModule();

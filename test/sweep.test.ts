@@ -81,10 +81,9 @@ describe('sweep file', () => {
 
   it('the CLI names a bad file and the field', async () => {
     const file = sweepFile('bad', { ...ok, arms: { a: { gamma: 2 } } });
-    const r = await rudder('sweep', file);
+    const [r, both] = await Promise.all([rudder('sweep', file), rudder('sweep', file, '--slurm', '--workers', '2')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/rudder: sweep file .*bad\/sweep\.json is invalid:\n {2}- arms\.a\.gamma: /);
-    const both = await rudder('sweep', file, '--slurm', '--workers', '2');
     expect(both.stderr).toContain('rudder: --slurm and --workers are different ways to run a sweep: choose one');
   });
 });
@@ -217,9 +216,8 @@ describe('running a sweep', () => {
     expect(a.iterations).toEqual([...Array(32).keys()].map((i) => i + 1));
     expect(a.jsonl).toEqual(twin.jsonl);
 
-    const again = await rudder('sweep', file, '--workers', '2');
+    const [again, rep] = await Promise.all([rudder('sweep', file, '--workers', '2'), rudder('report', out, '--threshold', '0.5')]);
     expect(again.stdout).toContain('3 already done; 0 to run');
-    const rep = await rudder('report', out, '--threshold', '0.5');
     expect(rep.code).toBe(0);
     // One seed per arm: the median and mean are its final return, the IQR 0; b is the baseline, and one run against one is p = 1.
     const cell = (arm: string): string => String(Number(json<{ meanReturnLast20: number }>(join(out, arm, 'seed-1', 'summary.json')).meanReturnLast20.toPrecision(3))).replace('.', '\\.');
