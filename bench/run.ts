@@ -30,7 +30,7 @@ const program = new Command('bench')
   .option('--seeds <n>', 'ppo, tfjs-efficiency: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method; delay: seeds per delay and arm', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size (delay: default 8)', '12')
   .option('--task <name>', 'rudder: kdt (KeyDoorTreasure, RUDDER variants) | bowling | venture (delayed PPO, PPO + RUDDER, natural-reward oracle)', 'kdt')
-  .option('--jobs <n>', 'ppo, rudder, venture, delay, align, align-ppo, watch-repair: runs at a time, each in its own process (the sweeps\' pool, src/sweep/pool.ts; per-seed results as one after another)', '2')
+  .option('--jobs <n>', 'ppo, tfjs-efficiency, rudder, venture, delay, align, align-ppo, watch-repair: runs at a time, each in its own process (the sweeps\' pool, src/sweep/pool.ts; per-seed results as one after another)', '2')
   .option('--steps <n>', 'ppo: CartPole steps per seed; rudder: steps per run', '500000')
   .option('--kdt-steps <n>', 'ppo: KeyDoorTreasure steps per run', '500000')
   .option('--kdt-size <n>', 'ppo: KeyDoorTreasure grid size', '12')
@@ -69,7 +69,7 @@ const program = new Command('bench')
       // Then whole PPO runs, fused vs a tfjs policy on wasm and cpu (its rounds are long: at most 3).
       execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'ppo-engines.ts'), String(Math.min(3, Number(opts.rounds))), '20480', '4096', opts.rounds], { stdio: 'inherit' });
     }
-    else if (suite === 'tfjs-efficiency') await runTfjsEfficiencyBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds) });
+    else if (suite === 'tfjs-efficiency') await runTfjsEfficiencyBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), jobs });
     else if (suite === 'rudder' && opts.task === 'kdt') await runRudderBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), size: Number(opts.size), jobs });
     else if (suite === 'rudder') await runGameBench(opts.task, { seeds: Number(opts.seeds), steps: Number(opts.steps), jobs, rerun: opts.rerun });
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.

@@ -5,6 +5,7 @@ import { alignPpoRuns } from '../bench/align-ppo.ts';
 import { alignPpoRun, type AlignPpoCase } from '../bench/align-ppo-run.ts';
 import { alignRuns } from '../bench/align.ts';
 import { ppoRuns } from '../bench/ppo.ts';
+import { tfjsEfficiencyRun, tfjsEfficiencyRuns } from '../bench/tfjs-efficiency.ts';
 import { watchRepairRuns } from '../bench/watch-repair.ts';
 import { runRoomsExperiment } from '../src/experiments/rooms.ts';
 import { runWatchRepairExperiment } from '../src/experiments/watch-repair-demo.ts';
@@ -24,6 +25,14 @@ describe('bench suites through the pool', () => {
     expect(perSeedJson(two)).toEqual(perSeedJson(one));
     // The cases differ from each other, so equal results are not the same result thrice.
     expect(two.kdt[0]!.r.finalMean20).not.toBe(two.cartpole[0]!.finalMean20);
+  });
+
+  it('tfjs-efficiency: the fused and the tfjs run two at a time in their own processes give what they give one after another in this process', async () => {
+    const pooled = await tfjsEfficiencyRuns({ seeds: 1, jobs: 2, budget: 1024 });
+    expect(pooled.map((r) => `${r.seed}:${r.engine}:${r.steps}`)).toEqual(['1:fused:1024', '1:tfjs-wasm:1024']);
+    const inProcess = [await tfjsEfficiencyRun({ seed: 1, engine: 'fused', budget: 1024 }), await tfjsEfficiencyRun({ seed: 1, engine: 'tfjs-wasm', budget: 1024 })];
+    expect(perSeedJson(pooled)).toEqual(perSeedJson(inProcess));
+    expect(pooled[0]!.finalMean20).toBeGreaterThan(0); // a result that could differ, not only the step count
   });
 
   it('align, watch-repair, align-ppo: two at a time in their own processes give what one after another in this process gives', async () => {
