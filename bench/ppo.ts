@@ -3,13 +3,13 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { runChildCase } from './child-case.ts';
 import { fmtRate, machineLine, median, table, writeResults, writeSection } from './report.ts';
 import { make } from '../src/index.ts';
 import { mannWhitneyU } from '../src/stats/mann-whitney.ts';
 import { inPool } from '../src/sweep/pool.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CASE = resolve(ROOT, 'bench/ppo-case.ts');
 // CleanRL's ppo.py (PyTorch, CPU, 1 thread) on this machine, from ../shared/anchors/README.md, for when it
 // cannot be run here.
 const CLEANRL = { spsQuiet: 4_600, spsLoaded: 2_450, stepsTo475Seed1: 176_932 };
@@ -64,11 +64,7 @@ export interface CaseResult {
 
 /** One training run in a process of its own (fresh JIT); with `rudder`, PPO gets a RudderRedistribution of that config. */
 export async function runCase(cfg: Record<string, unknown>, evalKwargs?: Record<string, unknown>, rudder?: Record<string, unknown>): Promise<CaseResult> {
-  const args = ['--import', 'tsx', CASE, JSON.stringify(cfg), JSON.stringify(evalKwargs ?? null), ...(rudder ? [JSON.stringify(rudder)] : [])];
-  const t0 = performance.now();
-  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, maxBuffer: 1 << 24 });
-  const wall = (performance.now() - t0) / 1000;
-  return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as Omit<CaseResult, 'wall'>), wall };
+  return runChildCase<Omit<CaseResult, 'wall'>>('bench/ppo-case.ts', [JSON.stringify(cfg), JSON.stringify(evalKwargs ?? null), ...(rudder ? [JSON.stringify(rudder)] : [])]);
 }
 
 /** Share of `episodes` uniformly random episodes of KeyDoorTreasure-v0 that reach the treasure. */
