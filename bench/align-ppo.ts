@@ -1,7 +1,7 @@
 import { mannWhitneyU } from '../src/stats/index.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ALIGN_PPO_SEEDS, ARMS, type AlignPpoCase, type AlignPpoRunResult, type Arm } from './align-ppo-run.ts';
+import { ARMS, EVAL_SEED, type AlignPpoCase, type AlignPpoRunResult, type Arm } from './align-ppo-run.ts';
 import { runChildCase } from './child-case.ts';
 import { median, table, writeResults, writeSection } from './report.ts';
 import { svgPlot } from './svg-plot.ts';
@@ -18,6 +18,7 @@ import { inPool } from '../src/sweep/pool.ts';
  */
 
 export { ARMS, type Arm };
+export { DEMO_SEED, itemShares } from './align-ppo-run.ts'; // for scripts that replay a run's parts (bench/diagnostics)
 
 /** How the report names and draws each arm. */
 const ARM_STYLE: Record<Arm, { name: string; color: string }> = {
@@ -47,8 +48,6 @@ export interface AlignPpoBenchOptions {
 }
 
 type RunResult = AlignPpoRunResult & { wall: number };
-
-const { eval: EVAL_SEED } = ALIGN_PPO_SEEDS;
 
 /**
  * The runs of the bench not in `kept`, reward by reward, demo count by demo count, seed by seed, the arms in
