@@ -1,30 +1,24 @@
 import { mannWhitneyU } from '../src/stats/index.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ARMS, EVAL_SEED, type AlignPpoCase, type AlignPpoRunResult, type Arm } from './align-ppo-run.ts';
+import { runChildCase } from './child-case.ts';
 import { median, table, writeResults, writeSection } from './report.ts';
 import { svgPlot } from './svg-plot.ts';
-import type { Agent } from '../src/agents/ppo/agent.ts';
-import { createAgent } from '../src/agents/ppo/agent.ts';
-import { bcPretrain, demoSteps } from '../src/agents/ppo/bc.ts';
-import { parsePpoConfig } from '../src/agents/ppo/config.ts';
-import type { ActingPolicy } from '../src/agents/ppo/evaluate.ts';
-import { trainPpo } from '../src/agents/ppo/ppo.ts';
-import { alignFromDemos } from '../src/align/ppo-align.ts';
-import { subgoalAgents } from '../src/align/subgoal-agents.ts';
-import type { Env } from '../src/envs/core/env.ts';
-import type { EnvWrapper } from '../src/envs/vector/make-vec.ts';
-import { ACTION_COUNT, MILESTONES, Rng, make, recordExpertDemonstrations, type ItemChainEnv } from '../src/envs/index.ts';
+import { MILESTONES } from '../src/envs/index.ts';
+import { inPool } from '../src/sweep/pool.ts';
 
 /**
  * `npm run bench -- align-ppo`: issue 10's benchmark on ItemChain-v0. Arms: PPO, BC (the cloned actor
  * alone), BC + PPO, PPO + Align-RUDDER, BC + PPO + Align-RUDDER; per reward (natural, delayed), number of
  * expert demos N and seed. Each trained policy plays `evalEpisodes` episodes with sampled actions on fixed
  * seeds (greedy evaluation reaches almost nothing on ItemChain, measurements-2026-12.md §2), and the result
- * is the share of them that obtained each milestone item. Runs in process, one after another.
+ * is the share of them that obtained each milestone item. Each run is a process of its own (bench/case.ts,
+ * the run itself in align-ppo-run.ts), `jobs` at a time through the sweeps' pool.
  */
 
-export const ARMS = ['ppo', 'bc', 'bc+ppo', 'ppo+align', 'bc+ppo+align', 'subgoals'] as const;
-export type Arm = (typeof ARMS)[number];
+export { ARMS, type Arm };
+export { DEMO_SEED, itemShares } from './align-ppo-run.ts'; // for scripts that replay a run's parts (bench/diagnostics)
 
 /** How the report names and draws each arm. */
 const ARM_STYLE: Record<Arm, { name: string; color: string }> = {
@@ -46,104 +40,55 @@ export interface AlignPpoBenchOptions {
   /** Expert demos' ε-random actions. */
   noise: number;
   bcEpochs: number;
+  /** Runs at a time, each in its own process. */
+  jobs: number;
   /** Keep the runs of bench/results/align-ppo.json made with the same settings that this run does not repeat. */
   continue?: boolean;
   command: string;
 }
 
-interface RunResult {
-  arm: Arm;
-  reward: 'natural' | 'delayed';
-  numDemos: number;
-  seed: number;
-  steps: number;
-  /** Share of the evaluation episodes that obtained each milestone, in MILESTONES order. */
-  itemShare: number[];
-  meanReturn: number;
-  bcCrossEntropy: [number, number] | null;
-  /** The sub-goal agents' sub-goals (their event names), for the `subgoals` arm. */
-  subgoals?: string[];
-  wall: number;
-}
+type RunResult = AlignPpoRunResult & { wall: number };
 
-const EVAL_SEED = 900_000; // evaluation episodes' reset seeds: EVAL_SEED + i, the same for every run
-const DEMO_SEED = 100_000; // seed s's demos: the expert from DEMO_SEED + 1000·s + i
-
-/** Share of `episodes` sampled-action episodes (natural reward, fixed seeds) that obtain each milestone. */
-function itemShares(agent: ActingPolicy, episodes: number, seed: number, wrappers: readonly EnvWrapper[] = []): { share: number[]; meanReturn: number } {
-  const inner = make<Float32Array, number>('ItemChain-v0', {});
-  let wrapped = inner as Env<unknown, unknown>;
-  for (const w of wrappers) wrapped = w(wrapped);
-  const env = wrapped as Env<Float32Array, number>;
-  const rng = new Rng(seed), a = new Int32Array(1), lp = new Float32Array(1), share = new Array<number>(MILESTONES.length).fill(0);
-  let ret = 0;
-  try {
-    for (let e = 0; e < episodes; e++) {
-      let obs = env.reset({ seed: EVAL_SEED + e }).obs;
-      for (;;) {
-        agent.act(obs, 1, rng, a, lp, null, false, null);
-        const s = env.step(a[0]!);
-        ret += s.reward;
-        obs = s.obs;
-        if (s.terminated || s.truncated) break;
-      }
-      const got = (inner.unwrapped as ItemChainEnv).obtained;
-      for (let m = 0; m < MILESTONES.length; m++) share[m]! += got[m]! / episodes;
-    }
-  } finally {
-    env.close();
-  }
-  return { share, meanReturn: ret / episodes };
-}
-
-export async function runAlignPpoBench(o: AlignPpoBenchOptions): Promise<void> {
-  const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const results: RunResult[] = o.continue ? keptRuns(o) : [];
-  const command = o.continue && existsSync(RESULTS) ? `${savedCommand()} ; then ${o.command}` : o.command; // read before this run's writes
-  if (o.continue) log(`--continue: ${results.length} runs kept from ${RESULTS}`);
-  const has = (arm: Arm, reward: string, n: number, seed: number): boolean => results.some((r) => r.arm === arm && r.reward === reward && r.numDemos === (arm === 'ppo' ? 0 : n) && r.seed === seed);
-  const t0 = performance.now();
+/**
+ * The runs of the bench not in `kept`, reward by reward, demo count by demo count, seed by seed, the arms in
+ * order (PPO, which uses no demos, once per seed and reward); `jobs` at a time, each in its own process.
+ * `onRun` gets `kept` and the runs finished so far, in that order, after each run.
+ */
+export async function alignPpoRuns(o: Omit<AlignPpoBenchOptions, 'command' | 'continue'>, kept: RunResult[] = [], onRun: (results: RunResult[], last: RunResult) => void = () => {}): Promise<RunResult[]> {
+  const has = (arm: Arm, reward: string, n: number, seed: number): boolean => kept.some((r) => r.arm === arm && r.reward === reward && r.numDemos === (arm === 'ppo' ? 0 : n) && r.seed === seed);
+  const cases: AlignPpoCase[] = [];
   for (const reward of o.rewards) {
     for (const numDemos of o.demos) {
       for (let seed = 1; seed <= o.seeds; seed++) {
-        const demos = recordExpertDemonstrations('ItemChain-v0', { episodes: numDemos, seed: DEMO_SEED + 1000 * seed, noise: o.noise });
-        const steps = demoSteps(demos);
         for (const arm of o.arms) {
           if (arm === 'ppo' && numDemos !== o.demos[0]) continue; // PPO uses no demos: run once per seed and reward
           if (has(arm, reward, numDemos, seed)) continue; // kept from an earlier run (--continue)
-          const t = performance.now();
-          let bcCe: [number, number] | null = null;
-          const pretrain = arm.startsWith('bc') ? (agent: Agent): void => {
-            const r = bcPretrain(agent, steps, { epochs: o.bcEpochs, seed });
-            bcCe = [r.before, r.after];
-          } : null;
-          let agent: ActingPolicy, wrappers: readonly EnvWrapper[] = [], subgoals: string[] | undefined;
-          const cfg = { envId: 'ItemChain-v0', envKwargs: reward === 'delayed' ? { reward: 'delayed' } : {}, totalTimesteps: o.steps, seed };
-          if (arm === 'bc') {
-            const a: Agent = createAgent(parsePpoConfig(cfg), [steps.obsDim], [ACTION_COUNT]);
-            pretrain!(a);
-            agent = a;
-          } else if (arm === 'subgoals') {
-            // The paper's full method: one agent per sub-goal, each BC-initialised on its demo segments, switched by the event flags.
-            const setup = alignFromDemos(demos, { otherEpisodes: 20, seed, augment: true });
-            const sg = subgoalAgents(setup, demos, { bcEpochs: o.bcEpochs });
-            wrappers = setup.envWrappers;
-            subgoals = sg.subgoals.map((g) => g.name);
-            agent = (await trainPpo(cfg, { redistribution: setup.redistribution, envWrappers: wrappers, makePolicy: sg.makePolicy })).policy;
-          } else {
-            const redistribution = arm.endsWith('align') ? alignFromDemos(demos, { otherEpisodes: 20, seed }).redistribution : null;
-            agent = (await trainPpo(cfg, { redistribution, pretrain })).agent;
-          }
-          const ev = itemShares(agent, o.evalEpisodes, seed, wrappers);
-          const wall = (performance.now() - t) / 1000;
-          results.push({ arm, reward, numDemos: arm === 'ppo' ? 0 : numDemos, seed, steps: arm === 'bc' ? 0 : o.steps, itemShare: ev.share, meanReturn: ev.meanReturn, bcCrossEntropy: bcCe, ...(subgoals ? { subgoals } : {}), wall });
-          writeResults('align-ppo', command, results); // after every run: a stopped bench keeps what it finished
-          log(`${arm}, ${reward}, N ${numDemos}, seed ${seed}: ${MILESTONES.map((m, i) => `${m.name} ${Math.round(100 * ev.share[i]!)}`).join(' ')} (${wall.toFixed(0)} s)`);
+          cases.push({ arm, reward, numDemos, seed, steps: o.steps, evalEpisodes: o.evalEpisodes, noise: o.noise, bcEpochs: o.bcEpochs });
         }
       }
     }
   }
-  writeResults('align-ppo', command, results);
+  const done: (RunResult | undefined)[] = new Array(cases.length);
+  const finished = (): RunResult[] => [...kept, ...done.filter((r): r is RunResult => r !== undefined)];
+  await inPool(cases, o.jobs, async (c, i) => {
+    const r = await runChildCase<AlignPpoRunResult>('bench/case.ts', ['align-ppo', JSON.stringify(c)]);
+    done[i] = r;
+    onRun(finished(), r);
+  });
+  return finished();
+}
+
+export async function runAlignPpoBench(o: AlignPpoBenchOptions): Promise<void> {
+  const log = (m: string): void => void process.stderr.write(`${m}\n`);
+  const kept: RunResult[] = o.continue ? keptRuns(o) : [];
+  const command = o.continue && existsSync(RESULTS) ? `${savedCommand()} ; then ${o.command}` : o.command; // read before this run's writes
+  if (o.continue) log(`--continue: ${kept.length} runs kept from ${RESULTS}`);
+  const t0 = performance.now();
+  const all = await alignPpoRuns(o, kept, (sofar, r) => {
+    writeResults('align-ppo', command, sofar); // after every run: a stopped bench keeps what it finished
+    log(`${r.arm}, ${r.reward}, N ${r.numDemos}, seed ${r.seed}: ${MILESTONES.map((m, i) => `${m.name} ${Math.round(100 * r.itemShare[i]!)}`).join(' ')} (${r.wall.toFixed(0)} s)`);
+  });
+  writeResults('align-ppo', command, all);
   log(`total wall time ${Math.round((performance.now() - t0) / 1000)} s`);
   reportAlignPpoFromResults();
 }

@@ -1,10 +1,13 @@
+import { runChildCase } from './child-case.ts';
 import { machineLine, median, table, writeResults, writeSection } from './report.ts';
-import { runRoomsExperiment, srPassesFor, DEFAULT_DEMO_NOISE, type RoomsExperimentResult, type RoomsMethod } from '../src/experiments/rooms.ts';
+import { srPassesFor, DEFAULT_DEMO_NOISE, type RoomsExperimentOptions, type RoomsExperimentResult, type RoomsMethod } from '../src/experiments/rooms.ts';
+import { inPool } from '../src/sweep/pool.ts';
 
 /**
  * `npm run bench -- align`: Align-RUDDER vs BC+Q on a rooms env, the reference's gridworld figure (rudder.md
  * §4.3): training episodes until the evaluation return reaches 80 % of the mean demo return, per number of
- * demonstrations, seed for seed (both methods of a seed get the same demos). Each run is pure JS, in process.
+ * demonstrations, seed for seed (both methods of a seed get the same demos). Each run is a process of its own
+ * (bench/case.ts), `jobs` at a time through the sweeps' pool; the results are those of one after another.
  */
 
 /** The paper's figure, ≈fig (read off the plot), episodes to 80 %: [Align-RUDDER, BC+Q] per demo count. */
@@ -20,23 +23,35 @@ const METHODS: { method: RoomsMethod; name: string }[] = [
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en');
 
-export async function runAlignBench(opts: { seeds: number; demos: number[]; maxEpisodes: number; env: string; srPasses: number | 'scaled' }): Promise<void> {
+export interface AlignBenchOptions {
+  seeds: number;
+  demos: number[];
+  maxEpisodes: number;
+  env: string;
+  srPasses: number | 'scaled';
+  /** Runs at a time, each in its own process. */
+  jobs: number;
+}
+
+export type AlignRun = RoomsExperimentResult & { wall: number };
+
+/** Every run of the suite, demo count by demo count, seed by seed, the methods in order; `jobs` at a time. */
+export async function alignRuns(opts: AlignBenchOptions, log: (m: string) => void = () => {}): Promise<AlignRun[]> {
+  const cases = opts.demos.flatMap((numDemos) => Array.from({ length: opts.seeds }, (_, i) => METHODS.map(({ method, name }) => ({ method, name, numDemos, seed: i + 1 }))).flat());
+  return inPool(cases, opts.jobs, async ({ method, name, numDemos, seed }) => {
+    const input: RoomsExperimentOptions = { method, numDemos, seed, env: opts.env, maxEpisodes: opts.maxEpisodes, srPasses: opts.srPasses };
+    const r = await runChildCase<RoomsExperimentResult>('bench/case.ts', ['align', JSON.stringify(input)]);
+    log(`${name}, ${opts.env}, ${numDemos} demos, seed ${seed}: ${r.reached ? `${r.episodes} episodes` : `capped at ${r.episodes}`} (last eval ${r.lastEvalReturn.toFixed(3)}, target ${r.target.toFixed(3)}), ${r.wall.toFixed(1)} s`);
+    return r;
+  });
+}
+
+export async function runAlignBench(opts: AlignBenchOptions): Promise<void> {
   // The reference's 10 SR passes write the section align-<env>; another setting its own section beside it.
   const variant = opts.srPasses === 10 ? '' : `-sr-${opts.srPasses}`, name = `align-${opts.env}${variant}`;
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const results: (RoomsExperimentResult & { wall: number })[] = [];
   const t0 = performance.now();
-  for (const numDemos of opts.demos) {
-    for (let seed = 1; seed <= opts.seeds; seed++) {
-      for (const { method, name } of METHODS) {
-        const t = performance.now();
-        const r = runRoomsExperiment({ method, numDemos, seed, env: opts.env, maxEpisodes: opts.maxEpisodes, srPasses: opts.srPasses });
-        const wall = (performance.now() - t) / 1000;
-        results.push({ ...r, wall });
-        log(`${name}, ${opts.env}, ${numDemos} demos, seed ${seed}: ${r.reached ? `${r.episodes} episodes` : `capped at ${r.episodes}`} (last eval ${r.lastEvalReturn.toFixed(3)}, target ${r.target.toFixed(3)}), ${wall.toFixed(1)} s`);
-      }
-    }
-  }
+  const results = await alignRuns(opts, log);
   const total = (performance.now() - t0) / 1000;
   const paper = PAPER[opts.env];
   const rows = opts.demos.map((numDemos) => {
@@ -50,7 +65,7 @@ export async function runAlignBench(opts: { seeds: number; demos: number[]; maxE
     cells.push(p ? p[0] : '–', p ? p[1] : '–');
     return cells;
   });
-  const command = `npm run bench -- align --seeds ${opts.seeds} --demos ${opts.demos.join(',')} --max-episodes ${opts.maxEpisodes} --env ${opts.env}${variant ? ` --sr-passes ${opts.srPasses}` : ''}`;
+  const command = `npm run bench -- align --seeds ${opts.seeds} --demos ${opts.demos.join(',')} --max-episodes ${opts.maxEpisodes} --env ${opts.env}${variant ? ` --sr-passes ${opts.srPasses}` : ''} --jobs ${opts.jobs}`;
   writeResults(name, command, results);
   const labels = results.filter((r) => r.numLabels !== undefined).map((r) => r.numLabels!);
   const demoLen = results.map((r) => r.meanDemoLength);

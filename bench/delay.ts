@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { DelayCaseConfig, DelayCaseResult } from './delay-case.ts';
+import { runChildCase } from './child-case.ts';
 import { randomSuccess } from './ppo.ts';
 import { machineLine, table, writeResults, writeSection } from './report.ts';
 import { censoredMedian, fmtSteps, svgPlot } from './svg-plot.ts';
 import { inPool } from '../src/sweep/pool.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CASE = resolve(ROOT, 'bench/delay-case.ts');
 const ENV_ID = 'KeyDoorTreasure-v0';
 
 export interface DelayBenchOptions {
@@ -51,10 +49,7 @@ const ARMS: { name: string; color: string; what: string; rudder: Record<string, 
 ];
 
 async function runDelayCase(cfg: DelayCaseConfig): Promise<DelayCaseResult & { wall: number }> {
-  const t0 = performance.now();
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CASE, JSON.stringify(cfg)], { cwd: ROOT, maxBuffer: 1 << 26 });
-  const wall = (performance.now() - t0) / 1000;
-  return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as DelayCaseResult), wall };
+  return runChildCase<DelayCaseResult>('bench/delay-case.ts', [JSON.stringify(cfg)]);
 }
 
 /**

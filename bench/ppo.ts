@@ -3,12 +3,13 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { runChildCase } from './child-case.ts';
 import { fmtRate, machineLine, median, table, writeResults, writeSection } from './report.ts';
 import { make } from '../src/index.ts';
 import { mannWhitneyU } from '../src/stats/mann-whitney.ts';
+import { inPool } from '../src/sweep/pool.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CASE = resolve(ROOT, 'bench/ppo-case.ts');
 // CleanRL's ppo.py (PyTorch, CPU, 1 thread) on this machine, from ../shared/anchors/README.md, for when it
 // cannot be run here.
 const CLEANRL = { spsQuiet: 4_600, spsLoaded: 2_450, stepsTo475Seed1: 176_932 };
@@ -63,11 +64,7 @@ export interface CaseResult {
 
 /** One training run in a process of its own (fresh JIT); with `rudder`, PPO gets a RudderRedistribution of that config. */
 export async function runCase(cfg: Record<string, unknown>, evalKwargs?: Record<string, unknown>, rudder?: Record<string, unknown>): Promise<CaseResult> {
-  const args = ['--import', 'tsx', CASE, JSON.stringify(cfg), JSON.stringify(evalKwargs ?? null), ...(rudder ? [JSON.stringify(rudder)] : [])];
-  const t0 = performance.now();
-  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, maxBuffer: 1 << 24 });
-  const wall = (performance.now() - t0) / 1000;
-  return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as Omit<CaseResult, 'wall'>), wall };
+  return runChildCase<Omit<CaseResult, 'wall'>>('bench/ppo-case.ts', [JSON.stringify(cfg), JSON.stringify(evalKwargs ?? null), ...(rudder ? [JSON.stringify(rudder)] : [])]);
 }
 
 /** Share of `episodes` uniformly random episodes of KeyDoorTreasure-v0 that reach the treasure. */
@@ -101,49 +98,85 @@ function compareSteps(ours: (number | null)[], theirs: (number | null)[]): strin
   return `Means: ours ${mean(a)}, CleanRL ${mean(b)}. Mann–Whitney: P(ours needs more steps) = ${t.effect.toFixed(2)}, two-sided p = ${t.p.toFixed(2)} (${t.method === 'exact' ? 'exact, ties handled' : 'normal approximation, tie-corrected'}).`;
 }
 
-export async function runPpoBench(opts: { seeds: number; steps: number; kdtSteps: number; kdtSeeds: number; kdtSize: number; cleanrlSeeds: number }): Promise<void> {
-  const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  // ---- CartPole-v1 parity, CleanRL hyperparameters (the config defaults), one run at a time; CleanRL's ppo.py
-  // with the same seed right after each of ours, so both see the same machine load ----
-  const runs: CaseResult[] = [];
-  const cleanrl: CleanrlRun[] = [];
-  for (let seed = 1; seed <= opts.seeds; seed++) {
-    log(`CartPole-v1 seed ${seed}: ${opts.steps} steps …`);
-    const r = await runCase({ envId: 'CartPole-v1', seed, totalTimesteps: opts.steps });
-    log(`  ≥475 at ${r.stepsToThreshold ?? 'never'}, final ${r.finalMean20.toFixed(1)}, ${Math.round(r.sps)} SPS, ${r.wall.toFixed(1)} s`);
-    runs.push(r);
-    if (seed <= opts.cleanrlSeeds) {
-      log(`CleanRL ppo.py seed ${seed}: ${opts.steps} steps …`);
-      const c = await cleanrlRun(seed, opts.steps);
-      if (c) cleanrl.push(c);
-      log(c ? `  ≥475 at ${c.stepsToThreshold ?? 'never'}, final ${c.finalMean20.toFixed(1)}, ${c.sps} SPS, ${c.wall.toFixed(1)} s` : '  not available (set CLEANRL_PPO_PY)');
+export interface PpoBenchOptions {
+  seeds: number;
+  steps: number;
+  kdtSteps: number;
+  kdtSeeds: number;
+  kdtSize: number;
+  cleanrlSeeds: number;
+  /** Runs at a time, each in its own process (a CartPole seed and its CleanRL twin count as one). */
+  jobs: number;
+}
+
+export interface PpoRuns {
+  cartpole: CaseResult[];
+  cleanrl: CleanrlRun[];
+  kdt: { variant: 'delayed' | 'shaped'; seed: number; r: CaseResult }[];
+}
+
+/**
+ * Every run of the suite, `jobs` at a time through the sweeps' pool, each in its own process: the CartPole
+ * seeds (each followed by CleanRL's ppo.py with the same seed, so the two see the same machine load), then
+ * KeyDoorTreasure per reward variant and seed. The results come in that order whatever finished first.
+ */
+export async function ppoRuns(opts: PpoBenchOptions, log: (m: string) => void = () => {}): Promise<PpoRuns> {
+  type Item = { kind: 'cartpole'; seed: number } | { kind: 'kdt'; variant: 'delayed' | 'shaped'; seed: number };
+  const items: Item[] = [
+    ...Array.from({ length: opts.seeds }, (_, i): Item => ({ kind: 'cartpole', seed: i + 1 })),
+    ...(['delayed', 'shaped'] as const).flatMap((variant) => Array.from({ length: opts.kdtSeeds }, (_, i): Item => ({ kind: 'kdt', variant, seed: i + 1 }))),
+  ];
+  const out = await inPool(items, opts.jobs, async (it) => {
+    if (it.kind === 'cartpole') {
+      const { seed } = it;
+      log(`CartPole-v1 seed ${seed}: ${opts.steps} steps …`);
+      const r = await runCase({ envId: 'CartPole-v1', seed, totalTimesteps: opts.steps });
+      log(`  seed ${seed}: ≥475 at ${r.stepsToThreshold ?? 'never'}, final ${r.finalMean20.toFixed(1)}, ${Math.round(r.sps)} SPS, ${r.wall.toFixed(1)} s`);
+      let c: CleanrlRun | null = null;
+      if (seed <= opts.cleanrlSeeds) {
+        log(`CleanRL ppo.py seed ${seed}: ${opts.steps} steps …`);
+        c = await cleanrlRun(seed, opts.steps);
+        log(c ? `  CleanRL seed ${seed}: ≥475 at ${c.stepsToThreshold ?? 'never'}, final ${c.finalMean20.toFixed(1)}, ${c.sps} SPS, ${c.wall.toFixed(1)} s` : '  not available (set CLEANRL_PPO_PY)');
+      }
+      return { it, r, c };
+    }
+    const { variant, seed } = it;
+    log(`KeyDoorTreasure-v0 ${opts.kdtSize}×${opts.kdtSize} (${variant}) seed ${seed}: ${opts.kdtSteps} steps …`);
+    const r = await runCase({ envId: 'KeyDoorTreasure-v0', envKwargs: { reward: variant, size: opts.kdtSize }, seed, totalTimesteps: opts.kdtSteps }, { size: opts.kdtSize });
+    const success = r.evalReturns!.filter((x) => x > 0).length / r.evalReturns!.length;
+    log(`  ${variant} seed ${seed}: success ${(100 * success).toFixed(0)} %, final train mean ${r.finalMean20.toFixed(3)}`);
+    return { it, r, c: null };
+  });
+  const runs: PpoRuns = { cartpole: [], cleanrl: [], kdt: [] };
+  for (const { it, r, c } of out) {
+    if (it.kind === 'kdt') runs.kdt.push({ variant: it.variant, seed: it.seed, r });
+    else {
+      runs.cartpole.push(r);
+      if (c) runs.cleanrl.push(c);
     }
   }
+  return runs;
+}
+
+export async function runPpoBench(opts: PpoBenchOptions): Promise<void> {
+  const log = (m: string): void => void process.stderr.write(`${m}\n`);
+  // ---- CartPole-v1 parity, CleanRL hyperparameters (the config defaults), CleanRL's ppo.py with the same seed
+  // right after each of ours; KeyDoorTreasure-v0: delayed reward vs a dense shaped one (the baseline RUDDER must beat) ----
+  const { cartpole: runs, cleanrl, kdt } = await ppoRuns(opts, log);
   const med = median(runs.map((r) => r.stepsToThreshold ?? Infinity));
   const wallSps = runs.map((r) => r.steps / r.wall);
   const cleanrlMed = cleanrl.length ? median(cleanrl.map((c) => c.stepsToThreshold ?? Infinity)) : null;
   const cleanrlSps = cleanrl.length ? median(cleanrl.map((c) => c.sps)) : null;
   const fmtSteps = (n: number | null): string => (n !== null && Number.isFinite(n) ? n.toLocaleString('en') : 'not reached');
 
-  // ---- KeyDoorTreasure-v0: delayed reward vs a dense shaped one (the baseline RUDDER must beat) ----
-  const kdt: { variant: string; seed: number; r: CaseResult }[] = [];
-  for (const variant of ['delayed', 'shaped'] as const) {
-    for (let seed = 1; seed <= opts.kdtSeeds; seed++) {
-      log(`KeyDoorTreasure-v0 ${opts.kdtSize}×${opts.kdtSize} (${variant}) seed ${seed}: ${opts.kdtSteps} steps …`);
-      const r = await runCase({ envId: 'KeyDoorTreasure-v0', envKwargs: { reward: variant, size: opts.kdtSize }, seed, totalTimesteps: opts.kdtSteps }, { size: opts.kdtSize });
-      const success = r.evalReturns!.filter((x) => x > 0).length / r.evalReturns!.length;
-      log(`  success ${(100 * success).toFixed(0)} %, final train mean ${r.finalMean20.toFixed(3)}`);
-      kdt.push({ variant, seed, r });
-    }
-  }
-
-  const command = `npm run bench -- ppo --seeds ${opts.seeds} --steps ${opts.steps} --cleanrl-seeds ${opts.cleanrlSeeds} --kdt-steps ${opts.kdtSteps} --kdt-seeds ${opts.kdtSeeds} --kdt-size ${opts.kdtSize}`;
+  const command = `npm run bench -- ppo --seeds ${opts.seeds} --steps ${opts.steps} --cleanrl-seeds ${opts.cleanrlSeeds} --kdt-steps ${opts.kdtSteps} --kdt-seeds ${opts.kdtSeeds} --kdt-size ${opts.kdtSize} --jobs ${opts.jobs}`;
   writeResults('ppo', command, { cartpole: runs, cleanrl, keyDoorTreasure: kdt.map(({ variant, r }) => ({ variant, ...r })) });
   const body = [
     '## PPO (`npm run bench -- ppo`)',
     '',
     `Command: \`${command}\`${cleanrl.length ? ' with CLEANRL_PPO_PY set' : ''} · ${machineLine()} · backend ${runs[0]?.backend} · per-seed results: bench/results/ppo.json`,
     '',
+    ...(opts.jobs > 1 ? [`${opts.jobs} runs at a time (\`--jobs ${opts.jobs}\`, each its own process; a CartPole seed and its CleanRL twin one after the other): the steps and returns are those of one run after another, the speeds were measured beside other runs.`, ''] : []),
     '### CartPole-v1, CleanRL `ppo.py` hyperparameters (4 envs × 128 steps, 4 epochs × 4 minibatches)',
     '',
     cleanrl.length

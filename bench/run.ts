@@ -30,7 +30,7 @@ const program = new Command('bench')
   .option('--seeds <n>', 'ppo, tfjs-efficiency: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method; delay: seeds per delay and arm', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size (delay: default 8)', '12')
   .option('--task <name>', 'rudder: kdt (KeyDoorTreasure, RUDDER variants) | bowling | venture (delayed PPO, PPO + RUDDER, natural-reward oracle)', 'kdt')
-  .option('--jobs <n>', 'rudder, venture, delay: training runs at a time, each in its own process (src/sweep/pool.ts; per-seed results as one after another)', '1')
+  .option('--jobs <n>', 'ppo, tfjs-efficiency, rudder, venture, delay, align, align-ppo, watch-repair: runs at a time, each in its own process (the sweeps\' pool, src/sweep/pool.ts; per-seed results as one after another)', '2')
   .option('--steps <n>', 'ppo: CartPole steps per seed; rudder: steps per run', '500000')
   .option('--kdt-steps <n>', 'ppo: KeyDoorTreasure steps per run', '500000')
   .option('--kdt-size <n>', 'ppo: KeyDoorTreasure grid size', '12')
@@ -59,19 +59,21 @@ const program = new Command('bench')
   .option('--bc-epochs <n>', 'align-ppo: BC epochs on the demo steps', '50')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
   .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; constantLr?: boolean; continue?: boolean; rerun?: string; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string; viewerParts: string; arms: string; rewards: string; evalEpisodes: string; noise: string; bcEpochs: string }) => {
+    const jobs = Number(opts.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) program.error(`--jobs ${opts.jobs}: expected an integer ≥ 1 (runs at a time)`);
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
-    else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds) });
+    else if (suite === 'ppo') await runPpoBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), kdtSteps: Number(opts.kdtSteps), kdtSeeds: Number(opts.kdtSeeds), kdtSize: Number(opts.kdtSize), cleanrlSeeds: Number(opts.cleanrlSeeds), jobs });
     // A process of its own: a fresh JIT, as the other suites' cases get.
     else if (suite === 'kernels') {
       execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'ppo-kernels.ts'), opts.rounds], { stdio: 'inherit' });
       // Then whole PPO runs, fused vs a tfjs policy on wasm and cpu (its rounds are long: at most 3).
       execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'ppo-engines.ts'), String(Math.min(3, Number(opts.rounds))), '20480', '4096', opts.rounds], { stdio: 'inherit' });
     }
-    else if (suite === 'tfjs-efficiency') await runTfjsEfficiencyBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds) });
-    else if (suite === 'rudder' && opts.task === 'kdt') await runRudderBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), size: Number(opts.size), jobs: Number(opts.jobs) });
-    else if (suite === 'rudder') await runGameBench(opts.task, { seeds: Number(opts.seeds), steps: Number(opts.steps), jobs: Number(opts.jobs), rerun: opts.rerun });
+    else if (suite === 'tfjs-efficiency') await runTfjsEfficiencyBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), jobs });
+    else if (suite === 'rudder' && opts.task === 'kdt') await runRudderBench({ seeds: Number(opts.seeds), steps: Number(opts.steps), size: Number(opts.size), jobs });
+    else if (suite === 'rudder') await runGameBench(opts.task, { seeds: Number(opts.seeds), steps: Number(opts.steps), jobs, rerun: opts.rerun });
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.
-    else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env, srPasses: opts.srPasses === 'scaled' ? 'scaled' : Number(opts.srPasses) });
+    else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env, srPasses: opts.srPasses === 'scaled' ? 'scaled' : Number(opts.srPasses), jobs });
     else if (suite === 'align-speed') await runAlignSpeedBench({ rounds: Number(opts.rounds) });
     else if (suite === 'align-ppo' && opts.reportOnly) reportAlignPpoFromResults();
     else if (suite === 'align-ppo') {
@@ -80,22 +82,22 @@ const program = new Command('bench')
       const arms = opts.arms.split(','), rewards = opts.rewards.split(','), demos = opts.demos.split(',').map(Number);
       const badArm = arms.find((a) => !(ARMS as readonly string[]).includes(a)), badReward = rewards.find((r) => r !== 'natural' && r !== 'delayed');
       if (badArm || badReward) program.error(`align-ppo: unknown ${badArm ? `arm "${badArm}" (known: ${ARMS.join(', ')})` : `reward "${badReward}" (natural, delayed)`}`);
-      const o = { seeds, steps, demos, arms: arms as Arm[], rewards: rewards as ('natural' | 'delayed')[], evalEpisodes: Number(opts.evalEpisodes), noise: Number(opts.noise), bcEpochs: Number(opts.bcEpochs) };
-      await runAlignPpoBench({ ...o, continue: opts.continue === true, command: `npm run bench -- align-ppo --seeds ${seeds} --steps ${steps} --demos ${demos.join(',')} --arms ${arms.join(',')} --rewards ${rewards.join(',')} --eval-episodes ${o.evalEpisodes} --noise ${o.noise} --bc-epochs ${o.bcEpochs}${opts.continue ? ' --continue' : ''}` });
+      const o = { seeds, steps, demos, arms: arms as Arm[], rewards: rewards as ('natural' | 'delayed')[], evalEpisodes: Number(opts.evalEpisodes), noise: Number(opts.noise), bcEpochs: Number(opts.bcEpochs), jobs };
+      await runAlignPpoBench({ ...o, continue: opts.continue === true, command: `npm run bench -- align-ppo --seeds ${seeds} --steps ${steps} --demos ${demos.join(',')} --arms ${arms.join(',')} --rewards ${rewards.join(',')} --eval-episodes ${o.evalEpisodes} --noise ${o.noise} --bc-epochs ${o.bcEpochs} --jobs ${jobs}${opts.continue ? ' --continue' : ''}` });
     }
-    else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes) });
+    else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes), jobs });
     else if (suite === 'lstm') await runLstmBench({ rounds: Number(opts.rounds), anchor: opts.anchor });
     else if (suite === 'delay' && opts.reportOnly) reportDelayFromResults();
     else if (suite === 'delay') {
       const size = program.getOptionValueSource('size') === 'default' ? 8 : Number(opts.size);
       const delays = opts.delays.split(',').map(Number), [p, m] = opts.distractors.split(',').map(Number);
-      const o = { delays, seeds: Number(opts.seeds), budget: Number(opts.budget), size, window: Number(opts.window), target: Number(opts.target), distractorProbability: p!, distractorMagnitude: m!, constantLr: opts.constantLr === true, jobs: Number(opts.jobs), continue: opts.continue === true, rerun: opts.rerun };
+      const o = { delays, seeds: Number(opts.seeds), budget: Number(opts.budget), size, window: Number(opts.window), target: Number(opts.target), distractorProbability: p!, distractorMagnitude: m!, constantLr: opts.constantLr === true, jobs, continue: opts.continue === true, rerun: opts.rerun };
       const bad = Object.entries(o).find(([, v]) => typeof v !== 'boolean' && typeof v !== 'string' && v !== undefined && (Array.isArray(v) ? v.some((x) => !Number.isInteger(x) || x < 0) || v.length === 0 : !Number.isFinite(v)));
       if (bad || !(o.seeds >= 1 && o.budget >= 1 && o.window >= 1 && o.target > 0 && o.target <= 1)) program.error(`delay: bad option ${bad?.[0] ?? '(seeds, budget, window ≥ 1; target in (0, 1])'}: --delays ${opts.delays} --seeds ${opts.seeds} --budget ${opts.budget} --window ${opts.window} --target ${opts.target} --distractors ${opts.distractors}`);
       const command = `npm run bench -- delay --delays ${delays.join(',')} --seeds ${o.seeds} --budget ${o.budget} --size ${size} --window ${o.window} --target ${o.target} --distractors ${p},${m}${o.constantLr ? ' --constant-lr' : ''}${o.jobs > 1 ? ` --jobs ${o.jobs}` : ''}${o.continue ? ' --continue' : ''}${o.rerun ? ` --rerun '${o.rerun}'` : ''}`;
       await runDelayBench({ ...o, command });
     }
-    else if (suite === 'venture') await runVentureBench({ seeds: Number(opts.ventureSeeds), steps: Number(opts.ventureSteps), kwargs: JSON.parse(opts.ventureKwargs) as Record<string, unknown>, jobs: Number(opts.jobs) });
+    else if (suite === 'venture') await runVentureBench({ seeds: Number(opts.ventureSeeds), steps: Number(opts.ventureSteps), kwargs: JSON.parse(opts.ventureKwargs) as Record<string, unknown>, jobs });
     else if (suite === 'viewer') {
       const rounds = program.getOptionValueSource('rounds') === 'default' ? 3 : Number(opts.rounds), steps = Number(opts.viewerSteps);
       const parts = opts.viewerParts.split(',').map((x) => x.trim()) as ViewerPart[];

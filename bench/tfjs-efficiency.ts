@@ -2,24 +2,37 @@
  * `npm run bench -- tfjs-efficiency [--seeds N]`: sample efficiency of PPO's tfjs path against the fused
  * path on CartPole-v1: per seed, the same network (CleanRL's 64-64 MLP; the tfjs run gets the fused agent's
  * initial weights through `toLayersModel`) trained both ways with CleanRL's settings, each until the mean of
- * the last 20 episodes reaches 475 (or 500k steps). Seeds run one after the other, fused then tfjs (wasm).
- * The section and bench/results/tfjs-efficiency.json are rewritten after every seed, so a stopped run keeps
- * the seeds it finished.
+ * the last 20 episodes reaches 475 (or 500k steps). Seed by seed, fused then tfjs (wasm), each run a process of
+ * its own (bench/case.ts), `jobs` at a time through the sweeps' pool; the results are those of one after another.
+ * The section and bench/results/tfjs-efficiency.json are rewritten after every run, so a stopped run keeps
+ * the runs it finished.
  */
 import { createAgent } from '../src/agents/ppo/agent.ts';
 import { parsePpoConfig } from '../src/agents/ppo/config.ts';
 import { actionHeads, trainPpo } from '../src/agents/ppo/ppo.ts';
 import { toLayersModel } from '../src/agents/run/model-io.ts';
+import { runChildCase } from './child-case.ts';
 import { stepsToMean20 } from './ppo.ts';
+import { inPool } from '../src/sweep/pool.ts';
 import { mannWhitneyU } from '../src/stats/index.ts';
 import { fmtRate, machineLine, median, table, writeResults, writeSection } from './report.ts';
 
 const THRESHOLD = 475, BUDGET = 500_000;
 
-interface Run { seed: number; engine: 'fused' | 'tfjs-wasm'; stepsTo475: number | null; steps: number; sps: number }
+export interface TfjsEfficiencyRun {
+  seed: number;
+  engine: 'fused' | 'tfjs-wasm';
+  stepsTo475: number | null;
+  steps: number;
+  /** Mean return of the last 20 episodes. */
+  finalMean20: number;
+  sps: number;
+}
+type Run = TfjsEfficiencyRun;
 
-async function run(seed: number, engine: Run['engine']): Promise<Run> {
-  const input = { envId: 'CartPole-v1', seed, totalTimesteps: BUDGET };
+/** One run (bench/case.ts runs it in a process of its own); `budget` steps at most (the bench: 500k). */
+export async function tfjsEfficiencyRun({ seed, engine, budget = BUDGET }: { seed: number; engine: Run['engine']; budget?: number }): Promise<Run> {
+  const input = { envId: 'CartPole-v1', seed, totalTimesteps: budget };
   const cfg = parsePpoConfig(input);
   const t0 = performance.now();
   const r = await trainPpo(engine === 'fused' ? input : { ...input, policy: 'tfjs' }, {
@@ -28,23 +41,39 @@ async function run(seed: number, engine: Run['engine']): Promise<Run> {
   });
   const wall = (performance.now() - t0) / 1000;
   r.policy.dispose();
-  return { seed, engine, stepsTo475: stepsToMean20(r.episodes.map((e) => ({ step: e.globalStep, ret: e.return })), THRESHOLD), steps: r.globalStep, sps: r.globalStep / wall };
+  const last = r.episodes.slice(-20);
+  return {
+    seed, engine, stepsTo475: stepsToMean20(r.episodes.map((e) => ({ step: e.globalStep, ret: e.return })), THRESHOLD), steps: r.globalStep,
+    finalMean20: last.reduce((a, e) => a + e.return, 0) / Math.max(1, last.length), sps: r.globalStep / wall,
+  };
 }
 
-export async function runTfjsEfficiencyBench(opts: { seeds: number }): Promise<void> {
-  const command = `npm run bench -- tfjs-efficiency --seeds ${opts.seeds}`;
-  const runs: Run[] = [];
-  for (let seed = 1; seed <= opts.seeds; seed++) {
-    for (const engine of ['fused', 'tfjs-wasm'] as const) {
-      const r = await run(seed, engine);
-      runs.push(r);
-      process.stderr.write(`seed ${seed} ${engine}: ≥475 at ${r.stepsTo475 ?? 'never'} (${r.steps} steps, ${Math.round(r.sps)} SPS)\n`);
-    }
-    report(runs, seed, opts.seeds, command);
-  }
+/**
+ * Every run, seed by seed, fused then tfjs; `jobs` at a time, each in its own process. `onRun` gets the runs
+ * finished so far in that order (a run whose predecessors are still running waits for them there).
+ */
+export async function tfjsEfficiencyRuns(opts: { seeds: number; jobs: number; budget?: number }, onRun: (runs: Run[], last: Run) => void = () => {}): Promise<Run[]> {
+  const cases = Array.from({ length: opts.seeds }, (_, i) => (['fused', 'tfjs-wasm'] as const).map((engine) => ({ seed: i + 1, engine, budget: opts.budget ?? BUDGET }))).flat();
+  const done: (Run | undefined)[] = new Array(cases.length);
+  await inPool(cases, opts.jobs, async (c, i) => {
+    const { wall: _wall, ...r } = await runChildCase<Run>('bench/case.ts', ['tfjs-efficiency', JSON.stringify(c)]);
+    done[i] = r;
+    onRun(done.filter((x): x is Run => x !== undefined), r);
+  });
+  return done as Run[];
 }
 
-function report(runs: Run[], done: number, planned: number, command: string): void {
+export async function runTfjsEfficiencyBench(opts: { seeds: number; jobs: number }): Promise<void> {
+  const command = `npm run bench -- tfjs-efficiency --seeds ${opts.seeds} --jobs ${opts.jobs}`;
+  await tfjsEfficiencyRuns(opts, (runs, r) => {
+    process.stderr.write(`seed ${r.seed} ${r.engine}: ≥475 at ${r.stepsTo475 ?? 'never'} (${r.steps} steps, ${Math.round(r.sps)} SPS)\n`);
+    report(runs, opts.seeds, command);
+  });
+}
+
+function report(runs: Run[], planned: number, command: string): void {
+  // Seeds with both runs done.
+  const done = [...new Set(runs.map((r) => r.seed))].filter((seed) => runs.filter((r) => r.seed === seed).length === 2).length;
   writeResults('tfjs-efficiency', command, runs);
   const steps = (e: Run['engine']): number[] => runs.filter((r) => r.engine === e).map((r) => r.stepsTo475 ?? Infinity);
   const fused = steps('fused'), tfjs = steps('tfjs-wasm');

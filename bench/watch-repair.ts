@@ -1,10 +1,13 @@
+import { runChildCase } from './child-case.ts';
 import { machineLine, median, table, writeResults, writeSection } from './report.ts';
-import { runWatchRepairExperiment, WATCH_REPAIR_DEMO, type WatchRepairMethod, type WatchRepairResult } from '../src/experiments/watch-repair-demo.ts';
+import { WATCH_REPAIR_DEMO, type WatchRepairMethod, type WatchRepairOptions, type WatchRepairResult } from '../src/experiments/watch-repair-demo.ts';
+import { inPool } from '../src/sweep/pool.ts';
 
 /**
  * `npm run bench -- watch-repair`: RUDDER's watch-repair demonstration (rudder.md §1.7): episodes until the
  * moving average (window 750) of optimal first actions reaches 0.95, for tabular Q-estimation from RUDDER's
- * redistributed reward, Q-learning (TD) and Monte-Carlo (MC), seed for seed. Pure JS, in process.
+ * redistributed reward, Q-learning (TD) and Monte-Carlo (MC), seed for seed. Each run is a process of its own
+ * (bench/case.ts), `jobs` at a time through the sweeps' pool; the results are those of one after another.
  */
 
 const METHODS: { method: WatchRepairMethod; name: string }[] = [
@@ -18,22 +21,27 @@ const README: Record<WatchRepairMethod, string> = { rudder: '≈1.9k–3.8k', td
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en');
 
-export async function runWatchRepairBench(opts: { seeds: number; maxEpisodes: number }): Promise<void> {
+/** A run's result as the suite keeps it: without the trained model, with its wall time. */
+export type WatchRepairRun = Omit<WatchRepairResult, 'model'> & { wall: number };
+
+/** Every run of the suite, seed by seed, the methods in order; `jobs` at a time. */
+export async function watchRepairRuns(opts: { seeds: number; maxEpisodes: number; jobs: number }, log: (m: string) => void = () => {}): Promise<WatchRepairRun[]> {
+  const cases = Array.from({ length: opts.seeds }, (_, i) => METHODS.map(({ method, name }) => ({ method, name, seed: i + 1 }))).flat();
+  return inPool(cases, opts.jobs, async ({ method, name, seed }) => {
+    const input: WatchRepairOptions = { method, seed, maxEpisodes: opts.maxEpisodes };
+    const r = await runChildCase<Omit<WatchRepairRun, 'firstQ'> & { firstQ: number[] }>('bench/case.ts', ['watch-repair', JSON.stringify(input)]);
+    const lstm = r.lstmUpdates === undefined ? '' : `, ${r.lstmUpdates} LSTM updates in ${r.lstmTrainings} trainings`;
+    log(`${name}, seed ${seed}: ${r.reached ? `${r.episodes} episodes` : `capped at ${r.episodes} (share ${r.optimalShare.toFixed(3)})`}${lstm}, ${r.wall.toFixed(1)} s`);
+    return { ...r, firstQ: Float64Array.from(r.firstQ) };
+  });
+}
+
+export async function runWatchRepairBench(opts: { seeds: number; maxEpisodes: number; jobs: number }): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const runs: (WatchRepairResult & { wall: number })[] = [];
   const t0 = performance.now();
-  for (let seed = 1; seed <= opts.seeds; seed++) {
-    for (const { method, name } of METHODS) {
-      const t = performance.now();
-      const r = runWatchRepairExperiment({ method, seed, maxEpisodes: opts.maxEpisodes });
-      const wall = (performance.now() - t) / 1000;
-      runs.push({ ...r, wall });
-      const lstm = r.lstmUpdates === undefined ? '' : `, ${r.lstmUpdates} LSTM updates in ${r.lstmTrainings} trainings`;
-      log(`${name}, seed ${seed}: ${r.reached ? `${r.episodes} episodes` : `capped at ${r.episodes} (share ${r.optimalShare.toFixed(3)})`}${lstm}, ${wall.toFixed(1)} s`);
-    }
-  }
+  const runs = await watchRepairRuns(opts, log);
   const total = (performance.now() - t0) / 1000;
-    const cell = (r: WatchRepairResult): string => (r.reached ? fmt(r.episodes) : `> ${fmt(r.episodes)}`);
+  const cell = (r: WatchRepairRun): string => (r.reached ? fmt(r.episodes) : `> ${fmt(r.episodes)}`);
   const rows = METHODS.map(({ method, name }) => {
     const mine = runs.filter((r) => r.method === method);
     const capped = mine.filter((r) => !r.reached).length;
@@ -43,9 +51,8 @@ export async function runWatchRepairBench(opts: { seeds: number; maxEpisodes: nu
     const medCapped = !sorted[(n - 1) >> 1]!.reached || !sorted[n >> 1]!.reached;
     return [name, ...mine.map(cell), `${medCapped ? '≥ ' : ''}${fmt(med)}`, `${capped}/${mine.length}`, `${median(mine.map((r) => r.wall)).toFixed(1)} s`, README[method]];
   });
-  const command = `npm run bench -- watch-repair --seeds ${opts.seeds} --wr-max-episodes ${opts.maxEpisodes}`;
-  // Per-seed figures only: the trained models (~1.5 MB each as JSON) are not results.
-  writeResults('watch-repair', command, runs.map(({ model: _model, ...r }) => r));
+  const command = `npm run bench -- watch-repair --seeds ${opts.seeds} --wr-max-episodes ${opts.maxEpisodes} --jobs ${opts.jobs}`;
+  writeResults('watch-repair', command, runs);
   const rudder = runs.filter((r) => r.method === 'rudder');
   const s = WATCH_REPAIR_DEMO;
   const body = [

@@ -274,7 +274,7 @@ command(program, 'check', "run checkEnv (Gymnasium's env checker) on a registere
   process.stdout.write(`${o.env}: checkEnv passed${warnings.length ? ` with ${warnings.length} warning(s)` : ''}\n`);
 });
 
-addSweepCommands(program);
+addSweepCommands(program, envModules);
 
 try {
   await program.parseAsync();

@@ -11,7 +11,8 @@ import { writeSlurmScript } from '../src/sweep/slurm.ts';
 import { writeReport } from '../src/sweep/report.ts';
 import { runPool } from '../src/sweep/pool.ts';
 import { runOne, type RudderCommand } from '../src/sweep/run-one.ts';
-import { readSweepFile, sweepRuns } from '../src/sweep/spec.ts';
+import { readSweepFile, sweepRuns, withEnvModules } from '../src/sweep/spec.ts';
+import { absoluteModulePaths } from './env-modules.ts';
 
 /** bin/rudder.mjs and its parent-watch module: beside scripts/ in a clone, two levels up from dist/scripts/ in the package. */
 function rudderCommand(): RudderCommand {
@@ -36,7 +37,8 @@ const SWEEP = {
   sbatch: repeatable('--sbatch <option>', 'with --slurm: an extra #SBATCH option, e.g. --sbatch --partition=cpu --sbatch --time=02:00:00 (repeatable)'),
 };
 
-export function addSweepCommands(program: Command): void {
+/** `envModules()`: the `--env-module` files given to this `rudder` command (relative to the working directory). */
+export function addSweepCommands(program: Command, envModules: () => string[]): void {
   const sweep = command(program, 'sweep', 'run a sweep file: every arm × seed as a `rudder train` run in its own folder; run it again to continue where it stopped', SWEEP, async (o) => {
     const [file, name] = sweep.args as [string, string | undefined];
     if (file === 'status') {
@@ -49,7 +51,8 @@ export function addSweepCommands(program: Command): void {
     const modes = [o.slurm !== undefined && '--slurm', o.queue !== undefined && '--queue', o.run !== undefined && '--run', o.workers !== undefined && '--workers'].filter((m) => m !== false);
     if (modes.length > 1) throw new Error(`${modes.join(' and ')} are different ways to run a sweep: choose one`);
     if (o.slurm === undefined && (o.maxParallel !== undefined || o.sbatch.length)) throw new Error('--max-parallel and --sbatch shape the Slurm script: add --slurm');
-    const s = readSweepFile(file);
+    // `rudder --env-module my-env.ts sweep …`: every run loads the module too, wherever it runs (pool, queue, Slurm).
+    const s = withEnvModules(readSweepFile(file), absoluteModulePaths(envModules()));
     const cmd = rudderCommand();
     if (o.slurm !== undefined) {
       const path = writeSlurmScript(s, { cmd, maxParallel: o.maxParallel ?? null, sbatch: o.sbatch }, typeof o.slurm === 'string' ? o.slurm : undefined);
@@ -79,11 +82,13 @@ A sweep file (paths relative to it; each arm's fields replace base's):
   { "name": "cartpole-lr", "seeds": "1-10", "out": "sweeps/cartpole-lr",
     "base": { "envId": "CartPole-v1", "totalTimesteps": 100000, "checkpointEvery": 5 },
     "arms": { "default": {}, "fast": { "learningRate": 0.001 }, "rudder": { "rudder": true } } }
-Each run trains in <out>/<arm>/seed-<seed> (log beside it); a finished run's summary.json marks it done.`);
+Each run trains in <out>/<arm>/seed-<seed> (log beside it); a finished run's summary.json marks it done.
+Your own envs: "envModules": ["my-env.ts"] in the file, or rudder --env-module my-env.ts sweep FILE …
+(passed to every run: the pool's, the queue's jobs on any worker, the Slurm script's tasks).`);
 
   command(program, 'worker', "take a sweep's runs from a BullMQ queue (Redis) and train them, each in a `rudder train` child process; a run retried after a crash resumes its checkpoint", WORKER, async (o) => {
     const { runWorker } = await queueModule();
-    await runWorker(o.queue, { cmd: rudderCommand(), concurrency: o.jobs, lockMs: o.lockMs }, say);
+    await runWorker(o.queue, { cmd: rudderCommand(), concurrency: o.jobs, lockMs: o.lockMs, envModules: absoluteModulePaths(envModules()) }, say);
     process.exit(0); // Redis's reconnecting clients would keep a stopped worker alive
   });
 

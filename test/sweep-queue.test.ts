@@ -67,10 +67,12 @@ afterAll(async () => {
 
 describe('sweep on a BullMQ queue', () => {
   it('a worker killed mid-job: the job finishes on the other from its checkpoint, each seed done once', async () => {
-    // 32 iterations of 4 × 128 steps, a checkpoint each.
+    // A user's env from a module given to `rudder sweep` only (the workers are started without it: the jobs carry
+    // it); 32 iterations of 4 × 32 steps, a checkpoint each.
     const file = join(tmp, 'sweep.json');
-    writeFileSync(file, JSON.stringify({ name: 'q', seeds: '1-2', out: 'out', base: { envId: 'CartPole-v1', totalTimesteps: 16384, checkpointEvery: 1 }, arms: { a: {} } }));
-    const add = await rudder('sweep', file, '--queue', url);
+    writeFileSync(file, JSON.stringify({ name: 'q', seeds: '1-2', out: 'out', base: { envId: 'Corridor-v0', totalTimesteps: 4096, numSteps: 32, checkpointEvery: 1 }, arms: { a: {} } }));
+    const mod = resolve(ROOT, 'examples/custom-env.ts');
+    const add = await rudder('--env-module', mod, 'sweep', file, '--queue', url);
     expect(add.stderr).toBe('');
     expect(add.stdout).toContain('sweep q: 2 run(s) enqueued');
 
@@ -94,15 +96,17 @@ describe('sweep on a BullMQ queue', () => {
     try {
       const done = (await queue.getJobs(['completed'])).filter((j) => j.name === 'q');
       expect(done.map((j) => j.returnvalue.seed).sort()).toEqual([1, 2]);
-      for (const j of done) expect(j.returnvalue).toMatchObject({ arm: 'a', globalStep: 16384 });
+      for (const j of done) expect(j.returnvalue).toMatchObject({ arm: 'a', globalStep: 4096 });
+      for (const j of done) expect(j.data.envModules).toEqual([mod]);
       expect(await queue.getJobs(['failed', 'active', 'waiting', 'delayed'])).toEqual([]);
     } finally {
       await queue.close();
     }
-    const st = await rudder('sweep', 'status', 'q', '--queue', url);
-    expect(st.stdout).toMatch(/a {2}2\/2 done · 0 running · 0 waiting · 0 failed/);
+    for (const seed of ['1', '2']) expect(JSON.parse(readFileSync(join(tmp, 'out', 'a', `seed-${seed}`, 'config.json'), 'utf8'))).toMatchObject({ envId: 'Corridor-v0', envModules: [mod] });
     // Enqueuing again adds nothing: every run is done.
-    expect((await rudder('sweep', file, '--queue', url)).stdout).toContain('0 run(s) enqueued, 0 failed one(s) retried, 0 already queued, 2 done');
+    const [st, again] = await Promise.all([rudder('sweep', 'status', 'q', '--queue', url), rudder('--env-module', mod, 'sweep', file, '--queue', url)]);
+    expect(st.stdout).toMatch(/a {2}2\/2 done · 0 running · 0 waiting · 0 failed/);
+    expect(again.stdout).toContain('0 run(s) enqueued, 0 failed one(s) retried, 0 already queued, 2 done');
     B.proc.kill('SIGTERM');
   }, 120_000); // generous: the machine may be busy with other suites
 

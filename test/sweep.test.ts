@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,7 +12,6 @@ import { exactRunMetrics } from './support/run-metrics.ts';
 import { rudderIn } from './support/rudder-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BIN = resolve(ROOT, 'bin/rudder.mjs');
 const exec = promisify(execFile);
 const tmp = mkdtempSync(join(tmpdir(), 'rudder-sweep-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -82,10 +81,9 @@ describe('sweep file', () => {
 
   it('the CLI names a bad file and the field', async () => {
     const file = sweepFile('bad', { ...ok, arms: { a: { gamma: 2 } } });
-    const r = await rudder('sweep', file);
+    const [r, both] = await Promise.all([rudder('sweep', file), rudder('sweep', file, '--slurm', '--workers', '2')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/rudder: sweep file .*bad\/sweep\.json is invalid:\n {2}- arms\.a\.gamma: /);
-    const both = await rudder('sweep', file, '--slurm', '--workers', '2');
     expect(both.stderr).toContain('rudder: --slurm and --workers are different ways to run a sweep: choose one');
   });
 });
@@ -168,30 +166,47 @@ describe('report statistics', () => {
 });
 
 describe('running a sweep', () => {
-  // Tiny CartPole runs: 2,048 steps = 4 iterations of 4 × 128, a checkpoint every iteration.
-  const base = { envId: 'CartPole-v1', totalTimesteps: 2048, checkpointEvery: 1 };
+  // One sweep serves the launchers, one seed, three arms: `a` and `twin` the same CartPole settings (whose env
+  // state a checkpoint holds, so a resumed run repeats the uninterrupted one), `b` a user's env from a module file
+  // given as `rudder --env-module` (not in the sweep file). Tiny runs: 32 iterations of 4 × 32 steps, a checkpoint each.
+  const base = { envId: 'CartPole-v1', totalTimesteps: 4096, numSteps: 32, checkpointEvery: 1 };
 
-  it('the local pool trains every arm × seed once, resumes a killed run, skips finished ones on a rerun; the report reads them', async () => {
-    // Arms a and twin are the same settings: twin trains uninterrupted, a is killed after its second checkpoint.
-    const file = sweepFile('pool', { name: 'pool', seeds: [1], out: 'out', base: { ...base, totalTimesteps: 16384 }, arms: { a: {}, twin: {}, b: { learningRate: 1e-3 } } });
-    const out = join(tmp, 'pool', 'out');
-    const child = spawn(process.execPath, [BIN, 'sweep', file, '--run', 'a:1'], { stdio: 'ignore' });
+  it('Slurm: the script maps SLURM_ARRAY_TASK_ID to its arm and seed and trains that run only; the local pool resumes it after a kill, trains the rest once and skips them on a rerun; every run loads --env-module; the report reads them', async () => {
+    const file = sweepFile('pool', { name: 'pool', seeds: [1], out: 'out', base, arms: { b: { envId: 'Corridor-v0', learningRate: 1e-3 }, twin: {}, a: {} } });
+    cpSync(resolve(ROOT, 'examples/custom-env.ts'), join(tmp, 'pool', 'corridor.ts'));
+    const mod = join(tmp, 'pool', 'corridor.ts'), out = join(tmp, 'pool', 'out');
+    // Relative to the launcher's folder; the script and the runs get it as an absolute path.
+    const w = await rudder('--env-module', 'pool/corridor.ts', 'sweep', file, '--slurm', '--max-parallel', '3', '--sbatch', '--partition=cpu');
+    expect(w.stderr).toBe('');
+    const script = readFileSync(join(out, 'sweep.sbatch'), 'utf8');
+    expect(script).toContain('#SBATCH --array=0-2%3\n');
+    expect(script).toContain('#SBATCH --requeue\n');
+    expect(script).toContain('#SBATCH --partition=cpu\n');
+    expect(script).toContain(` --env-module ${mod} sweep ${file} --run "$ARM:$SEED"`);
+    const outside = await exec('bash', [join(out, 'sweep.sbatch')], { env: { ...process.env, SLURM_ARRAY_TASK_ID: '3' } }).catch((e: { stderr: string; code: number }) => e);
+    expect(outside).toMatchObject({ code: 2 });
+    expect((outside as { stderr: string }).stderr).toContain('task 3 is outside 0-2');
+
+    // Task 2 is the third run, seed by seed with the arms in file order: (a, 1). Killed after its second checkpoint.
+    const task = spawn('bash', [join(out, 'sweep.sbatch')], { env: { ...process.env, SLURM_ARRAY_TASK_ID: '2' }, stdio: 'ignore' });
     const ckpt = join(out, 'a', 'seed-1', 'checkpoints');
     while (!(existsSync(ckpt) && readdirSync(ckpt).filter((f) => f.startsWith('iter-')).length >= 2)) await new Promise((res) => setTimeout(res, 20));
-    child.kill('SIGKILL'); // its `rudder train` child sees its parent gone and is killed too (bin/parent-watch.mjs)
-    await new Promise((res) => child.once('exit', res));
+    task.kill('SIGKILL'); // bash exec'd `rudder sweep --run`; its `rudder train` child sees its parent gone and is killed too (bin/parent-watch.mjs)
+    await new Promise((res) => task.once('exit', res));
     await new Promise((res) => setTimeout(res, 300));
     expect(existsSync(join(out, 'a', 'seed-1', 'summary.json'))).toBe(false);
+    expect(json<{ seed: number; envModules: string[] }>(join(out, 'a', 'seed-1', 'config.json'))).toMatchObject({ seed: 1, envModules: [mod] });
+    for (const other of ['b', 'twin']) expect(existsSync(join(out, other, 'seed-1'))).toBe(false);
 
-    const r = await rudder('sweep', file, '--workers', '2');
+    const r = await rudder('sweep', file, '--workers', '2', '--env-module', 'pool/corridor.ts');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/start {2}a seed 1 \(resumed from its checkpoint\)/);
-    expect(r.stdout).toMatch(/sweep pool:\n {2}a {5}1\/1 done\n {2}twin {2}1\/1 done\n {2}b {5}1\/1 done/);
+    expect(r.stdout).toMatch(/sweep pool:\n {2}b {5}1\/1 done\n {2}twin {2}1\/1 done\n {2}a {5}1\/1 done/);
     for (const arm of ['a', 'twin', 'b']) {
       const dir = join(out, arm, 'seed-1');
-      expect(json<{ globalStep: number; seed: number }>(join(dir, 'summary.json'))).toMatchObject({ globalStep: 16384, seed: 1 });
-      expect(json<{ learningRate: number }>(join(dir, 'config.json')).learningRate).toBe(arm === 'b' ? 1e-3 : 2.5e-4);
+      expect(json<{ globalStep: number; seed: number }>(join(dir, 'summary.json'))).toMatchObject({ globalStep: 4096, seed: 1 });
+      expect(json<{ envId: string; learningRate: number; envModules: string[] }>(join(dir, 'config.json'))).toMatchObject({ envId: arm === 'b' ? 'Corridor-v0' : 'CartPole-v1', learningRate: arm === 'b' ? 1e-3 : 2.5e-4, envModules: [mod] });
     }
     const starts = readFileSync(join(out, 'a', 'seed-1', 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"start"')).map((l) => JSON.parse(l) as { resumed_at: number });
     expect(starts.length).toBe(2);
@@ -201,34 +216,14 @@ describe('running a sweep', () => {
     expect(a.iterations).toEqual([...Array(32).keys()].map((i) => i + 1));
     expect(a.jsonl).toEqual(twin.jsonl);
 
-    const again = await rudder('sweep', file, '--workers', '2');
+    const [again, rep] = await Promise.all([rudder('sweep', file, '--workers', '2'), rudder('report', out, '--threshold', '0.5')]);
     expect(again.stdout).toContain('3 already done; 0 to run');
-    const rep = await rudder('report', out, '--threshold', '25');
     expect(rep.code).toBe(0);
-    const final = json<{ meanReturnLast20: number }>(join(out, 'b', 'seed-1', 'summary.json')).meanReturnLast20;
-    // One seed per arm: the median and mean are its final return, the IQR 0, and one run against one is p = 1.
-    const f = String(Number(final.toPrecision(3))).replace('.', '\\.');
-    expect(rep.stdout).toMatch(new RegExp(`\\| b \\| 1 \\| ${f} \\| ${f} \\| 0 \\[${f}, ${f}\\] \\| 1\\.000 \\(exact\\) \\|`));
+    // One seed per arm: the median and mean are its final return, the IQR 0; b is the baseline, and one run against one is p = 1.
+    const cell = (arm: string): string => String(Number(json<{ meanReturnLast20: number }>(join(out, arm, 'seed-1', 'summary.json')).meanReturnLast20.toPrecision(3))).replace('.', '\\.');
+    const [fb, fa] = [cell('b'), cell('a')];
+    expect(rep.stdout).toMatch(new RegExp(`\\| b \\| 1 \\| ${fb} \\| ${fb} \\| 0 \\[${fb}, ${fb}\\] \\| – \\|`));
+    expect(rep.stdout).toMatch(new RegExp(`\\| a \\| 1 \\| ${fa} \\| ${fa} \\| 0 \\[${fa}, ${fa}\\] \\| 1\\.000 \\(exact\\) \\|`));
     expect(existsSync(join(out, 'curves.svg'))).toBe(true);
-  }, 120_000); // generous: the machine may be busy with other suites
-
-  it('the Slurm script maps SLURM_ARRAY_TASK_ID to its arm and seed and trains that run only', async () => {
-    const file = sweepFile('slurm', { name: 'slurm', seeds: '1-2', out: 'out', base, arms: { a: {}, b: { learningRate: 1e-3 } } });
-    const w = await rudder('sweep', file, '--slurm', '--max-parallel', '3', '--sbatch', '--partition=cpu');
-    expect(w.code).toBe(0);
-    const out = join(tmp, 'slurm', 'out');
-    const script = readFileSync(join(out, 'sweep.sbatch'), 'utf8');
-    expect(script).toContain('#SBATCH --array=0-3%3\n');
-    expect(script).toContain('#SBATCH --requeue\n');
-    expect(script).toContain('#SBATCH --partition=cpu\n');
-    // Task 3 is the fourth run, seed by seed: (a, 1), (b, 1), (a, 2), (b, 2).
-    const { stdout } = await exec('bash', [join(out, 'sweep.sbatch')], { env: { ...process.env, SLURM_ARRAY_TASK_ID: '3' } });
-    expect(stdout).toContain('slurm: b seed 2 done');
-    expect(json<{ seed: number; learningRate: number }>(join(out, 'b', 'seed-2', 'config.json'))).toMatchObject({ seed: 2, learningRate: 1e-3 });
-    expect(existsSync(join(out, 'b', 'seed-2', 'summary.json'))).toBe(true);
-    for (const other of ['a/seed-1', 'b/seed-1', 'a/seed-2']) expect(existsSync(join(out, other))).toBe(false);
-    const outside = await exec('bash', [join(out, 'sweep.sbatch')], { env: { ...process.env, SLURM_ARRAY_TASK_ID: '4' } }).catch((e: { stderr: string; code: number }) => e);
-    expect(outside).toMatchObject({ code: 2 });
-    expect((outside as { stderr: string }).stderr).toContain('task 4 is outside 0-3');
   }, 120_000); // generous: the machine may be busy with other suites
 });

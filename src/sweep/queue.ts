@@ -11,7 +11,7 @@
 import { Queue, UnrecoverableError, Worker, type Job, type JobType } from 'bullmq';
 import { Redis } from 'ioredis';
 import { finishedRun, prepareSweep, runOne, type RudderCommand, type RunSummary } from './run-one.ts';
-import { readSweepFile, sweepRuns, type Sweep } from './spec.ts';
+import { readSweepFile, sweepRuns, withEnvModules, type Sweep } from './spec.ts';
 
 /** The queue every sweep's jobs go to; a job's name is its sweep's. */
 export const QUEUE_NAME = 'rudder-sweeps';
@@ -22,6 +22,8 @@ export interface SweepJobData {
   file: string;
   arm: string;
   seed: number;
+  /** Env modules every run loads (absolute paths): the file's and those given to `rudder sweep` with --env-module. */
+  envModules?: string[];
 }
 
 const jobId = (sweep: string, arm: string, seed: number): string => `${sweep}.${arm}.seed-${seed}`;
@@ -74,7 +76,7 @@ export async function enqueueSweep(s: Sweep, url: string): Promise<{ added: numb
         continue;
       }
       if (old) await old.remove(); // completed, but its run is not done (its folder was removed): train it again
-      await queue.add(s.name, { sweep: s.name, file: s.file, arm: run.arm, seed: run.seed }, {
+      await queue.add(s.name, { sweep: s.name, file: s.file, arm: run.arm, seed: run.seed, envModules: s.envModules }, {
         jobId: id, attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: false, removeOnFail: false,
       });
       n.added++;
@@ -91,6 +93,8 @@ export interface WorkerOptions {
   concurrency: number;
   /** How long a job stays claimed without its worker renewing the lock: a dead worker's job returns to the queue after this. */
   lockMs: number;
+  /** Env modules this worker's runs load besides the job's (`rudder --env-module … worker`), absolute paths. */
+  envModules: string[];
 }
 
 /** Serve the queue until SIGINT or SIGTERM; then the caller ends the process (Redis's client may still hold it open). */
@@ -98,7 +102,7 @@ export async function runWorker(url: string, o: WorkerOptions, say: (line: strin
   await checkQueue(url);
   const worker = new Worker<SweepJobData, RunSummary>(QUEUE_NAME, async (job: Job<SweepJobData, RunSummary>) => {
     const { file, arm, seed } = job.data;
-    const s = readSweepFile(file);
+    const s = withEnvModules(withEnvModules(readSweepFile(file), job.data.envModules ?? []), o.envModules);
     const run = sweepRuns(s).find((r) => r.arm === arm && r.seed === seed);
     if (!run) throw new UnrecoverableError(`${file} no longer has arm ${arm} with seed ${seed}`);
     const o2 = await runOne(s, run, o.cmd, (pid, resumed) => say(`start ${job.id} (attempt ${job.attemptsMade + 1}${resumed ? ', resumed from its checkpoint' : ''}) · pid ${pid}`));

@@ -49,7 +49,7 @@ export function slurmScript(s: Sweep, o: SlurmOptions, path = join(s.out, 'sweep
     'esac',
     '',
     `# RUDDER_NODE: the node to run with, when it differs on the compute nodes.`,
-    `exec "\${RUDDER_NODE:-${o.cmd.node}}" ${q(o.cmd.bin)} sweep ${q(s.file)} --run "$ARM:$SEED"`,
+    `exec "\${RUDDER_NODE:-${o.cmd.node}}" ${q(o.cmd.bin)}${s.envModules.map((m) => ` --env-module ${q(m)}`).join('')} sweep ${q(s.file)} --run "$ARM:$SEED"`,
     '',
   ].join('\n');
 }

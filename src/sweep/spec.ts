@@ -120,6 +120,15 @@ export function parseSweep(raw: unknown, file: string): Sweep {
     envModules: (s.envModules ?? []).map((m) => resolve(here, m)) };
 }
 
+/**
+ * The sweep with `modules` (absolute paths: `rudder --env-module` given to the launcher, or recorded in a
+ * queue job) added after the file's own `envModules`; every run loads them all, each once.
+ */
+export function withEnvModules(s: Sweep, modules: readonly string[]): Sweep {
+  const all = [...new Set([...s.envModules, ...modules])];
+  return all.length === s.envModules.length ? s : { ...s, envModules: all };
+}
+
 /** Every run of the sweep, seed by seed with the arms in file order, so early results cover every arm. */
 export function sweepRuns(s: Sweep): SweepRun[] {
   const runs: SweepRun[] = [];

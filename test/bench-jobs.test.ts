@@ -1,0 +1,55 @@
+// The benchmark suites run their cases through the sweeps' pool (`--jobs N`), each case a process of its own:
+// tiny configurations of each suite give the same per-seed results with two at a time as one after another.
+import { describe, expect, it } from 'vitest';
+import { alignPpoRuns } from '../bench/align-ppo.ts';
+import { alignPpoRun, type AlignPpoCase } from '../bench/align-ppo-run.ts';
+import { alignRuns } from '../bench/align.ts';
+import { ppoRuns } from '../bench/ppo.ts';
+import { tfjsEfficiencyRun, tfjsEfficiencyRuns } from '../bench/tfjs-efficiency.ts';
+import { watchRepairRuns } from '../bench/watch-repair.ts';
+import { runRoomsExperiment } from '../src/experiments/rooms.ts';
+import { runWatchRepairExperiment } from '../src/experiments/watch-repair-demo.ts';
+
+/** A suite's per-seed JSON as bench/results holds it, without what measures time (wall seconds, steps per second). */
+function perSeedJson(results: unknown): unknown {
+  return JSON.parse(JSON.stringify(results, (k, v: unknown) => (k === 'wall' || k === 'sps' || k === 'model' ? undefined : v)));
+}
+
+describe('bench suites through the pool', () => {
+  it('ppo: --jobs 2 gives the per-seed results of --jobs 1 (CartPole and KeyDoorTreasure cases)', async () => {
+    const o = { seeds: 1, steps: 512, kdtSteps: 512, kdtSeeds: 1, kdtSize: 5, cleanrlSeeds: 0 };
+    const one = await ppoRuns({ ...o, jobs: 1 }), two = await ppoRuns({ ...o, jobs: 2 });
+    expect(two.cartpole.map((r) => r.seed)).toEqual([1]);
+    expect(two.kdt.map((k) => `${k.variant}:${k.seed}`)).toEqual(['delayed:1', 'shaped:1']);
+    expect(two.kdt[0]!.r.evalReturns).toHaveLength(100);
+    expect(perSeedJson(two)).toEqual(perSeedJson(one));
+    // The cases differ from each other, so equal results are not the same result thrice.
+    expect(two.kdt[0]!.r.finalMean20).not.toBe(two.cartpole[0]!.finalMean20);
+  });
+
+  it('tfjs-efficiency: the fused and the tfjs run two at a time in their own processes give what they give one after another in this process', async () => {
+    const pooled = await tfjsEfficiencyRuns({ seeds: 1, jobs: 2, budget: 1024 });
+    expect(pooled.map((r) => `${r.seed}:${r.engine}:${r.steps}`)).toEqual(['1:fused:1024', '1:tfjs-wasm:1024']);
+    const inProcess = [await tfjsEfficiencyRun({ seed: 1, engine: 'fused', budget: 1024 }), await tfjsEfficiencyRun({ seed: 1, engine: 'tfjs-wasm', budget: 1024 })];
+    expect(perSeedJson(pooled)).toEqual(perSeedJson(inProcess));
+    expect(pooled[0]!.finalMean20).toBeGreaterThan(0); // a result that could differ, not only the step count
+  });
+
+  it('align, watch-repair, align-ppo: two at a time in their own processes give what one after another in this process gives', async () => {
+    const align = await alignRuns({ seeds: 1, demos: [2], maxEpisodes: 100, env: 'FourRooms-v0', srPasses: 10, jobs: 2 });
+    expect(align.map((r) => r.method)).toEqual(['align-rudder', 'bc-q']);
+    expect(perSeedJson(align)).toEqual(perSeedJson(align.map((r) => runRoomsExperiment({ method: r.method, numDemos: 2, seed: 1, env: 'FourRooms-v0', maxEpisodes: 100, srPasses: 10 }))));
+
+    const wr = await watchRepairRuns({ seeds: 1, maxEpisodes: 200, jobs: 2 });
+    expect(wr.map((r) => r.method)).toEqual(['rudder', 'td', 'mc']);
+    expect(wr[0]!.firstQ).toBeInstanceOf(Float64Array);
+    expect(perSeedJson(wr)).toEqual(perSeedJson(wr.map((r) => runWatchRepairExperiment({ method: r.method, seed: 1, maxEpisodes: 200 }))));
+
+    const o = { seeds: 1, steps: 512, demos: [2], arms: ['ppo', 'bc+ppo+align'] as const, rewards: ['natural'] as const, evalEpisodes: 3, noise: 0.1, bcEpochs: 2 };
+    const ap = await alignPpoRuns({ ...o, arms: [...o.arms], rewards: [...o.rewards], jobs: 2 });
+    expect(ap.map((r) => `${r.arm}:${r.numDemos}`)).toEqual(['ppo:0', 'bc+ppo+align:2']);
+    const inProcess = [];
+    for (const arm of o.arms) inProcess.push(await alignPpoRun({ arm, reward: 'natural', numDemos: 2, seed: 1, steps: 512, evalEpisodes: 3, noise: 0.1, bcEpochs: 2 } satisfies AlignPpoCase));
+    expect(perSeedJson(ap)).toEqual(perSeedJson(inProcess));
+  });
+});
