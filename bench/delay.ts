@@ -27,8 +27,16 @@ export interface DelayBenchOptions {
   continue?: boolean;
   /** With `continue`: this arm's saved runs are not kept but run again. */
   rerun?: string;
+  /** Results name: bench/results/NAME.{json,svg} and the BENCHMARKS.md section (default `delay-sweep`, section `delay`). */
+  results?: string;
   /** The command line that reproduces this run, for the report. */
   command: string;
+}
+
+/** The files and the BENCHMARKS.md section of a sweep named `name`. */
+function outputs(name = 'delay-sweep'): { name: string; json: string; svg: string; section: string } {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`delay --results: "${name}" is not a plain name (lowercase letters, digits, dashes)`);
+  return { name, json: `bench/results/${name}.json`, svg: `bench/results/${name}.svg`, section: name === 'delay-sweep' ? 'delay' : name };
 }
 
 /** RUDDER's settings in the sweep (its arm's `what` says why each differs from the defaults). */
@@ -64,7 +72,8 @@ export async function runDelayBench(o: DelayBenchOptions): Promise<void> {
   const rows: DelayRow[] = [];
   const distractors = { probability: o.distractorProbability, magnitude: o.distractorMagnitude };
   const arms = ARMS.map((a) => ({ name: a.name, rudder: a.rudder }));
-  const save = (): void => writeResults('delay-sweep', o.command, { options: { ...o, command: undefined, jobs: undefined, continue: undefined, rerun: undefined, arms }, results: rows });
+  const out = outputs(o.results);
+  const save = (): void => writeResults(out.name, o.command, { options: { ...o, command: undefined, jobs: undefined, continue: undefined, rerun: undefined, results: undefined, arms }, results: rows });
   const cases = o.delays.flatMap((delay) => Array.from({ length: o.seeds }, (_, i) => ARMS.map((arm) => ({ delay, seed: i + 1, arm })))).flat();
   const done: (DelayRow | undefined)[] = new Array(cases.length);
   if (o.continue) reuseSaved(o, arms, cases, done, log);
@@ -80,7 +89,7 @@ export async function runDelayBench(o: DelayBenchOptions): Promise<void> {
     save(); // a long sweep keeps what it has
   });
   reportDelay(o, rows, machineLine());
-  log('wrote bench/results/delay-sweep.{json,svg} and BENCHMARKS.md (section delay)');
+  log(`wrote ${out.json}, ${out.svg} and BENCHMARKS.md (section ${out.section})`);
 }
 
 type DelayRow = { arm: string; delay: number } & DelayCaseResult & { wall: number };
@@ -91,10 +100,11 @@ type DelayRow = { arm: string; delay: number } & DelayCaseResult & { wall: numbe
  */
 function reuseSaved(o: DelayBenchOptions, arms: { name: string; rudder: unknown }[], cases: { delay: number; seed: number; arm: { name: string } }[], done: (DelayRow | undefined)[], log: (m: string) => void): void {
   let saved: { results: { options: Record<string, unknown>; results: DelayRow[] } };
+  const { json } = outputs(o.results);
   try {
-    saved = JSON.parse(readFileSync(resolve(ROOT, 'bench/results/delay-sweep.json'), 'utf8')) as typeof saved;
+    saved = JSON.parse(readFileSync(resolve(ROOT, json), 'utf8')) as typeof saved;
   } catch {
-    log('--continue: no readable bench/results/delay-sweep.json, running every case');
+    log(`--continue: no readable ${json}, running every case`);
     return;
   }
   const so = saved.results.options, keys = ['budget', 'size', 'window', 'target', 'distractorProbability', 'distractorMagnitude', 'constantLr'] as const;
@@ -113,18 +123,20 @@ function reuseSaved(o: DelayBenchOptions, arms: { name: string; rudder: unknown 
     const r = saved.results.results.find((x) => x.arm === c.arm.name && x.delay === c.delay && x.seed === c.seed);
     if (r) (done[i] = r), kept++;
   });
-  log(`--continue: kept ${kept} of ${cases.length} runs from bench/results/delay-sweep.json`);
+  log(`--continue: kept ${kept} of ${cases.length} runs from ${json}`);
 }
 
-/** `npm run bench -- delay --report-only`: the table and the plot again from bench/results/delay-sweep.json, without running. */
-export function reportDelayFromResults(): void {
-  const saved = JSON.parse(readFileSync(resolve(ROOT, 'bench/results/delay-sweep.json'), 'utf8')) as { command: string; machine: string; results: { options: Omit<DelayBenchOptions, 'command'>; results: DelayRow[] } };
-  reportDelay({ ...saved.results.options, command: saved.command }, saved.results.results, saved.machine);
-  process.stderr.write('wrote bench/results/delay-sweep.svg and BENCHMARKS.md (section delay) from bench/results/delay-sweep.json\n');
+/** `npm run bench -- delay --report-only [--results NAME]`: the table and the plot again from the saved JSON, without running. */
+export function reportDelayFromResults(name?: string): void {
+  const out = outputs(name);
+  const saved = JSON.parse(readFileSync(resolve(ROOT, out.json), 'utf8')) as { command: string; machine: string; results: { options: Omit<DelayBenchOptions, 'command'>; results: DelayRow[] } };
+  reportDelay({ ...saved.results.options, results: name, command: saved.command }, saved.results.results, saved.machine);
+  process.stderr.write(`wrote ${out.svg} and BENCHMARKS.md (section ${out.section}) from ${out.json}\n`);
 }
 
 function reportDelay(run: DelayBenchOptions, rows: DelayRow[], machine: string): void {
   const o = { ...run, delays: [...run.delays].sort((a, b) => a - b) }; // a sweep may run the long delays first
+  const out = outputs(run.results);
 
   const cell = (v: number | null): string => (v === null ? `> ${fmtSteps(o.budget)}` : fmtSteps(v));
   const values = (arm: string, delay: number): (number | null)[] => rows.filter((r) => r.arm === arm && r.delay === delay).sort((a, b) => a.seed - b.seed).map((r) => r.stepsToTarget);
@@ -149,18 +161,20 @@ function reportDelay(run: DelayBenchOptions, rows: DelayRow[], machine: string):
     series: ARMS.map((a) => ({ name: a.name, color: a.color, values: o.delays.map((d) => values(a.name, d)) })),
     budget: o.budget,
   });
-  writeFileSync(resolve(ROOT, 'bench/results/delay-sweep.svg'), svg);
+  writeFileSync(resolve(ROOT, out.svg), svg);
   const random = randomSuccess(200, o.size);
   const wallMed = (arm: string): string => {
     const w = rows.filter((r) => r.arm === arm).map((r) => r.wall).sort((a, b) => a - b);
     return w.length ? `${w[Math.floor((w.length - 1) / 2)]!.toFixed(0)} s` : 'n/a';
   };
-  const reduced = o.seeds < 5 || o.delays.join(',') !== '0,50,200,800' || o.budget < 2_000_000;
+  const reduced = o.seeds < 5 || o.budget < 2_000_000;
+  const partial = !reduced && o.delays.join(',') !== '0,50,200,800';
   const body = [
-    '## Delay sweep, PPO vs PPO + RUDDER (`npm run bench -- delay`)',
+    `## Delay sweep${out.name === 'delay-sweep' ? '' : ` (${out.name})`}, PPO vs PPO + RUDDER (\`npm run bench -- delay\`)`,
     '',
-    ...(reduced ? ['**A reduced (smoke) run**: fewer seeds, delays or steps than the full sweep (`npm run bench -- delay`: D ∈ {0, 50, 200, 800}, 5 seeds, 2M-step budget); its figures show the bench works, not the claim.', ''] : []),
-    `Command: \`${o.command}\` · ${machine} · per-seed results: bench/results/delay-sweep.json · plot: bench/results/delay-sweep.svg`,
+    ...(reduced ? ['**A reduced (smoke) run**: fewer seeds or steps than the full sweep (`npm run bench -- delay`: D ∈ {0, 50, 200, 800}, 5 seeds, 2M-step budget); its figures show the bench works, not the claim.', ''] : []),
+    ...(partial ? [`**Part of a sweep**: only D ∈ {${o.delays.join(', ')}} was run (the full sweep: D ∈ {0, 50, 200, 800}).`, ''] : []),
+    `Command: \`${o.command}\` · ${machine} · per-seed results: ${out.json} · plot: ${out.svg}`,
     '',
     `KeyDoorTreasure-v0 ${o.size}×${o.size}, \`make('${ENV_ID}', { reward: 'delayed', delay: D, distractors: { probability: ${o.distractorProbability}, magnitude: ${o.distractorMagnitude} } })\`: the episode runs D steps after the treasure (actions ignored, the observation frozen with a counter of the delay left), the distractors go on through the delay, and the whole return is paid at the very end. Measure: env steps (the delay's included) until the success rate of the last ${o.window} training episodes first reaches ${(100 * o.target).toFixed(0)} %, budget ${o.budget.toLocaleString('en')} steps per run ("> budget": not reached). Success = the episode reached the treasure (it ended terminated), whatever its noisy return; uniformly random actions succeed in ${(100 * random).toFixed(0)} % of episodes at this size. Medians count a censored run as +∞.`,
     ...(missing > 0 ? ['', `**Incomplete:** the sweep was stopped with ${missing} of its ${o.delays.length * o.seeds * ARMS.length} runs not made; a cell says how many seeds it holds, and medians and ratios are given only where every seed ran.`] : []),
@@ -178,7 +192,7 @@ function reportDelay(run: DelayBenchOptions, rows: DelayRow[], machine: string):
     ...(o.constantLr ? ['The learning rate was constant (`--constant-lr`).', ''] : []),
     `Wall time per run (median): ${ARMS.map((a) => `${a.name} ${wallMed(a.name)}`).join(', ')}${o.command.includes('--rerun') ? ' (not comparable: with `--rerun` one arm ran again later, on a differently loaded machine)' : ''}.`,
     '',
-    '![delay sweep](bench/results/delay-sweep.svg)',
+    `![delay sweep](${out.svg})`,
   ].join('\n');
-  writeSection('delay', body);
+  writeSection(out.section, body);
 }

@@ -46,6 +46,7 @@ const program = new Command('bench')
   .option('--target <x>', 'delay: the rolling success rate to reach', '0.5')
   .option('--distractors <p,m>', 'delay: distractor probability and magnitude per step', '0.1,0.03')
   .option('--constant-lr', "delay: PPO's learning rate constant instead of annealed over the budget")
+  .option('--results <name>', 'delay: write bench/results/NAME.{json,svg} and BENCHMARKS.md section NAME instead of delay-sweep (e.g. a sweep at another size); --continue and --report-only read it')
   .option('--report-only', 'delay, align-ppo: redraw the tables and plots from their bench/results JSON, without running')
   .option('--continue', 'delay, align-ppo: keep the runs of the bench/results JSON made with the same settings, run only the rest')
   .option('--rerun <arm>', 'delay (with --continue), rudder --task bowling|venture: run this arm\'s cases again (e.g. "PPO + RUDDER" after a fix to it), keeping the saved runs of the others')
@@ -58,7 +59,7 @@ const program = new Command('bench')
   .option('--noise <x>', "align-ppo: the expert demos' ε-random actions", '0.1')
   .option('--bc-epochs <n>', 'align-ppo: BC epochs on the demo steps', '50')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; constantLr?: boolean; continue?: boolean; rerun?: string; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string; viewerParts: string; arms: string; rewards: string; evalEpisodes: string; noise: string; bcEpochs: string }) => {
+  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; results?: string; constantLr?: boolean; continue?: boolean; rerun?: string; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string; viewerParts: string; arms: string; rewards: string; evalEpisodes: string; noise: string; bcEpochs: string }) => {
     const jobs = Number(opts.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) program.error(`--jobs ${opts.jobs}: expected an integer ≥ 1 (runs at a time)`);
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
@@ -87,14 +88,14 @@ const program = new Command('bench')
     }
     else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes), jobs });
     else if (suite === 'lstm') await runLstmBench({ rounds: Number(opts.rounds), anchor: opts.anchor });
-    else if (suite === 'delay' && opts.reportOnly) reportDelayFromResults();
+    else if (suite === 'delay' && opts.reportOnly) reportDelayFromResults(opts.results);
     else if (suite === 'delay') {
       const size = program.getOptionValueSource('size') === 'default' ? 8 : Number(opts.size);
       const delays = opts.delays.split(',').map(Number), [p, m] = opts.distractors.split(',').map(Number);
-      const o = { delays, seeds: Number(opts.seeds), budget: Number(opts.budget), size, window: Number(opts.window), target: Number(opts.target), distractorProbability: p!, distractorMagnitude: m!, constantLr: opts.constantLr === true, jobs, continue: opts.continue === true, rerun: opts.rerun };
+      const o = { delays, seeds: Number(opts.seeds), budget: Number(opts.budget), size, window: Number(opts.window), target: Number(opts.target), distractorProbability: p!, distractorMagnitude: m!, constantLr: opts.constantLr === true, jobs, continue: opts.continue === true, rerun: opts.rerun, results: opts.results };
       const bad = Object.entries(o).find(([, v]) => typeof v !== 'boolean' && typeof v !== 'string' && v !== undefined && (Array.isArray(v) ? v.some((x) => !Number.isInteger(x) || x < 0) || v.length === 0 : !Number.isFinite(v)));
       if (bad || !(o.seeds >= 1 && o.budget >= 1 && o.window >= 1 && o.target > 0 && o.target <= 1)) program.error(`delay: bad option ${bad?.[0] ?? '(seeds, budget, window ≥ 1; target in (0, 1])'}: --delays ${opts.delays} --seeds ${opts.seeds} --budget ${opts.budget} --window ${opts.window} --target ${opts.target} --distractors ${opts.distractors}`);
-      const command = `npm run bench -- delay --delays ${delays.join(',')} --seeds ${o.seeds} --budget ${o.budget} --size ${size} --window ${o.window} --target ${o.target} --distractors ${p},${m}${o.constantLr ? ' --constant-lr' : ''}${o.jobs > 1 ? ` --jobs ${o.jobs}` : ''}${o.continue ? ' --continue' : ''}${o.rerun ? ` --rerun '${o.rerun}'` : ''}`;
+      const command = `npm run bench -- delay --delays ${delays.join(',')} --seeds ${o.seeds} --budget ${o.budget} --size ${size} --window ${o.window} --target ${o.target} --distractors ${p},${m}${o.constantLr ? ' --constant-lr' : ''}${o.jobs > 1 ? ` --jobs ${o.jobs}` : ''}${o.continue ? ' --continue' : ''}${o.rerun ? ` --rerun '${o.rerun}'` : ''}${o.results ? ` --results ${o.results}` : ''}`;
       await runDelayBench({ ...o, command });
     }
     else if (suite === 'venture') await runVentureBench({ seeds: Number(opts.ventureSeeds), steps: Number(opts.ventureSteps), kwargs: JSON.parse(opts.ventureKwargs) as Record<string, unknown>, jobs });
