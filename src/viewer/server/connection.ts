@@ -254,15 +254,15 @@ export class Connection {
   }
 }
 
-/** A live capture as an episode to play (RUDDER's arrays become plain numbers: msgpack has no Float32Array). */
+/** A live capture as an episode to play (the redistribution's arrays become plain numbers: msgpack has no Float32Array). */
 export function liveEpisodeData(e: LiveEpisode, runId: string, envId: string, envKwargs: Record<string, unknown>, actionNames: string[], fps: number): EpisodeData {
-  const c = e.captured, r = e.rudder;
+  const c = e.captured, r = e.redistribution;
   return {
     source: 'live', runId, envId, subEnv: c.env, seed: null, globalStep: c.globalStep, actionNames, fps,
     scenes: { [Symbol.iterator]: () => captureScenes(c, envId, envKwargs) }, // re-made as it plays, off the trainer's rollout
     actions: c.actions, rewards: c.rewards, terminated: c.terminated, truncated: c.truncated,
     redistribution: r ? {
-      method: 'rudder', rewards: Array.from(c.rewards), redistributed: Array.from(r.redistributed), predictions: Array.from(r.predictions), quality: r.quality, error: r.error,
+      method: e.method ?? 'rudder', rewards: Array.from(c.rewards), redistributed: Array.from(r.redistributed), predictions: Array.from(r.predictions), quality: r.quality, error: r.error,
     } : null,
   };
 }

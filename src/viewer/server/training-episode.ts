@@ -78,14 +78,14 @@ export function parseTrainingEpisode(x: unknown, label: string): TrainingEpisode
 
 /** A captured live episode as a file's content; null when the env gave no state to start from (no getState). */
 export function trainingEpisodeOf(e: LiveEpisode, envId: string, envKwargs: Record<string, unknown>): TrainingEpisode | null {
-  const c = e.captured, r = e.rudder;
+  const c = e.captured, r = e.redistribution;
   if (!c.start) return null;
   return {
     format: TRAINING_EPISODE_FORMAT, version: TRAINING_EPISODE_VERSION, envId, envKwargs, subEnv: c.env, globalStep: c.globalStep,
     start: c.start as TrainingEpisode['start'], actions: Array.from(c.actions), rewards: Array.from(c.rewards), return: c.return,
     terminated: c.terminated, truncated: c.truncated, recordedAt: new Date().toISOString(),
     // Float32 values widen to doubles exactly, and JSON's shortest round-trip text brings the same doubles back.
-    redistribution: r ? { method: 'rudder', redistributed: Array.from(r.redistributed), predictions: Array.from(r.predictions), quality: r.quality, error: Number.isFinite(r.error) ? r.error : null } : null,
+    redistribution: r ? { method: e.method ?? 'rudder', redistributed: Array.from(r.redistributed), predictions: Array.from(r.predictions), quality: r.quality, error: Number.isFinite(r.error) ? r.error : null } : null,
   };
 }
 
