@@ -146,11 +146,12 @@ const EVAL = {
   checkpoint: value('--checkpoint <label>', 'which checkpoint: the latest (default), best, or an iter-NNNNNNN label'),
   sample: flag('--sample', 'sample actions from the policy instead of taking the most likely one'),
   policyModule: value('--policy-module <path>', "a tfjs-policy run: the module that builds its network, if it moved (default: the one the run recorded)"),
+  record: flag('--record', 'write every episode to RUN/episodes/eval-<checkpoint>-seed<s>.json for rudder view to replay (with RUDDER\'s redistribution when the run has RUDDER)'),
 };
 
 command(program, 'eval', "run greedy (deterministic) episodes of a trained run's policy and print their statistics", EVAL, async (o) => {
   await loadRunEnvModules(o.run, envModules());
-  const c = { run: o.run, episodes: o.episodes, seed: o.seed, checkpoint: o.checkpoint, sample: o.sample ?? false, policyModule: o.policyModule };
+  const c = { run: o.run, episodes: o.episodes, seed: o.seed, checkpoint: o.checkpoint, sample: o.sample ?? false, policyModule: o.policyModule, record: o.record ?? false };
   process.stdout.write(formatEvalReport(c, await runEval(c)));
 });
 

@@ -8,3 +8,4 @@ export { EpisodeRecorder, type EpisodeRecorderOptions } from './episode-recorder
 export { loadTrainingEpisode, parseTrainingEpisode, saveTrainingEpisode, TRAINING_EPISODE_FORMAT, TRAINING_EPISODE_VERSION, type TrainingEpisode } from './training-episode.ts';
 export { HARD_BUFFER_BYTES } from './connection.ts';
 export { SOFT_BUFFER_BYTES } from './playback.ts';
+export { EvalRecorder, type EvalRecorderOptions } from './eval-recorder.ts';

@@ -1,6 +1,6 @@
 /**
  * Training episodes on disk (`RUN/episodes/train-*.json`): one episode a training run played, with what
- * RUDDER made of it, so a replay from disk shows the reward plots as the live view does.
+ * RUDDER or Align-RUDDER made of it, so a replay from disk shows the reward plots as the live view does.
  *
  * A training episode starts wherever the vector env's autoreset left the sub-env, not from a seed, so it
  * is stored as the env's state after that reset (`getState()`, plain JSON) and the actions; the viewer puts
@@ -13,6 +13,8 @@
  *   "redistribution": { "method": "rudder", "redistributed": […], "predictions": […], "quality": 0.8, "error": 0.1 } }
  * ```
  * `redistribution` is null for plain PPO (and for a RUDDER episode whose report could not be matched).
+ * `rudder eval --record` writes its episodes in the same form (`source: "eval"`, the `seed` it reset with,
+ * subEnv 0, globalStep the checkpoint's; eval-recorder.ts).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -41,6 +43,9 @@ const schema = z.strictObject({
   terminated: z.boolean(),
   truncated: z.boolean(),
   recordedAt: z.string().optional(),
+  /** `eval`: an episode of `rudder eval --record` (reset with `seed`); absent or `train`: a training episode. */
+  source: z.enum(['train', 'eval']).optional(),
+  seed: z.number().int().min(0).optional(),
   redistribution: z.strictObject({
     method: z.enum(['rudder', 'align-rudder']),
     /** Per step [length]: the redistributed reward, and the model's return prediction after the step. */
