@@ -12,7 +12,7 @@ import { formatDemonstrations, recordExpertDemonstrations } from '../src/envs/co
 import { BACKEND_CHOICES } from '../src/agents/backend.ts';
 import { runRoomsExperiment, type RoomsMethod } from '../src/experiments/index.ts';
 import { choice, command, flag, int, negatable, num, optionalValue, repeatable, required, addOptions, value, type OptionValues } from './cli-options.ts';
-import { absoluteModulePaths, loadEnvModules, loadRunEnvModules } from './env-modules.ts';
+import { absoluteModulePaths, loadEnvModules, loadRunEnvModules, savedEnvModules } from './env-modules.ts';
 import { formatEvalReport, runEval } from './eval.ts';
 import { runEpisodes, formatEpisodeReport } from './play.ts';
 import { formatSummary, readConfigFile, runTrain } from './train.ts';
@@ -120,7 +120,8 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
   if (!o.view && (o.port !== undefined || o.host !== undefined)) throw new Error('--port and --host set up the viewer: add --view');
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const live = o.view ? liveSourceFor(out, config, o.resume !== undefined && o.resume !== false) : null;
-  const viewer = live ? await startViewer({ host: o.host ?? DEFAULT_VIEW_HOST, port: o.port ?? DEFAULT_VIEW_PORT, runDirs: [], live }, say) : null;
+  const modules = absoluteModulePaths([...envModules(), ...(o.resume ? savedEnvModules(out) : [])]);
+  const viewer = live ? await startViewer({ host: o.host ?? DEFAULT_VIEW_HOST, port: o.port ?? DEFAULT_VIEW_PORT, runDirs: [], live, modules }, say) : null;
   try {
     await runTrain({
       config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
@@ -130,6 +131,7 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
     }, say);
     say(formatSummary(out));
     live?.finish();
+    viewer?.finish();
     if (viewer) {
       say(`the viewer keeps serving at ${viewer.url} (replays, curves, the trained policy); Ctrl-C to stop`);
       await untilInterrupted();

@@ -13,7 +13,7 @@ import { decodeClientMessage, encodeBatch } from './codec.ts';
 import { episodeMessages, readRecordedEpisode, SharedEpisode, type EpisodeData, type RecordedEpisode } from './episodes.ts';
 import type { CapturedEpisode } from '../../agents/ppo/episode-tap.ts';
 import { captureScenes } from '../../agents/ppo/episode-tap.ts';
-import type { LiveEpisode, LiveSource, LiveSubscription, MetricsRow } from './live-source.ts';
+import type { LiveEpisode, LiveFeed, LiveSubscription, MetricsRow } from './live-source.ts';
 import { METRICS_CHUNK, readMetricsRows } from './metrics-file.ts';
 import { BusyClock, Playback, SOFT_BUFFER_BYTES } from './playback.ts';
 import { PlayError, PlaySession } from './play-session.ts';
@@ -30,7 +30,7 @@ export const MESSAGE_BURST = 400;
 export interface ServerContext {
   runs(): ServedRun[];
   run(id: string): ServedRun | undefined;
-  live: LiveSource | null;
+  live: LiveFeed | null;
   /** The live run's id, when a live source is attached. */
   liveRunId: string | null;
   /** Something in the run folders changed (a demonstration saved): look again now, tell every page. */

@@ -9,3 +9,5 @@ export { loadTrainingEpisode, parseTrainingEpisode, saveTrainingEpisode, TRAININ
 export { HARD_BUFFER_BYTES } from './connection.ts';
 export { SOFT_BUFFER_BYTES } from './playback.ts';
 export { EvalRecorder, type EvalRecorderOptions } from './eval-recorder.ts';
+export { startWorkerViewer, type WorkerViewer, type WorkerViewerOptions } from './worker-viewer.ts';
+export { LiveChannel, RemoteLiveSource, LIVE_CHANNEL_CAPACITY } from './live-channel.ts';

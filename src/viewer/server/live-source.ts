@@ -115,7 +115,23 @@ class LiveTap implements RolloutTap {
   }
 }
 
-export class LiveSource {
+/**
+ * What the viewer's server needs of a live run: a {@link LiveSource} in the same thread, or, when the server
+ * runs in a worker (`rudder train --view`), its stand-in there (live-channel.ts `RemoteLiveSource`).
+ */
+export interface LiveFeed {
+  readonly envId: string;
+  readonly envKwargs: Record<string, unknown>;
+  readonly numEnvs: number;
+  readonly runDir: string | null;
+  readonly runId: string | undefined;
+  /** Training is over: nothing more will come. */
+  readonly finished: boolean;
+  subscribe(subEnv: number, listener: LiveListener, opts?: { onDemand?: boolean }): LiveSubscription;
+  onMetric(listener: (row: MetricsRow) => void): () => void;
+}
+
+export class LiveSource implements LiveFeed {
   readonly envId: string;
   readonly envKwargs: Record<string, unknown>;
   readonly numEnvs: number;
