@@ -21,7 +21,7 @@ import { hasScene, sceneOf, type Scene } from '../src/envs/core/scene.ts';
 import '../src/envs/registrations.ts';
 import { buildPage, PAGE_FILES } from '../src/viewer/build-page.ts';
 import { sceneDelta } from '../src/viewer/protocol.ts';
-import { createViewerServer, encodeMessage, LiveSource } from '../src/viewer/server/index.ts';
+import { createViewerServer, encodeMessage, LiveSource, startWorkerViewer } from '../src/viewer/server/index.ts';
 import { machineLine, table, writeResults, writeSection } from './report.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -112,14 +112,14 @@ function episodeActions(id: string, seed: number, cap: number): number[] {
   return actions;
 }
 
-/** One arm's runs: SPS per round, and the share of the training's wall time the viewer's server spent on its thread. */
-interface SpsRow { env: string; arm: string; sps: number[]; busy: number[] }
+/** One arm's runs: SPS per round, and the messages the trainer's thread posted to the viewer's worker and dropped. */
+interface SpsRow { env: string; arm: string; sps: number[]; posted: number[]; dropped: number[] }
 
 async function spsRuns(o: ViewerBenchOptions): Promise<SpsRow[]> {
   const arms = [{ name: 'no viewer', clients: 0 }, { name: '1 client', clients: 1 }, { name: '20 clients', clients: 20 }];
   const out: SpsRow[] = [];
   for (const envId of ['KeyDoorTreasure-v0', 'Bowling-v0']) {
-    const rows: SpsRow[] = arms.map((a) => ({ env: envId, arm: a.name, sps: [], busy: [] }));
+    const rows: SpsRow[] = arms.map((a) => ({ env: envId, arm: a.name, sps: [], posted: [], dropped: [] }));
     await trainPpo({ envId, totalTimesteps: Math.min(o.steps, 20_000), seed: 1 }, {}); // warm-up (JIT, wasm)
     for (let r = 0; r < o.rounds; r++) {
       for (let i = 0; i < arms.length; i++) {
@@ -128,12 +128,13 @@ async function spsRuns(o: ViewerBenchOptions): Promise<SpsRow[]> {
         if (arm.clients === 0) {
           await trainPpo({ envId, totalTimesteps: o.steps, seed: 1 }, { hooks: { onIteration: (s) => void (sps = s.sps) } });
         } else {
+          // As `rudder train --view`: the server in a worker thread, fed through the bounded live channel.
           const live = new LiveSource({ envId, numEnvs: 4, runId: 'live' });
-          const server = await createViewerServer({ staticDir: mkdtempSync(join(tmpdir(), 'viewer-bench-static-')), live });
+          const server = await startWorkerViewer({ server: { staticDir: mkdtempSync(join(tmpdir(), 'viewer-bench-static-')) }, live });
           const clients = await startClients(server.url, arm.clients, 'live', 'live');
-          const b0 = server.busyMs(), t0 = performance.now();
           await trainPpo({ envId, totalTimesteps: o.steps, seed: 1 }, { tap: live.tap, hooks: { onIteration: (s) => void (sps = s.sps) } });
-          row.busy.push((server.busyMs() - b0) / (performance.now() - t0));
+          row.posted.push(server.channel!.posted);
+          row.dropped.push(server.channel!.dropped);
           const got = await clients.stop();
           live.finish();
           await server.close();
@@ -245,7 +246,7 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
     await server.close();
 
     const sps = parts.has('sps') ? await spsRuns(o) : [];
-    for (const r of sps) log(`${r.env}, ${r.arm}: median ${Math.round(median(r.sps))} SPS${r.busy.length ? `, server work on the trainer's thread ${(100 * median(r.busy)).toFixed(2)} % of the run's time` : ''}`);
+    for (const r of sps) log(`${r.env}, ${r.arm}: median ${Math.round(median(r.sps))} SPS${r.posted.length ? `, messages to the viewer's worker ${r.posted.join('/')}, dropped ${r.dropped.join('/')}` : ''}`);
     if (parts.size < VIEWER_PARTS.length) {
       log(`only ${[...parts].join(', ')} run: BENCHMARKS.md and bench/results/viewer.json left as they are`);
       return;
@@ -267,9 +268,9 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
       '',
       `**PPO with the viewer attached** (CleanRL's defaults, 4 envs, ${o.steps.toLocaleString('en')} steps per run, ${o.rounds} rounds interleaved; clients are ws clients in another process that subscribe to sub-env 0 as the page does: each asks for the next episode when one starts). Target: ≤ 3 % slowdown with one page.`,
       '',
-      table(['env', 'arm', 'SPS per round', 'median', 'vs no viewer', "server's work on the trainer's thread (median)"], sps.map((r) => [r.env, r.arm, r.sps.map((x) => Math.round(x).toLocaleString('en')).join(', '), Math.round(median(r.sps)).toLocaleString('en'), `${(100 * (median(r.sps) / base(r.env) - 1)).toFixed(1)} %`, r.busy.length ? `${(100 * median(r.busy)).toFixed(2)} % of the run's time` : '–'])),
+      table(['env', 'arm', 'SPS per round', 'median', 'vs no viewer', "messages to the viewer's worker per run (dropped)"], sps.map((r) => [r.env, r.arm, r.sps.map((x) => Math.round(x).toLocaleString('en')).join(', '), Math.round(median(r.sps)).toLocaleString('en'), `${(100 * (median(r.sps) / base(r.env) - 1)).toFixed(1)} %`, r.posted.length ? r.posted.map((p, i) => `${p} (${r.dropped[i]})`).join(', ') : '–'])),
       '',
-      `The no-viewer runs alone spread by ${spread('KeyDoorTreasure-v0')} (KeyDoorTreasure) and ${spread('Bowling-v0')} (Bowling) from round to round (max / min − 1); a difference between arms smaller than that is not resolved by this run. The last column is resolved: the time the viewer's server spent on the training thread (making the live episode's frames, packing them, handing them to the sockets, answering requests; \`ViewerServer.busyMs()\`) over the training run's wall time. The sends never wait for a socket (ws queues what the kernel does not take; a page behind by 256 KiB gets no frames until it catches up, one past 8 MiB is cut off), and pages watching the same sub-env share one set of messages, each packed once. The tap's own part (a getState per captured episode, two pushes per step of one sub-env) is inside PPO's loop and not in this column.`,
+      `The no-viewer runs alone spread by ${spread('KeyDoorTreasure-v0')} (KeyDoorTreasure) and ${spread('Bowling-v0')} (Bowling) from round to round (max / min − 1); a difference between arms smaller than that is not resolved by this run. The server runs in a worker thread, as in \`rudder train --view\` (\`startWorkerViewer\`): the trainer's thread only posts each captured episode (start state, actions, rewards: a few kB) and each iteration's metrics rows to it through a channel bounded at 16 unacknowledged messages (drop on full; the last column counts them); the scenes are re-made, packed and written to the sockets on the worker's thread, which on this 2-core machine still competes with the trainer and the clients' process for the cores. The tap's own part (a getState per captured episode, two pushes per step of one sub-env) is inside PPO's loop.`,
       '',
       '**Bytes per frame** (msgpack as sent; full = `episode_start` with the whole scene, step = `step` with the scene delta; the expert\'s or random first ≤ 300 steps from seed 1). Target: ≤ 2 KiB full, ≤ 1 KiB per changing frame.',
       '',
