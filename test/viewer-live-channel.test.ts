@@ -97,4 +97,31 @@ describe('the viewer in a worker thread (rudder train --view)', () => {
     channel.close();
     port2.close();
   }, 120_000);
+
+  it('posts a capture once for all the subscriptions waiting for it (the worker packs it once for all its pages)', async () => {
+    const live = new LiveSource({ envId: CFG.envId, envKwargs: CFG.envKwargs, numEnvs: CFG.numEnvs, runId: 'live' });
+    const { port1, port2 } = new MessageChannel();
+    const channel = new LiveChannel(live, port1);
+    const got: ToViewer[] = [];
+    port2.on('message', (m: ToViewer) => {
+      got.push(m);
+      port2.postMessage({ type: 'ack', count: 1 } satisfies ToTrainer);
+    });
+    for (let sub = 1; sub <= 5; sub++) port2.postMessage({ type: 'subscribe', sub, subEnv: 2, onDemand: false } satisfies ToTrainer);
+    await turn();
+    await turn();
+    expect(live.subscribers).toBe(5);
+    await trainPpo({ ...CFG, totalTimesteps: 2048 }, { backend: 'cpu', tap: live.tap });
+    await turn();
+    const episodes = got.filter((m): m is Extract<ToViewer, { type: 'episode' }> => m.type === 'episode');
+    expect(episodes.length).toBe(live.delivered);
+    expect(episodes.length).toBeGreaterThan(0);
+    for (const e of episodes) {
+      expect(e.subs).toEqual([1, 2, 3, 4, 5]);
+      expect(e.episode.captured.env).toBe(2);
+    }
+    expect(channel.dropped).toBe(0);
+    channel.close();
+    port2.close();
+  }, 120_000);
 });

@@ -110,7 +110,7 @@ export class LiveChannel {
   // Called from the trainer's loop, once per subscription that waits for this capture: collected, posted
   // once when the loop yields (a microtask), never waited on.
   private captured(sub: number, episode: LiveEpisode): void {
-    if (this.batch?.episode === episode) {
+    if (this.batch?.episode.captured === episode.captured) { // LiveSource hands each subscriber its own wrapper of one capture
       this.batch.subs.push(sub);
       return;
     }
