@@ -21,7 +21,7 @@ import { hasScene, sceneOf, type Scene } from '../src/envs/core/scene.ts';
 import '../src/envs/registrations.ts';
 import { buildPage, PAGE_FILES } from '../src/viewer/build-page.ts';
 import { sceneDelta } from '../src/viewer/protocol.ts';
-import { createViewerServer, encodeMessage, LiveSource } from '../src/viewer/server/index.ts';
+import { createViewerServer, encodeMessage, LiveSource, startWorkerViewer } from '../src/viewer/server/index.ts';
 import { machineLine, table, writeResults, writeSection } from './report.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -112,14 +112,14 @@ function episodeActions(id: string, seed: number, cap: number): number[] {
   return actions;
 }
 
-/** One arm's runs: SPS per round, and the share of the training's wall time the viewer's server spent on its thread. */
-interface SpsRow { env: string; arm: string; sps: number[]; busy: number[] }
+/** One arm's runs: SPS per round, and the messages the trainer's thread posted to the viewer's worker and dropped. */
+interface SpsRow { env: string; arm: string; sps: number[]; posted: number[]; dropped: number[] }
 
 async function spsRuns(o: ViewerBenchOptions): Promise<SpsRow[]> {
   const arms = [{ name: 'no viewer', clients: 0 }, { name: '1 client', clients: 1 }, { name: '20 clients', clients: 20 }];
   const out: SpsRow[] = [];
   for (const envId of ['KeyDoorTreasure-v0', 'Bowling-v0']) {
-    const rows: SpsRow[] = arms.map((a) => ({ env: envId, arm: a.name, sps: [], busy: [] }));
+    const rows: SpsRow[] = arms.map((a) => ({ env: envId, arm: a.name, sps: [], posted: [], dropped: [] }));
     await trainPpo({ envId, totalTimesteps: Math.min(o.steps, 20_000), seed: 1 }, {}); // warm-up (JIT, wasm)
     for (let r = 0; r < o.rounds; r++) {
       for (let i = 0; i < arms.length; i++) {
@@ -128,12 +128,13 @@ async function spsRuns(o: ViewerBenchOptions): Promise<SpsRow[]> {
         if (arm.clients === 0) {
           await trainPpo({ envId, totalTimesteps: o.steps, seed: 1 }, { hooks: { onIteration: (s) => void (sps = s.sps) } });
         } else {
+          // As `rudder train --view`: the server in a worker thread, fed through the bounded live channel.
           const live = new LiveSource({ envId, numEnvs: 4, runId: 'live' });
-          const server = await createViewerServer({ staticDir: mkdtempSync(join(tmpdir(), 'viewer-bench-static-')), live });
+          const server = await startWorkerViewer({ server: { staticDir: mkdtempSync(join(tmpdir(), 'viewer-bench-static-')) }, live });
           const clients = await startClients(server.url, arm.clients, 'live', 'live');
-          const b0 = server.busyMs(), t0 = performance.now();
           await trainPpo({ envId, totalTimesteps: o.steps, seed: 1 }, { tap: live.tap, hooks: { onIteration: (s) => void (sps = s.sps) } });
-          row.busy.push((server.busyMs() - b0) / (performance.now() - t0));
+          row.posted.push(server.channel!.posted);
+          row.dropped.push(server.channel!.dropped);
           const got = await clients.stop();
           live.finish();
           await server.close();
@@ -208,44 +209,58 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
       log(`server CPU for 32 clients at 60 fps: ${(100 * serverCpu).toFixed(1)} % of a core (clients got ${perClientFps.toFixed(1)} frames/s each)`);
     }
 
-    // Frames drawn in one headless page replaying Bowling at 1× (30 fps).
-    let page: { raf: number; draws: number; cpuMsPerDraw: number } | null = null, pageError = 'not run';
+    // Frames drawn in one headless page replaying Bowling at 1× (30 fps), over each PixiJS backend in turn
+    // (WebGL asked for with ?renderer=webgl; the page's own choice on SwiftShader is Canvas 2D), 3 rounds.
+    type PageRun = { renderer: string; raf: number; draws: number; cpuMsPerDraw: number };
+    const pageRuns: PageRun[] = [];
+    let pageError = 'not run';
     if (parts.has('page')) try {
       const { chromium } = await import('playwright-core');
       const marker = `${process.pid}-${Date.now()}`;
       const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--use-angle=swiftshader', `--viewer-bench=${marker}`] });
-      // bypassCSP: the page's CSP forbids eval, and playwright evaluates the string probes below with it.
-      const p = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
-      type G = { __viewer: { ready: boolean; connected: boolean; runs: unknown[]; draws: number; frameCount: number; playing: boolean } };
-      await p.goto(server.url);
-      await p.waitForFunction(() => { const v = (globalThis as unknown as G).__viewer; return v?.ready && v.connected && v.runs.length > 0; }, null, { timeout: 30_000 });
-      await p.locator('.run[data-run="bowling"] button.replay').first().click();
-      await p.waitForFunction(() => (globalThis as unknown as G).__viewer.frameCount > 30, null, { timeout: 30_000 });
-      if (!(await p.evaluate(() => (globalThis as unknown as G).__viewer.playing))) await p.click('#tl-play');
-      await p.waitForFunction(() => (globalThis as unknown as G).__viewer.playing, null, { timeout: 10_000 });
-      // A string, not a function: tsx's transform would wrap a function's inner closures in a helper the page lacks.
-      const cpu0 = chromiumCpuMs(marker);
-      const seen = (await p.evaluate(`new Promise((done) => {
-        const v = globalThis.__viewer, d0 = v.draws, t0 = performance.now();
-        let raf = 0;
-        const tick = () => {
-          raf++;
-          if (performance.now() - t0 < 5000) requestAnimationFrame(tick);
-          else done({ raf: raf / 5, draws: (v.draws - d0) / 5 });
-        };
-        requestAnimationFrame(tick);
-      })`)) as { raf: number; draws: number };
-      page = { ...seen, cpuMsPerDraw: (chromiumCpuMs(marker) - cpu0) / (seen.draws * 5) };
+      type G = { __viewer: { ready: boolean; connected: boolean; runs: unknown[]; draws: number; frameCount: number; playing: boolean; backend: string } };
+      for (let round = 0; round < 3; round++) {
+        for (const asked of ['webgl', 'default']) {
+          // bypassCSP: the page's CSP forbids eval, and playwright evaluates the string probes below with it.
+          const p = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
+          await p.goto(asked === 'default' ? server.url : `${server.url}?renderer=${asked}`);
+          await p.waitForFunction(() => { const v = (globalThis as unknown as G).__viewer; return v?.ready && v.connected && v.runs.length > 0; }, null, { timeout: 30_000 });
+          await p.locator('.run[data-run="bowling"] button.replay').first().click();
+          await p.waitForFunction(() => (globalThis as unknown as G).__viewer.frameCount > 30, null, { timeout: 30_000 });
+          if (!(await p.evaluate(() => (globalThis as unknown as G).__viewer.playing))) await p.click('#tl-play');
+          await p.waitForFunction(() => (globalThis as unknown as G).__viewer.playing, null, { timeout: 10_000 });
+          // A string, not a function: tsx's transform would wrap a function's inner closures in a helper the page lacks.
+          const cpu0 = chromiumCpuMs(marker);
+          const seen = (await p.evaluate(`new Promise((done) => {
+            const v = globalThis.__viewer, d0 = v.draws, t0 = performance.now();
+            let raf = 0;
+            const tick = () => {
+              raf++;
+              if (performance.now() - t0 < 5000) requestAnimationFrame(tick);
+              else done({ raf: raf / 5, draws: (v.draws - d0) / 5, backend: v.backend });
+            };
+            requestAnimationFrame(tick);
+          })`)) as { raf: number; draws: number; backend: string };
+          const run = { renderer: `${seen.backend}${asked === 'default' ? " (the page's choice)" : ' (asked for)'}`, raf: seen.raf, draws: seen.draws, cpuMsPerDraw: (chromiumCpuMs(marker) - cpu0) / (seen.draws * 5) };
+          pageRuns.push(run);
+          await p.close();
+          log(`page, ${run.renderer}, round ${round + 1}: ${run.raf.toFixed(1)} animation frames/s, ${run.draws.toFixed(1)} scene draws/s, chromium CPU ${run.cpuMsPerDraw.toFixed(1)} ms per draw`);
+        }
+      }
       await browser.close();
-      log(`page: ${page.raf.toFixed(1)} animation frames/s, ${page.draws.toFixed(1)} scene draws/s, chromium CPU ${page.cpuMsPerDraw.toFixed(1)} ms per draw`);
     } catch (e) {
       pageError = (e as Error).message.split('\n')[0]!;
       log(`page fps not measured: ${pageError}`);
     }
+    const pageBy = (prefix: string): PageRun[] => pageRuns.filter((r) => r.renderer.startsWith(prefix));
+    const page = pageRuns.length ? Object.fromEntries(['webgl', 'canvas'].map((k) => {
+      const rs = pageBy(k);
+      return [k, { renderer: rs[0]?.renderer ?? k, draws: median(rs.map((r) => r.draws)), raf: median(rs.map((r) => r.raf)), cpuMsPerDraw: median(rs.map((r) => r.cpuMsPerDraw)), rounds: rs }];
+    })) as Record<'webgl' | 'canvas', { renderer: string; draws: number; raf: number; cpuMsPerDraw: number; rounds: PageRun[] }> : null;
     await server.close();
 
     const sps = parts.has('sps') ? await spsRuns(o) : [];
-    for (const r of sps) log(`${r.env}, ${r.arm}: median ${Math.round(median(r.sps))} SPS${r.busy.length ? `, server work on the trainer's thread ${(100 * median(r.busy)).toFixed(2)} % of the run's time` : ''}`);
+    for (const r of sps) log(`${r.env}, ${r.arm}: median ${Math.round(median(r.sps))} SPS${r.posted.length ? `, messages to the viewer's worker ${r.posted.join('/')}, dropped ${r.dropped.join('/')}` : ''}`);
     if (parts.size < VIEWER_PARTS.length) {
       log(`only ${[...parts].join(', ')} run: BENCHMARKS.md and bench/results/viewer.json left as they are`);
       return;
@@ -267,9 +282,9 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
       '',
       `**PPO with the viewer attached** (CleanRL's defaults, 4 envs, ${o.steps.toLocaleString('en')} steps per run, ${o.rounds} rounds interleaved; clients are ws clients in another process that subscribe to sub-env 0 as the page does: each asks for the next episode when one starts). Target: ≤ 3 % slowdown with one page.`,
       '',
-      table(['env', 'arm', 'SPS per round', 'median', 'vs no viewer', "server's work on the trainer's thread (median)"], sps.map((r) => [r.env, r.arm, r.sps.map((x) => Math.round(x).toLocaleString('en')).join(', '), Math.round(median(r.sps)).toLocaleString('en'), `${(100 * (median(r.sps) / base(r.env) - 1)).toFixed(1)} %`, r.busy.length ? `${(100 * median(r.busy)).toFixed(2)} % of the run's time` : '–'])),
+      table(['env', 'arm', 'SPS per round', 'median', 'vs no viewer', "messages to the viewer's worker per run (dropped)"], sps.map((r) => [r.env, r.arm, r.sps.map((x) => Math.round(x).toLocaleString('en')).join(', '), Math.round(median(r.sps)).toLocaleString('en'), `${(100 * (median(r.sps) / base(r.env) - 1)).toFixed(1)} %`, r.posted.length ? r.posted.map((p, i) => `${p} (${r.dropped[i]})`).join(', ') : '–'])),
       '',
-      `The no-viewer runs alone spread by ${spread('KeyDoorTreasure-v0')} (KeyDoorTreasure) and ${spread('Bowling-v0')} (Bowling) from round to round (max / min − 1); a difference between arms smaller than that is not resolved by this run. The last column is resolved: the time the viewer's server spent on the training thread (making the live episode's frames, packing them, handing them to the sockets, answering requests; \`ViewerServer.busyMs()\`) over the training run's wall time. The sends never wait for a socket (ws queues what the kernel does not take; a page behind by 256 KiB gets no frames until it catches up, one past 8 MiB is cut off), and pages watching the same sub-env share one set of messages, each packed once. The tap's own part (a getState per captured episode, two pushes per step of one sub-env) is inside PPO's loop and not in this column.`,
+      `The no-viewer runs alone spread by ${spread('KeyDoorTreasure-v0')} (KeyDoorTreasure) and ${spread('Bowling-v0')} (Bowling) from round to round (max / min − 1); a difference between arms smaller than that is not resolved by this run. The server runs in a worker thread, as in \`rudder train --view\` (\`startWorkerViewer\`): the trainer's thread only posts each captured episode (start state, actions, rewards: a few kB) and each iteration's metrics rows to it through a channel bounded at 16 unacknowledged messages (drop on full; the last column counts them); the scenes are re-made, packed and written to the sockets on the worker's thread, which on this 2-core machine still competes with the trainer and the clients' process for the cores. The tap's own part (a getState per captured episode, two pushes per step of one sub-env) is inside PPO's loop.`,
       '',
       '**Bytes per frame** (msgpack as sent; full = `episode_start` with the whole scene, step = `step` with the scene delta; the expert\'s or random first ≤ 300 steps from seed 1). Target: ≤ 2 KiB full, ≤ 1 KiB per changing frame.',
       '',
@@ -277,7 +292,7 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
       '',
       `**Server CPU**, 32 clients each replaying a ${bowlingActions.length}-step Bowling game at 2× its 30 fps (60 frames/s each), 10 s: **${(100 * serverCpu).toFixed(1)} % of a core** (target ≤ 15 %); the clients received ${perClientFps.toFixed(1)} frames/s each.`,
       '',
-      page ? `**One headless chromium page** (Debian's, SwiftShader WebGL: the GPU emulated on the CPU) replaying that game at 1× (30 fps): **${page.draws.toFixed(1)} scene draws/s**, ${page.raf.toFixed(1)} animation frames/s (target ≥ 30); chromium's processes (renderer, GPU, …) spent **${page.cpuMsPerDraw.toFixed(1)} ms of CPU per drawn frame**, so 30 draws/s need ${((30 * page.cpuMsPerDraw) / 1000).toFixed(2)} cores for chromium alone: the draw rate is what the machine's free CPU allows (see the load average above).` : `**One headless page**: not measured (${pageError}).`,
+      page ? `**One headless chromium page** (Debian's, SwiftShader WebGL: the GPU emulated on the CPU) replaying that game at 1× (30 fps), 5 s per run, the two PixiJS backends in turn over 3 rounds (target ≥ 30 draws/s):\n\n${table(['renderer', 'scene draws/s per round', 'median', 'animation frames/s (median)', 'chromium CPU per drawn frame (median)'], (['webgl', 'canvas'] as const).map((k) => [page[k].renderer, page[k].rounds.map((r) => r.draws.toFixed(1)).join(', '), page[k].draws.toFixed(1), page[k].raf.toFixed(1), `${page[k].cpuMsPerDraw.toFixed(1)} ms`]))}\n\nOn SwiftShader the page now draws with PixiJS's Canvas 2D renderer by itself (\`preferredBackend\` in page/renderer.ts: WebGL whose renderer string names SwiftShader, llvmpipe or software); a real GPU keeps WebGL. Both draw the static tile layers once into a texture (\`cacheAsTexture\`, re-rendered only when a layer object changes), and the timeline writes its slider and label only when they change (a DOM write costs the page a style and layout pass). A one-off look, not part of this bench (a CDP JS profile of the page during 5 s of playback, and the page hidden with CSS): its JavaScript is ~80 % idle; the cost per frame is chromium's own (rasterising and compositing on the CPU), ~23 ms of it even with the page hidden. 30 draws/s need ${((30 * page.canvas.cpuMsPerDraw) / 1000).toFixed(2)} cores for chromium alone at the Canvas 2D figure: the draw rate is what the machine's free CPU allows (see the load average above).` : `**One headless page**: not measured (${pageError}).`,
       '',
       `**Bundle**: ${bundle.map((b) => `\`${b.file}\` ${kb(b.bytes)} (${kb(b.gzip)} gzipped)`).join(', ')}; the base page is \`index.html\` + \`app.js\`: ${kb(gz.gzip + bundle.find((b) => b.file === 'index.html')!.gzip)} gzipped (target ≤ 250 kB); \`policy.js\` (TensorFlow.js and the envs) loads only when a policy plays.`,
       '',

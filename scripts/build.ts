@@ -1,7 +1,7 @@
 /**
  * `npm run build` (and `prepack`): the package's dist/. tsc compiles src/ and scripts/ (the CLI) to
  * JavaScript with type declarations (tsconfig.build.json); then the files tsc does not emit are added: the
- * worker bootstrap and the CLI's loader hooks (plain .mjs), and the viewer's page, bundled now so that an
+ * worker bootstraps (env threads, the viewer's server) and the CLI's loader hooks (plain .mjs), and the viewer's page, bundled now so that an
  * installed package serves it without its sources.
  */
 import { execFileSync } from 'node:child_process';
@@ -17,7 +17,7 @@ const dist = join(root, 'dist');
 rmSync(dist, { recursive: true, force: true }); // nothing stale from an earlier build is packed
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-for (const f of ['src/envs/vector/thread-worker-bootstrap.mjs', 'scripts/env-module-hooks.mjs']) copyFileSync(join(root, f), join(dist, f));
+for (const f of ['src/envs/vector/thread-worker-bootstrap.mjs', 'src/viewer/server/viewer-worker-bootstrap.mjs', 'scripts/env-module-hooks.mjs']) copyFileSync(join(root, f), join(dist, f));
 // PREBUILT_PAGE_DIR is where the compiled build-page.js looks: dist/src/viewer/page-build.
 await buildPage(join(dist, 'src', 'viewer', PREBUILT_PAGE_DIR));
 process.stdout.write(`built ${dist}\n`);

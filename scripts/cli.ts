@@ -12,7 +12,7 @@ import { formatDemonstrations, recordExpertDemonstrations } from '../src/envs/co
 import { BACKEND_CHOICES } from '../src/agents/backend.ts';
 import { runRoomsExperiment, type RoomsMethod } from '../src/experiments/index.ts';
 import { choice, command, flag, int, negatable, num, optionalValue, repeatable, required, addOptions, value, type OptionValues } from './cli-options.ts';
-import { absoluteModulePaths, loadEnvModules, loadRunEnvModules } from './env-modules.ts';
+import { absoluteModulePaths, loadEnvModules, loadRunEnvModules, savedEnvModules } from './env-modules.ts';
 import { formatEvalReport, runEval } from './eval.ts';
 import { runEpisodes, formatEpisodeReport } from './play.ts';
 import { formatSummary, readConfigFile, runTrain } from './train.ts';
@@ -120,7 +120,8 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
   if (!o.view && (o.port !== undefined || o.host !== undefined)) throw new Error('--port and --host set up the viewer: add --view');
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const live = o.view ? liveSourceFor(out, config, o.resume !== undefined && o.resume !== false) : null;
-  const viewer = live ? await startViewer({ host: o.host ?? DEFAULT_VIEW_HOST, port: o.port ?? DEFAULT_VIEW_PORT, runDirs: [], live }, say) : null;
+  const modules = absoluteModulePaths([...envModules(), ...(o.resume ? savedEnvModules(out) : [])]);
+  const viewer = live ? await startViewer({ host: o.host ?? DEFAULT_VIEW_HOST, port: o.port ?? DEFAULT_VIEW_PORT, runDirs: [], live, modules }, say) : null;
   try {
     await runTrain({
       config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
@@ -130,6 +131,7 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
     }, say);
     say(formatSummary(out));
     live?.finish();
+    viewer?.finish();
     if (viewer) {
       say(`the viewer keeps serving at ${viewer.url} (replays, curves, the trained policy); Ctrl-C to stop`);
       await untilInterrupted();
@@ -146,11 +148,12 @@ const EVAL = {
   checkpoint: value('--checkpoint <label>', 'which checkpoint: the latest (default), best, or an iter-NNNNNNN label'),
   sample: flag('--sample', 'sample actions from the policy instead of taking the most likely one'),
   policyModule: value('--policy-module <path>', "a tfjs-policy run: the module that builds its network, if it moved (default: the one the run recorded)"),
+  record: flag('--record', 'write every episode to RUN/episodes/eval-<checkpoint>-seed<s>.json for rudder view to replay (with RUDDER\'s redistribution when the run has RUDDER)'),
 };
 
 command(program, 'eval', "run greedy (deterministic) episodes of a trained run's policy and print their statistics", EVAL, async (o) => {
   await loadRunEnvModules(o.run, envModules());
-  const c = { run: o.run, episodes: o.episodes, seed: o.seed, checkpoint: o.checkpoint, sample: o.sample ?? false, policyModule: o.policyModule };
+  const c = { run: o.run, episodes: o.episodes, seed: o.seed, checkpoint: o.checkpoint, sample: o.sample ?? false, policyModule: o.policyModule, record: o.record ?? false };
   process.stdout.write(formatEvalReport(c, await runEval(c)));
 });
 

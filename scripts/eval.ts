@@ -1,6 +1,6 @@
 /** `rudder eval`: greedy (or sampled) episodes of a saved run's policy. */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { evaluatePolicy, type ActingPolicy, type EvalResult } from '../src/agents/ppo/evaluate.ts';
 import { agentFromCheckpoint, tfjsPolicyFromCheckpoint, type PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
 import { loadCheckpoint } from '../src/agents/run/checkpoint.ts';
@@ -11,6 +11,8 @@ import type { Discrete } from '../src/envs/spaces/discrete.ts';
 import type { MultiDiscrete } from '../src/envs/spaces/multi-discrete.ts';
 import type { Box } from '../src/envs/spaces/box.ts';
 import { make } from '../src/index.ts';
+import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
+import { EvalRecorder } from '../src/viewer/server/eval-recorder.ts';
 import { checkRecordedPolicyModule, loadPolicyModule } from './env-modules.ts';
 
 export interface EvalCommand {
@@ -27,6 +29,8 @@ export interface EvalCommand {
   policyModule?: string | undefined;
   /** The tfjs backend a tfjs-policy run acts on (default auto). */
   backend?: BackendChoice | undefined;
+  /** Write every episode to RUN/episodes/ for the viewer (`--record`), with RUDDER's redistribution when the run has RUDDER. */
+  record?: boolean | undefined;
 }
 
 export interface EvalReport {
@@ -34,6 +38,10 @@ export interface EvalReport {
   /** The checkpoint that was loaded. */
   label: string;
   result: EvalResult;
+  /** Episode files written (`record`), relative to the run folder. */
+  recorded: string[];
+  /** Why the recorded episodes carry no redistribution though the run has one, if so. */
+  note: string | null;
 }
 
 /** Load a run's checkpoint and run its policy for `episodes` episodes on the env it was trained on. */
@@ -45,10 +53,32 @@ export async function runEval(o: EvalCommand): Promise<EvalReport> {
   const tfjs = cfg.policy === 'tfjs' ? await tfjsPolicy(o, cfg, ck) : null;
   try {
     const policy: ActingPolicy = tfjs ?? agentFromCheckpoint(ck.state, ck.tensors, ck.label);
-    return { env: cfg.envId, label: ck.label, result: evaluatePolicy(policy, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample, kwargs: cfg.envKwargs, actionMasks: cfg.actionMasks }) };
+    const rudder = o.record ? rudderOf(ck) : { rudder: null, note: null };
+    const recorder = o.record ? new EvalRecorder(o.run, { envId: cfg.envId, envKwargs: cfg.envKwargs, label: ck.label, globalStep: ck.state.globalStep, rudder: rudder.rudder }) : null;
+    const result = evaluatePolicy(policy, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample, kwargs: cfg.envKwargs, actionMasks: cfg.actionMasks, observer: recorder });
+    return { env: cfg.envId, label: ck.label, result, recorded: recorder?.written ?? [], note: rudder.note };
   } finally {
     tfjs?.dispose();
   }
+}
+
+/**
+ * The run's RUDDER as the checkpoint saved it (settings and LSTM), to redistribute recorded eval episodes; null
+ * for a run without RUDDER (Align-RUDDER's profile lives in its demonstrations, not the checkpoint: env reward
+ * only), with a note when RUDDER ran but cannot be rebuilt here.
+ */
+function rudderOf(ck: { state: PpoCheckpointState; tensors: Record<string, Float32Array>; label: string }): { rudder: RudderRedistribution | null; note: string | null } {
+  const red = ck.state.redistribution;
+  const saved = red?.state as RudderCheckpointState | null | undefined;
+  if (!red) return { rudder: null, note: null };
+  if (saved?.kind !== 'rudder') return { rudder: null, note: `the run trained with ${red.name}, whose redistribution the checkpoint cannot rebuild: the recorded episodes show the env reward only` };
+  const { features, ...settings } = saved.settings;
+  if (features !== null && typeof features !== 'string') return { rudder: null, note: `RUDDER was trained with observation features given in code: the recorded episodes show the env reward only` };
+  const rudder = RudderRedistribution.forEnv(ck.state.config.envId, ck.state.config.envKwargs, { ...settings, features });
+  const tensors: Record<string, Float32Array> = {};
+  for (const [k, v] of Object.entries(ck.tensors)) if (k.startsWith('redistribution/')) tensors[k.slice('redistribution/'.length)] = v;
+  rudder.restoreState(saved, tensors, `checkpoint ${ck.label}`);
+  return { rudder, note: null };
 }
 
 /** A tfjs-policy run's network, rebuilt by its policy module (the recorded one, or `o.policyModule`) with the checkpoint's weights. */
@@ -68,9 +98,11 @@ async function tfjsPolicy(o: EvalCommand, cfg: PpoConfig, ck: { state: PpoCheckp
   return tfjsPolicyFromCheckpoint(ck.state, ck.tensors, ck.label, model);
 }
 
-/** The two lines `rudder eval` prints. */
-export function formatEvalReport(o: EvalCommand, { env, label, result }: EvalReport): string {
+/** The two lines `rudder eval` prints (and a third with `--record`). */
+export function formatEvalReport(o: EvalCommand, { env, label, result, recorded, note }: EvalReport): string {
   const r = result;
+  const rec = o.record ? `recorded ${recorded.length} episode(s) in ${join(o.run, 'episodes')} (rudder view ${o.run} replays them)${note ? `; note: ${note}` : ''}\n` : '';
   return `${env} · ${o.run} checkpoint ${label} · ${o.sample ? 'sampled' : 'greedy'} policy · ${o.episodes} episode(s) from seed ${o.seed}\n`
-    + `mean return ${r.meanReturn.toFixed(2)} ± ${r.stdReturn.toFixed(2)} (min ${Math.min(...r.returns).toFixed(2)}, max ${Math.max(...r.returns).toFixed(2)}), mean length ${r.meanLength.toFixed(1)}\n`;
+    + `mean return ${r.meanReturn.toFixed(2)} ± ${r.stdReturn.toFixed(2)} (min ${Math.min(...r.returns).toFixed(2)}, max ${Math.max(...r.returns).toFixed(2)}), mean length ${r.meanLength.toFixed(1)}\n`
+    + rec;
 }

@@ -49,7 +49,7 @@ export interface TrainCommand {
   bc?: { demos: string; epochs: number } | null;
   /** The viewer's live source (`--view`): its tap goes to PPO, RUDDER's episodes and the metrics rows to it. */
   live?: LiveSource | null;
-  /** `--record-every N`: sub-env 0's next episode every N env steps to RUN/episodes/ (with RUDDER's redistribution); 0 or absent: none. */
+  /** `--record-every N`: sub-env 0's next episode every N env steps to RUN/episodes/ (with RUDDER's or Align-RUDDER's redistribution); 0 or absent: none. */
   recordEvery?: number;
 }
 
@@ -132,6 +132,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     };
   }
   if (rudder && live) live.attachRudder(rudder); // after the logger above, which it keeps
+  if (aligned && live) live.attachRedistribution(aligned, 'align-rudder');
   const recorder = live && recordEvery > 0 ? new EpisodeRecorder(live, c.out, { everySteps: recordEvery, log }) : null;
   let bar: SingleBar | null = null;
   let lastLine = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutView } from '../src/agents/ppo/redistribution.ts';
 import { encodeEpisode } from '../src/rudder/encode.ts';
-import { RudderRedistribution } from '../src/rudder/ppo-redistribution.ts';
+import { RudderRedistribution, type RudderEpisode } from '../src/rudder/ppo-redistribution.ts';
 import { newLstmState } from '../src/rudder/lstm.ts';
 import { gridCodeCounts, gridEvents } from '../src/rudder/grid-features.ts';
 import { KeyDoorTreasureEnv } from '../src/envs/grid/key-door-treasure.ts';
@@ -334,4 +334,29 @@ describe('RUDDER through the PPO seam', () => {
     expect(heard.seen.slice(0, 2).map((e) => [e.env, e.active])).toEqual([[0, false], [1, false]]);
     expect(heard.seen.some((e) => e.active && e.quality > 0)).toBe(true);
   });
+
+  it('episodeView: the model\'s view of an episode PPO did not play, as onEpisode would report it, without training', () => {
+    const red = new RudderRedistribution(D, { numActions: 2, warmupEpisodes: 0, seed: 4, returnScale: 1 }); // (auto would set the scale from this very episode)
+    // Env 0's first episode below: s_0..s_2, then the terminal observation (the autoreset row's, zeros here).
+    const obs = Float32Array.from([0.1, 0.01, 0.2, 0.04, 0.3, 0.09, 0, 0]), actions = [0, 1, 0], rewards = [0, 1, 0.5];
+    const before = red.episodeView(obs, actions, rewards);
+    expect(red.episodeView(obs, actions, rewards)).toEqual(before); // nothing learned from looking
+    expect(red.stats()).toMatchObject({ episodes: 0, trainSteps: 0, bufferSize: 0 });
+    expect(before.redistributed.reduce((a, b) => a + b, 0)).toBeCloseTo(1.5, 5);
+    const seen: RudderEpisode[] = [];
+    red.onEpisode = (e) => void seen.push(e);
+    red.redistribute(rollout([
+      [step(0.1, 0), step(0.2, 1, 1), step(0.3, 0, 0.5, 'term'), null, step(0.5, 1), step(0.6, 0)],
+      [step(1, 1), step(1.1, 1), step(1.2, 0, 0, 'trunc'), null, step(0.4, 0), step(0.7, 1)],
+    ]), new Float32Array(T * N), new Float32Array(T * N));
+    // The same model saw the same episode first in training: the same predictions and rewards.
+    const e0 = seen[0]!;
+    expect(e0.env).toBe(0);
+    expect(Array.from(before.predictions).map((x, i) => x - e0.predictions[i]!).every((d) => Math.abs(d) < 1e-6)).toBe(true);
+    expect(Array.from(before.redistributed).map((x, i) => x - e0.redistributed[i]!).every((d) => Math.abs(d) < 1e-6)).toBe(true);
+    expect(before.quality).toBe(e0.quality);
+    expect(() => red.episodeView(obs.subarray(2), actions, rewards)).toThrow(/\(T \+ 1\) × 2 values/);
+    expect(() => red.episodeView(obs, [0, 2, 0], rewards)).toThrow(/action 2 at step 1 is outside 0\.\.1/);
+  });
 });
+

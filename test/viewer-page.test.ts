@@ -47,7 +47,9 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
-  await page.goto(server.url);
+  // WebGL asked for: headless chromium's WebGL is SwiftShader, where the page would pick Canvas 2D by itself
+  // (renderer.ts preferredBackend; that choice has its own tests below).
+  await page.goto(`${server.url}?renderer=webgl`);
   await page.waitForFunction(() => (globalThis as unknown as G).__viewer?.ready && (globalThis as unknown as G).__viewer.connected && (globalThis as unknown as G).__viewer.runs.length > 0, null, WAIT);
 }, 120_000);
 
@@ -120,28 +122,56 @@ describe('viewer page in chromium', () => {
   });
 
   it.each(ENV_IDS)('draws %s: sprite and tile pixels have their scene colours', async (envId) => {
-    const failures: string[] = [];
-    {
-      const s = await openReplay(`run-${envId}`);
-      expect(s.envId).toBe(envId);
-      const scene = server.scripted.get(envId)!.frames[0]!;
-      expect(s.hud).toEqual(scene.hud);
-      expect(s.frameCount).toBe(server.scripted.get(envId)!.frames.length);
-      const img = await screenshot();
-      const c = s.cell;
-      const sp = probeSprite(scene);
-      if (!sp) failures.push(`${envId}: no probe-able sprite`);
-      else {
-        const got = pixel(img, (sp.x + 0.5) * c, (sp.y + 0.5) * c);
-        if (colorDistance(got, rgb(sp.color ?? '#ffffff')) > 12) failures.push(`${envId}: sprite ${sp.kind} at ${sp.x},${sp.y}: ${got} ≠ ${sp.color}`);
-      }
-      const tile = probeTile(scene);
-      if (tile) {
-        const got = pixel(img, (tile.x + 0.5) * c, (tile.y + 0.5) * c);
-        if (colorDistance(got, rgb(tile.color)) > 12) failures.push(`${envId}: tile ${tile.x},${tile.y}: ${got} ≠ ${tile.color}`);
-      }
-    }
-    expect(failures).toEqual([]);
+    expect(await drawFailures(envId)).toEqual([]);
+  });
+});
+
+/** Replays the env's scripted episode on `page` and probes a sprite's and a tile's pixels; what differs. */
+async function drawFailures(envId: string): Promise<string[]> {
+  const failures: string[] = [];
+  const s = await openReplay(`run-${envId}`);
+  expect(s.envId).toBe(envId);
+  const scene = server.scripted.get(envId)!.frames[0]!;
+  expect(s.hud).toEqual(scene.hud);
+  expect(s.frameCount).toBe(server.scripted.get(envId)!.frames.length);
+  const img = await screenshot();
+  const c = s.cell;
+  const sp = probeSprite(scene);
+  if (!sp) failures.push(`${envId}: no probe-able sprite`);
+  else {
+    const got = pixel(img, (sp.x + 0.5) * c, (sp.y + 0.5) * c);
+    if (colorDistance(got, rgb(sp.color ?? '#ffffff')) > 12) failures.push(`${envId}: sprite ${sp.kind} at ${sp.x},${sp.y}: ${got} ≠ ${sp.color}`);
+  }
+  const tile = probeTile(scene);
+  if (tile) {
+    const got = pixel(img, (tile.x + 0.5) * c, (tile.y + 0.5) * c);
+    if (colorDistance(got, rgb(tile.color)) > 12) failures.push(`${envId}: tile ${tile.x},${tile.y}: ${got} ≠ ${tile.color}`);
+  }
+  return failures;
+}
+
+describe('viewer page on Canvas 2D (its own choice where WebGL is emulated on the CPU)', () => {
+  let webglPage: Page;
+  beforeAll(async () => {
+    webglPage = page;
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(server.url);
+    await page.waitForFunction(() => (globalThis as unknown as G).__viewer?.ready && (globalThis as unknown as G).__viewer.connected && (globalThis as unknown as G).__viewer.runs.length > 0, null, WAIT);
+  }, 60_000);
+  afterAll(async () => {
+    await page.close();
+    page = webglPage;
+  });
+
+  it('picks Canvas 2D over SwiftShader’s WebGL', async () => {
+    const renderer = await page.evaluate(`(() => { const gl = document.createElement('canvas').getContext('webgl'); const i = gl.getExtension('WEBGL_debug_renderer_info'); return gl.getParameter(i.UNMASKED_RENDERER_WEBGL); })()`);
+    expect(String(renderer)).toMatch(/SwiftShader/i);
+    expect((await state()).backend).toBe('canvas');
+  });
+
+  it.each(ENV_IDS)('draws %s on Canvas 2D: sprite and tile pixels have their scene colours', async (envId) => {
+    expect(await drawFailures(envId)).toEqual([]);
   });
 });
 

@@ -3,10 +3,11 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { EpisodeEndMessage, HelloMessage } from '../src/viewer/protocol.ts';
+import type { EpisodeEndMessage, EpisodeStartMessage, HelloMessage, RedistributionMessage, StepMessage } from '../src/viewer/protocol.ts';
 import { ViewerClient } from './support/viewer-client.ts';
 import '../src/envs/index.ts'; // registers the built-in envs the replay makes
-import { loadTrainingEpisode, readRecordedEpisode } from '../src/viewer/server/index.ts';
+import { createViewerServer, loadTrainingEpisode, readRecordedEpisode } from '../src/viewer/server/index.ts';
+import { runEval } from '../scripts/eval.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = resolve(ROOT, 'bin/rudder.mjs');
@@ -82,6 +83,59 @@ describe('rudder train --view and rudder view', () => {
       expect(readRecordedEpisode(join(out, 'episodes', f), f).redistribution?.redistributed).toEqual(e.redistribution!.redistributed);
     }
   });
+
+  it('eval --record writes its episodes with RUDDER’s redistribution; the viewer lists them and replays them step for step', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'viewer-cli-eval-')), out = join(dir, 'kdt');
+    writeFileSync(join(dir, 'kdt.json'), JSON.stringify({ envId: 'KeyDoorTreasure-v0', envKwargs: { size: 5, maxSteps: 60 } }));
+    const train = start(['train', '--config', join(dir, 'kdt.json'), '--steps', '8192', '--seed', '2', '--rudder', '--out', out, '--no-progress']);
+    expect(await train.exited).toBe(0);
+    const ev = start(['eval', '--run', out, '--episodes', '3', '--seed', '40', '--record']);
+    expect(await ev.exited).toBe(0);
+    expect(ev.output()).toContain(`recorded 3 episode(s) in ${join(out, 'episodes')}`);
+    const label = /checkpoint (\S+) ·/.exec(ev.output())![1]!;
+    const names = [40, 41, 42].map((s) => `episodes/eval-${label}-seed${s}.json`);
+    expect(readdirSync(join(out, 'episodes')).map((f) => `episodes/${f}`).sort()).toEqual(names);
+    // The same evaluation in this process (greedy, same seeds): what each file must hold.
+    const mine = await runEval({ run: out, episodes: 3, seed: 40, sample: false });
+    const mean = /mean return (-?[\d.]+)/.exec(ev.output())![1]!;
+    expect(Number(mean)).toBeCloseTo(mine.result.meanReturn, 2);
+    const files = names.map((n) => loadTrainingEpisode(join(out, n)));
+    files.forEach((f, i) => {
+      expect(f).toMatchObject({ source: 'eval', seed: 40 + i, envId: 'KeyDoorTreasure-v0' });
+      expect(f.actions.length).toBe(mine.result.lengths[i]);
+      expect(f.return).toBeCloseTo(mine.result.returns[i]!, 9);
+      expect(f.redistribution?.method).toBe('rudder');
+      expect(f.redistribution!.redistributed.length).toBe(f.actions.length);
+      // RUDDER's redistribution pays the episode's return (the last step carries G − ŷ).
+      expect(f.redistribution!.redistributed.reduce((a, b) => a + b, 0)).toBeCloseTo(f.return, 4);
+    });
+
+    // The viewer: the run list names them, and a replay over a real socket re-simulates each from its file.
+    const staticDir = mkdtempSync(join(tmpdir(), 'viewer-cli-static-'));
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
+    const server = await createViewerServer({ staticDir, runDirs: [out], port: 0 });
+    try {
+      const c = await ViewerClient.open(server.url);
+      expect((c.messages[0] as HelloMessage).runs[0]!.episodes).toEqual(names);
+      c.send({ type: 'speed', factor: 8 });
+      for (const [i, path] of names.entries()) {
+        const st = await c.ask<EpisodeStartMessage>({ type: 'open_replay', runId: 'kdt', path }, (m) => m.type === 'episode_start');
+        expect(st).toMatchObject({ source: 'replay', seed: 40 + i });
+        const msgs = await c.episode(st.episode);
+        const steps = msgs.filter((m): m is StepMessage => m.type === 'step');
+        const end = msgs.find((m): m is EpisodeEndMessage => m.type === 'episode_end')!;
+        expect(steps.length).toBe(mine.result.lengths[i]);
+        expect(end.length).toBe(mine.result.lengths[i]);
+        expect(end.return).toBeCloseTo(mine.result.returns[i]!, 9);
+        expect(steps.map((m) => m.action)).toEqual(files[i]!.actions);
+        const rd = msgs.find((m): m is RedistributionMessage => m.type === 'redistribution')!;
+        expect(rd.redistributed).toEqual(files[i]!.redistribution!.redistributed);
+      }
+      await c.close();
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
 
   it('view refuses what it cannot serve, naming it; --port without --view is an error', async () => {
     const missing = start(['view', '/nonexistent/run', '--port', '0']);

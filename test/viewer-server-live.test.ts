@@ -90,7 +90,7 @@ describe('live training in the viewer', () => {
       // Every episode handed to a subscriber was paired with its own report.
       for (const d of direct) {
         const k = onEnv1.findIndex((e) => e.globalStep === d.captured.globalStep);
-        expect(d.rudder).toBe(rudder1[k]);
+        expect(d.redistribution).toBe(rudder1[k]);
       }
 
       // Metrics rows as the trainer reported them, after the (empty) file's rows.

@@ -1,4 +1,4 @@
-import type { RedistributionState, RewardRedistribution, RolloutView } from '../agents/ppo/redistribution.ts';
+import type { RedistributedEpisode, RedistributionState, RewardRedistribution, RolloutView } from '../agents/ppo/redistribution.ts';
 import type { Demonstration } from '../envs/core/demonstration.ts';
 import type { EnvWrapper } from '../envs/vector/make-vec.ts';
 import { make } from '../envs/core/registry.ts';
@@ -62,6 +62,15 @@ export class AlignRedistribution implements RewardRedistribution {
   private prevScore = new Float64Array(0);
   private paid = new Float64Array(0);
   private ret = new Float64Array(0);
+  private startScore = new Float64Array(0);
+  /** Per env, the episode's rewards and C·(S(τ_t) − S(τ_0)) so far, kept only while `onEpisode` is set. */
+  private trails: ({ r: number[]; pred: number[] } | null)[] = [];
+  /**
+   * Called with every finished episode's per-step rewards (C·ΔS, with the correction when on) and the
+   * running C·(S(τ_t) − S(τ_0)) as its prediction, trust 1: the viewer plots them as RUDDER's. An episode
+   * begun before it was set (or before a resume) is not reported.
+   */
+  onEpisode: ((e: RedistributedEpisode) => void) | null = null;
 
   /** `scale` is C (`eventScale`). */
   constructor(readonly encoder: TransitionEvents, readonly profile: AlignProfile, readonly scale: number, opts: AlignPpoOptions = {}) {
@@ -85,6 +94,8 @@ export class AlignRedistribution implements RewardRedistribution {
     this.prevScore = new Float64Array(N);
     this.paid = new Float64Array(N);
     this.ret = new Float64Array(N);
+    this.startScore = new Float64Array(N);
+    this.trails = Array.from({ length: N }, () => null);
   }
 
   /** Begin env i's episode at observation `obs`: the empty prefix, or its start event's. */
@@ -97,7 +108,8 @@ export class AlignRedistribution implements RewardRedistribution {
       sc.push(s0);
       this.events[i]!.push(s0);
     }
-    this.prevScore[i] = sc.score;
+    this.prevScore[i] = this.startScore[i] = sc.score;
+    this.trails[i] = this.onEpisode ? { r: [], pred: [] } : null;
     this.paid[i] = 0;
     this.ret[i] = 0;
     this.started[i] = 1;
@@ -132,13 +144,29 @@ export class AlignRedistribution implements RewardRedistribution {
         this.paid[i]! += r;
         rr[k] = r;
         quality[k] = 1;
+        const trail = this.trails[i];
+        if (trail) {
+          trail.r.push(r);
+          trail.pred.push(this.scale * (this.prevScore[i]! - this.startScore[i]!));
+          if (done) this.report(i, trail, view.globalStep);
+        }
         if (done) this.started[i] = 0;
       }
     }
   }
 
+  private report(i: number, trail: { r: number[]; pred: number[] }, globalStep: number): void {
+    this.trails[i] = null;
+    const L = trail.r.length, ret = this.ret[i]!, predicted = trail.pred[L - 1]!, rest = ret - predicted;
+    this.onEpisode?.({
+      env: i, globalStep, length: L, ret, predicted, predictions: Float32Array.from(trail.pred), redistributed: Float32Array.from(trail.r),
+      quality: 1, error: (rest * rest) / (ret * ret + 1e-5), active: true, // the relative error as RUDDER's (its eps)
+    });
+  }
+
   resetEpisodes(): void {
     this.started.fill(0);
+    this.trails.fill(null);
   }
 
   saveState(): RedistributionState {
@@ -165,6 +193,7 @@ export class AlignRedistribution implements RewardRedistribution {
       this.events[i] = [...ep.events];
       this.started[i] = ep.started ? 1 : 0;
       this.prevScore[i] = sc.score;
+      this.startScore[i] = NaN; // unknown for a restored episode: not reported (trails are null)
       this.paid[i] = ep.paid;
       this.ret[i] = ep.ret;
     });

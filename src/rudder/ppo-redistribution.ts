@@ -438,6 +438,41 @@ export class RudderRedistribution implements RewardRedistribution {
     this.episodes++;
   }
 
+  /**
+   * The current model's view of one finished episode that PPO did not play (`rudder eval --record`), as
+   * `onEpisode` reports a training episode: prediction differences, the last step corrected to pay G, the
+   * trust it would get. Forward only: the model, its statistics and the buffer are untouched.
+   * `obs` [(T + 1) · obsDim]: s_0 … s_T (s_T the terminal observation); `actions`, `rewards` [T].
+   */
+  episodeView(obs: Float32Array, actions: ArrayLike<number>, rewards: ArrayLike<number>, env = 0): RudderEpisode {
+    const L = actions.length, D = this.obsDim;
+    if (L < 1 || rewards.length !== L || obs.length !== (L + 1) * D) {
+      throw new RangeError(`RUDDER episodeView: ${L} actions, ${rewards.length} rewards and ${obs.length} observation values; expected T ≥ 1 actions, T rewards and (T + 1) × ${D} values`);
+    }
+    const ep = new EpisodeTrace(this.encoder, this.cfg.features, L, this.cfg.units);
+    let ret = 0;
+    for (let t = 0; t < L; t++) {
+      const a = actions[t]!;
+      if (!(Number.isInteger(a) && a >= 0 && a < this.cfg.numActions)) throw new RangeError(`RUDDER episodeView: action ${a} at step ${t} is outside 0..${this.cfg.numActions - 1}`);
+      ep.push(obs, t * D, a, rewards[t]!, t);
+      ret += rewards[t]!;
+    }
+    if (this.cfg.terminalObservation) ep.pushTerminal(obs, L * D);
+    const rows = L + (this.cfg.terminalObservation ? 1 : 0);
+    const preds = this.model.predict({ inputs: ep.inputs, length: rows });
+    // As finish(): differences, the terminal input's difference to the last action, G − ŷ paid at the end.
+    const r = new Float32Array(L);
+    for (let i = 0; i < L; i++) r[i] = preds[i]! - (i > 0 ? preds[i - 1]! : 0);
+    if (rows > L) r[L - 1]! += preds[L]! - preds[L - 1]!;
+    const predicted = preds[rows - 1]!, rest = ret - predicted;
+    r[L - 1]! += rest;
+    const predictions = preds.slice(0, L);
+    predictions[L - 1] = predicted;
+    const eps = this.cfg.trustEps === 'atari' ? Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5)) : this.cfg.trustEps * this.avgSquaredReturn;
+    const error = (rest * rest) / (ret * ret + eps);
+    return { env, globalStep: this.globalStep, length: L, ret, predicted, predictions, redistributed: r, quality: this.active ? this.trust(error) : 0, error, active: this.active };
+  }
+
   /** The trust q of a finished episode with relative error `error` (the `explained` gate: of the episodes before it). */
   private trust(error: number): number {
     if (this.cfg.trustGate === 'none') return 1;

@@ -120,7 +120,7 @@ export function restoreLearningState(t: PpoLearningState, s: PpoCheckpointState,
   t.globalStep = s.globalStep;
   t.elapsedBefore = s.elapsedSeconds;
   if (s.nextEvalStep >= 0) t.nextEvalStep = s.nextEvalStep;
-  if (s.bestEvalReturn !== null) t.bestEval = { meanReturn: s.bestEvalReturn, stdReturn: NaN, meanLength: NaN, returns: [] };
+  if (s.bestEvalReturn !== null) t.bestEval = { meanReturn: s.bestEvalReturn, stdReturn: NaN, meanLength: NaN, returns: [], lengths: [] };
 }
 
 /** The redistributor's state back into the one the resumed run was given: both or neither, the same kind. */

@@ -30,6 +30,28 @@ export interface RolloutView {
   readonly globalStep: number;
 }
 
+/**
+ * What a redistributor made of one finished episode, for a listener (the viewer plots it): RUDDER's
+ * `RudderEpisode` and Align-RUDDER's `onEpisode` reports have this shape.
+ */
+export interface RedistributedEpisode {
+  /** Which sub-env of the vector env it ran in, and the env steps taken so far (at the end of its rollout). */
+  env: number;
+  globalStep: number;
+  length: number;
+  /** Its return G, and the method's prediction of it at its end. */
+  ret: number;
+  predicted: number;
+  /** The return prediction after each step [length]. */
+  predictions: Float32Array;
+  /** The redistributed reward of each step [length]. */
+  redistributed: Float32Array;
+  /** The trust q it was given, and the prediction's error (NaN when there is none). */
+  quality: number;
+  error: number;
+  active: boolean;
+}
+
 /** A redistributor's learning state in a checkpoint: JSON data and named float32 arrays. */
 export interface RedistributionState {
   state: { readonly kind: string };

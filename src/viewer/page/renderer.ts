@@ -1,11 +1,14 @@
 /**
- * Draws any {@link Scene} with PixiJS 8 (WebGL, falling back to canvas): the tile layers in palette
+ * Draws any {@link Scene} with PixiJS 8 (WebGL, or Canvas 2D where WebGL is emulated: preferredBackend): the tile layers in palette
  * colours, sprites (conventional kinds drawn distinctly, any other kind as a disc in its colour), labels,
  * HUD and caption as PixiJS Text, which draws strings literally (a label `<b>x</b>` shows those
  * characters; nothing here is HTML). No env has code of its own in the viewer.
  *
  * The world sits at the canvas's top-left corner, `cell` pixels per cell; the HUD and caption below it.
- * Tile layers are redrawn only when the layer object changes (frames share unchanged layers).
+ * Tile layers are redrawn only when the layer object changes (frames share unchanged layers), and are
+ * drawn to a texture then (`cacheAsTexture`), so a frame whose layers did not change draws them as one quad
+ * instead of re-rasterising their rects: with WebGL emulated on the CPU (SwiftShader, headless) every
+ * pixel and triangle costs CPU.
  */
 import 'pixi.js/unsafe-eval'; // shader code without new Function, so the page runs under a CSP with no 'unsafe-eval'
 import { Application, Container, Graphics, Text, type TextStyleOptions } from 'pixi.js';
@@ -15,6 +18,29 @@ export interface RendererOptions {
   /** The largest world area, in CSS pixels (default 640 × 420). */
   maxWidth?: number;
   maxHeight?: number;
+  /** PixiJS's backend: by default {@link preferredBackend}. */
+  backend?: 'webgl' | 'canvas';
+}
+
+/**
+ * WebGL, unless the browser's WebGL is emulated on the CPU (SwiftShader, llvmpipe: headless chromium, a
+ * machine without a GPU), where PixiJS's Canvas 2D renderer costs less per frame (Bowling replayed at 30 fps
+ * in headless chromium: 31–36 ms of chromium CPU per drawn frame against 40–50 over WebGL, same run;
+ * BENCHMARKS.md, viewer). `?renderer=webgl` or `?renderer=canvas` in the page's URL chooses.
+ */
+export function preferredBackend(): 'webgl' | 'canvas' {
+  const asked = new URLSearchParams(globalThis.location?.search ?? '').get('renderer');
+  if (asked === 'webgl' || asked === 'canvas') return asked;
+  try {
+    const gl = document.createElement('canvas').getContext('webgl');
+    if (!gl) return 'canvas';
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return /swiftshader|llvmpipe|softpipe|software/i.test(name) ? 'canvas' : 'webgl';
+  } catch {
+    return 'webgl';
+  }
 }
 
 const BACKGROUND = 0x14161c;
@@ -47,6 +73,7 @@ export class SceneRenderer {
     this.hud = new Text({ text: '', style: { ...TEXT_STYLE, wordWrap: true, wordWrapWidth: maxW - 2 * PAD } });
     this.caption = new Text({ text: '', style: { ...TEXT_STYLE, fill: 0xffd479, wordWrap: true, wordWrapWidth: maxW - 2 * PAD } });
     app.stage.addChild(this.tiles, this.spriteGfx, this.labelLayer, this.hud, this.caption);
+    this.tiles.cacheAsTexture(true);
   }
 
   /** A renderer in a new canvas appended to `host`. */
@@ -57,7 +84,7 @@ export class SceneRenderer {
       width: maxW,
       height: 120,
       background: BACKGROUND,
-      preference: ['webgl', 'canvas'],
+      preference: (options.backend ?? preferredBackend()) === 'canvas' ? ['canvas', 'webgl'] : ['webgl', 'canvas'],
       antialias: false,
       resolution: 1,
       autoStart: false, // drawn on demand: a paused viewer costs nothing
@@ -126,9 +153,11 @@ export class SceneRenderer {
       this.drawnCell = cell;
     }
     while (this.layerGfx.length < layers.length) this.layerGfx.push(this.tiles.addChild(new Graphics()));
+    let changed = this.drawnLayers.length !== layers.length;
     for (let i = layers.length; i < this.layerGfx.length; i++) this.layerGfx[i]!.clear();
     layers.forEach((layer, i) => {
       if (this.drawnLayers[i] === layer) return;
+      changed = true;
       const g = this.layerGfx[i]!;
       g.clear();
       const ox = layer.x ?? 0, oy = layer.y ?? 0;
@@ -147,6 +176,7 @@ export class SceneRenderer {
       this.drawnLayers[i] = layer;
     });
     this.drawnLayers.length = layers.length;
+    if (changed) this.tiles.updateCacheTexture(); // re-rendered into its texture at the next render
   }
 
   private drawSprites(sprites: Sprite[], cell: number): void {

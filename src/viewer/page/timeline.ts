@@ -135,10 +135,12 @@ export class Timeline {
   refresh(): void {
     const n = this.host.frameCount();
     if (this.t > n - 1) this.t = Math.max(0, n - 1);
-    this.slider.max = String(Math.max(0, n - 1));
-    this.slider.value = String(this.t);
-    this.label.textContent = `t = ${this.t} / ${Math.max(0, n - 1)}`;
-    this.playButton.textContent = this.playing ? '❚❚' : '▶';
+    // Written only when they change: a DOM write, even of the same text, costs the page a style and
+    // layout pass, and this runs at every frame of playback.
+    setIfChanged(this.slider, 'max', String(Math.max(0, n - 1)));
+    setIfChanged(this.slider, 'value', String(this.t));
+    setIfChanged(this.label, 'textContent', `t = ${this.t} / ${Math.max(0, n - 1)}`);
+    setIfChanged(this.playButton, 'textContent', this.playing ? '❚❚' : '▶');
   }
 
   private readonly tick = (now: number): void => {
@@ -165,4 +167,8 @@ export class Timeline {
     }
     this.raf = requestAnimationFrame(this.tick);
   };
+}
+
+function setIfChanged<E extends HTMLElement, K extends 'max' | 'value' | 'textContent'>(el: E, key: K & keyof E, value: string): void {
+  if (el[key] !== value) (el as Record<K, unknown>)[key] = value;
 }

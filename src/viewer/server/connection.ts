@@ -13,7 +13,7 @@ import { decodeClientMessage, encodeBatch } from './codec.ts';
 import { episodeMessages, readRecordedEpisode, SharedEpisode, type EpisodeData, type RecordedEpisode } from './episodes.ts';
 import type { CapturedEpisode } from '../../agents/ppo/episode-tap.ts';
 import { captureScenes } from '../../agents/ppo/episode-tap.ts';
-import type { LiveEpisode, LiveSource, LiveSubscription, MetricsRow } from './live-source.ts';
+import type { LiveEpisode, LiveFeed, LiveSubscription, MetricsRow } from './live-source.ts';
 import { METRICS_CHUNK, readMetricsRows } from './metrics-file.ts';
 import { BusyClock, Playback, SOFT_BUFFER_BYTES } from './playback.ts';
 import { PlayError, PlaySession } from './play-session.ts';
@@ -30,7 +30,7 @@ export const MESSAGE_BURST = 400;
 export interface ServerContext {
   runs(): ServedRun[];
   run(id: string): ServedRun | undefined;
-  live: LiveSource | null;
+  live: LiveFeed | null;
   /** The live run's id, when a live source is attached. */
   liveRunId: string | null;
   /** Something in the run folders changed (a demonstration saved): look again now, tell every page. */
@@ -254,15 +254,15 @@ export class Connection {
   }
 }
 
-/** A live capture as an episode to play (RUDDER's arrays become plain numbers: msgpack has no Float32Array). */
+/** A live capture as an episode to play (the redistribution's arrays become plain numbers: msgpack has no Float32Array). */
 export function liveEpisodeData(e: LiveEpisode, runId: string, envId: string, envKwargs: Record<string, unknown>, actionNames: string[], fps: number): EpisodeData {
-  const c = e.captured, r = e.rudder;
+  const c = e.captured, r = e.redistribution;
   return {
     source: 'live', runId, envId, subEnv: c.env, seed: null, globalStep: c.globalStep, actionNames, fps,
     scenes: { [Symbol.iterator]: () => captureScenes(c, envId, envKwargs) }, // re-made as it plays, off the trainer's rollout
     actions: c.actions, rewards: c.rewards, terminated: c.terminated, truncated: c.truncated,
     redistribution: r ? {
-      method: 'rudder', rewards: Array.from(c.rewards), redistributed: Array.from(r.redistributed), predictions: Array.from(r.predictions), quality: r.quality, error: r.error,
+      method: e.method ?? 'rudder', rewards: Array.from(c.rewards), redistributed: Array.from(r.redistributed), predictions: Array.from(r.predictions), quality: r.quality, error: r.error,
     } : null,
   };
 }

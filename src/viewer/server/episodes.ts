@@ -138,7 +138,7 @@ export function readRecordedEpisode(path: string, label: string, index: number |
     }
     const rd = e.redistribution;
     return {
-      envId: e.envId, envKwargs: e.envKwargs, seed: null, subEnv: e.subEnv, globalStep: e.globalStep, actions: e.actions, rewards: e.rewards,
+      envId: e.envId, envKwargs: e.envKwargs, seed: e.seed ?? null, subEnv: e.subEnv, globalStep: e.globalStep, actions: e.actions, rewards: e.rewards,
       terminated: e.terminated, truncated: e.truncated, scenes,
       redistribution: rd ? { method: rd.method, rewards: e.rewards, redistributed: rd.redistributed, predictions: rd.predictions, quality: rd.quality, error: rd.error ?? NaN } : null,
     };

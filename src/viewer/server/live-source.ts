@@ -1,7 +1,8 @@
 /**
  * A live training run as the viewer sees it. The trainer passes `live.tap` as PPO's `tap` option and calls
- * `live.attachRudder(redistribution)`; the viewer subscribes to a sub-env and gets that sub-env's next whole
- * episode with RUDDER's view of it (rewards, redistributed reward, predictions, trust), then the next one
+ * `live.attachRedistribution(redistribution, method)` (RUDDER's or Align-RUDDER's); the viewer subscribes to a
+ * sub-env and gets that sub-env's next whole episode with the method's view of it (rewards, redistributed reward,
+ * predictions, trust), then the next one
  * (re-armed after each). With no subscriber the tap stays off (env −1): PPO pays one comparison per step.
  * Listeners are called synchronously from the trainer's loop and must return at once (the server only
  * queues the episode for its player); a throwing listener is dropped, never the training.
@@ -11,7 +12,8 @@ import type { Env } from '../../envs/core/env.ts';
 import { make } from '../../envs/core/registry.ts';
 import { hasScene } from '../../envs/core/scene.ts';
 import type { MetricValue } from '../../agents/run/metrics.ts';
-import type { RudderEpisode } from '../../rudder/ppo-redistribution.ts';
+import type { RedistributedEpisode } from '../../agents/ppo/redistribution.ts';
+import type { RedistributionMessage } from '../protocol.ts';
 
 export interface LiveSourceOptions {
   envId: string;
@@ -24,10 +26,15 @@ export interface LiveSourceOptions {
   runId?: string;
 }
 
-/** A captured episode and, when RUDDER runs, its output for that very episode. */
+/** Which method redistributed the reward. */
+export type RedistributionMethod = RedistributionMessage['method'];
+
+/** A captured episode and, when RUDDER or Align-RUDDER runs, its output for that very episode. */
 export interface LiveEpisode {
   captured: CapturedEpisode;
-  rudder: RudderEpisode | null;
+  redistribution: RedistributedEpisode | null;
+  /** Which method made `redistribution` (null with it). */
+  method: RedistributionMethod | null;
 }
 
 export type LiveListener = (episode: LiveEpisode) => void;
@@ -49,15 +56,15 @@ interface Subscriber {
 }
 export type MetricsRow = Record<string, MetricValue>;
 
-/** What `attachRudder` needs of a redistributor: RUDDER's per-episode hook. */
+/** What `attachRedistribution` needs of a redistributor: its per-episode hook (RUDDER's, Align-RUDDER's). */
 export interface EpisodeHookHolder {
-  onEpisode: ((e: RudderEpisode) => void) | null;
+  onEpisode: ((e: RedistributedEpisode) => void) | null;
 }
 
 /**
- * PPO's tap for the viewer: an EpisodeTap, plus bookkeeping that tells which of RUDDER's per-episode reports
+ * PPO's tap for the viewer: an EpisodeTap, plus bookkeeping that tells which of the redistributor's per-episode reports
  * is the captured episode. After arming, the sub-env may first finish the episode it was in (not recorded);
- * counting those ends gives the captured episode's index among RUDDER's reports for that sub-env.
+ * counting those ends gives the captured episode's index among its reports for that sub-env.
  */
 class LiveTap implements RolloutTap {
   env = -1;
@@ -65,9 +72,9 @@ class LiveTap implements RolloutTap {
   armedFor = -1;
   private started = false;
   private endsBefore = 0;
-  /** How many of RUDDER's reports for `armedFor` precede the captured episode. */
+  /** How many of the redistributor's reports for `armedFor` precede the captured episode. */
   skip = 0;
-  readonly rudderSeen: RudderEpisode[] = [];
+  readonly reports: RedistributedEpisode[] = [];
 
   constructor(private readonly inner: EpisodeTap) {}
 
@@ -77,7 +84,7 @@ class LiveTap implements RolloutTap {
     this.armedFor = env;
     this.started = false;
     this.endsBefore = this.skip = 0;
-    this.rudderSeen.length = 0;
+    this.reports.length = 0;
   }
 
   /** Why capture stopped, if recording ever failed (it never propagates into the trainer). */
@@ -108,7 +115,23 @@ class LiveTap implements RolloutTap {
   }
 }
 
-export class LiveSource {
+/**
+ * What the viewer's server needs of a live run: a {@link LiveSource} in the same thread, or, when the server
+ * runs in a worker (`rudder train --view`), its stand-in there (live-channel.ts `RemoteLiveSource`).
+ */
+export interface LiveFeed {
+  readonly envId: string;
+  readonly envKwargs: Record<string, unknown>;
+  readonly numEnvs: number;
+  readonly runDir: string | null;
+  readonly runId: string | undefined;
+  /** Training is over: nothing more will come. */
+  readonly finished: boolean;
+  subscribe(subEnv: number, listener: LiveListener, opts?: { onDemand?: boolean }): LiveSubscription;
+  onMetric(listener: (row: MetricsRow) => void): () => void;
+}
+
+export class LiveSource implements LiveFeed {
   readonly envId: string;
   readonly envKwargs: Record<string, unknown>;
   readonly numEnvs: number;
@@ -135,12 +158,20 @@ export class LiveSource {
     this.tap = this.liveTap;
   }
 
-  /** Chains onto RUDDER's `onEpisode` (keeping a listener already there) to pair its reports with captures. */
+  private method: RedistributionMethod | null = null;
+
+  /** RUDDER's: `attachRedistribution(red, 'rudder')`. */
   attachRudder(red: EpisodeHookHolder): void {
+    this.attachRedistribution(red, 'rudder');
+  }
+
+  /** Chains onto the redistributor's `onEpisode` (keeping a listener already there) to pair its reports with captures. */
+  attachRedistribution(red: EpisodeHookHolder, method: RedistributionMethod): void {
+    this.method = method;
     const before = red.onEpisode;
     red.onEpisode = (e) => {
       before?.(e);
-      if (e.env === this.liveTap.armedFor) this.liveTap.rudderSeen.push(e);
+      if (e.env === this.liveTap.armedFor) this.liveTap.reports.push(e);
     };
   }
 
@@ -217,15 +248,16 @@ export class LiveSource {
   private captured(c: CapturedEpisode): void {
     const t = this.liveTap;
     const T = c.actions.length;
-    const fits = (e: RudderEpisode | undefined): e is RudderEpisode => e !== undefined && e.length === T && Math.abs(e.ret - c.return) <= 1e-6 * Math.max(1, Math.abs(c.return));
-    const byCount = t.rudderSeen[t.skip];
-    const rudder = fits(byCount) ? byCount : t.rudderSeen.find(fits) ?? null;
+    const fits = (e: RedistributedEpisode | undefined): e is RedistributedEpisode => e !== undefined && e.length === T && Math.abs(e.ret - c.return) <= 1e-6 * Math.max(1, Math.abs(c.return));
+    const byCount = t.reports[t.skip];
+    const redistribution = fits(byCount) ? byCount : t.reports.find(fits) ?? null;
+    const method = redistribution ? this.method : null;
     this.delivered++;
     for (const sub of [...this.subs]) {
       if (sub.subEnv !== c.env || !sub.wanting) continue;
       if (sub.onDemand) sub.wanting = false;
       try {
-        sub.listener({ captured: c, rudder });
+        sub.listener({ captured: c, redistribution, method });
       } catch {
         this.subs.delete(sub);
       }

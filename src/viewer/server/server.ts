@@ -16,7 +16,7 @@ import type { SharedEpisode } from './episodes.ts';
 import type { CapturedEpisode } from '../../agents/ppo/episode-tap.ts';
 import { allowedHosts, checkRequest } from './host-check.ts';
 import { plain, serveFile } from './http-files.ts';
-import type { LiveSource } from './live-source.ts';
+import type { LiveFeed } from './live-source.ts';
 import { findRunDirs, loadRuns, runId, ServedRun } from './runs.ts';
 
 export interface ViewerServerOptions {
@@ -35,8 +35,8 @@ export interface ViewerServerOptions {
   runsRoot?: string | null;
   /** How often the run folders are looked at again for new runs, episodes and models (ms; default 2000). */
   refreshMs?: number;
-  /** A training run in this process to stream live. */
-  live?: LiveSource | null;
+  /** A training run to stream live: its LiveSource (same thread), or a worker's stand-in for it. */
+  live?: LiveFeed | null;
   /** More Host names to accept (e.g. a machine name when bound to 0.0.0.0). */
   allowedHostNames?: readonly string[];
   /** Most pages connected at once (default 64). */

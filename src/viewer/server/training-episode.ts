@@ -1,6 +1,6 @@
 /**
  * Training episodes on disk (`RUN/episodes/train-*.json`): one episode a training run played, with what
- * RUDDER made of it, so a replay from disk shows the reward plots as the live view does.
+ * RUDDER or Align-RUDDER made of it, so a replay from disk shows the reward plots as the live view does.
  *
  * A training episode starts wherever the vector env's autoreset left the sub-env, not from a seed, so it
  * is stored as the env's state after that reset (`getState()`, plain JSON) and the actions; the viewer puts
@@ -13,6 +13,8 @@
  *   "redistribution": { "method": "rudder", "redistributed": […], "predictions": […], "quality": 0.8, "error": 0.1 } }
  * ```
  * `redistribution` is null for plain PPO (and for a RUDDER episode whose report could not be matched).
+ * `rudder eval --record` writes its episodes in the same form (`source: "eval"`, the `seed` it reset with,
+ * subEnv 0, globalStep the checkpoint's; eval-recorder.ts).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -41,6 +43,9 @@ const schema = z.strictObject({
   terminated: z.boolean(),
   truncated: z.boolean(),
   recordedAt: z.string().optional(),
+  /** `eval`: an episode of `rudder eval --record` (reset with `seed`); absent or `train`: a training episode. */
+  source: z.enum(['train', 'eval']).optional(),
+  seed: z.number().int().min(0).optional(),
   redistribution: z.strictObject({
     method: z.enum(['rudder', 'align-rudder']),
     /** Per step [length]: the redistributed reward, and the model's return prediction after the step. */
@@ -78,14 +83,14 @@ export function parseTrainingEpisode(x: unknown, label: string): TrainingEpisode
 
 /** A captured live episode as a file's content; null when the env gave no state to start from (no getState). */
 export function trainingEpisodeOf(e: LiveEpisode, envId: string, envKwargs: Record<string, unknown>): TrainingEpisode | null {
-  const c = e.captured, r = e.rudder;
+  const c = e.captured, r = e.redistribution;
   if (!c.start) return null;
   return {
     format: TRAINING_EPISODE_FORMAT, version: TRAINING_EPISODE_VERSION, envId, envKwargs, subEnv: c.env, globalStep: c.globalStep,
     start: c.start as TrainingEpisode['start'], actions: Array.from(c.actions), rewards: Array.from(c.rewards), return: c.return,
     terminated: c.terminated, truncated: c.truncated, recordedAt: new Date().toISOString(),
     // Float32 values widen to doubles exactly, and JSON's shortest round-trip text brings the same doubles back.
-    redistribution: r ? { method: 'rudder', redistributed: Array.from(r.redistributed), predictions: Array.from(r.predictions), quality: r.quality, error: Number.isFinite(r.error) ? r.error : null } : null,
+    redistribution: r ? { method: e.method ?? 'rudder', redistributed: Array.from(r.redistributed), predictions: Array.from(r.predictions), quality: r.quality, error: Number.isFinite(r.error) ? r.error : null } : null,
   };
 }
 
