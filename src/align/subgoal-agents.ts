@@ -4,6 +4,7 @@ import { createAgent } from '../agents/ppo/agent.ts';
 import { bcPretrain, type DemoSteps } from '../agents/ppo/bc.ts';
 import type { PpoConfig } from '../agents/ppo/config.ts';
 import type { LossStats, Minibatch } from '../agents/ppo/loss.ts';
+import { copyMinibatchRows, newMinibatch } from '../agents/ppo/minibatch.ts';
 import { FusedPolicy, type PpoPolicy, type UpdateCoefs } from '../agents/ppo/policy.ts';
 import type { AlignSetup } from './ppo-align.ts';
 import { subgoalDemoSteps } from './subgoal-observation.ts';
@@ -109,7 +110,7 @@ export class SubgoalPolicy implements PpoPolicy {
       if (a.kind !== 'mlp' || a.obsDim !== this.D) throw new RangeError(`SubgoalPolicy: policy ${j} takes ${a.kind === 'mlp' ? a.obsDim : a.kind} observations, the augmented ones have ${this.D} values`);
       if (a.nvec.join() !== p0.nvec.join()) throw new RangeError(`SubgoalPolicy: policy ${j} has action heads [${[...a.nvec].join(', ')}], policy 0 [${[...p0.nvec].join(', ')}]`);
     });
-    this.subMb = policies.map(() => emptyMinibatch());
+    this.subMb = policies.map(() => newMinibatch(0, 0, 0, 0));
     const m = policies.length;
     this.groups = { rows: new Int32Array(0), start: new Int32Array(m + 1), stage: new Int32Array(0), at: new Int32Array(m) };
   }
@@ -185,17 +186,8 @@ export class SubgoalPolicy implements PpoPolicy {
       const from = start[j]!, n = start[j + 1]! - from;
       if (n === 0) continue;
       const sub = this.subMb[j]!;
-      if (sub.size !== n) Object.assign(sub, sizedMinibatch(n, D, H, mb.masks ? L : 0));
-      for (let b = 0; b < n; b++) {
-        const r = order[from + b]!;
-        sub.obs.set(mb.obs.subarray(r * D, r * D + D), b * D);
-        for (let h = 0; h < H; h++) sub.actions[b * H + h] = mb.actions[r * H + h]!;
-        if (mb.masks) sub.masks!.set(mb.masks.subarray(r * L, r * L + L), b * L);
-        sub.oldLogProbs[b] = mb.oldLogProbs[r]!;
-        sub.advantages[b] = mb.advantages[r]!;
-        sub.returns[b] = mb.returns[r]!;
-        sub.oldValues[b] = mb.oldValues[r]!;
-      }
+      if (sub.size !== n) Object.assign(sub, newMinibatch(n, D, H, mb.masks ? L : 0));
+      copyMinibatchRows(sub, mb, order, from, D, H, L);
       const s = this.policies[j]!.update(sub, c);
       for (const k of Object.keys(sum) as (keyof LossStats)[]) sum[k] += (n / mb.size) * s[k];
     }
@@ -214,17 +206,6 @@ export class SubgoalPolicy implements PpoPolicy {
   dispose(): void {
     // plain Float32Arrays: the garbage collector frees them
   }
-}
-
-function emptyMinibatch(): Minibatch {
-  return sizedMinibatch(0, 0, 0, 0);
-}
-
-function sizedMinibatch(B: number, D: number, H: number, L: number): Minibatch {
-  return {
-    size: B, obs: new Float32Array(B * D), actions: new Int32Array(B * H), masks: L ? new Uint8Array(B * L) : null, oldLogProbs: new Float32Array(B),
-    advantages: new Float32Array(B), returns: new Float32Array(B), oldValues: new Float32Array(B),
-  };
 }
 
 export interface SubgoalAgentsOptions extends SubgoalOptions {

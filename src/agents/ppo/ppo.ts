@@ -25,6 +25,7 @@ import { EVAL_SEED_OFFSET, parsePpoConfig, RESUME_SEED_STRIDE, RETURN_WINDOW, ty
 import { evaluatePolicy, type EvalResult } from './evaluate.ts';
 import { computeGae } from './gae.ts';
 import type { LossStats, Minibatch } from './loss.ts';
+import { copyMinibatchRows, newMinibatch } from './minibatch.ts';
 import { FusedPolicy, type PpoPolicy } from './policy.ts';
 import { TfjsActorCritic, type TfjsModelSource } from './tfjs-policy.ts';
 import { mixAdvantage, type RewardRedistribution, type RolloutView } from './redistribution.ts';
@@ -545,13 +546,6 @@ export function actionHeads(space: unknown): number[] | null {
   return null;
 }
 
-function newMinibatch(B: number, D: number, K: number, L: number): Minibatch {
-  return {
-    size: B, obs: new Float32Array(B * D), actions: new Int32Array(B * K), masks: L ? new Uint8Array(B * L) : null, oldLogProbs: new Float32Array(B),
-    advantages: new Float32Array(B), returns: new Float32Array(B), oldValues: new Float32Array(B),
-  };
-}
-
 /** Fisher–Yates over the first n entries. */
 function shuffle(a: Int32Array, n: number, rng: Rng): void {
   for (let i = n - 1; i > 0; i--) {
@@ -572,18 +566,9 @@ function gather(
 ): void {
   const B = to - from;
   if (B !== mb.size) Object.assign(mb, newMinibatch(B, D, K, src.masks ? L : 0));
+  copyMinibatchRows(mb, { obs: src.obs, actions: src.actions, masks: src.masks, oldLogProbs: src.logProbs, advantages: src.advantages, returns: src.returns, oldValues: src.values }, order, from, D, K, L);
   let mean = 0;
-  for (let b = 0; b < B; b++) {
-    const k = order[from + b]!;
-    mb.obs.set(src.obs.subarray(k * D, k * D + D), b * D);
-    for (let h = 0; h < K; h++) mb.actions[b * K + h] = src.actions[k * K + h]!;
-    if (src.masks) mb.masks!.set(src.masks.subarray(k * L, k * L + L), b * L);
-    mb.oldLogProbs[b] = src.logProbs[k]!;
-    mb.advantages[b] = src.advantages[k]!;
-    mb.returns[b] = src.returns[k]!;
-    mb.oldValues[b] = src.values[k]!;
-    mean += src.advantages[k]!;
-  }
+  for (let b = 0; b < B; b++) mean += mb.advantages[b]!;
   let rrScale = 1; // RR is divided by what divides A_env, when asked (normalizeRr)
   if (normAdv) {
     // torch's unbiased std, as CleanRL's advantages.std().
