@@ -90,8 +90,8 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   // A resume's config is the checkpoint's, under what the command line gives (often only totalTimesteps).
   const alignSetup = c.align ? newAlign({ ...resumeFrom?.state.config, ...c.config }, c.align, log) : null;
   const aligned = alignSetup?.redistribution ?? null;
-  if (c.align?.subgoals && c.resume) throw new Error('--align-subgoals: the sub-goal agents write no checkpoints yet, so their run cannot be resumed; start a fresh one');
-  const subgoals = c.align?.subgoals && alignSetup ? newSubgoalAgents(alignSetup, c.align.demos, c.align.subgoals.bcEpochs, log) : null;
+  // A resume takes the agents' weights from the checkpoint: no BC.
+  const subgoals = c.align?.subgoals && alignSetup ? newSubgoalAgents(alignSetup, c.align.demos, resumeFrom ? 0 : c.align.subgoals.bcEpochs, log) : null;
   if (resumeFrom?.state.redistribution?.state?.kind === 'align' && !aligned) throw new Error(`${c.out} was trained with Align-RUDDER: resume it with the same --align FILE`);
   const savedAlign = resumeFrom?.state.redistribution?.state as Partial<AlignCheckpointState> | undefined;
   if (savedAlign?.kind === 'align' && aligned && (savedAlign.appended ?? 0) > 0 !== Boolean(c.align?.augment)) {
@@ -176,7 +176,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
       beforeCheckpoint: (label) => metrics.event('checkpoint', { path: join(c.out, 'checkpoints', label) }),
     },
   });
-  if (subgoals) log(`sub-goal agents' BC: the demo actions' cross-entropy ${subgoals.bc.map((ce, j) => `${j}: ${ce ? `${ce[0].toFixed(2)} → ${ce[1].toFixed(2)}` : '–'}`).join(', ')}`);
+  if (subgoals && !resumeFrom) log(`sub-goal agents' BC: the demo actions' cross-entropy ${subgoals.bc.map((ce, j) => `${j}: ${ce ? `${ce[0].toFixed(2)} → ${ce[1].toFixed(2)}` : '–'}`).join(', ')}`);
   if (resumeFrom) {
     const { notes, cut } = metrics.cutBack(resumeFrom.state.metrics, resumeFrom.label);
     for (const n of notes) log(n);

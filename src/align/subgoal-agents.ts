@@ -5,7 +5,7 @@ import { bcPretrain, type DemoSteps } from '../agents/ppo/bc.ts';
 import type { PpoConfig } from '../agents/ppo/config.ts';
 import type { LossStats, Minibatch } from '../agents/ppo/loss.ts';
 import { copyMinibatchRows, newMinibatch } from '../agents/ppo/minibatch.ts';
-import { FusedPolicy, type PpoPolicy, type UpdateCoefs } from '../agents/ppo/policy.ts';
+import { checkTensors, FusedPolicy, type PpoPolicy, type UpdateCoefs } from '../agents/ppo/policy.ts';
 import type { AlignSetup } from './ppo-align.ts';
 import { subgoalDemoSteps } from './subgoal-observation.ts';
 import { readSubgoals, type Subgoal, type SubgoalOptions } from './subgoals.ts';
@@ -194,13 +194,40 @@ export class SubgoalPolicy implements PpoPolicy {
     return sum;
   }
 
-  /** Not yet: PPO writes no checkpoints for a makePolicy policy, so nothing calls these. */
-  saveState(): never {
-    throw new Error('sub-goal agents are not checkpointed yet');
+  /**
+   * Every agent's weights and Adam moments, under `agent/j/` (FusedPolicy's names after it), each agent's
+   * Adam step count in `subgoal/adam_steps` [m] (an agent steps only on minibatches that reach its stage),
+   * and the sub-goals' events in `subgoal/events` [m], so a resume with other sub-goals is refused. The
+   * returned adamStep is agent 0's.
+   */
+  saveState(): { tensors: Record<string, Float32Array>; adamStep: number } {
+    const tensors: Record<string, Float32Array> = {};
+    const steps = new Float32Array(this.policies.length); // Adam steps stay far below 2^24, exact in float32
+    this.policies.forEach((p, j) => {
+      const s = p.saveState();
+      for (const [name, t] of Object.entries(s.tensors)) tensors[`agent/${j}/${name}`] = t;
+      steps[j] = s.adamStep;
+    });
+    tensors['subgoal/adam_steps'] = steps;
+    tensors['subgoal/events'] = Float32Array.from(this.stages.events);
+    return { tensors, adamStep: steps[0]! };
   }
 
-  restoreState(): never {
-    throw new Error('sub-goal agents cannot be resumed yet');
+  /** Puts `saveState`'s arrays back; all of them are checked first, so a refused checkpoint changes nothing. */
+  restoreState(tensors: Record<string, Float32Array>, _adamStep: number, where: string): void {
+    const m = this.policies.length, events = tensors['subgoal/events'], steps = tensors['subgoal/adam_steps'];
+    if (!events) throw new Error(`${where}: no sub-goal agents in it (no tensor subgoal/events): it was not written by an --align-subgoals run`);
+    if (events.length !== m || events.some((e, j) => e !== this.stages.events[j])) {
+      throw new Error(`${where}: its agents are for the sub-goal events [${[...events].join(', ')}], this run's for [${[...this.stages.events].join(', ')}] (other demos or profile settings?)`);
+    }
+    if (!steps || steps.length !== m || steps.some((v) => !(Number.isInteger(v) && v >= 0))) throw new Error(`${where}: tensor subgoal/adam_steps must hold ${m} step counts (integers ≥ 0), got ${steps ? `[${[...steps].join(', ')}]` : 'none'}`);
+    const own = this.policies.map((p, j) => {
+      const prefix = `agent/${j}/`, t: Record<string, Float32Array> = {};
+      for (const [name, v] of Object.entries(tensors)) if (name.startsWith(prefix)) t[name.slice(prefix.length)] = v;
+      checkTensors(t, Object.entries(p.saveState().tensors).map(([n, v]) => [n, v.length] as const), `${where}, agent ${j}`, 'sub-goal agent');
+      return t;
+    });
+    this.policies.forEach((p, j) => p.restoreState(own[j]!, steps[j]!, `${where}, agent ${j}`));
   }
 
   dispose(): void {

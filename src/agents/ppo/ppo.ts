@@ -96,7 +96,8 @@ export interface PpoTrainOptions {
   /**
    * A policy of the caller's making instead of the config's built-in one, given the config and the (wrapped)
    * env's observation shape and action heads, e.g. Align-RUDDER's sub-goal agents (src/align/subgoal-agents.ts).
-   * A fresh run only: such a run writes no checkpoints and no model/.
+   * Its checkpoints hold what its saveState gives; a resume calls makePolicy again (pass the same one), then
+   * restores that state into it. No model/ is written for it.
    */
   makePolicy?: ((cfg: PpoConfig, obsShape: readonly number[], nvec: readonly number[]) => PpoPolicy & { readonly kernels: 'wasm' | 'js' }) | null;
   hooks?: PpoHooks;
@@ -271,7 +272,6 @@ export class PpoTrainer implements PpoLearningState {
     const backend = await initBackend(opts.backend ?? 'auto', opts.loadNative);
     if (opts.resume) {
       if (!opts.runDir) throw new Error('resume needs a runDir');
-      if (opts.makePolicy) throw new Error('resume of a policy given by makePolicy is not supported (its checkpoints are not written)');
       const ck = loadResumeCheckpoint(opts.runDir, typeof opts.resume === 'string' ? opts.resume : undefined, input);
       const t = new PpoTrainer(ck.config, backend, opts);
       try {
@@ -294,7 +294,7 @@ export class PpoTrainer implements PpoLearningState {
       return t;
     }
     const t = new PpoTrainer(parsePpoConfig(input), backend, opts);
-    if (opts.runDir && t.policy.kind === 'custom') t.note('note: a policy given by makePolicy writes no checkpoints and no model/ (no resume, no best/)');
+    if (opts.runDir && t.policy.kind === 'custom') t.note('note: a policy given by makePolicy writes checkpoints but no model/ (rudder eval cannot run it)');
     try {
       if (opts.pretrain && t.policy.kind !== 'fused') throw new Error(`pretrain works on the fused agent only, not on a '${t.policy.kind}' policy`);
       opts.pretrain?.(t.agent);
@@ -339,8 +339,7 @@ export class PpoTrainer implements PpoLearningState {
         if (last.reduce((a, e) => a + e.return, 0) / RETURN_WINDOW >= opts.stopAtReturn) stop = stoppedEarly = true;
       }
       const every = opts.checkpointEvery ?? 0;
-      // A policy from makePolicy (the sub-goal agents) cannot be resumed, so it writes no checkpoints.
-      if (opts.runDir && this.policy.kind !== 'custom' && (stop || this.iteration === this.numIterations || (every > 0 && this.iteration % every === 0))) {
+      if (opts.runDir && (stop || this.iteration === this.numIterations || (every > 0 && this.iteration % every === 0))) {
         this.checkpoint((performance.now() - start) / 1000);
       }
       if (stop) break;
@@ -519,7 +518,7 @@ export class PpoTrainer implements PpoLearningState {
     const best = this.bestEval === null || r.meanReturn > this.bestEval.meanReturn;
     if (best) {
       this.bestEval = r;
-      if (this.opts.runDir && this.policy.kind !== 'custom') saveCheckpoint(this.opts.runDir, 'best', checkpointContents(this, 0), { pointer: false });
+      if (this.opts.runDir) saveCheckpoint(this.opts.runDir, 'best', checkpointContents(this, 0), { pointer: false });
     }
     this.opts.hooks?.onEval?.({ ...r, globalStep: this.globalStep, best });
     return r;
