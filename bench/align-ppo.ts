@@ -67,10 +67,10 @@ interface RunResult {
 }
 
 const EVAL_SEED = 900_000; // evaluation episodes' reset seeds: EVAL_SEED + i, the same for every run
-const DEMO_SEED = 100_000; // seed s's demos: the expert from DEMO_SEED + 1000·s + i
+export const DEMO_SEED = 100_000; // seed s's demos: the expert from DEMO_SEED + 1000·s + i
 
 /** Share of `episodes` sampled-action episodes (natural reward, fixed seeds) that obtain each milestone. */
-function itemShares(agent: ActingPolicy, episodes: number, seed: number, wrappers: readonly EnvWrapper[] = []): { share: number[]; meanReturn: number } {
+export function itemShares(agent: ActingPolicy, episodes: number, seed: number, wrappers: readonly EnvWrapper[] = []): { share: number[]; meanReturn: number } {
   const inner = make<Float32Array, number>('ItemChain-v0', {});
   let wrapped = inner as Env<unknown, unknown>;
   for (const w of wrappers) wrapped = w(wrapped);
