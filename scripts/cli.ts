@@ -84,7 +84,7 @@ const TRAIN = {
   align: value('--align <demos.jsonl>', "Align-RUDDER: redistribute the reward online from these demonstrations (a .jsonl/.json file or folder, of the run's env)"),
   alignCorrection: choice('--align-correction <kind>', "with --align: `final` also pays each episode's last step G − Σ R (return-equivalent), `none` only the alignment's C·ΔS", ['none', 'final'], 'none'),
   alignAugment: flag('--align-augment', "with --align: append to the observation one 0/1 flag per event kind seen so far in the episode (the reference's state augmentation)"),
-  alignSubgoals: flag('--align-subgoals', "with --align: the paper's sub-goal agents, one policy per sub-goal read from the profile, each BC-initialised on its demo segments (--bc-epochs) and switched by the detected event (implies --align-augment; a fresh run, no checkpoints)"),
+  alignSubgoals: flag('--align-subgoals', "with --align: the paper's sub-goal agents, one policy per sub-goal read from the profile, each BC-initialised on its demo segments (--bc-epochs) and switched by the detected event (implies --align-augment; checkpoints and --resume, but no model/ for rudder eval yet)"),
   bc: value('--bc <demos.jsonl>', "pre-train the actor by behaviour cloning on these demonstrations before PPO (a fresh run only)"),
   bcEpochs: value('--bc-epochs <n>', 'passes over the demo steps, with --bc', int('--bc-epochs', 1), 50),
   recordEvery: value('--record-every <steps>', 'save the next training episode of sub-env 0 every N env steps to RUN_DIR/episodes/ (with RUDDER\'s redistribution), for rudder view to replay (0: never)', int('--record-every', 0), 0),

@@ -348,6 +348,6 @@ export function formatSummary(out: string): string {
     `done: ${s.globalStep.toLocaleString('en')} steps, ${s.episodes} episodes${s.stoppedEarly ? ' (stopped early: return threshold reached)' : ''}`,
     `mean return of the last 20 episodes: ${s.meanReturnLast20 === null ? '-' : s.meanReturnLast20.toFixed(2)}${reached}${s.bestEvalReturn !== null ? ` · best evaluation: ${s.bestEvalReturn.toFixed(2)}` : ''}`,
     `saved in ${out}/: ${s.checkpoint === null ? '' : `checkpoints/${s.checkpoint} · `}${existsSync(join(out, 'model')) ? `model/ (tfjs${tfjs ? ', your layers' : ''}) · ` : ''}metrics.jsonl · metrics.csv · curve.svg · summary.json`,
-    existsSync(join(out, 'model')) ? `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}${tfjs ? ` (or in any tfjs program: loadLayersPolicy('${out}/model'))` : ''}` : 'no checkpoint or model was written (sub-goal agents write none yet)',
+    existsSync(join(out, 'model')) ? `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}${tfjs ? ` (or in any tfjs program: loadLayersPolicy('${out}/model'))` : ''}` : 'no model/ was written (sub-goal agents write none yet: `rudder eval` cannot run them; `--resume` continues them from their checkpoints)',
   ].join('\n');
 }
