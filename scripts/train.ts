@@ -15,7 +15,7 @@ import { curveSvg } from '../src/agents/run/curve-svg.ts';
 import { MetricsLog } from '../src/agents/run/metrics.ts';
 import { spec } from '../src/index.ts';
 import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
-import { alignFromDemos, type AlignCheckpointState, type AlignSetup } from '../src/align/ppo-align.ts';
+import { alignFromDemos, DEFAULT_DEMO_RETURN, type AlignCheckpointState, type AlignSetup } from '../src/align/ppo-align.ts';
 import { subgoalDemoSteps } from '../src/align/subgoal-observation.ts';
 import { subgoalAgents, type SubgoalAgentsSetup } from '../src/align/subgoal-agents.ts';
 import type { TransitionEvents } from '../src/align/transition-events.ts';
@@ -44,7 +44,7 @@ export interface TrainCommand {
    * end-of-episode correction or not, and with the state augmentation (`--align-augment`: one flag per
    * event kind seen so far appended to the observation); null: none.
    */
-  align?: { demos: string; correction: 'final' | 'none'; augment?: boolean; subgoals?: { bcEpochs: number } | null } | null;
+  align?: { demos: string; correction: 'final' | 'none'; demoReturn?: number | 'env'; augment?: boolean; subgoals?: { bcEpochs: number } | null } | null;
   /** BC pre-training of the actor on these demonstrations before PPO (`--bc FILE`; a fresh run only); null: none. */
   bc?: { demos: string; epochs: number } | null;
   /** The viewer's live source (`--view`): its tap goes to PPO, RUDDER's episodes and the metrics rows to it. */
@@ -256,8 +256,8 @@ function newAlign(config: Partial<PpoConfig>, a: NonNullable<TrainCommand['align
   const demos = loadDemonstrations(a.demos);
   const other = demos.find((d) => d.envId !== cfg.envId);
   if (other) throw new Error(`--align ${a.demos}: its episodes are of ${other.envId}, the run trains ${cfg.envId}`);
-  const setup = alignFromDemos(demos, { correction: a.correction, seed: cfg.seed, augment: a.augment ?? false });
-  log(`Align-RUDDER: ${demos.length} demonstrations from ${a.demos}; ${setup.redistribution.encoder.name}; profile of ${setup.redistribution.profile.pssm.columns} columns; C = ${setup.redistribution.scale.toPrecision(4)}; correction ${a.correction}${a.augment ? `; observations + ${setup.redistribution.encoder.numEvents} event flags` : ''}`);
+  const setup = alignFromDemos(demos, { correction: a.correction, seed: cfg.seed, augment: a.augment ?? false, ...(a.demoReturn !== undefined ? { demoReturn: a.demoReturn } : {}) });
+  log(`Align-RUDDER: ${demos.length} demonstrations from ${a.demos}; ${setup.redistribution.encoder.name}; profile of ${setup.redistribution.profile.pssm.columns} columns; C = ${setup.redistribution.scale.toPrecision(4)} (the demos' redistributed return ${a.demoReturn === 'env' ? 'in the env\'s units' : `averages ${a.demoReturn ?? DEFAULT_DEMO_RETURN}`}); correction ${a.correction}${a.augment ? `; observations + ${setup.redistribution.encoder.numEvents} event flags` : ''}`);
   return setup;
 }
 
