@@ -46,7 +46,11 @@ export interface AlignPpoBenchOptions {
   /** Expert demos' ε-random actions. */
   noise: number;
   bcEpochs: number;
-  /** Keep the runs of bench/results/align-ppo.json made with the same settings that this run does not repeat. */
+  /** Align-RUDDER's demoReturn (ppo-align.ts): the demos' mean redistributed return, or `env` for the papers' C. */
+  demoReturn: number | 'env';
+  /** Results file bench/results/<name>.json, its plots and its BENCHMARKS.md section (default `align-ppo`). */
+  name?: string;
+  /** Keep the runs of bench/results/<name>.json made with the same settings that this run does not repeat. */
   continue?: boolean;
   command: string;
 }
@@ -98,9 +102,10 @@ export function itemShares(agent: ActingPolicy, episodes: number, seed: number, 
 
 export async function runAlignPpoBench(o: AlignPpoBenchOptions): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const results: RunResult[] = o.continue ? keptRuns(o) : [];
-  const command = o.continue && existsSync(RESULTS) ? `${savedCommand()} ; then ${o.command}` : o.command; // read before this run's writes
-  if (o.continue) log(`--continue: ${results.length} runs kept from ${RESULTS}`);
+  const name = o.name ?? 'align-ppo';
+  const results: RunResult[] = o.continue ? keptRuns(o, name) : [];
+  const command = o.continue && existsSync(resultsPath(name)) ? `${readSaved(name).command} ; then ${o.command}` : o.command; // read before this run's writes
+  if (o.continue) log(`--continue: ${results.length} runs kept from ${resultsPath(name)}`);
   const has = (arm: Arm, reward: string, n: number, seed: number): boolean => results.some((r) => r.arm === arm && r.reward === reward && r.numDemos === (arm === 'ppo' ? 0 : n) && r.seed === seed);
   const t0 = performance.now();
   for (const reward of o.rewards) {
@@ -125,30 +130,30 @@ export async function runAlignPpoBench(o: AlignPpoBenchOptions): Promise<void> {
             agent = a;
           } else if (arm === 'subgoals') {
             // The paper's full method: one agent per sub-goal, each BC-initialised on its demo segments, switched by the event flags.
-            const setup = alignFromDemos(demos, { otherEpisodes: 20, seed, augment: true });
+            const setup = alignFromDemos(demos, { otherEpisodes: 20, seed, augment: true, demoReturn: o.demoReturn });
             const sg = subgoalAgents(setup, demos, { bcEpochs: o.bcEpochs });
             wrappers = setup.envWrappers;
             subgoals = sg.subgoals.map((g) => g.name);
             agent = (await trainPpo(cfg, { redistribution: setup.redistribution, envWrappers: wrappers, makePolicy: sg.makePolicy })).policy;
           } else {
-            const redistribution = arm.endsWith('align') ? alignFromDemos(demos, { otherEpisodes: 20, seed }).redistribution : null;
+            const redistribution = arm.endsWith('align') ? alignFromDemos(demos, { otherEpisodes: 20, seed, demoReturn: o.demoReturn }).redistribution : null;
             agent = (await trainPpo(cfg, { redistribution, pretrain })).agent;
           }
           const ev = itemShares(agent, o.evalEpisodes, seed, wrappers);
           const wall = (performance.now() - t) / 1000;
           results.push({ arm, reward, numDemos: arm === 'ppo' ? 0 : numDemos, seed, steps: arm === 'bc' ? 0 : o.steps, itemShare: ev.share, meanReturn: ev.meanReturn, bcCrossEntropy: bcCe, ...(subgoals ? { subgoals } : {}), wall });
-          writeResults('align-ppo', command, results); // after every run: a stopped bench keeps what it finished
+          writeResults(name, command, results); // after every run: a stopped bench keeps what it finished
           log(`${arm}, ${reward}, N ${numDemos}, seed ${seed}: ${MILESTONES.map((m, i) => `${m.name} ${Math.round(100 * ev.share[i]!)}`).join(' ')} (${wall.toFixed(0)} s)`);
         }
       }
     }
   }
-  writeResults('align-ppo', command, results);
+  writeResults(name, command, results);
   log(`total wall time ${Math.round((performance.now() - t0) / 1000)} s`);
-  reportAlignPpoFromResults();
+  reportAlignPpoFromResults(name);
 }
 
-const RESULTS = resolve(import.meta.dirname, 'results', 'align-ppo.json');
+const resultsPath = (name: string): string => resolve(import.meta.dirname, 'results', `${name}.json`);
 
 interface SavedRuns {
   command: string;
@@ -156,13 +161,10 @@ interface SavedRuns {
   results: RunResult[];
 }
 
-function readSaved(): SavedRuns {
-  if (!existsSync(RESULTS)) throw new Error(`${RESULTS} does not exist: run the bench first`);
-  return JSON.parse(readFileSync(RESULTS, 'utf8')) as SavedRuns;
-}
-
-function savedCommand(): string {
-  return readSaved().command;
+function readSaved(name: string): SavedRuns {
+  const file = resultsPath(name);
+  if (!existsSync(file)) throw new Error(`${file} does not exist: run the bench first`);
+  return JSON.parse(readFileSync(file, 'utf8')) as SavedRuns;
 }
 
 /** The value of `--name` in a recorded command (its last occurrence: a continued run's). */
@@ -171,12 +173,12 @@ function flagOf(command: string, name: string): string | null {
   return all.length ? all[all.length - 1]![1]! : null;
 }
 
-/** --continue: the saved runs made with this run's steps, evaluation episodes, demo noise and BC epochs. */
-function keptRuns(o: AlignPpoBenchOptions): RunResult[] {
-  if (!existsSync(RESULTS)) return [];
-  const saved = readSaved();
-  const same = ['--eval-episodes', '--noise', '--bc-epochs'].every((f) => flagOf(saved.command, f) === String({ '--eval-episodes': o.evalEpisodes, '--noise': o.noise, '--bc-epochs': o.bcEpochs }[f]));
-  if (!same) throw new Error(`--continue: ${RESULTS} was made with other settings (${saved.command}); run without --continue to start over`);
+/** --continue: the saved runs made with this run's steps, evaluation episodes, demo noise, BC epochs and demo return. */
+function keptRuns(o: AlignPpoBenchOptions, name: string): RunResult[] {
+  if (!existsSync(resultsPath(name))) return [];
+  const saved = readSaved(name);
+  const same = ['--eval-episodes', '--noise', '--bc-epochs', '--demo-return'].every((f) => (flagOf(saved.command, f) ?? (f === '--demo-return' ? 'env' : null)) === String({ '--eval-episodes': o.evalEpisodes, '--noise': o.noise, '--bc-epochs': o.bcEpochs, '--demo-return': o.demoReturn }[f]));
+  if (!same) throw new Error(`--continue: ${resultsPath(name)} was made with other settings (${saved.command}); run without --continue to start over`);
   return saved.results.filter((r) => r.arm === 'bc' || r.steps === o.steps);
 }
 
@@ -186,14 +188,15 @@ function seedSpan(counts: number[]): string {
   return `${lo === hi ? lo : `${lo}–${hi}`} seed${hi === 1 ? '' : 's'}`;
 }
 
-/** `npm run bench -- align-ppo --report-only`: the tables and plots from bench/results/align-ppo.json. */
-export function reportAlignPpoFromResults(): void {
-  const saved = readSaved();
+/** `npm run bench -- align-ppo --report-only [--results NAME]`: the tables and plots from bench/results/NAME.json. */
+export function reportAlignPpoFromResults(name = 'align-ppo'): void {
+  const saved = readSaved(name);
   const results = saved.results;
   const pct = (x: number): string => `${Math.round(100 * x)}`;
   const seeds = [...new Set(results.map((r) => r.seed))].sort((a, b) => a - b);
   const steps = Math.max(...results.map((r) => r.steps));
   const evalEpisodes = flagOf(saved.command, '--eval-episodes'), noise = flagOf(saved.command, '--noise'), bcEpochs = flagOf(saved.command, '--bc-epochs');
+  const demoReturn = flagOf(saved.command, '--demo-return') ?? 'env'; // runs before the flag used the papers' C
   const rewards = (['natural', 'delayed'] as const).filter((w) => results.some((r) => r.reward === w));
   const ironPick = MILESTONES.findIndex((m) => m.name === 'iron_pickaxe'), stonePick = MILESTONES.findIndex((m) => m.name === 'stone_pickaxe');
   const groups = (reward: string): { arm: Arm; n: number; runs: RunResult[] }[] => {
@@ -220,11 +223,11 @@ export function reportAlignPpoFromResults(): void {
       series: gs.map((g) => ({ name: `${ARM_STYLE[g.arm].name}${g.n ? ` (N=${g.n})` : ''}`, color: ARM_STYLE[g.arm].color, values: MILESTONES.map((_, i) => g.runs.map((r) => 100 * r.itemShare[i]!)) })),
       budget: 100, yScale: 'linear', yMax: 100, yFormat: (v) => `${Math.round(v)}`, width: 900,
     });
-    writeFileSync(resolve(import.meta.dirname, 'results', `align-ppo-${reward}.svg`), svg);
+    writeFileSync(resolve(import.meta.dirname, 'results', `${name}-${reward}.svg`), svg);
     return [
       `### ${reward} reward`, '',
       table(['arm', 'demos', 'seeds', ...MILESTONES.map((m) => m.name), 'stone pickaxe per seed', 'iron pickaxe per seed', 'iron pickaxe vs PPO: p (Mann–Whitney)'], rows),
-      '', `![items reached, ${reward} reward](bench/results/align-ppo-${reward}.svg)`,
+      '', `![items reached, ${reward} reward](bench/results/${name}-${reward}.svg)`,
     ].join('\n');
   });
   const wall = (arm: Arm): string => {
@@ -236,17 +239,17 @@ export function reportAlignPpoFromResults(): void {
   const body = [
     '## PPO + Align-RUDDER on ItemChain-v0 (`npm run bench -- align-ppo`)',
     '',
-    ...(reduced ? [`**A reduced run**: ${seeds.length} seed${seeds.length === 1 ? '' : 's'}, ${steps.toLocaleString('en')} steps, demos N ∈ {${[...new Set(results.filter((r) => r.numDemos > 0).map((r) => r.numDemos))].join(', ')}}, where issue 10 asks for 10 seeds, 1M steps and N ∈ {2, 5, 10} (\`npm run bench -- align-ppo\` with its defaults). It was sized to about 45 minutes of one core of this shared machine (the load made it longer); its figures are a first look, not the issue's claim.`, ''] : []),
-    `Command: \`${saved.command}\` · ${saved.machine} · per-seed results: bench/results/align-ppo.json`,
+    ...(reduced ? [`**A reduced run**: ${seeds.length} seed${seeds.length === 1 ? '' : 's'}, ${steps.toLocaleString('en')} steps, demos N ∈ {${[...new Set(results.filter((r) => r.numDemos > 0).map((r) => r.numDemos))].join(', ')}}, where issue 10 asks for 10 seeds, 1M steps and N ∈ {2, 5, 10} (\`npm run bench -- align-ppo\` with its defaults), sized to the shared machine's time; its figures are a first look, not the issue's claim.`, ''] : []),
+    `Command: \`${saved.command}\` · ${saved.machine} · per-seed results: bench/results/${name}.json`,
     '',
-    `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps (the delayed-reward arms trained on the delayed reward). Demos: the scripted expert with ε = ${noise}, new ones per seed. BC: ${bcEpochs} epochs on the demo steps (the BC row: the cloned actor alone, no PPO). Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction. Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}. The p column: Mann–Whitney U, two-sided (exact, ties handled; src/stats), of each arm's per-seed iron-pickaxe shares against PPO's; with 3 seeds against 3 the smallest p it can give is 0.1.`,
+    `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps (the delayed-reward arms trained on the delayed reward). Demos: the scripted expert with ε = ${noise}, new ones per seed. BC: ${bcEpochs} epochs on the demo steps (the BC row: the cloned actor alone, no PPO). Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction, ${demoReturn === 'env' ? "the papers' C (the redistributed reward in the env's units: the demos' return, 1,571)" : `C scaled so that the demos' redistributed return averages ${demoReturn} (the env's return of a demo is 1,571)`}. Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}. The p column: Mann–Whitney U, two-sided (exact, ties handled; src/stats), of each arm's per-seed iron-pickaxe shares against PPO's; with 3 seeds against 3 the smallest p it can give is 0.1.`,
     '',
-    'The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment\'s reward: on the natural and the delayed reward they are the same run (each seed of each Align arm here was run on both and gave identical figures). BC uses no reward either.',
+    `The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment's reward${rewards.length === 2 ? ': on the natural and the delayed reward they are the same run (each seed of each Align arm here was run on both and gave identical figures)' : ''}. BC uses no reward either.`,
     '',
     `Wall time per run (median): ${ARMS.map(wall).filter(Boolean).join(', ')}.`,
     '',
     sections.join('\n\n'),
   ].join('\n');
-  writeSection('align-ppo', body);
-  process.stderr.write(`wrote ${rewards.map((w) => `bench/results/align-ppo-${w}.svg`).join(', ')} and BENCHMARKS.md (section align-ppo) from bench/results/align-ppo.json\n`);
+  writeSection(name, body);
+  process.stderr.write(`wrote ${rewards.map((w) => `bench/results/${name}-${w}.svg`).join(', ')} and BENCHMARKS.md (section ${name}) from bench/results/${name}.json\n`);
 }
