@@ -17,6 +17,7 @@ import type { Subgoal } from '../src/align/subgoals.ts';
 import { Rng } from '../src/envs/core/rng.ts';
 import { make, recordExpertDemonstrations, saveDemonstrations } from '../src/envs/index.ts';
 import type { Env } from '../src/envs/core/env.ts';
+import { rudderIn } from './support/rudder-cli.ts';
 import { STAGES } from './support/tiny-chain.ts'; // registers TinyChain-v0
 
 const goal = (event: number): Subgoal => ({ event, name: `e${event}`, columns: [event], reward: 1 });
@@ -189,6 +190,17 @@ describe('rudder train --align FILE --align-subgoals', () => {
     writeFileSync(join(dir, 'tensors.bin'), bytes);
     await expect(runTrain(run(cut, 6 * 64, true), quiet)).rejects.toThrow(/is unusable: tensors\.bin does not match its SHA-256 \(corrupted\)/);
   }, 120_000);
+
+  it('--align-demo-return sets the scale of the redistributed reward; a bad value, or no --align, is an error', async () => {
+    const train = (...more: string[]) => rudderIn(tmp, 'train', '--env', 'ItemChain-v0', '--steps', '256', '--num-envs', '2', '--no-progress', ...more);
+    const ok = await train('--out', join(tmp, 'scaled'), '--align', demosPath, '--align-demo-return', '10');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout + ok.stderr).toMatch(/C = [\d.e+-]+ \(the demos' redistributed return averages 10\)/);
+    const env = await train('--out', join(tmp, 'env-units'), '--align', demosPath, '--align-demo-return', 'env');
+    expect(env.stdout + env.stderr).toMatch(/in the env's units/);
+    expect((await train('--out', join(tmp, 'bad'), '--align', demosPath, '--align-demo-return', 'lots')).stderr).toMatch(/--align-demo-return must be a number, got "lots"/);
+    expect((await train('--out', join(tmp, 'bad2'), '--align-demo-return', '10')).stderr).toMatch(/--align-demo-return scales Align-RUDDER's reward: add --align FILE/);
+  }, 60_000);
 
   it('SubgoalPolicy.restoreState refuses agents of other sub-goals and changes nothing', () => {
     const r = (events: number[], seed: number): SubgoalPolicy => {
