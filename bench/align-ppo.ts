@@ -235,14 +235,21 @@ export function reportAlignPpoFromResults(name = 'align-ppo'): void {
     return w.length ? `${ARM_STYLE[arm].name} ${Math.round(median(w))} s` : '';
   };
   const goals = results.find((r) => r.subgoals)?.subgoals;
+  const has = (arm: Arm): boolean => results.some((r) => r.arm === arm || (arm === 'bc' && r.arm.startsWith('bc')));
   const reduced = seeds.length < 10 || steps < 1_000_000 || new Set(results.filter((r) => r.numDemos > 0).map((r) => r.numDemos)).size < 3;
   const body = [
-    '## PPO + Align-RUDDER on ItemChain-v0 (`npm run bench -- align-ppo`)',
+    `## PPO + Align-RUDDER on ItemChain-v0${demoReturn === 'env' ? '' : `, the demos' redistributed return scaled to ${demoReturn}`} (\`npm run bench -- align-ppo\`)`,
     '',
     ...(reduced ? [`**A reduced run**: ${seeds.length} seed${seeds.length === 1 ? '' : 's'}, ${steps.toLocaleString('en')} steps, demos N ∈ {${[...new Set(results.filter((r) => r.numDemos > 0).map((r) => r.numDemos))].join(', ')}}, where issue 10 asks for 10 seeds, 1M steps and N ∈ {2, 5, 10} (\`npm run bench -- align-ppo\` with its defaults), sized to the shared machine's time; its figures are a first look, not the issue's claim.`, ''] : []),
     `Command: \`${saved.command}\` · ${saved.machine} · per-seed results: bench/results/${name}.json`,
     '',
-    `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps (the delayed-reward arms trained on the delayed reward). Demos: the scripted expert with ε = ${noise}, new ones per seed. BC: ${bcEpochs} epochs on the demo steps (the BC row: the cloned actor alone, no PPO). Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction, ${demoReturn === 'env' ? "the papers' C (the redistributed reward in the env's units: the demos' return, 1,571)" : `C scaled so that the demos' redistributed return averages ${demoReturn} (the env's return of a demo is 1,571)`}. Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}. The p column: Mann–Whitney U, two-sided (exact, ties handled; src/stats), of each arm's per-seed iron-pickaxe shares against PPO's; with 3 seeds against 3 the smallest p it can give is 0.1.`,
+    [
+      `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps${rewards.includes('delayed') ? ' (the delayed-reward arms trained on the delayed reward)' : ''}. Demos: the scripted expert with ε = ${noise}, new ones per seed.`,
+      has('bc') ? `BC: ${bcEpochs} epochs on the demo steps (the BC row: the cloned actor alone, no PPO).` : '',
+      `Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction, ${demoReturn === 'env' ? "the papers' C (the redistributed reward in the env's units: the demos' return, 1,571)" : `C scaled so that the demos' redistributed return averages ${demoReturn} (the env's return of a demo is 1,571)`}.`,
+      has('subgoals') ? `Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}.` : '',
+      `The p column: Mann–Whitney U, two-sided (exact, ties handled; src/stats), of each arm's per-seed iron-pickaxe shares against PPO's; with ${seeds.length} seeds against ${seeds.length} the smallest p it can give is ${(2 / binomial(2 * seeds.length, seeds.length)).toPrecision(2)}.`,
+    ].filter(Boolean).join(' '),
     '',
     `The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment's reward${rewards.length === 2 ? ': on the natural and the delayed reward they are the same run (each seed of each Align arm here was run on both and gave identical figures)' : ''}. BC uses no reward either.`,
     '',
@@ -252,4 +259,11 @@ export function reportAlignPpoFromResults(name = 'align-ppo'): void {
   ].join('\n');
   writeSection(name, body);
   process.stderr.write(`wrote ${rewards.map((w) => `bench/results/${name}-${w}.svg`).join(', ')} and BENCHMARKS.md (section ${name}) from bench/results/${name}.json\n`);
+}
+
+/** n choose k, exactly enough for the seed counts here. */
+function binomial(n: number, k: number): number {
+  let c = 1;
+  for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
+  return c;
 }
