@@ -30,6 +30,8 @@ export interface AlignPpoCase {
   /** Expert demos' ε-random actions. */
   noise: number;
   bcEpochs: number;
+  /** Align-RUDDER's demoReturn (ppo-align.ts): the demos' mean redistributed return, or `env` for the papers' C. */
+  demoReturn: number | 'env';
 }
 
 export interface AlignPpoRunResult {
@@ -94,13 +96,13 @@ export async function alignPpoRun(c: AlignPpoCase): Promise<AlignPpoRunResult> {
     agent = a;
   } else if (arm === 'subgoals') {
     // The paper's full method: one agent per sub-goal, each BC-initialised on its demo segments, switched by the event flags.
-    const setup = alignFromDemos(demos, { otherEpisodes: 20, seed, augment: true });
+    const setup = alignFromDemos(demos, { otherEpisodes: 20, seed, augment: true, demoReturn: c.demoReturn });
     const sg = subgoalAgents(setup, demos, { bcEpochs: c.bcEpochs });
     wrappers = setup.envWrappers;
     subgoals = sg.subgoals.map((g) => g.name);
     agent = (await trainPpo(cfg, { redistribution: setup.redistribution, envWrappers: wrappers, makePolicy: sg.makePolicy })).policy;
   } else {
-    const redistribution = arm.endsWith('align') ? alignFromDemos(demos, { otherEpisodes: 20, seed }).redistribution : null;
+    const redistribution = arm.endsWith('align') ? alignFromDemos(demos, { otherEpisodes: 20, seed, demoReturn: c.demoReturn }).redistribution : null;
     agent = (await trainPpo(cfg, { redistribution, pretrain })).agent;
   }
   const ev = itemShares(agent, c.evalEpisodes, seed, wrappers);

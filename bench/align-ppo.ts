@@ -42,7 +42,11 @@ export interface AlignPpoBenchOptions {
   bcEpochs: number;
   /** Runs at a time, each in its own process. */
   jobs: number;
-  /** Keep the runs of bench/results/align-ppo.json made with the same settings that this run does not repeat. */
+  /** Align-RUDDER's demoReturn (ppo-align.ts): the demos' mean redistributed return, or `env` for the papers' C. */
+  demoReturn: number | 'env';
+  /** Results file bench/results/<name>.json, its plots and its BENCHMARKS.md section (default `align-ppo`). */
+  name?: string;
+  /** Keep the runs of bench/results/<name>.json made with the same settings that this run does not repeat. */
   continue?: boolean;
   command: string;
 }
@@ -63,7 +67,7 @@ export async function alignPpoRuns(o: Omit<AlignPpoBenchOptions, 'command' | 'co
         for (const arm of o.arms) {
           if (arm === 'ppo' && numDemos !== o.demos[0]) continue; // PPO uses no demos: run once per seed and reward
           if (has(arm, reward, numDemos, seed)) continue; // kept from an earlier run (--continue)
-          cases.push({ arm, reward, numDemos, seed, steps: o.steps, evalEpisodes: o.evalEpisodes, noise: o.noise, bcEpochs: o.bcEpochs });
+          cases.push({ arm, reward, numDemos, seed, steps: o.steps, evalEpisodes: o.evalEpisodes, noise: o.noise, bcEpochs: o.bcEpochs, demoReturn: o.demoReturn });
         }
       }
     }
@@ -80,20 +84,21 @@ export async function alignPpoRuns(o: Omit<AlignPpoBenchOptions, 'command' | 'co
 
 export async function runAlignPpoBench(o: AlignPpoBenchOptions): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const kept: RunResult[] = o.continue ? keptRuns(o) : [];
-  const command = o.continue && existsSync(RESULTS) ? `${savedCommand()} ; then ${o.command}` : o.command; // read before this run's writes
-  if (o.continue) log(`--continue: ${kept.length} runs kept from ${RESULTS}`);
+  const name = o.name ?? 'align-ppo';
+  const kept: RunResult[] = o.continue ? keptRuns(o, name) : [];
+  const command = o.continue && existsSync(resultsPath(name)) ? `${readSaved(name).command} ; then ${o.command}` : o.command; // read before this run's writes
+  if (o.continue) log(`--continue: ${kept.length} runs kept from ${resultsPath(name)}`);
   const t0 = performance.now();
   const all = await alignPpoRuns(o, kept, (sofar, r) => {
-    writeResults('align-ppo', command, sofar); // after every run: a stopped bench keeps what it finished
+    writeResults(name, command, sofar); // after every run: a stopped bench keeps what it finished
     log(`${r.arm}, ${r.reward}, N ${r.numDemos}, seed ${r.seed}: ${MILESTONES.map((m, i) => `${m.name} ${Math.round(100 * r.itemShare[i]!)}`).join(' ')} (${r.wall.toFixed(0)} s)`);
   });
-  writeResults('align-ppo', command, all);
+  writeResults(name, command, all);
   log(`total wall time ${Math.round((performance.now() - t0) / 1000)} s`);
-  reportAlignPpoFromResults();
+  reportAlignPpoFromResults(name);
 }
 
-const RESULTS = resolve(import.meta.dirname, 'results', 'align-ppo.json');
+const resultsPath = (name: string): string => resolve(import.meta.dirname, 'results', `${name}.json`);
 
 interface SavedRuns {
   command: string;
@@ -101,13 +106,10 @@ interface SavedRuns {
   results: RunResult[];
 }
 
-function readSaved(): SavedRuns {
-  if (!existsSync(RESULTS)) throw new Error(`${RESULTS} does not exist: run the bench first`);
-  return JSON.parse(readFileSync(RESULTS, 'utf8')) as SavedRuns;
-}
-
-function savedCommand(): string {
-  return readSaved().command;
+function readSaved(name: string): SavedRuns {
+  const file = resultsPath(name);
+  if (!existsSync(file)) throw new Error(`${file} does not exist: run the bench first`);
+  return JSON.parse(readFileSync(file, 'utf8')) as SavedRuns;
 }
 
 /** The value of `--name` in a recorded command (its last occurrence: a continued run's). */
@@ -116,12 +118,12 @@ function flagOf(command: string, name: string): string | null {
   return all.length ? all[all.length - 1]![1]! : null;
 }
 
-/** --continue: the saved runs made with this run's steps, evaluation episodes, demo noise and BC epochs. */
-function keptRuns(o: AlignPpoBenchOptions): RunResult[] {
-  if (!existsSync(RESULTS)) return [];
-  const saved = readSaved();
-  const same = ['--eval-episodes', '--noise', '--bc-epochs'].every((f) => flagOf(saved.command, f) === String({ '--eval-episodes': o.evalEpisodes, '--noise': o.noise, '--bc-epochs': o.bcEpochs }[f]));
-  if (!same) throw new Error(`--continue: ${RESULTS} was made with other settings (${saved.command}); run without --continue to start over`);
+/** --continue: the saved runs made with this run's steps, evaluation episodes, demo noise, BC epochs and demo return. */
+function keptRuns(o: AlignPpoBenchOptions, name: string): RunResult[] {
+  if (!existsSync(resultsPath(name))) return [];
+  const saved = readSaved(name);
+  const same = ['--eval-episodes', '--noise', '--bc-epochs', '--demo-return'].every((f) => (flagOf(saved.command, f) ?? (f === '--demo-return' ? 'env' : null)) === String({ '--eval-episodes': o.evalEpisodes, '--noise': o.noise, '--bc-epochs': o.bcEpochs, '--demo-return': o.demoReturn }[f]));
+  if (!same) throw new Error(`--continue: ${resultsPath(name)} was made with other settings (${saved.command}); run without --continue to start over`);
   return saved.results.filter((r) => r.arm === 'bc' || r.steps === o.steps);
 }
 
@@ -131,14 +133,15 @@ function seedSpan(counts: number[]): string {
   return `${lo === hi ? lo : `${lo}–${hi}`} seed${hi === 1 ? '' : 's'}`;
 }
 
-/** `npm run bench -- align-ppo --report-only`: the tables and plots from bench/results/align-ppo.json. */
-export function reportAlignPpoFromResults(): void {
-  const saved = readSaved();
+/** `npm run bench -- align-ppo --report-only [--results NAME]`: the tables and plots from bench/results/NAME.json. */
+export function reportAlignPpoFromResults(name = 'align-ppo'): void {
+  const saved = readSaved(name);
   const results = saved.results;
   const pct = (x: number): string => `${Math.round(100 * x)}`;
   const seeds = [...new Set(results.map((r) => r.seed))].sort((a, b) => a - b);
   const steps = Math.max(...results.map((r) => r.steps));
   const evalEpisodes = flagOf(saved.command, '--eval-episodes'), noise = flagOf(saved.command, '--noise'), bcEpochs = flagOf(saved.command, '--bc-epochs');
+  const demoReturn = flagOf(saved.command, '--demo-return') ?? 'env'; // runs before the flag used the papers' C
   const rewards = (['natural', 'delayed'] as const).filter((w) => results.some((r) => r.reward === w));
   const ironPick = MILESTONES.findIndex((m) => m.name === 'iron_pickaxe'), stonePick = MILESTONES.findIndex((m) => m.name === 'stone_pickaxe');
   const groups = (reward: string): { arm: Arm; n: number; runs: RunResult[] }[] => {
@@ -165,11 +168,11 @@ export function reportAlignPpoFromResults(): void {
       series: gs.map((g) => ({ name: `${ARM_STYLE[g.arm].name}${g.n ? ` (N=${g.n})` : ''}`, color: ARM_STYLE[g.arm].color, values: MILESTONES.map((_, i) => g.runs.map((r) => 100 * r.itemShare[i]!)) })),
       budget: 100, yScale: 'linear', yMax: 100, yFormat: (v) => `${Math.round(v)}`, width: 900,
     });
-    writeFileSync(resolve(import.meta.dirname, 'results', `align-ppo-${reward}.svg`), svg);
+    writeFileSync(resolve(import.meta.dirname, 'results', `${name}-${reward}.svg`), svg);
     return [
       `### ${reward} reward`, '',
       table(['arm', 'demos', 'seeds', ...MILESTONES.map((m) => m.name), 'stone pickaxe per seed', 'iron pickaxe per seed', 'iron pickaxe vs PPO: p (Mann–Whitney)'], rows),
-      '', `![items reached, ${reward} reward](bench/results/align-ppo-${reward}.svg)`,
+      '', `![items reached, ${reward} reward](bench/results/${name}-${reward}.svg)`,
     ].join('\n');
   });
   const wall = (arm: Arm): string => {
@@ -177,21 +180,35 @@ export function reportAlignPpoFromResults(): void {
     return w.length ? `${ARM_STYLE[arm].name} ${Math.round(median(w))} s` : '';
   };
   const goals = results.find((r) => r.subgoals)?.subgoals;
+  const has = (arm: Arm): boolean => results.some((r) => r.arm === arm || (arm === 'bc' && r.arm.startsWith('bc')));
   const reduced = seeds.length < 10 || steps < 1_000_000 || new Set(results.filter((r) => r.numDemos > 0).map((r) => r.numDemos)).size < 3;
   const body = [
-    '## PPO + Align-RUDDER on ItemChain-v0 (`npm run bench -- align-ppo`)',
+    `## PPO + Align-RUDDER on ItemChain-v0${demoReturn === 'env' ? '' : `, the demos' redistributed return scaled to ${demoReturn}`} (\`npm run bench -- align-ppo\`)`,
     '',
-    ...(reduced ? [`**A reduced run**: ${seeds.length} seed${seeds.length === 1 ? '' : 's'}, ${steps.toLocaleString('en')} steps, demos N ∈ {${[...new Set(results.filter((r) => r.numDemos > 0).map((r) => r.numDemos))].join(', ')}}, where issue 10 asks for 10 seeds, 1M steps and N ∈ {2, 5, 10} (\`npm run bench -- align-ppo\` with its defaults). It was sized to about 45 minutes of one core of this shared machine (the load made it longer); its figures are a first look, not the issue's claim.`, ''] : []),
-    `Command: \`${saved.command}\` · ${saved.machine} · per-seed results: bench/results/align-ppo.json`,
+    ...(reduced ? [`**A reduced run**: ${seeds.length} seed${seeds.length === 1 ? '' : 's'}, ${steps.toLocaleString('en')} steps, demos N ∈ {${[...new Set(results.filter((r) => r.numDemos > 0).map((r) => r.numDemos))].join(', ')}}, where issue 10 asks for 10 seeds, 1M steps and N ∈ {2, 5, 10} (\`npm run bench -- align-ppo\` with its defaults), sized to the shared machine's time; its figures are a first look, not the issue's claim.`, ''] : []),
+    `Command: \`${saved.command}\` · ${saved.machine} · per-seed results: bench/results/${name}.json`,
     '',
-    `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps (the delayed-reward arms trained on the delayed reward). Demos: the scripted expert with ε = ${noise}, new ones per seed. BC: ${bcEpochs} epochs on the demo steps (the BC row: the cloned actor alone, no PPO). Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction. Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}. The p column: Mann–Whitney U, two-sided (exact, ties handled; src/stats), of each arm's per-seed iron-pickaxe shares against PPO's; with 3 seeds against 3 the smallest p it can give is 0.1.`,
+    [
+      `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps${rewards.includes('delayed') ? ' (the delayed-reward arms trained on the delayed reward)' : ''}. Demos: the scripted expert with ε = ${noise}, new ones per seed.`,
+      has('bc') ? `BC: ${bcEpochs} epochs on the demo steps (the BC row: the cloned actor alone, no PPO).` : '',
+      `Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction, ${demoReturn === 'env' ? "the papers' C (the redistributed reward in the env's units: the demos' return, 1,571)" : `C scaled so that the demos' redistributed return averages ${demoReturn} (the env's return of a demo is 1,571)`}.`,
+      has('subgoals') ? `Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}.` : '',
+      `The p column: Mann–Whitney U, two-sided (exact, ties handled; src/stats), of each arm's per-seed iron-pickaxe shares against PPO's; with ${seeds.length} seeds against ${seeds.length} the smallest p it can give is ${(2 / binomial(2 * seeds.length, seeds.length)).toPrecision(2)}.`,
+    ].filter(Boolean).join(' '),
     '',
-    'The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment\'s reward: on the natural and the delayed reward they are the same run (each seed of each Align arm here was run on both and gave identical figures). BC uses no reward either.',
+    `The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment's reward${rewards.length === 2 ? ': on the natural and the delayed reward they are the same run (each seed of each Align arm here was run on both and gave identical figures)' : ''}. BC uses no reward either.`,
     '',
     `Wall time per run (median): ${ARMS.map(wall).filter(Boolean).join(', ')}.`,
     '',
     sections.join('\n\n'),
   ].join('\n');
-  writeSection('align-ppo', body);
-  process.stderr.write(`wrote ${rewards.map((w) => `bench/results/align-ppo-${w}.svg`).join(', ')} and BENCHMARKS.md (section align-ppo) from bench/results/align-ppo.json\n`);
+  writeSection(name, body);
+  process.stderr.write(`wrote ${rewards.map((w) => `bench/results/${name}-${w}.svg`).join(', ')} and BENCHMARKS.md (section ${name}) from bench/results/${name}.json\n`);
+}
+
+/** n choose k, exactly enough for the seed counts here. */
+function binomial(n: number, k: number): number {
+  let c = 1;
+  for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
+  return c;
 }

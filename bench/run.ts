@@ -46,7 +46,7 @@ const program = new Command('bench')
   .option('--target <x>', 'delay: the rolling success rate to reach', '0.5')
   .option('--distractors <p,m>', 'delay: distractor probability and magnitude per step', '0.1,0.03')
   .option('--constant-lr', "delay: PPO's learning rate constant instead of annealed over the budget")
-  .option('--results <name>', 'delay: write bench/results/NAME.{json,svg} and BENCHMARKS.md section NAME instead of delay-sweep (e.g. a sweep at another size); --continue and --report-only read it')
+  .option('--results <name>', 'delay, align-ppo: write bench/results/NAME.json (and its plots) and BENCHMARKS.md section NAME instead of the suite\'s own (delay-sweep, align-ppo), e.g. a sweep at another size; --continue and --report-only read it')
   .option('--report-only', 'delay, align-ppo: redraw the tables and plots from their bench/results JSON, without running')
   .option('--continue', 'delay, align-ppo: keep the runs of the bench/results JSON made with the same settings, run only the rest')
   .option('--rerun <arm>', 'delay (with --continue), rudder --task bowling|venture: run this arm\'s cases again (e.g. "PPO + RUDDER" after a fix to it), keeping the saved runs of the others')
@@ -58,8 +58,9 @@ const program = new Command('bench')
   .option('--eval-episodes <n>', 'align-ppo: sampled evaluation episodes per run', '100')
   .option('--noise <x>', "align-ppo: the expert demos' ε-random actions", '0.1')
   .option('--bc-epochs <n>', 'align-ppo: BC epochs on the demo steps', '50')
+  .option('--demo-return <n>', "align-ppo: Align-RUDDER's demoReturn, the demos' mean redistributed return, or 'env' for the papers' C", '100')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; results?: string; constantLr?: boolean; continue?: boolean; rerun?: string; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string; viewerParts: string; arms: string; rewards: string; evalEpisodes: string; noise: string; bcEpochs: string }) => {
+  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; results?: string; constantLr?: boolean; continue?: boolean; rerun?: string; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string; viewerParts: string; arms: string; rewards: string; evalEpisodes: string; noise: string; bcEpochs: string; demoReturn: string }) => {
     const jobs = Number(opts.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) program.error(`--jobs ${opts.jobs}: expected an integer ≥ 1 (runs at a time)`);
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
@@ -76,15 +77,16 @@ const program = new Command('bench')
     // --seeds defaults to 5 for ppo and rudder; align's default is 10.
     else if (suite === 'align') await runAlignBench({ seeds: program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), demos: opts.demos.split(',').map(Number), maxEpisodes: Number(opts.maxEpisodes), env: opts.env, srPasses: opts.srPasses === 'scaled' ? 'scaled' : Number(opts.srPasses), jobs });
     else if (suite === 'align-speed') await runAlignSpeedBench({ rounds: Number(opts.rounds) });
-    else if (suite === 'align-ppo' && opts.reportOnly) reportAlignPpoFromResults();
+    else if (suite === 'align-ppo' && opts.reportOnly) reportAlignPpoFromResults(opts.results ?? 'align-ppo');
     else if (suite === 'align-ppo') {
       // The issue's defaults: 10 seeds, 1M steps.
       const seeds = program.getOptionValueSource('seeds') === 'default' ? 10 : Number(opts.seeds), steps = program.getOptionValueSource('steps') === 'default' ? 1_000_000 : Number(opts.steps);
       const arms = opts.arms.split(','), rewards = opts.rewards.split(','), demos = opts.demos.split(',').map(Number);
       const badArm = arms.find((a) => !(ARMS as readonly string[]).includes(a)), badReward = rewards.find((r) => r !== 'natural' && r !== 'delayed');
       if (badArm || badReward) program.error(`align-ppo: unknown ${badArm ? `arm "${badArm}" (known: ${ARMS.join(', ')})` : `reward "${badReward}" (natural, delayed)`}`);
-      const o = { seeds, steps, demos, arms: arms as Arm[], rewards: rewards as ('natural' | 'delayed')[], evalEpisodes: Number(opts.evalEpisodes), noise: Number(opts.noise), bcEpochs: Number(opts.bcEpochs), jobs };
-      await runAlignPpoBench({ ...o, continue: opts.continue === true, command: `npm run bench -- align-ppo --seeds ${seeds} --steps ${steps} --demos ${demos.join(',')} --arms ${arms.join(',')} --rewards ${rewards.join(',')} --eval-episodes ${o.evalEpisodes} --noise ${o.noise} --bc-epochs ${o.bcEpochs} --jobs ${jobs}${opts.continue ? ' --continue' : ''}` });
+      const o = { seeds, steps, demos, arms: arms as Arm[], rewards: rewards as ('natural' | 'delayed')[], evalEpisodes: Number(opts.evalEpisodes), noise: Number(opts.noise), bcEpochs: Number(opts.bcEpochs), demoReturn: opts.demoReturn === 'env' ? 'env' as const : Number(opts.demoReturn), name: opts.results ?? 'align-ppo', jobs };
+      if (o.demoReturn !== 'env' && !(o.demoReturn > 0)) program.error(`align-ppo: --demo-return must be a number > 0 or 'env', got "${opts.demoReturn}"`);
+      await runAlignPpoBench({ ...o, continue: opts.continue === true, command: `npm run bench -- align-ppo --seeds ${seeds} --steps ${steps} --demos ${demos.join(',')} --arms ${arms.join(',')} --rewards ${rewards.join(',')} --eval-episodes ${o.evalEpisodes} --noise ${o.noise} --bc-epochs ${o.bcEpochs} --demo-return ${o.demoReturn} --jobs ${jobs}${o.name !== 'align-ppo' ? ` --results ${o.name}` : ''}${opts.continue ? ' --continue' : ''}` });
     }
     else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes), jobs });
     else if (suite === 'lstm') await runLstmBench({ rounds: Number(opts.rounds), anchor: opts.anchor });

@@ -83,8 +83,9 @@ const TRAIN = {
   rudderFeatures: choice('--rudder-features <name>', "what RUDDER's LSTM sees of an observation (implies --rudder; settings in the config file's `rudder` object)", ['observation', 'gridCodeCounts', 'gridEvents', 'declared']),
   align: value('--align <demos.jsonl>', "Align-RUDDER: redistribute the reward online from these demonstrations (a .jsonl/.json file or folder, of the run's env)"),
   alignCorrection: choice('--align-correction <kind>', "with --align: `final` also pays each episode's last step G − Σ R (return-equivalent), `none` only the alignment's C·ΔS", ['none', 'final'], 'none'),
+  alignDemoReturn: value('--align-demo-return <n|env>', "with --align: scale the redistributed reward so the demos' return averages n (default 100), or `env` for the papers' C (the env's units)", (v: string): number | 'env' => (v === 'env' ? 'env' : num('--align-demo-return')(v))),
   alignAugment: flag('--align-augment', "with --align: append to the observation one 0/1 flag per event kind seen so far in the episode (the reference's state augmentation)"),
-  alignSubgoals: flag('--align-subgoals', "with --align: the paper's sub-goal agents, one policy per sub-goal read from the profile, each BC-initialised on its demo segments (--bc-epochs) and switched by the detected event (implies --align-augment; a fresh run, no checkpoints)"),
+  alignSubgoals: flag('--align-subgoals', "with --align: the paper's sub-goal agents, one policy per sub-goal read from the profile, each BC-initialised on its demo segments (--bc-epochs) and switched by the detected event (implies --align-augment; checkpoints and --resume, but no model/ for rudder eval yet)"),
   bc: value('--bc <demos.jsonl>', "pre-train the actor by behaviour cloning on these demonstrations before PPO (a fresh run only)"),
   bcEpochs: value('--bc-epochs <n>', 'passes over the demo steps, with --bc', int('--bc-epochs', 1), 50),
   recordEvery: value('--record-every <steps>', 'save the next training episode of sub-env 0 every N env steps to RUN_DIR/episodes/ (with RUDDER\'s redistribution), for rudder view to replay (0: never)', int('--record-every', 0), 0),
@@ -115,6 +116,7 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
   const out = o.out ?? `runs/${envId.replace(/[^\w.-]/g, '_')}-ppo-seed${config.seed ?? 1}`;
   if (o.resume) await loadRunEnvModules(out, envModules());
   else spec(envId); // an unknown id fails here, naming the closest ones (a resume checks the checkpoint's)
+  if (o.alignDemoReturn !== undefined && !o.align) throw new Error('--align-demo-return scales Align-RUDDER\'s reward: add --align FILE');
   if (o.alignAugment && !o.align) throw new Error('--align-augment augments Align-RUDDER\'s observations: add --align FILE');
   if (o.alignSubgoals && (!o.align || o.bc)) throw new Error(o.align ? '--align-subgoals BC-initialises each sub-goal agent on the --align demos itself: drop --bc' : '--align-subgoals reads the sub-goals from Align-RUDDER\'s profile: add --align FILE');
   if (!o.view && (o.port !== undefined || o.host !== undefined)) throw new Error('--port and --host set up the viewer: add --view');
@@ -126,7 +128,7 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
     await runTrain({
       config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
       evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder, live, recordEvery: o.recordEvery,
-      align: o.align ? { demos: o.align, correction: o.alignCorrection, augment: o.alignAugment || o.alignSubgoals, subgoals: o.alignSubgoals ? { bcEpochs: o.bcEpochs } : null } : null,
+      align: o.align ? { demos: o.align, correction: o.alignCorrection, ...(o.alignDemoReturn !== undefined ? { demoReturn: o.alignDemoReturn } : {}), augment: o.alignAugment || o.alignSubgoals, subgoals: o.alignSubgoals ? { bcEpochs: o.bcEpochs } : null } : null,
       bc: o.bc ? { demos: o.bc, epochs: o.bcEpochs } : null,
     }, say);
     say(formatSummary(out));

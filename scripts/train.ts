@@ -15,7 +15,7 @@ import { curveSvg } from '../src/agents/run/curve-svg.ts';
 import { MetricsLog } from '../src/agents/run/metrics.ts';
 import { spec } from '../src/index.ts';
 import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
-import { alignFromDemos, type AlignCheckpointState, type AlignSetup } from '../src/align/ppo-align.ts';
+import { alignFromDemos, DEFAULT_DEMO_RETURN, type AlignCheckpointState, type AlignSetup } from '../src/align/ppo-align.ts';
 import { subgoalDemoSteps } from '../src/align/subgoal-observation.ts';
 import { subgoalAgents, type SubgoalAgentsSetup } from '../src/align/subgoal-agents.ts';
 import type { TransitionEvents } from '../src/align/transition-events.ts';
@@ -44,7 +44,7 @@ export interface TrainCommand {
    * end-of-episode correction or not, and with the state augmentation (`--align-augment`: one flag per
    * event kind seen so far appended to the observation); null: none.
    */
-  align?: { demos: string; correction: 'final' | 'none'; augment?: boolean; subgoals?: { bcEpochs: number } | null } | null;
+  align?: { demos: string; correction: 'final' | 'none'; demoReturn?: number | 'env'; augment?: boolean; subgoals?: { bcEpochs: number } | null } | null;
   /** BC pre-training of the actor on these demonstrations before PPO (`--bc FILE`; a fresh run only); null: none. */
   bc?: { demos: string; epochs: number } | null;
   /** The viewer's live source (`--view`): its tap goes to PPO, RUDDER's episodes and the metrics rows to it. */
@@ -90,8 +90,8 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   // A resume's config is the checkpoint's, under what the command line gives (often only totalTimesteps).
   const alignSetup = c.align ? newAlign({ ...resumeFrom?.state.config, ...c.config }, c.align, log) : null;
   const aligned = alignSetup?.redistribution ?? null;
-  if (c.align?.subgoals && c.resume) throw new Error('--align-subgoals: the sub-goal agents write no checkpoints yet, so their run cannot be resumed; start a fresh one');
-  const subgoals = c.align?.subgoals && alignSetup ? newSubgoalAgents(alignSetup, c.align.demos, c.align.subgoals.bcEpochs, log) : null;
+  // A resume takes the agents' weights from the checkpoint: no BC.
+  const subgoals = c.align?.subgoals && alignSetup ? newSubgoalAgents(alignSetup, c.align.demos, resumeFrom ? 0 : c.align.subgoals.bcEpochs, log) : null;
   if (resumeFrom?.state.redistribution?.state?.kind === 'align' && !aligned) throw new Error(`${c.out} was trained with Align-RUDDER: resume it with the same --align FILE`);
   const savedAlign = resumeFrom?.state.redistribution?.state as Partial<AlignCheckpointState> | undefined;
   if (savedAlign?.kind === 'align' && aligned && (savedAlign.appended ?? 0) > 0 !== Boolean(c.align?.augment)) {
@@ -177,7 +177,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
       beforeCheckpoint: (label) => metrics.event('checkpoint', { path: join(c.out, 'checkpoints', label) }),
     },
   });
-  if (subgoals) log(`sub-goal agents' BC: the demo actions' cross-entropy ${subgoals.bc.map((ce, j) => `${j}: ${ce ? `${ce[0].toFixed(2)} → ${ce[1].toFixed(2)}` : '–'}`).join(', ')}`);
+  if (subgoals && !resumeFrom) log(`sub-goal agents' BC: the demo actions' cross-entropy ${subgoals.bc.map((ce, j) => `${j}: ${ce ? `${ce[0].toFixed(2)} → ${ce[1].toFixed(2)}` : '–'}`).join(', ')}`);
   if (resumeFrom) {
     const { notes, cut } = metrics.cutBack(resumeFrom.state.metrics, resumeFrom.label);
     for (const n of notes) log(n);
@@ -257,8 +257,8 @@ function newAlign(config: Partial<PpoConfig>, a: NonNullable<TrainCommand['align
   const demos = loadDemonstrations(a.demos);
   const other = demos.find((d) => d.envId !== cfg.envId);
   if (other) throw new Error(`--align ${a.demos}: its episodes are of ${other.envId}, the run trains ${cfg.envId}`);
-  const setup = alignFromDemos(demos, { correction: a.correction, seed: cfg.seed, augment: a.augment ?? false });
-  log(`Align-RUDDER: ${demos.length} demonstrations from ${a.demos}; ${setup.redistribution.encoder.name}; profile of ${setup.redistribution.profile.pssm.columns} columns; C = ${setup.redistribution.scale.toPrecision(4)}; correction ${a.correction}${a.augment ? `; observations + ${setup.redistribution.encoder.numEvents} event flags` : ''}`);
+  const setup = alignFromDemos(demos, { correction: a.correction, seed: cfg.seed, augment: a.augment ?? false, ...(a.demoReturn !== undefined ? { demoReturn: a.demoReturn } : {}) });
+  log(`Align-RUDDER: ${demos.length} demonstrations from ${a.demos}; ${setup.redistribution.encoder.name}; profile of ${setup.redistribution.profile.pssm.columns} columns; C = ${setup.redistribution.scale.toPrecision(4)} (the demos' redistributed return ${a.demoReturn === 'env' ? 'in the env\'s units' : `averages ${a.demoReturn ?? DEFAULT_DEMO_RETURN}`}); correction ${a.correction}${a.augment ? `; observations + ${setup.redistribution.encoder.numEvents} event flags` : ''}`);
   return setup;
 }
 
@@ -349,6 +349,6 @@ export function formatSummary(out: string): string {
     `done: ${s.globalStep.toLocaleString('en')} steps, ${s.episodes} episodes${s.stoppedEarly ? ' (stopped early: return threshold reached)' : ''}`,
     `mean return of the last 20 episodes: ${s.meanReturnLast20 === null ? '-' : s.meanReturnLast20.toFixed(2)}${reached}${s.bestEvalReturn !== null ? ` · best evaluation: ${s.bestEvalReturn.toFixed(2)}` : ''}`,
     `saved in ${out}/: ${s.checkpoint === null ? '' : `checkpoints/${s.checkpoint} · `}${existsSync(join(out, 'model')) ? `model/ (tfjs${tfjs ? ', your layers' : ''}) · ` : ''}metrics.jsonl · metrics.csv · curve.svg · summary.json`,
-    existsSync(join(out, 'model')) ? `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}${tfjs ? ` (or in any tfjs program: loadLayersPolicy('${out}/model'))` : ''}` : 'no checkpoint or model was written (sub-goal agents write none yet)',
+    existsSync(join(out, 'model')) ? `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}${tfjs ? ` (or in any tfjs program: loadLayersPolicy('${out}/model'))` : ''}` : 'no model/ was written (sub-goal agents write none yet: `rudder eval` cannot run them; `--resume` continues them from their checkpoints)',
   ].join('\n');
 }

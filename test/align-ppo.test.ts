@@ -191,6 +191,35 @@ describe('Align-RUDDER online in PPO', () => {
     expect(Math.max(...ref.random)).toBeGreaterThan(Math.min(...ref.demo));
   });
 
+  it('demoReturn sets C so the demos\' redistributed return averages it; `env` is the papers\' C; the correction pays the env return in those units', () => {
+    const demos = recordExpertDemonstrations('ItemChain-v0', { episodes: 4, seed: 3, noise: 0.1 });
+    const meanG = demos.reduce((a, d) => a + d.return, 0) / demos.length;
+    const mean = (s: ReturnType<typeof alignFromDemos>): number => s.demoEvents.reduce((a, e) => a + s.redistribution.scale * scoreGain(e, s.redistribution.profile, false), 0) / demos.length;
+    const def = alignFromDemos(demos, { otherEpisodes: 4, seed: 1, maxSteps: 200 });
+    const env = alignFromDemos(demos, { otherEpisodes: 4, seed: 1, maxSteps: 200, demoReturn: 'env' });
+    const ten = alignFromDemos(demos, { otherEpisodes: 4, seed: 1, maxSteps: 200, demoReturn: 10, correction: 'final' });
+    expect(mean(def)).toBeCloseTo(100, 6);
+    expect(mean(env)).toBeCloseTo(meanG, 6);
+    expect(mean(ten)).toBeCloseTo(10, 6);
+    expect(env.redistribution.scale / def.redistribution.scale).toBeCloseTo(meanG / 100, 9);
+    expect(ten.redistribution.returnScale).toBeCloseTo(10 / meanG, 12);
+    expect(def.redistribution.returnScale).toBe(1);
+    expect(() => alignFromDemos(demos, { otherEpisodes: 4, seed: 1, maxSteps: 200, demoReturn: -1 })).toThrow(/demoReturn must be a number > 0 or 'env', got -1/);
+    // The correction with k: an episode's rewards sum to k·G.
+    const red = new AlignRedistribution(itemEvents, buildEventProfile(demoSeqs, [1, 1, 1], others, K), 2, { correction: 'final', returnScale: 0.25 });
+    const ep = randomEpisode(new Rng(5)), T = ep.actions.length;
+    const view: RolloutView = {
+      numSteps: T, numEnvs: 1, obsDim: 2, obs: Float32Array.from(ep.obs.slice(0, T).flat()), actions: Int32Array.from(ep.actions), rewards: Float32Array.from(ep.rewards),
+      terminated: Uint8Array.from({ length: T }, (_, t) => (t === T - 1 ? 1 : 0)), truncated: new Uint8Array(T), valid: new Uint8Array(T).fill(1),
+      nextObs: Float32Array.from(ep.obs[T]!), globalStep: T,
+    };
+    const rr = new Float32Array(T), q = new Float32Array(T);
+    red.redistribute(view, rr, q);
+    const G = ep.rewards.reduce((a, b) => a + b, 0);
+    expect(G).toBeGreaterThan(0);
+    expect(rr.reduce((a, b) => a + b, 0)).toBeCloseTo(0.25 * G, 4);
+  });
+
   it('keeps only the columns at least the given share of demos fill', () => {
     const msa = { columns: 4, rows: [[0, GAP, 1, GAP], [0, 2, GAP, GAP], [0, GAP, 1, 3]].map((r) => Int32Array.from(r)) };
     expect(keepFilledColumns(msa, 0.5).rows.map((r) => Array.from(r))).toEqual([[0, 1], [0, GAP], [0, 1]]);

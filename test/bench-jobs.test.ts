@@ -45,11 +45,11 @@ describe('bench suites through the pool', () => {
     expect(wr[0]!.firstQ).toBeInstanceOf(Float64Array);
     expect(perSeedJson(wr)).toEqual(perSeedJson(wr.map((r) => runWatchRepairExperiment({ method: r.method, seed: 1, maxEpisodes: 200 }))));
 
-    const o = { seeds: 1, steps: 512, demos: [2], arms: ['ppo', 'bc+ppo+align'] as const, rewards: ['natural'] as const, evalEpisodes: 3, noise: 0.1, bcEpochs: 2 };
+    const o = { seeds: 1, steps: 512, demos: [2], arms: ['ppo', 'bc+ppo+align'] as const, rewards: ['natural'] as const, evalEpisodes: 3, noise: 0.1, bcEpochs: 2, demoReturn: 100 };
     const ap = await alignPpoRuns({ ...o, arms: [...o.arms], rewards: [...o.rewards], jobs: 2 });
     expect(ap.map((r) => `${r.arm}:${r.numDemos}`)).toEqual(['ppo:0', 'bc+ppo+align:2']);
     const inProcess = [];
-    for (const arm of o.arms) inProcess.push(await alignPpoRun({ arm, reward: 'natural', numDemos: 2, seed: 1, steps: 512, evalEpisodes: 3, noise: 0.1, bcEpochs: 2 } satisfies AlignPpoCase));
+    for (const arm of o.arms) inProcess.push(await alignPpoRun({ arm, reward: 'natural', numDemos: 2, seed: 1, steps: 512, evalEpisodes: 3, noise: 0.1, bcEpochs: 2, demoReturn: 100 } satisfies AlignPpoCase));
     expect(perSeedJson(ap)).toEqual(perSeedJson(inProcess));
   });
 });

@@ -1,9 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTrain, type TrainCommand } from '../scripts/train.ts';
 import { createAgent } from '../src/agents/ppo/agent.ts';
+import { agentFromCheckpoint, type PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
+import { latestCheckpoint, loadCheckpoint } from '../src/agents/run/checkpoint.ts';
 import { bcPretrain, type DemoSteps } from '../src/agents/ppo/bc.ts';
 import { parsePpoConfig } from '../src/agents/ppo/config.ts';
 import { evaluatePolicy } from '../src/agents/ppo/evaluate.ts';
@@ -15,6 +17,7 @@ import type { Subgoal } from '../src/align/subgoals.ts';
 import { Rng } from '../src/envs/core/rng.ts';
 import { make, recordExpertDemonstrations, saveDemonstrations } from '../src/envs/index.ts';
 import type { Env } from '../src/envs/core/env.ts';
+import { rudderIn } from './support/rudder-cli.ts';
 import { STAGES } from './support/tiny-chain.ts'; // registers TinyChain-v0
 
 const goal = (event: number): Subgoal => ({ event, name: `e${event}`, columns: [event], reward: 1 });
@@ -93,7 +96,9 @@ describe('sub-goal agents on the tiny chain', () => {
   it('from 2 demos: one agent per sub-goal, each BC-initialised on its segment; PPO on the redistributed reward finishes the chain, the agents taking turns', async () => {
     const demos = recordExpertDemonstrations('TinyChain-v0', { episodes: 2, seed: 0 });
     expect(() => subgoalAgents(alignFromDemos(demos, { otherEpisodes: 20, seed: 1 }), demos)).toThrow(/augment: true/);
-    const setup = alignFromDemos(demos, { otherEpisodes: 20, seed: 1, augment: true });
+    // The chain pays 1: in those units (or a demo return of 10) the agents end the chain in 20 of the last 20
+    // episodes on seeds 1–3; at the default demo return of 100 this small, fast-learning config gets 11, 19, 17.
+    const setup = alignFromDemos(demos, { otherEpisodes: 20, seed: 1, augment: true, demoReturn: 'env' });
     const sg = subgoalAgents(setup, demos);
     const m = sg.stages.events.length;
     expect(m).toBeGreaterThan(1);
@@ -130,6 +135,7 @@ describe('sub-goal agents on the tiny chain', () => {
 describe('rudder train --align FILE --align-subgoals', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'rudder-subgoals-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const quiet = (): void => {};
   const demosPath = join(tmp, 'demos.jsonl');
   saveDemonstrations(demosPath, recordExpertDemonstrations('ItemChain-v0', { episodes: 2, seed: 0 }));
   const cmd = (out: string): TrainCommand => ({
@@ -138,14 +144,83 @@ describe('rudder train --align FILE --align-subgoals', () => {
     align: { demos: demosPath, correction: 'none', augment: true, subgoals: { bcEpochs: 2 } }, bc: null,
   });
 
-  it('trains the agents on ItemChain and says so; it writes no checkpoint and no model', async () => {
+  it('trains the agents on ItemChain and says so; it writes checkpoints of all agents, no model', async () => {
     const out = join(tmp, 'run'), lines: string[] = [];
     const r = await runTrain(cmd(out), (l) => void lines.push(l));
     expect(r.policy).toBeInstanceOf(SubgoalPolicy);
     expect(r.globalStep).toBe(128);
     expect(lines.some((l) => /^sub-goal agents: \d+ sub-goals \(.*\+wooden_pickaxe.*\), \d+ agents/.test(l))).toBe(true);
     expect(existsSync(join(out, 'metrics.jsonl'))).toBe(true);
-    expect(existsSync(join(out, 'checkpoints'))).toBe(false);
+    const ck = loadCheckpoint<PpoCheckpointState>(out);
+    expect(ck.state.policyKind).toBe('custom');
+    const m = (r.policy as SubgoalPolicy).policies.length;
+    expect([...ck.tensors['subgoal/events']!]).toEqual([...(r.policy as SubgoalPolicy).stages.events]);
+    for (let j = 0; j < m; j++) expect(ck.tensors[`agent/${j}/param/0`]).toEqual((r.policy as SubgoalPolicy).policies[j]!.agent.params()[0]);
+    expect(() => agentFromCheckpoint(ck.state, ck.tensors, ck.label)).toThrow(/made by makePolicy/);
     expect(existsSync(join(out, 'model'))).toBe(false);
   }, 60_000);
+
+  it('a run stopped at a checkpoint and resumed ends with the agents of an uninterrupted one; a wrong or corrupt checkpoint is a clear error', async () => {
+    const full = join(tmp, 'full'), cut = join(tmp, 'cut');
+    const run = (out: string, steps: number, resume: boolean, subgoals = true): TrainCommand => {
+      const c = cmd(out);
+      // annealLr off: the stopped run's 128 steps then anneal as the first half of the uninterrupted 256.
+      return { ...c, config: { ...c.config, totalTimesteps: steps, annealLr: false }, resume, align: { ...c.align!, subgoals: subgoals ? c.align!.subgoals! : null } };
+    };
+    const a = await runTrain(run(full, 4 * 64, false), quiet);
+    await runTrain(run(cut, 2 * 64, false), quiet);
+    await expect(runTrain(run(cut, 4 * 64, true, false), quiet)).rejects.toThrow(/made by makePolicy.*resume it with the same/);
+    const b = await runTrain(run(cut, 4 * 64, true), quiet);
+    expect(b.globalStep).toBe(4 * 64);
+    const pa = (a.policy as SubgoalPolicy).policies, pb = (b.policy as SubgoalPolicy).policies;
+    expect(pb.length).toBe(pa.length);
+    pa.forEach((p, j) => {
+      const sa = p.saveState(), sb = pb[j]!.saveState();
+      expect(sb.adamStep).toBe(sa.adamStep);
+      for (const [name, t] of Object.entries(sa.tensors)) expect(sb.tensors[name], `agent ${j} ${name}`).toEqual(t);
+    });
+    expect(b.episodes.map((e) => e.return)).toEqual(a.episodes.slice(-b.episodes.length).map((e) => e.return));
+
+    // A checkpoint of the built-in policy (the same flags, one agent) is refused by the sub-goal agents.
+    const plain = join(tmp, 'plain');
+    await runTrain(run(plain, 64, false, false), quiet);
+    await expect(runTrain(run(plain, 128, true), quiet)).rejects.toThrow(/built-in mlp policy; this run makes its own/);
+    // A corrupt checkpoint file: the resume names the problem.
+    const dir = join(cut, 'checkpoints', latestCheckpoint(cut)!);
+    const bytes = readFileSync(join(dir, 'tensors.bin'));
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(join(dir, 'tensors.bin'), bytes);
+    await expect(runTrain(run(cut, 6 * 64, true), quiet)).rejects.toThrow(/is unusable: tensors\.bin does not match its SHA-256 \(corrupted\)/);
+  }, 120_000);
+
+  it('--align-demo-return sets the scale of the redistributed reward; a bad value, or no --align, is an error', async () => {
+    const train = (...more: string[]) => rudderIn(tmp, 'train', '--env', 'ItemChain-v0', '--steps', '256', '--num-envs', '2', '--no-progress', ...more);
+    const ok = await train('--out', join(tmp, 'scaled'), '--align', demosPath, '--align-demo-return', '10');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout + ok.stderr).toMatch(/C = [\d.e+-]+ \(the demos' redistributed return averages 10\)/);
+    const env = await train('--out', join(tmp, 'env-units'), '--align', demosPath, '--align-demo-return', 'env');
+    expect(env.stdout + env.stderr).toMatch(/in the env's units/);
+    expect((await train('--out', join(tmp, 'bad'), '--align', demosPath, '--align-demo-return', 'lots')).stderr).toMatch(/--align-demo-return must be a number, got "lots"/);
+    expect((await train('--out', join(tmp, 'bad2'), '--align-demo-return', '10')).stderr).toMatch(/--align-demo-return scales Align-RUDDER's reward: add --align FILE/);
+  }, 60_000);
+
+  it('SubgoalPolicy.restoreState refuses agents of other sub-goals and changes nothing', () => {
+    const r = (events: number[], seed: number): SubgoalPolicy => {
+      const st = subgoalStages(events.map(goal), 1, 3);
+      return new SubgoalPolicy(events.map((_, j) => new FusedPolicy(createAgent(parsePpoConfig({ hidden: [8], seed: seed + j }), [4], [3]), 1e-3)), st);
+    };
+    const a = r([0, 1], 1), b = r([0, 2], 1), c = r([0, 1], 5);
+    const saved = a.saveState();
+    const before = c.policies[1]!.agent.params()[0]!.slice();
+    expect(() => b.restoreState(saved.tensors, saved.adamStep, 'ck')).toThrow(/ck: its agents are for the sub-goal events \[0, 1\], this run's for \[0, 2\]/);
+    const broken = { ...saved.tensors };
+    delete broken['agent/1/adam_v/2'];
+    expect(() => c.restoreState(broken, saved.adamStep, 'ck')).toThrow(/ck, agent 1: tensor adam_v\/2 has no values/);
+    expect(c.policies[1]!.agent.params()[0]).toEqual(before); // refused: nothing changed
+    const partly = { ...saved.tensors, 'agent/1/param/0': saved.tensors['agent/1/param/0']!.slice(1) };
+    expect(() => c.restoreState(partly, saved.adamStep, 'ck')).toThrow(/agent 1: tensor param\/0/);
+    expect(c.policies[0]!.agent.params()[0]).not.toEqual(a.policies[0]!.agent.params()[0]); // agent 0 was not restored either
+    c.restoreState(saved.tensors, saved.adamStep, 'ck');
+    c.policies.forEach((p, j) => expect(p.agent.params()[0]).toEqual(a.policies[j]!.agent.params()[0]));
+  });
 });

@@ -29,7 +29,7 @@ export { envEvents, demoFeatureEpisodes, randomFeatureEpisodes, type EnvEvents, 
 export { PrefixScorer } from './prefix-scorer.ts';
 export { buildEventProfile, keepFilledColumns, scoreGain, eventScale, REFERENCE_PROFILE, type EventProfileOptions } from './event-profile.ts';
 export {
-  AlignRedistribution, alignFromDemos, redistributeEventsOffline, type AlignPpoOptions, type AlignFromDemosOptions, type AlignSetup, type AlignCheckpointState,
+  AlignRedistribution, alignFromDemos, DEFAULT_DEMO_RETURN, redistributeEventsOffline, type AlignPpoOptions, type AlignFromDemosOptions, type AlignSetup, type AlignCheckpointState,
 } from './ppo-align.ts';
 export { SubgoalObservation, subgoalWrapper, subgoalDemoSteps } from './subgoal-observation.ts';
 export { readSubgoals, columnRewards, type Subgoal, type SubgoalOptions, type ColumnRewards } from './subgoals.ts';

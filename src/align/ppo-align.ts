@@ -27,8 +27,10 @@ import { NO_EVENT, type TransitionEvents } from './transition-events.ts';
 export interface AlignPpoOptions {
   /** The observation size the encoder was fitted for; a rollout of another size is refused (e.g. another `view`). */
   obsDim?: number;
-  /** `final`: the last step of each episode also gets G − Σ R (return-equivalent); `none` (default): only C·ΔS. */
+  /** `final`: the last step of each episode also gets k·G − Σ R (return-equivalent); `none` (default): only C·ΔS. */
   correction?: 'final' | 'none';
+  /** k, the units of the redistributed return per unit of the env's, for the correction (`demoReturn` sets it; default 1). */
+  returnScale?: number;
   /** `reward` (default): RR replaces the environment reward before GAE; `advantage`: mixed into the advantages. */
   mode?: 'reward' | 'advantage';
   /**
@@ -52,6 +54,8 @@ export class AlignRedistribution implements RewardRedistribution {
   readonly name: string;
   readonly mode: 'reward' | 'advantage';
   readonly correction: 'final' | 'none';
+  /** k: the correction pays k·G − Σ R. */
+  readonly returnScale: number;
   /** The env's own observation size (what the encoder reads of each row), when known. */
   readonly obsDim: number | null;
   /** Values appended after it (the state augmentation's K flags), or 0. */
@@ -78,6 +82,8 @@ export class AlignRedistribution implements RewardRedistribution {
     if (profile.pssm.size !== encoder.numEvents) throw new RangeError(`AlignRedistribution: the profile has ${profile.pssm.size} events, the encoder ${encoder.numEvents}`);
     this.mode = opts.mode ?? 'reward';
     this.correction = opts.correction ?? 'none';
+    this.returnScale = opts.returnScale ?? 1;
+    if (!(Number.isFinite(this.returnScale) && this.returnScale > 0)) throw new RangeError(`AlignRedistribution: returnScale must be finite and > 0, got ${this.returnScale}`);
     this.obsDim = opts.obsDim ?? null;
     this.appended = opts.appended ?? 0;
     if (!(Number.isInteger(this.appended) && this.appended >= 0)) throw new RangeError(`AlignRedistribution: appended must be an integer ≥ 0, got ${this.appended}`);
@@ -140,7 +146,7 @@ export class AlignRedistribution implements RewardRedistribution {
         }
         this.ret[i]! += view.rewards[k]!;
         const done = view.terminated[k] || view.truncated[k];
-        if (done && this.correction === 'final') r += this.ret[i]! - (this.paid[i]! + r);
+        if (done && this.correction === 'final') r += this.returnScale * this.ret[i]! - (this.paid[i]! + r);
         this.paid[i]! += r;
         rr[k] = r;
         quality[k] = 1;
@@ -223,7 +229,10 @@ export function redistributeEventsOffline(stepEvents: Int32Array, startEvent: nu
   return out;
 }
 
-export interface AlignFromDemosOptions extends AlignPpoOptions {
+/** `AlignFromDemosOptions.demoReturn`'s default: the demos' redistributed return. */
+export const DEFAULT_DEMO_RETURN = 100;
+
+export interface AlignFromDemosOptions extends Omit<AlignPpoOptions, 'returnScale'> {
   /** Random-policy episodes besides the demos: event fitting and (with `demos+others`) the profile's frequencies. Default 20. */
   otherEpisodes?: number;
   /** Seed of those episodes and of any clustering. */
@@ -232,6 +241,15 @@ export interface AlignFromDemosOptions extends AlignPpoOptions {
   maxSteps?: number;
   profile?: EventProfileOptions;
   cluster?: ClusterEventsOptions;
+  /**
+   * The scale of the redistributed reward: C is set so that the demos' redistributed return averages this
+   * (C = demoReturn / E_demo[S(τ_T) − S(τ_0)]), and the correction pays the env return in the same units.
+   * `env`: the papers' C = E_demo[G] / E_demo[ΔS], the env's units. Default 100 (`DEFAULT_DEMO_RETURN`): PPO's
+   * critic learns returns in the hundreds or thousands slowly (its gradient dominates the one gradient-norm
+   * clip), and on ItemChain (demos' return 1,571) the env's units cost PPO + Align-RUDDER most of its late
+   * items (README, Align-RUDDER in PPO).
+   */
+  demoReturn?: number | 'env';
   /** State augmentation (subgoal-observation.ts): the env's observation plus one flag per event kind seen so far. */
   augment?: boolean;
 }
@@ -259,12 +277,19 @@ export function alignFromDemos(demos: readonly Demonstration[], opts: AlignFromD
   const ev = envEvents(envId, envKwargs, demos, { otherEpisodes: opts.otherEpisodes ?? 20, seed: opts.seed ?? 0, ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}), ...(opts.cluster ? { cluster: opts.cluster } : {}) });
   const returns = demos.map((d) => d.return);
   const profile = buildEventProfile(ev.demoEvents, returns, ev.otherEvents, ev.encoder.numEvents, opts.profile ?? {});
-  const scale = eventScale(ev.demoEvents, returns, profile, ev.encoder.hasStartEvent);
+  const target = opts.demoReturn ?? DEFAULT_DEMO_RETURN;
+  if (target !== 'env' && !(Number.isFinite(target) && target > 0)) throw new RangeError(`alignFromDemos: demoReturn must be a number > 0 or 'env', got ${String(target)}`);
+  const meanReturn = returns.reduce((a, b) => a + b, 0) / returns.length;
+  const scale = eventScale(ev.demoEvents, target === 'env' ? returns : returns.map(() => target), profile, ev.encoder.hasStartEvent);
+  if (target !== 'env' && opts.correction === 'final' && !(meanReturn > 0)) {
+    throw new RangeError(`alignFromDemos: the correction pays the env return in units where the demos' return is ${target}, but the demos' mean return is ${meanReturn}: use demoReturn 'env'`);
+  }
   const probe = make(envId, envKwargs);
   const space = probe.observationSpace;
   probe.close();
   const ppo: AlignPpoOptions = space instanceof Box ? { obsDim: space.size } : {};
   if (opts.correction) ppo.correction = opts.correction;
+  if (target !== 'env' && opts.correction === 'final') ppo.returnScale = target / meanReturn;
   if (opts.mode) ppo.mode = opts.mode;
   if (opts.augment) ppo.appended = ev.encoder.numEvents;
   const envWrappers = opts.augment ? [subgoalWrapper(ev.encoder)] : [];

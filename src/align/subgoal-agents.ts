@@ -4,7 +4,8 @@ import { createAgent } from '../agents/ppo/agent.ts';
 import { bcPretrain, type DemoSteps } from '../agents/ppo/bc.ts';
 import type { PpoConfig } from '../agents/ppo/config.ts';
 import type { LossStats, Minibatch } from '../agents/ppo/loss.ts';
-import { FusedPolicy, type PpoPolicy, type UpdateCoefs } from '../agents/ppo/policy.ts';
+import { copyMinibatchRows, newMinibatch } from '../agents/ppo/minibatch.ts';
+import { checkTensors, FusedPolicy, type PpoPolicy, type UpdateCoefs } from '../agents/ppo/policy.ts';
 import type { AlignSetup } from './ppo-align.ts';
 import { subgoalDemoSteps } from './subgoal-observation.ts';
 import { readSubgoals, type Subgoal, type SubgoalOptions } from './subgoals.ts';
@@ -109,7 +110,7 @@ export class SubgoalPolicy implements PpoPolicy {
       if (a.kind !== 'mlp' || a.obsDim !== this.D) throw new RangeError(`SubgoalPolicy: policy ${j} takes ${a.kind === 'mlp' ? a.obsDim : a.kind} observations, the augmented ones have ${this.D} values`);
       if (a.nvec.join() !== p0.nvec.join()) throw new RangeError(`SubgoalPolicy: policy ${j} has action heads [${[...a.nvec].join(', ')}], policy 0 [${[...p0.nvec].join(', ')}]`);
     });
-    this.subMb = policies.map(() => emptyMinibatch());
+    this.subMb = policies.map(() => newMinibatch(0, 0, 0, 0));
     const m = policies.length;
     this.groups = { rows: new Int32Array(0), start: new Int32Array(m + 1), stage: new Int32Array(0), at: new Int32Array(m) };
   }
@@ -185,46 +186,53 @@ export class SubgoalPolicy implements PpoPolicy {
       const from = start[j]!, n = start[j + 1]! - from;
       if (n === 0) continue;
       const sub = this.subMb[j]!;
-      if (sub.size !== n) Object.assign(sub, sizedMinibatch(n, D, H, mb.masks ? L : 0));
-      for (let b = 0; b < n; b++) {
-        const r = order[from + b]!;
-        sub.obs.set(mb.obs.subarray(r * D, r * D + D), b * D);
-        for (let h = 0; h < H; h++) sub.actions[b * H + h] = mb.actions[r * H + h]!;
-        if (mb.masks) sub.masks!.set(mb.masks.subarray(r * L, r * L + L), b * L);
-        sub.oldLogProbs[b] = mb.oldLogProbs[r]!;
-        sub.advantages[b] = mb.advantages[r]!;
-        sub.returns[b] = mb.returns[r]!;
-        sub.oldValues[b] = mb.oldValues[r]!;
-      }
+      if (sub.size !== n) Object.assign(sub, newMinibatch(n, D, H, mb.masks ? L : 0));
+      copyMinibatchRows(sub, mb, order, from, D, H, L);
       const s = this.policies[j]!.update(sub, c);
       for (const k of Object.keys(sum) as (keyof LossStats)[]) sum[k] += (n / mb.size) * s[k];
     }
     return sum;
   }
 
-  /** Not yet: PPO writes no checkpoints for a makePolicy policy, so nothing calls these. */
-  saveState(): never {
-    throw new Error('sub-goal agents are not checkpointed yet');
+  /**
+   * Every agent's weights and Adam moments, under `agent/j/` (FusedPolicy's names after it), each agent's
+   * Adam step count in `subgoal/adam_steps` [m] (an agent steps only on minibatches that reach its stage),
+   * and the sub-goals' events in `subgoal/events` [m], so a resume with other sub-goals is refused. The
+   * returned adamStep is agent 0's.
+   */
+  saveState(): { tensors: Record<string, Float32Array>; adamStep: number } {
+    const tensors: Record<string, Float32Array> = {};
+    const steps = new Float32Array(this.policies.length); // Adam steps stay far below 2^24, exact in float32
+    this.policies.forEach((p, j) => {
+      const s = p.saveState();
+      for (const [name, t] of Object.entries(s.tensors)) tensors[`agent/${j}/${name}`] = t;
+      steps[j] = s.adamStep;
+    });
+    tensors['subgoal/adam_steps'] = steps;
+    tensors['subgoal/events'] = Float32Array.from(this.stages.events);
+    return { tensors, adamStep: steps[0]! };
   }
 
-  restoreState(): never {
-    throw new Error('sub-goal agents cannot be resumed yet');
+  /** Puts `saveState`'s arrays back; all of them are checked first, so a refused checkpoint changes nothing. */
+  restoreState(tensors: Record<string, Float32Array>, _adamStep: number, where: string): void {
+    const m = this.policies.length, events = tensors['subgoal/events'], steps = tensors['subgoal/adam_steps'];
+    if (!events) throw new Error(`${where}: no sub-goal agents in it (no tensor subgoal/events): it was not written by an --align-subgoals run`);
+    if (events.length !== m || events.some((e, j) => e !== this.stages.events[j])) {
+      throw new Error(`${where}: its agents are for the sub-goal events [${[...events].join(', ')}], this run's for [${[...this.stages.events].join(', ')}] (other demos or profile settings?)`);
+    }
+    if (!steps || steps.length !== m || steps.some((v) => !(Number.isInteger(v) && v >= 0))) throw new Error(`${where}: tensor subgoal/adam_steps must hold ${m} step counts (integers ≥ 0), got ${steps ? `[${[...steps].join(', ')}]` : 'none'}`);
+    const own = this.policies.map((p, j) => {
+      const prefix = `agent/${j}/`, t: Record<string, Float32Array> = {};
+      for (const [name, v] of Object.entries(tensors)) if (name.startsWith(prefix)) t[name.slice(prefix.length)] = v;
+      checkTensors(t, Object.entries(p.saveState().tensors).map(([n, v]) => [n, v.length] as const), `${where}, agent ${j}`, 'sub-goal agent');
+      return t;
+    });
+    this.policies.forEach((p, j) => p.restoreState(own[j]!, steps[j]!, `${where}, agent ${j}`));
   }
 
   dispose(): void {
     // plain Float32Arrays: the garbage collector frees them
   }
-}
-
-function emptyMinibatch(): Minibatch {
-  return sizedMinibatch(0, 0, 0, 0);
-}
-
-function sizedMinibatch(B: number, D: number, H: number, L: number): Minibatch {
-  return {
-    size: B, obs: new Float32Array(B * D), actions: new Int32Array(B * H), masks: L ? new Uint8Array(B * L) : null, oldLogProbs: new Float32Array(B),
-    advantages: new Float32Array(B), returns: new Float32Array(B), oldValues: new Float32Array(B),
-  };
 }
 
 export interface SubgoalAgentsOptions extends SubgoalOptions {

@@ -45,6 +45,8 @@ export interface PpoCheckpointState {
   rollout?: PpoRolloutState | null;
   /** Where the run's metrics files ended at this checkpoint (set by `rudder train`); absent when none were written. */
   metrics?: MetricsMark;
+  /** The policy's kind: `custom` for one given by makePolicy (the sub-goal agents). Absent in older checkpoints: the config's. */
+  policyKind?: PpoPolicy['kind'];
 }
 
 /** The part of a PPO trainer a checkpoint saves and restores. */
@@ -75,7 +77,7 @@ export function checkpointContents(t: PpoLearningState, sessionSeconds: number):
     kind: 'ppo', config: t.cfg, iteration: t.iteration, globalStep: t.globalStep, adamStep,
     rng: t.rng.getState(), elapsedSeconds: t.elapsedBefore + sessionSeconds, bestEvalReturn: t.bestEval?.meanReturn ?? null,
     nextEvalStep: Number.isFinite(t.nextEvalStep) ? t.nextEvalStep : -1, obsDim: sizeOf(t.obsShape), obsShape: [...t.obsShape], nvec: [...t.policy.nvec],
-    rollout: t.saveRollout(),
+    rollout: t.saveRollout(), policyKind: t.policy.kind,
   };
   const mark = t.metricsMark();
   if (mark) state.metrics = mark;
@@ -113,6 +115,10 @@ export function restoreLearningState(t: PpoLearningState, s: PpoCheckpointState,
     throw new Error(`checkpoint ${label} was trained on observations of shape [${String(shape)}] and actions [${String(s.nvec)}]; ${t.cfg.envId} now has [${t.obsShape.join(',')}] and [${nvec.join(',')}]`);
   }
   if (s.config.policy !== t.cfg.policy) throw new Error(`checkpoint ${label} holds a '${s.config.policy}' policy; this trainer's is '${t.cfg.policy}'`);
+  if ((s.policyKind === 'custom') !== (t.policy.kind === 'custom')) {
+    throw new Error(s.policyKind === 'custom' ? `checkpoint ${label} holds a policy made by makePolicy (e.g. the sub-goal agents, --align-subgoals): resume it with the same`
+      : `checkpoint ${label} holds the built-in ${s.config.policy} policy; this run makes its own (makePolicy, e.g. --align-subgoals)`);
+  }
   t.policy.restoreState(tensors, s.adamStep, `checkpoint ${label}`);
   restoreRedistribution(t.redistribution, s, tensors, label);
   t.rng.setState(s.rng);
@@ -142,6 +148,7 @@ function restoreRedistribution(red: RewardRedistribution | null, s: PpoCheckpoin
  */
 export function agentFromCheckpoint(state: PpoCheckpointState, tensors: Record<string, Float32Array>, label: string): Agent {
   const cfg = parsePpoConfig(state.config, `checkpoint ${label} config`);
+  if (state.policyKind === 'custom') throw new Error(`checkpoint ${label} holds a policy made by makePolicy (e.g. the sub-goal agents of --align-subgoals), not one agent: rebuild that policy and call its restoreState`);
   if (cfg.policy === 'tfjs') throw new Error(`checkpoint ${label} holds a tfjs policy (your own layers): rebuild its model and use tfjsPolicyFromCheckpoint`);
   const agent = createAgent(cfg, state.obsShape ?? [state.obsDim], state.nvec);
   agent.params().forEach((p, i) => {

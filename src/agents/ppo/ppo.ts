@@ -25,6 +25,7 @@ import { EVAL_SEED_OFFSET, parsePpoConfig, RESUME_SEED_STRIDE, RETURN_WINDOW, ty
 import { evaluatePolicy, type EvalResult } from './evaluate.ts';
 import { computeGae } from './gae.ts';
 import type { LossStats, Minibatch } from './loss.ts';
+import { copyMinibatchRows, newMinibatch } from './minibatch.ts';
 import { FusedPolicy, type PpoPolicy } from './policy.ts';
 import { TfjsActorCritic, type TfjsModelSource } from './tfjs-policy.ts';
 import { mixAdvantage, type RewardRedistribution, type RolloutView } from './redistribution.ts';
@@ -95,7 +96,8 @@ export interface PpoTrainOptions {
   /**
    * A policy of the caller's making instead of the config's built-in one, given the config and the (wrapped)
    * env's observation shape and action heads, e.g. Align-RUDDER's sub-goal agents (src/align/subgoal-agents.ts).
-   * A fresh run only: such a run writes no checkpoints and no model/.
+   * Its checkpoints hold what its saveState gives; a resume calls makePolicy again (pass the same one), then
+   * restores that state into it. No model/ is written for it.
    */
   makePolicy?: ((cfg: PpoConfig, obsShape: readonly number[], nvec: readonly number[]) => PpoPolicy & { readonly kernels: 'wasm' | 'js' }) | null;
   hooks?: PpoHooks;
@@ -270,7 +272,6 @@ export class PpoTrainer implements PpoLearningState {
     const backend = await initBackend(opts.backend ?? 'auto', opts.loadNative);
     if (opts.resume) {
       if (!opts.runDir) throw new Error('resume needs a runDir');
-      if (opts.makePolicy) throw new Error('resume of a policy given by makePolicy is not supported (its checkpoints are not written)');
       const ck = loadResumeCheckpoint(opts.runDir, typeof opts.resume === 'string' ? opts.resume : undefined, input);
       const t = new PpoTrainer(ck.config, backend, opts);
       try {
@@ -293,7 +294,7 @@ export class PpoTrainer implements PpoLearningState {
       return t;
     }
     const t = new PpoTrainer(parsePpoConfig(input), backend, opts);
-    if (opts.runDir && t.policy.kind === 'custom') t.note('note: a policy given by makePolicy writes no checkpoints and no model/ (no resume, no best/)');
+    if (opts.runDir && t.policy.kind === 'custom') t.note('note: a policy given by makePolicy writes checkpoints but no model/ (rudder eval cannot run it)');
     try {
       if (opts.pretrain && t.policy.kind !== 'fused') throw new Error(`pretrain works on the fused agent only, not on a '${t.policy.kind}' policy`);
       opts.pretrain?.(t.agent);
@@ -338,8 +339,7 @@ export class PpoTrainer implements PpoLearningState {
         if (last.reduce((a, e) => a + e.return, 0) / RETURN_WINDOW >= opts.stopAtReturn) stop = stoppedEarly = true;
       }
       const every = opts.checkpointEvery ?? 0;
-      // A policy from makePolicy (the sub-goal agents) cannot be resumed, so it writes no checkpoints.
-      if (opts.runDir && this.policy.kind !== 'custom' && (stop || this.iteration === this.numIterations || (every > 0 && this.iteration % every === 0))) {
+      if (opts.runDir && (stop || this.iteration === this.numIterations || (every > 0 && this.iteration % every === 0))) {
         this.checkpoint((performance.now() - start) / 1000);
       }
       if (stop) break;
@@ -518,7 +518,7 @@ export class PpoTrainer implements PpoLearningState {
     const best = this.bestEval === null || r.meanReturn > this.bestEval.meanReturn;
     if (best) {
       this.bestEval = r;
-      if (this.opts.runDir && this.policy.kind !== 'custom') saveCheckpoint(this.opts.runDir, 'best', checkpointContents(this, 0), { pointer: false });
+      if (this.opts.runDir) saveCheckpoint(this.opts.runDir, 'best', checkpointContents(this, 0), { pointer: false });
     }
     this.opts.hooks?.onEval?.({ ...r, globalStep: this.globalStep, best });
     return r;
@@ -545,13 +545,6 @@ export function actionHeads(space: unknown): number[] | null {
   return null;
 }
 
-function newMinibatch(B: number, D: number, K: number, L: number): Minibatch {
-  return {
-    size: B, obs: new Float32Array(B * D), actions: new Int32Array(B * K), masks: L ? new Uint8Array(B * L) : null, oldLogProbs: new Float32Array(B),
-    advantages: new Float32Array(B), returns: new Float32Array(B), oldValues: new Float32Array(B),
-  };
-}
-
 /** Fisher–Yates over the first n entries. */
 function shuffle(a: Int32Array, n: number, rng: Rng): void {
   for (let i = n - 1; i > 0; i--) {
@@ -572,18 +565,9 @@ function gather(
 ): void {
   const B = to - from;
   if (B !== mb.size) Object.assign(mb, newMinibatch(B, D, K, src.masks ? L : 0));
+  copyMinibatchRows(mb, { obs: src.obs, actions: src.actions, masks: src.masks, oldLogProbs: src.logProbs, advantages: src.advantages, returns: src.returns, oldValues: src.values }, order, from, D, K, L);
   let mean = 0;
-  for (let b = 0; b < B; b++) {
-    const k = order[from + b]!;
-    mb.obs.set(src.obs.subarray(k * D, k * D + D), b * D);
-    for (let h = 0; h < K; h++) mb.actions[b * K + h] = src.actions[k * K + h]!;
-    if (src.masks) mb.masks!.set(src.masks.subarray(k * L, k * L + L), b * L);
-    mb.oldLogProbs[b] = src.logProbs[k]!;
-    mb.advantages[b] = src.advantages[k]!;
-    mb.returns[b] = src.returns[k]!;
-    mb.oldValues[b] = src.values[k]!;
-    mean += src.advantages[k]!;
-  }
+  for (let b = 0; b < B; b++) mean += mb.advantages[b]!;
   let rrScale = 1; // RR is divided by what divides A_env, when asked (normalizeRr)
   if (normAdv) {
     // torch's unbiased std, as CleanRL's advantages.std().
