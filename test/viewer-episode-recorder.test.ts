@@ -81,7 +81,8 @@ describe('EpisodeRecorder: training episodes to disk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'viewer-record-align-'));
     const envKwargs = { maxSteps: 200 }, cfg = { envId: 'ItemChain-v0', envKwargs, totalTimesteps: 4096, numEnvs: 2, numSteps: 128, seed: 3 };
     const demos = recordExpertDemonstrations('ItemChain-v0', { episodes: 6, seed: 0, noise: 0.1, envKwargs });
-    const red = alignFromDemos(demos, { correction: 'final', seed: 1, otherEpisodes: 6 }).redistribution;
+    // In the env's units (the papers' C), so that with the final correction an episode's rewards sum to its return.
+    const red = alignFromDemos(demos, { correction: 'final', seed: 1, otherEpisodes: 6, demoReturn: 'env' }).redistribution;
     // What PPO was given: sub-env 0's redistributed reward, valid rows in order (its episodes back to back).
     const given: number[] = [];
     const inner = red.redistribute.bind(red);
