@@ -1,6 +1,6 @@
 import { Rng } from '../envs/core/rng.ts';
 import { Discrete, make } from '../envs/index.ts'; // the index registers the built-in envs
-import type { RewardRedistribution, RolloutView } from '../agents/ppo/redistribution.ts';
+import type { RedistributedEpisode, RewardRedistribution, RolloutView } from '../agents/ppo/redistribution.ts';
 import { StepEncoder, TimeEncoding } from './encode.ts';
 import { EpisodeTrace, type ObservationFeatures } from './episode-trace.ts';
 import { LessonsBuffer } from './lessons-buffer.ts';
@@ -119,28 +119,14 @@ export const RUDDER_DEFAULTS: Omit<RudderConfig, 'numActions'> = {
   trustEps: 0.1, trustGate: 'episode', minExplained: 0.2, returnScale: 'auto', rrNormalization: 'advantage', terminalObservation: true, actionInput: true, timeEncoding: null, updateTraining: null,
 };
 
-/** What RUDDER made of one finished episode, for a listener (`onEpisode`): the viewer plots it. */
-export interface RudderEpisode {
-  /** Which sub-env of the vector env it ran in, and the env steps taken so far (at the end of its rollout). */
-  env: number;
-  globalStep: number;
-  length: number;
-  /** Its return G, and the model's prediction ŷ at its end before training on it. */
-  ret: number;
-  predicted: number;
-  /** The model's return prediction after each step, ŷ_t [length] (the last one after the terminal observation, when fed). */
-  predictions: Float32Array;
-  /**
-   * Redistributed reward per step [length] (before the trace): the current model's prediction
-   * differences, plus at the last step the correction that makes them sum to G. (Steps from earlier
-   * rollouts were paid by earlier models, and PPO's rows get the trace of these.)
-   */
-  redistributed: Float32Array;
-  /** The trust q it was given (0 while RUDDER is not active or the gate refused it), and its error. */
-  quality: number;
-  error: number;
-  active: boolean;
-}
+/**
+ * What RUDDER made of one finished episode, for a listener (`onEpisode`): the viewer plots it. Here
+ * `predicted` is ŷ at the episode's end before training on it; `predictions` ŷ_t after each step (the last
+ * one after the terminal observation, when fed); `redistributed` the current model's prediction differences
+ * before the trace, plus at the last step the correction that makes them sum to G (steps from earlier
+ * rollouts were paid by earlier models); `quality` 0 while RUDDER is not active or the gate refused it.
+ */
+export type RudderEpisode = RedistributedEpisode;
 
 export interface RudderStats {
   episodes: number;

@@ -11,9 +11,7 @@
  * page that fell behind skips episodes). The trainer never waits for the worker.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { hasScene } from '../../envs/core/scene.ts';
-import { make } from '../../envs/core/registry.ts';
-import type { LiveEpisode, LiveFeed, LiveListener, LiveSource, LiveSubscription, MetricsRow } from './live-source.ts';
+import { checkSubscription, type LiveEpisode, type LiveFeed, type LiveListener, type LiveSource, type LiveSubscription, type MetricsRow } from './live-source.ts';
 
 /** What the worker needs to know of the live run up front. */
 export interface LiveInfo {
@@ -180,14 +178,7 @@ export class RemoteLiveSource implements LiveFeed {
 
   /** As LiveSource.subscribe (the same checks, here); the episodes come from the trainer's thread. */
   subscribe(subEnv: number, listener: LiveListener, opts: { onDemand?: boolean } = {}): LiveSubscription {
-    if (!Number.isInteger(subEnv) || subEnv < 0 || subEnv >= this.numEnvs) throw new RangeError(`sub-env ${subEnv} does not exist: this run has sub-envs 0..${this.numEnvs - 1}`);
-    if (this.drawable === null) {
-      const env = make(this.envId, this.envKwargs);
-      this.drawable = hasScene(env);
-      env.close();
-    }
-    if (!this.drawable) throw new TypeError(`${this.envId} has no scene(), so its episodes cannot be shown live`);
-    if (this.finished) throw new Error('training has finished: nothing more to show live (open its recorded episodes instead)');
+    this.drawable = checkSubscription(this, this.drawable, subEnv);
     const sub = ++this.nextSub;
     this.listeners.set(sub, listener);
     this.send({ type: 'subscribe', sub, subEnv, onDemand: opts.onDemand ?? false });

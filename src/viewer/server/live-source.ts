@@ -183,14 +183,7 @@ export class LiveSource implements LiveFeed {
    * so a page that plays at 10 fps makes the trainer record only the episodes it will show.
    */
   subscribe(subEnv: number, listener: LiveListener, opts: { onDemand?: boolean } = {}): LiveSubscription {
-    if (!Number.isInteger(subEnv) || subEnv < 0 || subEnv >= this.numEnvs) throw new RangeError(`sub-env ${subEnv} does not exist: this run has sub-envs 0..${this.numEnvs - 1}`);
-    if (this.drawable === null) {
-      const env = make(this.envId, this.envKwargs);
-      this.drawable = hasScene(env);
-      env.close();
-    }
-    if (!this.drawable) throw new TypeError(`${this.envId} has no scene(), so its episodes cannot be shown live`);
-    if (this.finished) throw new Error('training has finished: nothing more to show live (open its recorded episodes instead)');
+    this.drawable = checkSubscription(this, this.drawable, subEnv);
     const sub: Subscriber = { subEnv, listener, onDemand: opts.onDemand ?? false, wanting: true };
     this.subs.add(sub);
     if (this.liveTap.armedFor === -1) this.armNext(-1);
@@ -279,4 +272,20 @@ export class LiveSource implements LiveFeed {
     }
     this.liveTap.arm(envs.find((e) => e > after) ?? envs[0]!);
   }
+}
+
+/**
+ * The checks before a live subscription (LiveSource's and the worker thread's stand-in alike): the sub-env
+ * exists, the env draws a scene (`drawable`, found once and returned to be kept), training still runs.
+ */
+export function checkSubscription(live: { numEnvs: number; envId: string; envKwargs: Record<string, unknown>; finished: boolean }, drawable: boolean | null, subEnv: number): boolean {
+  if (!Number.isInteger(subEnv) || subEnv < 0 || subEnv >= live.numEnvs) throw new RangeError(`sub-env ${subEnv} does not exist: this run has sub-envs 0..${live.numEnvs - 1}`);
+  if (drawable === null) {
+    const env = make(live.envId, live.envKwargs);
+    drawable = hasScene(env);
+    env.close();
+  }
+  if (!drawable) throw new TypeError(`${live.envId} has no scene(), so its episodes cannot be shown live`);
+  if (live.finished) throw new Error('training has finished: nothing more to show live (open its recorded episodes instead)');
+  return drawable;
 }
