@@ -385,14 +385,11 @@ export class RudderRedistribution implements RewardRedistribution {
     const lesson = { inputs: ep.inputs.slice(0, rows * W), length: rows, ret, loss: 0 };
     lesson.loss = this.model.trainEpisode(lesson, preds).main;
     this.lastLoss = lesson.loss;
-    // Prediction differences per step; with the terminal input, its difference goes to the last action.
-    for (let i = 0; i < L; i++) r[i] = preds[i]! - (i > 0 ? preds[i - 1]! : 0);
-    if (rows > L) r[L - 1]! += preds[L]! - preds[L - 1]!;
+    predictionDifferences(preds, L, rows, r);
     const predicted = preds[rows - 1]!, rest = ret - predicted;
     // Never hand PPO a NaN: 0·NaN is NaN, so even an untrusted one would poison every weight.
     if (!Number.isFinite(predicted)) throw new Error(`RUDDER: the LSTM's return prediction is ${predicted} (its weights are not finite); the run cannot go on with RUDDER`);
-    const eps = this.cfg.trustEps === 'atari' ? Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5)) : this.cfg.trustEps * this.avgSquaredReturn;
-    const error = (rest * rest) / (ret * ret + eps);
+    const error = this.relativeError(ret, rest);
     const q = this.active ? this.trust(error) : 0;
     let whole: Float32Array | null = null, predictions: Float32Array | null = null;
     if (this.onEpisode) {
@@ -447,16 +444,19 @@ export class RudderRedistribution implements RewardRedistribution {
     const rows = L + (this.cfg.terminalObservation ? 1 : 0);
     const preds = this.model.predict({ inputs: ep.inputs, length: rows });
     // As finish(): differences, the terminal input's difference to the last action, G − ŷ paid at the end.
-    const r = new Float32Array(L);
-    for (let i = 0; i < L; i++) r[i] = preds[i]! - (i > 0 ? preds[i - 1]! : 0);
-    if (rows > L) r[L - 1]! += preds[L]! - preds[L - 1]!;
+    const r = predictionDifferences(preds, L, rows, new Float32Array(L));
     const predicted = preds[rows - 1]!, rest = ret - predicted;
     r[L - 1]! += rest;
     const predictions = preds.slice(0, L);
     predictions[L - 1] = predicted;
-    const eps = this.cfg.trustEps === 'atari' ? Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5)) : this.cfg.trustEps * this.avgSquaredReturn;
-    const error = (rest * rest) / (ret * ret + eps);
+    const error = this.relativeError(ret, rest);
     return { env, globalStep: this.globalStep, length: L, ret, predicted, predictions, redistributed: r, quality: this.active ? this.trust(error) : 0, error, active: this.active };
+  }
+
+  /** The gate's relative squared error (G − ŷ)² / (G² + ε) of an episode with return `ret` and residual `rest` = G − ŷ. */
+  private relativeError(ret: number, rest: number): number {
+    const eps = this.cfg.trustEps === 'atari' ? Math.sqrt(Math.max(Math.abs(this.avgReturn), 1e-5)) : this.cfg.trustEps * this.avgSquaredReturn;
+    return (rest * rest) / (ret * ret + eps);
   }
 
   /** The trust q of a finished episode with relative error `error` (the `explained` gate: of the episodes before it). */
@@ -608,6 +608,16 @@ export class RudderRedistribution implements RewardRedistribution {
     this.lossEma = state.lossEma ?? NaN;
     this.rng.setState(state.rng);
   }
+}
+
+/**
+ * Prediction differences per step into `r` [L] from predictions `preds` [rows]: r_0 = ŷ_0, r_t = ŷ_t − ŷ_{t−1};
+ * with the terminal input (rows = L + 1) its difference goes to the last action.
+ */
+function predictionDifferences(preds: Float32Array, L: number, rows: number, r: Float32Array): Float32Array {
+  for (let i = 0; i < L; i++) r[i] = preds[i]! - (i > 0 ? preds[i - 1]! : 0);
+  if (rows > L) r[L - 1]! += preds[L]! - preds[L - 1]!;
+  return r;
 }
 
 /** Observation features chosen by name (settings files, the CLI) for an env of `obsDim` flat values. */
