@@ -41,7 +41,7 @@ const report = (s: number): void => {
     const p = m.predict(e), t = e.paidAt[0]!;
     jump += p[Math.min(t + 1, e.length - 1)]! - p[Math.max(t - 1, 0)]!; g += e.ret; fin += (p[e.length - 1]! - e.ret) ** 2;
   }
-  let z = 0; for (const e of zero.slice(0, 20)) z += m.predict(e)[zero[0]!.length - 1 < 0 ? 0 : e.length - 1]! ** 2;
+  let z = 0; for (const e of zero.slice(0, 20)) z += m.predict(e)[e.length - 1]! ** 2;
   console.log(`step ${s}: scoring G ${(g / test.length).toFixed(2)} first-payment jump ${(jump / test.length).toFixed(2)} final MSE ${(fin / test.length).toFixed(3)} | zero-score final MSE ${(z / 20).toFixed(3)}`);
 };
 for (let s = 1; s <= steps; s++) {
