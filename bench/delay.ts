@@ -42,7 +42,7 @@ function outputs(name = 'delay-sweep'): { name: string; json: string; svg: strin
 /** RUDDER's settings in the sweep (its arm's `what` says why each differs from the defaults). */
 export const DELAY_RUDDER: Record<string, unknown> = {
   returnScale: 1, features: 'gridEvents', actionInput: false, timeEncoding: { max: 2000, span: 100 },
-  updateTraining: { batchSize: 8, maxBatches: 4, lossThreshold: 0 },
+  updateTraining: { batchSize: 8, maxBatches: 4, lossThreshold: 0 }, recurrentGradClip: 1,
 };
 
 const ARMS: { name: string; color: string; what: string; rudder: Record<string, unknown> | null }[] = [
@@ -52,8 +52,9 @@ const ARMS: { name: string; color: string; what: string; rudder: Record<string, 
   // The LSTM's input and training are the ones that let it find the treasure step at long delays (README,
   // "RUDDER at long delays"): with RUDDER's defaults (the flat observation and the actions, one Adam step per
   // episode) it put little of a success's return on the treasure step, and this arm stayed below 50 % at D ≥ 50
-  // on 14 of 15 runs (the sweep of 2026-12-02, commit cfea2d6).
-  { name: 'PPO + RUDDER', color: '#1f77b4', what: "the same PPO with `RudderRedistribution.forEnv(id, kwargs, { seed, ...DELAY_RUDDER })`: RUDDER's defaults (reward mode, fully connected LSTM gates, no trace) except what the LSTM sees and how much it trains: `features: 'gridEvents'` (cell-code counts, the carried key and the delay counter, not the agent's pose), `actionInput: false`, a time encoding (`timeEncoding: { max: 2000, span: 100 }`, since the treasure pays less the later it is reached), `updateTraining: { batchSize: 8, maxBatches: 4, lossThreshold: 0 }` (4 minibatches of 8 buffer episodes after every PPO update), and `returnScale: 1` (with distractors `auto` takes a failed episode's distractor sum, ≈ 0.03, as the scale)", rudder: DELAY_RUDDER },
+  // on 14 of 15 runs (the sweep of 2026-12-02, commit cfea2d6). recurrentGradClip since the 6×6 sweep of
+  // 2026-12-03 (commit 8990689), where the unclipped LSTM overflowed at D = 800 and the arm collapsed.
+  { name: 'PPO + RUDDER', color: '#1f77b4', what: "the same PPO with `RudderRedistribution.forEnv(id, kwargs, { seed, ...DELAY_RUDDER })`: RUDDER's defaults (reward mode, fully connected LSTM gates, no trace) except what the LSTM sees and how much it trains: `features: 'gridEvents'` (cell-code counts, the carried key and the delay counter, not the agent's pose), `actionInput: false`, a time encoding (`timeEncoding: { max: 2000, span: 100 }`, since the treasure pays less the later it is reached), `updateTraining: { batchSize: 8, maxBatches: 4, lossThreshold: 0 }` (4 minibatches of 8 buffer episodes after every PPO update), `returnScale: 1` (with distractors `auto` takes a failed episode's distractor sum, ≈ 0.03, as the scale), and `recurrentGradClip: 1` (the recurrent gradient clipped to [−1, 1] per step: without it the LSTM's gradient through ~1,000-step episodes overflowed at D = 800, 30,520 Adam steps were dropped as non-finite and trust fell to 0)", rudder: DELAY_RUDDER },
 ];
 
 async function runDelayCase(cfg: DelayCaseConfig): Promise<DelayCaseResult & { wall: number }> {
