@@ -24,6 +24,7 @@ await trainPpo({ ...VENTURE_PPO, envKwargs, seed: Number(process.env.SEED ?? 1),
     if (s.iteration % 50 === 0) {
       const st = red?.stats();
       line.push(`${Math.round(s.globalStep / 1000)}k:${eps ? (sum / eps).toFixed(0) : '-'}/${eps ? Math.round(100 * scored / eps) : -1}%/H${(ent / ni).toFixed(2)}${st ? `/q${st.quality.toFixed(2)}/L${st.lastLoss.toPrecision(2)}/skip${st.skippedSteps}` : ''}`);
+      process.stderr.write(`${line[line.length - 1]}\n`); // as it goes: a 2M-step run takes most of an hour
       eps = 0; scored = 0; sum = 0; ent = 0; ni = 0;
     }
     return true;
