@@ -12,6 +12,7 @@ import type { MultiDiscrete } from '../src/envs/spaces/multi-discrete.ts';
 import type { Box } from '../src/envs/spaces/box.ts';
 import { make } from '../src/index.ts';
 import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
+import { alignEvalParts } from '../src/align/saved-align.ts';
 import { EvalRecorder } from '../src/viewer/server/eval-recorder.ts';
 import { checkRecordedPolicyModule, loadPolicyModule } from './env-modules.ts';
 
@@ -52,10 +53,12 @@ export async function runEval(o: EvalCommand): Promise<EvalReport> {
   const cfg = ck.state.config;
   const tfjs = cfg.policy === 'tfjs' ? await tfjsPolicy(o, cfg, ck) : null;
   try {
-    const policy: ActingPolicy = tfjs ?? agentFromCheckpoint(ck.state, ck.tensors, ck.label);
+    // Align-RUDDER's state augmentation (the flags) and sub-goal agents come back from the checkpoint's event encoder.
+    const aligned = tfjs ? { wrappers: [], policy: null } : alignEvalParts(ck.state, ck.tensors, ck.label);
+    const policy: ActingPolicy = tfjs ?? aligned.policy ?? agentFromCheckpoint(ck.state, ck.tensors, ck.label);
     const rudder = o.record ? rudderOf(ck) : { rudder: null, note: null };
     const recorder = o.record ? new EvalRecorder(o.run, { envId: cfg.envId, envKwargs: cfg.envKwargs, label: ck.label, globalStep: ck.state.globalStep, rudder: rudder.rudder }) : null;
-    const result = evaluatePolicy(policy, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample, kwargs: cfg.envKwargs, actionMasks: cfg.actionMasks, observer: recorder });
+    const result = evaluatePolicy(policy, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample, kwargs: cfg.envKwargs, actionMasks: cfg.actionMasks, observer: recorder, wrappers: aligned.wrappers });
     return { env: cfg.envId, label: ck.label, result, recorded: recorder?.written ?? [], note: rudder.note };
   } finally {
     tfjs?.dispose();

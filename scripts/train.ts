@@ -348,7 +348,7 @@ export function formatSummary(out: string): string {
   return [
     `done: ${s.globalStep.toLocaleString('en')} steps, ${s.episodes} episodes${s.stoppedEarly ? ' (stopped early: return threshold reached)' : ''}`,
     `mean return of the last 20 episodes: ${s.meanReturnLast20 === null ? '-' : s.meanReturnLast20.toFixed(2)}${reached}${s.bestEvalReturn !== null ? ` · best evaluation: ${s.bestEvalReturn.toFixed(2)}` : ''}`,
-    `saved in ${out}/: ${s.checkpoint === null ? '' : `checkpoints/${s.checkpoint} · `}${existsSync(join(out, 'model')) ? `model/ (tfjs${tfjs ? ', your layers' : ''}) · ` : ''}metrics.jsonl · metrics.csv · curve.svg · summary.json`,
-    existsSync(join(out, 'model')) ? `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}${tfjs ? ` (or in any tfjs program: loadLayersPolicy('${out}/model'))` : ''}` : 'no model/ was written (sub-goal agents write none yet: `rudder eval` cannot run them; `--resume` continues them from their checkpoints)',
+    `saved in ${out}/: ${s.checkpoint === null ? '' : `checkpoints/${s.checkpoint} · `}${existsSync(join(out, 'model')) ? `model/ (${existsSync(join(out, 'model', 'subgoals.json')) ? 'the sub-goal agents, each a tfjs model, and subgoals.json' : `tfjs${tfjs ? ', your layers' : ''}`}) · ` : ''}metrics.jsonl · metrics.csv · curve.svg · summary.json`,
+    existsSync(join(out, 'model')) ? `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}${tfjs ? ` (or in any tfjs program: loadLayersPolicy('${out}/model'))` : ''}` : 'no model/ was written',
   ].join('\n');
 }

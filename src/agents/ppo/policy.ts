@@ -41,6 +41,11 @@ export interface PpoPolicy {
   restoreState(tensors: Record<string, Float32Array>, adamStep: number, where: string): void;
   /** Frees what the policy holds outside the JS heap (a tfjs model's tensors; nothing for the fused one). */
   dispose(): void;
+  /**
+   * A `custom` policy's own model folder (e.g. the sub-goal agents' `model/`), written at the end of a run
+   * with a runDir; absent: a custom policy writes none (the built-in kinds are written by ../run/model-io.ts).
+   */
+  saveModel?(dir: string, cfg: { envId: string; envKwargs: Record<string, unknown> }): Promise<void>;
 }
 
 /** Each `[name, destination]` pair's source in `tensors` must exist with the destination's length; says which does not. */
