@@ -61,6 +61,8 @@ export class FusedPolicy implements PpoPolicy {
   readonly kind = 'fused' as const;
   readonly adam: Adam;
   readonly loss: PpoLoss;
+  /** Added to each update's gradient before the clip, given the update's index (Adam's step count): e.g. BC as an auxiliary loss (./bc-auxiliary.ts). */
+  auxiliary: ((grads: Float32Array[], u: number) => void) | null = null;
   private readonly grads: Float32Array[];
 
   constructor(readonly agent: Agent, lr: number) {
@@ -99,6 +101,7 @@ export class FusedPolicy implements PpoPolicy {
 
   update(mb: Minibatch, c: UpdateCoefs): LossStats {
     const stats = this.loss.run(mb, c, this.grads);
+    this.auxiliary?.(this.grads, this.adam.step);
     this.adam.update(this.grads, clipScale(this.grads, c.maxGradNorm).scale);
     return stats;
   }

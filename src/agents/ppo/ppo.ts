@@ -94,6 +94,11 @@ export interface PpoTrainOptions {
   /** Called once on a fresh run's new agent before training (not on a resume), e.g. BC pre-training of the actor (bc.ts). */
   pretrain?: ((agent: Agent) => void) | null;
   /**
+   * An auxiliary loss whose gradient each update adds to PPO's before the clip (the fused policies only; on a
+   * resume too), given the agent and config, e.g. BC with a decaying weight (./bc-auxiliary.ts `bcAuxiliary`).
+   */
+  auxiliaryLoss?: ((agent: Agent, cfg: PpoConfig) => (grads: Float32Array[], u: number) => void) | null;
+  /**
    * A policy of the caller's making instead of the config's built-in one, given the config and the (wrapped)
    * env's observation shape and action heads, e.g. Align-RUDDER's sub-goal agents (src/align/subgoal-agents.ts).
    * Its checkpoints hold what its saveState gives; a resume calls makePolicy again (pass the same one), then
@@ -223,6 +228,10 @@ export class PpoTrainer implements PpoLearningState {
         const fused = new FusedPolicy(createAgent(cfg, this.obsShape, nvec), cfg.learningRate);
         this.policy = fused;
         this.kernels = fused.loss.kernels;
+      }
+      if (opts.auxiliaryLoss) {
+        if (!(this.policy instanceof FusedPolicy)) throw new Error(`an auxiliary loss works on the fused agent only, not on a '${this.policy.kind}' policy`);
+        this.policy.auxiliary = opts.auxiliaryLoss(this.policy.agent, cfg);
       }
     } catch (e) {
       this.envs.close();
