@@ -53,6 +53,8 @@ export interface AlignPpoRunResult {
   bcCrossEntropy: [number, number] | null;
   /** The sub-goal agents' sub-goals (their event names), for the `subgoals` arm. */
   subgoals?: string[];
+  /** A delayed-reward result of a reward-free arm that is the natural-reward run's, not run again (align-ppo.ts REWARD_FREE_ARMS). */
+  reusedFrom?: 'natural';
 }
 
 export const EVAL_SEED = 900_000; // evaluation episodes' reset seeds: EVAL_SEED + i, the same for every run

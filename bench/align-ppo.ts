@@ -60,19 +60,34 @@ export interface AlignPpoBenchOptions {
 type RunResult = AlignPpoRunResult & { wall: number };
 
 /**
+ * Arms whose run does not depend on the env's reward mode: the Align-RUDDER arms pay PPO only C·ΔS (reward
+ * mode, trust 1, no end-of-episode correction), and BC (pre-training or auxiliary) uses no reward, so on
+ * the delayed reward they are the natural-reward run step for step. Evaluation is on the natural reward.
+ */
+export const REWARD_FREE_ARMS: readonly Arm[] = ['bc', 'ppo+align', 'bc+ppo+align', 'subgoals'];
+
+/**
  * The runs of the bench not in `kept`, reward by reward, demo count by demo count, seed by seed, the arms in
  * order (PPO, which uses no demos, once per seed and reward); `jobs` at a time, each in its own process.
- * `onRun` gets `kept` and the runs finished so far, in that order, after each run.
+ * When both rewards are asked for, a reward-free arm (REWARD_FREE_ARMS) runs on the natural reward only and
+ * its delayed-reward result is that run's, marked `reusedFrom: 'natural'`: the delayed target costs only
+ * the reward-dependent arms' runs. `onRun` gets `kept` and the runs finished so far, in that order, after each run.
  */
 export async function alignPpoRuns(o: Omit<AlignPpoBenchOptions, 'command' | 'continue'>, kept: RunResult[] = [], onRun: (results: RunResult[], last: RunResult) => void = () => {}): Promise<RunResult[]> {
-  const has = (arm: Arm, reward: string, n: number, seed: number): boolean => kept.some((r) => r.arm === arm && r.reward === reward && r.numDemos === (arm === 'ppo' ? 0 : n) && r.seed === seed);
+  const same = (r: RunResult, arm: Arm, reward: string, n: number, seed: number): boolean => r.arm === arm && r.reward === reward && r.numDemos === (arm === 'ppo' ? 0 : n) && r.seed === seed;
+  const has = (arm: Arm, reward: string, n: number, seed: number): boolean => kept.some((r) => same(r, arm, reward, n, seed));
   const cases: AlignPpoCase[] = [];
+  const reused: { arm: Arm; numDemos: number; seed: number }[] = []; // delayed-reward results taken from the natural run
   for (const reward of o.rewards) {
     for (const numDemos of o.demos) {
       for (let seed = 1; seed <= o.seeds; seed++) {
         for (const arm of o.arms) {
           if (arm === 'ppo' && numDemos !== o.demos[0]) continue; // PPO uses no demos: run once per seed and reward
           if (has(arm, reward, numDemos, seed)) continue; // kept from an earlier run (--continue)
+          if (reward === 'delayed' && o.rewards.includes('natural') && REWARD_FREE_ARMS.includes(arm)) {
+            reused.push({ arm, numDemos, seed });
+            continue;
+          }
           cases.push({
             arm, reward, numDemos, seed, steps: o.steps, evalEpisodes: o.evalEpisodes, noise: o.noise, bcEpochs: o.bcEpochs, demoReturn: o.demoReturn,
             bcMinEntropy: o.bcMinEntropy ?? 0, bcAuxIterations: o.bcAuxIterations ?? 0, bcAuxWeight: o.bcAuxWeight ?? 1,
@@ -82,7 +97,14 @@ export async function alignPpoRuns(o: Omit<AlignPpoBenchOptions, 'command' | 'co
     }
   }
   const done: (RunResult | undefined)[] = new Array(cases.length);
-  const finished = (): RunResult[] => [...kept, ...done.filter((r): r is RunResult => r !== undefined)];
+  const finished = (): RunResult[] => {
+    const ran = [...kept, ...done.filter((r): r is RunResult => r !== undefined)];
+    const copies = reused.flatMap(({ arm, numDemos, seed }) => {
+      const natural = ran.find((r) => same(r, arm, 'natural', numDemos, seed));
+      return natural ? [{ ...natural, reward: 'delayed' as const, reusedFrom: 'natural' as const }] : [];
+    });
+    return [...ran, ...copies];
+  };
   await inPool(cases, o.jobs, async (c, i) => {
     const r = await runChildCase<AlignPpoRunResult>('bench/case.ts', ['align-ppo', JSON.stringify(c)]);
     done[i] = r;
@@ -192,7 +214,7 @@ export function reportAlignPpoFromResults(name = 'align-ppo'): void {
     ].join('\n');
   });
   const wall = (arm: Arm): string => {
-    const w = results.filter((r) => r.arm === arm).map((r) => r.wall);
+    const w = results.filter((r) => r.arm === arm && !r.reusedFrom).map((r) => r.wall);
     return w.length ? `${ARM_STYLE[arm].name} ${Math.round(median(w))} s` : '';
   };
   const goals = results.find((r) => r.subgoals)?.subgoals;
@@ -212,7 +234,7 @@ export function reportAlignPpoFromResults(name = 'align-ppo'): void {
       `The p column: Mann–Whitney U, two-sided (exact, ties handled; src/stats), of each arm's per-seed iron-pickaxe shares against PPO's; with ${seeds.length} seeds against ${seeds.length} the smallest p it can give is ${(2 / binomial(2 * seeds.length, seeds.length)).toPrecision(2)}.`,
     ].filter(Boolean).join(' '),
     '',
-    `The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment's reward${rewards.length === 2 ? ': on the natural and the delayed reward they are the same run (each seed of each Align arm here was run on both and gave identical figures)' : ''}. BC uses no reward either.`,
+    `The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment's reward${rewards.length === 2 ? `: on the natural and the delayed reward they are the same run${results.some((r) => r.reusedFrom) ? ' (their delayed-reward rows here are the natural-reward runs, not run again: marked reusedFrom in the JSON)' : ' (each seed of each Align arm here was run on both and gave identical figures)'}` : ''}. BC uses no reward either.`,
     '',
     `Wall time per run (median): ${ARMS.map(wall).filter(Boolean).join(', ')}.`,
     '',
