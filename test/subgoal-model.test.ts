@@ -13,7 +13,9 @@ import { loadSubgoalModel } from '../src/align/subgoal-model.ts';
 import { subgoalDemoSteps, subgoalWrapper } from '../src/align/subgoal-observation.ts';
 import type { TransitionEvents } from '../src/align/transition-events.ts';
 import { Rng } from '../src/envs/core/rng.ts';
-import { loadDemonstrations, recordExpertDemonstrations, saveDemonstrations } from '../src/envs/index.ts';
+import { loadDemonstrations, make, recordExpertDemonstrations, saveDemonstrations } from '../src/envs/index.ts';
+import type { Env } from '../src/envs/core/env.ts';
+import type { EnvState } from '../src/envs/core/env-state.ts';
 import { rudderIn } from './support/rudder-cli.ts';
 
 describe('the sub-goal agents as files: model/, checkpoints and rudder eval', () => {
@@ -78,6 +80,18 @@ describe('the sub-goal agents as files: model/, checkpoints and rudder eval', ()
       const ev = await runEval({ run: out, episodes: 3, seed: 40, sample });
       expect(ev.result.returns).toEqual(direct.returns);
       expect(ev.result.lengths).toEqual(direct.lengths);
+    }
+    // --record writes the episodes as a plain env's (below the flags): each replays on a fresh env from its start state.
+    const rec = await runEval({ run: out, episodes: 2, seed: 40, sample: true, record: true });
+    expect(rec.recorded.length).toBe(2);
+    for (const f of rec.recorded) {
+      const ep = JSON.parse(readFileSync(join(out, f), 'utf8')) as { start: EnvState; actions: number[]; return: number };
+      const env = make('ItemChain-v0', {}) as Env<Float32Array, number> & { setState(s: EnvState): void };
+      env.setState(ep.start);
+      let ret = 0;
+      for (const a of ep.actions) ret += env.step(a).reward;
+      expect(ret).toBeCloseTo(ep.return, 6);
+      env.close();
     }
     // An earlier checkpoint evaluates too (its own weights).
     const early = await runEval({ run: out, episodes: 2, seed: 40, sample: true, checkpoint: 'iter-0000002' });
