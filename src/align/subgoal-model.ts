@@ -52,7 +52,7 @@ export interface SubgoalModel {
  * temporary sibling folder first, which is then renamed into place, so a crash leaves the old model or the
  * new one, never a mix of agents from two runs.
  */
-export async function saveSubgoalModel(dir: string, m: Omit<SubgoalModel, 'encoder'> & { encoder: TransitionEvents }): Promise<void> {
+export async function saveSubgoalModel(dir: string, m: SubgoalModel): Promise<void> {
   const { stages } = m;
   if (m.agents.length !== stages.events.length || m.names.length !== stages.events.length) throw new RangeError(`saveSubgoalModel: ${m.agents.length} agents and ${m.names.length} names for ${stages.events.length} sub-goals`);
   const json: SubgoalModelJson = {
