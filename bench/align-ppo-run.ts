@@ -6,6 +6,7 @@
 import type { Agent } from '../src/agents/ppo/agent.ts';
 import { createAgent } from '../src/agents/ppo/agent.ts';
 import { bcPretrain, demoSteps } from '../src/agents/ppo/bc.ts';
+import { bcAuxiliary } from '../src/agents/ppo/bc-auxiliary.ts';
 import { parsePpoConfig } from '../src/agents/ppo/config.ts';
 import type { ActingPolicy } from '../src/agents/ppo/evaluate.ts';
 import { trainPpo } from '../src/agents/ppo/ppo.ts';
@@ -30,6 +31,12 @@ export interface AlignPpoCase {
   /** Expert demos' ε-random actions. */
   noise: number;
   bcEpochs: number;
+  /** BC pre-training stops once the policy's entropy on the demo states falls below this (bc.ts minEntropy; 0: no floor; absent in older results: 0). */
+  bcMinEntropy?: number;
+  /** BC as an auxiliary loss of PPO in the BC + PPO arms (bc-auxiliary.ts), its weight falling to 0 over this many iterations (0 or absent: off). */
+  bcAuxIterations?: number;
+  /** Its weight at the first update (default 1). */
+  bcAuxWeight?: number;
   /** Align-RUDDER's demoReturn (ppo-align.ts): the demos' mean redistributed return, or `env` for the papers' C. */
   demoReturn: number | 'env';
 }
@@ -46,6 +53,8 @@ export interface AlignPpoRunResult {
   bcCrossEntropy: [number, number] | null;
   /** The sub-goal agents' sub-goals (their event names), for the `subgoals` arm. */
   subgoals?: string[];
+  /** A delayed-reward result of a reward-free arm that is the natural-reward run's, not run again (align-ppo.ts REWARD_FREE_ARMS). */
+  reusedFrom?: 'natural';
 }
 
 export const EVAL_SEED = 900_000; // evaluation episodes' reset seeds: EVAL_SEED + i, the same for every run
@@ -84,10 +93,12 @@ export async function alignPpoRun(c: AlignPpoCase): Promise<AlignPpoRunResult> {
   const demos = arm === 'ppo' ? [] : recordExpertDemonstrations('ItemChain-v0', { episodes: numDemos, seed: DEMO_SEED + 1000 * seed, noise: c.noise });
   const steps = arm === 'ppo' ? null : demoSteps(demos);
   let bcCe: [number, number] | null = null;
-  const pretrain = arm.startsWith('bc') ? (agent: Agent): void => {
-    const r = bcPretrain(agent, steps!, { epochs: c.bcEpochs, seed });
+  const pretrain = arm.startsWith('bc') && (c.bcEpochs > 0 || arm === 'bc') ? (agent: Agent): void => {
+    const r = bcPretrain(agent, steps!, { epochs: c.bcEpochs, seed, minEntropy: c.bcMinEntropy ?? 0 });
     bcCe = [r.before, r.after];
   } : null;
+  // BC as an auxiliary loss, decaying to 0 (the BC arm alone has no PPO to add it to).
+  const auxiliaryLoss = arm.startsWith('bc+') && (c.bcAuxIterations ?? 0) > 0 ? bcAuxiliary(steps!, { iterations: c.bcAuxIterations!, weight: c.bcAuxWeight ?? 1, seed }) : null;
   let agent: ActingPolicy, wrappers: readonly EnvWrapper[] = [], subgoals: string[] | undefined;
   const cfg = { envId: 'ItemChain-v0', envKwargs: reward === 'delayed' ? { reward: 'delayed' } : {}, totalTimesteps: c.steps, seed };
   if (arm === 'bc') {
@@ -103,7 +114,7 @@ export async function alignPpoRun(c: AlignPpoCase): Promise<AlignPpoRunResult> {
     agent = (await trainPpo(cfg, { redistribution: setup.redistribution, envWrappers: wrappers, makePolicy: sg.makePolicy })).policy;
   } else {
     const redistribution = arm.endsWith('align') ? alignFromDemos(demos, { otherEpisodes: 20, seed, demoReturn: c.demoReturn }).redistribution : null;
-    agent = (await trainPpo(cfg, { redistribution, pretrain })).agent;
+    agent = (await trainPpo(cfg, { redistribution, pretrain, auxiliaryLoss })).agent;
   }
   const ev = itemShares(agent, c.evalEpisodes, seed, wrappers);
   return { arm, reward, numDemos: arm === 'ppo' ? 0 : numDemos, seed, steps: arm === 'bc' ? 0 : c.steps, itemShare: ev.share, meanReturn: ev.meanReturn, bcCrossEntropy: bcCe, ...(subgoals ? { subgoals } : {}) };

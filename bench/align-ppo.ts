@@ -40,6 +40,12 @@ export interface AlignPpoBenchOptions {
   /** Expert demos' ε-random actions. */
   noise: number;
   bcEpochs: number;
+  /** The BC arms' entropy floor for pre-training (bc.ts minEntropy; 0: none). */
+  bcMinEntropy?: number;
+  /** BC as PPO's auxiliary loss in the BC + PPO arms, decaying to 0 over this many iterations (0: off). */
+  bcAuxIterations?: number;
+  /** Its weight at the first update. */
+  bcAuxWeight?: number;
   /** Runs at a time, each in its own process. */
   jobs: number;
   /** Align-RUDDER's demoReturn (ppo-align.ts): the demos' mean redistributed return, or `env` for the papers' C. */
@@ -54,26 +60,51 @@ export interface AlignPpoBenchOptions {
 type RunResult = AlignPpoRunResult & { wall: number };
 
 /**
+ * Arms whose run does not depend on the env's reward mode: the Align-RUDDER arms pay PPO only C·ΔS (reward
+ * mode, trust 1, no end-of-episode correction), and BC (pre-training or auxiliary) uses no reward, so on
+ * the delayed reward they are the natural-reward run step for step. Evaluation is on the natural reward.
+ */
+export const REWARD_FREE_ARMS: readonly Arm[] = ['bc', 'ppo+align', 'bc+ppo+align', 'subgoals'];
+
+/**
  * The runs of the bench not in `kept`, reward by reward, demo count by demo count, seed by seed, the arms in
  * order (PPO, which uses no demos, once per seed and reward); `jobs` at a time, each in its own process.
- * `onRun` gets `kept` and the runs finished so far, in that order, after each run.
+ * When both rewards are asked for, a reward-free arm (REWARD_FREE_ARMS) runs on the natural reward only and
+ * its delayed-reward result is that run's, marked `reusedFrom: 'natural'`: the delayed target costs only
+ * the reward-dependent arms' runs. `onRun` gets `kept` and the runs finished so far, in that order, after each run.
  */
 export async function alignPpoRuns(o: Omit<AlignPpoBenchOptions, 'command' | 'continue'>, kept: RunResult[] = [], onRun: (results: RunResult[], last: RunResult) => void = () => {}): Promise<RunResult[]> {
-  const has = (arm: Arm, reward: string, n: number, seed: number): boolean => kept.some((r) => r.arm === arm && r.reward === reward && r.numDemos === (arm === 'ppo' ? 0 : n) && r.seed === seed);
+  const same = (r: RunResult, arm: Arm, reward: string, n: number, seed: number): boolean => r.arm === arm && r.reward === reward && r.numDemos === (arm === 'ppo' ? 0 : n) && r.seed === seed;
+  const has = (arm: Arm, reward: string, n: number, seed: number): boolean => kept.some((r) => same(r, arm, reward, n, seed));
   const cases: AlignPpoCase[] = [];
+  const reused: { arm: Arm; numDemos: number; seed: number }[] = []; // delayed-reward results taken from the natural run
   for (const reward of o.rewards) {
     for (const numDemos of o.demos) {
       for (let seed = 1; seed <= o.seeds; seed++) {
         for (const arm of o.arms) {
           if (arm === 'ppo' && numDemos !== o.demos[0]) continue; // PPO uses no demos: run once per seed and reward
           if (has(arm, reward, numDemos, seed)) continue; // kept from an earlier run (--continue)
-          cases.push({ arm, reward, numDemos, seed, steps: o.steps, evalEpisodes: o.evalEpisodes, noise: o.noise, bcEpochs: o.bcEpochs, demoReturn: o.demoReturn });
+          if (reward === 'delayed' && o.rewards.includes('natural') && REWARD_FREE_ARMS.includes(arm)) {
+            reused.push({ arm, numDemos, seed });
+            continue;
+          }
+          cases.push({
+            arm, reward, numDemos, seed, steps: o.steps, evalEpisodes: o.evalEpisodes, noise: o.noise, bcEpochs: o.bcEpochs, demoReturn: o.demoReturn,
+            bcMinEntropy: o.bcMinEntropy ?? 0, bcAuxIterations: o.bcAuxIterations ?? 0, bcAuxWeight: o.bcAuxWeight ?? 1,
+          });
         }
       }
     }
   }
   const done: (RunResult | undefined)[] = new Array(cases.length);
-  const finished = (): RunResult[] => [...kept, ...done.filter((r): r is RunResult => r !== undefined)];
+  const finished = (): RunResult[] => {
+    const ran = [...kept, ...done.filter((r): r is RunResult => r !== undefined)];
+    const copies = reused.flatMap(({ arm, numDemos, seed }) => {
+      const natural = ran.find((r) => same(r, arm, 'natural', numDemos, seed));
+      return natural ? [{ ...natural, reward: 'delayed' as const, reusedFrom: 'natural' as const }] : [];
+    });
+    return [...ran, ...copies];
+  };
   await inPool(cases, o.jobs, async (c, i) => {
     const r = await runChildCase<AlignPpoRunResult>('bench/case.ts', ['align-ppo', JSON.stringify(c)]);
     done[i] = r;
@@ -122,7 +153,13 @@ function flagOf(command: string, name: string): string | null {
 function keptRuns(o: AlignPpoBenchOptions, name: string): RunResult[] {
   if (!existsSync(resultsPath(name))) return [];
   const saved = readSaved(name);
-  const same = ['--eval-episodes', '--noise', '--bc-epochs', '--demo-return'].every((f) => (flagOf(saved.command, f) ?? (f === '--demo-return' ? 'env' : null)) === String({ '--eval-episodes': o.evalEpisodes, '--noise': o.noise, '--bc-epochs': o.bcEpochs, '--demo-return': o.demoReturn }[f]));
+  // A flag missing from an older command had its then default: the papers' C, no BC entropy floor, no BC auxiliary loss.
+  const missing: Record<string, string | null> = { '--demo-return': 'env', '--bc-min-entropy': '0', '--bc-aux-iterations': '0', '--bc-aux-weight': '1' };
+  const now: Record<string, number | string> = {
+    '--eval-episodes': o.evalEpisodes, '--noise': o.noise, '--bc-epochs': o.bcEpochs, '--demo-return': o.demoReturn,
+    '--bc-min-entropy': o.bcMinEntropy ?? 0, '--bc-aux-iterations': o.bcAuxIterations ?? 0, '--bc-aux-weight': (o.bcAuxIterations ?? 0) > 0 ? o.bcAuxWeight ?? 1 : 1,
+  };
+  const same = Object.keys(now).every((f) => (flagOf(saved.command, f) ?? missing[f] ?? null) === String(now[f]));
   if (!same) throw new Error(`--continue: ${resultsPath(name)} was made with other settings (${saved.command}); run without --continue to start over`);
   return saved.results.filter((r) => r.arm === 'bc' || r.steps === o.steps);
 }
@@ -142,6 +179,7 @@ export function reportAlignPpoFromResults(name = 'align-ppo'): void {
   const steps = Math.max(...results.map((r) => r.steps));
   const evalEpisodes = flagOf(saved.command, '--eval-episodes'), noise = flagOf(saved.command, '--noise'), bcEpochs = flagOf(saved.command, '--bc-epochs');
   const demoReturn = flagOf(saved.command, '--demo-return') ?? 'env'; // runs before the flag used the papers' C
+  const bcMinEntropy = Number(flagOf(saved.command, '--bc-min-entropy') ?? 0), bcAux = Number(flagOf(saved.command, '--bc-aux-iterations') ?? 0);
   const rewards = (['natural', 'delayed'] as const).filter((w) => results.some((r) => r.reward === w));
   const ironPick = MILESTONES.findIndex((m) => m.name === 'iron_pickaxe'), stonePick = MILESTONES.findIndex((m) => m.name === 'stone_pickaxe');
   const groups = (reward: string): { arm: Arm; n: number; runs: RunResult[] }[] => {
@@ -176,7 +214,7 @@ export function reportAlignPpoFromResults(name = 'align-ppo'): void {
     ].join('\n');
   });
   const wall = (arm: Arm): string => {
-    const w = results.filter((r) => r.arm === arm).map((r) => r.wall);
+    const w = results.filter((r) => r.arm === arm && !r.reusedFrom).map((r) => r.wall);
     return w.length ? `${ARM_STYLE[arm].name} ${Math.round(median(w))} s` : '';
   };
   const goals = results.find((r) => r.subgoals)?.subgoals;
@@ -190,13 +228,13 @@ export function reportAlignPpoFromResults(name = 'align-ppo'): void {
     '',
     [
       `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps${rewards.includes('delayed') ? ' (the delayed-reward arms trained on the delayed reward)' : ''}. Demos: the scripted expert with ε = ${noise}, new ones per seed.`,
-      has('bc') ? `BC: ${bcEpochs} epochs on the demo steps (the BC row: the cloned actor alone, no PPO).` : '',
+      has('bc') ? `BC: ${bcEpochs} epochs on the demo steps${bcMinEntropy ? `, stopped early once the policy's mean entropy on the demo states fell below ${bcMinEntropy} nats` : ''} (the BC row: the cloned actor alone, no PPO).${bcAux ? ` The BC + PPO arms also add BC's cross-entropy to PPO's loss, its weight falling linearly from ${flagOf(saved.command, '--bc-aux-weight') ?? 1} to 0 over the first ${bcAux} PPO iterations (src/agents/ppo/bc-auxiliary.ts).` : ''}` : '',
       `Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction, ${demoReturn === 'env' ? "the papers' C (the redistributed reward in the env's units: the demos' return, 1,571)" : `C scaled so that the demos' redistributed return averages ${demoReturn} (the env's return of a demo is 1,571)`}.`,
       has('subgoals') ? `Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}.` : '',
       `The p column: Mann–Whitney U, two-sided (exact, ties handled; src/stats), of each arm's per-seed iron-pickaxe shares against PPO's; with ${seeds.length} seeds against ${seeds.length} the smallest p it can give is ${(2 / binomial(2 * seeds.length, seeds.length)).toPrecision(2)}.`,
     ].filter(Boolean).join(' '),
     '',
-    `The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment's reward${rewards.length === 2 ? ': on the natural and the delayed reward they are the same run (each seed of each Align arm here was run on both and gave identical figures)' : ''}. BC uses no reward either.`,
+    `The Align-RUDDER arms (and the sub-goal agents) pay PPO only the redistributed reward C·ΔS (reward mode, trust 1, no end-of-episode correction), so they never see the environment's reward${rewards.length === 2 ? `: on the natural and the delayed reward they are the same run${results.some((r) => r.reusedFrom) ? ' (their delayed-reward rows here are the natural-reward runs, not run again: marked reusedFrom in the JSON)' : ' (each seed of each Align arm here was run on both and gave identical figures)'}` : ''}. BC uses no reward either.`,
     '',
     `Wall time per run (median): ${ARMS.map(wall).filter(Boolean).join(', ')}.`,
     '',

@@ -85,9 +85,12 @@ const TRAIN = {
   alignCorrection: choice('--align-correction <kind>', "with --align: `final` also pays each episode's last step G − Σ R (return-equivalent), `none` only the alignment's C·ΔS", ['none', 'final'], 'none'),
   alignDemoReturn: value('--align-demo-return <n|env>', "with --align: scale the redistributed reward so the demos' return averages n (default 100), or `env` for the papers' C (the env's units)", (v: string): number | 'env' => (v === 'env' ? 'env' : num('--align-demo-return')(v))),
   alignAugment: flag('--align-augment', "with --align: append to the observation one 0/1 flag per event kind seen so far in the episode (the reference's state augmentation)"),
-  alignSubgoals: flag('--align-subgoals', "with --align: the paper's sub-goal agents, one policy per sub-goal read from the profile, each BC-initialised on its demo segments (--bc-epochs) and switched by the detected event (implies --align-augment; checkpoints and --resume, but no model/ for rudder eval yet)"),
+  alignSubgoals: flag('--align-subgoals', "with --align: the paper's sub-goal agents, one policy per sub-goal read from the profile, each BC-initialised on its demo segments (--bc-epochs) and switched by the detected event (implies --align-augment; model/ holds every agent and the event encoder that switches them; rudder eval and --resume run it)"),
   bc: value('--bc <demos.jsonl>', "pre-train the actor by behaviour cloning on these demonstrations before PPO (a fresh run only)"),
-  bcEpochs: value('--bc-epochs <n>', 'passes over the demo steps, with --bc', int('--bc-epochs', 1), 50),
+  bcEpochs: value('--bc-epochs <n>', 'passes over the demo steps, with --bc (0: no pre-training, e.g. with --bc-aux-iterations)', int('--bc-epochs', 0), 50),
+  bcMinEntropy: value('--bc-min-entropy <nats>', "with --bc: stop the BC epochs early once the policy's mean entropy on the demo states falls below this (keeps PPO's exploration)", num('--bc-min-entropy')),
+  bcAuxIterations: value('--bc-aux-iterations <k>', "with --bc: also add BC's cross-entropy to PPO's loss, its weight falling linearly to 0 over the first k iterations (a resume needs the same --bc flags)", int('--bc-aux-iterations', 1)),
+  bcAuxWeight: value('--bc-aux-weight <w>', 'with --bc-aux-iterations: the weight at the first update (default 1)', num('--bc-aux-weight')),
   recordEvery: value('--record-every <steps>', 'save the next training episode of sub-env 0 every N env steps to RUN_DIR/episodes/ (with RUDDER\'s redistribution), for rudder view to replay (0: never)', int('--record-every', 0), 0),
   view: flag('--view', 'watch the run live in the browser viewer (prints its URL; it keeps serving after training until Ctrl-C)'),
   port: value('--port <n>', `the viewer's port, with --view (default ${DEFAULT_VIEW_PORT}; 0: any free port)`, int('--port', 0)),
@@ -119,6 +122,8 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
   if (o.alignDemoReturn !== undefined && !o.align) throw new Error('--align-demo-return scales Align-RUDDER\'s reward: add --align FILE');
   if (o.alignAugment && !o.align) throw new Error('--align-augment augments Align-RUDDER\'s observations: add --align FILE');
   if (o.alignSubgoals && (!o.align || o.bc)) throw new Error(o.align ? '--align-subgoals BC-initialises each sub-goal agent on the --align demos itself: drop --bc' : '--align-subgoals reads the sub-goals from Align-RUDDER\'s profile: add --align FILE');
+  if (!o.bc && (o.bcMinEntropy !== undefined || o.bcAuxIterations !== undefined)) throw new Error(`${o.bcMinEntropy !== undefined ? '--bc-min-entropy' : '--bc-aux-iterations'} sets how BC is done: add --bc FILE`);
+  if (o.bcAuxWeight !== undefined && o.bcAuxIterations === undefined) throw new Error('--bc-aux-weight is the weight of the BC auxiliary loss: add --bc-aux-iterations K');
   if (!o.view && (o.port !== undefined || o.host !== undefined)) throw new Error('--port and --host set up the viewer: add --view');
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const live = o.view ? liveSourceFor(out, config, o.resume !== undefined && o.resume !== false) : null;
@@ -129,7 +134,10 @@ command(program, 'train', 'train an agent (PPO) on an env; writes checkpoints, m
       config, out, backend: o.backend, resume: o.resume ?? false, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery,
       evalEpisodes: o.evalEpisodes, stopAt: o.stopAt ?? null, progress: o.progress && process.stderr.isTTY === true, rudder, live, recordEvery: o.recordEvery,
       align: o.align ? { demos: o.align, correction: o.alignCorrection, ...(o.alignDemoReturn !== undefined ? { demoReturn: o.alignDemoReturn } : {}), augment: o.alignAugment || o.alignSubgoals, subgoals: o.alignSubgoals ? { bcEpochs: o.bcEpochs } : null } : null,
-      bc: o.bc ? { demos: o.bc, epochs: o.bcEpochs } : null,
+      bc: o.bc ? {
+        demos: o.bc, epochs: o.bcEpochs, ...(o.bcMinEntropy !== undefined ? { minEntropy: o.bcMinEntropy } : {}),
+        aux: o.bcAuxIterations !== undefined ? { iterations: o.bcAuxIterations, ...(o.bcAuxWeight !== undefined ? { weight: o.bcAuxWeight } : {}) } : null,
+      } : null,
     }, say);
     say(formatSummary(out));
     live?.finish();

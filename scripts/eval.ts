@@ -1,7 +1,9 @@
 /** `rudder eval`: greedy (or sampled) episodes of a saved run's policy. */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { evaluatePolicy, type ActingPolicy, type EvalResult } from '../src/agents/ppo/evaluate.ts';
+import { evaluatePolicy, type ActingPolicy, type EvalObserver, type EvalResult } from '../src/agents/ppo/evaluate.ts';
+import type { Env } from '../src/envs/core/env.ts';
+import type { Wrapper } from '../src/envs/wrappers/wrapper.ts';
 import { agentFromCheckpoint, tfjsPolicyFromCheckpoint, type PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
 import { loadCheckpoint } from '../src/agents/run/checkpoint.ts';
 import { initBackend, type BackendChoice } from '../src/agents/backend.ts';
@@ -12,6 +14,7 @@ import type { MultiDiscrete } from '../src/envs/spaces/multi-discrete.ts';
 import type { Box } from '../src/envs/spaces/box.ts';
 import { make } from '../src/index.ts';
 import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
+import { alignEvalParts } from '../src/align/saved-align.ts';
 import { EvalRecorder } from '../src/viewer/server/eval-recorder.ts';
 import { checkRecordedPolicyModule, loadPolicyModule } from './env-modules.ts';
 
@@ -52,14 +55,30 @@ export async function runEval(o: EvalCommand): Promise<EvalReport> {
   const cfg = ck.state.config;
   const tfjs = cfg.policy === 'tfjs' ? await tfjsPolicy(o, cfg, ck) : null;
   try {
-    const policy: ActingPolicy = tfjs ?? agentFromCheckpoint(ck.state, ck.tensors, ck.label);
+    // Align-RUDDER's state augmentation (the flags) and sub-goal agents come back from the checkpoint's event encoder.
+    const aligned = tfjs ? { wrappers: [], policy: null } : alignEvalParts(ck.state, ck.tensors, ck.label);
+    const policy: ActingPolicy = tfjs ?? aligned.policy ?? agentFromCheckpoint(ck.state, ck.tensors, ck.label);
     const rudder = o.record ? rudderOf(ck) : { rudder: null, note: null };
     const recorder = o.record ? new EvalRecorder(o.run, { envId: cfg.envId, envKwargs: cfg.envKwargs, label: ck.label, globalStep: ck.state.globalStep, rudder: rudder.rudder }) : null;
-    const result = evaluatePolicy(policy, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample, kwargs: cfg.envKwargs, actionMasks: cfg.actionMasks, observer: recorder });
+    const observer = recorder && aligned.wrappers.length ? belowWrappers(recorder, aligned.wrappers.length) : recorder;
+    const result = evaluatePolicy(policy, cfg.envId, { episodes: o.episodes, seed: o.seed, greedy: !o.sample, kwargs: cfg.envKwargs, actionMasks: cfg.actionMasks, observer, wrappers: aligned.wrappers });
     return { env: cfg.envId, label: ck.label, result, recorded: recorder?.written ?? [], note: rudder.note };
   } finally {
     tfjs?.dispose();
   }
+}
+
+/**
+ * The recorder sees the env as `make` builds it, below the `levels` outer wrappers (Align-RUDDER's flags), so a
+ * recorded episode's start state is a plain env's and the viewer replays it on one.
+ */
+function belowWrappers(observer: EvalObserver, levels: number): EvalObserver {
+  const inner = (env: Env): Env => {
+    let e = env;
+    for (let i = 0; i < levels; i++) e = (e as unknown as Wrapper<unknown, unknown>).env;
+    return e;
+  };
+  return { reset: (env, obs, seed, index) => observer.reset(inner(env), obs, seed, index), step: (...a) => observer.step(...a) };
 }
 
 /**

@@ -21,7 +21,8 @@ import { subgoalAgents, type SubgoalAgentsSetup } from '../src/align/subgoal-age
 import type { TransitionEvents } from '../src/align/transition-events.ts';
 import { loadDemonstrations } from '../src/envs/core/demonstration.ts';
 import type { RewardRedistribution } from '../src/agents/ppo/redistribution.ts';
-import { bcPretrain, demoSteps } from '../src/agents/ppo/bc.ts';
+import { bcPretrain, demoSteps, type DemoSteps } from '../src/agents/ppo/bc.ts';
+import { bcAuxiliary, type AuxiliaryGradient } from '../src/agents/ppo/bc-auxiliary.ts';
 import type { Agent } from '../src/agents/ppo/agent.ts';
 import { parseRudderSettings, settingsConfig, type RudderSettings } from '../src/rudder/settings.ts';
 import { EpisodeRecorder, LiveSource } from '../src/viewer/server/index.ts';
@@ -45,8 +46,12 @@ export interface TrainCommand {
    * event kind seen so far appended to the observation); null: none.
    */
   align?: { demos: string; correction: 'final' | 'none'; demoReturn?: number | 'env'; augment?: boolean; subgoals?: { bcEpochs: number } | null } | null;
-  /** BC pre-training of the actor on these demonstrations before PPO (`--bc FILE`; a fresh run only); null: none. */
-  bc?: { demos: string; epochs: number } | null;
+  /**
+   * BC of the actor on these demonstrations (`--bc FILE`): `epochs` of pre-training before PPO (a fresh run
+   * only; `minEntropy` stops them early), and/or BC as an auxiliary loss of PPO whose weight falls to 0 over
+   * the first `aux.iterations` iterations (src/agents/ppo/bc-auxiliary.ts; also on a resume); null: none.
+   */
+  bc?: { demos: string; epochs: number; minEntropy?: number; aux?: { iterations: number; weight?: number } | null } | null;
   /** The viewer's live source (`--view`): its tap goes to PPO, RUDDER's episodes and the metrics rows to it. */
   live?: LiveSource | null;
   /** `--record-every N`: sub-env 0's next episode every N env steps to RUN/episodes/ (with RUDDER's or Align-RUDDER's redistribution); 0 or absent: none. */
@@ -77,7 +82,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     throw new Error(`${c.out} already holds a run (checkpoints: ${listCheckpoints(c.out).join(', ')}); pass --resume to continue it or choose another --out`);
   }
   const resumeFrom = c.resume ? loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined) : null;
-  if (c.bc && c.resume) log('note: --bc is skipped on a resume (the weights come from the checkpoint)');
+  if (c.bc && c.resume && c.bc.epochs > 0) log(`note: --bc's pre-training is skipped on a resume (the weights come from the checkpoint)${c.bc.aux ? '; its auxiliary loss goes on' : ''}`);
   // A resume rebuilds the network from the module the run recorded, or from the --policy-module given now (it moved).
   const runConfig = { ...resumeFrom?.state.config, ...c.config };
   const policy = runConfig.policy ?? 'mlp';
@@ -141,7 +146,8 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     backend: c.backend, tfjsModel, runDir: c.out, resume: c.resume, checkpointEvery: c.checkpointEvery,
     evalEvery: c.evalEvery, evalEpisodes: c.evalEpisodes, stopAtReturn: c.stopAt, redistribution, tap: live?.tap ?? null,
     envWrappers: alignSetup?.envWrappers ?? [], makePolicy: subgoals?.makePolicy ?? null,
-    pretrain: c.bc ? bcPretrainer(c.bc, c.config.seed ?? 1, log, c.align?.augment ? alignSetup!.redistribution.encoder : null) : null,
+    pretrain: c.bc && c.bc.epochs > 0 ? bcPretrainer(c.bc, c.config.seed ?? 1, log, c.align?.augment ? alignSetup!.redistribution.encoder : null) : null,
+    auxiliaryLoss: c.bc?.aux ? bcAuxiliaryLoss(c.bc, c.bc.aux, runConfig.seed ?? 1, log, c.align?.augment ? alignSetup!.redistribution.encoder : null) : null,
     metricsMark: () => {
       metrics.sync();
       return metrics.mark();
@@ -241,14 +247,26 @@ function sameRunConfig(out: string, input: Partial<PpoConfig>): boolean {
   return JSON.stringify(saved) === JSON.stringify(parsePpoConfig(input));
 }
 
+/** The demo steps BC learns from: with --align-augment, the observations the policy sees (flags and all). */
+function bcSteps(bc: NonNullable<TrainCommand['bc']>, flags: TransitionEvents | null): DemoSteps {
+  const demos = loadDemonstrations(bc.demos);
+  return flags ? subgoalDemoSteps(demos, flags) : demoSteps(demos);
+}
+
 /** BC of the actor on the demos, for PpoTrainOptions.pretrain (a resumed run skips it: its weights come from the checkpoint). */
 function bcPretrainer(bc: NonNullable<TrainCommand['bc']>, seed: number, log: (s: string) => void, flags: TransitionEvents | null): (agent: Agent) => void {
   return (agent) => {
-    const demos = loadDemonstrations(bc.demos);
-    const steps = flags ? subgoalDemoSteps(demos, flags) : demoSteps(demos); // with --align-augment, the observations the policy sees
-    const r = bcPretrain(agent, steps, { epochs: bc.epochs, seed });
-    log(`BC: ${steps.actions.length} demo steps from ${bc.demos}, ${bc.epochs} epochs: the demo actions' cross-entropy ${r.before.toFixed(3)} → ${r.after.toFixed(3)}`);
+    const steps = bcSteps(bc, flags);
+    const r = bcPretrain(agent, steps, { epochs: bc.epochs, seed, ...(bc.minEntropy !== undefined ? { minEntropy: bc.minEntropy } : {}) });
+    log(`BC: ${steps.actions.length} demo steps from ${bc.demos}, ${r.epochs} epochs${r.epochs < bc.epochs ? ` of ${bc.epochs} (the policy's entropy on the demo states fell below ${bc.minEntropy})` : ''}: the demo actions' cross-entropy ${r.before.toFixed(3)} → ${r.after.toFixed(3)}, entropy ${r.entropy.toFixed(3)}`);
   };
+}
+
+/** BC as PPO's auxiliary loss (bc-auxiliary.ts), for PpoTrainOptions.auxiliaryLoss: on fresh and resumed runs alike. */
+function bcAuxiliaryLoss(bc: NonNullable<TrainCommand['bc']>, aux: NonNullable<NonNullable<TrainCommand['bc']>['aux']>, seed: number, log: (s: string) => void, flags: TransitionEvents | null): (agent: Agent, cfg: PpoConfig) => AuxiliaryGradient {
+  const steps = bcSteps(bc, flags);
+  log(`BC auxiliary loss: ${steps.actions.length} demo steps from ${bc.demos}, weight ${aux.weight ?? 1} falling to 0 over the first ${aux.iterations} iterations`);
+  return bcAuxiliary(steps, { iterations: aux.iterations, seed, ...(aux.weight !== undefined ? { weight: aux.weight } : {}) });
 }
 
 /** Align-RUDDER from the demonstration file, for the env of the run's config (the demos must be of it). */
@@ -348,7 +366,7 @@ export function formatSummary(out: string): string {
   return [
     `done: ${s.globalStep.toLocaleString('en')} steps, ${s.episodes} episodes${s.stoppedEarly ? ' (stopped early: return threshold reached)' : ''}`,
     `mean return of the last 20 episodes: ${s.meanReturnLast20 === null ? '-' : s.meanReturnLast20.toFixed(2)}${reached}${s.bestEvalReturn !== null ? ` · best evaluation: ${s.bestEvalReturn.toFixed(2)}` : ''}`,
-    `saved in ${out}/: ${s.checkpoint === null ? '' : `checkpoints/${s.checkpoint} · `}${existsSync(join(out, 'model')) ? `model/ (tfjs${tfjs ? ', your layers' : ''}) · ` : ''}metrics.jsonl · metrics.csv · curve.svg · summary.json`,
-    existsSync(join(out, 'model')) ? `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}${tfjs ? ` (or in any tfjs program: loadLayersPolicy('${out}/model'))` : ''}` : 'no model/ was written (sub-goal agents write none yet: `rudder eval` cannot run them; `--resume` continues them from their checkpoints)',
+    `saved in ${out}/: ${s.checkpoint === null ? '' : `checkpoints/${s.checkpoint} · `}${existsSync(join(out, 'model')) ? `model/ (${existsSync(join(out, 'model', 'subgoals.json')) ? 'the sub-goal agents, each a tfjs model, and subgoals.json' : `tfjs${tfjs ? ', your layers' : ''}`}) · ` : ''}metrics.jsonl · metrics.csv · curve.svg · summary.json`,
+    existsSync(join(out, 'model')) ? `evaluate it: npx rudder eval${savedEnvModules(out).map((m) => ` --env-module ${shownPath(m)}`).join('')} --run ${out}${tfjs ? ` (or in any tfjs program: loadLayersPolicy('${out}/model'))` : ''}` : 'no model/ was written',
   ].join('\n');
 }

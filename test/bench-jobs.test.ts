@@ -52,4 +52,14 @@ describe('bench suites through the pool', () => {
     for (const arm of o.arms) inProcess.push(await alignPpoRun({ arm, reward: 'natural', numDemos: 2, seed: 1, steps: 512, evalEpisodes: 3, noise: 0.1, bcEpochs: 2, demoReturn: 100 } satisfies AlignPpoCase));
     expect(perSeedJson(ap)).toEqual(perSeedJson(inProcess));
   });
+  it('align-ppo with both rewards runs a reward-free arm once: its delayed-reward result is the natural run, which a delayed run in this process matches', async () => {
+    const c = { numDemos: 2, seed: 1, steps: 512, evalEpisodes: 3, noise: 0.1, bcEpochs: 2, demoReturn: 100 } as const;
+    const runs = await alignPpoRuns({ seeds: 1, steps: c.steps, demos: [2], arms: ['ppo', 'ppo+align'], rewards: ['natural', 'delayed'], evalEpisodes: c.evalEpisodes, noise: c.noise, bcEpochs: c.bcEpochs, demoReturn: c.demoReturn, jobs: 1 });
+    expect(runs.map((r) => `${r.arm}:${r.reward}${r.reusedFrom ? ` (${r.reusedFrom})` : ''}`)).toEqual(['ppo:natural', 'ppo+align:natural', 'ppo:delayed', 'ppo+align:delayed (natural)']);
+    const copy = runs.at(-1)!, natural = runs[1]!;
+    expect(copy.itemShare).toEqual(natural.itemShare);
+    const delayed = await alignPpoRun({ ...c, arm: 'ppo+align', reward: 'delayed' });
+    expect(delayed.itemShare).toEqual(copy.itemShare);
+    expect(delayed.meanReturn).toBe(copy.meanReturn);
+  });
 });

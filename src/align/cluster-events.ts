@@ -1,6 +1,6 @@
 import { Rng } from '../envs/core/rng.ts';
 import { affinityPropagation } from './affinity-propagation.ts';
-import { NO_EVENT, checkFeatureEpisodes, type FeatureEpisode, type ObsSlice, type TransitionEvents } from './transition-events.ts';
+import { NO_EVENT, checkFeatureEpisodes, type EncoderJson, type FeatureEpisode, type ObsSlice, type TransitionEvents } from './transition-events.ts';
 
 export interface ClusterEventsOptions {
   /**
@@ -100,6 +100,16 @@ export class ClusterEvents implements TransitionEvents {
   /** The same events read at `offset` of an observation (fitted on the slice alone, used on whole observations). */
   reading(offset: number): ClusterEvents {
     return new ClusterEvents({ offset, length: this.slice.length }, this.on, this.exemplars, this.converged);
+  }
+
+  /** Exemplars as JSON numbers: float32 values print and parse back exactly. */
+  toJson(): EncoderJson {
+    return { kind: 'clusters', offset: this.slice.offset, length: this.slice.length, on: this.on, exemplars: [...this.exemplars], converged: this.converged };
+  }
+
+  /** The encoder `toJson` described (checked by encoder-json.ts `encoderFromJson`). */
+  static fromJson(j: Extract<EncoderJson, { kind: 'clusters' }>): ClusterEvents {
+    return new ClusterEvents({ offset: j.offset, length: j.length }, j.on, Float32Array.from(j.exemplars), j.converged);
   }
 
   /** The nearest exemplar of the `dim` values at x[xo..]. */

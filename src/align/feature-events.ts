@@ -1,4 +1,4 @@
-import { NO_EVENT, checkFeatureEpisodes, type FeatureEpisode, type ObsSlice, type TransitionEvents } from './transition-events.ts';
+import { NO_EVENT, checkFeatureEpisodes, type EncoderJson, type FeatureEpisode, type ObsSlice, type TransitionEvents } from './transition-events.ts';
 
 /**
  * Events from a declared feature slice (ItemChain: the 11 inventory counts): a transition whose slice
@@ -46,6 +46,15 @@ export class SignPatternEvents implements TransitionEvents {
   /** The same events read at `offset` of an observation (fitted on the slice alone, used on whole observations). */
   reading(offset: number): SignPatternEvents {
     return new SignPatternEvents({ offset, length: this.slice.length }, this.patterns, this.names, this.sliceName);
+  }
+
+  toJson(): EncoderJson {
+    return { kind: 'sign-patterns', offset: this.slice.offset, length: this.slice.length, patterns: this.patterns.map((p) => [...p]), names: this.names ? [...this.names] : null, sliceName: this.sliceName };
+  }
+
+  /** The encoder `toJson` described (checked by encoder-json.ts `encoderFromJson`). */
+  static fromJson(j: Extract<EncoderJson, { kind: 'sign-patterns' }>): SignPatternEvents {
+    return new SignPatternEvents({ offset: j.offset, length: j.length }, j.patterns.map((p) => Int8Array.from(p)), j.names ?? undefined, j.sliceName);
   }
 
   start(_obs: Float32Array): number {

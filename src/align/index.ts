@@ -21,7 +21,8 @@ export {
   type AlignProfile, type AlignProfileOptions, type CodeRedistributionOptions, type PaperRedistributionOptions,
 } from './align-redistribution.ts';
 export { alignDemoFrom } from './demonstrations.ts';
-export { NO_EVENT, episodeEvents, type TransitionEvents, type FeatureEpisode, type ObsSlice } from './transition-events.ts';
+export { NO_EVENT, episodeEvents, type TransitionEvents, type FeatureEpisode, type ObsSlice, type EncoderJson } from './transition-events.ts';
+export { encoderToJson, encoderFromJson } from './encoder-json.ts';
 export { SignPatternEvents } from './feature-events.ts';
 export { ClusterEvents, type ClusterEventsOptions } from './cluster-events.ts';
 export { SuccessorEvents } from './successor-events.ts';
@@ -34,3 +35,5 @@ export {
 export { SubgoalObservation, subgoalWrapper, subgoalDemoSteps } from './subgoal-observation.ts';
 export { readSubgoals, columnRewards, type Subgoal, type SubgoalOptions, type ColumnRewards } from './subgoals.ts';
 export { subgoalAgents, subgoalStages, stageOf, stageDemoSteps, SubgoalPolicy, type SubgoalStages, type SubgoalAgentsOptions, type SubgoalAgentsSetup } from './subgoal-agents.ts';
+export { saveSubgoalModel, loadSubgoalModel, isSubgoalModel, SUBGOAL_MODEL_FORMAT, type SubgoalModel, type SubgoalModelJson } from './subgoal-model.ts';
+export { alignEvalParts, type AlignEvalParts } from './saved-align.ts';

@@ -10,7 +10,7 @@ import { buildEventProfile, eventScale, type EventProfileOptions } from './event
 import { prefixScores } from './profile-align.ts';
 import { PrefixScorer } from './prefix-scorer.ts';
 import { subgoalWrapper } from './subgoal-observation.ts';
-import { NO_EVENT, type TransitionEvents } from './transition-events.ts';
+import { NO_EVENT, type EncoderJson, type TransitionEvents } from './transition-events.ts';
 
 /**
  * Align-RUDDER for PPO, online (rudder.md §3 (V), the papers' form): inside each rollout, every transition
@@ -48,6 +48,11 @@ export interface AlignCheckpointState {
   episodes: { started: boolean; events: number[]; paid: number; ret: number }[];
   /** Values appended to the observation (state augmentation's flags); absent in older checkpoints: 0. */
   appended?: number;
+  /**
+   * The event encoder (encoder-json.ts), so that `rudder eval` rebuilds the state augmentation's flags and the
+   * sub-goal agents' switch without the demos; absent in older checkpoints and for encoders that cannot be saved.
+   */
+  encoder?: EncoderJson;
 }
 
 export class AlignRedistribution implements RewardRedistribution {
@@ -177,7 +182,7 @@ export class AlignRedistribution implements RewardRedistribution {
 
   saveState(): RedistributionState {
     const state: AlignCheckpointState = {
-      kind: 'align', version: 1, appended: this.appended,
+      kind: 'align', version: 1, appended: this.appended, ...(this.encoder.toJson ? { encoder: this.encoder.toJson() } : {}),
       episodes: this.scorers.map((_, i) => ({ started: this.started[i] === 1, events: [...this.events[i]!], paid: this.paid[i]!, ret: this.ret[i]! })),
     };
     return { state, tensors: {} };
@@ -189,6 +194,9 @@ export class AlignRedistribution implements RewardRedistribution {
     const appended = s.appended ?? 0;
     if (appended !== this.appended) {
       throw new Error(`checkpoint ${label}: trained ${appended ? `with state augmentation (${appended} flags)` : 'without state augmentation'}, resumed ${this.appended ? 'with' : 'without'} it (--align-augment)`);
+    }
+    if (s.encoder && this.encoder.toJson && JSON.stringify(s.encoder) !== JSON.stringify(this.encoder.toJson())) {
+      throw new Error(`checkpoint ${label}: its events were fitted otherwise than this run's (${this.encoder.name}): other demonstrations or another seed?`);
     }
     this.scorers = [];
     this.ensureEnvs(s.episodes.length);

@@ -8,7 +8,9 @@ import { copyMinibatchRows, newMinibatch } from '../agents/ppo/minibatch.ts';
 import { checkTensors, FusedPolicy, type PpoPolicy, type UpdateCoefs } from '../agents/ppo/policy.ts';
 import type { AlignSetup } from './ppo-align.ts';
 import { subgoalDemoSteps } from './subgoal-observation.ts';
+import { saveSubgoalModel, type SubgoalModel } from './subgoal-model.ts';
 import { readSubgoals, type Subgoal, type SubgoalOptions } from './subgoals.ts';
+import type { TransitionEvents } from './transition-events.ts';
 
 /**
  * Align-RUDDER's sub-goal agents (issue 10 item 6; rudder.md §4.2, the paper's full method): the sub-goals
@@ -96,8 +98,11 @@ export class SubgoalPolicy implements PpoPolicy {
   private maskBuf = new Uint8Array(0);
   private readonly subMb: Minibatch[];
 
-  /** `policies[j]` acts while sub-goal j is open; all take the augmented observation and the same actions. */
-  constructor(readonly policies: readonly FusedPolicy[], readonly stages: SubgoalStages) {
+  /**
+   * `policies[j]` acts while sub-goal j is open; all take the augmented observation and the same actions.
+   * `encoder` (what sets the flags) makes the policy savable as a model folder (`saveModel`).
+   */
+  constructor(readonly policies: readonly FusedPolicy[], readonly stages: SubgoalStages, readonly encoder: TransitionEvents | null = null) {
     if (policies.length !== stages.events.length) throw new RangeError(`SubgoalPolicy: ${policies.length} policies for ${stages.events.length} sub-goals`);
     const p0 = policies[0]!;
     this.nvec = p0.nvec;
@@ -230,6 +235,19 @@ export class SubgoalPolicy implements PpoPolicy {
     this.policies.forEach((p, j) => p.restoreState(own[j]!, steps[j]!, `${where}, agent ${j}`));
   }
 
+  /** The agents and their switch as a model folder (subgoal-model.ts), replacing `dir` as a whole; PPO calls it for `model/`. */
+  async saveModel(dir: string, cfg: Pick<PpoConfig, 'envId' | 'envKwargs'>): Promise<void> {
+    const encoder = this.encoder;
+    if (!encoder) throw new Error('SubgoalPolicy: built without its event encoder, so its switch cannot be saved (pass the encoder to the constructor)');
+    const names = [...this.stages.events].map((e) => encoder.eventName(e));
+    await saveSubgoalModel(dir, { envId: cfg.envId, envKwargs: cfg.envKwargs, stages: this.stages, names, encoder, agents: this.policies.map((p) => p.agent) });
+  }
+
+  /** The policy of a loaded model folder (subgoal-model.ts `loadSubgoalModel`), to act with. */
+  static fromModel(m: SubgoalModel, lr = 0): SubgoalPolicy {
+    return new SubgoalPolicy(m.agents.map((a) => new FusedPolicy(a, lr)), m.stages, m.encoder);
+  }
+
   dispose(): void {
     // plain Float32Arrays: the garbage collector frees them
   }
@@ -276,7 +294,7 @@ export function subgoalAgents(setup: AlignSetup, demos: readonly Demonstration[]
       }
       return new FusedPolicy(agent, cfg.learningRate);
     });
-    return new SubgoalPolicy(policies, stages);
+    return new SubgoalPolicy(policies, stages, red.encoder);
   };
   return { subgoals, stages, stageSteps, bc, makePolicy };
 }

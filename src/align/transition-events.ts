@@ -24,7 +24,14 @@ export interface TransitionEvents {
   event(obs: Float32Array, action: number, next: Float32Array): number;
   /** A readable name of event `id`. */
   eventName(id: number): string;
+  /** The encoder as JSON (encoder-json.ts), for saved models and checkpoints; absent: it cannot be saved (e.g. the tabular route). */
+  toJson?(): EncoderJson;
 }
+
+/** A fitted encoder as plain JSON: `encoderFromJson` (encoder-json.ts) rebuilds one that gives the same events. */
+export type EncoderJson =
+  | { kind: 'sign-patterns'; offset: number; length: number; patterns: number[][]; names: string[] | null; sliceName: string }
+  | { kind: 'clusters'; offset: number; length: number; on: 'change' | 'state'; exemplars: number[]; converged: boolean };
 
 /**
  * An episode's observations s_0..s_T, as the fitting of events sees them: rows of `dim` values [(T + 1) · dim]

@@ -19,6 +19,12 @@ export interface BcOptions {
   learningRate?: number;
   /** Seed of the minibatch shuffles. */
   seed?: number;
+  /**
+   * Stop before `epochs` once the policy's mean entropy on the demo states (nats) has fallen below this, so
+   * cloning an expert who plans on what the policy cannot see does not leave PPO a near-deterministic
+   * actor to explore with (default 0: no floor). Checked after each epoch.
+   */
+  minEntropy?: number;
 }
 
 /** Demo steps as BC's inputs: the observation each action was taken in [n · D] and the actions [n]. */
@@ -90,17 +96,42 @@ export function demoCrossEntropy(agent: Agent, steps: DemoSteps): number {
   return sum / n;
 }
 
-const BC_COEFS: LossCoefs = { clipCoef: Infinity, clipVloss: false, entCoef: 0, vfCoef: 0 };
+/** The policy's mean entropy (nats) on the demo states. */
+export function demoEntropy(agent: Agent, steps: DemoSteps): number {
+  checkSteps(agent, steps, 'demoEntropy');
+  const n = steps.actions.length, loss = new PpoLoss(agent), all = Int32Array.from({ length: n }, (_, i) => i);
+  let sum = 0;
+  for (let s = 0; s < n; s += 256) {
+    const mb = minibatch(steps, all, s, Math.min(n, s + 256));
+    sum += mb.size * loss.run(mb, BC_COEFS, null).entropy; // a forward pass, no gradient
+  }
+  return sum / n;
+}
 
-/** Trains the agent's actor on the demo steps in place; returns the cross-entropy before and after. */
-export function bcPretrain(agent: Agent, steps: DemoSteps, opts: BcOptions = {}): { before: number; after: number } {
+/** PPO's loss with ratio 1 and advantage 1 is the cross-entropy: no clipping, no value or entropy term. */
+export const BC_COEFS: LossCoefs = { clipCoef: Infinity, clipVloss: false, entCoef: 0, vfCoef: 0 };
+
+/** The BC minibatch of rows `idx[from..to)` (advantage 1; the caller sets oldLogProbs to the current ones). */
+export function bcMinibatch(steps: DemoSteps, idx: ArrayLike<number>, from: number, to: number): Minibatch {
+  return minibatch(steps, idx, from, to);
+}
+
+/**
+ * Trains the agent's actor on the demo steps in place; returns the cross-entropy before and after, the
+ * epochs run (fewer than asked when `minEntropy` stopped it) and the policy's entropy on the demo states after.
+ */
+export function bcPretrain(agent: Agent, steps: DemoSteps, opts: BcOptions = {}): { before: number; after: number; epochs: number; entropy: number } {
   checkSteps(agent, steps, 'bcPretrain');
-  const { epochs = 50, batchSize = 64, learningRate = 1e-3, seed = 0 } = opts;
+  const { epochs = 50, batchSize = 64, learningRate = 1e-3, seed = 0, minEntropy = 0 } = opts;
+  if (!(Number.isInteger(epochs) && epochs >= 0)) throw new RangeError(`bcPretrain: epochs must be an integer ≥ 0, got ${epochs}`);
+  if (!(Number.isFinite(minEntropy) && minEntropy >= 0)) throw new RangeError(`bcPretrain: minEntropy must be a number ≥ 0 (nats), got ${minEntropy}`);
   const before = demoCrossEntropy(agent, steps);
   const loss = new PpoLoss(agent), adam = new Adam(agent.params(), learningRate, 0.9, 0.999, 1e-5), rng = new Rng(seed);
   const grads = agent.params().map((p) => new Float32Array(p.length));
   const n = steps.actions.length, order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let e = 0; e < epochs; e++) {
+  const floor = minEntropy > 0;
+  let done = 0, entropy = floor ? demoEntropy(agent, steps) : Infinity;
+  for (let e = 0; e < epochs && !(floor && entropy < minEntropy); e++) {
     for (let i = n - 1; i > 0; i--) {
       const j = rng.integer(i + 1);
       [order[i], order[j]] = [order[j]!, order[i]!];
@@ -111,6 +142,8 @@ export function bcPretrain(agent: Agent, steps: DemoSteps, opts: BcOptions = {})
       loss.run(mb, BC_COEFS, grads);
       adam.update(grads);
     }
+    done++;
+    if (floor) entropy = demoEntropy(agent, steps);
   }
-  return { before, after: demoCrossEntropy(agent, steps) };
+  return { before, after: demoCrossEntropy(agent, steps), epochs: done, entropy: floor ? entropy : demoEntropy(agent, steps) };
 }

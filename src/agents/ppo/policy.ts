@@ -41,6 +41,11 @@ export interface PpoPolicy {
   restoreState(tensors: Record<string, Float32Array>, adamStep: number, where: string): void;
   /** Frees what the policy holds outside the JS heap (a tfjs model's tensors; nothing for the fused one). */
   dispose(): void;
+  /**
+   * A `custom` policy's own model folder (e.g. the sub-goal agents' `model/`), written at the end of a run
+   * with a runDir; absent: a custom policy writes none (the built-in kinds are written by ../run/model-io.ts).
+   */
+  saveModel?(dir: string, cfg: { envId: string; envKwargs: Record<string, unknown> }): Promise<void>;
 }
 
 /** Each `[name, destination]` pair's source in `tensors` must exist with the destination's length; says which does not. */
@@ -56,6 +61,8 @@ export class FusedPolicy implements PpoPolicy {
   readonly kind = 'fused' as const;
   readonly adam: Adam;
   readonly loss: PpoLoss;
+  /** Added to each update's gradient before the clip, given the update's index (Adam's step count): e.g. BC as an auxiliary loss (./bc-auxiliary.ts). */
+  auxiliary: ((grads: Float32Array[], u: number) => void) | null = null;
   private readonly grads: Float32Array[];
 
   constructor(readonly agent: Agent, lr: number) {
@@ -94,6 +101,7 @@ export class FusedPolicy implements PpoPolicy {
 
   update(mb: Minibatch, c: UpdateCoefs): LossStats {
     const stats = this.loss.run(mb, c, this.grads);
+    this.auxiliary?.(this.grads, this.adam.step);
     this.adam.update(this.grads, clipScale(this.grads, c.maxGradNorm).scale);
     return stats;
   }

@@ -94,10 +94,15 @@ export interface PpoTrainOptions {
   /** Called once on a fresh run's new agent before training (not on a resume), e.g. BC pre-training of the actor (bc.ts). */
   pretrain?: ((agent: Agent) => void) | null;
   /**
+   * An auxiliary loss whose gradient each update adds to PPO's before the clip (the fused policies only; on a
+   * resume too), given the agent and config, e.g. BC with a decaying weight (./bc-auxiliary.ts `bcAuxiliary`).
+   */
+  auxiliaryLoss?: ((agent: Agent, cfg: PpoConfig) => (grads: Float32Array[], u: number) => void) | null;
+  /**
    * A policy of the caller's making instead of the config's built-in one, given the config and the (wrapped)
    * env's observation shape and action heads, e.g. Align-RUDDER's sub-goal agents (src/align/subgoal-agents.ts).
    * Its checkpoints hold what its saveState gives; a resume calls makePolicy again (pass the same one), then
-   * restores that state into it. No model/ is written for it.
+   * restores that state into it. Its `saveModel`, if it has one, writes the run's model/.
    */
   makePolicy?: ((cfg: PpoConfig, obsShape: readonly number[], nvec: readonly number[]) => PpoPolicy & { readonly kernels: 'wasm' | 'js' }) | null;
   hooks?: PpoHooks;
@@ -224,6 +229,10 @@ export class PpoTrainer implements PpoLearningState {
         this.policy = fused;
         this.kernels = fused.loss.kernels;
       }
+      if (opts.auxiliaryLoss) {
+        if (!(this.policy instanceof FusedPolicy)) throw new Error(`an auxiliary loss works on the fused agent only, not on a '${this.policy.kind}' policy`);
+        this.policy.auxiliary = opts.auxiliaryLoss(this.policy.agent, cfg);
+      }
     } catch (e) {
       this.envs.close();
       throw new Error(`${cfg.envId}: ${(e as Error).message}`);
@@ -294,7 +303,7 @@ export class PpoTrainer implements PpoLearningState {
       return t;
     }
     const t = new PpoTrainer(parsePpoConfig(input), backend, opts);
-    if (opts.runDir && t.policy.kind === 'custom') t.note('note: a policy given by makePolicy writes checkpoints but no model/ (rudder eval cannot run it)');
+    if (opts.runDir && t.policy.kind === 'custom' && !t.policy.saveModel) t.note('note: a policy given by makePolicy without saveModel writes checkpoints but no model/');
     try {
       if (opts.pretrain && t.policy.kind !== 'fused') throw new Error(`pretrain works on the fused agent only, not on a '${t.policy.kind}' policy`);
       opts.pretrain?.(t.agent);
@@ -351,6 +360,7 @@ export class PpoTrainer implements PpoLearningState {
     if (opts.runDir) {
       if (this.policy instanceof TfjsActorCritic) await saveTfjsPolicyModel(join(opts.runDir, 'model'), this.policy.model, this.policy.nvec, cfg.envId);
       else if (this.policy.kind === 'fused') await savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId);
+      else await this.policy.saveModel?.(join(opts.runDir, 'model'), cfg); // a custom policy's own folder (e.g. the sub-goal agents)
     }
     const trainer = this;
     return {
