@@ -4,7 +4,8 @@
  *   (ws clients in another process, subscribing as the page does), runs interleaved over rounds;
  * - bytes of a full frame (episode_start) and of a changing frame (step) per env, msgpack as sent;
  * - the server's CPU while 32 clients each replay Bowling at 60 frames per second (30 fps × 2);
- * - frames drawn per second in one headless chromium page replaying Bowling at 1× (30 fps);
+ * - frames drawn per second in one headless chromium page replaying Bowling at 1× (30 fps), chromium's CPU per
+ *   drawn frame, and its CPU while the page is paused; under chromium's defaults and under --use-angle=swiftshader;
  * - the page's bundle, gzipped; a recorded episode's bytes per step (a demonstration file).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -60,6 +61,12 @@ function chromiumCpuMs(marker: string): number {
     return NaN;
   }
 }
+
+/** How the page part launches chromium (see the page part). */
+const PAGE_SETUPS = ['defaults', 'angle-swiftshader'] as const;
+type PageSetup = (typeof PAGE_SETUPS)[number];
+const PAGE_SETUP_ARGS: Record<PageSetup, string[]> = { defaults: [], 'angle-swiftshader': ['--use-angle=swiftshader'] };
+const PAGE_SETUP_NAMES: Record<PageSetup, string> = { defaults: "chromium's defaults", 'angle-swiftshader': '`--use-angle=swiftshader`' };
 
 /** The bench's parts; a run of only some of them logs its figures and writes no report. */
 export const VIEWER_PARTS = ['frames', 'recording', 'bundle', 'cpu', 'page', 'sps'] as const;
@@ -209,18 +216,27 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
       log(`server CPU for 32 clients at 60 fps: ${(100 * serverCpu).toFixed(1)} % of a core (clients got ${perClientFps.toFixed(1)} frames/s each)`);
     }
 
-    // Frames drawn in one headless page replaying Bowling at 1× (30 fps), over each PixiJS backend in turn
-    // (WebGL asked for with ?renderer=webgl; the page's own choice on SwiftShader is Canvas 2D), 3 rounds.
-    type PageRun = { renderer: string; raf: number; draws: number; cpuMsPerDraw: number };
+    // Frames drawn in one headless page replaying Bowling at 1× (30 fps). Two chromium setups, each with
+    // both PixiJS backends (WebGL asked for with ?renderer=webgl; the page's own choice on SwiftShader is
+    // Canvas 2D), interleaved over 3 rounds: chromium's defaults (the compositor in software, WebGL on
+    // SwiftShader), and `--use-angle=swiftshader`, which the bench used until 2026-12-03 and which makes
+    // chromium composite every frame with GL emulated on the CPU too (about 3× the CPU per drawn frame).
+    type PageRun = { setup: PageSetup; renderer: string; draws: number; cpuMsPerDraw: number };
     const pageRuns: PageRun[] = [];
+    const paused: Record<PageSetup, number[]> = { defaults: [], 'angle-swiftshader': [] };
     let pageError = 'not run';
     if (parts.has('page')) try {
       const { chromium } = await import('playwright-core');
-      const marker = `${process.pid}-${Date.now()}`;
-      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--use-angle=swiftshader', `--viewer-bench=${marker}`] });
+      const browsers = new Map<PageSetup, { browser: Awaited<ReturnType<typeof chromium.launch>>; marker: string }>();
+      for (const setup of PAGE_SETUPS) {
+        const marker = `${process.pid}-${Date.now()}-${setup}`;
+        const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: [...PAGE_SETUP_ARGS[setup], `--viewer-bench=${marker}`] });
+        browsers.set(setup, { browser, marker });
+      }
       type G = { __viewer: { ready: boolean; connected: boolean; runs: unknown[]; draws: number; frameCount: number; playing: boolean; backend: string } };
       for (let round = 0; round < 3; round++) {
-        for (const asked of ['webgl', 'default']) {
+        for (const setup of PAGE_SETUPS) for (const asked of ['webgl', 'default']) {
+          const { browser, marker } = browsers.get(setup)!;
           // bypassCSP: the page's CSP forbids eval, and playwright evaluates the string probes below with it.
           const p = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
           await p.goto(asked === 'default' ? server.url : `${server.url}?renderer=${asked}`);
@@ -229,34 +245,37 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
           await p.waitForFunction(() => (globalThis as unknown as G).__viewer.frameCount > 30, null, { timeout: 30_000 });
           if (!(await p.evaluate(() => (globalThis as unknown as G).__viewer.playing))) await p.click('#tl-play');
           await p.waitForFunction(() => (globalThis as unknown as G).__viewer.playing, null, { timeout: 10_000 });
-          // A string, not a function: tsx's transform would wrap a function's inner closures in a helper the page lacks.
+          // Counted with a timer, not an animation-frame loop of the bench's own, which would itself make
+          // chromium produce a frame at the display's rate. A string, not a function: tsx's transform would
+          // wrap a function's inner closures in a helper the page lacks.
           const cpu0 = chromiumCpuMs(marker);
           const seen = (await p.evaluate(`new Promise((done) => {
-            const v = globalThis.__viewer, d0 = v.draws, t0 = performance.now();
-            let raf = 0;
-            const tick = () => {
-              raf++;
-              if (performance.now() - t0 < 5000) requestAnimationFrame(tick);
-              else done({ raf: raf / 5, draws: (v.draws - d0) / 5, backend: v.backend });
-            };
-            requestAnimationFrame(tick);
-          })`)) as { raf: number; draws: number; backend: string };
-          const run = { renderer: `${seen.backend}${asked === 'default' ? " (the page's choice)" : ' (asked for)'}`, raf: seen.raf, draws: seen.draws, cpuMsPerDraw: (chromiumCpuMs(marker) - cpu0) / (seen.draws * 5) };
+            const v = globalThis.__viewer, d0 = v.draws;
+            setTimeout(() => done({ draws: (v.draws - d0) / 5, backend: v.backend }), 5000);
+          })`)) as { draws: number; backend: string };
+          const run = { setup, renderer: `${seen.backend}${asked === 'default' ? " (the page's choice)" : ' (asked for)'}`, draws: seen.draws, cpuMsPerDraw: (chromiumCpuMs(marker) - cpu0) / (seen.draws * 5) };
           pageRuns.push(run);
+          if (asked === 'default') {
+            // The same page paused on a frame: what an open viewer costs while nobody plays anything.
+            await p.click('#tl-play');
+            await new Promise((r) => setTimeout(r, 500));
+            const c0 = chromiumCpuMs(marker);
+            await new Promise((r) => setTimeout(r, 5000));
+            paused[setup].push((chromiumCpuMs(marker) - c0) / 5000);
+          }
           await p.close();
-          log(`page, ${run.renderer}, round ${round + 1}: ${run.raf.toFixed(1)} animation frames/s, ${run.draws.toFixed(1)} scene draws/s, chromium CPU ${run.cpuMsPerDraw.toFixed(1)} ms per draw`);
+          log(`page, ${setup}, ${run.renderer}, round ${round + 1}: ${run.draws.toFixed(1)} scene draws/s, chromium CPU ${run.cpuMsPerDraw.toFixed(1)} ms per draw${asked === 'default' ? `; paused ${(100 * paused[setup].at(-1)!).toFixed(1)} % of a core` : ''}`);
         }
       }
-      await browser.close();
+      for (const { browser } of browsers.values()) await browser.close();
     } catch (e) {
       pageError = (e as Error).message.split('\n')[0]!;
       log(`page fps not measured: ${pageError}`);
     }
-    const pageBy = (prefix: string): PageRun[] => pageRuns.filter((r) => r.renderer.startsWith(prefix));
-    const page = pageRuns.length ? Object.fromEntries(['webgl', 'canvas'].map((k) => {
-      const rs = pageBy(k);
-      return [k, { renderer: rs[0]?.renderer ?? k, draws: median(rs.map((r) => r.draws)), raf: median(rs.map((r) => r.raf)), cpuMsPerDraw: median(rs.map((r) => r.cpuMsPerDraw)), rounds: rs }];
-    })) as Record<'webgl' | 'canvas', { renderer: string; draws: number; raf: number; cpuMsPerDraw: number; rounds: PageRun[] }> : null;
+    const page = pageRuns.length ? PAGE_SETUPS.flatMap((setup) => (['webgl', 'canvas'] as const).map((k) => {
+      const rs = pageRuns.filter((r) => r.setup === setup && r.renderer.startsWith(k));
+      return { setup, renderer: rs[0]?.renderer ?? k, draws: median(rs.map((r) => r.draws)), cpuMsPerDraw: median(rs.map((r) => r.cpuMsPerDraw)), pausedCores: median(paused[setup]), rounds: rs };
+    })) : null;
     await server.close();
 
     const sps = parts.has('sps') ? await spsRuns(o) : [];
@@ -292,7 +311,7 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
       '',
       `**Server CPU**, 32 clients each replaying a ${bowlingActions.length}-step Bowling game at 2× its 30 fps (60 frames/s each), 10 s: **${(100 * serverCpu).toFixed(1)} % of a core** (target ≤ 15 %); the clients received ${perClientFps.toFixed(1)} frames/s each.`,
       '',
-      page ? `**One headless chromium page** (Debian's, SwiftShader WebGL: the GPU emulated on the CPU) replaying that game at 1× (30 fps), 5 s per run, the two PixiJS backends in turn over 3 rounds (target ≥ 30 draws/s):\n\n${table(['renderer', 'scene draws/s per round', 'median', 'animation frames/s (median)', 'chromium CPU per drawn frame (median)'], (['webgl', 'canvas'] as const).map((k) => [page[k].renderer, page[k].rounds.map((r) => r.draws.toFixed(1)).join(', '), page[k].draws.toFixed(1), page[k].raf.toFixed(1), `${page[k].cpuMsPerDraw.toFixed(1)} ms`]))}\n\nOn SwiftShader the page now draws with PixiJS's Canvas 2D renderer by itself (\`preferredBackend\` in page/renderer.ts: WebGL whose renderer string names SwiftShader, llvmpipe or software); a real GPU keeps WebGL. Both draw the static tile layers once into a texture (\`cacheAsTexture\`, re-rendered only when a layer object changes), and the timeline writes its slider and label only when they change (a DOM write costs the page a style and layout pass). A one-off look, not part of this bench (a CDP JS profile of the page during 5 s of playback, and the page hidden with CSS): its JavaScript is ~80 % idle; the cost per frame is chromium's own (rasterising and compositing on the CPU), ~23 ms of it even with the page hidden. 30 draws/s need ${((30 * page.canvas.cpuMsPerDraw) / 1000).toFixed(2)} cores for chromium alone at the Canvas 2D figure: the draw rate is what the machine's free CPU allows (see the load average above).` : `**One headless page**: not measured (${pageError}).`,
+      page ? pageReport(page) : `**One headless page**: not measured (${pageError}).`,
       '',
       `**Bundle**: ${bundle.map((b) => `\`${b.file}\` ${kb(b.bytes)} (${kb(b.gzip)} gzipped)`).join(', ')}; the base page is \`index.html\` + \`app.js\`: ${kb(gz.gzip + bundle.find((b) => b.file === 'index.html')!.gzip)} gzipped (target ≤ 250 kB); \`policy.js\` (TensorFlow.js and the envs) loads only when a policy plays.`,
       '',
@@ -303,4 +322,17 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+interface PageRow { setup: PageSetup; renderer: string; draws: number; cpuMsPerDraw: number; pausedCores: number; rounds: { draws: number; cpuMsPerDraw: number }[] }
+
+function pageReport(page: PageRow[]): string {
+  const own = page.find((r) => r.setup === 'defaults' && r.renderer.startsWith('canvas'));
+  return [
+    "**One headless chromium page** (Debian's; 1280 × 800) replaying that game at 1× (30 fps), 5 s per run, both PixiJS backends under two chromium setups, interleaved over 3 rounds (target ≥ 30 draws/s). *chromium's defaults*: the compositor draws in software, WebGL runs on SwiftShader (GL emulated on the CPU). *`--use-angle=swiftshader`* (what this bench and the browser tests launched with until 2026-12-03): chromium then composites every frame through SwiftShader too. Draws are counted with a timer (an animation-frame loop of the bench's own would make chromium produce frames by itself); chromium's CPU is all its processes', from /proc. *Paused*: the same page stopped on a frame, chromium's CPU per second.",
+    '',
+    table(['chromium', 'renderer', 'scene draws/s per round', 'median', 'chromium CPU per drawn frame (median)', 'paused page (median)'], page.map((r) => [PAGE_SETUP_NAMES[r.setup], r.renderer, r.rounds.map((x) => x.draws.toFixed(1)).join(', '), r.draws.toFixed(1), `${r.cpuMsPerDraw.toFixed(1)} ms`, r.renderer.includes("page's choice") ? `${(100 * r.pausedCores).toFixed(1)} % of a core` : '–'])),
+    '',
+    `A drawn frame's cost is mostly chromium's own work per produced frame (compositing, rasterising), not the page's: a page that only changes the colour of a 10 × 10 div 30 times a second cost about as much per change as the viewer's frame (a one-off look, 2026-12-03), and GL compositing on the CPU about triples it. The page draws with Canvas 2D where WebGL is emulated (\`preferredBackend\` in page/renderer.ts), caches the static tile layers as a texture, moves the plots' step marker as a CSS transform over the plots (redrawn only when the episode's data change, at most every 250 ms while its steps arrive), writes the timeline's DOM only when it changes, and asks for animation frames only while playing (PixiJS's system ticker, which its pointer events keep running at the display's rate, is stopped: the page has no PixiJS pointer input).${own ? ` Under chromium's defaults 30 draws/s take ${((30 * own.cpuMsPerDraw) / 1000).toFixed(2)} of a core for chromium at the Canvas 2D figure.` : ''}`,
+  ].join('\n');
 }
