@@ -24,8 +24,8 @@ const program = new Command('bench')
   .argument('<suite>', 'which suite: envs | ppo | kernels | tfjs-efficiency | rudder | align | align-speed | align-ppo | watch-repair | lstm | delay | venture | viewer')
   .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists; lstm: skip torch')
-  .option('--rounds <n>', 'kernels, lstm, align-speed, viewer: interleaved timing rounds (viewer default 3)', '7')
-  .option('--viewer-steps <n>', 'viewer: PPO steps per timed run', '100000')
+  .option('--rounds <n>', 'kernels, lstm, align-speed, viewer: interleaved timing rounds (viewer default 10)', '7')
+  .option('--viewer-steps <n>', 'viewer: PPO steps per timed run', '50000')
   .option('--viewer-parts <list>', `viewer: only these parts, comma-separated (${VIEWER_PARTS.join(', ')}); a partial run writes no report`, VIEWER_PARTS.join(','))
   .option('--seeds <n>', 'ppo, tfjs-efficiency: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method; delay: seeds per delay and arm', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size (delay: default 8)', '12')
@@ -109,7 +109,7 @@ const program = new Command('bench')
     }
     else if (suite === 'venture') await runVentureBench({ seeds: Number(opts.ventureSeeds), steps: Number(opts.ventureSteps), kwargs: JSON.parse(opts.ventureKwargs) as Record<string, unknown>, jobs });
     else if (suite === 'viewer') {
-      const rounds = program.getOptionValueSource('rounds') === 'default' ? 3 : Number(opts.rounds), steps = Number(opts.viewerSteps);
+      const rounds = program.getOptionValueSource('rounds') === 'default' ? 10 : Number(opts.rounds), steps = Number(opts.viewerSteps);
       const parts = opts.viewerParts.split(',').map((x) => x.trim()) as ViewerPart[];
       const unknown = parts.filter((x) => !(VIEWER_PARTS as readonly string[]).includes(x));
       if (unknown.length) program.error(`viewer: unknown part(s) ${unknown.join(', ')} (known: ${VIEWER_PARTS.join(', ')})`);

@@ -11,7 +11,7 @@
  * pixel and triangle costs CPU.
  */
 import 'pixi.js/unsafe-eval'; // shader code without new Function, so the page runs under a CSP with no 'unsafe-eval'
-import { Application, Container, Graphics, Text, type TextStyleOptions } from 'pixi.js';
+import { Application, Container, Graphics, Text, Ticker, type TextStyleOptions } from 'pixi.js';
 import { shapeCorners, spriteDirection, type HudValue, type Scene, type Sprite, type TileLayer } from '../../envs/core/scene.ts';
 
 export interface RendererOptions {
@@ -25,8 +25,8 @@ export interface RendererOptions {
 /**
  * WebGL, unless the browser's WebGL is emulated on the CPU (SwiftShader, llvmpipe: headless chromium, a
  * machine without a GPU), where PixiJS's Canvas 2D renderer costs less per frame (Bowling replayed at 30 fps
- * in headless chromium: 31–36 ms of chromium CPU per drawn frame against 40–50 over WebGL, same run;
- * BENCHMARKS.md, viewer). `?renderer=webgl` or `?renderer=canvas` in the page's URL chooses.
+ * in headless chromium with its default flags: 12–14 ms of chromium CPU per drawn frame against 28–30 over
+ * WebGL, same run; BENCHMARKS.md, viewer). `?renderer=webgl` or `?renderer=canvas` in the page's URL chooses.
  */
 export function preferredBackend(): 'webgl' | 'canvas' {
   const asked = new URLSearchParams(globalThis.location?.search ?? '').get('renderer');
@@ -90,6 +90,11 @@ export class SceneRenderer {
       autoStart: false, // drawn on demand: a paused viewer costs nothing
       preserveDrawingBuffer: true, // screenshots and pixel probes read what was drawn last
     });
+    // PixiJS's pointer events (which the page does not use: its controls are HTML) keep the system ticker
+    // asking for an animation frame at the display's rate, forever: a paused page drew 60 empty frames a
+    // second, and a playing one twice as many as it shows. Draws are made on demand (`draw`).
+    Ticker.system.autoStart = false;
+    Ticker.system.stop();
     host.appendChild(app.canvas);
     return new SceneRenderer(app, maxW, maxH);
   }

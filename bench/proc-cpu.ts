@@ -1,0 +1,63 @@
+/**
+ * CPU time from Linux's /proc, for benchmarks on a shared machine: unlike wall-clock rates, the CPU a thread
+ * or process used for a piece of work hardly depends on what else runs. Milliseconds of user + system time;
+ * NaN where there is no /proc (or the process is gone). Resolution: one clock tick (USER_HZ, 100 on Linux).
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICK_MS = 10; // 1000 / USER_HZ (100)
+
+/** utime + stime of a /proc stat file, ms. */
+function statCpuMs(path: string): number {
+  try {
+    // The command name (field 2) may hold spaces or parentheses: the fields after it start past the last ')'.
+    const text = readFileSync(path, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_MS;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * This process's main thread (where PPO's trainer runs: its kernels are single-threaded), ms; the viewer's
+ * worker thread, V8's GC helpers and libuv's pool are other threads and are not counted.
+ */
+export function mainThreadCpuMs(): number {
+  return statCpuMs(`/proc/self/task/${process.pid}/stat`);
+}
+
+/** All of this process's threads but the main one, ms (the viewer's worker among them). */
+export function otherThreadsCpuMs(): number {
+  try {
+    let ms = 0;
+    for (const tid of readdirSync('/proc/self/task')) if (Number(tid) !== process.pid) ms += statCpuMs(`/proc/self/task/${tid}/stat`) || 0;
+    return ms;
+  } catch {
+    return NaN;
+  }
+}
+
+/** One process (all its threads), ms. */
+export function processCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** The oldest process whose command line contains `marker`, and all its descendants (chromium's GPU, renderer, … processes), ms. */
+export function processTreeCpuMs(marker: string): number {
+  try {
+    const root = Number(execFileSync('pgrep', ['-o', '-f', '--', marker]).toString().trim().split('\n')[0]);
+    const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=']).toString().trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+    const tree = new Set([root]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [pid, ppid] of rows) if (tree.has(ppid!) && !tree.has(pid!)) grew = tree.add(pid!) !== null;
+    }
+    let ms = 0;
+    for (const pid of tree) ms += processCpuMs(pid) || 0; // a process that ended meanwhile counts 0
+    return ms;
+  } catch {
+    return NaN;
+  }
+}
