@@ -89,7 +89,7 @@ const TRAIN = {
   bc: value('--bc <demos.jsonl>', "pre-train the actor by behaviour cloning on these demonstrations before PPO (a fresh run only)"),
   bcEpochs: value('--bc-epochs <n>', 'passes over the demo steps, with --bc (0: no pre-training, e.g. with --bc-aux-iterations)', int('--bc-epochs', 0), 50),
   bcMinEntropy: value('--bc-min-entropy <nats>', "with --bc: stop the BC epochs early once the policy's mean entropy on the demo states falls below this (keeps PPO's exploration)", num('--bc-min-entropy')),
-  bcAuxIterations: value('--bc-aux-iterations <k>', "with --bc: also add BC's cross-entropy to PPO's loss, its weight falling linearly to 0 over the first k iterations (a resume needs the same --bc flags)", int('--bc-aux-iterations', 1)),
+  bcAuxIterations: value('--bc-aux-iterations <k>', "with --bc: also add BC's cross-entropy to PPO's loss, its weight falling linearly to 0 over the first k iterations (recorded in the run folder: a resume must give the same flags)", int('--bc-aux-iterations', 1)),
   bcAuxWeight: value('--bc-aux-weight <w>', 'with --bc-aux-iterations: the weight at the first update (default 1)', num('--bc-aux-weight')),
   recordEvery: value('--record-every <steps>', 'save the next training episode of sub-env 0 every N env steps to RUN_DIR/episodes/ (with RUDDER\'s redistribution), for rudder view to replay (0: never)', int('--record-every', 0), 0),
   view: flag('--view', 'watch the run live in the browser viewer (prints its URL; it keeps serving after training until Ctrl-C)'),

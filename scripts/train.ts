@@ -82,6 +82,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     throw new Error(`${c.out} already holds a run (checkpoints: ${listCheckpoints(c.out).join(', ')}); pass --resume to continue it or choose another --out`);
   }
   const resumeFrom = c.resume ? loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined) : null;
+  if (resumeFrom) checkBcAuxiliary(c.out, c.bc?.aux ?? null);
   if (c.bc && c.resume && c.bc.epochs > 0) log(`note: --bc's pre-training is skipped on a resume (the weights come from the checkpoint)${c.bc.aux ? '; its auxiliary loss goes on' : ''}`);
   // A resume rebuilds the network from the module the run recorded, or from the --policy-module given now (it moved).
   const runConfig = { ...resumeFrom?.state.config, ...c.config };
@@ -195,6 +196,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   log(`${trainer.cfg.envId} · PPO${rudder ? ' + RUDDER' : aligned ? ` + ${aligned.name}` : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · ${trainer.kernels === 'tfjs' ? `tfjs policy: the ${trainer.backend} backend runs its training math` : `built-in ${trainer.cfg.policy}: our fused kernels (${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'}) run the training math, the tfjs backend ${trainer.backend} only saves the model (--policy tfjs with --policy-module trains your own network on it)`} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
   metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
   writeFileAtomic(join(c.out, 'config.json'), `${JSON.stringify(trainer.cfg, null, 2)}\n`);
+  if (!resumeFrom && c.bc?.aux) writeFileAtomic(join(c.out, BC_AUX_FILE), `${JSON.stringify(c.bc.aux)}\n`);
   if (c.progress) {
     bar = new SingleBar({ format: 'train |{bar}| {percentage}% | {value}/{total} steps | {sps} SPS | mean return {ret} | ETA {eta_formatted}', hideCursor: true });
     bar.start(total, trainer.globalStep, { sps: '-', ret: '-' });
@@ -260,6 +262,24 @@ function bcPretrainer(bc: NonNullable<TrainCommand['bc']>, seed: number, log: (s
     const r = bcPretrain(agent, steps, { epochs: bc.epochs, seed, ...(bc.minEntropy !== undefined ? { minEntropy: bc.minEntropy } : {}) });
     log(`BC: ${steps.actions.length} demo steps from ${bc.demos}, ${r.epochs} epochs${r.epochs < bc.epochs ? ` of ${bc.epochs} (the policy's entropy on the demo states fell below ${bc.minEntropy})` : ''}: the demo actions' cross-entropy ${r.before.toFixed(3)} → ${r.after.toFixed(3)}, entropy ${r.entropy.toFixed(3)}`);
   };
+}
+
+/** Where a run records its BC auxiliary loss (`--bc-aux-iterations`), so that a resume cannot silently drop or change it. */
+const BC_AUX_FILE = 'bc-auxiliary.json';
+
+/** A resume must give the same `--bc-aux-iterations`/`--bc-aux-weight` as the run was trained with (none if none). */
+function checkBcAuxiliary(out: string, given: { iterations: number; weight?: number } | null): void {
+  const file = join(out, BC_AUX_FILE);
+  let saved: { iterations: number; weight?: number } | null = null;
+  if (existsSync(file)) {
+    try {
+      saved = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; weight?: number };
+    } catch (e) {
+      throw new Error(`${file} is corrupt (${(e as Error).message}): it records the run's --bc-aux-iterations; restore it or delete it to resume without the auxiliary loss`);
+    }
+  }
+  const show = (a: { iterations: number; weight?: number } | null): string => (a ? `--bc-aux-iterations ${a.iterations}${a.weight !== undefined ? ` --bc-aux-weight ${a.weight}` : ''}` : 'no BC auxiliary loss');
+  if (show(saved) !== show(given)) throw new Error(`${out} was trained with ${show(saved)}; resume it with ${saved ? `the same --bc FILE ${show(saved)}` : 'no --bc-aux-iterations'} (given: ${show(given)})`);
 }
 
 /** BC as PPO's auxiliary loss (bc-auxiliary.ts), for PpoTrainOptions.auxiliaryLoss: on fresh and resumed runs alike. */

@@ -103,6 +103,12 @@ describe('BC as an auxiliary loss of PPO, its weight decaying to 0', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/BC auxiliary loss: \d+ demo steps from .*demos\.jsonl, weight 0\.5 falling to 0 over the first 2 iterations/);
     expect(ok.stdout).toMatch(/BC: \d+ demo steps from .*, [0-3] epochs.*entropy [\d.]+/);
+    // A resume must repeat the auxiliary loss's flags: without them it would silently train another run.
+    const resume = (...more: string[]) => rudderIn(tmp, 'train', '--env', 'ItemChain-v0', '--steps', '512', '--num-envs', '2', '--no-progress', '--out', join(tmp, 'cli'), '--resume', ...more);
+    expect((await resume()).stderr).toMatch(/was trained with --bc-aux-iterations 2 --bc-aux-weight 0\.5; resume it with the same --bc FILE --bc-aux-iterations 2 --bc-aux-weight 0\.5 \(given: no BC auxiliary loss\)/);
+    expect((await resume('--bc', demos, '--bc-aux-iterations', '3', '--bc-aux-weight', '0.5')).stderr).toMatch(/given: --bc-aux-iterations 3 --bc-aux-weight 0\.5/);
+    const resumed = await resume('--bc', demos, '--bc-aux-iterations', '2', '--bc-aux-weight', '0.5');
+    expect(resumed.code, resumed.stderr).toBe(0);
     expect((await train('bad1', '--bc-aux-iterations', '2')).stderr).toMatch(/--bc-aux-iterations sets how BC is done: add --bc FILE/);
     expect((await train('bad2', '--bc', demos, '--bc-aux-weight', '2')).stderr).toMatch(/--bc-aux-weight is the weight of the BC auxiliary loss: add --bc-aux-iterations K/);
   }, 60_000);
