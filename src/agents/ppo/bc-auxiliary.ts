@@ -1,6 +1,6 @@
 import { Rng } from '../../envs/core/rng.ts';
 import type { Agent } from './agent.ts';
-import { BC_COEFS, bcMinibatch, type DemoSteps } from './bc.ts';
+import { BC_COEFS, bcMinibatch, checkSteps, fillBcMinibatch, type DemoSteps } from './bc.ts';
 import type { PpoConfig } from './config.ts';
 import { PpoLoss } from './loss.ts';
 
@@ -43,8 +43,7 @@ export function bcAuxiliary(steps: DemoSteps, opts: BcAuxiliaryOptions): (agent:
   const n = steps.actions.length;
   if (n === 0) throw new RangeError('bcAuxiliary: no demo steps');
   return (agent, cfg) => {
-    const D = agent.kind === 'mlp' ? agent.obsDim : agent.obsShape.reduce((a, b) => a * b, 1);
-    if (steps.obsDim !== D) throw new RangeError(`bcAuxiliary: the demos' observations have ${steps.obsDim} values, the agent takes ${D} (another env or kwargs? --align-augment on one side only?)`);
+    checkSteps(agent, steps, 'bcAuxiliary');
     const updates = iterations * cfg.updateEpochs * cfg.numMinibatches, B = Math.min(batchSize, n);
     const loss = new PpoLoss(agent), own = agent.params().map((p) => new Float32Array(p.length));
     const order = Int32Array.from({ length: n }, (_, i) => i), rng = new Rng(seed);
@@ -52,12 +51,12 @@ export function bcAuxiliary(steps: DemoSteps, opts: BcAuxiliaryOptions): (agent:
       const j = rng.integer(i + 1);
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
-    const idx = new Int32Array(B);
+    const idx = new Int32Array(B), mb = bcMinibatch(steps, idx, 0, B); // one minibatch, refilled per update
     return (grads, u) => {
       const w = weight * Math.max(0, 1 - u / updates);
       if (w === 0) return;
       for (let b = 0; b < B; b++) idx[b] = order[(u * B + b) % n]!;
-      const mb = bcMinibatch(steps, idx, 0, B);
+      fillBcMinibatch(mb, steps, idx, 0);
       loss.logProbs(mb, mb.oldLogProbs); // ratio 1: PPO's policy gradient is the cross-entropy's
       loss.run(mb, BC_COEFS, own);
       for (let p = 0; p < grads.length; p++) {

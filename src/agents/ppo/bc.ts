@@ -59,62 +59,68 @@ export function demoSteps(demos: readonly Demonstration[]): DemoSteps {
   return { obsDim: D, obs: Float32Array.from(obs), actions: Int32Array.from(actions) };
 }
 
-function checkSteps(agent: Agent, steps: DemoSteps, what: string): void {
+/** The agent can learn from these demo steps: one Discrete head, the observation size, actions in range; says what differs. */
+export function checkSteps(agent: Agent, steps: DemoSteps, what: string): void {
   if (agent.numHeads !== 1) throw new RangeError(`${what}: BC takes Discrete actions (one head), the agent has ${agent.numHeads}`);
   const D = agent.kind === 'mlp' ? agent.obsDim : agent.obsShape.reduce((a, b) => a * b, 1);
-  if (steps.obsDim !== D) throw new RangeError(`${what}: the demos' observations have ${steps.obsDim} values, the agent takes ${D} (another env or kwargs?)`);
+  if (steps.obsDim !== D) throw new RangeError(`${what}: the demos' observations have ${steps.obsDim} values, the agent takes ${D} (another env or kwargs, or --align-augment on one side only?)`);
   for (let i = 0; i < steps.actions.length; i++) {
     const a = steps.actions[i]!;
     if (!(a >= 0 && a < agent.nvec[0]!)) throw new RangeError(`${what}: demo action ${a} at step ${i} is outside 0..${agent.nvec[0]! - 1}`);
   }
 }
 
-function minibatch(steps: DemoSteps, idx: ArrayLike<number>, from: number, to: number): Minibatch {
+/** The BC minibatch of rows `idx[from..to)` (advantage 1; the caller sets oldLogProbs to the current ones). */
+export function bcMinibatch(steps: DemoSteps, idx: ArrayLike<number>, from: number, to: number): Minibatch {
   const B = to - from, D = steps.obsDim;
   const mb: Minibatch = {
     size: B, obs: new Float32Array(B * D), actions: new Int32Array(B), masks: null, oldLogProbs: new Float32Array(B),
     advantages: new Float32Array(B).fill(1), returns: new Float32Array(B), oldValues: new Float32Array(B),
   };
-  for (let b = 0; b < B; b++) {
+  fillBcMinibatch(mb, steps, idx, from);
+  return mb;
+}
+
+/** Refills `mb`'s observations and actions with rows `idx[from..from + mb.size)` (the rest stays as bcMinibatch made it). */
+export function fillBcMinibatch(mb: Minibatch, steps: DemoSteps, idx: ArrayLike<number>, from: number): void {
+  const D = steps.obsDim;
+  for (let b = 0; b < mb.size; b++) {
     const i = idx[from + b]!;
     mb.obs.set(steps.obs.subarray(i * D, i * D + D), b * D);
     mb.actions[b] = steps.actions[i]!;
   }
-  return mb;
+}
+
+/** Runs `f` over the demo steps in minibatches of 256 (forward passes: the mean-over-demos measures below). */
+function overDemos(steps: DemoSteps, f: (mb: Minibatch) => void): void {
+  const n = steps.actions.length, all = Int32Array.from({ length: n }, (_, i) => i);
+  for (let s = 0; s < n; s += 256) f(bcMinibatch(steps, all, s, Math.min(n, s + 256)));
 }
 
 /** −mean log π(a|s) of the demo actions under the agent's policy. */
 export function demoCrossEntropy(agent: Agent, steps: DemoSteps): number {
   checkSteps(agent, steps, 'demoCrossEntropy');
-  const n = steps.actions.length, loss = new PpoLoss(agent), all = Int32Array.from({ length: n }, (_, i) => i);
+  const loss = new PpoLoss(agent);
   let sum = 0;
-  for (let s = 0; s < n; s += 256) {
-    const mb = minibatch(steps, all, s, Math.min(n, s + 256)), lp = new Float32Array(mb.size);
+  overDemos(steps, (mb) => {
+    const lp = new Float32Array(mb.size);
     loss.logProbs(mb, lp);
     for (const v of lp) sum -= v;
-  }
-  return sum / n;
+  });
+  return sum / steps.actions.length;
 }
 
 /** The policy's mean entropy (nats) on the demo states. */
 export function demoEntropy(agent: Agent, steps: DemoSteps): number {
   checkSteps(agent, steps, 'demoEntropy');
-  const n = steps.actions.length, loss = new PpoLoss(agent), all = Int32Array.from({ length: n }, (_, i) => i);
+  const loss = new PpoLoss(agent);
   let sum = 0;
-  for (let s = 0; s < n; s += 256) {
-    const mb = minibatch(steps, all, s, Math.min(n, s + 256));
-    sum += mb.size * loss.run(mb, BC_COEFS, null).entropy; // a forward pass, no gradient
-  }
-  return sum / n;
+  overDemos(steps, (mb) => void (sum += mb.size * loss.run(mb, BC_COEFS, null).entropy)); // a forward pass, no gradient
+  return sum / steps.actions.length;
 }
 
 /** PPO's loss with ratio 1 and advantage 1 is the cross-entropy: no clipping, no value or entropy term. */
 export const BC_COEFS: LossCoefs = { clipCoef: Infinity, clipVloss: false, entCoef: 0, vfCoef: 0 };
-
-/** The BC minibatch of rows `idx[from..to)` (advantage 1; the caller sets oldLogProbs to the current ones). */
-export function bcMinibatch(steps: DemoSteps, idx: ArrayLike<number>, from: number, to: number): Minibatch {
-  return minibatch(steps, idx, from, to);
-}
 
 /**
  * Trains the agent's actor on the demo steps in place; returns the cross-entropy before and after, the
@@ -137,7 +143,7 @@ export function bcPretrain(agent: Agent, steps: DemoSteps, opts: BcOptions = {})
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
     for (let s = 0; s < n; s += batchSize) {
-      const mb = minibatch(steps, order, s, Math.min(n, s + batchSize));
+      const mb = bcMinibatch(steps, order, s, Math.min(n, s + batchSize));
       loss.logProbs(mb, mb.oldLogProbs); // ratio 1: PPO's gradient is the cross-entropy's
       loss.run(mb, BC_COEFS, grads);
       adam.update(grads);
