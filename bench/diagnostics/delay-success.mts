@@ -10,5 +10,5 @@ const red = rud ? RudderRedistribution.forEnv('KeyDoorTreasure-v0', envKwargs, {
 let eps = 0, succ = 0, ent = 0, ni = 0; const line: string[] = [];
 await trainPpo({ envId: 'KeyDoorTreasure-v0', envKwargs, seed: Number(process.env.SEED ?? 1), totalTimesteps: budget, ...ppoExtra }, { redistribution: red, hooks: {
   onRolloutEnd: (v) => { for (let k = 0; k < v.numSteps * v.numEnvs; k++) if (v.valid[k] && (v.terminated[k] || v.truncated[k])) { eps++; if (v.terminated[k]) succ++; } },
-  onIteration: (s) => { ent += s.entropy; ni++; if (s.iteration % 100 === 0) { line.push(`${Math.round(s.globalStep/1000)}k:${eps ? Math.round(100*succ/eps) : -1}%/H${(ent/ni).toFixed(2)}${red ? `/q${red.stats().quality.toFixed(2)}/skip${red.stats().skippedSteps}` : ''}`); eps = 0; succ = 0; ent = 0; ni = 0; } return true; } } });
+  onIteration: (s) => { ent += s.entropy; ni++; if (s.iteration % 100 === 0) { { const b = `${Math.round(s.globalStep/1000)}k:${eps ? Math.round(100*succ/eps) : -1}%/H${(ent/ni).toFixed(2)}${red ? `/q${red.stats().quality.toFixed(2)}/skip${red.stats().skippedSteps}` : ''}`; line.push(b); if (process.env.STREAM) console.log(b); } eps = 0; succ = 0; ent = 0; ni = 0; } return true; } } });
 console.log(`D=${D} ${rud ? 'RUDDER' : 'PPO'} ${JSON.stringify(extra)} ${JSON.stringify(envExtra)} ${JSON.stringify(ppoExtra)}: ${line.join(' ')}`);
