@@ -16,7 +16,7 @@ import { MetricsLog } from '../src/agents/run/metrics.ts';
 import { spec } from '../src/index.ts';
 import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
 import { alignFromDemos, DEFAULT_DEMO_RETURN, type AlignCheckpointState, type AlignSetup } from '../src/align/ppo-align.ts';
-import { subgoalDemoSteps } from '../src/align/subgoal-observation.ts';
+import { subgoalDemoSteps } from '../src/align/subgoal-demo-steps.ts';
 import { subgoalAgents, type SubgoalAgentsSetup } from '../src/align/subgoal-agents.ts';
 import type { TransitionEvents } from '../src/align/transition-events.ts';
 import { loadDemonstrations } from '../src/envs/core/demonstration.ts';

@@ -358,8 +358,9 @@ export class PpoTrainer implements PpoLearningState {
     }
     // The final policy as a tfjs model (model.json + weights.bin), loadable in a browser.
     if (opts.runDir) {
-      if (this.policy instanceof TfjsActorCritic) await saveTfjsPolicyModel(join(opts.runDir, 'model'), this.policy.model, this.policy.nvec, cfg.envId);
-      else if (this.policy.kind === 'fused') await savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId);
+      const observation = opts.redistribution?.modelObservation?.() ?? undefined; // e.g. Align-RUDDER's state augmentation
+      if (this.policy instanceof TfjsActorCritic) await saveTfjsPolicyModel(join(opts.runDir, 'model'), this.policy.model, this.policy.nvec, cfg.envId, observation);
+      else if (this.policy.kind === 'fused') await savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId, observation);
       else await this.policy.saveModel?.(join(opts.runDir, 'model'), cfg); // a custom policy's own folder (e.g. the sub-goal agents)
     }
     const trainer = this;
