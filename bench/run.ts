@@ -49,7 +49,7 @@ const program = new Command('bench')
   .option('--results <name>', 'delay, align-ppo: write bench/results/NAME.json (and its plots) and BENCHMARKS.md section NAME instead of the suite\'s own (delay-sweep, align-ppo), e.g. a sweep at another size; --continue and --report-only read it')
   .option('--report-only', 'delay, align-ppo: redraw the tables and plots from their bench/results JSON, without running')
   .option('--continue', 'delay, align-ppo: keep the runs of the bench/results JSON made with the same settings, run only the rest')
-  .option('--rerun <arm>', 'delay (with --continue), rudder --task bowling|venture: run this arm\'s cases again (e.g. "PPO + RUDDER" after a fix to it), keeping the saved runs of the others')
+  .option('--rerun <arm>', 'delay and align-ppo (with --continue), rudder --task bowling|venture: run this arm\'s cases again (e.g. "PPO + RUDDER" after a fix to it), keeping the saved runs of the others')
   .option('--venture-seeds <n>', 'venture: PPO seeds', '5')
   .option('--venture-steps <n>', 'venture: PPO steps per seed', '2000000')
   .option('--venture-kwargs <json>', "venture: Venture-v0 options as JSON ({}: the game's own rules)", '{}')
@@ -88,12 +88,14 @@ const program = new Command('bench')
       const badArm = arms.find((a) => !(ARMS as readonly string[]).includes(a)), badReward = rewards.find((r) => r !== 'natural' && r !== 'delayed');
       if (badArm || badReward) program.error(`align-ppo: unknown ${badArm ? `arm "${badArm}" (known: ${ARMS.join(', ')})` : `reward "${badReward}" (natural, delayed)`}`);
       const o = { seeds, steps, demos, arms: arms as Arm[], rewards: rewards as ('natural' | 'delayed')[], evalEpisodes: Number(opts.evalEpisodes), noise: Number(opts.noise), bcEpochs: Number(opts.bcEpochs), bcMinEntropy: Number(opts.bcMinEntropy), bcAuxIterations: Number(opts.bcAuxIterations), bcAuxWeight: Number(opts.bcAuxWeight), demoReturn: opts.demoReturn === 'env' ? 'env' as const : Number(opts.demoReturn), name: opts.results ?? 'align-ppo', jobs };
+      if (opts.rerun !== undefined && !(ARMS as readonly string[]).includes(opts.rerun)) program.error(`align-ppo: --rerun: no arm "${opts.rerun}" (arms: ${ARMS.join(', ')})`);
+      if (opts.rerun !== undefined && !opts.continue) program.error('align-ppo: --rerun ARM goes with --continue');
       if (o.demoReturn !== 'env' && !(o.demoReturn > 0)) program.error(`align-ppo: --demo-return must be a number > 0 or 'env', got "${opts.demoReturn}"`);
       if (!(o.bcMinEntropy >= 0) || !(Number.isInteger(o.bcAuxIterations) && o.bcAuxIterations >= 0) || !(o.bcAuxWeight > 0) || !(Number.isInteger(o.bcEpochs) && o.bcEpochs >= 0)) {
         program.error(`align-ppo: --bc-epochs and --bc-aux-iterations must be integers ≥ 0, --bc-min-entropy a number ≥ 0 and --bc-aux-weight > 0; got ${opts.bcEpochs}, ${opts.bcAuxIterations}, ${opts.bcMinEntropy}, ${opts.bcAuxWeight}`);
       }
       const bcVariant = `${o.bcMinEntropy > 0 ? ` --bc-min-entropy ${o.bcMinEntropy}` : ''}${o.bcAuxIterations > 0 ? ` --bc-aux-iterations ${o.bcAuxIterations} --bc-aux-weight ${o.bcAuxWeight}` : ''}`;
-      await runAlignPpoBench({ ...o, continue: opts.continue === true, command: `npm run bench -- align-ppo --seeds ${seeds} --steps ${steps} --demos ${demos.join(',')} --arms ${arms.join(',')} --rewards ${rewards.join(',')} --eval-episodes ${o.evalEpisodes} --noise ${o.noise} --bc-epochs ${o.bcEpochs}${bcVariant} --demo-return ${o.demoReturn} --jobs ${jobs}${o.name !== 'align-ppo' ? ` --results ${o.name}` : ''}${opts.continue ? ' --continue' : ''}` });
+      await runAlignPpoBench({ ...o, continue: opts.continue === true, ...(opts.rerun !== undefined ? { rerun: opts.rerun as Arm } : {}), command: `npm run bench -- align-ppo --seeds ${seeds} --steps ${steps} --demos ${demos.join(',')} --arms ${arms.join(',')} --rewards ${rewards.join(',')} --eval-episodes ${o.evalEpisodes} --noise ${o.noise} --bc-epochs ${o.bcEpochs}${bcVariant} --demo-return ${o.demoReturn} --jobs ${jobs}${o.name !== 'align-ppo' ? ` --results ${o.name}` : ''}${opts.continue ? ' --continue' : ''}${opts.rerun ? ` --rerun ${opts.rerun}` : ''}` });
     }
     else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes), jobs });
     else if (suite === 'lstm') await runLstmBench({ rounds: Number(opts.rounds), anchor: opts.anchor });
