@@ -4,7 +4,7 @@
  * traffic runs on the trainer's thread. It opens the viewer, clicks the live run's **live** button (the page
  * then asks for sub-env 0's episodes one at a time and plays them at the env's fps), and prints `ready`; then
  * `episode` once the page shows its first live episode; on SIGTERM a JSON line ({ draws, seconds }: scene
- * draws since `ready`, and the time since) and it closes chromium. Chromium's processes are this process's descendants (their CPU counts
+ * draws since that episode showed, and the time since) and it closes chromium. Chromium's processes are this process's descendants (their CPU counts
  * as the clients' in the bench).
  * Usage: tsx bench/viewer-page-client.ts <url> <runId>
  */
@@ -21,8 +21,9 @@ await page.goto(url!);
 // Polled on a timer, never per animation frame: a rAF poll would itself make chromium produce frames.
 await page.waitForFunction(() => { const v = (globalThis as unknown as G).__viewer; return v?.ready && v.connected && v.runs.length > 0; }, null, { timeout: 60_000, polling: 100 });
 await page.locator(`.run[data-run="${runId}"] button.live`).click();
-const draws0 = await page.evaluate(() => (globalThis as unknown as G).__viewer.draws), t0 = performance.now();
 console.log('ready');
+// Counted from the first live episode on screen (the page's start-up left out).
+let draws0 = NaN, t0 = NaN;
 let stopping = false;
 process.on('SIGTERM', () => {
   stopping = true;
@@ -39,6 +40,8 @@ process.on('SIGTERM', () => {
 });
 try {
   await page.waitForFunction(() => { const v = (globalThis as unknown as G).__viewer; return v.source === 'live' && v.frameCount > 0 && v.draws > 0; }, null, { timeout: 0, polling: 100 });
+  draws0 = await page.evaluate(() => (globalThis as unknown as G).__viewer.draws);
+  t0 = performance.now();
   console.log('episode');
 } catch (e) {
   if (!stopping) throw e;
