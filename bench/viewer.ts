@@ -193,7 +193,13 @@ async function spsRun(envId: string, arm: SpsArm, steps: number, warmup: number,
   if (arm.kind === 'tap') live!.subscribe(0, () => void captured++);
   // As `rudder train --view`: the server in a worker thread, fed through the bounded live channel.
   const server = live && arm.kind !== 'tap' ? await startWorkerViewer({ server: { staticDir }, live }) : null;
-  const clients = !server ? null : arm.kind === 'page' ? await startClientsProcess(PAGE_CLIENT, [server.url, 'live']) : await startClients(server.url, arm.kind === 'clients' ? arm.clients : 1, 'live', 'live');
+  let clients: Clients | null = null;
+  try {
+    clients = !server ? null : arm.kind === 'page' ? await startClientsProcess(PAGE_CLIENT, [server.url, 'live']) : await startClients(server.url, arm.kind === 'clients' ? arm.clients : 1, 'live', 'live');
+  } catch (e) {
+    await server?.close();
+    throw e;
+  }
   const tree = clients ? processTree(clients.child.pid ?? -1) : [];
   const tap = live ? new TimedTap(live.tap) : null;
   const stamp = (step: number, iteration: number): Stamp => ({
@@ -204,14 +210,17 @@ async function spsRun(envId: string, arm: SpsArm, steps: number, warmup: number,
     if (!from && st.globalStep >= warmup && (clients?.episodeSeen ?? true)) from = stamp(st.globalStep, st.iteration);
     else if (from) to = stamp(st.globalStep, st.iteration);
   };
+  let got: Record<string, number> | null = null, posted = 0, dropped = 0;
   try {
     await trainPpo({ envId, totalTimesteps: warmup + steps, seed: 1 }, tap ? { tap, hooks: { onIteration } } : { hooks: { onIteration } });
   } finally {
+    // Also when training failed: no chromium or clients' process outlives the run.
     live?.finish();
+    got = clients ? await clients.stop() : null;
+    posted = server?.channel?.posted ?? captured;
+    dropped = server?.channel?.dropped ?? 0;
+    await server?.close();
   }
-  const got = clients ? await clients.stop() : null;
-  const posted = server?.channel?.posted ?? captured, dropped = server?.channel?.dropped ?? 0;
-  await server?.close();
   if (!from || !to) throw new Error(`${envId}, ${arm.name}: ${clients ? 'the clients saw no episode' : 'no iteration'} before the run's end (${warmup + steps} steps): nothing timed; run more --viewer-steps`);
   const [a, b] = [from as Stamp, to as Stamp];
   if (got) log(`  (${arm.name}: ${got.steps !== undefined ? `${got.steps} step frames received` : `${(got.draws! / got.seconds!).toFixed(1)} scene draws/s`})`);
