@@ -55,6 +55,30 @@ export interface AlignPpoRunResult {
   subgoals?: string[];
   /** A delayed-reward result of a reward-free arm that is the natural-reward run's, not run again (align-ppo.ts REWARD_FREE_ARMS). */
   reusedFrom?: 'natural';
+  /** The bench's settings the run was made with (absent in older results: their command says), so `--continue` keeps only runs made as it would make them. */
+  settings?: AlignPpoSettings;
+}
+
+/** The bench-wide settings of a run, with the defaults filled in (what `--continue` compares). */
+export interface AlignPpoSettings {
+  steps: number;
+  evalEpisodes: number;
+  noise: number;
+  bcEpochs: number;
+  bcMinEntropy: number;
+  bcAuxIterations: number;
+  /** 1 when there is no auxiliary loss (it then shapes nothing). */
+  bcAuxWeight: number;
+  demoReturn: number | 'env';
+}
+
+/** The settings of a case, defaults filled in. */
+export function caseSettings(c: Omit<AlignPpoCase, 'arm' | 'reward' | 'numDemos' | 'seed'>): AlignPpoSettings {
+  const bcAuxIterations = c.bcAuxIterations ?? 0;
+  return {
+    steps: c.steps, evalEpisodes: c.evalEpisodes, noise: c.noise, bcEpochs: c.bcEpochs, bcMinEntropy: c.bcMinEntropy ?? 0, bcAuxIterations,
+    bcAuxWeight: bcAuxIterations > 0 ? c.bcAuxWeight ?? 1 : 1, demoReturn: c.demoReturn,
+  };
 }
 
 export const EVAL_SEED = 900_000; // evaluation episodes' reset seeds: EVAL_SEED + i, the same for every run
@@ -117,5 +141,8 @@ export async function alignPpoRun(c: AlignPpoCase): Promise<AlignPpoRunResult> {
     agent = (await trainPpo(cfg, { redistribution, pretrain, auxiliaryLoss })).agent;
   }
   const ev = itemShares(agent, c.evalEpisodes, seed, wrappers);
-  return { arm, reward, numDemos: arm === 'ppo' ? 0 : numDemos, seed, steps: arm === 'bc' ? 0 : c.steps, itemShare: ev.share, meanReturn: ev.meanReturn, bcCrossEntropy: bcCe, ...(subgoals ? { subgoals } : {}) };
+  return {
+    arm, reward, numDemos: arm === 'ppo' ? 0 : numDemos, seed, steps: arm === 'bc' ? 0 : c.steps, itemShare: ev.share, meanReturn: ev.meanReturn, bcCrossEntropy: bcCe,
+    ...(subgoals ? { subgoals } : {}), settings: caseSettings(c),
+  };
 }

@@ -1,7 +1,7 @@
 import { mannWhitneyU } from '../src/stats/index.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ARMS, EVAL_SEED, type AlignPpoCase, type AlignPpoRunResult, type Arm } from './align-ppo-run.ts';
+import { ARMS, caseSettings, EVAL_SEED, type AlignPpoCase, type AlignPpoRunResult, type AlignPpoSettings, type Arm } from './align-ppo-run.ts';
 import { runChildCase } from './child-case.ts';
 import { median, table, writeResults, writeSection } from './report.ts';
 import { svgPlot } from './svg-plot.ts';
@@ -54,10 +54,12 @@ export interface AlignPpoBenchOptions {
   name?: string;
   /** Keep the runs of bench/results/<name>.json made with the same settings that this run does not repeat. */
   continue?: boolean;
+  /** With `continue`: this arm's saved runs are not kept but run again (e.g. after a fix to it). */
+  rerun?: Arm;
   command: string;
 }
 
-type RunResult = AlignPpoRunResult & { wall: number };
+export type RunResult = AlignPpoRunResult & { wall: number };
 
 /**
  * Arms whose run does not depend on the env's reward mode: the Align-RUDDER arms pay PPO only C·ΔS (reward
@@ -73,7 +75,7 @@ export const REWARD_FREE_ARMS: readonly Arm[] = ['bc', 'ppo+align', 'bc+ppo+alig
  * its delayed-reward result is that run's, marked `reusedFrom: 'natural'`: the delayed target costs only
  * the reward-dependent arms' runs. `onRun` gets `kept` and the runs finished so far, in that order, after each run.
  */
-export async function alignPpoRuns(o: Omit<AlignPpoBenchOptions, 'command' | 'continue'>, kept: RunResult[] = [], onRun: (results: RunResult[], last: RunResult) => void = () => {}): Promise<RunResult[]> {
+export async function alignPpoRuns(o: Omit<AlignPpoBenchOptions, 'command' | 'continue' | 'rerun'>, kept: RunResult[] = [], onRun: (results: RunResult[], last: RunResult) => void = () => {}): Promise<RunResult[]> {
   const same = (r: RunResult, arm: Arm, reward: string, n: number, seed: number): boolean => r.arm === arm && r.reward === reward && r.numDemos === (arm === 'ppo' ? 0 : n) && r.seed === seed;
   const has = (arm: Arm, reward: string, n: number, seed: number): boolean => kept.some((r) => same(r, arm, reward, n, seed));
   const cases: AlignPpoCase[] = [];
@@ -116,9 +118,11 @@ export async function alignPpoRuns(o: Omit<AlignPpoBenchOptions, 'command' | 'co
 export async function runAlignPpoBench(o: AlignPpoBenchOptions): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const name = o.name ?? 'align-ppo';
-  const kept: RunResult[] = o.continue ? keptRuns(o, name) : [];
-  const command = o.continue && existsSync(resultsPath(name)) ? `${readSaved(name).command} ; then ${o.command}` : o.command; // read before this run's writes
-  if (o.continue) log(`--continue: ${kept.length} runs kept from ${resultsPath(name)}`);
+  if (o.rerun !== undefined && !o.continue) throw new Error('--rerun ARM goes with --continue (without it every run is made again anyway)');
+  const saved = o.continue && existsSync(resultsPath(name)) ? readSaved(name) : null; // read before this run's writes
+  const kept: RunResult[] = o.continue ? keptRuns(saved, o, resultsPath(name)) : [];
+  const command = saved ? `${saved.command} ; then ${o.command}` : o.command;
+  if (o.continue) log(`--continue: ${kept.length} runs kept from ${resultsPath(name)}${o.rerun ? ` (${ARM_STYLE[o.rerun].name}'s runs made again)` : ''}`);
   const t0 = performance.now();
   const all = await alignPpoRuns(o, kept, (sofar, r) => {
     writeResults(name, command, sofar); // after every run: a stopped bench keeps what it finished
@@ -131,7 +135,7 @@ export async function runAlignPpoBench(o: AlignPpoBenchOptions): Promise<void> {
 
 const resultsPath = (name: string): string => resolve(import.meta.dirname, 'results', `${name}.json`);
 
-interface SavedRuns {
+export interface SavedRuns {
   command: string;
   machine: string;
   results: RunResult[];
@@ -149,19 +153,36 @@ function flagOf(command: string, name: string): string | null {
   return all.length ? all[all.length - 1]![1]! : null;
 }
 
-/** --continue: the saved runs made with this run's steps, evaluation episodes, demo noise, BC epochs and demo return. */
-function keptRuns(o: AlignPpoBenchOptions, name: string): RunResult[] {
-  if (!existsSync(resultsPath(name))) return [];
-  const saved = readSaved(name);
+/** A saved run's settings: its own record, or for results from before it was kept, what the saved command says (with the then defaults). */
+function savedSettings(r: RunResult, command: string): AlignPpoSettings {
+  if (r.settings) return r.settings;
   // A flag missing from an older command had its then default: the papers' C, no BC entropy floor, no BC auxiliary loss.
-  const missing: Record<string, string | null> = { '--demo-return': 'env', '--bc-min-entropy': '0', '--bc-aux-iterations': '0', '--bc-aux-weight': '1' };
-  const now: Record<string, number | string> = {
-    '--eval-episodes': o.evalEpisodes, '--noise': o.noise, '--bc-epochs': o.bcEpochs, '--demo-return': o.demoReturn,
-    '--bc-min-entropy': o.bcMinEntropy ?? 0, '--bc-aux-iterations': o.bcAuxIterations ?? 0, '--bc-aux-weight': (o.bcAuxIterations ?? 0) > 0 ? o.bcAuxWeight ?? 1 : 1,
-  };
-  const same = Object.keys(now).every((f) => (flagOf(saved.command, f) ?? missing[f] ?? null) === String(now[f]));
-  if (!same) throw new Error(`--continue: ${resultsPath(name)} was made with other settings (${saved.command}); run without --continue to start over`);
-  return saved.results.filter((r) => r.arm === 'bc' || r.steps === o.steps);
+  const flag = (f: string, missing: string): string => flagOf(command, f) ?? missing;
+  const demoReturn = flag('--demo-return', 'env');
+  return caseSettings({
+    steps: Number(flag('--steps', 'NaN')), evalEpisodes: Number(flag('--eval-episodes', 'NaN')), noise: Number(flag('--noise', 'NaN')), bcEpochs: Number(flag('--bc-epochs', 'NaN')),
+    bcMinEntropy: Number(flag('--bc-min-entropy', '0')), bcAuxIterations: Number(flag('--bc-aux-iterations', '0')), bcAuxWeight: Number(flag('--bc-aux-weight', '1')),
+    demoReturn: demoReturn === 'env' ? 'env' : Number(demoReturn),
+  });
+}
+
+/**
+ * `--continue`: the saved runs to keep, all of them, so a bench made over several sessions (other seeds, demo
+ * counts or arms each time) accumulates in one file; the runs this one would make that are among them are
+ * not made again. Every saved run must have been made with this run's settings (steps, evaluation episodes,
+ * demo noise, BC and Align-RUDDER settings): otherwise the file would mix them, and it is an error naming
+ * the settings that differ. `rerun`'s runs (and the delayed-reward copies of them) are dropped, to be made again.
+ */
+export function keptRuns(saved: SavedRuns | null, o: Omit<AlignPpoCase, 'arm' | 'reward' | 'numDemos' | 'seed'> & { rerun?: Arm }, file: string): RunResult[] {
+  if (!saved) return [];
+  const now = caseSettings(o);
+  const differ = new Set<string>();
+  for (const r of saved.results) {
+    const s = savedSettings(r, saved.command);
+    for (const k of Object.keys(now) as (keyof AlignPpoSettings)[]) if (String(s[k]) !== String(now[k])) differ.add(`${k} ${String(s[k])} (now ${String(now[k])})`);
+  }
+  if (differ.size) throw new Error(`--continue: ${file} holds runs made with other settings: ${[...differ].join(', ')}; use another --results NAME, or run without --continue to start over`);
+  return saved.results.filter((r) => r.arm !== o.rerun);
 }
 
 /** "3 seeds", or "1–3 seeds" when the arms ran different numbers. */

@@ -61,3 +61,35 @@ export function processTreeCpuMs(marker: string): number {
     return NaN;
   }
 }
+
+/**
+ * `pid` and all its descendants now (a clients' process and the chromium it launched), from /proc: read
+ * once, then summed with {@link processesCpuMs} at the edges of a timed window (a few /proc reads, no
+ * subprocess on the timed thread).
+ */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  try {
+    for (const name of readdirSync('/proc')) {
+      const p = Number(name);
+      if (!Number.isInteger(p)) continue;
+      try {
+        const text = readFileSync(`/proc/${p}/stat`, 'utf8');
+        const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), p]);
+      } catch { /* ended meanwhile */ }
+    }
+  } catch {
+    return [pid];
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
+/** The processes' CPU summed, ms (one that ended counts 0). */
+export function processesCpuMs(pids: readonly number[]): number {
+  let ms = 0;
+  for (const pid of pids) ms += processCpuMs(pid) || 0;
+  return ms;
+}

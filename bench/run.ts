@@ -24,8 +24,9 @@ const program = new Command('bench')
   .argument('<suite>', 'which suite: envs | ppo | kernels | tfjs-efficiency | rudder | align | align-speed | align-ppo | watch-repair | lstm | delay | venture | viewer')
   .option('--seconds <s>', 'envs: seconds per timed repetition', '1.5')
   .option('--no-anchor', 'envs: skip the Python anchors (Gymnasium, MiniGrid) even if their venv exists; lstm: skip torch')
-  .option('--rounds <n>', 'kernels, lstm, align-speed, viewer: interleaved timing rounds (viewer default 10)', '7')
-  .option('--viewer-steps <n>', 'viewer: PPO steps per timed run', '50000')
+  .option('--rounds <n>', 'kernels, lstm, align-speed, viewer: interleaved timing rounds (viewer default 5)', '7')
+  .option('--viewer-steps <n>', 'viewer: PPO steps per run in its timed part (after the warm-up)', '200000')
+  .option('--viewer-warmup <n>', 'viewer: PPO steps per run before its timed part', '50000')
   .option('--viewer-parts <list>', `viewer: only these parts, comma-separated (${VIEWER_PARTS.join(', ')}); a partial run writes no report`, VIEWER_PARTS.join(','))
   .option('--seeds <n>', 'ppo, tfjs-efficiency: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method; delay: seeds per delay and arm', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size (delay: default 8)', '12')
@@ -49,7 +50,7 @@ const program = new Command('bench')
   .option('--results <name>', 'delay, align-ppo: write bench/results/NAME.json (and its plots) and BENCHMARKS.md section NAME instead of the suite\'s own (delay-sweep, align-ppo), e.g. a sweep at another size; --continue and --report-only read it')
   .option('--report-only', 'delay, align-ppo: redraw the tables and plots from their bench/results JSON, without running')
   .option('--continue', 'delay, align-ppo: keep the runs of the bench/results JSON made with the same settings, run only the rest')
-  .option('--rerun <arm>', 'delay (with --continue), rudder --task bowling|venture: run this arm\'s cases again (e.g. "PPO + RUDDER" after a fix to it), keeping the saved runs of the others')
+  .option('--rerun <arm>', 'delay and align-ppo (with --continue), rudder --task bowling|venture: run this arm\'s cases again (e.g. "PPO + RUDDER" after a fix to it), keeping the saved runs of the others')
   .option('--venture-seeds <n>', 'venture: PPO seeds', '5')
   .option('--venture-steps <n>', 'venture: PPO steps per seed', '2000000')
   .option('--venture-kwargs <json>', "venture: Venture-v0 options as JSON ({}: the game's own rules)", '{}')
@@ -63,7 +64,7 @@ const program = new Command('bench')
   .option('--bc-aux-weight <w>', 'align-ppo: with --bc-aux-iterations, the weight at the first update', '1')
   .option('--demo-return <n>', "align-ppo: Align-RUDDER's demoReturn, the demos' mean redistributed return, or 'env' for the papers' C", '100')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; results?: string; constantLr?: boolean; continue?: boolean; rerun?: string; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string; viewerParts: string; arms: string; rewards: string; evalEpisodes: string; noise: string; bcEpochs: string; bcMinEntropy: string; bcAuxIterations: string; bcAuxWeight: string; demoReturn: string }) => {
+  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; results?: string; constantLr?: boolean; continue?: boolean; rerun?: string; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string; viewerWarmup: string; viewerParts: string; arms: string; rewards: string; evalEpisodes: string; noise: string; bcEpochs: string; bcMinEntropy: string; bcAuxIterations: string; bcAuxWeight: string; demoReturn: string }) => {
     const jobs = Number(opts.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) program.error(`--jobs ${opts.jobs}: expected an integer ≥ 1 (runs at a time)`);
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
@@ -88,12 +89,14 @@ const program = new Command('bench')
       const badArm = arms.find((a) => !(ARMS as readonly string[]).includes(a)), badReward = rewards.find((r) => r !== 'natural' && r !== 'delayed');
       if (badArm || badReward) program.error(`align-ppo: unknown ${badArm ? `arm "${badArm}" (known: ${ARMS.join(', ')})` : `reward "${badReward}" (natural, delayed)`}`);
       const o = { seeds, steps, demos, arms: arms as Arm[], rewards: rewards as ('natural' | 'delayed')[], evalEpisodes: Number(opts.evalEpisodes), noise: Number(opts.noise), bcEpochs: Number(opts.bcEpochs), bcMinEntropy: Number(opts.bcMinEntropy), bcAuxIterations: Number(opts.bcAuxIterations), bcAuxWeight: Number(opts.bcAuxWeight), demoReturn: opts.demoReturn === 'env' ? 'env' as const : Number(opts.demoReturn), name: opts.results ?? 'align-ppo', jobs };
+      if (opts.rerun !== undefined && !(ARMS as readonly string[]).includes(opts.rerun)) program.error(`align-ppo: --rerun: no arm "${opts.rerun}" (arms: ${ARMS.join(', ')})`);
+      if (opts.rerun !== undefined && !opts.continue) program.error('align-ppo: --rerun ARM goes with --continue');
       if (o.demoReturn !== 'env' && !(o.demoReturn > 0)) program.error(`align-ppo: --demo-return must be a number > 0 or 'env', got "${opts.demoReturn}"`);
       if (!(o.bcMinEntropy >= 0) || !(Number.isInteger(o.bcAuxIterations) && o.bcAuxIterations >= 0) || !(o.bcAuxWeight > 0) || !(Number.isInteger(o.bcEpochs) && o.bcEpochs >= 0)) {
         program.error(`align-ppo: --bc-epochs and --bc-aux-iterations must be integers ≥ 0, --bc-min-entropy a number ≥ 0 and --bc-aux-weight > 0; got ${opts.bcEpochs}, ${opts.bcAuxIterations}, ${opts.bcMinEntropy}, ${opts.bcAuxWeight}`);
       }
       const bcVariant = `${o.bcMinEntropy > 0 ? ` --bc-min-entropy ${o.bcMinEntropy}` : ''}${o.bcAuxIterations > 0 ? ` --bc-aux-iterations ${o.bcAuxIterations} --bc-aux-weight ${o.bcAuxWeight}` : ''}`;
-      await runAlignPpoBench({ ...o, continue: opts.continue === true, command: `npm run bench -- align-ppo --seeds ${seeds} --steps ${steps} --demos ${demos.join(',')} --arms ${arms.join(',')} --rewards ${rewards.join(',')} --eval-episodes ${o.evalEpisodes} --noise ${o.noise} --bc-epochs ${o.bcEpochs}${bcVariant} --demo-return ${o.demoReturn} --jobs ${jobs}${o.name !== 'align-ppo' ? ` --results ${o.name}` : ''}${opts.continue ? ' --continue' : ''}` });
+      await runAlignPpoBench({ ...o, continue: opts.continue === true, ...(opts.rerun !== undefined ? { rerun: opts.rerun as Arm } : {}), command: `npm run bench -- align-ppo --seeds ${seeds} --steps ${steps} --demos ${demos.join(',')} --arms ${arms.join(',')} --rewards ${rewards.join(',')} --eval-episodes ${o.evalEpisodes} --noise ${o.noise} --bc-epochs ${o.bcEpochs}${bcVariant} --demo-return ${o.demoReturn} --jobs ${jobs}${o.name !== 'align-ppo' ? ` --results ${o.name}` : ''}${opts.continue ? ' --continue' : ''}${opts.rerun ? ` --rerun ${opts.rerun}` : ''}` });
     }
     else if (suite === 'watch-repair') await runWatchRepairBench({ seeds: Number(opts.seeds), maxEpisodes: Number(opts.wrMaxEpisodes), jobs });
     else if (suite === 'lstm') await runLstmBench({ rounds: Number(opts.rounds), anchor: opts.anchor });
@@ -109,11 +112,13 @@ const program = new Command('bench')
     }
     else if (suite === 'venture') await runVentureBench({ seeds: Number(opts.ventureSeeds), steps: Number(opts.ventureSteps), kwargs: JSON.parse(opts.ventureKwargs) as Record<string, unknown>, jobs });
     else if (suite === 'viewer') {
-      const rounds = program.getOptionValueSource('rounds') === 'default' ? 10 : Number(opts.rounds), steps = Number(opts.viewerSteps);
+      const rounds = program.getOptionValueSource('rounds') === 'default' ? 5 : Number(opts.rounds), steps = Number(opts.viewerSteps), warmupSteps = Number(opts.viewerWarmup);
       const parts = opts.viewerParts.split(',').map((x) => x.trim()) as ViewerPart[];
       const unknown = parts.filter((x) => !(VIEWER_PARTS as readonly string[]).includes(x));
       if (unknown.length) program.error(`viewer: unknown part(s) ${unknown.join(', ')} (known: ${VIEWER_PARTS.join(', ')})`);
-      await runViewerBench({ steps, rounds, parts, command: `npm run bench -- viewer --rounds ${rounds} --viewer-steps ${steps}` });
+      if (!(Number.isInteger(steps) && steps > 0)) program.error(`viewer: --viewer-steps must be an integer > 0, got ${opts.viewerSteps}`);
+      if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0)) program.error(`viewer: --viewer-warmup must be an integer ≥ 0, got ${opts.viewerWarmup}`);
+      await runViewerBench({ steps, warmupSteps, rounds, parts, command: `npm run bench -- viewer --rounds ${rounds} --viewer-steps ${steps} --viewer-warmup ${warmupSteps}` });
     }
     else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, align-speed, align-ppo, watch-repair, lstm, delay, venture, viewer)`);
   });

@@ -3,7 +3,8 @@
  * clients that connect to a viewer server, then either subscribe to the live run (asking for the next episode
  * whenever one starts, as the page does) or open the same replay; they read and drop every message.
  * Usage: tsx bench/viewer-clients.ts <url> <k> live|replay <runId> [path] [speed]
- * Prints `ready` once all are connected and have sent their request, then a JSON line of counts on SIGTERM.
+ * Prints `ready` once all are connected and have sent their request, `episode` when the first episode starts
+ * arriving, and a JSON line of counts on SIGTERM.
  */
 import { pack, unpack } from 'msgpackr';
 import WebSocket from 'ws';
@@ -37,7 +38,9 @@ function onMessage(s: WebSocket, m: { type: string }): void {
     }
     ready.get(s)?.();
   } else if (m.type === 'step') steps++;
-  else if (m.type === 'episode_start') episodes++;
+  else if (m.type === 'episode_start') {
+    if (episodes++ === 0) console.log('episode');
+  }
   else if (m.type === 'episode_end' && mode === 'replay') s.send(pack({ type: 'open_replay', runId, path })); // loop
 }
 console.log('ready');

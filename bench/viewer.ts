@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- viewer`: what the browser viewer costs and weighs.
- * - PPO's SPS on KeyDoorTreasure-v0 and Bowling-v0 with no viewer, with one subscribed client and with 20
- *   (ws clients in another process, subscribing as the page does), runs interleaved over rounds;
+ * - PPO's SPS on KeyDoorTreasure-v0 and Bowling-v0 with no viewer, with a headless chromium page watching the
+ *   live run, and with 1 and 20 ws clients (another process, subscribing as the page does), runs interleaved
+ *   over rounds, each timed only after a warm-up (the steady state of training with a page attached);
  * - bytes of a full frame (episode_start) and of a changing frame (step) per env, msgpack as sent;
  * - the server's CPU while 32 clients each replay Bowling at 60 frames per second (30 fps × 2);
  * - frames drawn per second in one headless chromium page replaying Bowling at 1× (30 fps), chromium's CPU per
@@ -24,11 +25,12 @@ import '../src/envs/registrations.ts';
 import { buildPage, PAGE_FILES } from '../src/viewer/build-page.ts';
 import { sceneDelta } from '../src/viewer/protocol.ts';
 import { createViewerServer, encodeMessage, LiveSource, startWorkerViewer } from '../src/viewer/server/index.ts';
-import { mainThreadCpuMs, otherThreadsCpuMs, processCpuMs, processTreeCpuMs } from './proc-cpu.ts';
+import { mainThreadCpuMs, otherThreadsCpuMs, processesCpuMs, processTree, processTreeCpuMs } from './proc-cpu.ts';
 import { machineLine, table, writeResults, writeSection } from './report.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLIENTS = resolve(ROOT, 'bench/viewer-clients.ts');
+const PAGE_CLIENT = resolve(ROOT, 'bench/viewer-page-client.ts');
 const log = (m: string): void => void process.stderr.write(`${m}\n`);
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b), n = s.length;
@@ -46,33 +48,59 @@ export const VIEWER_PARTS = ['frames', 'recording', 'bundle', 'cpu', 'page', 'sp
 export type ViewerPart = (typeof VIEWER_PARTS)[number];
 
 export interface ViewerBenchOptions {
-  /** PPO steps per timed run. */
+  /** PPO steps per run in its timed part. */
   steps: number;
+  /** PPO steps per run before its timed part (default 50,000): start-up, JIT, the page's first episode. */
+  warmupSteps?: number;
   rounds: number;
   command: string;
   /** Which parts to run (default all). */
   parts?: readonly ViewerPart[];
 }
 
-/** Starts the clients' process and waits for its `ready`. */
-function startClients(url: string, k: number, mode: 'live' | 'replay', runId: string, path = '', speed = 1): Promise<{ child: ChildProcess; stop(): Promise<{ steps: number; bytes: number }> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLIENTS, url, String(k), mode, runId, path, String(speed)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
+/** A clients' process (viewer-clients.ts, or viewer-page-client.ts: a chromium page) once it printed `ready`. */
+interface Clients {
+  child: ChildProcess;
+  /** Whether the clients have begun to receive (the page: to show) their first episode. */
+  readonly episodeSeen: boolean;
+  /** Ends the process; resolves with the JSON line it printed last. */
+  stop(): Promise<Record<string, number>>;
+}
+
+/** Starts `script` with `args` in its own process and waits for its `ready`. */
+function startClientsProcess(script: string, args: string[]): Promise<Clients> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  let partial = '', episodeSeen = false;
   return new Promise((ok, fail) => {
     child.on('error', fail);
+    child.on('exit', (code) => fail(new Error(`${script} exited (code ${code}) before it was ready`)));
     child.stdout!.on('data', (d: Buffer) => {
-      out += String(d);
-      if (out.includes('ready\n') && !out.includes('ready\n{')) {
+      const parts = (partial + String(d)).split('\n');
+      partial = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        if (line === 'episode') episodeSeen = true;
+        if (line !== 'ready') continue;
+        child.removeAllListeners('exit');
         ok({
           child,
+          get episodeSeen() {
+            return episodeSeen;
+          },
           stop: () => new Promise((done) => {
-            child.on('exit', () => done(JSON.parse(out.slice(out.indexOf('ready\n') + 6).trim()) as { steps: number; bytes: number }));
+            child.on('exit', () => done(JSON.parse([...lines, partial].filter((l) => l.startsWith('{')).at(-1) ?? '{}') as Record<string, number>));
             child.kill('SIGTERM');
           }),
         });
       }
     });
   });
+}
+
+/** K ws clients in another process (viewer-clients.ts): live subscribers, or replaying `path` at `speed`. */
+function startClients(url: string, k: number, mode: 'live' | 'replay', runId: string, path = '', speed = 1): Promise<Clients> {
+  return startClientsProcess(CLIENTS, [url, String(k), mode, runId, path, String(speed)]);
 }
 
 /** The expert's (or random) actions for one episode of `id` from `seed`, at most `cap` steps. */
@@ -96,22 +124,31 @@ function episodeActions(id: string, seed: number, cap: number): number[] {
  * The SPS part's arms, each run once per round in a rotating order. `no viewer, again` is a second plain run:
  * its ratio to `no viewer` in the same round shows what this machine's noise alone does to a ratio.
  * `tap on every episode` records every episode of sub-env 0 in the trainer's thread with no server (the tap's
- * own cost at its most: a page asks for one episode at a time); the client arms run the server in its worker
- * thread as `rudder train --view` does, with ws clients in another process subscribing as the page does.
+ * own cost at its most: a page asks for one episode at a time); the other arms run the server in its worker
+ * thread as `rudder train --view` does, with, in another process, a headless chromium page watching the live
+ * run (`1 page`), or ws clients subscribing as the page does (they draw nothing).
  */
 const SPS_ARMS = [
   { name: 'no viewer', kind: 'none' },
   { name: 'no viewer, again', kind: 'none' },
   { name: 'tap on every episode', kind: 'tap' },
-  { name: '1 client', kind: 'clients', clients: 1 },
-  { name: '20 clients', kind: 'clients', clients: 20 },
+  { name: '1 page (headless chromium)', kind: 'page' },
+  { name: '1 ws client', kind: 'clients', clients: 1 },
+  { name: '20 ws clients', kind: 'clients', clients: 20 },
 ] as const;
+type SpsArm = (typeof SPS_ARMS)[number];
 
 /**
- * One run: wall SPS; CPU (ms) used meanwhile by the trainer's thread, this process's other threads and the
- * clients' process; and the wall time (ms) of the whole run and of the trainer's thread inside the tap's calls.
+ * One run's timed part (from the first iteration at or past the warm-up's steps at which the viewer's
+ * clients, if any, had their first episode, to the end): wall SPS; CPU (ms) used meanwhile by the trainer's
+ * thread, this process's other threads and the clients' processes (chromium's included); the wall time (ms)
+ * of the part and of the trainer's thread inside the tap's calls. `posted`/`dropped`: over the whole run.
  */
-interface SpsRun { sps: number; steps: number; iterations: number; wallMs: number; tapMs: number; trainerMs: number; otherThreadsMs: number; clientsMs: number; posted: number; dropped: number }
+interface SpsRun {
+  sps: number; steps: number; iterations: number; wallMs: number; tapMs: number; trainerMs: number; otherThreadsMs: number; clientsMs: number; posted: number; dropped: number;
+  /** The step the timed part began at; the page's scene draws per second from its first live episode to the run's end (null: no page). */
+  warmupSteps: number; clientDraws: number | null;
+}
 
 /**
  * PPO's tap with a stopwatch around its calls (everything the tap does on the trainer's thread: the checks
@@ -141,39 +178,57 @@ class TimedTap implements RolloutTap {
 }
 interface SpsRow { env: string; arm: string; runs: SpsRun[] }
 
-async function spsRun(envId: string, arm: (typeof SPS_ARMS)[number], steps: number): Promise<SpsRun> {
-  let sps = 0, globalStep = 0, iterations = 0;
-  const hooks = { onIteration: (st: { sps: number; globalStep: number; iteration: number }) => void ((sps = st.sps), (globalStep = st.globalStep), (iterations = st.iteration)) };
-  const timed = async (train: (tap?: RolloutTap) => Promise<unknown>, tap: RolloutTap | null, clientsPid = -1): Promise<Omit<SpsRun, 'posted' | 'dropped'>> => {
-    const timedTap = tap ? new TimedTap(tap) : null;
-    const t0 = mainThreadCpuMs(), o0 = otherThreadsCpuMs(), c0 = clientsPid > 0 ? processCpuMs(clientsPid) : 0, w0 = performance.now();
-    await train(timedTap ?? undefined);
-    const wallMs = performance.now() - w0;
-    const clientsMs = clientsPid > 0 ? processCpuMs(clientsPid) - c0 : 0;
-    return { sps, steps: globalStep, iterations, wallMs, tapMs: timedTap?.ms ?? 0, trainerMs: mainThreadCpuMs() - t0, otherThreadsMs: otherThreadsCpuMs() - o0, clientsMs };
-  };
-  const train = (tap?: RolloutTap): Promise<unknown> => trainPpo({ envId, totalTimesteps: steps, seed: 1 }, tap ? { tap, hooks } : { hooks });
-  if (arm.kind === 'none') return { ...(await timed(train, null)), posted: 0, dropped: 0 };
-  if (arm.kind === 'tap') {
-    const live = new LiveSource({ envId, numEnvs: 4, runId: 'live' });
-    let captured = 0;
-    live.subscribe(0, () => void captured++);
-    const run = await timed(train, live.tap);
-    live.finish();
-    return { ...run, posted: captured, dropped: 0 };
-  }
+/** The counters a timed part is the difference of. */
+interface Stamp { wall: number; trainer: number; other: number; clients: number; tap: number; step: number; iteration: number }
+
+/**
+ * One run of `arm`: PPO for `warmup + steps` steps, timed from the first iteration at or past `warmup` steps
+ * at which the clients (if any) have their first episode, so what is timed is training with a page attached
+ * and drawing: not PPO's, the worker's, chromium's or the page's start-up, nor the re-compiling of PPO's
+ * rollout for the tap, nor the first episode's hand-over.
+ */
+async function spsRun(envId: string, arm: SpsArm, steps: number, warmup: number, staticDir: string): Promise<SpsRun> {
+  const live = arm.kind === 'none' ? null : new LiveSource({ envId, numEnvs: 4, runId: 'live' });
+  let captured = 0;
+  if (arm.kind === 'tap') live!.subscribe(0, () => void captured++);
   // As `rudder train --view`: the server in a worker thread, fed through the bounded live channel.
-  const live = new LiveSource({ envId, numEnvs: 4, runId: 'live' });
-  const server = await startWorkerViewer({ server: { staticDir: mkdtempSync(join(tmpdir(), 'viewer-bench-static-')) }, live });
-  const clients = await startClients(server.url, arm.clients, 'live', 'live');
-  await new Promise((r) => setTimeout(r, 500)); // the worker's and the clients' start-up done before the clock starts
-  const run = await timed(train, live.tap, clients.child.pid ?? -1);
-  const posted = server.channel!.posted, dropped = server.channel!.dropped;
-  const got = await clients.stop();
-  live.finish();
-  await server.close();
-  log(`  (${arm.clients} client(s) received ${got.steps} step frames)`);
-  return { ...run, posted, dropped };
+  const server = live && arm.kind !== 'tap' ? await startWorkerViewer({ server: { staticDir }, live }) : null;
+  let clients: Clients | null = null;
+  try {
+    clients = !server ? null : arm.kind === 'page' ? await startClientsProcess(PAGE_CLIENT, [server.url, 'live']) : await startClients(server.url, arm.kind === 'clients' ? arm.clients : 1, 'live', 'live');
+  } catch (e) {
+    await server?.close();
+    throw e;
+  }
+  const tree = clients ? processTree(clients.child.pid ?? -1) : [];
+  const tap = live ? new TimedTap(live.tap) : null;
+  const stamp = (step: number, iteration: number): Stamp => ({
+    wall: performance.now(), trainer: mainThreadCpuMs(), other: otherThreadsCpuMs(), clients: tree.length ? processesCpuMs(tree) : 0, tap: tap?.ms ?? 0, step, iteration,
+  });
+  let from: Stamp | null = null, to: Stamp | null = null;
+  const onIteration = (st: { globalStep: number; iteration: number }): void => {
+    if (!from && st.globalStep >= warmup && (clients?.episodeSeen ?? true)) from = stamp(st.globalStep, st.iteration);
+    else if (from) to = stamp(st.globalStep, st.iteration);
+  };
+  let got: Record<string, number> | null = null, posted = 0, dropped = 0;
+  try {
+    await trainPpo({ envId, totalTimesteps: warmup + steps, seed: 1 }, tap ? { tap, hooks: { onIteration } } : { hooks: { onIteration } });
+  } finally {
+    // Also when training failed: no chromium or clients' process outlives the run.
+    live?.finish();
+    got = clients ? await clients.stop() : null;
+    posted = server?.channel?.posted ?? captured;
+    dropped = server?.channel?.dropped ?? 0;
+    await server?.close();
+  }
+  if (!from || !to) throw new Error(`${envId}, ${arm.name}: ${clients ? 'the clients saw no episode' : 'no iteration'} before the run's end (${warmup + steps} steps): nothing timed; run more --viewer-steps`);
+  const [a, b] = [from as Stamp, to as Stamp];
+  if (got) log(`  (${arm.name}: ${got.steps !== undefined ? `${got.steps} step frames received` : `${(got.draws! / got.seconds!).toFixed(1)} scene draws/s`})`);
+  return {
+    sps: (b.step - a.step) / ((b.wall - a.wall) / 1000), steps: b.step - a.step, iterations: b.iteration - a.iteration, wallMs: b.wall - a.wall,
+    tapMs: b.tap - a.tap, trainerMs: b.trainer - a.trainer, otherThreadsMs: b.other - a.other, clientsMs: b.clients - a.clients,
+    posted, dropped, warmupSteps: a.step, clientDraws: got?.draws !== undefined && got.seconds ? got.draws / got.seconds : null,
+  };
 }
 
 /**
@@ -190,18 +245,18 @@ async function yieldMs(): Promise<number> {
   return median(batches);
 }
 
-async function spsRuns(o: ViewerBenchOptions): Promise<{ rows: SpsRow[]; yieldMs: number }> {
+async function spsRuns(o: ViewerBenchOptions, staticDir: string): Promise<{ rows: SpsRow[]; yieldMs: number }> {
   const out: SpsRow[] = [];
   const turn = await yieldMs();
+  const warmup = o.warmupSteps ?? 50_000;
   for (const envId of ['KeyDoorTreasure-v0', 'Bowling-v0']) {
     const rows: SpsRow[] = SPS_ARMS.map((a) => ({ env: envId, arm: a.name, runs: [] }));
-    await trainPpo({ envId, totalTimesteps: Math.min(o.steps, 20_000), seed: 1 }, {}); // warm-up (JIT, wasm)
     for (let r = 0; r < o.rounds; r++) {
       for (let i = 0; i < SPS_ARMS.length; i++) {
         const k = (i + r) % SPS_ARMS.length;
-        const run = await spsRun(envId, SPS_ARMS[k]!, o.steps);
+        const run = await spsRun(envId, SPS_ARMS[k]!, o.steps, warmup, staticDir);
         rows[k]!.runs.push(run);
-        log(`${envId}, ${SPS_ARMS[k]!.name}, round ${r + 1}: ${Math.round(run.sps)} SPS, trainer's thread ${((1000 * run.trainerMs) / run.steps).toFixed(1)} µs/step, in the tap ${((100 * run.tapMs) / run.wallMs).toFixed(3)} % of the run (${run.iterations} iterations), other threads ${run.otherThreadsMs} ms, clients ${run.clientsMs} ms`);
+        log(`${envId}, ${SPS_ARMS[k]!.name}, round ${r + 1}: ${Math.round(run.sps)} SPS over steps ${run.warmupSteps}+${run.steps}, trainer's thread ${((1000 * run.trainerMs) / run.steps).toFixed(2)} µs/step, in the tap ${((100 * run.tapMs) / run.wallMs).toFixed(3)} % (${run.iterations} iterations), other threads ${run.otherThreadsMs} ms, clients ${run.clientsMs} ms`);
       }
     }
     out.push(...rows);
@@ -233,28 +288,31 @@ const pct = ([q1, m, q3]: [number, number, number]): string => (Number.isFinite(
 
 function spsReport({ rows: sps, yieldMs }: { rows: SpsRow[]; yieldMs: number }, o: ViewerBenchOptions): string {
   // The viewer's own work on the trainer's thread: inside the tap's calls, plus one event-loop turn per iteration.
-  const share = (r: SpsRow['runs'][number]): number => (100 * (r.tapMs + r.iterations * yieldMs)) / r.wallMs;
+  const share = (r: SpsRun): number => (100 * (r.tapMs + r.iterations * yieldMs)) / r.wallMs;
   const perStep = (r: SpsRun): number => (1000 * r.trainerMs) / r.steps; // µs of the trainer's thread per env step
+  const cores = (ms: (r: SpsRun) => number, runs: SpsRun[]): string => `${(median(runs.map((r) => (100 * ms(r)) / r.wallMs))).toFixed(1)} %`;
   const rows = sps.map((row) => {
     const base = sps.find((x) => x.env === row.env && x.arm === 'no viewer')!.runs;
     const plain = row.arm === 'no viewer';
+    const draws = row.runs.map((r) => r.clientDraws).filter((d): d is number => d !== null && Number.isFinite(d));
     return [
       row.env, row.arm,
       Math.round(median(row.runs.map((r) => r.sps))).toLocaleString('en'),
       plain ? '–' : pct(pairedChange(base, row.runs, (r) => r.sps)),
-      median(row.runs.map(perStep)).toFixed(1),
+      median(row.runs.map(perStep)).toFixed(2),
       plain ? '–' : pct(pairedChange(base, row.runs, perStep)),
       row.runs.some((r) => r.tapMs > 0) ? `${quartiles(row.runs.map(share))[1].toFixed(2)} %` : '–',
-      `${Math.round(median(row.runs.map((r) => r.otherThreadsMs)))} / ${Math.round(median(row.runs.map((r) => r.clientsMs)))}`,
+      `${cores((r) => r.otherThreadsMs, row.runs)} / ${cores((r) => r.clientsMs, row.runs)}${draws.length ? ` (${median(draws).toFixed(1)} draws/s)` : ''}`,
       row.arm === 'no viewer' || row.arm === 'no viewer, again' ? '–' : row.runs.map((r) => `${r.posted}${r.dropped ? ` (${r.dropped} dropped)` : ''}`).join(', '),
     ];
   });
+  const warmup = o.warmupSteps ?? 50_000;
   return [
-    `**PPO with the viewer attached** (CleanRL's defaults, 4 envs, ${o.steps.toLocaleString('en')} steps per run, ${o.rounds} round${o.rounds === 1 ? '' : 's'}, the arms in a rotating order within each). Target: ≤ 3 % slowdown with one page.`,
+    `**PPO with the viewer attached** (CleanRL's defaults, 4 envs; each run ${warmup.toLocaleString('en')} steps of warm-up, then ${o.steps.toLocaleString('en')} timed steps; ${o.rounds} round${o.rounds === 1 ? '' : 's'}, the arms in a rotating order within each). Target: ≤ 3 % slowdown with one page.`,
     '',
-    table(['env', 'arm', 'SPS (median)', 'SPS vs no viewer, same round: median (quartiles)', "trainer's thread, µs of CPU per env step (median)", 'that vs no viewer, same round', "the viewer's own work on the trainer's thread, share of the run (median)", 'CPU during the run, ms: other threads of the process / clients\' process (median)', 'episodes handed to the viewer, per run'], rows),
+    table(['env', 'arm', 'SPS (median)', 'SPS vs no viewer, same round: median (quartiles)', "trainer's thread, µs of CPU per env step (median)", 'that vs no viewer, same round', "the viewer's own work on the trainer's thread, share of the timed part (median)", "CPU during the timed part, share of a core: the process's other threads / the clients' processes (median)", 'episodes handed to the viewer, per run'], rows),
     '',
-    `Three measures. *SPS* is wall-clock: on this 2-core machine the viewer's worker thread and the clients' process run beside the trainer and take cores from it, and whatever else the machine runs moves it too. *The trainer's thread's CPU per env step* (utime + stime of the process's main thread, from /proc; PPO's kernels are single-threaded) leaves out the time the thread waits for a core, but on a shared machine it still moves with the load (caches, the host's other guests): compare it with \`no viewer, again\`. *The viewer's own work on the trainer's thread* is the time spent in every call PPO makes to the tap (timed around each: the checks and records per step of the armed sub-env, the hand-over of a captured episode at each flush), plus one event-loop turn per PPO iteration while a tap is attached (${(1000 * yieldMs).toFixed(1)} µs each, timed on this thread's idle loop), over the run's wall time: times taken on one thread, which a busy machine stretches alike, so the share hardly depends on the load. Not in it: the posting of each captured episode to the worker (a structured clone of a few kB, in a microtask after the flush; the last column counts them) and the handling of the worker's few messages. \`no viewer, again\` is plain PPO against plain PPO: its spread is what the machine's noise alone does to a paired comparison. \`tap on every episode\` records every one of sub-env 0's episodes in the trainer's thread with no server (the tap's own cost at its most; a page asks for one episode at a time). The client arms run the server in its worker thread as \`rudder train --view\` does (\`startWorkerViewer\`): the trainer's thread posts each captured episode (start state, actions, rewards: a few kB) through a channel bounded at 16 unacknowledged messages (drop on full); the scenes are re-made, packed and written to the sockets on the worker's thread, whose CPU is in the "other threads" column (with V8's GC helpers), the clients' process's beside it.`,
+    `Each run trains PPO from scratch (seed 1) with the viewer set up first: the worker thread started, the clients or the page connected and subscribed. Only the part after the warm-up is timed, from the first iteration at or past ${warmup.toLocaleString('en')} steps at which the clients had their first live episode (the page: showed it), to the end: what is measured is training with a page attached, not the start-ups (PPO's, the worker's, chromium's and the page's, the re-compiling of PPO's rollout loop once a tap is attached, the first episode's hand-over), which in the 1-second runs the bench timed before made much of the difference (2026-12-03, KeyDoorTreasure, one ws client, 4 paired rounds on a loaded machine: the trainer's thread's CPU per step +4.6 to +11.4 % over a cold run's first 50,000 steps, −5.6 to +3.8 % when the same page had been served through a 30,000-step run before). Three measures. *SPS* is wall-clock: on this 2-core machine the viewer's worker thread and the clients' processes run beside the trainer and take cores from it, and whatever else the machine runs moves it too. *The trainer's thread's CPU per env step* (utime + stime of the process's main thread, from /proc; PPO's kernels are single-threaded) leaves out the time the thread waits for a core, but on a shared machine it still moves with the load (caches, the host's other guests): compare it with \`no viewer, again\`. *The viewer's own work on the trainer's thread* is the time spent in every call PPO makes to the tap (timed around each: the checks and records per step of the armed sub-env, the hand-over of a captured episode at each flush), plus one event-loop turn per PPO iteration while a tap is attached (${(1000 * yieldMs).toFixed(1)} µs each, timed on this thread's idle loop), over the timed part's wall time: times taken on one thread, which a busy machine stretches alike, so the share hardly depends on the load. Not in it: the posting of each captured episode to the worker (a structured clone of a few kB, in a microtask after the flush; the last column counts them, over the whole run) and the handling of the worker's few messages. \`no viewer, again\` is plain PPO against plain PPO: its spread is what the machine's noise alone does to a paired comparison. \`tap on every episode\` records every one of sub-env 0's episodes in the trainer's thread with no server (the tap's own cost at its most; a page asks for one episode at a time). The other arms run the server in its worker thread as \`rudder train --view\` does (\`startWorkerViewer\`): the trainer's thread posts each captured episode (start state, actions, rewards: a few kB) through a channel bounded at 16 unacknowledged messages (drop on full); the scenes are re-made, packed and written to the sockets on the worker's thread, whose CPU is in the "other threads" column (with V8's GC and compiler helpers). \`1 page\` is a headless chromium (its defaults, 1280 × 800) driven from another process, watching the live run as a user does (the **live** button: sub-env 0's episodes one after another, each played at the env's fps, 10 for KeyDoorTreasure, 30 for Bowling); its CPU (all chromium's processes and the driving process) is the clients' column, with the page's scene draws per second (from its first live episode to the run's end). The ws clients (another process) subscribe as the page does and draw nothing.`,
   ].join('\n');
 }
 
@@ -380,7 +438,7 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<void> {
     })) : null;
     await server.close();
 
-    const sps = parts.has('sps') ? await spsRuns(o) : null;
+    const sps = parts.has('sps') ? await spsRuns(o, pageDir) : null;
     if (sps) log(spsReport(sps, o));
     if (parts.size < VIEWER_PARTS.length) {
       log(`only ${[...parts].join(', ')} run: BENCHMARKS.md and bench/results/viewer.json left as they are`);
@@ -425,6 +483,6 @@ function pageReport(page: PageRow[]): string {
     '',
     table(['chromium', 'renderer', 'scene draws/s per round', 'median', 'chromium CPU per drawn frame (median)', 'paused page (median)'], page.map((r) => [PAGE_SETUP_NAMES[r.setup], r.renderer, r.rounds.map((x) => x.draws.toFixed(1)).join(', '), r.draws.toFixed(1), `${r.cpuMsPerDraw.toFixed(1)} ms`, r.renderer.includes("page's choice") ? `${(100 * r.pausedCores).toFixed(1)} % of a core` : '–'])),
     '',
-    `A drawn frame's cost is mostly chromium's own work per produced frame (compositing, rasterising), not the page's: under chromium's defaults a page that only changes the colour of a 10 × 10 div 30 times a second cost 12–15 ms of chromium CPU per change, against 12–14 ms per drawn frame of the viewer (a one-off look on this machine, 2026-12-03, load 7–8), and GL compositing on the CPU about triples the viewer's. The page draws with Canvas 2D where WebGL is emulated (\`preferredBackend\` in page/renderer.ts), caches the static tile layers as a texture, moves the plots' step marker as a CSS transform over the plots (redrawn only when the episode's data change, at most every 250 ms while its steps arrive), writes the timeline's DOM only when it changes, and asks for animation frames only while playing (PixiJS's system ticker, which its pointer events keep running at the display's rate, is stopped: the page has no PixiJS pointer input).${own ? ` Under chromium's defaults 30 draws/s take ${((30 * own.cpuMsPerDraw) / 1000).toFixed(2)} of a core for chromium at the Canvas 2D figure.` : ''}`,
+    `A drawn frame's cost is mostly chromium's own work per produced frame (compositing, rasterising), not the page's: under chromium's defaults a page that only changes the colour of a 10 × 10 div 30 times a second cost 12–15 ms of chromium CPU per change, against 12–14 ms per drawn frame of the viewer (a one-off look on this machine, 2026-12-03, load 7–8), and GL compositing on the CPU about triples the viewer's. The page draws with Canvas 2D where WebGL is emulated (\`preferredBackend\` in page/renderer.ts), caches the static tile layers as a texture, moves the plots' step marker as a CSS transform over the plots (redrawn only when the episode's data change, at most every 250 ms while its steps arrive), writes the timeline's DOM only when it changes, and asks for animation frames only while playing (PixiJS's system ticker, which its pointer events keep running at the display's rate, is stopped: the page has no PixiJS pointer input), and then, below the display's rate, only when a frame is due (it sleeps on a timer in between), with the slider, episode list and plots changed in the drawn frames rather than in frames of their own.${own ? ` Under chromium's defaults 30 draws/s take ${((30 * own.cpuMsPerDraw) / 1000).toFixed(2)} of a core for chromium at the Canvas 2D figure.` : ''}`,
   ].join('\n');
 }

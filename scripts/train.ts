@@ -10,13 +10,13 @@ import { PpoTrainer, type PpoResult } from '../src/agents/ppo/ppo.ts';
 import type { BackendChoice } from '../src/agents/backend.ts';
 import { writeFileAtomic } from '../src/agents/run/atomic.ts';
 import { latestCheckpoint, listCheckpoints, loadCheckpoint, type CheckpointContents } from '../src/agents/run/checkpoint.ts';
-import type { PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
+import { describeAuxiliary, parseAuxiliarySettings, type AuxiliarySettings, type PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
 import { curveSvg } from '../src/agents/run/curve-svg.ts';
 import { MetricsLog } from '../src/agents/run/metrics.ts';
 import { spec } from '../src/index.ts';
 import { RudderRedistribution, type RudderCheckpointState } from '../src/rudder/ppo-redistribution.ts';
 import { alignFromDemos, DEFAULT_DEMO_RETURN, type AlignCheckpointState, type AlignSetup } from '../src/align/ppo-align.ts';
-import { subgoalDemoSteps } from '../src/align/subgoal-observation.ts';
+import { subgoalDemoSteps } from '../src/align/subgoal-demo-steps.ts';
 import { subgoalAgents, type SubgoalAgentsSetup } from '../src/align/subgoal-agents.ts';
 import type { TransitionEvents } from '../src/align/transition-events.ts';
 import { loadDemonstrations } from '../src/envs/core/demonstration.ts';
@@ -82,7 +82,7 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
     throw new Error(`${c.out} already holds a run (checkpoints: ${listCheckpoints(c.out).join(', ')}); pass --resume to continue it or choose another --out`);
   }
   const resumeFrom = c.resume ? loadCheckpoint<PpoCheckpointState>(c.out, typeof c.resume === 'string' ? c.resume : undefined) : null;
-  if (resumeFrom) checkBcAuxiliary(c.out, c.bc?.aux ?? null);
+  if (resumeFrom) checkBcAuxiliary(c.out, resumeFrom.state, resumeFrom.label, c.bc?.aux ?? null);
   if (c.bc && c.resume && c.bc.epochs > 0) log(`note: --bc's pre-training is skipped on a resume (the weights come from the checkpoint)${c.bc.aux ? '; its auxiliary loss goes on' : ''}`);
   // A resume rebuilds the network from the module the run recorded, or from the --policy-module given now (it moved).
   const runConfig = { ...resumeFrom?.state.config, ...c.config };
@@ -196,7 +196,6 @@ export async function runTrain(c: TrainCommand, log: (s: string) => void): Promi
   log(`${trainer.cfg.envId} · PPO${rudder ? ' + RUDDER' : aligned ? ` + ${aligned.name}` : ''} · seed ${trainer.cfg.seed} · ${total.toLocaleString('en')} steps · ${trainer.kernels === 'tfjs' ? `tfjs policy: the ${trainer.backend} backend runs its training math` : `built-in ${trainer.cfg.policy}: our fused kernels (${trainer.kernels === 'wasm' ? 'wasm-simd' : 'js'}) run the training math, the tfjs backend ${trainer.backend} only saves the model (--policy tfjs with --policy-module trains your own network on it)`} · run folder ${c.out}${c.resume ? ` (resumed at step ${trainer.globalStep})` : ''}`);
   metrics.event('start', { env: trainer.cfg.envId, seed: trainer.cfg.seed, kernels: trainer.kernels, backend: trainer.backend, resumed_at: trainer.globalStep, total_steps: total });
   writeFileAtomic(join(c.out, 'config.json'), `${JSON.stringify(trainer.cfg, null, 2)}\n`);
-  if (!resumeFrom && c.bc?.aux) writeFileAtomic(join(c.out, BC_AUX_FILE), `${JSON.stringify(c.bc.aux)}\n`);
   if (c.progress) {
     bar = new SingleBar({ format: 'train |{bar}| {percentage}% | {value}/{total} steps | {sps} SPS | mean return {ret} | ETA {eta_formatted}', hideCursor: true });
     bar.start(total, trainer.globalStep, { sps: '-', ret: '-' });
@@ -264,22 +263,52 @@ function bcPretrainer(bc: NonNullable<TrainCommand['bc']>, seed: number, log: (s
   };
 }
 
-/** Where a run records its BC auxiliary loss (`--bc-aux-iterations`), so that a resume cannot silently drop or change it. */
-const BC_AUX_FILE = 'bc-auxiliary.json';
+/** The run folder file where runs before the checkpoints' `auxiliary` field recorded `--bc-aux-iterations`/`--bc-aux-weight`; still read for them. */
+const LEGACY_BC_AUX_FILE = 'bc-auxiliary.json';
 
-/** A resume must give the same `--bc-aux-iterations`/`--bc-aux-weight` as the run was trained with (none if none). */
-function checkBcAuxiliary(out: string, given: { iterations: number; weight?: number } | null): void {
-  const file = join(out, BC_AUX_FILE);
-  let saved: { iterations: number; weight?: number } | null = null;
-  if (existsSync(file)) {
-    try {
-      saved = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; weight?: number };
-    } catch (e) {
-      throw new Error(`${file} is corrupt (${(e as Error).message}): it records the run's --bc-aux-iterations; restore it or delete it to resume without the auxiliary loss`);
-    }
+type BcAuxFlags = { iterations: number; weight?: number };
+
+/**
+ * A resume must give the same `--bc-aux-iterations`/`--bc-aux-weight` as the run was trained with (none if none):
+ * the checkpoint's `auxiliary` field says which (PPO refuses a mismatch too; here the error names the flags).
+ * A checkpoint from before that field: the run folder's bc-auxiliary.json, or none.
+ */
+function checkBcAuxiliary(out: string, state: PpoCheckpointState, label: string, given: BcAuxFlags | null): void {
+  let saved: BcAuxFlags | null;
+  if (state.auxiliary !== undefined) {
+    const s = parseAuxiliarySettings(state.auxiliary, label);
+    if (s && s.kind !== 'bc') throw new Error(`checkpoint ${label} was trained with ${describeAuxiliary(s)}, which rudder train cannot give: resume it from code with the same auxiliaryLoss`);
+    saved = s ? bcAuxiliaryFlags(s, `checkpoint ${label}`) : null;
+  } else {
+    saved = legacyBcAuxiliary(out);
   }
-  const show = (a: { iterations: number; weight?: number } | null): string => (a ? `--bc-aux-iterations ${a.iterations}${a.weight !== undefined ? ` --bc-aux-weight ${a.weight}` : ''}` : 'no BC auxiliary loss');
+  const show = (a: BcAuxFlags | null): string => (a ? `--bc-aux-iterations ${a.iterations}${a.weight !== undefined && a.weight !== 1 ? ` --bc-aux-weight ${a.weight}` : ''}` : 'no BC auxiliary loss');
   if (show(saved) !== show(given)) throw new Error(`${out} was trained with ${show(saved)}; resume it with ${saved ? `the same --bc FILE ${show(saved)}` : 'no --bc-aux-iterations'} (given: ${show(given)})`);
+}
+
+/** The flags of a BC auxiliary loss recorded in a checkpoint; a field of the wrong type is an error naming it. */
+function bcAuxiliaryFlags(s: AuxiliarySettings, where: string): BcAuxFlags {
+  const { iterations, weight } = s;
+  if (!(typeof iterations === 'number' && Number.isInteger(iterations) && iterations >= 1)) throw new Error(`${where}: field auxiliary.iterations must be an integer ≥ 1, got ${JSON.stringify(iterations)}`);
+  if (!(typeof weight === 'number' && weight > 0)) throw new Error(`${where}: field auxiliary.weight must be a number > 0, got ${JSON.stringify(weight)}`);
+  return { iterations, weight };
+}
+
+/** What a run folder written before the checkpoints held it records (bc-auxiliary.json), or null. */
+function legacyBcAuxiliary(out: string): BcAuxFlags | null {
+  const file = join(out, LEGACY_BC_AUX_FILE);
+  if (!existsSync(file)) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file} is corrupt (${(e as Error).message}): it records the run's --bc-aux-iterations; restore it or delete it to resume without the auxiliary loss`);
+  }
+  const j = raw as { iterations?: unknown; weight?: unknown } | null;
+  if (!(typeof j === 'object' && j !== null && typeof j.iterations === 'number' && (j.weight === undefined || typeof j.weight === 'number'))) {
+    throw new Error(`${file} is corrupt (expected { iterations, weight? }, got ${JSON.stringify(raw)?.slice(0, 80)}): restore it or delete it to resume without the auxiliary loss`);
+  }
+  return { iterations: j.iterations, ...(j.weight !== undefined ? { weight: j.weight } : {}) };
 }
 
 /** BC as PPO's auxiliary loss (bc-auxiliary.ts), for PpoTrainOptions.auxiliaryLoss: on fresh and resumed runs alike. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,9 @@ import { BC_COEFS, bcMinibatch, bcPretrain, demoCrossEntropy, demoEntropy, demoS
 import { bcAuxiliary } from '../src/agents/ppo/bc-auxiliary.ts';
 import { parsePpoConfig } from '../src/agents/ppo/config.ts';
 import { PpoLoss } from '../src/agents/ppo/loss.ts';
-import { PpoTrainer, trainPpo } from '../src/agents/ppo/ppo.ts';
+import type { PpoCheckpointState } from '../src/agents/ppo/checkpoint.ts';
+import { PpoTrainer, trainPpo, type AuxiliaryLoss } from '../src/agents/ppo/ppo.ts';
+import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from '../src/agents/run/checkpoint.ts';
 import { recordExpertDemonstrations, saveDemonstrations } from '../src/envs/index.ts';
 import { rudderIn } from './support/rudder-cli.ts';
 import { ACTIONS, STAGES } from './support/tiny-chain.ts'; // registers TinyChain-v0
@@ -73,9 +75,10 @@ describe('BC as an auxiliary loss of PPO, its weight decaying to 0', () => {
     // ItemChain: an env with the env-state contract, so the resumed run continues its episodes (TinyChain would restart them).
     const itemSteps = demoSteps(recordExpertDemonstrations('ItemChain-v0', { episodes: 1, seed: 0 }));
     const c = { envId: 'ItemChain-v0', hidden: [16], seed: 1, numEnvs: 2, numSteps: 32, numMinibatches: 2, updateEpochs: 2, totalTimesteps: 6 * 64 };
-    const train = async (dir: string, resume: boolean, stopAt = Infinity): Promise<Float32Array[]> => {
+    const same = bcAuxiliary(itemSteps, { iterations: 4, seed: 2 });
+    const train = async (dir: string, resume: boolean, stopAt = Infinity, aux: AuxiliaryLoss | null = same): Promise<Float32Array[]> => {
       const t = await PpoTrainer.create(resume ? {} : c, {
-        backend: 'cpu', runDir: join(tmp, dir), resume, checkpointEvery: 1, auxiliaryLoss: bcAuxiliary(itemSteps, { iterations: 4, seed: 2 }),
+        backend: 'cpu', runDir: join(tmp, dir), resume, checkpointEvery: 1, auxiliaryLoss: aux,
         hooks: {
           onIteration: (s) => s.iteration < stopAt,
           onNote: (m) => {
@@ -91,8 +94,24 @@ describe('BC as an auxiliary loss of PPO, its weight decaying to 0', () => {
     };
     const full = await train('full', false);
     await train('cut', false, 2); // stopped inside the BC weight's decay
+    // The checkpoint records the loss's settings; a resume with others, or none, is refused by name before anything changes.
+    const cut = join(tmp, 'cut'), label = latestCheckpoint(cut)!;
+    const ck = loadCheckpoint<PpoCheckpointState>(cut);
+    expect(ck.state.auxiliary).toEqual({ kind: 'bc', weight: 1, iterations: 4, batchSize: 64, seed: 2 });
+    await expect(train('cut', true, Infinity, bcAuxiliary(itemSteps, { iterations: 5, seed: 2 }))).rejects.toThrow(
+      `checkpoint ${label} was trained with the auxiliary loss bc (batchSize 64, iterations 4, seed 2, weight 1); this run has the auxiliary loss bc (batchSize 64, iterations 5, seed 2, weight 1)`);
+    await expect(train('cut', true, Infinity, bcAuxiliary(itemSteps, { iterations: 4, weight: 0.5, seed: 2 }))).rejects.toThrow(/this run has the auxiliary loss bc \(.*weight 0\.5\)/);
+    await expect(train('cut', true, Infinity, null)).rejects.toThrow(`checkpoint ${label} was trained with the auxiliary loss bc (batchSize 64, iterations 4, seed 2, weight 1); this run has no auxiliary loss`);
+    // A corrupt field is an error naming it (the checkpoint re-saved with its checksum, as a hand edit would not be caught by it).
+    saveCheckpoint(cut, label, { state: { ...ck.state, auxiliary: 'bc' as never }, tensors: ck.tensors });
+    await expect(train('cut', true)).rejects.toThrow(`checkpoint ${label}: field auxiliary must be null or an object with a string kind and number, string or boolean settings, got "bc"`);
+    saveCheckpoint(cut, label, ck);
     const resumed = await train('cut', true);
     resumed.forEach((p, i) => expect(p).toEqual(full[i]));
+    // A run without one records null: a resume that adds one is refused.
+    await train('plain', false, 1, null);
+    expect(loadCheckpoint<PpoCheckpointState>(join(tmp, 'plain')).state.auxiliary).toBeNull();
+    await expect(train('plain', true)).rejects.toThrow(/was trained with no auxiliary loss; this run has the auxiliary loss bc/);
   });
 
   it('rudder train --bc FILE --bc-aux-iterations K [--bc-aux-weight W] [--bc-min-entropy X]; misuse is an error', async () => {
@@ -109,6 +128,24 @@ describe('BC as an auxiliary loss of PPO, its weight decaying to 0', () => {
     expect((await resume('--bc', demos, '--bc-aux-iterations', '3', '--bc-aux-weight', '0.5')).stderr).toMatch(/given: --bc-aux-iterations 3 --bc-aux-weight 0\.5/);
     const resumed = await resume('--bc', demos, '--bc-aux-iterations', '2', '--bc-aux-weight', '0.5');
     expect(resumed.code, resumed.stderr).toBe(0);
+    // The record is in the checkpoint, not in a file of the run folder.
+    const cli = join(tmp, 'cli');
+    expect(existsSync(join(cli, 'bc-auxiliary.json'))).toBe(false);
+    const ck = loadCheckpoint<PpoCheckpointState>(cli), label = latestCheckpoint(cli)!;
+    expect(ck.state.auxiliary).toMatchObject({ kind: 'bc', iterations: 2, weight: 0.5 });
+    saveCheckpoint(cli, label, { state: { ...ck.state, auxiliary: { ...ck.state.auxiliary!, iterations: 'two' } }, tensors: ck.tensors });
+    expect((await resume('--bc', demos, '--bc-aux-iterations', '2', '--bc-aux-weight', '0.5')).stderr).toMatch(`checkpoint ${label}: field auxiliary.iterations must be an integer ≥ 1, got "two"`);
+    // A run folder from before the field: its bc-auxiliary.json is still read (and refused when corrupt).
+    const { auxiliary: _, ...legacy } = ck.state;
+    saveCheckpoint(cli, label, { state: legacy as PpoCheckpointState, tensors: ck.tensors });
+    writeFileSync(join(cli, 'bc-auxiliary.json'), JSON.stringify({ iterations: 2, weight: 0.5 }));
+    expect((await resume()).stderr).toMatch(/was trained with --bc-aux-iterations 2 --bc-aux-weight 0\.5; resume it with the same --bc FILE/);
+    writeFileSync(join(cli, 'bc-auxiliary.json'), '{"iter');
+    expect((await resume('--bc', demos, '--bc-aux-iterations', '2', '--bc-aux-weight', '0.5')).stderr).toMatch(/bc-auxiliary\.json is corrupt .*: it records the run's --bc-aux-iterations/);
+    writeFileSync(join(cli, 'bc-auxiliary.json'), JSON.stringify({ iterations: 2, weight: 0.5 }));
+    const old = await rudderIn(tmp, 'train', '--env', 'ItemChain-v0', '--steps', '768', '--num-envs', '2', '--no-progress', '--out', cli, '--resume', '--bc', demos, '--bc-aux-iterations', '2', '--bc-aux-weight', '0.5');
+    expect(old.code, old.stderr).toBe(0);
+    expect(loadCheckpoint<PpoCheckpointState>(cli).state.auxiliary).toMatchObject({ kind: 'bc', iterations: 2, weight: 0.5 }); // its new checkpoints hold it
     expect((await train('bad1', '--bc-aux-iterations', '2')).stderr).toMatch(/--bc-aux-iterations sets how BC is done: add --bc FILE/);
     expect((await train('bad2', '--bc', demos, '--bc-aux-weight', '2')).stderr).toMatch(/--bc-aux-weight is the weight of the BC auxiliary loss: add --bc-aux-iterations K/);
   }, 60_000);

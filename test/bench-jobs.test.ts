@@ -1,7 +1,7 @@
 // The benchmark suites run their cases through the sweeps' pool (`--jobs N`), each case a process of its own:
 // tiny configurations of each suite give the same per-seed results with two at a time as one after another.
 import { describe, expect, it } from 'vitest';
-import { alignPpoRuns } from '../bench/align-ppo.ts';
+import { alignPpoRuns, keptRuns, runAlignPpoBench, type RunResult, type SavedRuns } from '../bench/align-ppo.ts';
 import { alignPpoRun, type AlignPpoCase } from '../bench/align-ppo-run.ts';
 import { alignRuns } from '../bench/align.ts';
 import { ppoRuns } from '../bench/ppo.ts';
@@ -62,4 +62,37 @@ describe('bench suites through the pool', () => {
     expect(delayed.itemShare).toEqual(copy.itemShare);
     expect(delayed.meanReturn).toBe(copy.meanReturn);
   });
+
+  it('align-ppo --continue: an interrupted bench goes on with only the missing runs, the kept ones as saved; --rerun ARM makes that arm again; other settings are refused', async () => {
+    const base = { steps: 512, demos: [2], rewards: ['natural' as const], evalEpisodes: 3, noise: 0.1, bcEpochs: 2, demoReturn: 100, jobs: 2 };
+    const save = (results: RunResult[]): SavedRuns => JSON.parse(JSON.stringify({ command: 'npm run bench -- align-ppo …', machine: 'test', results })) as SavedRuns;
+    // Session 1 made PPO's seed 1 and stopped.
+    const first = await alignPpoRuns({ ...base, seeds: 1, arms: ['ppo'] });
+    expect(first.map((r) => r.settings)).toEqual([{ steps: 512, evalEpisodes: 3, noise: 0.1, bcEpochs: 2, bcMinEntropy: 0, bcAuxIterations: 0, bcAuxWeight: 1, demoReturn: 100 }]);
+    // Session 2 asks for 2 seeds and two arms: it makes the three runs missing, and keeps the saved one as it was.
+    const o = { ...base, seeds: 2, arms: ['ppo', 'ppo+align'] as ('ppo' | 'ppo+align')[] };
+    const kept = keptRuns(save(first), o, 'saved.json');
+    expect(kept).toEqual(JSON.parse(JSON.stringify(first)));
+    const made: string[] = [];
+    const second = await alignPpoRuns(o, kept, (_, r) => void made.push(`${r.arm}:${r.seed}`));
+    expect(made.sort()).toEqual(['ppo+align:1', 'ppo+align:2', 'ppo:2']);
+    expect(second.map((r) => `${r.arm}:${r.seed}`).sort()).toEqual(['ppo+align:1', 'ppo+align:2', 'ppo:1', 'ppo:2']);
+    expect(second[0]).toBe(kept[0]);
+    // --rerun ppo: PPO's runs are made again (the same, by determinism), the others kept.
+    const again = keptRuns(save(second), { ...o, rerun: 'ppo' }, 'saved.json');
+    expect(again.map((r) => `${r.arm}:${r.seed}`).sort()).toEqual(['ppo+align:1', 'ppo+align:2']);
+    const remade: string[] = [];
+    const third = await alignPpoRuns(o, again, (_, r) => void remade.push(`${r.arm}:${r.seed}`));
+    expect(remade.sort()).toEqual(['ppo:1', 'ppo:2']);
+    const bySeed = (rs: RunResult[], arm: string) => perSeedJson(rs.filter((r) => r.arm === arm).sort((a, b) => a.seed - b.seed));
+    expect(bySeed(third, 'ppo')).toEqual(bySeed(second, 'ppo'));
+    expect(bySeed(third, 'ppo')).not.toEqual(bySeed(third, 'ppo+align'));
+    // Saved runs made otherwise are refused by name, old results (no settings: the command says) too.
+    expect(() => keptRuns(save(second), { ...o, noise: 0.2, steps: 1024 }, 'saved.json')).toThrow('--continue: saved.json holds runs made with other settings: steps 512 (now 1024), noise 0.1 (now 0.2); use another --results NAME');
+    const old = { ...save(first), command: 'npm run bench -- align-ppo --seeds 1 --steps 512 --eval-episodes 3 --noise 0.1 --bc-epochs 2 --demo-return 100' };
+    delete old.results[0]!.settings;
+    expect(keptRuns(old, o, 'old.json')).toHaveLength(1);
+    expect(() => keptRuns({ ...old, command: old.command.replace('--demo-return 100', '') }, o, 'old.json')).toThrow(/demoReturn env \(now 100\)/);
+    await expect(runAlignPpoBench({ ...o, rerun: 'ppo', command: '' })).rejects.toThrow('--rerun ARM goes with --continue');
+  }, 120_000);
 });

@@ -23,7 +23,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--use-angle=swiftshader'] });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true });
 }
 
 // ------------------------------------------------------------------ scripted episodes of real envs

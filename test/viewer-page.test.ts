@@ -222,6 +222,32 @@ describe('episode view', () => {
     await page.selectOption('#tl-speed', '1');
   });
 
+  it('asks for about one animation frame per frame shown when it plays below the display\'s rate', async () => {
+    // Each animation frame asked for is one chromium produces; at 10 fps the timeline sleeps between frames
+    // instead of asking at the display's rate (60 a second: ~6 per frame shown).
+    await page.evaluate(`(() => {
+      const raf = globalThis.__rafBefore = globalThis.requestAnimationFrame;
+      globalThis.__rafCalls = 0;
+      globalThis.requestAnimationFrame = (cb) => (globalThis.__rafCalls++, raf.call(globalThis, cb));
+    })()`);
+    try {
+      await openReplay('run-KeyDoorTreasure-v0');
+      await page.selectOption('#tl-speed', '1');
+      await page.evaluate(() => (globalThis as unknown as G).__viewer.seek(0));
+      const fps = server.scripted.get('KeyDoorTreasure-v0')!.fps;
+      expect(fps).toBeLessThanOrEqual(15);
+      const [draws0, calls0] = (await page.evaluate('[globalThis.__viewer.draws, globalThis.__rafCalls]')) as [number, number];
+      await page.click('#tl-play');
+      await page.waitForFunction(() => (globalThis as unknown as G).__viewer.t >= 8, null, WAIT);
+      await page.click('#tl-play'); // pause
+      const [draws1, calls1] = (await page.evaluate('[globalThis.__viewer.draws, globalThis.__rafCalls]')) as [number, number];
+      expect(draws1 - draws0).toBeGreaterThanOrEqual(8);
+      expect(calls1 - calls0).toBeLessThanOrEqual(2 * (draws1 - draws0) + 4);
+    } finally {
+      await page.evaluate('globalThis.requestAnimationFrame = globalThis.__rafBefore');
+    }
+  });
+
   it('jumps to the next and previous event', async () => {
     // Find an env whose scripted replay has at least two event frames.
     const envId = envIds.find((id) => server.scripted.get(id)!.frames.filter((f) => f.events?.length).length >= 2);

@@ -1,7 +1,7 @@
 /** rudder-ts/agents: PPO and what it is made of. */
-export { trainPpo, PpoTrainer, explainedVariance, type PpoTrainOptions, type PpoResult, type PpoHooks, type PpoIterationStats, type EpisodeRecord, type RolloutBuffers } from './ppo/ppo.ts';
+export { trainPpo, PpoTrainer, explainedVariance, type PpoTrainOptions, type PpoResult, type PpoHooks, type PpoIterationStats, type EpisodeRecord, type RolloutBuffers, type AuxiliaryLoss } from './ppo/ppo.ts';
 export { EpisodeTap, subEnvsOf, type CapturedEpisode, type RolloutTap } from './ppo/episode-tap.ts';
-export { agentFromCheckpoint, tfjsPolicyFromCheckpoint, type PpoCheckpointState } from './ppo/checkpoint.ts';
+export { agentFromCheckpoint, tfjsPolicyFromCheckpoint, type PpoCheckpointState, type AuxiliarySettings } from './ppo/checkpoint.ts';
 export type { PpoRolloutState, SavedEpisode } from './ppo/rollout-state.ts';
 export { PpoConfigSchema, parsePpoConfig, CLI_TOTAL_TIMESTEPS, EVAL_SEED_OFFSET, RESUME_SEED_STRIDE, RETURN_WINDOW, type PpoConfig } from './ppo/config.ts';
 export { ActorCritic, CnnActorCritic, createAgent, type Agent } from './ppo/agent.ts';

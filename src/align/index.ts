@@ -32,8 +32,10 @@ export { buildEventProfile, keepFilledColumns, scoreGain, eventScale, REFERENCE_
 export {
   AlignRedistribution, alignFromDemos, DEFAULT_DEMO_RETURN, redistributeEventsOffline, type AlignPpoOptions, type AlignFromDemosOptions, type AlignSetup, type AlignCheckpointState,
 } from './ppo-align.ts';
-export { SubgoalObservation, subgoalWrapper, subgoalDemoSteps } from './subgoal-observation.ts';
+export { SubgoalObservation, subgoalWrapper } from './subgoal-observation.ts';
+export { subgoalDemoSteps } from './subgoal-demo-steps.ts';
 export { readSubgoals, columnRewards, type Subgoal, type SubgoalOptions, type ColumnRewards } from './subgoals.ts';
-export { subgoalAgents, subgoalStages, stageOf, stageDemoSteps, SubgoalPolicy, type SubgoalStages, type SubgoalAgentsOptions, type SubgoalAgentsSetup } from './subgoal-agents.ts';
+export { subgoalAgents, stageDemoSteps, SubgoalPolicy, type SubgoalAgentsOptions, type SubgoalAgentsSetup } from './subgoal-agents.ts';
+export { subgoalStages, stageOf, type SubgoalStages } from './subgoal-stages.ts';
 export { saveSubgoalModel, loadSubgoalModel, isSubgoalModel, SUBGOAL_MODEL_FORMAT, type SubgoalModel, type SubgoalModelJson } from './subgoal-model.ts';
 export { alignEvalParts, type AlignEvalParts } from './saved-align.ts';

@@ -9,6 +9,7 @@ import { envEvents } from './event-episodes.ts';
 import { buildEventProfile, eventScale, type EventProfileOptions } from './event-profile.ts';
 import { prefixScores } from './profile-align.ts';
 import { PrefixScorer } from './prefix-scorer.ts';
+import { eventFlagsToJson } from './subgoal-model-json.ts';
 import { subgoalWrapper } from './subgoal-observation.ts';
 import { NO_EVENT, type EncoderJson, type TransitionEvents } from './transition-events.ts';
 
@@ -178,6 +179,12 @@ export class AlignRedistribution implements RewardRedistribution {
   resetEpisodes(): void {
     this.started.fill(0);
     this.trails.fill(null);
+  }
+
+  /** The state augmentation's flags as model.json records them (subgoal-model-json.ts); null without augmentation or for an encoder that cannot be saved. */
+  modelObservation(): Record<string, unknown> | null {
+    if (this.appended === 0 || this.obsDim === null || !this.encoder.toJson) return null;
+    return { ...eventFlagsToJson(this.obsDim, this.encoder) };
   }
 
   saveState(): RedistributionState {

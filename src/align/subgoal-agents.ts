@@ -7,8 +7,9 @@ import type { LossStats, Minibatch } from '../agents/ppo/loss.ts';
 import { copyMinibatchRows, newMinibatch } from '../agents/ppo/minibatch.ts';
 import { checkTensors, FusedPolicy, type PpoPolicy, type UpdateCoefs } from '../agents/ppo/policy.ts';
 import type { AlignSetup } from './ppo-align.ts';
-import { subgoalDemoSteps } from './subgoal-observation.ts';
+import { subgoalDemoSteps } from './subgoal-demo-steps.ts';
 import { saveSubgoalModel, type SubgoalModel } from './subgoal-model.ts';
+import { stageOf, subgoalStages, type SubgoalStages } from './subgoal-stages.ts';
 import { readSubgoals, type Subgoal, type SubgoalOptions } from './subgoals.ts';
 import type { TransitionEvents } from './transition-events.ts';
 
@@ -29,34 +30,6 @@ import type { TransitionEvents } from './transition-events.ts';
  * and each minibatch (advantages normalised over the whole of it, as for one policy) is split by stage,
  * each part one update of its own agent with its own Adam and gradient clip.
  */
-
-/** How the stage is read from an augmented observation. */
-export interface SubgoalStages {
-  /** Where the env's own observation ends and the K event flags begin. */
-  readonly envObsDim: number;
-  /** K, the flags after envObsDim. */
-  readonly numEvents: number;
-  /** The sub-goals' events in profile order, each once (a repeated event would be open only once). */
-  readonly events: Int32Array;
-}
-
-/** The stages of these sub-goals: their events in order, each kept at its first sub-goal. */
-export function subgoalStages(subgoals: readonly Subgoal[], envObsDim: number, numEvents: number): SubgoalStages {
-  if (subgoals.length === 0) throw new RangeError('subgoalStages: no sub-goals (the profile has no peak columns)');
-  const seen = new Set<number>();
-  for (const g of subgoals) {
-    if (!(Number.isInteger(g.event) && g.event >= 0 && g.event < numEvents)) throw new RangeError(`subgoalStages: sub-goal "${g.name}" has event ${g.event}, outside 0..${numEvents - 1}`);
-    seen.add(g.event); // a Set keeps first-insertion order
-  }
-  return { envObsDim, numEvents, events: Int32Array.from(seen) };
-}
-
-/** The current sub-goal of an augmented observation row [envObsDim + K]: the first whose event flag is 0 (the last one once all are set). */
-export function stageOf(row: Float32Array, s: SubgoalStages): number {
-  const m = s.events.length;
-  for (let j = 0; j < m; j++) if (row[s.envObsDim + s.events[j]!] === 0) return j;
-  return m - 1;
-}
 
 /** The demo steps (augmented rows) split by the stage each was taken in: one DemoSteps per sub-goal (possibly empty). */
 export function stageDemoSteps(steps: DemoSteps, s: SubgoalStages): DemoSteps[] {

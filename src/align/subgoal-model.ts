@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { basename, dirname, join } from 'node:path';
 import type { Agent } from '../agents/ppo/agent.ts';
 import { loadPolicyModel, savePolicyModel } from '../agents/run/model-io.ts';
-import { encoderFromJson, encoderToJson } from './encoder-json.ts';
-import type { SubgoalStages } from './subgoal-agents.ts';
-import type { EncoderJson, TransitionEvents } from './transition-events.ts';
+import { encoderToJson } from './encoder-json.ts';
+import { parseSubgoalModelJson, SUBGOAL_MODEL_FORMAT, SUBGOAL_MODEL_VERSION, type SubgoalModelJson } from './subgoal-model-json.ts';
+import type { SubgoalStages } from './subgoal-stages.ts';
+import type { TransitionEvents } from './transition-events.ts';
 import { writeFileAtomic } from '../agents/run/atomic.ts';
 
 /**
@@ -14,27 +15,7 @@ import { writeFileAtomic } from '../agents/run/atomic.ts';
  * augmentation's flags, the env's own observation size, the sub-goals' events in profile order and their
  * names. The agent of the first sub-goal whose event flag is still 0 acts (subgoal-agents.ts `stageOf`).
  */
-export const SUBGOAL_MODEL_FORMAT = 'rudder-subgoal-agents';
-export const SUBGOAL_MODEL_VERSION = 1;
-
-/** The JSON of `subgoals.json`. */
-export interface SubgoalModelJson {
-  format: typeof SUBGOAL_MODEL_FORMAT;
-  version: number;
-  envId: string;
-  envKwargs: Record<string, unknown>;
-  /** Where the env's own observation ends and the K event flags begin. */
-  envObsDim: number;
-  /** K: the flags, one per event kind of the encoder. */
-  numEvents: number;
-  /** The sub-goals' events in profile order, each once; agent j acts while events[j] has not happened. */
-  events: number[];
-  /** A readable name per sub-goal (its event's). */
-  names: string[];
-  encoder: EncoderJson;
-  /** Agent j's folder, relative to the model folder. */
-  agents: string[];
-}
+export { SUBGOAL_MODEL_FORMAT, SUBGOAL_MODEL_VERSION, type SubgoalModelJson } from './subgoal-model-json.ts';
 
 /** What a saved sub-goal model holds, rebuilt. */
 export interface SubgoalModel {
@@ -88,34 +69,16 @@ export function loadSubgoalModel(dir: string): SubgoalModel {
   } catch (e) {
     throw new Error(`${path} is not valid JSON: ${(e as Error).message}`);
   }
-  const j = raw as Partial<SubgoalModelJson>;
-  if (typeof raw !== 'object' || raw === null || j.format !== SUBGOAL_MODEL_FORMAT || j.version !== SUBGOAL_MODEL_VERSION) {
-    throw new Error(`${path} is not a sub-goal model: expected format "${SUBGOAL_MODEL_FORMAT}" version ${SUBGOAL_MODEL_VERSION}, found ${JSON.stringify({ format: j?.format, version: j?.version })}`);
-  }
-  const int = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
-  if (typeof j.envId !== 'string') throw new Error(`${path}: field envId must be a string`);
-  if (typeof j.envKwargs !== 'object' || j.envKwargs === null || Array.isArray(j.envKwargs)) throw new Error(`${path}: field envKwargs must be an object`);
-  if (!int(j.envObsDim, 1) || !int(j.numEvents, 1)) throw new Error(`${path}: fields envObsDim and numEvents must be integers ≥ 1, got ${j.envObsDim} and ${j.numEvents}`);
-  const K = j.numEvents;
-  if (!Array.isArray(j.events) || j.events.length === 0 || !j.events.every((e) => int(e, 0) && e < K) || new Set(j.events).size !== j.events.length) {
-    throw new Error(`${path}: field events must be distinct event ids in 0..${K - 1}, got ${JSON.stringify(j.events)}`);
-  }
-  const m = j.events.length;
-  if (!Array.isArray(j.names) || j.names.length !== m) throw new Error(`${path}: field names must hold ${m} names, one per sub-goal`);
-  if (!Array.isArray(j.agents) || j.agents.length !== m || !j.agents.every((a) => typeof a === 'string' && a.length > 0 && !a.includes('..'))) {
-    throw new Error(`${path}: field agents must name ${m} agent folders, one per sub-goal, got ${JSON.stringify(j.agents)}`);
-  }
-  const encoder = encoderFromJson(j.encoder, path);
-  if (encoder.numEvents !== K) throw new Error(`${path}: the encoder has ${encoder.numEvents} events, numEvents says ${K}`);
-  const D = j.envObsDim + K;
+  const j = parseSubgoalModelJson(raw, path);
+  const K = j.stages.numEvents, D = j.stages.envObsDim + K;
   const agents = j.agents.map((name, a) => {
     const { agent, envId } = loadPolicyModel(join(dir, name));
-    if (agent.kind !== 'mlp' || agent.obsDim !== D) throw new Error(`${join(dir, name)}: agent ${a} takes ${agent.kind === 'mlp' ? agent.obsDim : agent.kind} observations, the sub-goal model's are ${j.envObsDim} + ${K} flags`);
+    if (agent.kind !== 'mlp' || agent.obsDim !== D) throw new Error(`${join(dir, name)}: agent ${a} takes ${agent.kind === 'mlp' ? agent.obsDim : agent.kind} observations, the sub-goal model's are ${j.stages.envObsDim} + ${K} flags`);
     if (envId !== j.envId) throw new Error(`${join(dir, name)}: agent ${a} was trained on ${envId}, subgoals.json says ${j.envId}`);
     return agent;
   });
   agents.forEach((a, k) => {
-    if (a.nvec.join() !== agents[0]!.nvec.join()) throw new Error(`${join(dir, j.agents![k]!)}: agent ${k} has action heads [${[...a.nvec].join(', ')}], agent 0 [${[...agents[0]!.nvec].join(', ')}]`);
+    if (a.nvec.join() !== agents[0]!.nvec.join()) throw new Error(`${join(dir, j.agents[k]!)}: agent ${k} has action heads [${[...a.nvec].join(', ')}], agent 0 [${[...agents[0]!.nvec].join(', ')}]`);
   });
-  return { envId: j.envId, envKwargs: j.envKwargs, stages: { envObsDim: j.envObsDim, numEvents: K, events: Int32Array.from(j.events) }, names: j.names.map(String), encoder, agents };
+  return { envId: j.envId, envKwargs: j.envKwargs, stages: j.stages, names: j.names, encoder: j.encoder, agents };
 }

@@ -1,7 +1,9 @@
 import { Rng } from '../../envs/core/rng.ts';
 import type { Agent } from './agent.ts';
 import { BC_COEFS, bcMinibatch, checkSteps, fillBcMinibatch, type DemoSteps } from './bc.ts';
+import type { AuxiliarySettings } from './checkpoint.ts';
 import type { PpoConfig } from './config.ts';
+import type { AuxiliaryLoss } from './ppo.ts';
 import { PpoLoss } from './loss.ts';
 
 /**
@@ -34,15 +36,28 @@ export interface BcAuxiliaryOptions {
 /** Adds the auxiliary gradient of update `u` (0-based) to `grads` (agent.params() order), in place. */
 export type AuxiliaryGradient = (grads: Float32Array[], u: number) => void;
 
-/** For `PpoTrainOptions.auxiliaryLoss`: the BC auxiliary gradient on `steps` for the trainer's agent and config. */
-export function bcAuxiliary(steps: DemoSteps, opts: BcAuxiliaryOptions): (agent: Agent, cfg: PpoConfig) => AuxiliaryGradient {
+/** BC's settings as checkpoints record them (checkpoint.ts `AuxiliarySettings`). */
+export interface BcAuxiliarySettings extends AuxiliarySettings {
+  readonly kind: 'bc';
+  readonly weight: number;
+  readonly iterations: number;
+  readonly batchSize: number;
+  readonly seed: number;
+}
+
+/**
+ * For `PpoTrainOptions.auxiliaryLoss`: the BC auxiliary gradient on `steps` for the trainer's agent and config;
+ * its `settings` go into the run's checkpoints (the demos do not: a resume must pass the same ones).
+ */
+export function bcAuxiliary(steps: DemoSteps, opts: BcAuxiliaryOptions): AuxiliaryLoss {
   const { weight = 1, iterations, batchSize = 64, seed = 0 } = opts;
   if (!(Number.isFinite(weight) && weight > 0)) throw new RangeError(`bcAuxiliary: weight must be a number > 0, got ${weight}`);
   if (!(Number.isInteger(iterations) && iterations >= 1)) throw new RangeError(`bcAuxiliary: iterations must be an integer ≥ 1, got ${iterations}`);
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`bcAuxiliary: batchSize must be an integer ≥ 1, got ${batchSize}`);
   const n = steps.actions.length;
   if (n === 0) throw new RangeError('bcAuxiliary: no demo steps');
-  return (agent, cfg) => {
+  const settings: BcAuxiliarySettings = { kind: 'bc', weight, iterations, batchSize, seed };
+  return Object.assign((agent: Agent, cfg: PpoConfig): AuxiliaryGradient => {
     checkSteps(agent, steps, 'bcAuxiliary');
     const updates = iterations * cfg.updateEpochs * cfg.numMinibatches, B = Math.min(batchSize, n);
     const loss = new PpoLoss(agent), own = agent.params().map((p) => new Float32Array(p.length));
@@ -64,5 +79,5 @@ export function bcAuxiliary(steps: DemoSteps, opts: BcAuxiliaryOptions): (agent:
         for (let i = 0; i < g.length; i++) g[i]! += w * o[i]!;
       }
     };
-  };
+  }, { settings });
 }

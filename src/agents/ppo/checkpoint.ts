@@ -47,6 +47,34 @@ export interface PpoCheckpointState {
   metrics?: MetricsMark;
   /** The policy's kind: `custom` for one given by makePolicy (the sub-goal agents). Absent in older checkpoints: the config's. */
   policyKind?: PpoPolicy['kind'];
+  /**
+   * The auxiliary loss the run was trained with (PpoTrainOptions.auxiliaryLoss's `settings`), null for none, so a
+   * resume with another or none is refused. Absent in older checkpoints (`rudder train` kept BC's in the run
+   * folder's bc-auxiliary.json then).
+   */
+  auxiliary?: AuxiliarySettings | null;
+}
+
+/**
+ * What an auxiliary loss records in a checkpoint: its kind and the settings that shape its gradients (e.g. BC's
+ * `{ kind: 'bc', iterations, weight, batchSize, seed }`, ./bc-auxiliary.ts). Flat: numbers, strings, booleans.
+ */
+export type AuxiliarySettings = { readonly kind: string } & Readonly<Record<string, number | string | boolean>>;
+
+/** A checkpoint's `auxiliary` field, checked: null, or a flat object with a string `kind`; anything else is an error naming it. */
+export function parseAuxiliarySettings(raw: unknown, label: string): AuxiliarySettings | null {
+  if (raw === null) return null;
+  const ok = typeof raw === 'object' && !Array.isArray(raw) && typeof (raw as { kind?: unknown }).kind === 'string'
+    && Object.values(raw as object).every((v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)));
+  if (!ok) throw new Error(`checkpoint ${label}: field auxiliary must be null or an object with a string kind and number, string or boolean settings, got ${JSON.stringify(raw)?.slice(0, 120)}`);
+  return raw as AuxiliarySettings;
+}
+
+/** "the auxiliary loss bc (iterations 2, weight 0.5, …)" or "no auxiliary loss", for errors. */
+export function describeAuxiliary(s: AuxiliarySettings | null): string {
+  if (!s) return 'no auxiliary loss';
+  const rest = Object.entries(s).filter(([k]) => k !== 'kind').sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${String(v)}`);
+  return `the auxiliary loss ${s.kind}${rest.length ? ` (${rest.join(', ')})` : ''}`;
 }
 
 /** The part of a PPO trainer a checkpoint saves and restores. */
@@ -68,6 +96,8 @@ export interface PpoLearningState {
   saveRollout(): PpoRolloutState | null;
   /** Where the metrics files end now, when a metrics log is attached. */
   metricsMark(): MetricsMark | null;
+  /** The auxiliary loss's settings, or null without one. */
+  readonly auxiliary: AuxiliarySettings | null;
 }
 
 /** The state and tensors (weights and Adam moments, `param/i`, `adam_m/i`, `adam_v/i`; a tfjs policy also `adam_beta_pow`) to save. */
@@ -77,7 +107,7 @@ export function checkpointContents(t: PpoLearningState, sessionSeconds: number):
     kind: 'ppo', config: t.cfg, iteration: t.iteration, globalStep: t.globalStep, adamStep,
     rng: t.rng.getState(), elapsedSeconds: t.elapsedBefore + sessionSeconds, bestEvalReturn: t.bestEval?.meanReturn ?? null,
     nextEvalStep: Number.isFinite(t.nextEvalStep) ? t.nextEvalStep : -1, obsDim: sizeOf(t.obsShape), obsShape: [...t.obsShape], nvec: [...t.policy.nvec],
-    rollout: t.saveRollout(), policyKind: t.policy.kind,
+    rollout: t.saveRollout(), policyKind: t.policy.kind, auxiliary: t.auxiliary,
   };
   const mark = t.metricsMark();
   if (mark) state.metrics = mark;
@@ -119,6 +149,7 @@ export function restoreLearningState(t: PpoLearningState, s: PpoCheckpointState,
     throw new Error(s.policyKind === 'custom' ? `checkpoint ${label} holds a policy made by makePolicy (e.g. the sub-goal agents, --align-subgoals): resume it with the same`
       : `checkpoint ${label} holds the built-in ${s.config.policy} policy; this run makes its own (makePolicy, e.g. --align-subgoals)`);
   }
+  checkAuxiliary(t.auxiliary, s, label);
   t.policy.restoreState(tensors, s.adamStep, `checkpoint ${label}`);
   restoreRedistribution(t.redistribution, s, tensors, label);
   t.rng.setState(s.rng);
@@ -127,6 +158,13 @@ export function restoreLearningState(t: PpoLearningState, s: PpoCheckpointState,
   t.elapsedBefore = s.elapsedSeconds;
   if (s.nextEvalStep >= 0) t.nextEvalStep = s.nextEvalStep;
   if (s.bestEvalReturn !== null) t.bestEval = { meanReturn: s.bestEvalReturn, stdReturn: NaN, meanLength: NaN, returns: [], lengths: [] };
+}
+
+/** A resume must have the auxiliary loss the checkpoint was trained with (the same settings), or none if none. */
+function checkAuxiliary(given: AuxiliarySettings | null, s: PpoCheckpointState, label: string): void {
+  if (s.auxiliary === undefined) return; // older checkpoints did not record it
+  const saved = parseAuxiliarySettings(s.auxiliary, label);
+  if (describeAuxiliary(saved) !== describeAuxiliary(given)) throw new Error(`checkpoint ${label} was trained with ${describeAuxiliary(saved)}; this run has ${describeAuxiliary(given)}`);
 }
 
 /** The redistributor's state back into the one the resumed run was given: both or neither, the same kind. */

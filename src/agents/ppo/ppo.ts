@@ -20,7 +20,7 @@ import { saveCheckpoint } from '../run/checkpoint.ts';
 import { savePolicyModel, saveTfjsPolicyModel } from '../run/model-io.ts';
 import { join } from 'node:path';
 import { createAgent, type Agent } from './agent.ts';
-import { checkpointContents, loadResumeCheckpoint, restoreLearningState, type PpoLearningState } from './checkpoint.ts';
+import { checkpointContents, loadResumeCheckpoint, restoreLearningState, type AuxiliarySettings, type PpoLearningState } from './checkpoint.ts';
 import { EVAL_SEED_OFFSET, parsePpoConfig, RESUME_SEED_STRIDE, RETURN_WINDOW, type PpoConfig } from './config.ts';
 import { evaluatePolicy, type EvalResult } from './evaluate.ts';
 import { computeGae } from './gae.ts';
@@ -97,7 +97,7 @@ export interface PpoTrainOptions {
    * An auxiliary loss whose gradient each update adds to PPO's before the clip (the fused policies only; on a
    * resume too), given the agent and config, e.g. BC with a decaying weight (./bc-auxiliary.ts `bcAuxiliary`).
    */
-  auxiliaryLoss?: ((agent: Agent, cfg: PpoConfig) => (grads: Float32Array[], u: number) => void) | null;
+  auxiliaryLoss?: AuxiliaryLoss | null;
   /**
    * A policy of the caller's making instead of the config's built-in one, given the config and the (wrapped)
    * env's observation shape and action heads, e.g. Align-RUDDER's sub-goal agents (src/align/subgoal-agents.ts).
@@ -154,6 +154,13 @@ interface RedistributedBuffers {
   mixedRewards: Float32Array | null;
 }
 
+/**
+ * An auxiliary loss (PpoTrainOptions.auxiliaryLoss): given the agent and config, the function that adds update u's
+ * gradient. Its `settings` go into checkpoints, so a resume with another or none is refused; a loss without them
+ * is recorded as `{ kind: 'custom' }`.
+ */
+export type AuxiliaryLoss = ((agent: Agent, cfg: PpoConfig) => (grads: Float32Array[], u: number) => void) & { readonly settings?: AuxiliarySettings };
+
 /** PPO's whole state and loop. `trainPpo` is the usual entry; the class exists for checkpoints and tests. */
 export class PpoTrainer implements PpoLearningState {
   readonly envs: VectorRecordEpisodeStatistics<Float32Array, Int32Array>;
@@ -170,6 +177,7 @@ export class PpoTrainer implements PpoLearningState {
   nextEvalStep: number;
   elapsedBefore = 0; // seconds spent in earlier sessions of a resumed run
   readonly redistribution: RewardRedistribution | null;
+  readonly auxiliary: AuxiliarySettings | null;
   readonly obsShape: readonly number[];
   private readonly D: number; // observation size (H·W·C for an image)
   private readonly K: number; // action heads
@@ -229,6 +237,7 @@ export class PpoTrainer implements PpoLearningState {
         this.policy = fused;
         this.kernels = fused.loss.kernels;
       }
+      this.auxiliary = opts.auxiliaryLoss ? opts.auxiliaryLoss.settings ?? { kind: 'custom' } : null;
       if (opts.auxiliaryLoss) {
         if (!(this.policy instanceof FusedPolicy)) throw new Error(`an auxiliary loss works on the fused agent only, not on a '${this.policy.kind}' policy`);
         this.policy.auxiliary = opts.auxiliaryLoss(this.policy.agent, cfg);
@@ -358,8 +367,9 @@ export class PpoTrainer implements PpoLearningState {
     }
     // The final policy as a tfjs model (model.json + weights.bin), loadable in a browser.
     if (opts.runDir) {
-      if (this.policy instanceof TfjsActorCritic) await saveTfjsPolicyModel(join(opts.runDir, 'model'), this.policy.model, this.policy.nvec, cfg.envId);
-      else if (this.policy.kind === 'fused') await savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId);
+      const observation = opts.redistribution?.modelObservation?.() ?? undefined; // e.g. Align-RUDDER's state augmentation
+      if (this.policy instanceof TfjsActorCritic) await saveTfjsPolicyModel(join(opts.runDir, 'model'), this.policy.model, this.policy.nvec, cfg.envId, observation);
+      else if (this.policy.kind === 'fused') await savePolicyModel(join(opts.runDir, 'model'), this.agent, cfg.envId, observation);
       else await this.policy.saveModel?.(join(opts.runDir, 'model'), cfg); // a custom policy's own folder (e.g. the sub-goal agents)
     }
     const trainer = this;

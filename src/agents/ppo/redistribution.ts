@@ -90,6 +90,12 @@ export interface RewardRedistribution {
   restoreState?(state: RedistributionState['state'], tensors: Record<string, Float32Array>, label: string): void;
   /** The envs were reset (a resume restarts its episodes): forget the episodes in progress. */
   resetEpisodes?(): void;
+  /**
+   * When the policy's input is not the env's observation as is because of this method (Align-RUDDER's state
+   * augmentation), a record of how to rebuild it: PPO saves it in model.json (`userDefinedMetadata.rudder.observation`)
+   * so the saved policy can be run elsewhere (the viewer's page). Absent or null: nothing to record.
+   */
+  modelObservation?(): Record<string, unknown> | null;
 }
 
 /** A = c·A_env + (1 − c)·(q·RR + (1 − q)·A_env). */

@@ -20,7 +20,15 @@ import { writeFileAtomic } from './atomic.ts';
 export const MODEL_FORMAT_VERSION = 2;
 
 /** `userDefinedMetadata.rudder` of a saved model. */
-export interface PolicyModelMetadata { format: 'rudder-actor-critic'; version: number; topology: MlpTopology | CnnTopology | TfjsTopology }
+export interface PolicyModelMetadata {
+  format: 'rudder-actor-critic'; version: number; topology: MlpTopology | CnnTopology | TfjsTopology;
+  /**
+   * What turns the env's observation into the model's input, when it is not the env's observation as is:
+   * a record of the module that trained it (Align-RUDDER's state augmentation: src/align/subgoal-model-json.ts
+   * `EventFlagsJson`), read and checked there. Absent: the model takes the env's observation.
+   */
+  observation?: Record<string, unknown>;
+}
 
 /** A user's tfjs model (`policy: 'tfjs'`): its layers are in `modelTopology`; only tfjs-layers loads it. */
 export interface TfjsTopology { policy: 'tfjs'; obsShape: number[]; nvec: number[]; envId: string }
@@ -104,10 +112,10 @@ export function toLayersModel(agent: Agent): tfl.LayersModel {
 }
 
 /** Write `agent` as a tfjs Layers model into `dir` (atomically, file by file; weights first, then model.json). */
-export async function savePolicyModel(dir: string, agent: Agent, envId: string): Promise<void> {
+export async function savePolicyModel(dir: string, agent: Agent, envId: string, observation?: Record<string, unknown>): Promise<void> {
   const model = toLayersModel(agent);
   try {
-    await writeLayersModel(dir, model, { format: 'rudder-actor-critic', version: MODEL_FORMAT_VERSION, topology: topology(agent, envId) });
+    await writeLayersModel(dir, model, { format: 'rudder-actor-critic', version: MODEL_FORMAT_VERSION, topology: topology(agent, envId), ...(observation ? { observation } : {}) });
   } finally {
     model.dispose();
   }
@@ -117,9 +125,9 @@ export async function savePolicyModel(dir: string, agent: Agent, envId: string):
  * Write a user's tfjs actor-critic (`policy: 'tfjs'`) in the same format: its own layers in `modelTopology`, and
  * a `tfjs` topology in the metadata (no fused agent can load it: use {@link loadLayersPolicy}).
  */
-export async function saveTfjsPolicyModel(dir: string, model: tfl.LayersModel, nvec: ArrayLike<number>, envId: string): Promise<void> {
+export async function saveTfjsPolicyModel(dir: string, model: tfl.LayersModel, nvec: ArrayLike<number>, envId: string, observation?: Record<string, unknown>): Promise<void> {
   const obsShape = model.inputs[0]!.shape.slice(1) as number[];
-  await writeLayersModel(dir, model, { format: 'rudder-actor-critic', version: MODEL_FORMAT_VERSION, topology: { policy: 'tfjs', obsShape, nvec: Array.from(nvec), envId } });
+  await writeLayersModel(dir, model, { format: 'rudder-actor-critic', version: MODEL_FORMAT_VERSION, topology: { policy: 'tfjs', obsShape, nvec: Array.from(nvec), envId }, ...(observation ? { observation } : {}) });
 }
 
 async function writeLayersModel(dir: string, model: tfl.LayersModel, meta: PolicyModelMetadata): Promise<void> {

@@ -1,21 +1,22 @@
 /**
- * A run's saved policy playing in the page: `tf.loadLayersModel` on the run's `model/model.json` (the
- * server serves it at /runs/<runId>/model/), the env built and stepped here (the env core bundles for the
- * browser), greedy actions (argmax of each head's logits, as `evaluatePolicy`). Bundled on its own as
- * `policy.js` and imported by main.ts only when a policy plays, so the base page does not carry TensorFlow.js.
+ * A run's saved policy playing in the page: the run's `model/` loaded by `tf.loadLayersModel` (the server
+ * serves it at /runs/<runId>/model/; one policy, one with Align-RUDDER's event flags, or the sub-goal agents:
+ * policy-model.ts), the env built and stepped here (the env core bundles for the browser), greedy actions
+ * (argmax of each head's logits, as `evaluatePolicy`). Bundled on its own as `policy.js` and imported by
+ * main.ts only when a policy plays, so the base page does not carry TensorFlow.js.
  *
  * It emits the same messages a server would (episode_start, step, episode_end with source `policy`), so
  * the page shows the episode with the same code as any other.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import '../../envs/registrations.ts';
 import type { Env } from '../../envs/core/env.ts';
 import { make } from '../../envs/core/registry.ts';
 import { sceneOf, type Scene } from '../../envs/core/scene.ts';
 import type { ServerMessage } from '../protocol.ts';
 import { sceneDelta } from '../protocol-core.ts';
+import { loadPagePolicy, type PagePolicy } from './policy-model.ts';
 
 export interface PolicyRunOptions {
   runId: string;
@@ -31,28 +32,27 @@ export interface PolicyRunOptions {
   emit(m: ServerMessage): void;
 }
 
-/** The URL of a run's saved policy, relative to the page (this module sits beside index.html). */
-export function modelUrl(runId: string): string {
-  return new URL(`runs/${encodeURIComponent(runId)}/model/model.json`, document.baseURI).href;
-}
+const policies = new Map<string, Promise<PagePolicy>>();
 
-const models = new Map<string, Promise<LayersModel>>();
+/** The run's policy, loaded once per page. */
+function policyOf(runId: string, envId: string): Promise<PagePolicy> {
+  let pending = policies.get(runId);
+  if (!pending) {
+    pending = loadPagePolicy(runId, envId);
+    policies.set(runId, pending);
+    pending.catch(() => policies.delete(runId)); // a failed load may be retried
+  }
+  return pending;
+}
 
 /** Plays one greedy episode of the run's policy; resolves to its actions. */
 export async function runPolicy(o: PolicyRunOptions): Promise<number[]> {
   await tf.setBackend('cpu');
-  let pending = models.get(o.runId);
-  if (!pending) {
-    pending = loadLayersModel(modelUrl(o.runId));
-    models.set(o.runId, pending);
-    pending.catch(() => models.delete(o.runId)); // a failed load may be retried
-  }
-  const model = await pending;
-  const nvec = headsOf(model);
-  const env = make(o.envId, o.envKwargs ?? {}) as Env<ArrayLike<number>, number | Int32Array>;
+  const policy = await policyOf(o.runId, o.envId);
+  const nvec = policy.nvec;
+  const env = policy.wrap(make(o.envId, o.envKwargs ?? {}) as Env<ArrayLike<number>, number | Int32Array>);
   const meta = env.unwrapped.metadata;
   const first = env.reset({ seed: o.seed });
-  const inShape = (model.inputs[0]!.shape as (number | null)[]).slice(1) as number[];
   let obs = first.obs;
   let prev: Scene = copy(sceneOf(env));
   o.emit({
@@ -63,11 +63,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<number[]> {
   let ret = 0;
   const max = o.maxSteps ?? 10_000;
   for (let t = 1; t <= max; t++) {
-    const logits = tf.tidy(() => {
-      const out = model.predict(tf.tensor(Float32Array.from(obs as ArrayLike<number>), [1, ...inShape])) as tf.Tensor[];
-      return out[0]!.dataSync() as Float32Array;
-    });
-    const a = greedy(logits, nvec);
+    const a = policy.act(obs);
     const r = env.step(nvec.length === 1 ? a[0]! : a);
     obs = r.obs;
     ret += r.reward;
@@ -85,28 +81,38 @@ export async function runPolicy(o: PolicyRunOptions): Promise<number[]> {
   return actions;
 }
 
-/** The action heads' sizes from the model's metadata (one head of all logits when absent). */
-function headsOf(model: LayersModel): number[] {
-  const meta = model.getUserDefinedMetadata() as { rudder?: { topology?: { nvec?: number[] } } } | undefined;
-  const nvec = meta?.rudder?.topology?.nvec;
-  if (Array.isArray(nvec) && nvec.length) return nvec;
-  const out = model.outputs[0]!.shape;
-  return [out[out.length - 1] as number];
-}
-
-/** Argmax of each head's slice (the first maximum on ties, as the trainer's greedy act). */
-function greedy(logits: Float32Array, nvec: readonly number[]): Int32Array {
-  const a = new Int32Array(nvec.length);
-  let off = 0;
-  nvec.forEach((n, k) => {
-    let best = 0;
-    for (let j = 1; j < n; j++) if (logits[off + j]! > logits[off + best]!) best = j;
-    a[k] = best;
-    off += n;
-  });
-  return a;
-}
-
 function copy(s: Scene): Scene {
   return JSON.parse(JSON.stringify(s)) as Scene;
+}
+
+/**
+ * The run's greedy actions (first head) on `rows` observations of its policy's input [rows · D] (with the
+ * event flags already appended for an Align-RUDDER policy), without stepping an env: for comparing the page's
+ * policy with Node's on the same observations.
+ */
+export async function policyActions(runId: string, envId: string, obs: ArrayLike<number>, rows: number): Promise<number[]> {
+  await tf.setBackend('cpu');
+  const policy = await policyOf(runId, envId);
+  if (rows <= 0 || obs.length % rows !== 0) throw new RangeError(`policyActions: ${obs.length} values are not ${rows} rows`);
+  const D = obs.length / rows, all = Float32Array.from(obs), out: number[] = [];
+  for (let b = 0; b < rows; b++) out.push(policy.act(all.subarray(b * D, b * D + D))[0]!);
+  return out;
+}
+
+/**
+ * What the run's policy sees along a given action sequence from `seed`: its input before each action
+ * [actions.length · D] (the env's observation, with the event flags appended for an Align-RUDDER policy, as
+ * the page builds them), for comparing the page's observations with Node's.
+ */
+export async function policyInputs(runId: string, envId: string, envKwargs: Record<string, unknown>, seed: number, actions: readonly number[]): Promise<number[]> {
+  const policy = await policyOf(runId, envId);
+  const env = policy.wrap(make(envId, envKwargs) as Env<ArrayLike<number>, number | Int32Array>);
+  let obs = env.reset({ seed }).obs;
+  const out: number[] = [];
+  for (const a of actions) {
+    out.push(...Array.from(obs));
+    obs = env.step(a).obs;
+  }
+  env.close();
+  return out;
 }

@@ -28,6 +28,7 @@ export class Timeline {
   private acc = 0;
   private last = 0;
   private raf = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly slider: HTMLInputElement;
   private readonly label: HTMLElement;
   private readonly playButton: HTMLButtonElement;
@@ -120,6 +121,8 @@ export class Timeline {
     if (!this.playing) return;
     this.playing = false;
     cancelAnimationFrame(this.raf);
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
     this.refresh();
     this.host.changed(false, this.speed);
   }
@@ -165,8 +168,28 @@ export class Timeline {
         }
       }
     }
-    this.raf = requestAnimationFrame(this.tick);
+    this.next(this.t >= n - 1);
   };
+
+  /**
+   * Asks for the tick that shows the next frame. Every animation frame asked for is a frame the browser
+   * produces (its main-frame and compositing work) even when nothing on the page changed, so below the
+   * display's rate the page sleeps on a timer until the next frame is due (or, waiting at the end of a
+   * growing episode, for one frame interval) and only then asks for an animation frame: about one per
+   * frame shown instead of one per display refresh (an episode at 10 fps: 10 a second, not 60).
+   */
+  private next(waiting: boolean): void {
+    const rate = this.host.fps() * this.speed;
+    const waitMs = (waiting ? 1 : Math.max(0, 1 - this.acc)) * (1000 / rate);
+    if (waitMs < 20) {
+      this.raf = requestAnimationFrame(this.tick);
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.playing) this.raf = requestAnimationFrame(this.tick);
+    }, waitMs);
+  }
 }
 
 function setIfChanged<E extends HTMLElement, K extends 'max' | 'value' | 'textContent'>(el: E, key: K & keyof E, value: string): void {

@@ -92,7 +92,7 @@ export class ServedRun {
 
   info(): RunInfo {
     const { actionNames, fps } = this.envFacts();
-    return { id: this.id, envId: this.envId, envKwargs: this.envKwargs, actionNames, fps, episodes: this.episodes(), hasModel: this.dir !== null && existsSync(join(this.dir, 'model', 'model.json')) };
+    return { id: this.id, envId: this.envId, envKwargs: this.envKwargs, actionNames, fps, episodes: this.episodes(), hasModel: this.dir !== null && (existsSync(join(this.dir, 'model', 'model.json')) || existsSync(join(this.dir, 'model', 'subgoals.json'))) }; // one policy, or sub-goal agents
   }
 }
 

@@ -1,0 +1,48 @@
+/**
+ * One viewer page for `npm run bench -- viewer`, in its own process as a user's browser would be: Debian's
+ * headless chromium (its defaults, 1280 × 800) driven by playwright-core from this process, so no browser
+ * traffic runs on the trainer's thread. It opens the viewer, clicks the live run's **live** button (the page
+ * then asks for sub-env 0's episodes one at a time and plays them at the env's fps), and prints `ready`; then
+ * `episode` once the page shows its first live episode; on SIGTERM a JSON line ({ draws, seconds }: scene
+ * draws since that episode showed, and the time since) and it closes chromium. Chromium's processes are this process's descendants (their CPU counts
+ * as the clients' in the bench).
+ * Usage: tsx bench/viewer-page-client.ts <url> <runId>
+ */
+import { chromium } from 'playwright-core';
+
+const [url, runId] = process.argv.slice(2);
+type G = { __viewer: { ready: boolean; connected: boolean; runs: unknown[]; draws: number; source: string | null; frameCount: number } };
+
+// SIGTERM is this script's to handle (it reads the page's count first), not playwright's.
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, handleSIGTERM: false, handleSIGINT: false });
+// bypassCSP: the page's CSP forbids eval, and playwright's probes evaluate with it.
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
+await page.goto(url!);
+// Polled on a timer, never per animation frame: a rAF poll would itself make chromium produce frames.
+await page.waitForFunction(() => { const v = (globalThis as unknown as G).__viewer; return v?.ready && v.connected && v.runs.length > 0; }, null, { timeout: 60_000, polling: 100 });
+await page.locator(`.run[data-run="${runId}"] button.live`).click();
+console.log('ready');
+// Counted from the first live episode on screen (the page's start-up left out).
+let draws0 = NaN, t0 = NaN;
+let stopping = false;
+process.on('SIGTERM', () => {
+  stopping = true;
+  void (async () => {
+    let draws = NaN;
+    const seconds = (performance.now() - t0) / 1000;
+    try {
+      draws = (await page.evaluate(() => (globalThis as unknown as G).__viewer.draws)) - draws0;
+    } catch { /* the page is gone: report no count */ }
+    console.log(JSON.stringify({ draws, seconds }));
+    await browser.close().catch(() => {});
+    process.exit(0);
+  })();
+});
+try {
+  await page.waitForFunction(() => { const v = (globalThis as unknown as G).__viewer; return v.source === 'live' && v.frameCount > 0 && v.draws > 0; }, null, { timeout: 0, polling: 100 });
+  draws0 = await page.evaluate(() => (globalThis as unknown as G).__viewer.draws);
+  t0 = performance.now();
+  console.log('episode');
+} catch (e) {
+  if (!stopping) throw e;
+}
