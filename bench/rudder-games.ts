@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { inPool } from '../src/sweep/pool.ts';
 import { machineLine, median, table, writeResults, writeSection } from './report.ts';
 import { runCase, type CaseResult } from './ppo.ts';
-import { VENTURE_EASY, VENTURE_PPO } from '../src/experiments/venture.ts';
+import { VENTURE_EASY, VENTURE_PPO, VENTURE_RUDDER } from '../src/experiments/venture.ts';
 
 /**
  * `npm run bench -- rudder --task bowling|venture`: the papers' headline comparison on our Atari-like games
@@ -25,8 +25,9 @@ export interface GameTask {
 
 export const GAME_TASKS: Record<string, GameTask> = {
   bowling: { envId: 'Bowling-v0', ppo: {}, kwargs: {}, rudder: {}, targets: { ratio: 3, oracleShare: 0.7, wins: 8 } },
-  // Venture: the settings and the gentler rules under which plain PPO learns the natural reward (BENCHMARKS.md "venture").
-  venture: { envId: 'Venture-v0', ppo: { ...VENTURE_PPO }, kwargs: { ...VENTURE_EASY }, rudder: {}, targets: { ratio: 1.5, oracleShare: null, wins: null } },
+  // Venture: the settings and the gentler rules under which plain PPO learns the natural reward (BENCHMARKS.md "venture"),
+  // RUDDER's LSTM input and training as src/experiments/venture.ts says why.
+  venture: { envId: 'Venture-v0', ppo: { ...VENTURE_PPO }, kwargs: { ...VENTURE_EASY }, rudder: { ...VENTURE_RUDDER }, targets: { ratio: 1.5, oracleShare: null, wins: null } },
 };
 
 const ARMS = [

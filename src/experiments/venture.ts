@@ -22,6 +22,26 @@ export const VENTURE_PPO: Readonly<Partial<PpoConfig>> = Object.freeze({
 });
 
 /**
+ * RUDDER's settings for Venture-v0's delayed reward (`npm run bench -- rudder --task venture`), over
+ * RUDDER_DEFAULTS. With the defaults (the flat observation and the actions, one Adam step per episode) the
+ * LSTM did not learn where the score came from: 0 on 3 of 5 seeds at 2M steps (BENCHMARKS.md, 2026-12-03).
+ * - `features: 'declared'`: the env's declared event slice (map, facing, treasures taken, lives), so a
+ *   treasure taken is one input that changes on its step, wherever the room is;
+ * - `actionInput: false`: the prediction moves only with what happened in the game;
+ * - `updateTraining`: 4 minibatches of 8 buffer episodes after every PPO update (as the delay sweep's);
+ * - `recurrentGradClip: 1`: ~600-step episodes, as the delay sweep's long ones.
+ * One diagnostic run (seed 2, bench/diagnostics/venture-rudder.mts, 2026-12-04): scoring in 24–29 % of
+ * training games from 512k steps on and 39–69 % after 1.1M (mean score up to 479), where the defaults
+ * scored 0 on that seed. The loss-prioritised buffer stays: a scoring game is rare early on and keeps its place.
+ */
+export const VENTURE_RUDDER: Readonly<Record<string, unknown>> = Object.freeze({
+  features: 'declared',
+  actionInput: false,
+  updateTraining: Object.freeze({ batchSize: 8, maxBatches: 4, lossThreshold: 0 }),
+  recurrentGradClip: 1,
+});
+
+/**
  * A gentler Venture for plain PPO, from the env's own options only (every rule stays on): hall and room
  * monsters move on a quarter of the steps instead of three quarters, and the hall monster is released
  * into a room after 500 steps there instead of 80 (the released one keeps its speed, 0.75). With the
