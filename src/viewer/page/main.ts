@@ -84,8 +84,16 @@ const timeline = new Timeline($('timeline'), {
   },
   fps: () => main.episode?.fps ?? 10,
   // Still arriving (a replay streams too): playing waits at its newest frame instead of stopping there,
-  // which would send the server `pause` and hold the rest of the stream.
-  growing: () => main.episode !== null && main.episode.end === null && main.episode.dropped === 0,
+  // which would send the server `pause` and hold the rest of the stream. A finished live episode waits
+  // too while the run is live and the next one has not come: the server sends the next episode's start up
+  // to one send interval after the last one's end, and a page that stopped (and sent `pause`) first held
+  // the server on that start for good (seen on a live KeyDoorTreasure page, 2026-12-04: drawing stopped
+  // after a few episodes).
+  growing: () => {
+    const ep = main.episode;
+    if (ep === null) return false;
+    return (ep.end === null && ep.dropped === 0) || (ep.source === 'live' && state.live && pending === null);
+  },
   nextEvent: (t) => main.episode?.nextEvent(t) ?? -1,
   previousEvent: (t) => main.episode?.previousEvent(t) ?? -1,
   show: (t) => showFrame(t),
@@ -219,7 +227,9 @@ function setMain(ep: Episode): void {
 }
 
 function setKeyMap(ep: Episode): void {
+  const before = state.keyMap.length;
   state.keyMap = ep.source === 'play' ? buildKeyMap(ep.actionNames) : [];
+  if (!before && !state.keyMap.length) return; // nothing shown, nothing to show: no DOM write at each live episode
   const legend = $('keys');
   legend.replaceChildren();
   if (!state.keyMap.length) return;

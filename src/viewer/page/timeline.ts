@@ -187,7 +187,11 @@ export class Timeline {
     }
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (this.playing) this.raf = requestAnimationFrame(this.tick);
+      if (!this.playing) return;
+      // Still nothing to show (waiting for a growing episode's next frame, or a live run's next episode):
+      // wait again without an animation frame, which chromium would produce as a frame of its own.
+      if (waiting && this.t >= this.host.frameCount() - 1 && this.host.growing()) return this.next(true);
+      this.raf = requestAnimationFrame(this.tick);
     }, waitMs);
   }
 }
