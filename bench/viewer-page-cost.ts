@@ -134,8 +134,6 @@ async function run(build: string, dir: string, envId: string, a: Args): Promise<
     const c1 = processesCpuMs([...new Set([...tree, ...chromiumTree()])]), t1 = performance.now();
     const d1 = await page.evaluate(() => (globalThis as unknown as G).__viewer.draws);
     const m1 = await metrics(cdp);
-    if (process.env.DEBUG_PAGE) console.error(live.failure, live.armedEnv, server.channel?.posted, server.channel?.dropped);
-    if (process.env.DEBUG_PAGE) console.error(await page.evaluate(() => JSON.stringify((globalThis as unknown as { __viewer: { errors: string[]; episodes: number[]; t: number; frameCount: number; playing: boolean } }).__viewer, ['errors', 'episodes', 't', 'frameCount', 'playing', 'ended'])));
     const tr = a.traceSeconds > 0 ? await framesProduced(cdp, page, a.traceSeconds) : { frames: NaN, draws: NaN };
     const m: Record<string, number> = {};
     for (const k of METRICS) m[k] = k === 'Nodes' || k === 'JSHeapUsedSize' ? m1[k]! : m1[k]! - m0[k]!;
