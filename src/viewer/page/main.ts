@@ -8,10 +8,11 @@ import { Episode } from './episode.ts';
 import { EpisodePlots, LearningCurves } from './episode-plots.ts';
 import { actionForKey, buildKeyMap, keyLabel } from './keymap.ts';
 import { renderEpisodes, renderRuns, type ListActions } from './lists.ts';
-import { createPane, layoutPanes, MAX_PANES, showPaneFrame, type Pane } from './panes.ts';
+import { createPane, layoutPanes, MAX_PANES, showPaneFrame, titlePane, type Pane } from './panes.ts';
 import type * as PolicyModule from './policy.ts';
 import type { ViewerState } from './state.ts';
-import { Timeline } from './timeline.ts';
+import { Throttled } from './throttle.ts';
+import { PLAYING_TEXT_MS, Timeline } from './timeline.ts';
 
 /** What the page keeps: a frame of a busy env is ~1–2 kB of objects, so ~20 000 frames stay well under 50 MB. */
 const MAX_EPISODES = 50;
@@ -96,7 +97,7 @@ const timeline = new Timeline($('timeline'), {
   },
   nextEvent: (t) => main.episode?.nextEvent(t) ?? -1,
   previousEvent: (t) => main.episode?.previousEvent(t) ?? -1,
-  show: (t) => showFrame(t),
+  show: (t, playing) => showFrame(t, playing),
   reachedEnd: () => {
     if (!pending) return false;
     setMain(pending);
@@ -124,6 +125,13 @@ const timeline = new Timeline($('timeline'), {
  * machine: this and the timeline's timer pacing together cut chromium's CPU by 16–36 % (median 20 %).
  */
 const SLOW_REFRESH_MS = 250;
+/**
+ * The same while the timeline plays: each refresh redraws the plots' canvases and touches the list, a
+ * cost per refresh that a live KeyDoorTreasure page (10 fps, a new episode every ~2 s) spread over only
+ * ~2.5 drawn frames (2026-12-04, headless chromium, paired: without the refreshes ~1–2 ms of chromium's
+ * ~12 ms per drawn frame less). Each episode's end still refreshes both at once.
+ */
+const PLAYING_REFRESH_MS = 1000;
 /** Longest a due refresh waits for a drawn frame (playback waiting at the end of a growing episode draws none). */
 const REFRESH_WAIT_MS = 1000;
 let refreshQueued = false;
@@ -143,7 +151,7 @@ function scheduleRefresh(): void {
       if (!timeline.playing) return void runSlowRefresh();
       slowDue = true; // done by the next drawn frame (showFrame)
       setTimeout(() => void (slowDue && runSlowRefresh()), REFRESH_WAIT_MS);
-    }, SLOW_REFRESH_MS);
+    }, timeline.playing ? PLAYING_REFRESH_MS : SLOW_REFRESH_MS);
   }
 }
 
@@ -158,8 +166,14 @@ function slowRefresh(): void {
   if (ep && !ep.redistribution) plots.show(ep);
 }
 
-function showFrame(t: number): void {
+/** The panes' titles (episode, frame): during playback written lazily, as the timeline's label. */
+const titles = new Throttled(PLAYING_TEXT_MS, () => {
+  for (const p of panes) titlePane(p, timeline.t);
+});
+
+function showFrame(t: number, playing = false): void {
   for (const p of panes) showPaneFrame(p, t);
+  titles.request(playing);
   const ep = main.episode;
   state.t = t;
   state.frameCount = ep?.frameCount ?? 0;
