@@ -428,6 +428,8 @@ describe('policy in the page', () => {
 describe('keyboard play', () => {
   it('maps keys from the action names, sends play_act, shows each new frame and saves', async () => {
     const envId = 'KeyDoorTreasure-v0';
+    // The policy's episode, played at 1× frame by frame, may still be playing: its end sends `pause`.
+    await page.waitForFunction(() => !(globalThis as unknown as G).__viewer.playing, null, { timeout: 30_000 });
     server.received.length = 0;
     await page.click(`.run[data-run="run-${envId}"] button.play`);
     await page.waitForFunction(() => (globalThis as unknown as G).__viewer.source === 'play' && (globalThis as unknown as G).__viewer.keyMap.length > 0, null, WAIT);
