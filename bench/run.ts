@@ -27,6 +27,7 @@ const program = new Command('bench')
   .option('--rounds <n>', 'kernels, lstm, align-speed, viewer: interleaved timing rounds (viewer default 5)', '7')
   .option('--viewer-steps <n>', 'viewer: PPO steps per run in its timed part (after the warm-up)', '200000')
   .option('--viewer-warmup <n>', 'viewer: PPO steps per run before its timed part', '50000')
+  .option('--viewer-pages <list>', 'viewer, with --viewer-parts sps: compare page builds, name=dir,… (each dir from buildPage): the SPS arms become no viewer and one page per build')
   .option('--viewer-parts <list>', `viewer: only these parts, comma-separated (${VIEWER_PARTS.join(', ')}); a partial run writes no report`, VIEWER_PARTS.join(','))
   .option('--seeds <n>', 'ppo, tfjs-efficiency: CartPole seeds; rudder: seeds per variant; watch-repair: seeds per method; delay: seeds per delay and arm', '5')
   .option('--size <n>', 'rudder: KeyDoorTreasure grid size (delay: default 8)', '12')
@@ -64,7 +65,7 @@ const program = new Command('bench')
   .option('--bc-aux-weight <w>', 'align-ppo: with --bc-aux-iterations, the weight at the first update', '1')
   .option('--demo-return <n>', "align-ppo: Align-RUDDER's demoReturn, the demos' mean redistributed return, or 'env' for the papers' C", '100')
   .option('--cleanrl-seeds <n>', "ppo: CartPole seeds also run with CleanRL's ppo.py side by side (needs CLEANRL_PPO_PY)", '5')
-  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; results?: string; constantLr?: boolean; continue?: boolean; rerun?: string; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string; viewerWarmup: string; viewerParts: string; arms: string; rewards: string; evalEpisodes: string; noise: string; bcEpochs: string; bcMinEntropy: string; bcAuxIterations: string; bcAuxWeight: string; demoReturn: string }) => {
+  .action(async (suite: string, opts: { size: string; task: string; jobs: string; rounds: string; seconds: string; anchor: boolean; seeds: string; steps: string; kdtSteps: string; kdtSeeds: string; kdtSize: string; cleanrlSeeds: string; demos: string; maxEpisodes: string; env: string; srPasses: string; wrMaxEpisodes: string; delays: string; budget: string; window: string; target: string; distractors: string; reportOnly?: boolean; results?: string; constantLr?: boolean; continue?: boolean; rerun?: string; ventureSeeds: string; ventureSteps: string; ventureKwargs: string; viewerSteps: string; viewerWarmup: string; viewerParts: string; viewerPages?: string; arms: string; rewards: string; evalEpisodes: string; noise: string; bcEpochs: string; bcMinEntropy: string; bcAuxIterations: string; bcAuxWeight: string; demoReturn: string }) => {
     const jobs = Number(opts.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) program.error(`--jobs ${opts.jobs}: expected an integer ≥ 1 (runs at a time)`);
     if (suite === 'envs') await runEnvBench({ seconds: Number(opts.seconds), anchor: opts.anchor });
@@ -118,7 +119,13 @@ const program = new Command('bench')
       if (unknown.length) program.error(`viewer: unknown part(s) ${unknown.join(', ')} (known: ${VIEWER_PARTS.join(', ')})`);
       if (!(Number.isInteger(steps) && steps > 0)) program.error(`viewer: --viewer-steps must be an integer > 0, got ${opts.viewerSteps}`);
       if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0)) program.error(`viewer: --viewer-warmup must be an integer ≥ 0, got ${opts.viewerWarmup}`);
-      await runViewerBench({ steps, warmupSteps, rounds, parts, command: `npm run bench -- viewer --rounds ${rounds} --viewer-steps ${steps} --viewer-warmup ${warmupSteps}` });
+      const pages = opts.viewerPages?.split(',').map((x) => {
+        const [name, dir] = x.split('=');
+        if (!name || !dir) program.error(`viewer: --viewer-pages takes name=dir,…, got "${x}"`);
+        return { name, dir };
+      });
+      if (pages && parts.length === VIEWER_PARTS.length) program.error('viewer: --viewer-pages only in a partial run (--viewer-parts sps): its arms are not the report\'s');
+      await runViewerBench({ steps, warmupSteps, rounds, parts, ...(pages ? { pages } : {}), command: `npm run bench -- viewer --rounds ${rounds} --viewer-steps ${steps} --viewer-warmup ${warmupSteps}` });
     }
     else program.error(`unknown suite "${suite}" (known: envs, ppo, kernels, rudder, align, align-speed, align-ppo, watch-repair, lstm, delay, venture, viewer)`);
   });

@@ -56,6 +56,11 @@ export interface ViewerBenchOptions {
   command: string;
   /** Which parts to run (default all). */
   parts?: readonly ViewerPart[];
+  /**
+   * The SPS part's arms become `no viewer` (twice) and one page per build given (`buildPage(dir)` output):
+   * page changes compared side by side in one run. Only in a partial run (no report is written).
+   */
+  pages?: readonly { name: string; dir: string }[];
 }
 
 /** A clients' process (viewer-clients.ts, or viewer-page-client.ts: a chromium page) once it printed `ready`. */
@@ -136,7 +141,8 @@ const SPS_ARMS = [
   { name: '1 ws client', kind: 'clients', clients: 1 },
   { name: '20 ws clients', kind: 'clients', clients: 20 },
 ] as const;
-type SpsArm = (typeof SPS_ARMS)[number];
+/** An arm of the SPS part: one of SPS_ARMS, or (`pages`) a page served from another build. */
+type SpsArm = (typeof SPS_ARMS)[number] | { name: string; kind: 'page'; dir: string };
 
 /**
  * One run's timed part (from the first iteration at or past the warm-up's steps at which the viewer's
@@ -192,7 +198,7 @@ async function spsRun(envId: string, arm: SpsArm, steps: number, warmup: number,
   let captured = 0;
   if (arm.kind === 'tap') live!.subscribe(0, () => void captured++);
   // As `rudder train --view`: the server in a worker thread, fed through the bounded live channel.
-  const server = live && arm.kind !== 'tap' ? await startWorkerViewer({ server: { staticDir }, live }) : null;
+  const server = live && arm.kind !== 'tap' ? await startWorkerViewer({ server: { staticDir: 'dir' in arm ? arm.dir : staticDir }, live }) : null;
   let clients: Clients | null = null;
   try {
     clients = !server ? null : arm.kind === 'page' ? await startClientsProcess(PAGE_CLIENT, [server.url, 'live']) : await startClients(server.url, arm.kind === 'clients' ? arm.clients : 1, 'live', 'live');
@@ -249,14 +255,15 @@ async function spsRuns(o: ViewerBenchOptions, staticDir: string): Promise<{ rows
   const out: SpsRow[] = [];
   const turn = await yieldMs();
   const warmup = o.warmupSteps ?? 50_000;
+  const arms: readonly SpsArm[] = o.pages ? [SPS_ARMS[0], SPS_ARMS[1], ...o.pages.map((p) => ({ name: `1 page (${p.name})`, kind: 'page' as const, dir: p.dir }))] : SPS_ARMS;
   for (const envId of ['KeyDoorTreasure-v0', 'Bowling-v0']) {
-    const rows: SpsRow[] = SPS_ARMS.map((a) => ({ env: envId, arm: a.name, runs: [] }));
+    const rows: SpsRow[] = arms.map((a) => ({ env: envId, arm: a.name, runs: [] }));
     for (let r = 0; r < o.rounds; r++) {
-      for (let i = 0; i < SPS_ARMS.length; i++) {
-        const k = (i + r) % SPS_ARMS.length;
-        const run = await spsRun(envId, SPS_ARMS[k]!, o.steps, warmup, staticDir);
+      for (let i = 0; i < arms.length; i++) {
+        const k = (i + r) % arms.length;
+        const run = await spsRun(envId, arms[k]!, o.steps, warmup, staticDir);
         rows[k]!.runs.push(run);
-        log(`${envId}, ${SPS_ARMS[k]!.name}, round ${r + 1}: ${Math.round(run.sps)} SPS over steps ${run.warmupSteps}+${run.steps}, trainer's thread ${((1000 * run.trainerMs) / run.steps).toFixed(2)} µs/step, in the tap ${((100 * run.tapMs) / run.wallMs).toFixed(3)} % (${run.iterations} iterations), other threads ${run.otherThreadsMs} ms, clients ${run.clientsMs} ms`);
+        log(`${envId}, ${arms[k]!.name}, round ${r + 1}: ${Math.round(run.sps)} SPS over steps ${run.warmupSteps}+${run.steps}, trainer's thread ${((1000 * run.trainerMs) / run.steps).toFixed(2)} µs/step, in the tap ${((100 * run.tapMs) / run.wallMs).toFixed(3)} % (${run.iterations} iterations), other threads ${run.otherThreadsMs} ms, clients ${run.clientsMs} ms`);
       }
     }
     out.push(...rows);
@@ -483,6 +490,6 @@ function pageReport(page: PageRow[]): string {
     '',
     table(['chromium', 'renderer', 'scene draws/s per round', 'median', 'chromium CPU per drawn frame (median)', 'paused page (median)'], page.map((r) => [PAGE_SETUP_NAMES[r.setup], r.renderer, r.rounds.map((x) => x.draws.toFixed(1)).join(', '), r.draws.toFixed(1), `${r.cpuMsPerDraw.toFixed(1)} ms`, r.renderer.includes("page's choice") ? `${(100 * r.pausedCores).toFixed(1)} % of a core` : '–'])),
     '',
-    `A drawn frame's cost is mostly chromium's own work per produced frame (compositing, rasterising), not the page's: under chromium's defaults a page that only changes the colour of a 10 × 10 div 30 times a second cost 12–15 ms of chromium CPU per change, against 12–14 ms per drawn frame of the viewer (a one-off look on this machine, 2026-12-03, load 7–8), and GL compositing on the CPU about triples the viewer's. The page draws with Canvas 2D where WebGL is emulated (\`preferredBackend\` in page/renderer.ts), caches the static tile layers as a texture, moves the plots' step marker as a CSS transform over the plots (redrawn only when the episode's data change, at most every 250 ms while its steps arrive), writes the timeline's DOM only when it changes, and asks for animation frames only while playing (PixiJS's system ticker, which its pointer events keep running at the display's rate, is stopped: the page has no PixiJS pointer input), and then, below the display's rate, only when a frame is due (it sleeps on a timer in between), with the slider, episode list and plots changed in the drawn frames rather than in frames of their own.${own ? ` Under chromium's defaults 30 draws/s take ${((30 * own.cpuMsPerDraw) / 1000).toFixed(2)} of a core for chromium at the Canvas 2D figure.` : ''}`,
+    `A drawn frame's cost is mostly chromium's own work per produced frame (compositing, rasterising), not the page's: under chromium's defaults a page that only changes the colour of a 10 × 10 div 30 times a second cost 12–15 ms of chromium CPU per change, against 12–14 ms per drawn frame of the viewer (a one-off look on this machine, 2026-12-03, load 7–8), and GL compositing on the CPU about triples the viewer's. The page draws with Canvas 2D where WebGL is emulated (\`preferredBackend\` in page/renderer.ts), caches the static tile layers as a texture, moves the plots' step marker as a CSS transform over the plots (redrawn only when the episode's data change, at most every 250 ms while its steps arrive, every 1 s while it plays), writes the timeline's DOM only when it changes (while playing, at most every 250 ms), and asks for animation frames only while playing (PixiJS's system ticker, which its pointer events keep running at the display's rate, is stopped: the page has no PixiJS pointer input), and then, below the display's rate, only when a frame is due (it sleeps on a timer in between), with the slider, episode list and plots changed in the drawn frames rather than in frames of their own.${own ? ` Under chromium's defaults 30 draws/s take ${((30 * own.cpuMsPerDraw) / 1000).toFixed(2)} of a core for chromium at the Canvas 2D figure.` : ''}`,
   ].join('\n');
 }

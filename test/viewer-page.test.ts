@@ -364,10 +364,14 @@ describe('live', () => {
     // The first live episode plays (it was not clicked), reaching its last frame before the second shows.
     await page.waitForFunction((id) => (globalThis as unknown as G).__viewer.episode === id && (globalThis as unknown as G).__viewer.playing, before + 1, WAIT);
     await page.waitForFunction((id) => (globalThis as unknown as G).__viewer.episode === id, before + 2, { timeout: 30_000 });
-    await page.waitForFunction(() => !(globalThis as unknown as G).__viewer.playing, null, { timeout: 30_000 });
+    await page.waitForFunction((n) => (globalThis as unknown as G).__viewer.ended && (globalThis as unknown as G).__viewer.t === n, ep.frames.length - 1, { timeout: 30_000 });
     expect(server.received).toContainEqual({ type: 'subscribe', runId: `run-${envId}`, subEnv: 2 });
     const s = await state();
     expect(s.t).toBe(ep.frames.length - 1);
+    // The run is still live: playback waits at the end for the next episode instead of stopping, which
+    // would send the server `pause` and hold that episode's start.
+    expect(s.playing).toBe(true);
+    expect(server.received.slice(server.received.map((m) => m.type).lastIndexOf('subscribe'))).not.toContainEqual({ type: 'pause', paused: true });
     expect(s.hud).toEqual(ep.frames.at(-1)!.hud);
     for (const id of [before + 1, before + 2]) {
       expect(await page.textContent(`#episodes button[data-episode="${id}"]`)).toBe(`#${id} ${envId} (live, ${ep.actions.length} steps, return ${ret})`);
@@ -424,6 +428,8 @@ describe('policy in the page', () => {
 describe('keyboard play', () => {
   it('maps keys from the action names, sends play_act, shows each new frame and saves', async () => {
     const envId = 'KeyDoorTreasure-v0';
+    // The policy's episode, played at 1× frame by frame, may still be playing: its end sends `pause`.
+    await page.waitForFunction(() => !(globalThis as unknown as G).__viewer.playing, null, { timeout: 30_000 });
     server.received.length = 0;
     await page.click(`.run[data-run="run-${envId}"] button.play`);
     await page.waitForFunction(() => (globalThis as unknown as G).__viewer.source === 'play' && (globalThis as unknown as G).__viewer.keyMap.length > 0, null, WAIT);

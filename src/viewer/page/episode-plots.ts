@@ -24,10 +24,21 @@ export class EpisodePlots {
     this.trust = new LinePlot(canvas(root, 'plot-trust'), 'trust q per episode');
   }
 
-  /** Recomputes the plot data for `ep` (after a switch, a step or its redistribution). */
+  /** What the episode plots were last drawn from: show() redraws only when one of these changed. */
+  private drawn: { ep: Episode | null; steps: number; r: Episode['redistribution'] } | null = null;
+  private trustDrawn = -1;
+
+  /**
+   * Recomputes the plot data for `ep` (after a switch, a step or its redistribution). A canvas redrawn is
+   * a canvas chromium composites anew: the page calls this at every episode switch, end and slow refresh,
+   * so data that did not change (an episode that ended after the last refresh drew its steps) is not redrawn.
+   */
   show(ep: Episode | null): void {
     const s = this.state;
     const r = ep?.redistribution ?? null;
+    const d = this.drawn;
+    if (d && d.ep === ep && d.steps === (ep?.rewards.length ?? 0) && d.r === r) return;
+    this.drawn = { ep, steps: ep?.rewards.length ?? 0, r };
     // The redistribution carries the env rewards too; before it arrives, the steps' rewards stand in.
     s.rewards = r ? r.rewards.slice() : ep ? ep.rewards.slice() : [];
     s.redistributed = r ? r.redistributed.slice() : [];
@@ -50,10 +61,12 @@ export class EpisodePlots {
       { name: 'redistribution', color: '#ff9f43', data: s.cumRedistributed },
       { name: 'prediction', color: '#9be37d', data: s.predictions },
     ], { x0: 1 });
-    this.trust.set([{ name: 'q', color: '#d98cff', data: s.trust.quality }], { xs: s.trust.episodes });
-    this.trustLine.textContent = r
-      ? `${r.method}: trust q = ${r.quality.toFixed(3)}, model error = ${r.error.toFixed(4)}`
-      : ep ? 'no redistribution for this episode yet' : '';
+    if (this.trustDrawn !== s.trust.quality.length) {
+      this.trustDrawn = s.trust.quality.length; // it only grows
+      this.trust.set([{ name: 'q', color: '#d98cff', data: s.trust.quality }], { xs: s.trust.episodes });
+    }
+    const line = r ? `${r.method}: trust q = ${r.quality.toFixed(3)}, model error = ${r.error.toFixed(4)}` : ep ? 'no redistribution for this episode yet' : '';
+    if (this.trustLine.textContent !== line) this.trustLine.textContent = line;
   }
 
   /** Marks step t (frame t is after action t, so it sits at x = t). */

@@ -24,9 +24,9 @@ export function renderRuns(root: HTMLElement, runs: readonly RunInfo[], live: bo
     title.textContent = `${run.id} · ${run.envId}`;
     box.appendChild(title);
     const bar = document.createElement('div');
-    bar.appendChild(button('metrics', 'learning curve', () => act.send({ type: 'get_metrics', runId: run.id })));
-    bar.appendChild(button('play', 'play it', () => act.send({ type: 'play_reset', runId: run.id, envId: run.envId })));
-    if (run.hasModel) bar.appendChild(button('policy', 'policy plays', () => act.runPolicy(run)));
+    bar.appendChild(makeButton('metrics', 'learning curve', () => act.send({ type: 'get_metrics', runId: run.id })));
+    bar.appendChild(makeButton('play', 'play it', () => act.send({ type: 'play_reset', runId: run.id, envId: run.envId })));
+    if (run.hasModel) bar.appendChild(makeButton('policy', 'policy plays', () => act.runPolicy(run)));
     if (live) {
       // Which sub-env of the vector env to watch (0 by default).
       const sub = document.createElement('input');
@@ -36,14 +36,14 @@ export function renderRuns(root: HTMLElement, runs: readonly RunInfo[], live: bo
       sub.value = '0';
       sub.title = 'sub-env to watch';
       sub.style.width = '3.5em';
-      bar.appendChild(button('live', 'watch live', () => act.send({ type: 'subscribe', runId: run.id, subEnv: Math.max(0, Math.floor(Number(sub.value)) || 0) })));
+      bar.appendChild(makeButton('live', 'watch live', () => act.send({ type: 'subscribe', runId: run.id, subEnv: Math.max(0, Math.floor(Number(sub.value)) || 0) })));
       bar.appendChild(sub);
     }
     box.appendChild(bar);
     const list = document.createElement('ul');
     for (const path of run.episodes) {
       const li = document.createElement('li');
-      li.appendChild(button('replay', path, () => act.send({ type: 'open_replay', runId: run.id, path })));
+      li.appendChild(makeButton('replay', path, () => act.send({ type: 'open_replay', runId: run.id, path })));
       list.appendChild(li);
     }
     box.appendChild(list);
@@ -51,19 +51,60 @@ export function renderRuns(root: HTMLElement, runs: readonly RunInfo[], live: bo
   }
 }
 
+/** What renderEpisodes built into a root: its list, and each held episode's row with the text it shows. */
+interface EpisodeRows {
+  list: HTMLUListElement;
+  rows: Map<Episode, { li: HTMLLIElement; button: HTMLButtonElement; text: string }>;
+  current: Episode | null;
+}
+const built = new WeakMap<HTMLElement, EpisodeRows>();
+
+/**
+ * The held episodes, newest first. Updated in place: rows are added and removed as episodes come and go,
+ * and a row's text or mark is written only when it changed. The list is refreshed every few hundred ms
+ * while steps stream, and a live KeyDoorTreasure run brings a new episode every ~2 s: rebuilt whole each
+ * time, its DOM (up to 50 rows) cost chromium a style and layout pass over all of it.
+ */
 export function renderEpisodes(root: HTMLElement, episodes: readonly Episode[], current: Episode | null, act: ListActions): void {
-  root.replaceChildren(heading('Episodes on this page'));
-  const list = document.createElement('ul');
-  for (let i = episodes.length - 1; i >= 0; i--) {
-    const ep = episodes[i]!;
-    const li = document.createElement('li');
-    const b = button('episode', ep.describe(), () => act.showEpisode(ep));
-    b.dataset.episode = String(ep.id);
-    if (ep === current) b.classList.add('current');
-    li.appendChild(b);
-    list.appendChild(li);
+  let b = built.get(root);
+  if (!b) {
+    const list = document.createElement('ul');
+    root.replaceChildren(heading('Episodes on this page'), list);
+    b = { list, rows: new Map(), current: null };
+    built.set(root, b);
   }
-  root.appendChild(list);
+  const keep = new Set(episodes);
+  for (const [ep, row] of b.rows) {
+    if (keep.has(ep)) continue;
+    row.li.remove();
+    b.rows.delete(ep);
+  }
+  // Newest first, walked from the oldest.
+  let older: HTMLLIElement | null = null;
+  for (let i = 0; i < episodes.length; i++) {
+    const ep = episodes[i]!;
+    let row = b.rows.get(ep);
+    const text = ep.describe();
+    if (!row) {
+      const button = makeButton('episode', text, () => act.showEpisode(ep));
+      button.dataset.episode = String(ep.id);
+      const li = document.createElement('li');
+      li.appendChild(button);
+      row = { li, button, text };
+      b.rows.set(ep, row);
+    } else if (row.text !== text) row.button.textContent = row.text = text;
+    // Each row goes just before the older episode's row (the oldest last: before null appends).
+    if (row.li.parentNode !== b.list || row.li.nextSibling !== older) b.list.insertBefore(row.li, older);
+    older = row.li;
+  }
+  if (b.current !== current) {
+    if (b.current) b.rows.get(b.current)?.button.classList.remove('current');
+    b.current = current;
+  }
+  if (current) {
+    const row = b.rows.get(current);
+    if (row && !row.button.classList.contains('current')) row.button.classList.add('current');
+  }
 }
 
 function heading(text: string): HTMLElement {
@@ -79,7 +120,7 @@ function note(text: string): HTMLElement {
   return p;
 }
 
-function button(kind: string, text: string, onClick: () => void): HTMLButtonElement {
+function makeButton(kind: string, text: string, onClick: () => void): HTMLButtonElement {
   const b = document.createElement('button');
   b.className = kind;
   b.textContent = text;

@@ -8,10 +8,11 @@ import { Episode } from './episode.ts';
 import { EpisodePlots, LearningCurves } from './episode-plots.ts';
 import { actionForKey, buildKeyMap, keyLabel } from './keymap.ts';
 import { renderEpisodes, renderRuns, type ListActions } from './lists.ts';
-import { createPane, layoutPanes, MAX_PANES, showPaneFrame, type Pane } from './panes.ts';
+import { createPane, layoutPanes, MAX_PANES, showPaneFrame, titlePane, type Pane } from './panes.ts';
 import type * as PolicyModule from './policy.ts';
 import type { ViewerState } from './state.ts';
-import { Timeline } from './timeline.ts';
+import { Throttled } from './throttle.ts';
+import { PLAYING_TEXT_MS, Timeline } from './timeline.ts';
 
 /** What the page keeps: a frame of a busy env is ~1–2 kB of objects, so ~20 000 frames stay well under 50 MB. */
 const MAX_EPISODES = 50;
@@ -84,11 +85,19 @@ const timeline = new Timeline($('timeline'), {
   },
   fps: () => main.episode?.fps ?? 10,
   // Still arriving (a replay streams too): playing waits at its newest frame instead of stopping there,
-  // which would send the server `pause` and hold the rest of the stream.
-  growing: () => main.episode !== null && main.episode.end === null && main.episode.dropped === 0,
+  // which would send the server `pause` and hold the rest of the stream. A finished live episode waits
+  // too while the run is live and the next one has not come: the server sends the next episode's start up
+  // to one send interval after the last one's end, and a page that stopped (and sent `pause`) first held
+  // the server on that start for good (seen on a live KeyDoorTreasure page, 2026-12-04: drawing stopped
+  // after a few episodes).
+  growing: () => {
+    const ep = main.episode;
+    if (ep === null) return false;
+    return (ep.end === null && ep.dropped === 0) || (ep.source === 'live' && state.live && pending === null);
+  },
   nextEvent: (t) => main.episode?.nextEvent(t) ?? -1,
   previousEvent: (t) => main.episode?.previousEvent(t) ?? -1,
-  show: (t) => showFrame(t),
+  show: (t, playing) => showFrame(t, playing),
   reachedEnd: () => {
     if (!pending) return false;
     setMain(pending);
@@ -116,6 +125,13 @@ const timeline = new Timeline($('timeline'), {
  * machine: this and the timeline's timer pacing together cut chromium's CPU by 16–36 % (median 20 %).
  */
 const SLOW_REFRESH_MS = 250;
+/**
+ * The same while the timeline plays: each refresh redraws the plots' canvases and touches the list, a
+ * cost per refresh that a live KeyDoorTreasure page (10 fps, a new episode every ~2 s) spread over only
+ * ~2.5 drawn frames (2026-12-04, headless chromium, paired: without the refreshes ~1–2 ms of chromium's
+ * ~12 ms per drawn frame less). Each episode's end still refreshes both at once.
+ */
+const PLAYING_REFRESH_MS = 1000;
 /** Longest a due refresh waits for a drawn frame (playback waiting at the end of a growing episode draws none). */
 const REFRESH_WAIT_MS = 1000;
 let refreshQueued = false;
@@ -135,7 +151,7 @@ function scheduleRefresh(): void {
       if (!timeline.playing) return void runSlowRefresh();
       slowDue = true; // done by the next drawn frame (showFrame)
       setTimeout(() => void (slowDue && runSlowRefresh()), REFRESH_WAIT_MS);
-    }, SLOW_REFRESH_MS);
+    }, timeline.playing ? PLAYING_REFRESH_MS : SLOW_REFRESH_MS);
   }
 }
 
@@ -150,8 +166,14 @@ function slowRefresh(): void {
   if (ep && !ep.redistribution) plots.show(ep);
 }
 
-function showFrame(t: number): void {
+/** The panes' titles (episode, frame): during playback written lazily, as the timeline's label. */
+const titles = new Throttled(PLAYING_TEXT_MS, () => {
+  for (const p of panes) titlePane(p, timeline.t);
+});
+
+function showFrame(t: number, playing = false): void {
   for (const p of panes) showPaneFrame(p, t);
+  titles.request(playing);
   const ep = main.episode;
   state.t = t;
   state.frameCount = ep?.frameCount ?? 0;
@@ -219,7 +241,9 @@ function setMain(ep: Episode): void {
 }
 
 function setKeyMap(ep: Episode): void {
+  const before = state.keyMap.length;
   state.keyMap = ep.source === 'play' ? buildKeyMap(ep.actionNames) : [];
+  if (!before && !state.keyMap.length) return; // nothing shown, nothing to show: no DOM write at each live episode
   const legend = $('keys');
   legend.replaceChildren();
   if (!state.keyMap.length) return;

@@ -41,11 +41,17 @@ export function layoutPanes(panes: readonly Pane[], width: number): void {
   for (const p of panes) p.renderer.setBox(each, Math.round(each * 0.66));
 }
 
-/** Draws frame t (clamped to the pane's episode) and titles the pane. */
+/** Draws frame t (clamped to the pane's episode). */
 export function showPaneFrame(p: Pane, t: number): void {
   const ep = p.episode;
   if (!ep) return;
-  const i = Math.min(t, ep.frameCount - 1);
-  p.title.textContent = `${ep.describe()} · t = ${i}`;
-  p.renderer.draw(ep.frames[i]!);
+  p.renderer.draw(ep.frames[Math.min(t, ep.frameCount - 1)]!);
+}
+
+/** Titles the pane with its episode and frame t (clamped); written only when the text changed. */
+export function titlePane(p: Pane, t: number): void {
+  const ep = p.episode;
+  if (!ep) return;
+  const text = `${ep.describe()} · t = ${Math.min(t, ep.frameCount - 1)}`;
+  if (p.title.textContent !== text) p.title.textContent = text;
 }

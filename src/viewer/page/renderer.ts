@@ -114,9 +114,12 @@ export class SceneRenderer {
     const cell = Math.max(2, Math.min(48, Math.floor(this.maxW / scene.width), Math.floor(this.maxH / scene.height)));
     this.cell = cell;
     if (scene.palette !== this.paletteSource) {
-      this.palette = new Map(scene.palette.map((e) => [e.code, hex(e.color)]));
+      // Each episode brings its own objects: an equal palette (the usual case) keeps the layers drawn.
+      if (!this.paletteSource || !samePalette(this.paletteSource, scene.palette)) {
+        this.palette = new Map(scene.palette.map((e) => [e.code, hex(e.color)]));
+        this.drawnLayers = []; // colours may differ: redraw every layer
+      }
       this.paletteSource = scene.palette;
-      this.drawnLayers = []; // colours may differ: redraw every layer
     }
     this.drawLayers(scene.layers, cell);
     this.drawSprites(scene.sprites, cell);
@@ -161,7 +164,14 @@ export class SceneRenderer {
     let changed = this.drawnLayers.length !== layers.length;
     for (let i = layers.length; i < this.layerGfx.length; i++) this.layerGfx[i]!.clear();
     layers.forEach((layer, i) => {
-      if (this.drawnLayers[i] === layer) return;
+      const drawn = this.drawnLayers[i];
+      if (drawn === layer) return;
+      // A new episode's scene is new objects, but its static layers mostly hold what is drawn already
+      // (KeyDoorTreasure: a new episode every ~2 s at 10 fps): compare before re-rasterising, and re-caching.
+      if (drawn && sameLayer(drawn, layer)) {
+        this.drawnLayers[i] = layer;
+        return;
+      }
       changed = true;
       const g = this.layerGfx[i]!;
       g.clear();
@@ -265,6 +275,20 @@ function drawKind(g: Graphics, kind: string, cx: number, cy: number, r: number, 
     default:
       g.circle(cx, cy, r * 0.3).fill(color);
   }
+}
+
+function sameLayer(a: TileLayer, b: TileLayer): boolean {
+  if (a.width !== b.width || a.height !== b.height || (a.x ?? 0) !== (b.x ?? 0) || (a.y ?? 0) !== (b.y ?? 0)) return false;
+  const ta = a.tiles, tb = b.tiles;
+  if (ta.length !== tb.length) return false;
+  for (let i = 0; i < ta.length; i++) if (ta[i] !== tb[i]) return false;
+  return true;
+}
+
+function samePalette(a: Scene['palette'], b: Scene['palette']): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.code !== b[i]!.code || a[i]!.color !== b[i]!.color) return false;
+  return true;
 }
 
 function formatHud(hud: Record<string, HudValue>): string {

@@ -3,6 +3,7 @@
  * previous event, a slider to scrub. It owns no episode: it asks its host how many frames there are and
  * where events are, and tells it which frame to show.
  */
+import { Throttled } from './throttle.ts';
 
 export interface TimelineHost {
   frameCount(): number;
@@ -12,7 +13,8 @@ export interface TimelineHost {
   growing(): boolean;
   nextEvent(t: number): number;
   previousEvent(t: number): number;
-  show(t: number): void;
+  /** Shows frame t; `playing`: during playback (the host may write its per-frame text lazily, see Throttled). */
+  show(t: number, playing: boolean): void;
   /** Playback reached the last frame of a finished episode; true when the host moved on to another one. */
   reachedEnd(): boolean;
   /** Play/pause or speed changed by the user (the page tells the server). */
@@ -20,6 +22,9 @@ export interface TimelineHost {
 }
 
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8] as const;
+
+/** While playing, the slider and label follow the shown frame at most this often (ms): see Throttled. */
+export const PLAYING_TEXT_MS = 250;
 
 export class Timeline {
   t = 0;
@@ -79,10 +84,15 @@ export class Timeline {
 
   /** Shows frame t (clamped). */
   seek(t: number): void {
+    this.goTo(t, false);
+  }
+
+  // `playing`: a step of playback, whose slider and label may follow lazily.
+  private goTo(t: number, playing: boolean): void {
     const n = this.host.frameCount();
     this.t = Math.max(0, Math.min(n - 1, Math.round(t)));
-    this.host.show(this.t);
-    this.refresh();
+    this.host.show(this.t, playing);
+    this.texts.request(playing);
   }
 
   step(d: number): void {
@@ -138,6 +148,13 @@ export class Timeline {
   refresh(): void {
     const n = this.host.frameCount();
     if (this.t > n - 1) this.t = Math.max(0, n - 1);
+    this.texts.request(false);
+  }
+
+  private readonly texts = new Throttled(PLAYING_TEXT_MS, () => this.writeTexts());
+
+  private writeTexts(): void {
+    const n = this.host.frameCount();
     // Written only when they change: a DOM write, even of the same text, costs the page a style and
     // layout pass, and this runs at every frame of playback.
     setIfChanged(this.slider, 'max', String(Math.max(0, n - 1)));
@@ -151,25 +168,32 @@ export class Timeline {
     // At most a second's worth of frames per tick, so a hidden tab does not race when it comes back.
     this.acc = Math.min(this.acc + ((now - this.last) / 1000) * this.host.fps() * this.speed, this.host.fps() * this.speed + 1);
     this.last = now;
+    // Waiting for a stream's next frame is no reason to skip the ones after it: a page that catches up with
+    // a live stream (the server sends 2–3 frames every 250 ms) jumped 2–3 frames after each wait, showing
+    // a 10 fps KeyDoorTreasure episode at 5 draws a second.
+    if (this.waited) this.acc = Math.min(this.acc, 1);
     const n = this.host.frameCount();
     let t = this.t;
     while (this.acc >= 1 && t < n - 1) {
       t++;
       this.acc--;
     }
-    if (t !== this.t) this.seek(t);
+    if (t !== this.t) this.goTo(t, true);
     if (this.t >= n - 1) {
       this.acc = Math.min(this.acc, 1);
       if (!this.host.growing()) {
-        if (this.host.reachedEnd()) this.seek(0);
+        if (this.host.reachedEnd()) this.goTo(0, true);
         else {
           this.pause();
           return;
         }
       }
     }
-    this.next(this.t >= n - 1);
+    this.waited = this.t >= n - 1;
+    this.next(this.waited);
   };
+  /** The last tick ended at the newest frame (playback waits for more). */
+  private waited = false;
 
   /**
    * Asks for the tick that shows the next frame. Every animation frame asked for is a frame the browser
@@ -187,7 +211,11 @@ export class Timeline {
     }
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (this.playing) this.raf = requestAnimationFrame(this.tick);
+      if (!this.playing) return;
+      // Still nothing to show (waiting for a growing episode's next frame, or a live run's next episode):
+      // wait again without an animation frame, which chromium would produce as a frame of its own.
+      if (waiting && this.t >= this.host.frameCount() - 1 && this.host.growing()) return this.next(true);
+      this.raf = requestAnimationFrame(this.tick);
     }, waitMs);
   }
 }
