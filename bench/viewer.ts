@@ -26,6 +26,7 @@ import { buildPage, PAGE_FILES } from '../src/viewer/build-page.ts';
 import { sceneDelta } from '../src/viewer/protocol.ts';
 import { createViewerServer, encodeMessage, LiveSource, startWorkerViewer } from '../src/viewer/server/index.ts';
 import { mainThreadCpuMs, otherThreadsCpuMs, processesCpuMs, processTree, processTreeCpuMs } from './proc-cpu.ts';
+import { runChildCase } from './child-case.ts';
 import { machineLine, table, writeResults, writeSection } from './report.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -142,7 +143,7 @@ const SPS_ARMS = [
   { name: '20 ws clients', kind: 'clients', clients: 20 },
 ] as const;
 /** An arm of the SPS part: one of SPS_ARMS, or (`pages`) a page served from another build. */
-type SpsArm = (typeof SPS_ARMS)[number] | { name: string; kind: 'page'; dir: string };
+export type SpsArm = (typeof SPS_ARMS)[number] | { name: string; kind: 'page'; dir: string };
 
 /**
  * One run's timed part (from the first iteration at or past the warm-up's steps at which the viewer's
@@ -150,7 +151,7 @@ type SpsArm = (typeof SPS_ARMS)[number] | { name: string; kind: 'page'; dir: str
  * thread, this process's other threads and the clients' processes (chromium's included); the wall time (ms)
  * of the part and of the trainer's thread inside the tap's calls. `posted`/`dropped`: over the whole run.
  */
-interface SpsRun {
+export interface SpsRun {
   sps: number; steps: number; iterations: number; wallMs: number; tapMs: number; trainerMs: number; otherThreadsMs: number; clientsMs: number; posted: number; dropped: number;
   /** The step the timed part began at; the page's scene draws per second from its first live episode to the run's end (null: no page). */
   warmupSteps: number; clientDraws: number | null;
@@ -193,7 +194,7 @@ interface Stamp { wall: number; trainer: number; other: number; clients: number;
  * and drawing: not PPO's, the worker's, chromium's or the page's start-up, nor the re-compiling of PPO's
  * rollout for the tap, nor the first episode's hand-over.
  */
-async function spsRun(envId: string, arm: SpsArm, steps: number, warmup: number, staticDir: string): Promise<SpsRun> {
+export async function spsRun(envId: string, arm: SpsArm, steps: number, warmup: number, staticDir: string): Promise<SpsRun> {
   const live = arm.kind === 'none' ? null : new LiveSource({ envId, numEnvs: 4, runId: 'live' });
   let captured = 0;
   if (arm.kind === 'tap') live!.subscribe(0, () => void captured++);
@@ -261,7 +262,11 @@ async function spsRuns(o: ViewerBenchOptions, staticDir: string): Promise<{ rows
     for (let r = 0; r < o.rounds; r++) {
       for (let i = 0; i < arms.length; i++) {
         const k = (i + r) % arms.length;
-        const run = await spsRun(envId, arms[k]!, o.steps, warmup, staticDir);
+        // A fresh process per run, as a user's `rudder train --view` is: in one long-lived process the earlier
+        // arms' leftovers (JIT feedback from other taps, a bigger heap) cost later arms up to 10 % of a core in
+        // V8's helper threads (2026-12-04: the tap arm's other threads 0.7–2.2 % in rounds 1–2, 7.6–9.5 % in 3–5;
+        // alone in a process 0.1–1.3 %).
+        const { wall: _wall, ...run } = await runChildCase<SpsRun>('bench/viewer-sps-case.ts', [JSON.stringify({ envId, arm: arms[k]!, steps: o.steps, warmup, staticDir })]);
         rows[k]!.runs.push(run);
         log(`${envId}, ${arms[k]!.name}, round ${r + 1}: ${Math.round(run.sps)} SPS over steps ${run.warmupSteps}+${run.steps}, trainer's thread ${((1000 * run.trainerMs) / run.steps).toFixed(2)} µs/step, in the tap ${((100 * run.tapMs) / run.wallMs).toFixed(3)} % (${run.iterations} iterations), other threads ${run.otherThreadsMs} ms, clients ${run.clientsMs} ms`);
       }
@@ -319,7 +324,7 @@ function spsReport({ rows: sps, yieldMs }: { rows: SpsRow[]; yieldMs: number }, 
     '',
     table(['env', 'arm', 'SPS (median)', 'SPS vs no viewer, same round: median (quartiles)', "trainer's thread, µs of CPU per env step (median)", 'that vs no viewer, same round', "the viewer's own work on the trainer's thread, share of the timed part (median)", "CPU during the timed part, share of a core: the process's other threads / the clients' processes (median)", 'episodes handed to the viewer, per run'], rows),
     '',
-    `Each run trains PPO from scratch (seed 1) with the viewer set up first: the worker thread started, the clients or the page connected and subscribed. Only the part after the warm-up is timed, from the first iteration at or past ${warmup.toLocaleString('en')} steps at which the clients had their first live episode (the page: showed it), to the end: what is measured is training with a page attached, not the start-ups (PPO's, the worker's, chromium's and the page's, the re-compiling of PPO's rollout loop once a tap is attached, the first episode's hand-over), which in the 1-second runs the bench timed before made much of the difference (2026-12-03, KeyDoorTreasure, one ws client, 4 paired rounds on a loaded machine: the trainer's thread's CPU per step +4.6 to +11.4 % over a cold run's first 50,000 steps, −5.6 to +3.8 % when the same page had been served through a 30,000-step run before). Three measures. *SPS* is wall-clock: on this 2-core machine the viewer's worker thread and the clients' processes run beside the trainer and take cores from it, and whatever else the machine runs moves it too. *The trainer's thread's CPU per env step* (utime + stime of the process's main thread, from /proc; PPO's kernels are single-threaded) leaves out the time the thread waits for a core, but on a shared machine it still moves with the load (caches, the host's other guests): compare it with \`no viewer, again\`. *The viewer's own work on the trainer's thread* is the time spent in every call PPO makes to the tap (timed around each: the checks and records per step of the armed sub-env, the hand-over of a captured episode at each flush), plus one event-loop turn per PPO iteration while a tap is attached (${(1000 * yieldMs).toFixed(1)} µs each, timed on this thread's idle loop), over the timed part's wall time: times taken on one thread, which a busy machine stretches alike, so the share hardly depends on the load. Not in it: the posting of each captured episode to the worker (a structured clone of a few kB, in a microtask after the flush; the last column counts them, over the whole run) and the handling of the worker's few messages. \`no viewer, again\` is plain PPO against plain PPO: its spread is what the machine's noise alone does to a paired comparison. \`tap on every episode\` records every one of sub-env 0's episodes in the trainer's thread with no server (the tap's own cost at its most; a page asks for one episode at a time). The other arms run the server in its worker thread as \`rudder train --view\` does (\`startWorkerViewer\`): the trainer's thread posts each captured episode (start state, actions, rewards: a few kB) through a channel bounded at 16 unacknowledged messages (drop on full); the scenes are re-made, packed and written to the sockets on the worker's thread, whose CPU is in the "other threads" column (with V8's GC and compiler helpers). \`1 page\` is a headless chromium (its defaults, 1280 × 800) driven from another process, watching the live run as a user does (the **live** button: sub-env 0's episodes one after another, each played at the env's fps, 10 for KeyDoorTreasure, 30 for Bowling); its CPU (all chromium's processes and the driving process) is the clients' column, with the page's scene draws per second (from its first live episode to the run's end). The ws clients (another process) subscribe as the page does and draw nothing.`,
+    `Each run trains PPO from scratch (seed 1) in a node process of its own (as a user's run is: in one long-lived process the earlier arms' leftovers cost the later ones up to 10 % of a core in V8's helper threads), with the viewer set up first: the worker thread started, the clients or the page connected and subscribed. Only the part after the warm-up is timed, from the first iteration at or past ${warmup.toLocaleString('en')} steps at which the clients had their first live episode (the page: showed it), to the end: what is measured is training with a page attached, not the start-ups (PPO's, the worker's, chromium's and the page's, the re-compiling of PPO's rollout loop once a tap is attached, the first episode's hand-over), which in the 1-second runs the bench timed before made much of the difference (2026-12-03, KeyDoorTreasure, one ws client, 4 paired rounds on a loaded machine: the trainer's thread's CPU per step +4.6 to +11.4 % over a cold run's first 50,000 steps, −5.6 to +3.8 % when the same page had been served through a 30,000-step run before). Three measures. *SPS* is wall-clock: on this 2-core machine the viewer's worker thread and the clients' processes run beside the trainer and take cores from it, and whatever else the machine runs moves it too. *The trainer's thread's CPU per env step* (utime + stime of the process's main thread, from /proc; PPO's kernels are single-threaded) leaves out the time the thread waits for a core, but on a shared machine it still moves with the load (caches, the host's other guests): compare it with \`no viewer, again\`. *The viewer's own work on the trainer's thread* is the time spent in every call PPO makes to the tap (timed around each: the checks and records per step of the armed sub-env, the hand-over of a captured episode at each flush), plus one event-loop turn per PPO iteration while a tap is attached (${(1000 * yieldMs).toFixed(1)} µs each, timed on this thread's idle loop), over the timed part's wall time: times taken on one thread, which a busy machine stretches alike, so the share hardly depends on the load. Not in it: the posting of each captured episode to the worker (a structured clone of a few kB, in a microtask after the flush; the last column counts them, over the whole run) and the handling of the worker's few messages. \`no viewer, again\` is plain PPO against plain PPO: its spread is what the machine's noise alone does to a paired comparison. \`tap on every episode\` records every one of sub-env 0's episodes in the trainer's thread with no server (the tap's own cost at its most; a page asks for one episode at a time). The other arms run the server in its worker thread as \`rudder train --view\` does (\`startWorkerViewer\`): the trainer's thread posts each captured episode (start state, actions, rewards: a few kB) through a channel bounded at 16 unacknowledged messages (drop on full); the scenes are re-made, packed and written to the sockets on the worker's thread, whose CPU is in the "other threads" column (with V8's GC and compiler helpers). \`1 page\` is a headless chromium (its defaults, 1280 × 800) driven from another process, watching the live run as a user does (the **live** button: sub-env 0's episodes one after another, each played at the env's fps, 10 for KeyDoorTreasure, 30 for Bowling); its CPU (all chromium's processes and the driving process) is the clients' column, with the page's scene draws per second (from its first live episode to the run's end). The ws clients (another process) subscribe as the page does and draw nothing.`,
   ].join('\n');
 }
 
