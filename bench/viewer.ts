@@ -32,6 +32,7 @@ import { machineLine, table, writeResults, writeSection } from './report.ts';
 const ROOT = resolve(import.meta.dirname, '..');
 const CLIENTS = resolve(ROOT, 'bench/viewer-clients.ts');
 const PAGE_CLIENT = resolve(ROOT, 'bench/viewer-page-client.ts');
+const NEIGHBOUR = resolve(ROOT, 'bench/cpu-neighbour.ts');
 const log = (m: string): void => void process.stderr.write(`${m}\n`);
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b), n = s.length;
@@ -142,8 +143,17 @@ const SPS_ARMS = [
   { name: '1 ws client', kind: 'clients', clients: 1 },
   { name: '20 ws clients', kind: 'clients', clients: 20 },
 ] as const;
-/** An arm of the SPS part: one of SPS_ARMS, or (`pages`) a page served from another build. */
-export type SpsArm = (typeof SPS_ARMS)[number] | { name: string; kind: 'page'; dir: string };
+/**
+ * The control arm: no viewer, but a process beside PPO that works as much of a core, in bursts at the same
+ * rate, as the same round's page did (bench/cpu-neighbour.ts). It runs right after the page's run in each
+ * round (it needs that run's figures), outside the rotation.
+ */
+const NEIGHBOUR_ARM = 'no viewer, a CPU neighbour as big as the page';
+/** An arm of the SPS part: one of SPS_ARMS, (`pages`) a page served from another build, or the control arm. */
+export type SpsArm =
+  | (typeof SPS_ARMS)[number]
+  | { name: string; kind: 'page'; dir: string }
+  | { name: string; kind: 'neighbour'; share: number; fps: number };
 
 /**
  * One run's timed part (from the first iteration at or past the warm-up's steps at which the viewer's
@@ -195,14 +205,15 @@ interface Stamp { wall: number; trainer: number; other: number; clients: number;
  * rollout for the tap, nor the first episode's hand-over.
  */
 export async function spsRun(envId: string, arm: SpsArm, steps: number, warmup: number, staticDir: string): Promise<SpsRun> {
-  const live = arm.kind === 'none' ? null : new LiveSource({ envId, numEnvs: 4, runId: 'live' });
+  const live = arm.kind === 'none' || arm.kind === 'neighbour' ? null : new LiveSource({ envId, numEnvs: 4, runId: 'live' });
   let captured = 0;
   if (arm.kind === 'tap') live!.subscribe(0, () => void captured++);
   // As `rudder train --view`: the server in a worker thread, fed through the bounded live channel.
   const server = live && arm.kind !== 'tap' ? await startWorkerViewer({ server: { staticDir: 'dir' in arm ? arm.dir : staticDir }, live }) : null;
   let clients: Clients | null = null;
   try {
-    clients = !server ? null : arm.kind === 'page' ? await startClientsProcess(PAGE_CLIENT, [server.url, 'live']) : await startClients(server.url, arm.kind === 'clients' ? arm.clients : 1, 'live', 'live');
+    clients = arm.kind === 'neighbour' ? await startClientsProcess(NEIGHBOUR, [String(arm.share), String(arm.fps)])
+      : !server ? null : arm.kind === 'page' ? await startClientsProcess(PAGE_CLIENT, [server.url, 'live']) : await startClients(server.url, arm.kind === 'clients' ? arm.clients : 1, 'live', 'live');
   } catch (e) {
     await server?.close();
     throw e;
@@ -230,7 +241,7 @@ export async function spsRun(envId: string, arm: SpsArm, steps: number, warmup: 
   }
   if (!from || !to) throw new Error(`${envId}, ${arm.name}: ${clients ? 'the clients saw no episode' : 'no iteration'} before the run's end (${warmup + steps} steps): nothing timed; run more --viewer-steps`);
   const [a, b] = [from as Stamp, to as Stamp];
-  if (got) log(`  (${arm.name}: ${got.steps !== undefined ? `${got.steps} step frames received` : `${(got.draws! / got.seconds!).toFixed(1)} scene draws/s`})`);
+  if (got) log(`  (${arm.name}: ${got.steps !== undefined ? `${got.steps} step frames received` : got.bursts !== undefined ? `${got.bursts} bursts, ${got.busyMs} ms busy` : `${(got.draws! / got.seconds!).toFixed(1)} scene draws/s`})`);
   return {
     sps: (b.step - a.step) / ((b.wall - a.wall) / 1000), steps: b.step - a.step, iterations: b.iteration - a.iteration, wallMs: b.wall - a.wall,
     tapMs: b.tap - a.tap, trainerMs: b.trainer - a.trainer, otherThreadsMs: b.other - a.other, clientsMs: b.clients - a.clients,
@@ -259,6 +270,7 @@ async function spsRuns(o: ViewerBenchOptions, staticDir: string): Promise<{ rows
   const arms: readonly SpsArm[] = o.pages ? [SPS_ARMS[0], SPS_ARMS[1], ...o.pages.map((p) => ({ name: `1 page (${p.name})`, kind: 'page' as const, dir: p.dir }))] : SPS_ARMS;
   for (const envId of ['KeyDoorTreasure-v0', 'Bowling-v0']) {
     const rows: SpsRow[] = arms.map((a) => ({ env: envId, arm: a.name, runs: [] }));
+    const control: SpsRow | null = o.pages ? null : { env: envId, arm: NEIGHBOUR_ARM, runs: [] };
     for (let r = 0; r < o.rounds; r++) {
       for (let i = 0; i < arms.length; i++) {
         const k = (i + r) % arms.length;
@@ -268,12 +280,24 @@ async function spsRuns(o: ViewerBenchOptions, staticDir: string): Promise<{ rows
         // alone in a process 0.1–1.3 %).
         const { wall: _wall, ...run } = await runChildCase<SpsRun>('bench/viewer-sps-case.ts', [JSON.stringify({ envId, arm: arms[k]!, steps: o.steps, warmup, staticDir })]);
         rows[k]!.runs.push(run);
-        log(`${envId}, ${arms[k]!.name}, round ${r + 1}: ${Math.round(run.sps)} SPS over steps ${run.warmupSteps}+${run.steps}, trainer's thread ${((1000 * run.trainerMs) / run.steps).toFixed(2)} µs/step, in the tap ${((100 * run.tapMs) / run.wallMs).toFixed(3)} % (${run.iterations} iterations), other threads ${run.otherThreadsMs} ms, clients ${run.clientsMs} ms`);
+        logSps(envId, arms[k]!.name, r, run);
+        if (control && arms[k]!.name === SPS_ARMS[3].name) {
+          // The control: as much CPU as this page run's chromium took, in bursts at its draw rate.
+          const neighbour: SpsArm = { name: NEIGHBOUR_ARM, kind: 'neighbour', share: Math.min(1, run.clientsMs / run.wallMs), fps: run.clientDraws ?? 30 };
+          const { wall: _w, ...c } = await runChildCase<SpsRun>('bench/viewer-sps-case.ts', [JSON.stringify({ envId, arm: neighbour, steps: o.steps, warmup, staticDir })]);
+          control.runs.push(c);
+          logSps(envId, NEIGHBOUR_ARM, r, c);
+        }
       }
     }
     out.push(...rows);
+    if (control) out.push(control);
   }
   return { rows: out, yieldMs: turn };
+}
+
+function logSps(envId: string, arm: string, r: number, run: SpsRun): void {
+  log(`${envId}, ${arm}, round ${r + 1}: ${Math.round(run.sps)} SPS over steps ${run.warmupSteps}+${run.steps}, trainer's thread ${((1000 * run.trainerMs) / run.steps).toFixed(2)} µs/step, in the tap ${((100 * run.tapMs) / run.wallMs).toFixed(3)} % (${run.iterations} iterations), other threads ${run.otherThreadsMs} ms, clients ${run.clientsMs} ms`);
 }
 
 /** Quartiles (q1, median, q3) of xs, by linear interpolation; NaN for none. */
@@ -315,7 +339,7 @@ function spsReport({ rows: sps, yieldMs }: { rows: SpsRow[]; yieldMs: number }, 
       plain ? '–' : pct(pairedChange(base, row.runs, perStep)),
       row.runs.some((r) => r.tapMs > 0) ? `${quartiles(row.runs.map(share))[1].toFixed(2)} %` : '–',
       `${cores((r) => r.otherThreadsMs, row.runs)} / ${cores((r) => r.clientsMs, row.runs)}${draws.length ? ` (${median(draws).toFixed(1)} draws/s)` : ''}`,
-      row.arm === 'no viewer' || row.arm === 'no viewer, again' ? '–' : row.runs.map((r) => `${r.posted}${r.dropped ? ` (${r.dropped} dropped)` : ''}`).join(', '),
+      row.arm === 'no viewer' || row.arm === 'no viewer, again' || row.arm === NEIGHBOUR_ARM ? '–' : row.runs.map((r) => `${r.posted}${r.dropped ? ` (${r.dropped} dropped)` : ''}`).join(', '),
     ];
   });
   const warmup = o.warmupSteps ?? 50_000;
@@ -325,6 +349,7 @@ function spsReport({ rows: sps, yieldMs }: { rows: SpsRow[]; yieldMs: number }, 
     table(['env', 'arm', 'SPS (median)', 'SPS vs no viewer, same round: median (quartiles)', "trainer's thread, µs of CPU per env step (median)", 'that vs no viewer, same round', "the viewer's own work on the trainer's thread, share of the timed part (median)", "CPU during the timed part, share of a core: the process's other threads / the clients' processes (median)", 'episodes handed to the viewer, per run'], rows),
     '',
     `Each run trains PPO from scratch (seed 1) in a node process of its own (as a user's run is: in one long-lived process the earlier arms' leftovers cost the later ones up to 10 % of a core in V8's helper threads), with the viewer set up first: the worker thread started, the clients or the page connected and subscribed. Only the part after the warm-up is timed, from the first iteration at or past ${warmup.toLocaleString('en')} steps at which the clients had their first live episode (the page: showed it), to the end: what is measured is training with a page attached, not the start-ups (PPO's, the worker's, chromium's and the page's, the re-compiling of PPO's rollout loop once a tap is attached, the first episode's hand-over), which in the 1-second runs the bench timed before made much of the difference (2026-12-03, KeyDoorTreasure, one ws client, 4 paired rounds on a loaded machine: the trainer's thread's CPU per step +4.6 to +11.4 % over a cold run's first 50,000 steps, −5.6 to +3.8 % when the same page had been served through a 30,000-step run before). Three measures. *SPS* is wall-clock: on this 2-core machine the viewer's worker thread and the clients' processes run beside the trainer and take cores from it, and whatever else the machine runs moves it too. *The trainer's thread's CPU per env step* (utime + stime of the process's main thread, from /proc; PPO's kernels are single-threaded) leaves out the time the thread waits for a core, but on a shared machine it still moves with the load (caches, the host's other guests): compare it with \`no viewer, again\`. *The viewer's own work on the trainer's thread* is the time spent in every call PPO makes to the tap (timed around each: the checks and records per step of the armed sub-env, the hand-over of a captured episode at each flush), plus one event-loop turn per PPO iteration while a tap is attached (${(1000 * yieldMs).toFixed(1)} µs each, timed on this thread's idle loop), over the timed part's wall time: times taken on one thread, which a busy machine stretches alike, so the share hardly depends on the load. Not in it: the posting of each captured episode to the worker (a structured clone of a few kB, in a microtask after the flush; the last column counts them, over the whole run) and the handling of the worker's few messages. \`no viewer, again\` is plain PPO against plain PPO: its spread is what the machine's noise alone does to a paired comparison. \`tap on every episode\` records every one of sub-env 0's episodes in the trainer's thread with no server (the tap's own cost at its most; a page asks for one episode at a time). The other arms run the server in its worker thread as \`rudder train --view\` does (\`startWorkerViewer\`): the trainer's thread posts each captured episode (start state, actions, rewards: a few kB) through a channel bounded at 16 unacknowledged messages (drop on full); the scenes are re-made, packed and written to the sockets on the worker's thread, whose CPU is in the "other threads" column (with V8's GC and compiler helpers). \`1 page\` is a headless chromium (its defaults, 1280 × 800) driven from another process, watching the live run as a user does (the **live** button: sub-env 0's episodes one after another, each played at the env's fps, 10 for KeyDoorTreasure, 30 for Bowling); its CPU (all chromium's processes and the driving process) is the clients' column, with the page's scene draws per second (from its first live episode to the run's end). The ws clients (another process) subscribe as the page does and draw nothing.`,
+    ...(sps.some((r) => r.arm === NEIGHBOUR_ARM) ? ['', `\`${NEIGHBOUR_ARM}\` is the control: no viewer at all, but beside PPO a node process (\`bench/cpu-neighbour.ts\`) that works as much of a core as that round's page did (chromium and its driver: the clients' column of that run), in bursts at the page's draw rate, each writing a 1280 × 800 RGBA buffer as a rasteriser writes a frame's pixels. It runs right after the page's run in each round, outside the rotation. Its slowdown is what a neighbour of the page's size costs PPO on this machine whatever it does: the part of the page's slowdown that no change to the viewer can remove, short of drawing less.`] : []),
   ].join('\n');
 }
 
