@@ -31,6 +31,12 @@ export interface AlignPpoCase {
   /** Expert demos' ε-random actions. */
   noise: number;
   bcEpochs: number;
+  /**
+   * The BC arm's epochs (the cloned actor alone, evaluated with no PPO); `bcEpochs` is the BC + PPO arms' and the
+   * sub-goal agents' pre-training. Absent: `bcEpochs` (as before 2026-12-04, when a bench with `--bc-epochs 0`
+   * reported an untrained actor as BC).
+   */
+  bcAloneEpochs?: number;
   /** BC pre-training stops once the policy's entropy on the demo states falls below this (bc.ts minEntropy; 0: no floor; absent in older results: 0). */
   bcMinEntropy?: number;
   /** BC as an auxiliary loss of PPO in the BC + PPO arms (bc-auxiliary.ts), its weight falling to 0 over this many iterations (0 or absent: off). */
@@ -51,6 +57,8 @@ export interface AlignPpoRunResult {
   itemShare: number[];
   meanReturn: number;
   bcCrossEntropy: [number, number] | null;
+  /** The BC arm's epochs (its result only). */
+  bcAloneEpochs?: number;
   /** The sub-goal agents' sub-goals (their event names), for the `subgoals` arm. */
   subgoals?: string[];
   /** A delayed-reward result of a reward-free arm that is the natural-reward run's, not run again (align-ppo.ts REWARD_FREE_ARMS). */
@@ -118,7 +126,7 @@ export async function alignPpoRun(c: AlignPpoCase): Promise<AlignPpoRunResult> {
   const steps = arm === 'ppo' ? null : demoSteps(demos);
   let bcCe: [number, number] | null = null;
   const pretrain = arm.startsWith('bc') && (c.bcEpochs > 0 || arm === 'bc') ? (agent: Agent): void => {
-    const r = bcPretrain(agent, steps!, { epochs: c.bcEpochs, seed, minEntropy: c.bcMinEntropy ?? 0 });
+    const r = bcPretrain(agent, steps!, { epochs: arm === 'bc' ? c.bcAloneEpochs ?? c.bcEpochs : c.bcEpochs, seed, minEntropy: c.bcMinEntropy ?? 0 });
     bcCe = [r.before, r.after];
   } : null;
   // BC as an auxiliary loss, decaying to 0 (the BC arm alone has no PPO to add it to).
@@ -143,6 +151,6 @@ export async function alignPpoRun(c: AlignPpoCase): Promise<AlignPpoRunResult> {
   const ev = itemShares(agent, c.evalEpisodes, seed, wrappers);
   return {
     arm, reward, numDemos: arm === 'ppo' ? 0 : numDemos, seed, steps: arm === 'bc' ? 0 : c.steps, itemShare: ev.share, meanReturn: ev.meanReturn, bcCrossEntropy: bcCe,
-    ...(subgoals ? { subgoals } : {}), settings: caseSettings(c),
+    ...(subgoals ? { subgoals } : {}), ...(arm === 'bc' ? { bcAloneEpochs: c.bcAloneEpochs ?? c.bcEpochs } : {}), settings: caseSettings(c),
   };
 }

@@ -40,6 +40,8 @@ export interface AlignPpoBenchOptions {
   /** Expert demos' ε-random actions. */
   noise: number;
   bcEpochs: number;
+  /** The BC arm's own epochs (align-ppo-run.ts `bcAloneEpochs`; absent: bcEpochs). */
+  bcAloneEpochs?: number;
   /** The BC arms' entropy floor for pre-training (bc.ts minEntropy; 0: none). */
   bcMinEntropy?: number;
   /** BC as PPO's auxiliary loss in the BC + PPO arms, decaying to 0 over this many iterations (0: off). */
@@ -92,6 +94,7 @@ export async function alignPpoRuns(o: Omit<AlignPpoBenchOptions, 'command' | 'co
           }
           cases.push({
             arm, reward, numDemos, seed, steps: o.steps, evalEpisodes: o.evalEpisodes, noise: o.noise, bcEpochs: o.bcEpochs, demoReturn: o.demoReturn,
+            ...(arm === 'bc' && o.bcAloneEpochs !== undefined ? { bcAloneEpochs: o.bcAloneEpochs } : {}),
             bcMinEntropy: o.bcMinEntropy ?? 0, bcAuxIterations: o.bcAuxIterations ?? 0, bcAuxWeight: o.bcAuxWeight ?? 1,
           });
         }
@@ -180,6 +183,9 @@ export function keptRuns(saved: SavedRuns | null, o: Omit<AlignPpoCase, 'arm' | 
   for (const r of saved.results) {
     const s = savedSettings(r, saved.command);
     for (const k of Object.keys(now) as (keyof AlignPpoSettings)[]) if (String(s[k]) !== String(now[k])) differ.add(`${k} ${String(s[k])} (now ${String(now[k])})`);
+    // The BC arm's own epochs (a BC run from before they were recorded had bcEpochs).
+    const alone = o.bcAloneEpochs ?? o.bcEpochs, was = r.bcAloneEpochs ?? s.bcEpochs;
+    if (r.arm === 'bc' && o.rerun !== 'bc' && was !== alone) differ.add(`the BC arm's epochs ${was} (now ${alone}; --rerun bc makes its runs again)`);
   }
   if (differ.size) throw new Error(`--continue: ${file} holds runs made with other settings: ${[...differ].join(', ')}; use another --results NAME, or run without --continue to start over`);
   return saved.results.filter((r) => r.arm !== o.rerun);
@@ -201,6 +207,7 @@ export function reportAlignPpoFromResults(name = 'align-ppo'): void {
   const evalEpisodes = flagOf(saved.command, '--eval-episodes'), noise = flagOf(saved.command, '--noise'), bcEpochs = flagOf(saved.command, '--bc-epochs');
   const demoReturn = flagOf(saved.command, '--demo-return') ?? 'env'; // runs before the flag used the papers' C
   const bcMinEntropy = Number(flagOf(saved.command, '--bc-min-entropy') ?? 0), bcAux = Number(flagOf(saved.command, '--bc-aux-iterations') ?? 0);
+  const aloneEpochs = [...new Set(results.filter((r) => r.arm === 'bc').map((r) => r.bcAloneEpochs ?? Number(bcEpochs)))].sort((a, b) => a - b);
   const rewards = (['natural', 'delayed'] as const).filter((w) => results.some((r) => r.reward === w));
   const ironPick = MILESTONES.findIndex((m) => m.name === 'iron_pickaxe'), stonePick = MILESTONES.findIndex((m) => m.name === 'stone_pickaxe');
   const groups = (reward: string): { arm: Arm; n: number; runs: RunResult[] }[] => {
@@ -249,7 +256,7 @@ export function reportAlignPpoFromResults(name = 'align-ppo'): void {
     '',
     [
       `Median over the seeds of the share (%) of ${evalEpisodes} sampled-action evaluation episodes (natural reward, reset seeds ${EVAL_SEED}…, the same for every run) that obtained each item, after ${steps.toLocaleString('en')} PPO steps${rewards.includes('delayed') ? ' (the delayed-reward arms trained on the delayed reward)' : ''}. Demos: the scripted expert with ε = ${noise}, new ones per seed.`,
-      has('bc') ? `BC: ${bcEpochs} epochs on the demo steps${bcMinEntropy ? `, stopped early once the policy's mean entropy on the demo states fell below ${bcMinEntropy} nats` : ''} (the BC row: the cloned actor alone, no PPO).${bcAux ? ` The BC + PPO arms also add BC's cross-entropy to PPO's loss, its weight falling linearly from ${flagOf(saved.command, '--bc-aux-weight') ?? 1} to 0 over the first ${bcAux} PPO iterations (src/agents/ppo/bc-auxiliary.ts).` : ''}` : '',
+      has('bc') ? `BC: ${bcEpochs} epochs on the demo steps${bcMinEntropy ? `, stopped early once the policy's mean entropy on the demo states fell below ${bcMinEntropy} nats` : ''} before PPO${aloneEpochs.length ? `; the BC row is the cloned actor alone, no PPO, trained ${aloneEpochs.join(' or ')} epochs${aloneEpochs.includes(0) ? ' (0: an untrained actor, not BC)' : ''}` : ''}.${bcAux ? ` The BC + PPO arms also add BC's cross-entropy to PPO's loss, its weight falling linearly from ${flagOf(saved.command, '--bc-aux-weight') ?? 1} to 0 over the first ${bcAux} PPO iterations (src/agents/ppo/bc-auxiliary.ts).` : ''}` : '',
       `Align-RUDDER: the inventory events, frequencies from demos + 20 random episodes, columns ≥ half filled, no end-of-episode correction, ${demoReturn === 'env' ? "the papers' C (the redistributed reward in the env's units: the demos' return, 1,571)" : `C scaled so that the demos' redistributed return averages ${demoReturn} (the env's return of a demo is 1,571)`}.`,
       has('subgoals') ? `Sub-goal agents: the state augmentation's flags, one MLP actor-critic per sub-goal read from the profile, each BC-initialised (${bcEpochs} epochs) on the demo steps taken while its sub-goal was open, then PPO on the redistributed reward${goals ? ` (seed ${results.find((r) => r.subgoals)!.seed}'s sub-goals: ${goals.join(', ')})` : ''}.` : '',
       `The p column: Mann–Whitney U, two-sided (exact, ties handled; src/stats), of each arm's per-seed iron-pickaxe shares against PPO's; with ${seeds.length} seeds against ${seeds.length} the smallest p it can give is ${(2 / binomial(2 * seeds.length, seeds.length)).toPrecision(2)}.`,

@@ -95,4 +95,20 @@ describe('bench suites through the pool', () => {
     expect(() => keptRuns({ ...old, command: old.command.replace('--demo-return 100', '') }, o, 'old.json')).toThrow(/demoReturn env \(now 100\)/);
     await expect(runAlignPpoBench({ ...o, rerun: 'ppo', command: '' })).rejects.toThrow('--rerun ARM goes with --continue');
   }, 120_000);
+
+  it("align-ppo's BC arm trains its own epochs (--bc-alone-epochs), recorded on its result; a saved BC run with other epochs is refused unless --rerun bc", async () => {
+    const c = { reward: 'natural' as const, numDemos: 2, seed: 1, steps: 512, evalEpisodes: 3, noise: 0.1, bcEpochs: 0, demoReturn: 100 };
+    const untrained = await alignPpoRun({ ...c, arm: 'bc' });
+    const cloned = await alignPpoRun({ ...c, arm: 'bc', bcAloneEpochs: 5 });
+    expect(untrained.bcAloneEpochs).toBe(0);
+    expect(cloned.bcAloneEpochs).toBe(5);
+    // The cross-entropy on the demo steps, before and after: unchanged with 0 epochs, lower with 5.
+    expect(untrained.bcCrossEntropy![1]).toBe(untrained.bcCrossEntropy![0]);
+    expect(cloned.bcCrossEntropy![1]).toBeLessThan(cloned.bcCrossEntropy![0] - 0.05);
+    const saved = JSON.parse(JSON.stringify({ command: '…', machine: 'test', results: [{ ...untrained, wall: 1 }] })) as SavedRuns;
+    const o = { steps: 512, evalEpisodes: 3, noise: 0.1, bcEpochs: 0, demoReturn: 100, bcAloneEpochs: 5 };
+    expect(() => keptRuns(saved, o, 'saved.json')).toThrow("the BC arm's epochs 0 (now 5; --rerun bc makes its runs again)");
+    expect(keptRuns(saved, { ...o, rerun: 'bc' }, 'saved.json')).toHaveLength(0);
+    expect(keptRuns(saved, { ...o, bcAloneEpochs: 0 }, 'saved.json')).toHaveLength(1);
+  }, 60_000);
 });
