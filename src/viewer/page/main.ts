@@ -98,6 +98,7 @@ const timeline = new Timeline($('timeline'), {
   nextEvent: (t) => main.episode?.nextEvent(t) ?? -1,
   previousEvent: (t) => main.episode?.previousEvent(t) ?? -1,
   show: (t, playing) => showFrame(t, playing),
+  offscreen: () => panes.every((p) => p.renderer.offscreen),
   reachedEnd: () => {
     if (!pending) return false;
     setMain(pending);
@@ -166,14 +167,19 @@ function slowRefresh(): void {
   if (ep && !ep.redistribution) plots.show(ep);
 }
 
-/** The panes' titles (episode, frame): during playback written lazily, as the timeline's label. */
-const titles = new Throttled(PLAYING_TEXT_MS, () => {
+/**
+ * The panes' titles (episode, frame) and the plots' step marker: during playback written lazily, as the
+ * timeline's label. With the panes drawn offscreen a drawn frame costs no page frame, but any DOM change
+ * still does (style, layout, paint and compositing of the page).
+ */
+const frameTexts = new Throttled(PLAYING_TEXT_MS, () => {
   for (const p of panes) titlePane(p, timeline.t);
+  plots.mark(timeline.t);
 });
 
 function showFrame(t: number, playing = false): void {
   for (const p of panes) showPaneFrame(p, t);
-  titles.request(playing);
+  frameTexts.request(playing);
   const ep = main.episode;
   state.t = t;
   state.frameCount = ep?.frameCount ?? 0;
@@ -185,7 +191,6 @@ function showFrame(t: number, playing = false): void {
     if (!sameStrings(state.labels, main.renderer.labels)) state.labels = main.renderer.labels.slice();
     state.cell = main.renderer.cell;
   }
-  plots.mark(t);
   if (slowDue) runSlowRefresh();
   state.draws++;
 }
