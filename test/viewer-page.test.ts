@@ -248,6 +248,55 @@ describe('episode view', () => {
     }
   });
 
+  it('draws offscreen and plays on a timer: no animation frames, and per-frame texts at most once a second', async () => {
+    // The pane's canvas hands its drawing to an OffscreenCanvas (surface.ts): a draw reaches the screen with
+    // no page frame, so playback needs no animation frame. Any DOM write still costs a page frame: the
+    // slider's label, the pane's title and the plot's step marker follow playback at most once a second,
+    // and show the frame at once when paused.
+    expect((await state()).surface).toBe('transfer');
+    await openReplay('run-KeyDoorTreasure-v0');
+    const frames = server.scripted.get('KeyDoorTreasure-v0')!.frames;
+    const fps = server.scripted.get('KeyDoorTreasure-v0')!.fps;
+    await page.selectOption('#tl-speed', '1');
+    await page.evaluate(() => (globalThis as unknown as G).__viewer.seek(0));
+    await page.evaluate(`(() => {
+      const raf = globalThis.__rafBefore = globalThis.requestAnimationFrame;
+      globalThis.__rafCalls = 0;
+      globalThis.requestAnimationFrame = (cb) => (globalThis.__rafCalls++, raf.call(globalThis, cb));
+      // Writes counted per task that made them (one observer callback each).
+      const w = globalThis.__writes = { label: 0, title: 0, marker: 0 };
+      globalThis.__observers = [['#tl-label', 'label'], ['#pane-0 .pane-head span', 'title'], ['.plot-marker', 'marker']].map(([sel, key]) => {
+        const o = new MutationObserver(() => void w[key]++);
+        o.observe(document.querySelector(sel), { childList: true, characterData: true, subtree: true, attributes: true });
+        return o;
+      });
+    })()`);
+    try {
+      const draws0 = (await state()).draws;
+      await page.click('#tl-play');
+      const t0 = Date.now();
+      await page.waitForFunction(() => (globalThis as unknown as G).__viewer.t >= 15, null, WAIT);
+      const ms = Date.now() - t0;
+      const [draws1, calls, writes] = (await page.evaluate('[globalThis.__viewer.draws, globalThis.__rafCalls, globalThis.__writes]')) as [number, number, Record<string, number>];
+      expect(calls).toBe(0);
+      expect(draws1 - draws0).toBeGreaterThanOrEqual(15);
+      expect(draws1 - draws0).toBeLessThanOrEqual(Math.ceil((ms / 1000) * fps) + 2); // no frame shown twice
+      // ~1.5 s of playback: a write as it starts, then one a second (at 250 ms, 6 or more).
+      for (const key of ['label', 'title', 'marker']) expect(writes[key], key).toBeLessThanOrEqual(Math.ceil(ms / 1000) + 1);
+      await page.click('#tl-play'); // pause
+      const s = await state();
+      expect(s.playing).toBe(false);
+      expect(await page.textContent('#tl-label')).toBe(`t = ${s.t} / ${frames.length - 1}`);
+      expect(await page.textContent('#pane-0 .pane-head span')).toMatch(new RegExp(` · t = ${s.t}$`));
+      // The offscreen drawing is what the page shows: the agent where frame t has it.
+      const agent = frames[s.t]!.sprites.find((p) => p.kind === 'agent')!;
+      const img = await screenshot();
+      expect(colorDistance(pixel(img, (agent.x + 0.5) * s.cell, (agent.y + 0.5) * s.cell), rgb(agent.color!))).toBeLessThan(13);
+    } finally {
+      await page.evaluate('globalThis.requestAnimationFrame = globalThis.__rafBefore; for (const o of globalThis.__observers) o.disconnect()');
+    }
+  });
+
   it('jumps to the next and previous event', async () => {
     // Find an env whose scripted replay has at least two event frames.
     const envId = envIds.find((id) => server.scripted.get(id)!.frames.filter((f) => f.events?.length).length >= 2);

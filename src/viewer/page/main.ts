@@ -25,7 +25,7 @@ const $ = (id: string): HTMLElement => {
 };
 
 const state: ViewerState = {
-  ready: false, backend: '', connected: false, connections: 0, runs: [], live: false, episodes: [], episode: null, envId: null, source: null, seed: null, subEnv: -1, globalStep: null,
+  ready: false, backend: '', surface: '', connected: false, connections: 0, runs: [], live: false, episodes: [], episode: null, envId: null, source: null, seed: null, subEnv: -1, globalStep: null,
   t: 0, frameCount: 0, ended: false, playing: false, speed: 1, hud: null, hudText: '', captionText: '', labels: [], cell: 0,
   draws: 0, panes: 1,
   plots: { rewards: [], redistributed: [], predictions: [], cumReturn: [], cumRedistributed: [], quality: null, error: null, trust: { episodes: [], quality: [] } },
@@ -72,6 +72,7 @@ const main: Pane = await createPane(panesRoot, 0, 640);
 /** The main pane first, then the pinned ones. */
 const panes: Pane[] = [main];
 state.backend = main.renderer.backend;
+state.surface = main.renderer.surfaceMode;
 $('backend').textContent = `renderer: ${state.backend}`;
 
 const plots = new EpisodePlots($('plots'), state.plots);
@@ -107,6 +108,7 @@ const timeline = new Timeline($('timeline'), {
   changed: (playing, speed) => {
     state.playing = playing;
     state.speed = speed;
+    if (!playing) frameTexts.request(false); // paused: titles and marker show the frame at once
     // The server paces live and replay streams; tell it (harmless when nothing streams).
     if (conn.connected) {
       send({ type: 'pause', paused: !playing });

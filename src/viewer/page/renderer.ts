@@ -116,7 +116,12 @@ export class SceneRenderer {
     return this.surface.element;
   }
 
-  /** Drawn offscreen: a draw reaches the screen without a page frame (see surface.ts). */
+  /** How the drawing reaches the page (surface.ts). */
+  get surfaceMode(): SurfaceMode {
+    return this.surface.mode;
+  }
+
+  /** Drawn offscreen: a draw reaches the screen without an animation frame (see surface.ts). */
   get offscreen(): boolean {
     return this.surface.mode !== 'dom';
   }
