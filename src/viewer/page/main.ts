@@ -121,22 +121,26 @@ const timeline = new Timeline($('timeline'), {
  * The slider follows arriving steps once per animation frame, not per step (a replay arrives as a burst of
  * hundreds of steps). The plots and the episode list, whose redraw grows with the episode, follow at most
  * every SLOW_REFRESH_MS while steps stream, and once more when the episode ends: redrawn at every frame they
- * cost a long episode's playback its frame rate. While the timeline plays, both wait for its next drawn
- * frame instead: every change to the page makes the browser produce a frame (headless chromium: ~10 ms of
- * CPU each, whatever changed), so changes made between two draws would cost a frame of their own. Measured on
- * a live KeyDoorTreasure page (10 fps) in headless chromium, 2026-12-03, paired over 3 rounds on a loaded
- * machine: this and the timeline's timer pacing together cut chromium's CPU by 16–36 % (median 20 %).
+ * cost a long episode's playback its frame rate. Measured on a live KeyDoorTreasure page (10 fps) in headless
+ * chromium, 2026-12-03, paired over 3 rounds on a loaded machine: this and the timeline's timer pacing
+ * together cut chromium's CPU by 16–36 % (median 20 %).
  */
 const SLOW_REFRESH_MS = 250;
 /**
- * The same while the timeline plays: each refresh redraws the plots' canvases and touches the list, a
- * cost per refresh that a live KeyDoorTreasure page (10 fps, a new episode every ~2 s) spread over only
- * ~2.5 drawn frames (2026-12-04, headless chromium, paired: without the refreshes ~1–2 ms of chromium's
- * ~12 ms per drawn frame less). Each episode's end still refreshes both at once.
+ * While the timeline plays, every DOM change waits for the next write of the frame texts (frameTexts: at most
+ * once a second, in the task of a draw), and all of them are made there together: with the panes drawn
+ * offscreen a draw costs no page frame, but any DOM change does (style, layout, paint and compositing of the
+ * whole page, several ms of headless chromium's CPU), so changes spread over separate draws (label, titles,
+ * plots, list, an episode's end) would cost a page frame each.
  */
-const PLAYING_REFRESH_MS = 1000;
-/** Longest a due refresh waits for a drawn frame (playback waiting at the end of a growing episode draws none). */
-const REFRESH_WAIT_MS = 1000;
+const frameTexts = new Throttled(PLAYING_TEXT_MS, () => {
+  for (const p of panes) titlePane(p, timeline.t);
+  plots.mark(timeline.t);
+  if (slowDue) runSlowRefresh();
+  timeline.refresh(); // the slider and its label in the same page frame
+});
+/** Longest a due refresh waits while playing (playback waiting at the end of a growing episode draws none). */
+const REFRESH_WAIT_MS = 2 * PLAYING_TEXT_MS;
 let refreshQueued = false;
 let slowQueued = false;
 let slowDue = false;
@@ -152,9 +156,9 @@ function scheduleRefresh(): void {
     slowQueued = true;
     setTimeout(() => {
       if (!timeline.playing) return void runSlowRefresh();
-      slowDue = true; // done by the next drawn frame (showFrame)
+      slowDue = true; // done with the frame texts (frameTexts)
       setTimeout(() => void (slowDue && runSlowRefresh()), REFRESH_WAIT_MS);
-    }, timeline.playing ? PLAYING_REFRESH_MS : SLOW_REFRESH_MS);
+    }, timeline.playing ? 0 : SLOW_REFRESH_MS);
   }
 }
 
@@ -168,16 +172,6 @@ function slowRefresh(): void {
   const ep = main.episode;
   if (ep && !ep.redistribution) plots.show(ep);
 }
-
-/**
- * The panes' titles (episode, frame) and the plots' step marker: during playback written lazily, as the
- * timeline's label. With the panes drawn offscreen a drawn frame costs no page frame, but any DOM change
- * still does (style, layout, paint and compositing of the page).
- */
-const frameTexts = new Throttled(PLAYING_TEXT_MS, () => {
-  for (const p of panes) titlePane(p, timeline.t);
-  plots.mark(timeline.t);
-});
 
 function showFrame(t: number, playing = false): void {
   for (const p of panes) showPaneFrame(p, t);
@@ -193,7 +187,6 @@ function showFrame(t: number, playing = false): void {
     if (!sameStrings(state.labels, main.renderer.labels)) state.labels = main.renderer.labels.slice();
     state.cell = main.renderer.cell;
   }
-  if (slowDue) runSlowRefresh();
   state.draws++;
 }
 
@@ -340,10 +333,10 @@ function onMessage(m: ServerMessage): void {
       const ep = byId.get(m.episode);
       if (!ep) return;
       ep.end = m;
-      if (ep === main.episode) {
-        state.ended = true;
-        if (!ep.redistribution) plots.show(ep); // the last steps, without waiting for the slow refresh
-      }
+      if (ep === main.episode) state.ended = true;
+      // While playing, with the other changes (frameTexts); else at once, without waiting for the slow refresh.
+      if (timeline.playing) return scheduleRefresh();
+      if (ep === main.episode && !ep.redistribution) plots.show(ep); // the last steps
       refreshLists();
       return;
     }

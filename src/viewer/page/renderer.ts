@@ -8,7 +8,8 @@
  * Tile layers are redrawn only when the layer object changes (frames share unchanged layers), and are
  * drawn to a texture then (`cacheAsTexture`), so a frame whose layers did not change draws them as one quad
  * instead of re-rasterising their rects: with WebGL emulated on the CPU (SwiftShader, headless) every
- * pixel and triangle costs CPU.
+ * pixel and triangle costs CPU. It draws into an OffscreenCanvas where it can (surface.ts), so a draw
+ * reaches the screen without a page frame.
  */
 import 'pixi.js/unsafe-eval'; // shader code without new Function, so the page runs under a CSP with no 'unsafe-eval'
 import { Application, Container, Graphics, Text, Ticker, type TextStyleOptions } from 'pixi.js';

@@ -25,7 +25,10 @@ export interface TimelineHost {
 
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8] as const;
 
-/** While playing, the slider and label follow the shown frame at most this often (ms): see Throttled. */
+/**
+ * While playing, the slider and label follow the shown frame at most this often (ms): see Throttled. With
+ * the panes drawn offscreen such a DOM write is what makes chromium produce a page frame, so it is rare.
+ */
 export const PLAYING_TEXT_MS = 1000;
 
 /** Timer-paced playback (offscreen panes) ticks at most this often: the display's usual rate. */
