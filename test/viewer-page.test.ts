@@ -175,6 +175,44 @@ describe('viewer page on Canvas 2D (its own choice where WebGL is emulated on th
   });
 });
 
+describe('viewer page drawing into the canvas element, or through a bitmaprenderer (?surface=dom|bitmap)', () => {
+  // The page draws offscreen by default (surface.ts); the other two ways must still show every frame.
+  let mainPage: Page;
+  beforeAll(() => void (mainPage = page));
+  afterAll(() => void (page = mainPage));
+
+  it.each(['dom', 'bitmap'])('draws KeyDoorTreasure and Bowling with ?surface=%s, and plays with about one animation frame per frame shown (dom)', async (surface) => {
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+    try {
+      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      await page.goto(`${server.url}?surface=${surface}`);
+      await page.waitForFunction(() => (globalThis as unknown as G).__viewer?.ready && (globalThis as unknown as G).__viewer.connected && (globalThis as unknown as G).__viewer.runs.length > 0, null, WAIT);
+      expect((await state()).surface).toBe(surface);
+      expect(await drawFailures('Bowling-v0')).toEqual([]);
+      expect(await drawFailures('KeyDoorTreasure-v0')).toEqual([]);
+      // Playing: the frame drawn last is the one on screen.
+      await page.evaluate(`(() => {
+        const raf = globalThis.requestAnimationFrame;
+        globalThis.__rafCalls = 0;
+        globalThis.requestAnimationFrame = (cb) => (globalThis.__rafCalls++, raf.call(globalThis, cb));
+      })()`);
+      const draws0 = (await state()).draws;
+      await page.click('#tl-play');
+      await page.waitForFunction(() => (globalThis as unknown as G).__viewer.t >= 8, null, WAIT);
+      await page.click('#tl-play'); // pause
+      const s = await state();
+      const calls = (await page.evaluate('globalThis.__rafCalls')) as number;
+      if (surface === 'dom') expect(calls).toBeLessThanOrEqual(2 * (s.draws - draws0) + 4);
+      else expect(calls).toBe(0);
+      const agent = server.scripted.get('KeyDoorTreasure-v0')!.frames[s.t]!.sprites.find((p) => p.kind === 'agent')!;
+      expect(colorDistance(pixel(await screenshot(), (agent.x + 0.5) * s.cell, (agent.y + 0.5) * s.cell), rgb(agent.color!))).toBeLessThan(13);
+    } finally {
+      await page.close();
+      page = mainPage;
+    }
+  }, 60_000);
+});
+
 describe('episode view', () => {
   it('scrubs: stepping and the slider show step k\'s HUD and sprite', async () => {
     const envId = 'KeyDoorTreasure-v0';

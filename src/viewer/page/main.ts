@@ -144,6 +144,8 @@ const REFRESH_WAIT_MS = 2 * PLAYING_TEXT_MS;
 let refreshQueued = false;
 let slowQueued = false;
 let slowDue = false;
+/** The due refresh's fallback (cleared when it runs: an older one would find a newer refresh due and run it early). */
+let slowFallback: ReturnType<typeof setTimeout> | null = null;
 function scheduleRefresh(): void {
   if (!refreshQueued && !timeline.playing) {
     refreshQueued = true;
@@ -152,18 +154,22 @@ function scheduleRefresh(): void {
       timeline.refresh();
     });
   }
-  if (!slowQueued) {
-    slowQueued = true;
-    setTimeout(() => {
-      if (!timeline.playing) return void runSlowRefresh();
-      slowDue = true; // done with the frame texts (frameTexts)
-      setTimeout(() => void (slowDue && runSlowRefresh()), REFRESH_WAIT_MS);
-    }, timeline.playing ? 0 : SLOW_REFRESH_MS);
-  }
+  if (slowQueued) return;
+  slowQueued = true;
+  if (timeline.playing) return slowRefreshDue();
+  setTimeout(() => (timeline.playing ? slowRefreshDue() : runSlowRefresh()), SLOW_REFRESH_MS);
+}
+
+/** While playing: the slow refresh is done with the frame texts (frameTexts). */
+function slowRefreshDue(): void {
+  slowDue = true;
+  slowFallback = setTimeout(runSlowRefresh, REFRESH_WAIT_MS);
 }
 
 function runSlowRefresh(): void {
   slowQueued = slowDue = false;
+  if (slowFallback !== null) clearTimeout(slowFallback);
+  slowFallback = null;
   slowRefresh();
 }
 
@@ -175,8 +181,9 @@ function slowRefresh(): void {
 
 function showFrame(t: number, playing = false): void {
   for (const p of panes) showPaneFrame(p, t);
-  frameTexts.request(playing);
   const ep = main.episode;
+  // An ended episode's last frame shows everything at once: its length and return in the list, the plots.
+  frameTexts.request(playing && !(ep && ep.end !== null && t >= ep.frameCount - 1));
   state.t = t;
   state.frameCount = ep?.frameCount ?? 0;
   if (ep) {
@@ -289,7 +296,8 @@ function addEpisode(m: EpisodeStartMessage): void {
   const busy = cur !== null && ep.source === 'live' && cur.source === 'live' && (cur.end === null || timeline.t < cur.frameCount - 1);
   if (busy) pending = ep;
   else setMain(ep);
-  refreshLists();
+  if (timeline.playing) scheduleRefresh(); // listed with the other changes (frameTexts)
+  else refreshLists();
 }
 
 function onMessage(m: ServerMessage): void {
