@@ -181,7 +181,7 @@ describe('viewer page drawing into the canvas element, or through a bitmaprender
   beforeAll(() => void (mainPage = page));
   afterAll(() => void (page = mainPage));
 
-  it.each(['dom', 'bitmap'])('draws KeyDoorTreasure and Bowling with ?surface=%s, and plays with about one animation frame per frame shown (dom)', async (surface) => {
+  it.each(['dom', 'bitmap'])('draws KeyDoorTreasure and Bowling with ?surface=%s, and plays (animation frames: about one per frame shown with dom, none with bitmap)', async (surface) => {
     page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
     try {
       page.on('pageerror', (e) => pageErrors.push(String(e)));

@@ -121,9 +121,10 @@ const timeline = new Timeline($('timeline'), {
  * The slider follows arriving steps once per animation frame, not per step (a replay arrives as a burst of
  * hundreds of steps). The plots and the episode list, whose redraw grows with the episode, follow at most
  * every SLOW_REFRESH_MS while steps stream, and once more when the episode ends: redrawn at every frame they
- * cost a long episode's playback its frame rate. Measured on a live KeyDoorTreasure page (10 fps) in headless
- * chromium, 2026-12-03, paired over 3 rounds on a loaded machine: this and the timeline's timer pacing
- * together cut chromium's CPU by 16–36 % (median 20 %).
+ * cost a long episode's playback its frame rate. While playing, they wait for a draw (below). Measured on a
+ * live KeyDoorTreasure page (10 fps) in headless chromium, 2026-12-03, paired over 3 rounds on a loaded
+ * machine: waiting for a draw and the timeline's timer pacing together cut chromium's CPU by 16–36 % (median
+ * 20 %), with the panes drawn into their canvas elements.
  */
 const SLOW_REFRESH_MS = 250;
 /**
