@@ -140,6 +140,8 @@ const frameTexts = new Throttled(PLAYING_TEXT_MS, () => {
   if (slowDue) runSlowRefresh();
   timeline.refresh(); // the slider and its label in the same page frame
 });
+/** Playing and drawing: DOM changes wait for frameTexts (not while playback waits for frames: no draw is coming). */
+const drawing = (): boolean => timeline.playing && !timeline.waiting;
 /** Longest a due refresh waits while playing (playback waiting at the end of a growing episode draws none). */
 const REFRESH_WAIT_MS = 2 * PLAYING_TEXT_MS;
 let refreshQueued = false;
@@ -157,8 +159,8 @@ function scheduleRefresh(): void {
   }
   if (slowQueued) return;
   slowQueued = true;
-  if (timeline.playing) return slowRefreshDue();
-  setTimeout(() => (timeline.playing ? slowRefreshDue() : runSlowRefresh()), SLOW_REFRESH_MS);
+  if (drawing()) return slowRefreshDue();
+  setTimeout(() => (drawing() ? slowRefreshDue() : runSlowRefresh()), SLOW_REFRESH_MS);
 }
 
 /** While playing: the slow refresh is done with the frame texts (frameTexts). */
@@ -297,7 +299,7 @@ function addEpisode(m: EpisodeStartMessage): void {
   const busy = cur !== null && ep.source === 'live' && cur.source === 'live' && (cur.end === null || timeline.t < cur.frameCount - 1);
   if (busy) pending = ep;
   else setMain(ep);
-  if (timeline.playing) scheduleRefresh(); // listed with the other changes (frameTexts)
+  if (drawing()) scheduleRefresh(); // listed with the other changes (frameTexts)
   else refreshLists();
 }
 
@@ -342,10 +344,12 @@ function onMessage(m: ServerMessage): void {
       const ep = byId.get(m.episode);
       if (!ep) return;
       ep.end = m;
-      if (ep === main.episode) state.ended = true;
-      // While playing, with the other changes (frameTexts); else at once, without waiting for the slow refresh.
-      if (timeline.playing) return scheduleRefresh();
-      if (ep === main.episode && !ep.redistribution) plots.show(ep); // the last steps
+      if (ep === main.episode) {
+        state.ended = true;
+        // The last steps' data at once, without waiting for the slow refresh; drawn now unless playback draws.
+        if (!ep.redistribution) plots.show(ep, !drawing());
+      }
+      if (drawing()) return scheduleRefresh(); // drawn and listed with the other changes (frameTexts)
       refreshLists();
       return;
     }

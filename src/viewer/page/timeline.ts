@@ -210,6 +210,11 @@ export class Timeline {
   /** The last tick ended at the newest frame (playback waits for more). */
   private waited = false;
 
+  /** Playing but waiting at the newest frame for more: no draw is coming soon. */
+  get waiting(): boolean {
+    return this.playing && this.waited;
+  }
+
   /**
    * Asks for the tick that shows the next frame. Every animation frame asked for is a frame the browser
    * produces (its main-frame and compositing work) even when nothing on the page changed, so below the
