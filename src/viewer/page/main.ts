@@ -140,8 +140,6 @@ const frameTexts = new Throttled(PLAYING_TEXT_MS, () => {
   if (slowDue) runSlowRefresh();
   timeline.refresh(); // the slider and its label in the same page frame
 });
-/** Playing and drawing: DOM changes wait for frameTexts (not while playback waits for frames: no draw is coming). */
-const drawing = (): boolean => timeline.playing && !timeline.waiting;
 /** Longest a due refresh waits while playing (playback waiting at the end of a growing episode draws none). */
 const REFRESH_WAIT_MS = 2 * PLAYING_TEXT_MS;
 let refreshQueued = false;
@@ -159,8 +157,9 @@ function scheduleRefresh(): void {
   }
   if (slowQueued) return;
   slowQueued = true;
-  if (drawing()) return slowRefreshDue();
-  setTimeout(() => (drawing() ? slowRefreshDue() : runSlowRefresh()), SLOW_REFRESH_MS);
+  // Playback waiting at the newest frame draws as soon as the next step arrives: these wait for it too.
+  if (timeline.playing) return slowRefreshDue();
+  setTimeout(() => (timeline.playing ? slowRefreshDue() : runSlowRefresh()), SLOW_REFRESH_MS);
 }
 
 /** While playing: the slow refresh is done with the frame texts (frameTexts). */
@@ -299,7 +298,7 @@ function addEpisode(m: EpisodeStartMessage): void {
   const busy = cur !== null && ep.source === 'live' && cur.source === 'live' && (cur.end === null || timeline.t < cur.frameCount - 1);
   if (busy) pending = ep;
   else setMain(ep);
-  if (drawing()) scheduleRefresh(); // listed with the other changes (frameTexts)
+  if (timeline.playing) scheduleRefresh(); // listed with the other changes (frameTexts)
   else refreshLists();
 }
 
@@ -344,12 +343,14 @@ function onMessage(m: ServerMessage): void {
       const ep = byId.get(m.episode);
       if (!ep) return;
       ep.end = m;
+      // Drawn and listed with the other changes (frameTexts) while playback draws frames of this episode (its
+      // last frame writes everything at once); else at once (playback waiting at its end draws nothing more).
+      const later = timeline.playing && !(ep === main.episode && timeline.waiting);
       if (ep === main.episode) {
         state.ended = true;
-        // The last steps' data at once, without waiting for the slow refresh; drawn now unless playback draws.
-        if (!ep.redistribution) plots.show(ep, !drawing());
+        if (!ep.redistribution) plots.show(ep, !later); // the last steps' data at once, without waiting for the slow refresh
       }
-      if (drawing()) return scheduleRefresh(); // drawn and listed with the other changes (frameTexts)
+      if (later) return scheduleRefresh();
       refreshLists();
       return;
     }
