@@ -175,6 +175,44 @@ describe('viewer page on Canvas 2D (its own choice where WebGL is emulated on th
   });
 });
 
+describe('viewer page drawing into the canvas element, or through a bitmaprenderer (?surface=dom|bitmap)', () => {
+  // The page draws offscreen by default (surface.ts); the other two ways must still show every frame.
+  let mainPage: Page;
+  beforeAll(() => void (mainPage = page));
+  afterAll(() => void (page = mainPage));
+
+  it.each(['dom', 'bitmap'])('draws KeyDoorTreasure and Bowling with ?surface=%s, and plays (animation frames: about one per frame shown with dom, none with bitmap)', async (surface) => {
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+    try {
+      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      await page.goto(`${server.url}?surface=${surface}`);
+      await page.waitForFunction(() => (globalThis as unknown as G).__viewer?.ready && (globalThis as unknown as G).__viewer.connected && (globalThis as unknown as G).__viewer.runs.length > 0, null, WAIT);
+      expect((await state()).surface).toBe(surface);
+      expect(await drawFailures('Bowling-v0')).toEqual([]);
+      expect(await drawFailures('KeyDoorTreasure-v0')).toEqual([]);
+      // Playing: the frame drawn last is the one on screen.
+      await page.evaluate(`(() => {
+        const raf = globalThis.requestAnimationFrame;
+        globalThis.__rafCalls = 0;
+        globalThis.requestAnimationFrame = (cb) => (globalThis.__rafCalls++, raf.call(globalThis, cb));
+      })()`);
+      const draws0 = (await state()).draws;
+      await page.click('#tl-play');
+      await page.waitForFunction(() => (globalThis as unknown as G).__viewer.t >= 8, null, WAIT);
+      await page.click('#tl-play'); // pause
+      const s = await state();
+      const calls = (await page.evaluate('globalThis.__rafCalls')) as number;
+      if (surface === 'dom') expect(calls).toBeLessThanOrEqual(2 * (s.draws - draws0) + 4);
+      else expect(calls).toBe(0);
+      const agent = server.scripted.get('KeyDoorTreasure-v0')!.frames[s.t]!.sprites.find((p) => p.kind === 'agent')!;
+      expect(colorDistance(pixel(await screenshot(), (agent.x + 0.5) * s.cell, (agent.y + 0.5) * s.cell), rgb(agent.color!))).toBeLessThan(13);
+    } finally {
+      await page.close();
+      page = mainPage;
+    }
+  }, 60_000);
+});
+
 describe('episode view', () => {
   it('scrubs: stepping and the slider show step k\'s HUD and sprite', async () => {
     const envId = 'KeyDoorTreasure-v0';
@@ -245,6 +283,55 @@ describe('episode view', () => {
       expect(calls1 - calls0).toBeLessThanOrEqual(2 * (draws1 - draws0) + 4);
     } finally {
       await page.evaluate('globalThis.requestAnimationFrame = globalThis.__rafBefore');
+    }
+  });
+
+  it('draws offscreen and plays on a timer: no animation frames, and per-frame texts at most once a second', async () => {
+    // The pane's canvas hands its drawing to an OffscreenCanvas (surface.ts): a draw reaches the screen with
+    // no page frame, so playback needs no animation frame. Any DOM write still costs a page frame: the
+    // slider's label, the pane's title and the plot's step marker follow playback at most once a second,
+    // and show the frame at once when paused.
+    expect((await state()).surface).toBe('transfer');
+    await openReplay('run-KeyDoorTreasure-v0');
+    const frames = server.scripted.get('KeyDoorTreasure-v0')!.frames;
+    const fps = server.scripted.get('KeyDoorTreasure-v0')!.fps;
+    await page.selectOption('#tl-speed', '1');
+    await page.evaluate(() => (globalThis as unknown as G).__viewer.seek(0));
+    await page.evaluate(`(() => {
+      const raf = globalThis.__rafBefore = globalThis.requestAnimationFrame;
+      globalThis.__rafCalls = 0;
+      globalThis.requestAnimationFrame = (cb) => (globalThis.__rafCalls++, raf.call(globalThis, cb));
+      // Writes counted per task that made them (one observer callback each).
+      const w = globalThis.__writes = { label: 0, title: 0, marker: 0 };
+      globalThis.__observers = [['#tl-label', 'label'], ['#pane-0 .pane-head span', 'title'], ['.plot-marker', 'marker']].map(([sel, key]) => {
+        const o = new MutationObserver(() => void w[key]++);
+        o.observe(document.querySelector(sel), { childList: true, characterData: true, subtree: true, attributes: true });
+        return o;
+      });
+    })()`);
+    try {
+      const draws0 = (await state()).draws;
+      await page.click('#tl-play');
+      const t0 = Date.now();
+      await page.waitForFunction(() => (globalThis as unknown as G).__viewer.t >= 15, null, WAIT);
+      const ms = Date.now() - t0;
+      const [draws1, calls, writes] = (await page.evaluate('[globalThis.__viewer.draws, globalThis.__rafCalls, globalThis.__writes]')) as [number, number, Record<string, number>];
+      expect(calls).toBe(0);
+      expect(draws1 - draws0).toBeGreaterThanOrEqual(15);
+      expect(draws1 - draws0).toBeLessThanOrEqual(Math.ceil((ms / 1000) * fps) + 2); // no frame shown twice
+      // ~1.5 s of playback: a write as it starts, then one a second (at 250 ms, 6 or more).
+      for (const key of ['label', 'title', 'marker']) expect(writes[key], key).toBeLessThanOrEqual(Math.ceil(ms / 1000) + 1);
+      await page.click('#tl-play'); // pause
+      const s = await state();
+      expect(s.playing).toBe(false);
+      expect(await page.textContent('#tl-label')).toBe(`t = ${s.t} / ${frames.length - 1}`);
+      expect(await page.textContent('#pane-0 .pane-head span')).toMatch(new RegExp(` · t = ${s.t}$`));
+      // The offscreen drawing is what the page shows: the agent where frame t has it.
+      const agent = frames[s.t]!.sprites.find((p) => p.kind === 'agent')!;
+      const img = await screenshot();
+      expect(colorDistance(pixel(img, (agent.x + 0.5) * s.cell, (agent.y + 0.5) * s.cell), rgb(agent.color!))).toBeLessThan(13);
+    } finally {
+      await page.evaluate('globalThis.requestAnimationFrame = globalThis.__rafBefore; for (const o of globalThis.__observers) o.disconnect()');
     }
   });
 

@@ -24,20 +24,24 @@ export class EpisodePlots {
     this.trust = new LinePlot(canvas(root, 'plot-trust'), 'trust q per episode');
   }
 
-  /** What the episode plots were last drawn from: show() redraws only when one of these changed. */
+  /** What the episode plots' data were last computed from: show() redoes them only when one of these changed. */
   private drawn: { ep: Episode | null; steps: number; r: Episode['redistribution'] } | null = null;
   private trustDrawn = -1;
 
   /**
-   * Recomputes the plot data for `ep` (after a switch, a step or its redistribution). A canvas redrawn is
-   * a canvas chromium composites anew: the page calls this at every episode switch, end and slow refresh,
-   * so data that did not change (an episode that ended after the last refresh drew its steps) is not redrawn.
+   * Recomputes the plot data for `ep` (after a switch, a step or its redistribution) and, unless `draw` is
+   * false, draws them. A canvas redrawn is a canvas chromium composites anew: the page calls this at every
+   * episode switch, end and slow refresh, so data that did not change (an episode that ended after the last
+   * refresh drew its steps) is not redrawn.
    */
-  show(ep: Episode | null): void {
+  show(ep: Episode | null, draw = true): void {
     const s = this.state;
     const r = ep?.redistribution ?? null;
     const d = this.drawn;
-    if (d && d.ep === ep && d.steps === (ep?.rewards.length ?? 0) && d.r === r) return;
+    if (d && d.ep === ep && d.steps === (ep?.rewards.length ?? 0) && d.r === r) {
+      if (draw && this.undrawn) this.draw();
+      return;
+    }
     this.drawn = { ep, steps: ep?.rewards.length ?? 0, r };
     // The redistribution carries the env rewards too; before it arrives, the steps' rewards stand in.
     s.rewards = r ? r.rewards.slice() : ep ? ep.rewards.slice() : [];
@@ -52,6 +56,18 @@ export class EpisodePlots {
       s.trust.episodes.push(r.episode);
       s.trust.quality.push(r.quality);
     }
+    this.undrawn = true;
+    if (draw) this.draw();
+  }
+
+  /** The data are newer than the canvases (`show` with `draw` false: the page draws them with its other changes). */
+  private undrawn = false;
+
+  private draw(): void {
+    const s = this.state;
+    const r = this.drawn?.r ?? null;
+    const ep = this.drawn?.ep ?? null;
+    this.undrawn = false;
     this.reward.set([
       { name: 'env', color: '#6cb6ff', data: s.rewards },
       { name: 'redistributed', color: '#ff9f43', data: s.redistributed },

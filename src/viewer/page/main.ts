@@ -25,7 +25,7 @@ const $ = (id: string): HTMLElement => {
 };
 
 const state: ViewerState = {
-  ready: false, backend: '', connected: false, connections: 0, runs: [], live: false, episodes: [], episode: null, envId: null, source: null, seed: null, subEnv: -1, globalStep: null,
+  ready: false, backend: '', surface: '', connected: false, connections: 0, runs: [], live: false, episodes: [], episode: null, envId: null, source: null, seed: null, subEnv: -1, globalStep: null,
   t: 0, frameCount: 0, ended: false, playing: false, speed: 1, hud: null, hudText: '', captionText: '', labels: [], cell: 0,
   draws: 0, panes: 1,
   plots: { rewards: [], redistributed: [], predictions: [], cumReturn: [], cumRedistributed: [], quality: null, error: null, trust: { episodes: [], quality: [] } },
@@ -72,6 +72,7 @@ const main: Pane = await createPane(panesRoot, 0, 640);
 /** The main pane first, then the pinned ones. */
 const panes: Pane[] = [main];
 state.backend = main.renderer.backend;
+state.surface = main.renderer.surfaceMode;
 $('backend').textContent = `renderer: ${state.backend}`;
 
 const plots = new EpisodePlots($('plots'), state.plots);
@@ -98,6 +99,7 @@ const timeline = new Timeline($('timeline'), {
   nextEvent: (t) => main.episode?.nextEvent(t) ?? -1,
   previousEvent: (t) => main.episode?.previousEvent(t) ?? -1,
   show: (t, playing) => showFrame(t, playing),
+  offscreen: () => panes.every((p) => p.renderer.offscreen),
   reachedEnd: () => {
     if (!pending) return false;
     setMain(pending);
@@ -106,6 +108,7 @@ const timeline = new Timeline($('timeline'), {
   changed: (playing, speed) => {
     state.playing = playing;
     state.speed = speed;
+    if (!playing) frameTexts.request(false); // paused: titles and marker show the frame at once
     // The server paces live and replay streams; tell it (harmless when nothing streams).
     if (conn.connected) {
       send({ type: 'pause', paused: !playing });
@@ -118,25 +121,32 @@ const timeline = new Timeline($('timeline'), {
  * The slider follows arriving steps once per animation frame, not per step (a replay arrives as a burst of
  * hundreds of steps). The plots and the episode list, whose redraw grows with the episode, follow at most
  * every SLOW_REFRESH_MS while steps stream, and once more when the episode ends: redrawn at every frame they
- * cost a long episode's playback its frame rate. While the timeline plays, both wait for its next drawn
- * frame instead: every change to the page makes the browser produce a frame (headless chromium: ~10 ms of
- * CPU each, whatever changed), so changes made between two draws would cost a frame of their own. Measured on
- * a live KeyDoorTreasure page (10 fps) in headless chromium, 2026-12-03, paired over 3 rounds on a loaded
- * machine: this and the timeline's timer pacing together cut chromium's CPU by 16–36 % (median 20 %).
+ * cost a long episode's playback its frame rate. While playing, they wait for a draw (below). Measured on a
+ * live KeyDoorTreasure page (10 fps) in headless chromium, 2026-12-03, paired over 3 rounds on a loaded
+ * machine: waiting for a draw and the timeline's timer pacing together cut chromium's CPU by 16–36 % (median
+ * 20 %), with the panes drawn into their canvas elements.
  */
 const SLOW_REFRESH_MS = 250;
 /**
- * The same while the timeline plays: each refresh redraws the plots' canvases and touches the list, a
- * cost per refresh that a live KeyDoorTreasure page (10 fps, a new episode every ~2 s) spread over only
- * ~2.5 drawn frames (2026-12-04, headless chromium, paired: without the refreshes ~1–2 ms of chromium's
- * ~12 ms per drawn frame less). Each episode's end still refreshes both at once.
+ * While the timeline plays, every DOM change waits for the next write of the frame texts (frameTexts: at most
+ * once a second, in the task of a draw), and all of them are made there together: with the panes drawn
+ * offscreen a draw costs no page frame, but any DOM change does (style, layout, paint and compositing of the
+ * whole page, several ms of headless chromium's CPU), so changes spread over separate draws (label, titles,
+ * plots, list, an episode's end) would cost a page frame each.
  */
-const PLAYING_REFRESH_MS = 1000;
-/** Longest a due refresh waits for a drawn frame (playback waiting at the end of a growing episode draws none). */
-const REFRESH_WAIT_MS = 1000;
+const frameTexts = new Throttled(PLAYING_TEXT_MS, () => {
+  for (const p of panes) titlePane(p, timeline.t);
+  plots.mark(timeline.t);
+  if (slowDue) runSlowRefresh();
+  timeline.refresh(); // the slider and its label in the same page frame
+});
+/** Longest a due refresh waits while playing (playback waiting at the end of a growing episode draws none). */
+const REFRESH_WAIT_MS = 2 * PLAYING_TEXT_MS;
 let refreshQueued = false;
 let slowQueued = false;
 let slowDue = false;
+/** The due refresh's fallback (cleared when it runs: an older one would find a newer refresh due and run it early). */
+let slowFallback: ReturnType<typeof setTimeout> | null = null;
 function scheduleRefresh(): void {
   if (!refreshQueued && !timeline.playing) {
     refreshQueued = true;
@@ -145,18 +155,23 @@ function scheduleRefresh(): void {
       timeline.refresh();
     });
   }
-  if (!slowQueued) {
-    slowQueued = true;
-    setTimeout(() => {
-      if (!timeline.playing) return void runSlowRefresh();
-      slowDue = true; // done by the next drawn frame (showFrame)
-      setTimeout(() => void (slowDue && runSlowRefresh()), REFRESH_WAIT_MS);
-    }, timeline.playing ? PLAYING_REFRESH_MS : SLOW_REFRESH_MS);
-  }
+  if (slowQueued) return;
+  slowQueued = true;
+  // Playback waiting at the newest frame draws as soon as the next step arrives: these wait for it too.
+  if (timeline.playing) return slowRefreshDue();
+  setTimeout(() => (timeline.playing ? slowRefreshDue() : runSlowRefresh()), SLOW_REFRESH_MS);
+}
+
+/** While playing: the slow refresh is done with the frame texts (frameTexts). */
+function slowRefreshDue(): void {
+  slowDue = true;
+  slowFallback = setTimeout(runSlowRefresh, REFRESH_WAIT_MS);
 }
 
 function runSlowRefresh(): void {
   slowQueued = slowDue = false;
+  if (slowFallback !== null) clearTimeout(slowFallback);
+  slowFallback = null;
   slowRefresh();
 }
 
@@ -166,15 +181,11 @@ function slowRefresh(): void {
   if (ep && !ep.redistribution) plots.show(ep);
 }
 
-/** The panes' titles (episode, frame): during playback written lazily, as the timeline's label. */
-const titles = new Throttled(PLAYING_TEXT_MS, () => {
-  for (const p of panes) titlePane(p, timeline.t);
-});
-
 function showFrame(t: number, playing = false): void {
   for (const p of panes) showPaneFrame(p, t);
-  titles.request(playing);
   const ep = main.episode;
+  // An ended episode's last frame shows everything at once: its length and return in the list, the plots.
+  frameTexts.request(playing && !(ep && ep.end !== null && t >= ep.frameCount - 1));
   state.t = t;
   state.frameCount = ep?.frameCount ?? 0;
   if (ep) {
@@ -185,8 +196,6 @@ function showFrame(t: number, playing = false): void {
     if (!sameStrings(state.labels, main.renderer.labels)) state.labels = main.renderer.labels.slice();
     state.cell = main.renderer.cell;
   }
-  plots.mark(t);
-  if (slowDue) runSlowRefresh();
   state.draws++;
 }
 
@@ -289,7 +298,8 @@ function addEpisode(m: EpisodeStartMessage): void {
   const busy = cur !== null && ep.source === 'live' && cur.source === 'live' && (cur.end === null || timeline.t < cur.frameCount - 1);
   if (busy) pending = ep;
   else setMain(ep);
-  refreshLists();
+  if (timeline.playing) scheduleRefresh(); // listed with the other changes (frameTexts)
+  else refreshLists();
 }
 
 function onMessage(m: ServerMessage): void {
@@ -333,10 +343,14 @@ function onMessage(m: ServerMessage): void {
       const ep = byId.get(m.episode);
       if (!ep) return;
       ep.end = m;
+      // Drawn and listed with the other changes (frameTexts) while playback draws frames of this episode (its
+      // last frame writes everything at once); else at once (playback waiting at its end draws nothing more).
+      const later = timeline.playing && !(ep === main.episode && timeline.waiting);
       if (ep === main.episode) {
         state.ended = true;
-        if (!ep.redistribution) plots.show(ep); // the last steps, without waiting for the slow refresh
+        if (!ep.redistribution) plots.show(ep, !later); // the last steps' data at once, without waiting for the slow refresh
       }
+      if (later) return scheduleRefresh();
       refreshLists();
       return;
     }

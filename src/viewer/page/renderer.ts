@@ -8,11 +8,13 @@
  * Tile layers are redrawn only when the layer object changes (frames share unchanged layers), and are
  * drawn to a texture then (`cacheAsTexture`), so a frame whose layers did not change draws them as one quad
  * instead of re-rasterising their rects: with WebGL emulated on the CPU (SwiftShader, headless) every
- * pixel and triangle costs CPU.
+ * pixel and triangle costs CPU. It draws into an OffscreenCanvas where it can (surface.ts), so a draw
+ * reaches the screen without a page frame.
  */
 import 'pixi.js/unsafe-eval'; // shader code without new Function, so the page runs under a CSP with no 'unsafe-eval'
 import { Application, Container, Graphics, Text, Ticker, type TextStyleOptions } from 'pixi.js';
 import { shapeCorners, spriteDirection, type HudValue, type Scene, type Sprite, type TileLayer } from '../../envs/core/scene.ts';
+import { createSurface, preferredSurface, type Surface, type SurfaceMode } from './surface.ts';
 
 export interface RendererOptions {
   /** The largest world area, in CSS pixels (default 640 × 420). */
@@ -20,6 +22,8 @@ export interface RendererOptions {
   maxHeight?: number;
   /** PixiJS's backend: by default {@link preferredBackend}. */
   backend?: 'webgl' | 'canvas';
+  /** How the drawing reaches the page: by default {@link preferredSurface}. */
+  surface?: SurfaceMode;
 }
 
 /**
@@ -69,7 +73,7 @@ export class SceneRenderer {
   private size: [number, number, number] = [0, 0, 0];
   private paletteSource: Scene['palette'] | null = null;
 
-  private constructor(readonly app: Application, private maxW: number, private maxH: number) {
+  private constructor(readonly app: Application, private readonly surface: Surface, private maxW: number, private maxH: number) {
     this.hud = new Text({ text: '', style: { ...TEXT_STYLE, wordWrap: true, wordWrapWidth: maxW - 2 * PAD } });
     this.caption = new Text({ text: '', style: { ...TEXT_STYLE, fill: 0xffd479, wordWrap: true, wordWrapWidth: maxW - 2 * PAD } });
     app.stage.addChild(this.tiles, this.spriteGfx, this.labelLayer, this.hud, this.caption);
@@ -79,8 +83,10 @@ export class SceneRenderer {
   /** A renderer in a new canvas appended to `host`. */
   static async create(host: HTMLElement, options: RendererOptions = {}): Promise<SceneRenderer> {
     const maxW = options.maxWidth ?? 640, maxH = options.maxHeight ?? 420;
+    const surface = createSurface(options.surface ?? preferredSurface(), maxW, 120);
     const app = new Application();
     await app.init({
+      canvas: surface.target,
       width: maxW,
       height: 120,
       background: BACKGROUND,
@@ -95,14 +101,30 @@ export class SceneRenderer {
     // second, and a playing one twice as many as it shows. Draws are made on demand (`draw`).
     Ticker.system.autoStart = false;
     Ticker.system.stop();
-    host.appendChild(app.canvas);
-    return new SceneRenderer(app, maxW, maxH);
+    host.appendChild(surface.element);
+    surface.resized(maxW, 120);
+    return new SceneRenderer(app, surface, maxW, maxH);
   }
 
   /** Changes the largest world area (panes side by side share the width); the next draw uses it. */
   setBox(maxWidth: number, maxHeight: number): void {
     this.maxW = maxWidth;
     this.maxH = maxHeight;
+  }
+
+  /** The canvas on the page. */
+  get element(): HTMLCanvasElement {
+    return this.surface.element;
+  }
+
+  /** How the drawing reaches the page (surface.ts). */
+  get surfaceMode(): SurfaceMode {
+    return this.surface.mode;
+  }
+
+  /** Drawn offscreen: a draw reaches the screen without an animation frame (see surface.ts). */
+  get offscreen(): boolean {
+    return this.surface.mode !== 'dom';
   }
 
   /** 'webgl', 'webgpu' or 'canvas'. */
@@ -146,13 +168,16 @@ export class SceneRenderer {
     if (w === this.size[0] && worldH === this.size[2]) h = Math.max(h, this.size[1]);
     if (w !== this.size[0] || h !== this.size[1]) {
       this.app.renderer.resize(w, h);
+      this.surface.resized(w, h);
       this.size = [w, h, worldH];
     }
     this.app.render();
+    this.surface.present();
   }
 
   destroy(): void {
     this.app.destroy(true, { children: true });
+    this.surface.element.remove(); // PixiJS removes only a canvas it drew into on the page
   }
 
   private drawLayers(layers: TileLayer[], cell: number): void {

@@ -26,6 +26,8 @@ export interface ViewerState {
   ready: boolean;
   /** 'webgl', 'webgpu' or 'canvas'. */
   backend: string;
+  /** How the main pane's drawing reaches the page: 'transfer', 'bitmap' or 'dom' (surface.ts). */
+  surface: string;
   connected: boolean;
   /** Connections opened so far (a reconnect adds one). */
   connections: number;

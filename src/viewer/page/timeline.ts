@@ -19,12 +19,25 @@ export interface TimelineHost {
   reachedEnd(): boolean;
   /** Play/pause or speed changed by the user (the page tells the server). */
   changed(playing: boolean, speed: number): void;
+  /** Every pane draws offscreen (surface.ts): a draw needs no animation frame to reach the screen. */
+  offscreen(): boolean;
 }
 
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8] as const;
 
-/** While playing, the slider and label follow the shown frame at most this often (ms): see Throttled. */
-export const PLAYING_TEXT_MS = 250;
+/**
+ * While playing, the slider and label follow the shown frame at most this often (ms): see Throttled. With
+ * the panes drawn offscreen such a DOM write is what makes chromium produce a page frame, so it is rare.
+ */
+export const PLAYING_TEXT_MS = 1000;
+
+/** Timer-paced playback (offscreen panes) ticks at most this often: the display's usual rate. */
+const MIN_TICK_MS = 1000 / 60;
+/**
+ * A frame due within this many ms is shown now: a timer fires a little early or late, and one that found its
+ * frame due 1 ms later would wait a whole tick more (or, rAF-paced, cost an animation frame showing nothing).
+ */
+const DUE_SLACK_MS = 8;
 
 export class Timeline {
   t = 0;
@@ -122,7 +135,7 @@ export class Timeline {
     this.playing = true;
     this.acc = 0;
     this.last = performance.now();
-    this.raf = requestAnimationFrame(this.tick);
+    this.ask();
     this.refresh();
     this.host.changed(true, this.speed);
   }
@@ -173,8 +186,10 @@ export class Timeline {
     // a 10 fps KeyDoorTreasure episode at 5 draws a second.
     if (this.waited) this.acc = Math.min(this.acc, 1);
     const n = this.host.frameCount();
+    // See DUE_SLACK_MS; never more than half a frame early (at 8× a frame is due every few ms).
+    const due = Math.max(0.5, 1 - (DUE_SLACK_MS / 1000) * this.host.fps() * this.speed);
     let t = this.t;
-    while (this.acc >= 1 && t < n - 1) {
+    while (this.acc >= due && t < n - 1) {
       t++;
       this.acc--;
     }
@@ -195,16 +210,31 @@ export class Timeline {
   /** The last tick ended at the newest frame (playback waits for more). */
   private waited = false;
 
+  /** Playing but waiting at the newest frame for more: no draw is coming soon. */
+  get waiting(): boolean {
+    return this.playing && this.waited;
+  }
+
   /**
    * Asks for the tick that shows the next frame. Every animation frame asked for is a frame the browser
    * produces (its main-frame and compositing work) even when nothing on the page changed, so below the
    * display's rate the page sleeps on a timer until the next frame is due (or, waiting at the end of a
    * growing episode, for one frame interval) and only then asks for an animation frame: about one per
-   * frame shown instead of one per display refresh (an episode at 10 fps: 10 a second, not 60).
+   * frame shown instead of one per display refresh (an episode at 10 fps: 10 a second, not 60). Panes
+   * drawn offscreen need no animation frame at all: the timer ticks itself (at most 60 times a second).
    */
   private next(waiting: boolean): void {
     const rate = this.host.fps() * this.speed;
     const waitMs = (waiting ? 1 : Math.max(0, 1 - this.acc)) * (1000 / rate);
+    if (this.host.offscreen()) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (!this.playing) return;
+        if (waiting && this.t >= this.host.frameCount() - 1 && this.host.growing()) return this.next(true);
+        this.tick(performance.now());
+      }, Math.max(MIN_TICK_MS, waitMs - DUE_SLACK_MS));
+      return;
+    }
     if (waitMs < 20) {
       this.raf = requestAnimationFrame(this.tick);
       return;
@@ -217,6 +247,18 @@ export class Timeline {
       if (waiting && this.t >= this.host.frameCount() - 1 && this.host.growing()) return this.next(true);
       this.raf = requestAnimationFrame(this.tick);
     }, waitMs);
+  }
+
+  /** The first tick of playback: at once (offscreen panes) or at the next animation frame. */
+  private ask(): void {
+    if (!this.host.offscreen()) {
+      this.raf = requestAnimationFrame(this.tick);
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.tick(performance.now());
+    }, 0);
   }
 }
 
