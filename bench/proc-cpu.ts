@@ -28,6 +28,15 @@ export function mainThreadCpuMs(): number {
   return statCpuMs(`/proc/self/task/${process.pid}/stat`);
 }
 
+/**
+ * Times this process's main thread was taken off its core while it could still run (involuntary context
+ * switches, from /proc): each costs it the time away and, after, refilling its caches.
+ */
+export function mainThreadPreemptions(): number {
+  const m = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
 /** All of this process's threads but the main one, ms (the viewer's worker among them). */
 export function otherThreadsCpuMs(): number {
   try {

@@ -25,7 +25,7 @@ import '../src/envs/registrations.ts';
 import { buildPage, PAGE_FILES } from '../src/viewer/build-page.ts';
 import { sceneDelta } from '../src/viewer/protocol.ts';
 import { createViewerServer, encodeMessage, LiveSource, startWorkerViewer } from '../src/viewer/server/index.ts';
-import { mainThreadCpuMs, otherThreadsCpuMs, processesCpuMs, processTree, processTreeCpuMs } from './proc-cpu.ts';
+import { mainThreadCpuMs, mainThreadPreemptions, otherThreadsCpuMs, processesCpuMs, processTree, processTreeCpuMs } from './proc-cpu.ts';
 import { runChildCase } from './child-case.ts';
 import { machineLine, table, writeResults, writeSection } from './report.ts';
 
@@ -165,6 +165,8 @@ export interface SpsRun {
   sps: number; steps: number; iterations: number; wallMs: number; tapMs: number; trainerMs: number; otherThreadsMs: number; clientsMs: number; posted: number; dropped: number;
   /** The step the timed part began at; the page's scene draws per second from its first live episode to the run's end (null: no page). */
   warmupSteps: number; clientDraws: number | null;
+  /** The trainer's thread's involuntary context switches in the timed part (absent in older results). */
+  preemptions?: number;
 }
 
 /**
@@ -196,7 +198,7 @@ class TimedTap implements RolloutTap {
 interface SpsRow { env: string; arm: string; runs: SpsRun[] }
 
 /** The counters a timed part is the difference of. */
-interface Stamp { wall: number; trainer: number; other: number; clients: number; tap: number; step: number; iteration: number }
+interface Stamp { wall: number; trainer: number; other: number; clients: number; tap: number; step: number; iteration: number; preemptions: number }
 
 /**
  * One run of `arm`: PPO for `warmup + steps` steps, timed from the first iteration at or past `warmup` steps
@@ -221,7 +223,7 @@ export async function spsRun(envId: string, arm: SpsArm, steps: number, warmup: 
   const tree = clients ? processTree(clients.child.pid ?? -1) : [];
   const tap = live ? new TimedTap(live.tap) : null;
   const stamp = (step: number, iteration: number): Stamp => ({
-    wall: performance.now(), trainer: mainThreadCpuMs(), other: otherThreadsCpuMs(), clients: tree.length ? processesCpuMs(tree) : 0, tap: tap?.ms ?? 0, step, iteration,
+    wall: performance.now(), trainer: mainThreadCpuMs(), other: otherThreadsCpuMs(), clients: tree.length ? processesCpuMs(tree) : 0, tap: tap?.ms ?? 0, step, iteration, preemptions: mainThreadPreemptions(),
   });
   let from: Stamp | null = null, to: Stamp | null = null;
   const onIteration = (st: { globalStep: number; iteration: number }): void => {
@@ -245,7 +247,7 @@ export async function spsRun(envId: string, arm: SpsArm, steps: number, warmup: 
   return {
     sps: (b.step - a.step) / ((b.wall - a.wall) / 1000), steps: b.step - a.step, iterations: b.iteration - a.iteration, wallMs: b.wall - a.wall,
     tapMs: b.tap - a.tap, trainerMs: b.trainer - a.trainer, otherThreadsMs: b.other - a.other, clientsMs: b.clients - a.clients,
-    posted, dropped, warmupSteps: a.step, clientDraws: got?.draws !== undefined && got.seconds ? got.draws / got.seconds : null,
+    posted, dropped, warmupSteps: a.step, preemptions: b.preemptions - a.preemptions, clientDraws: got?.draws !== undefined && got.seconds ? got.draws / got.seconds : null,
   };
 }
 
@@ -337,6 +339,7 @@ function spsReport({ rows: sps, yieldMs }: { rows: SpsRow[]; yieldMs: number }, 
       plain ? '–' : pct(pairedChange(base, row.runs, (r) => r.sps)),
       median(row.runs.map(perStep)).toFixed(2),
       plain ? '–' : pct(pairedChange(base, row.runs, perStep)),
+      row.runs.every((r) => r.preemptions !== undefined) ? median(row.runs.map((r) => r.preemptions! / (r.wallMs / 1000))).toFixed(0) : '–',
       row.runs.some((r) => r.tapMs > 0) ? `${quartiles(row.runs.map(share))[1].toFixed(2)} %` : '–',
       `${cores((r) => r.otherThreadsMs, row.runs)} / ${cores((r) => r.clientsMs, row.runs)}${draws.length ? ` (${median(draws).toFixed(1)} draws/s)` : ''}`,
       row.arm === 'no viewer' || row.arm === 'no viewer, again' || row.arm === NEIGHBOUR_ARM ? '–' : row.runs.map((r) => `${r.posted}${r.dropped ? ` (${r.dropped} dropped)` : ''}`).join(', '),
@@ -346,9 +349,11 @@ function spsReport({ rows: sps, yieldMs }: { rows: SpsRow[]; yieldMs: number }, 
   return [
     `**PPO with the viewer attached** (CleanRL's defaults, 4 envs; each run ${warmup.toLocaleString('en')} steps of warm-up, then ${o.steps.toLocaleString('en')} timed steps; ${o.rounds} round${o.rounds === 1 ? '' : 's'}, the arms in a rotating order within each). Target: ≤ 3 % slowdown with one page.`,
     '',
-    table(['env', 'arm', 'SPS (median)', 'SPS vs no viewer, same round: median (quartiles)', "trainer's thread, µs of CPU per env step (median)", 'that vs no viewer, same round', "the viewer's own work on the trainer's thread, share of the timed part (median)", "CPU during the timed part, share of a core: the process's other threads / the clients' processes (median)", 'episodes handed to the viewer, per run'], rows),
+    table(['env', 'arm', 'SPS (median)', 'SPS vs no viewer, same round: median (quartiles)', "trainer's thread, µs of CPU per env step (median)", 'that vs no viewer, same round', "trainer's thread, involuntary context switches per second (median)", "the viewer's own work on the trainer's thread, share of the timed part (median)", "CPU during the timed part, share of a core: the process's other threads / the clients' processes (median)", 'episodes handed to the viewer, per run'], rows),
     '',
     `Each run trains PPO from scratch (seed 1) in a node process of its own (as a user's run is: in one long-lived process the earlier arms' leftovers cost the later ones up to 10 % of a core in V8's helper threads), with the viewer set up first: the worker thread started, the clients or the page connected and subscribed. Only the part after the warm-up is timed, from the first iteration at or past ${warmup.toLocaleString('en')} steps at which the clients had their first live episode (the page: showed it), to the end: what is measured is training with a page attached, not the start-ups (PPO's, the worker's, chromium's and the page's, the re-compiling of PPO's rollout loop once a tap is attached, the first episode's hand-over), which in the 1-second runs the bench timed before made much of the difference (2026-12-03, KeyDoorTreasure, one ws client, 4 paired rounds on a loaded machine: the trainer's thread's CPU per step +4.6 to +11.4 % over a cold run's first 50,000 steps, −5.6 to +3.8 % when the same page had been served through a 30,000-step run before). Three measures. *SPS* is wall-clock: on this 2-core machine the viewer's worker thread and the clients' processes run beside the trainer and take cores from it, and whatever else the machine runs moves it too. *The trainer's thread's CPU per env step* (utime + stime of the process's main thread, from /proc; PPO's kernels are single-threaded) leaves out the time the thread waits for a core, but on a shared machine it still moves with the load (caches, the host's other guests): compare it with \`no viewer, again\`. *The viewer's own work on the trainer's thread* is the time spent in every call PPO makes to the tap (timed around each: the checks and records per step of the armed sub-env, the hand-over of a captured episode at each flush), plus one event-loop turn per PPO iteration while a tap is attached (${(1000 * yieldMs).toFixed(1)} µs each, timed on this thread's idle loop), over the timed part's wall time: times taken on one thread, which a busy machine stretches alike, so the share hardly depends on the load. Not in it: the posting of each captured episode to the worker (a structured clone of a few kB, in a microtask after the flush; the last column counts them, over the whole run) and the handling of the worker's few messages. \`no viewer, again\` is plain PPO against plain PPO: its spread is what the machine's noise alone does to a paired comparison. \`tap on every episode\` records every one of sub-env 0's episodes in the trainer's thread with no server (the tap's own cost at its most; a page asks for one episode at a time). The other arms run the server in its worker thread as \`rudder train --view\` does (\`startWorkerViewer\`): the trainer's thread posts each captured episode (start state, actions, rewards: a few kB) through a channel bounded at 16 unacknowledged messages (drop on full); the scenes are re-made, packed and written to the sockets on the worker's thread, whose CPU is in the "other threads" column (with V8's GC and compiler helpers). \`1 page\` is a headless chromium (its defaults, 1280 × 800) driven from another process, watching the live run as a user does (the **live** button: sub-env 0's episodes one after another, each played at the env's fps, 10 for KeyDoorTreasure, 30 for Bowling); its CPU (all chromium's processes and the driving process) is the clients' column, with the page's scene draws per second (from its first live episode to the run's end). The ws clients (another process) subscribe as the page does and draw nothing.`,
+    '',
+    "*Involuntary context switches* of the trainer's thread (from /proc: the times it was taken off its core while it could still run) count what its neighbours do to it beyond taking a core: each switch costs the thread the time away and, when it is back, refilling its caches, which shows in its CPU per step.",
     ...(sps.some((r) => r.arm === NEIGHBOUR_ARM) ? ['', `\`${NEIGHBOUR_ARM}\` is the control: no viewer at all, but beside PPO a node process (\`bench/cpu-neighbour.ts\`) that works as much of a core as that round's page did (chromium and its driver: the clients' column of that run), in bursts at the page's draw rate, each writing a 1280 × 800 RGBA buffer as a rasteriser writes a frame's pixels. It runs right after the page's run in each round, outside the rotation. Its slowdown is what a neighbour of the page's size costs PPO on this machine whatever it does: the part of the page's slowdown that no change to the viewer can remove, short of drawing less.`] : []),
   ].join('\n');
 }
