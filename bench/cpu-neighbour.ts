@@ -5,7 +5,8 @@
  * it is what any neighbour of that size costs PPO on this machine, viewer or not.
  * Usage: tsx bench/cpu-neighbour.ts <share of a core, 0–1> <bursts per second>
  * Prints `ready` and `episode` at once (the bench's clients' protocol: nothing to wait for), and a JSON line
- * `{ bursts, busyMs, seconds }` (busyMs: CPU time in the bursts) on SIGTERM.
+ * `{ bursts, busyMs, seconds, checksum }` (busyMs: CPU time in the bursts; checksum: a pixel, so the writes are not
+ * optimised away) on SIGTERM.
  */
 const share = Number(process.argv[2]);
 const fps = Number(process.argv[3]);
