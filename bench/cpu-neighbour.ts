@@ -2,7 +2,7 @@
  * A stand-in for a viewer page that is no viewer at all, for `npm run bench -- viewer`'s control arm: a
  * process that works `share` of a core in bursts at `fps` a second, each burst writing a 1280 × 800 RGBA
  * buffer over and over (as a rasteriser touches a frame's pixels), sleeping in between. What PPO loses beside
- * it is what any neighbour of that size costs PPO on this machine, viewer or not.
+ * it is what that much CPU, taken by one process waking once per frame, costs PPO on this machine.
  * Usage: tsx bench/cpu-neighbour.ts <share of a core, 0–1> <bursts per second>
  * Prints `ready` and `episode` at once (the bench's clients' protocol: nothing to wait for), and a JSON line
  * `{ bursts, busyMs, seconds, checksum }` (busyMs: CPU time in the bursts; checksum: a pixel, so the writes are not
