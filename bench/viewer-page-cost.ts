@@ -114,7 +114,7 @@ async function run(build: string, dir: string, envId: string, a: Args): Promise<
   const live = new LiveSource({ envId, numEnvs: 1, runId: 'live' });
   const server = await startWorkerViewer({ server: { staticDir: dir }, live });
   const stop = drive(envId, live);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true });
+  const browser = await chromium.launch({ executablePath: process.env.RUDDER_BENCH_CHROMIUM ?? '/usr/bin/chromium', headless: true });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
     await page.goto(server.url);

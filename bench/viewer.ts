@@ -142,6 +142,8 @@ const SPS_ARMS = [
   { name: '1 page (headless chromium)', kind: 'page' },
   { name: '1 ws client', kind: 'clients', clients: 1 },
   { name: '20 ws clients', kind: 'clients', clients: 20 },
+  { name: '1 page, paused', kind: 'page', paused: true },
+  { name: 'no viewer, a headless chromium on a blank page', kind: 'blank' },
 ] as const;
 /**
  * The control arm: no viewer, but a process beside PPO that works as much of a core, in bursts at the same
@@ -149,10 +151,11 @@ const SPS_ARMS = [
  * round (it needs that run's figures), outside the rotation.
  */
 const NEIGHBOUR_ARM = 'no viewer, a CPU neighbour as big as the page';
+const BLANK_ARM = SPS_ARMS[7].name;
 /** An arm of the SPS part: one of SPS_ARMS, (`pages`) a page served from another build, or the control arm. */
 export type SpsArm =
   | (typeof SPS_ARMS)[number]
-  | { name: string; kind: 'page'; dir: string }
+  | { name: string; kind: 'page'; dir: string; paused?: boolean }
   | { name: string; kind: 'neighbour'; share: number; fps: number };
 
 /**
@@ -207,7 +210,7 @@ interface Stamp { wall: number; trainer: number; other: number; clients: number;
  * rollout for the tap, nor the first episode's hand-over.
  */
 export async function spsRun(envId: string, arm: SpsArm, steps: number, warmup: number, staticDir: string): Promise<SpsRun> {
-  const live = arm.kind === 'none' || arm.kind === 'neighbour' ? null : new LiveSource({ envId, numEnvs: 4, runId: 'live' });
+  const live = arm.kind === 'none' || arm.kind === 'neighbour' || arm.kind === 'blank' ? null : new LiveSource({ envId, numEnvs: 4, runId: 'live' });
   let captured = 0;
   if (arm.kind === 'tap') live!.subscribe(0, () => void captured++);
   // As `rudder train --view`: the server in a worker thread, fed through the bounded live channel.
@@ -215,7 +218,8 @@ export async function spsRun(envId: string, arm: SpsArm, steps: number, warmup: 
   let clients: Clients | null = null;
   try {
     clients = arm.kind === 'neighbour' ? await startClientsProcess(NEIGHBOUR, [String(arm.share), String(arm.fps)])
-      : !server ? null : arm.kind === 'page' ? await startClientsProcess(PAGE_CLIENT, [server.url, 'live']) : await startClients(server.url, arm.kind === 'clients' ? arm.clients : 1, 'live', 'live');
+      : arm.kind === 'blank' ? await startClientsProcess(PAGE_CLIENT, ['about:blank', ''])
+      : !server ? null : arm.kind === 'page' ? await startClientsProcess(PAGE_CLIENT, [server.url, 'live', ...('paused' in arm && arm.paused ? ['--pause'] : [])]) : await startClients(server.url, arm.kind === 'clients' ? arm.clients : 1, 'live', 'live');
   } catch (e) {
     await server?.close();
     throw e;
@@ -342,7 +346,7 @@ function spsReport({ rows: sps, yieldMs }: { rows: SpsRow[]; yieldMs: number }, 
       row.runs.every((r) => r.preemptions !== undefined) ? median(row.runs.map((r) => r.preemptions! / (r.wallMs / 1000))).toFixed(0) : '–',
       row.runs.some((r) => r.tapMs > 0) ? `${quartiles(row.runs.map(share))[1].toFixed(2)} %` : '–',
       `${cores((r) => r.otherThreadsMs, row.runs)} / ${cores((r) => r.clientsMs, row.runs)}${draws.length ? ` (${median(draws).toFixed(1)} draws/s)` : ''}`,
-      row.arm === 'no viewer' || row.arm === 'no viewer, again' || row.arm === NEIGHBOUR_ARM ? '–' : row.runs.map((r) => `${r.posted}${r.dropped ? ` (${r.dropped} dropped)` : ''}`).join(', '),
+      row.arm.startsWith('no viewer') ? '–' : row.runs.map((r) => `${r.posted}${r.dropped ? ` (${r.dropped} dropped)` : ''}`).join(', '),
     ];
   });
   const warmup = o.warmupSteps ?? 50_000;
@@ -354,6 +358,7 @@ function spsReport({ rows: sps, yieldMs }: { rows: SpsRow[]; yieldMs: number }, 
     `Each run trains PPO from scratch (seed 1) in a node process of its own (as a user's run is: in one long-lived process the earlier arms' leftovers cost the later ones up to 10 % of a core in V8's helper threads), with the viewer set up first: the worker thread started, the clients or the page connected and subscribed. Only the part after the warm-up is timed, from the first iteration at or past ${warmup.toLocaleString('en')} steps at which the clients had their first live episode (the page: showed it), to the end: what is measured is training with a page attached, not the start-ups (PPO's, the worker's, chromium's and the page's, the re-compiling of PPO's rollout loop once a tap is attached, the first episode's hand-over), which in the 1-second runs the bench timed before made much of the difference (2026-12-03, KeyDoorTreasure, one ws client, 4 paired rounds on a loaded machine: the trainer's thread's CPU per step +4.6 to +11.4 % over a cold run's first 50,000 steps, −5.6 to +3.8 % when the same page had been served through a 30,000-step run before). Three measures. *SPS* is wall-clock: on this 2-core machine the viewer's worker thread and the clients' processes run beside the trainer and take cores from it, and whatever else the machine runs moves it too. *The trainer's thread's CPU per env step* (utime + stime of the process's main thread, from /proc; PPO's kernels are single-threaded) leaves out the time the thread waits for a core, but on a shared machine it still moves with the load (caches, the host's other guests): compare it with \`no viewer, again\`. *The viewer's own work on the trainer's thread* is the time spent in every call PPO makes to the tap (timed around each: the checks and records per step of the armed sub-env, the hand-over of a captured episode at each flush), plus one event-loop turn per PPO iteration while a tap is attached (${(1000 * yieldMs).toFixed(1)} µs each, timed on this thread's idle loop), over the timed part's wall time: times taken on one thread, which a busy machine stretches alike, so the share hardly depends on the load. Not in it: the posting of each captured episode to the worker (a structured clone of a few kB, in a microtask after the flush; the last column counts them, over the whole run) and the handling of the worker's few messages. \`no viewer, again\` is plain PPO against plain PPO: its spread is what the machine's noise alone does to a paired comparison. \`tap on every episode\` records every one of sub-env 0's episodes in the trainer's thread with no server (the tap's own cost at its most; a page asks for one episode at a time). The other arms run the server in its worker thread as \`rudder train --view\` does (\`startWorkerViewer\`): the trainer's thread posts each captured episode (start state, actions, rewards: a few kB) through a channel bounded at 16 unacknowledged messages (drop on full); the scenes are re-made, packed and written to the sockets on the worker's thread, whose CPU is in the "other threads" column (with V8's GC and compiler helpers). \`1 page\` is a headless chromium (its defaults, 1280 × 800) driven from another process, watching the live run as a user does (the **live** button: sub-env 0's episodes one after another, each played at the env's fps, 10 for KeyDoorTreasure, 30 for Bowling); its CPU (all chromium's processes and the driving process) is the clients' column, with the page's scene draws per second (from its first live episode to the run's end). The ws clients (another process) subscribe as the page does and draw nothing.`,
     '',
     "*Involuntary context switches* of the trainer's thread (from /proc: the times it was taken off its core while it could still run) count what its neighbours do to it beyond taking a core: each switch costs the thread the time away and, when it is back, refilling its caches, which shows in its CPU per step.",
+    ...(sps.some((r) => r.arm === BLANK_ARM) ? ['', `\`1 page, paused\` is that page paused as soon as its first live episode shows: chromium and the page stay, connected, drawing nothing (the server sends nothing to a paused page). \`${BLANK_ARM}\` is no viewer at all, but a headless chromium launched as the page's is, showing about:blank, beside PPO. Between them and \`1 page\` they split what a watching page costs PPO into what its drawing costs and what a chromium's mere presence costs on this machine.`] : []),
     ...(sps.some((r) => r.arm === NEIGHBOUR_ARM) ? ['', `\`${NEIGHBOUR_ARM}\` is the control: no viewer at all, but beside PPO a node process (\`bench/cpu-neighbour.ts\`) that works as much of a core as that round's page did (chromium and its driver: the clients' column of that run), in bursts at the page's draw rate, each writing a 1280 × 800 RGBA buffer as a rasteriser writes a frame's pixels. It runs right after the page's run in each round, outside the rotation. Its slowdown is what the page's CPU alone costs PPO, taken by one process that wakes once per frame; what the page costs beyond it comes from how chromium does that work (many processes and threads waking: compare the involuntary context switches).`] : []),
   ].join('\n');
 }
