@@ -7,7 +7,7 @@
  * draws since that episode showed, and the time since) and it closes chromium. Chromium's processes are this process's descendants (their CPU counts
  * as the clients' in the bench).
  * With `--pause` it pauses playback once the first live episode shows (chromium stays, drawing nothing); with the
- * url `about:blank` it is a chromium with no viewer at all (`ready` at once, `episode` 4 s later, no draws).
+ * url `about:blank` it is a chromium with no viewer at all (`ready` and `episode` 4 s after it started, no draws).
  * `RUDDER_BENCH_CHROMIUM` in the environment names another chromium (a wrapper script, for experiments).
  * Usage: tsx bench/viewer-page-client.ts <url> <runId> [--pause]
  */
@@ -23,10 +23,11 @@ const browser = await chromium.launch({ executablePath: process.env.RUDDER_BENCH
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
 await page.goto(url!);
 if (blank) {
-  console.log('ready');
-  // As long as a page's chromium has been up when its run's timing starts (load, live, first episode): a
-  // chromium's first seconds are busy.
+  // Up about as long as a page's chromium is when its run's timing starts (load, live, first episode): a
+  // chromium's first seconds are busy. Then `ready` and `episode` together, before PPO starts (a run with
+  // no viewer never yields to its event loop, so it would read a later line only at its end).
   await new Promise((r) => setTimeout(r, 4000));
+  console.log('ready');
   console.log('episode');
   const t0 = performance.now();
   process.on('SIGTERM', () => {
