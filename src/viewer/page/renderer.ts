@@ -12,10 +12,9 @@
  * reaches the screen without a page frame.
  */
 import 'pixi.js/unsafe-eval'; // shader code without new Function, so the page runs under a CSP with no 'unsafe-eval'
-import { Application, CanvasTextMetrics, Container, Graphics, Text, TextStyle, Ticker, type TextStyleOptions } from 'pixi.js';
+import { Application, Container, Graphics, Text, Ticker, type TextStyleOptions } from 'pixi.js';
 import { shapeCorners, spriteDirection, type HudValue, type Scene, type Sprite, type TileLayer } from '../../envs/core/scene.ts';
 import { createSurface, preferredSurface, type Surface, type SurfaceMode } from './surface.ts';
-import { wrapMonospace } from './text-wrap.ts';
 
 export interface RendererOptions {
   /** The largest world area, in CSS pixels (default 640 × 420). */
@@ -49,15 +48,7 @@ export function preferredBackend(): 'webgl' | 'canvas' {
 }
 
 const BACKGROUND = 0x14161c;
-const LINE_HEIGHT = 15;
-// Monospace: every character is as wide as any other (text-wrap.ts relies on it).
-const TEXT_STYLE: TextStyleOptions = { fontFamily: 'monospace', fontSize: 12, fill: 0xe8e8e8, lineHeight: LINE_HEIGHT };
-let measuredCharWidth = 0;
-/** One character's width in TEXT_STYLE, px (measured once). */
-function charWidth(): number {
-  if (!measuredCharWidth) measuredCharWidth = CanvasTextMetrics.measureText('0123456789', new TextStyle(TEXT_STYLE)).width / 10 || 7.2;
-  return measuredCharWidth;
-}
+const TEXT_STYLE: TextStyleOptions = { fontFamily: 'monospace', fontSize: 12, fill: 0xe8e8e8, lineHeight: 15 };
 const PAD = 4;
 
 export class SceneRenderer {
@@ -83,9 +74,8 @@ export class SceneRenderer {
   private paletteSource: Scene['palette'] | null = null;
 
   private constructor(readonly app: Application, private readonly surface: Surface, private maxW: number, private maxH: number) {
-    // Wrapped here (wrapMonospace), not by PixiJS: see text-wrap.ts.
-    this.hud = new Text({ text: '', style: TEXT_STYLE });
-    this.caption = new Text({ text: '', style: { ...TEXT_STYLE, fill: 0xffd479 } });
+    this.hud = new Text({ text: '', style: { ...TEXT_STYLE, wordWrap: true, wordWrapWidth: maxW - 2 * PAD } });
+    this.caption = new Text({ text: '', style: { ...TEXT_STYLE, fill: 0xffd479, wordWrap: true, wordWrapWidth: maxW - 2 * PAD } });
     app.stage.addChild(this.tiles, this.spriteGfx, this.labelLayer, this.hud, this.caption);
     this.tiles.cacheAsTexture(true);
   }
@@ -158,18 +148,21 @@ export class SceneRenderer {
 
     const worldW = scene.width * cell, worldH = scene.height * cell;
     const w = Math.max(worldW, Math.min(320, this.maxW)); // room for the HUD beside a narrow world
-    const chars = (w - 2 * PAD) / charWidth();
+    if (this.hud.style.wordWrapWidth !== w - 2 * PAD) {
+      this.hud.style.wordWrapWidth = w - 2 * PAD;
+      this.caption.style.wordWrapWidth = w - 2 * PAD;
+    }
     this.hudText = formatHud(scene.hud);
-    const hudH = this.setText(this.hud, this.hudText, chars);
+    this.hud.text = this.hudText;
     this.hud.position.set(PAD, worldH + PAD);
     const caption: string[] = [];
     if (scene.title || scene.text) caption.push([scene.title, scene.text].filter(Boolean).join(' — '));
     if (scene.events?.length) caption.push(`events: ${scene.events.join(', ')}`);
     this.captionText = caption.join('\n');
-    const captionH = this.setText(this.caption, this.captionText, chars);
-    this.caption.position.set(PAD, worldH + PAD + (this.hudText ? hudH + 2 : 0));
+    this.caption.text = this.captionText;
+    this.caption.position.set(PAD, worldH + PAD + (this.hudText ? this.hud.height + 2 : 0));
 
-    let h = Math.ceil(worldH + PAD + (this.hudText ? hudH + 2 : 0) + (this.captionText ? captionH : 0) + PAD);
+    let h = Math.ceil(worldH + PAD + (this.hudText ? this.hud.height + 2 : 0) + (this.captionText ? this.caption.height : 0) + PAD);
     // Resizing a WebGL canvas reallocates its buffers (the costliest thing a frame could do), so the
     // panel only grows while the world keeps its size: a HUD that wraps to one line fewer leaves room.
     if (w === this.size[0] && worldH === this.size[2]) h = Math.max(h, this.size[1]);
@@ -180,17 +173,6 @@ export class SceneRenderer {
     }
     this.app.render();
     this.surface.present();
-  }
-
-  /** Shows `text` wrapped to `chars` columns; its height in pixels (lines × line height: no measuring). */
-  private setText(t: Text, text: string, chars: number): number {
-    if (!text) {
-      t.text = '';
-      return 0;
-    }
-    const lines = wrapMonospace(text, chars);
-    t.text = lines.join('\n');
-    return lines.length * LINE_HEIGHT;
   }
 
   destroy(): void {
