@@ -9,7 +9,8 @@
  * the frames chromium produced. Builds and envs alternate within each round (paired).
  *
  * Usage: tsx bench/viewer-page-cost.ts --build name=dir [--build name=dir …] [--envs A,B] [--seconds 15] [--rounds 2]
- * (a dir from `buildPage(dir)`).
+ * (a dir from `buildPage(dir)`). `RUDDER_BENCH_CHROMIUM` in the environment names another chromium (a wrapper
+ * script, for experiments).
  */
 import { chromium, type CDPSession, type Page } from 'playwright-core';
 import type { Env } from '../src/envs/core/env.ts';

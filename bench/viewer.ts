@@ -135,7 +135,7 @@ function episodeActions(id: string, seed: number, cap: number): number[] {
  * thread as `rudder train --view` does, with, in another process, a headless chromium page watching the live
  * run (`1 page`), or ws clients subscribing as the page does (they draw nothing).
  */
-const SPS_ARMS = [
+export const SPS_ARMS = [
   { name: 'no viewer', kind: 'none' },
   { name: 'no viewer, again', kind: 'none' },
   { name: 'tap on every episode', kind: 'tap' },
@@ -151,7 +151,7 @@ const SPS_ARMS = [
  * round (it needs that run's figures), outside the rotation.
  */
 const NEIGHBOUR_ARM = 'no viewer, a CPU neighbour as big as the page';
-const BLANK_ARM = SPS_ARMS[7].name;
+const BLANK_ARM = SPS_ARMS.find((a) => a.kind === 'blank')!.name;
 /** An arm of the SPS part: one of SPS_ARMS, (`pages`) a page served from another build, or the control arm. */
 export type SpsArm =
   | (typeof SPS_ARMS)[number]
